@@ -1,0 +1,6 @@
+// Every `foyer` command, in the order `foyer help` lists them.
+import type { Command } from './io.ts';
+import { migrateCommand } from './migrate.command.ts';
+import { tenantsCreateCommand, tenantsListCommand } from './tenants.command.ts';
+
+export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand];

@@ -1,0 +1,38 @@
+// What a CLI command is given and how it reports; kept apart so tests run commands in-process.
+export type CliIo = {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  readonly env: Readonly<Record<string, string | undefined>>;
+};
+
+export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export type Command = {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(values: OptionValues, io: CliIo): Promise<void>;
+};
+
+/** The command line was wrong: exit 2 with the message. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function requireString(values: OptionValues, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A plain aligned table for people; scripts use --json. */
+export function printTable(io: CliIo, headers: string[], rows: string[][]): void {
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  io.stdout.write(`${[line(headers), ...rows.map(line)].join('\n')}\n`);
+}

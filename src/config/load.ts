@@ -1,0 +1,181 @@
+// Turns the environment (and the optional JSON config file) into one frozen, validated Config.
+// Every problem is reported as a ConfigError naming the setting, so `main` can print one line.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CONFIG_FILE_VARIABLE, SETTING_NAMES, settingsSchema } from './schema.ts';
+import type { Config, DatabaseConfig, Settings } from './schema.ts';
+import { resolveMasterSecret } from './master-secret.ts';
+import { ConfigError } from './config-error.ts';
+
+export { ConfigError };
+
+export type LoadedConfig = { config: Config; warnings: string[] };
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Environment = process.env, cwd: string = process.cwd()): LoadedConfig {
+  const settings = parseSettings({ ...readConfigFile(env, cwd), ...pickSettings(env) });
+  const warnings: string[] = [];
+  const production = settings.NODE_ENV === 'production';
+  const dataDir = path.resolve(cwd, settings.DATA_DIR);
+  // Production refuses every insecure setting at once, so one restart fixes them all.
+  const [publicUrl, secret] = collect(
+    () => parsePublicUrl(settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`, production),
+    () => resolveMasterSecret({ given: settings.MASTER_SECRET, production, dataDir }),
+  );
+  if (secret.warning) warnings.push(secret.warning);
+
+  const config: Config = {
+    env: settings.NODE_ENV,
+    http: {
+      host: settings.HOST,
+      port: settings.PORT,
+      publicUrl,
+      trustProxy: parseTrustProxy(settings.TRUST_PROXY),
+    },
+    dataDir,
+    database: parseDatabaseUrl(settings.DATABASE_URL, dataDir, cwd, settings.DATABASE_POOL_MAX),
+    redisUrl: parseRedisUrl(settings.REDIS_URL),
+    logLevel: settings.LOG_LEVEL,
+    masterSecret: secret.value,
+    metricsEnabled: settings.METRICS_ENABLED,
+    shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
+  };
+  return { config: deepFreeze(config), warnings };
+}
+
+function collect<A, B>(first: () => A, second: () => B): [A, B] {
+  const errors: ConfigError[] = [];
+  const attempt = <T,>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      errors.push(error);
+      return undefined;
+    }
+  };
+  const a = attempt(first);
+  const b = attempt(second);
+  const error = ConfigError.all(errors);
+  if (error) throw error;
+  return [a as A, b as B];
+}
+
+function pickSettings(env: Environment): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of SETTING_NAMES) {
+    const value = env[name];
+    // An empty variable means "not set", as `FOO= npm start` usually intends.
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
+  return picked;
+}
+
+function readConfigFile(env: Environment, cwd: string): Record<string, string> {
+  const file = env[CONFIG_FILE_VARIABLE];
+  if (!file) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path.resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? 'is not valid JSON' : 'cannot be read';
+    throw new ConfigError(CONFIG_FILE_VARIABLE, `the file ${file} ${reason}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(CONFIG_FILE_VARIABLE, `the file ${file} must hold one JSON object of settings`);
+  }
+  const settings: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(SETTING_NAMES as string[]).includes(key)) {
+      throw new ConfigError(key, `is not a Foyer setting (in ${file}); see docs/configuration.md`);
+    }
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new ConfigError(key, `must be a string, number or boolean (in ${file})`);
+    }
+    settings[key] = String(value);
+  }
+  return settings;
+}
+
+function parseSettings(raw: Record<string, string>): Settings {
+  const result = settingsSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const setting = String(issue.path[0] ?? 'configuration');
+  const given = raw[setting];
+  const shown = given === undefined || setting === 'MASTER_SECRET' ? '' : ` (got "${given}")`;
+  throw new ConfigError(setting, `${issue.message}${shown}`);
+}
+
+function parsePublicUrl(value: string, production: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `must be an absolute URL such as https://id.example.com (got "${value}")`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError('PUBLIC_URL', `must start with https:// (got "${value}")`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('PUBLIC_URL', `must not carry a query, fragment or credentials (got "${value}")`);
+  }
+  if (production && url.protocol !== 'https:') {
+    throw new ConfigError('PUBLIC_URL', `must use https:// in production, as it is the issuer of every token (got "${value}")`);
+  }
+  // The issuer is compared byte for byte by clients: keep one canonical form without a trailing slash.
+  return url.href.replace(/\/+$/, '');
+}
+
+function parseDatabaseUrl(value: string | undefined, dataDir: string, cwd: string, poolMax: number): DatabaseConfig {
+  if (value === undefined) return { engine: 'sqlite', file: path.join(dataDir, 'foyer.db') };
+  if (value.startsWith('sqlite:')) {
+    const file = value.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!file) throw new ConfigError('DATABASE_URL', 'a sqlite: URL needs a file path, such as sqlite:./data/foyer.db');
+    return { engine: 'sqlite', file: path.resolve(cwd, file) };
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a URL such as postgres://user:password@host:5432/foyer or sqlite:./data/foyer.db');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// or sqlite: (got "${url.protocol}")`);
+  }
+  if (!url.hostname) throw new ConfigError('DATABASE_URL', 'must name the PostgreSQL host, as in postgres://host:5432/foyer');
+  if (url.pathname.length <= 1) throw new ConfigError('DATABASE_URL', 'must name the database, as in postgres://host:5432/foyer');
+  return { engine: 'postgres', url: value, poolMax };
+}
+
+function parseRedisUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'must be a URL such as redis://127.0.0.1:6379');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', `must start with redis:// or rediss:// (got "${url.protocol}")`);
+  }
+  return value;
+}
+
+/** `false` (default), `true` (trust every hop), a hop count, or a comma-separated list of proxy addresses. */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'false' || value === '0' || value === '') return false;
+  if (value === 'true') return true;
+  if (/^[1-9][0-9]*$/.test(value)) return Number(value);
+  if (/^[0-9a-fA-F.:/,\s]+$/.test(value)) return value;
+  throw new ConfigError('TRUST_PROXY', `must be false, true, a hop count, or a comma-separated list of proxy addresses (got "${value}")`);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,66 @@
+// The one schema of Foyer's settings. Each setting is read from the environment variable of the
+// same name (or from the optional JSON config file); docs/configuration.md documents every key
+// here, and a test keeps the two in step.
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
+
+/** Raw settings as they arrive from the environment or the config file (all strings). */
+export const settingsSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
+    .default('development'),
+  HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
+  PORT: port.default(3000),
+  PUBLIC_URL: z.string().optional(),
+  DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+  DATABASE_URL: z.string().optional(),
+  DATABASE_POOL_MAX: positiveInt.max(1000, 'must be at most 1000').default(10),
+  REDIS_URL: z.string().optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  MASTER_SECRET: z.string().optional(),
+  TRUST_PROXY: z.string().default('false'),
+  METRICS_ENABLED: booleanString.default(true),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingName = keyof Settings;
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
+
+/** Not a setting of its own: where to read the optional JSON file of settings. */
+export const CONFIG_FILE_VARIABLE = 'FOYER_CONFIG';
+
+export type DatabaseConfig =
+  | { readonly engine: 'sqlite'; readonly file: string }
+  | { readonly engine: 'postgres'; readonly url: string; readonly poolMax: number };
+
+export type Config = {
+  readonly env: Settings['NODE_ENV'];
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** The issuer: every link and token Foyer makes starts here, never from a request's Host header. */
+    readonly publicUrl: string;
+    readonly trustProxy: boolean | number | string;
+  };
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly redisUrl: string | undefined;
+  readonly logLevel: Settings['LOG_LEVEL'];
+  readonly masterSecret: string;
+  readonly metricsEnabled: boolean;
+  readonly shutdownTimeoutMs: number;
+};

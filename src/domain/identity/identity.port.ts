@@ -1,0 +1,21 @@
+// What the identity module needs from storage. Every call is scoped to a tenant.
+import type { AddressKind, Credential, Identity, IdentityStatus, NewIdentity } from './identity.ts';
+
+export type IdentityPage = { readonly limit: number; /** id of the last identity of the previous page */ readonly after?: string | undefined };
+
+export interface IdentityStore {
+  /** Creates the identity with its addresses and credentials at once. Throws DomainError
+   * `identity.address_taken` or `identity.identifier_taken` (conflict) and writes nothing. */
+  create(identity: NewIdentity): Promise<Identity>;
+  findById(tenantId: string, id: string): Promise<Identity | undefined>;
+  /** Looks an address up in its normalised form, so `Ann@Example.com` finds `ann@example.com`. */
+  findByAddress(tenantId: string, kind: AddressKind, value: string): Promise<Identity | undefined>;
+  /** The credential a customer names by an identifier (a password credential by email). */
+  findCredential(tenantId: string, type: string, identifier: string): Promise<Credential | undefined>;
+  /** Newest first. */
+  list(tenantId: string, page: IdentityPage): Promise<Identity[]>;
+  /** Returns false when there is no such identity in the tenant. */
+  setStatus(tenantId: string, id: string, status: IdentityStatus, now: number): Promise<boolean>;
+  /** Removes the identity and, with it, its addresses, credentials and sessions. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+}

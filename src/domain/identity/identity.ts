@@ -1,0 +1,57 @@
+// An identity is one customer: traits (validated by the tenant's schema), verifiable addresses,
+// credentials and metadata. The profile, not the credential, is the centre.
+
+export type IdentityStatus = 'active' | 'blocked' | 'deleted';
+export type AddressKind = 'email' | 'phone';
+
+export type Traits = Readonly<Record<string, unknown>>;
+
+export type Address = {
+  readonly id: string;
+  readonly kind: AddressKind;
+  /** Normalised (see normalizeAddress): what uniqueness and lookups use. */
+  readonly value: string;
+  readonly verifiedAt: number | null;
+};
+
+export type Identity = {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly status: IdentityStatus;
+  readonly traits: Traits;
+  readonly metadataPublic: Readonly<Record<string, unknown>>;
+  readonly metadataAdmin: Readonly<Record<string, unknown>>;
+  readonly addresses: readonly Address[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+};
+
+export type Credential = {
+  readonly id: string;
+  readonly identityId: string;
+  /** The strategy that owns it: `password`, `webauthn`, `totp`, `recovery_codes`, `oidc`. */
+  readonly type: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly identifiers: readonly string[];
+};
+
+export type NewIdentity = {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly traits: Traits;
+  readonly addresses: readonly { readonly kind: AddressKind; readonly value: string; readonly verifiedAt?: number | null }[];
+  readonly credentials: readonly Omit<Credential, 'identityId'>[];
+  readonly metadataPublic?: Readonly<Record<string, unknown>>;
+  readonly metadataAdmin?: Readonly<Record<string, unknown>>;
+  readonly now: number;
+};
+
+/**
+ * The form in which an address is stored and compared. Emails are compared case-insensitively
+ * (as every mail provider in practice does); phone numbers lose spacing and punctuation.
+ */
+export function normalizeAddress(kind: AddressKind, value: string): string {
+  const trimmed = value.trim();
+  if (kind === 'email') return trimmed.toLowerCase();
+  return trimmed.replace(/[\s().-]/g, '');
+}

@@ -1,0 +1,11 @@
+// What the tenants module needs from storage.
+import type { NewTenant, Tenant } from './tenant.ts';
+
+export interface TenantStore {
+  /** Throws DomainError `tenant.slug_taken` (conflict) when the slug is in use. */
+  create(tenant: NewTenant & { id: string; now: number }): Promise<Tenant>;
+  findById(id: string): Promise<Tenant | undefined>;
+  findBySlug(slug: string): Promise<Tenant | undefined>;
+  /** All tenants, oldest first (tenants number in the tens or hundreds, never millions). */
+  list(): Promise<Tenant[]>;
+}

@@ -1,0 +1,40 @@
+// Tenants are the isolation boundary: each has its own customers, applications, keys and policies.
+import { ValidationError } from '../errors.ts';
+
+export const DEFAULT_TENANT_SLUG = 'default';
+
+export type TenantSettings = Readonly<Record<string, unknown>>;
+
+export type Tenant = {
+  readonly id: string;
+  /** URL-safe name: the tenant's issuer is `${PUBLIC_URL}/t/${slug}` (the default tenant's is PUBLIC_URL). */
+  readonly slug: string;
+  readonly name: string;
+  readonly settings: TenantSettings;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+};
+
+export type NewTenant = { slug: string; name: string; settings?: TenantSettings };
+
+const SLUG_PATTERN = /^[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+const MAX_NAME_LENGTH = 200;
+
+/** Checks a new tenant's fields and returns them trimmed; throws ValidationError naming each bad field. */
+export function validateNewTenant(input: NewTenant): NewTenant {
+  const slug = input.slug.trim();
+  const name = input.name.trim();
+  const problems = [];
+  if (!SLUG_PATTERN.test(slug) || slug.includes('--')) {
+    problems.push({
+      field: 'slug',
+      code: 'tenant.slug_invalid',
+      message: 'Use 2 to 63 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen.',
+    });
+  }
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH) {
+    problems.push({ field: 'name', code: 'tenant.name_invalid', message: `Give a name of 1 to ${MAX_NAME_LENGTH} characters.` });
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  return { slug, name, settings: input.settings ?? {} };
+}

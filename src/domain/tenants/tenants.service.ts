@@ -1,0 +1,63 @@
+// Use cases of the tenants module. Each change writes its audit entry and its domain event in the
+// same transaction as the change itself.
+import type { AuditStore } from '../audit/audit.port.ts';
+import type { RequestContext, ActorType } from '../audit/audit.ts';
+import type { OutboxStore } from '../events/outbox.port.ts';
+import type { TenantStore } from './tenant.port.ts';
+import type { NewTenant, Tenant } from './tenant.ts';
+import { DEFAULT_TENANT_SLUG, validateNewTenant } from './tenant.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+
+type TenantWriteStores = { tenants: TenantStore; audit: AuditStore; outbox: OutboxStore };
+
+export type TenantDeps = {
+  readonly transaction: <T>(work: (stores: TenantWriteStores) => Promise<T>) => Promise<T>;
+  readonly now?: () => number;
+};
+
+export type Actor = { readonly type: ActorType; readonly id?: string; readonly context?: RequestContext };
+
+export async function createTenant(deps: TenantDeps, input: NewTenant, actor: Actor): Promise<Tenant> {
+  const fields = validateNewTenant(input);
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async ({ tenants, audit, outbox }) => {
+    const tenant = await tenants.create({ ...fields, id: uuidv7(now), now });
+    await audit.append({
+      id: uuidv7(now),
+      occurredAt: now,
+      tenantId: tenant.id,
+      action: 'tenant.created',
+      outcome: 'success',
+      actor: { type: actor.type, id: actor.id },
+      target: { type: 'tenant', id: tenant.id },
+      context: actor.context,
+      details: { slug: tenant.slug },
+    });
+    await outbox.enqueue({
+      id: uuidv7(now),
+      occurredAt: now,
+      tenantId: tenant.id,
+      type: 'tenant.created',
+      aggregate: { type: 'tenant', id: tenant.id },
+      payload: { slug: tenant.slug, name: tenant.name },
+    });
+    return tenant;
+  });
+}
+
+/**
+ * Makes sure the default tenant exists (first start). Safe when several nodes start at once:
+ * the loser of the race finds the winner's tenant.
+ */
+export async function ensureDefaultTenant(deps: TenantDeps & { tenants: TenantStore }): Promise<{ tenant: Tenant; created: boolean }> {
+  const existing = await deps.tenants.findBySlug(DEFAULT_TENANT_SLUG);
+  if (existing) return { tenant: existing, created: false };
+  try {
+    const tenant = await createTenant(deps, { slug: DEFAULT_TENANT_SLUG, name: 'Default' }, { type: 'system' });
+    return { tenant, created: true };
+  } catch (error) {
+    const raced = await deps.tenants.findBySlug(DEFAULT_TENANT_SLUG);
+    if (raced) return { tenant: raced, created: false };
+    throw error;
+  }
+}

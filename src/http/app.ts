@@ -1,0 +1,43 @@
+// Builds the Fastify application: shared hooks first, then one encapsulated plugin per surface.
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Config } from '../config/schema.ts';
+import { generateRequestId, echoRequestId } from './request-id.ts';
+import { registerProblemHandlers } from './problem.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
+import { registerHealthRoutes } from './health.routes.ts';
+import type { Lifecycle, ReadinessCheck } from './health.routes.ts';
+import { registerMetrics } from '../infra/metrics/metrics.ts';
+
+export type AppDeps = {
+  readonly config: Config;
+  readonly logger: FastifyBaseLogger;
+  readonly readinessChecks: ReadinessCheck[];
+  readonly lifecycle: Lifecycle;
+};
+
+export async function buildApp({ config, logger, readinessChecks, lifecycle }: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger,
+    genReqId: generateRequestId,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    trustProxy: trustProxyOption(config.http.trustProxy),
+    bodyLimit: 256 * 1024,
+    // Stop idle keep-alive sockets at shutdown; in-flight requests still finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  echoRequestId(app);
+  registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https:') });
+  registerProblemHandlers(app);
+  if (config.metricsEnabled) registerMetrics(app);
+  registerHealthRoutes(app, { checks: readinessChecks, lifecycle });
+  await app.ready();
+  return app;
+}
+
+/** Fastify takes a hop count as a function of the hop index. */
+function trustProxyOption(value: boolean | number | string): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_address, hop) => hop < value : value;
+}

@@ -1,0 +1,57 @@
+import type { Selectable } from 'kysely';
+import type { Db } from './database.ts';
+import type { AuditEventsTable } from './tables.ts';
+import type { ActorType, AuditEvent } from '../domain/audit/audit.ts';
+import type { AuditStore } from '../domain/audit/audit.port.ts';
+import { fromJson, toJson } from './json.ts';
+
+export function createAuditStore(db: Db): AuditStore {
+  return {
+    async append(event) {
+      await db
+        .insertInto('audit_events')
+        .values({
+          id: event.id,
+          tenant_id: event.tenantId,
+          occurred_at: event.occurredAt,
+          action: event.action,
+          outcome: event.outcome,
+          actor_type: event.actor.type,
+          actor_id: event.actor.id ?? null,
+          target_type: event.target?.type ?? null,
+          target_id: event.target?.id ?? null,
+          ip: event.context?.ip ?? null,
+          user_agent: event.context?.userAgent ?? null,
+          request_id: event.context?.requestId ?? null,
+          details: toJson(event.details),
+        })
+        .execute();
+    },
+
+    async list(tenantId, { targetId, before, limit }) {
+      let query = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId);
+      if (targetId !== undefined) query = query.where('target_id', '=', targetId);
+      if (before !== undefined) query = query.where('occurred_at', '<', before);
+      const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map(toAuditEvent);
+    },
+  };
+}
+
+function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    occurredAt: row.occurred_at,
+    action: row.action,
+    outcome: row.outcome === 'failure' ? 'failure' : 'success',
+    actor: { type: row.actor_type as ActorType, ...(row.actor_id ? { id: row.actor_id } : {}) },
+    ...(row.target_type && row.target_id ? { target: { type: row.target_type, id: row.target_id } } : {}),
+    context: {
+      ...(row.ip ? { ip: row.ip } : {}),
+      ...(row.user_agent ? { userAgent: row.user_agent } : {}),
+      ...(row.request_id ? { requestId: row.request_id } : {}),
+    },
+    details: fromJson(row.details),
+  };
+}

@@ -1,0 +1,75 @@
+// Opens the configured engine and hands back one typed Kysely instance for all stores.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, sql } from 'kysely';
+import type { DatabaseConfig } from '../config/schema.ts';
+import { redactUrl } from '../config/redact.ts';
+import type { Database } from './tables.ts';
+import { NodeSqliteDialect, openSqliteFile } from './sqlite-dialect.ts';
+import { createPostgresDialect, createPostgresPool } from './postgres-dialect.ts';
+
+export type Engine = DatabaseConfig['engine'];
+export type Db = Kysely<Database>;
+
+export type DatabaseHandle = {
+  readonly db: Db;
+  readonly engine: Engine;
+  /** Runs a trivial query; throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+/** Thrown when the database cannot be opened or reached; the message is safe to show (no password). */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+export async function openDatabase(config: DatabaseConfig, options: { schema?: string } = {}): Promise<DatabaseHandle> {
+  const handle = config.engine === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, config.poolMax, options.schema);
+  try {
+    await handle.ping();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    const target = config.engine === 'sqlite' ? config.file : redactUrl(config.url);
+    throw new DatabaseUnavailableError(`cannot reach ${target}: ${describeConnectionError(error)}`);
+  }
+  return handle;
+}
+
+function openSqlite(file: string): DatabaseHandle {
+  let database;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    database = openSqliteFile(file);
+  } catch (error) {
+    throw new DatabaseUnavailableError(`cannot open the SQLite database ${file}: ${(error as Error).message}`);
+  }
+  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(database) });
+  return {
+    db,
+    engine: 'sqlite',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, poolMax: number, schema: string | undefined): DatabaseHandle {
+  const pool = createPostgresPool({ url, poolMax, ...(schema ? { schema } : {}) });
+  const db = new Kysely<Database>({ dialect: createPostgresDialect(pool) });
+  return {
+    db,
+    engine: 'postgres',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function describeConnectionError(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  if (message && (!code || message.includes(code))) return message;
+  return [code, message].filter(Boolean).join(': ') || String(error);
+}

@@ -1,0 +1,158 @@
+import type { Selectable } from 'kysely';
+import type { Db } from './database.ts';
+import type { IdentitiesTable, IdentityAddressesTable } from './tables.ts';
+import type { Address, AddressKind, Credential, Identity, IdentityStatus } from '../domain/identity/identity.ts';
+import { normalizeAddress } from '../domain/identity/identity.ts';
+import type { IdentityStore } from '../domain/identity/identity.port.ts';
+import { DomainError } from '../domain/errors.ts';
+import { uuidv7 } from '../lib/ids.ts';
+import { isUniqueViolation } from './errors.ts';
+import { fromJson, toJson } from './json.ts';
+
+type IdentityRow = Selectable<IdentitiesTable>;
+type AddressRow = Selectable<IdentityAddressesTable>;
+
+/**
+ * `db` may be a transaction; `create` writes several tables, so outside one it opens its own.
+ */
+export function createIdentityStore(db: Db): IdentityStore {
+  async function loadAddresses(identityIds: readonly string[]): Promise<Map<string, Address[]>> {
+    const byIdentity = new Map<string, Address[]>(identityIds.map((id) => [id, []]));
+    if (identityIds.length === 0) return byIdentity;
+    const rows = await db.selectFrom('identity_addresses').selectAll().where('identity_id', 'in', identityIds).orderBy('created_at').orderBy('id').execute();
+    for (const row of rows) byIdentity.get(row.identity_id)?.push(toAddress(row));
+    return byIdentity;
+  }
+
+  async function withAddresses(rows: IdentityRow[]): Promise<Identity[]> {
+    const addresses = await loadAddresses(rows.map((row) => row.id));
+    return rows.map((row) => toIdentity(row, addresses.get(row.id) ?? []));
+  }
+
+  return {
+    async create(identity) {
+      const { id, tenantId, now } = identity;
+      const addresses: AddressRow[] = identity.addresses.map((address) => ({
+        id: uuidv7(now),
+        tenant_id: tenantId,
+        identity_id: id,
+        kind: address.kind,
+        value: normalizeAddress(address.kind, address.value),
+        verified_at: address.verifiedAt ?? null,
+        created_at: now,
+        updated_at: now,
+      }));
+      const write = async (tx: Db) => {
+        const row: IdentityRow = {
+          id,
+          tenant_id: tenantId,
+          status: 'active',
+          traits: toJson(identity.traits),
+          metadata_public: toJson(identity.metadataPublic),
+          metadata_admin: toJson(identity.metadataAdmin),
+          created_at: now,
+          updated_at: now,
+        };
+        await tx.insertInto('identities').values(row).execute();
+        for (const address of addresses) {
+          await insertOrConflict(tx.insertInto('identity_addresses').values(address).execute(), 'identity.address_taken', 'This address is already in use.');
+        }
+        for (const credential of identity.credentials) {
+          await tx
+            .insertInto('credentials')
+            .values({ id: credential.id, tenant_id: tenantId, identity_id: id, type: credential.type, config: toJson(credential.config), created_at: now, updated_at: now })
+            .execute();
+          for (const identifier of credential.identifiers) {
+            const values = { id: uuidv7(now), tenant_id: tenantId, credential_id: credential.id, identity_id: id, type: credential.type, identifier };
+            await insertOrConflict(tx.insertInto('credential_identifiers').values(values).execute(), 'identity.identifier_taken', 'This identifier is already in use.');
+          }
+        }
+        return toIdentity(row, addresses.map(toAddress));
+      };
+      return db.isTransaction ? write(db) : db.transaction().execute(write);
+    },
+
+    async findById(tenantId, id) {
+      const row = await db.selectFrom('identities').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return row && (await withAddresses([row]))[0];
+    },
+
+    async findByAddress(tenantId, kind, value) {
+      const row = await db
+        .selectFrom('identity_addresses')
+        .innerJoin('identities', 'identities.id', 'identity_addresses.identity_id')
+        .selectAll('identities')
+        .where('identity_addresses.tenant_id', '=', tenantId)
+        .where('identity_addresses.kind', '=', kind)
+        .where('identity_addresses.value', '=', normalizeAddress(kind, value))
+        .executeTakeFirst();
+      return row && (await withAddresses([row]))[0];
+    },
+
+    async findCredential(tenantId, type, identifier) {
+      const row = await db
+        .selectFrom('credential_identifiers')
+        .innerJoin('credentials', 'credentials.id', 'credential_identifiers.credential_id')
+        .select(['credentials.id', 'credentials.identity_id', 'credentials.type', 'credentials.config'])
+        .where('credential_identifiers.tenant_id', '=', tenantId)
+        .where('credential_identifiers.type', '=', type)
+        .where('credential_identifiers.identifier', '=', identifier)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const identifiers = await db.selectFrom('credential_identifiers').select('identifier').where('credential_id', '=', row.id).orderBy('identifier').execute();
+      const credential: Credential = {
+        id: row.id,
+        identityId: row.identity_id,
+        type: row.type,
+        config: fromJson(row.config),
+        identifiers: identifiers.map((i) => i.identifier),
+      };
+      return credential;
+    },
+
+    async list(tenantId, { limit, after }) {
+      // Ids are UUIDv7, so id order is creation order: one indexed keyset comparison pages the list.
+      let query = db.selectFrom('identities').selectAll().where('tenant_id', '=', tenantId);
+      if (after !== undefined) query = query.where('id', '<', after);
+      const rows = await query.orderBy('id', 'desc').limit(limit).execute();
+      return withAddresses(rows);
+    },
+
+    async setStatus(tenantId, id, status, now) {
+      const result = await db.updateTable('identities').set({ status, updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async delete(tenantId, id) {
+      const result = await db.deleteFrom('identities').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}
+
+async function insertOrConflict(insert: Promise<unknown>, code: string, detail: string): Promise<void> {
+  try {
+    await insert;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new DomainError(code, 'conflict', detail);
+    throw error;
+  }
+}
+
+function toAddress(row: AddressRow): Address {
+  return { id: row.id, kind: row.kind as AddressKind, value: row.value, verifiedAt: row.verified_at };
+}
+
+function toIdentity(row: IdentityRow, addresses: Address[]): Identity {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    status: row.status as IdentityStatus,
+    traits: fromJson(row.traits),
+    metadataPublic: fromJson(row.metadata_public),
+    metadataAdmin: fromJson(row.metadata_admin),
+    addresses,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

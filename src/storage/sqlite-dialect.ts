@@ -1,0 +1,81 @@
+// Kysely over Node's built-in node:sqlite, so the embedded default needs no native module.
+// Kysely's own SQLite driver expects better-sqlite3's statement shape; this adapts node:sqlite to it,
+// caches prepared statements (Kysely prepares every query anew), and opens write transactions with
+// BEGIN IMMEDIATE so that a second process (the CLI beside the server) waits on the busy timeout
+// instead of failing on a lock upgrade.
+import { DatabaseSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
+import { CompiledQuery, SqliteDialect, SqliteDriver } from 'kysely';
+import type { DatabaseConnection, Driver, SqliteDatabase, SqliteStatement } from 'kysely';
+
+const STATEMENT_CACHE_SIZE = 256;
+const BUSY_TIMEOUT_MS = 5_000;
+
+export function openSqliteFile(file: string): DatabaseSync {
+  const database = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
+  // WAL: readers never block the writer; synchronous=FULL: a committed row survives power loss too.
+  database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+  return database;
+}
+
+class NodeSqliteDatabase implements SqliteDatabase {
+  readonly #database: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(database: DatabaseSync) {
+    this.#database = database;
+  }
+
+  prepare(sql: string): SqliteStatement {
+    const statement = this.#statement(sql);
+    return {
+      reader: statement.columns().length > 0,
+      all: (parameters) => statement.all(...(parameters as SqliteValue[])),
+      run: (parameters) => statement.run(...(parameters as SqliteValue[])),
+      iterate: (parameters) => statement.iterate(...(parameters as SqliteValue[])),
+    };
+  }
+
+  close(): void {
+    this.#statements.clear();
+    if (this.#database.isOpen) this.#database.close();
+  }
+
+  #statement(sql: string): StatementSync {
+    const cached = this.#statements.get(sql);
+    if (cached) {
+      // Re-insert to keep the map in least-recently-used order.
+      this.#statements.delete(sql);
+      this.#statements.set(sql, cached);
+      return cached;
+    }
+    const statement = this.#database.prepare(sql);
+    this.#statements.set(sql, statement);
+    if (this.#statements.size > STATEMENT_CACHE_SIZE) {
+      this.#statements.delete(this.#statements.keys().next().value!);
+    }
+    return statement;
+  }
+}
+
+type SqliteValue = null | number | bigint | string | NodeJS.ArrayBufferView;
+
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+export class NodeSqliteDialect extends SqliteDialect {
+  readonly #database: SqliteDatabase;
+
+  constructor(database: DatabaseSync) {
+    const adapted = new NodeSqliteDatabase(database);
+    super({ database: adapted });
+    this.#database = adapted;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver({ database: this.#database });
+  }
+}

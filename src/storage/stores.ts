@@ -1,0 +1,34 @@
+// Binds every store to a database handle or to one transaction. Domain code receives `Stores`
+// (or the few it needs) and `transaction`, never Kysely itself.
+import type { Db } from './database.ts';
+import type { TenantStore } from '../domain/tenants/tenant.port.ts';
+import type { IdentityStore } from '../domain/identity/identity.port.ts';
+import type { AuditStore } from '../domain/audit/audit.port.ts';
+import type { OutboxStore } from '../domain/events/outbox.port.ts';
+import { createTenantStore } from './tenant.store.ts';
+import { createIdentityStore } from './identity.store.ts';
+import { createAuditStore } from './audit.store.ts';
+import { createOutboxStore } from './outbox.store.ts';
+
+export type Stores = {
+  readonly tenants: TenantStore;
+  readonly identities: IdentityStore;
+  readonly audit: AuditStore;
+  readonly outbox: OutboxStore;
+};
+
+/** Runs `work` in one database transaction: everything it writes commits together or not at all. */
+export type Transaction = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
+
+export function createStores(db: Db): Stores {
+  return {
+    tenants: createTenantStore(db),
+    identities: createIdentityStore(db),
+    audit: createAuditStore(db),
+    outbox: createOutboxStore(db),
+  };
+}
+
+export function createTransaction(db: Db): Transaction {
+  return (work) => db.transaction().execute((tx) => work(createStores(tx)));
+}

@@ -1,0 +1,177 @@
+// Row types of every table, as Kysely sees them. One representation on both engines:
+// ids are text, times are epoch milliseconds (bigint in PostgreSQL, integer in SQLite),
+// JSON travels as text (jsonb in PostgreSQL) and is parsed by the store that owns it,
+// flags are nullable timestamps (consumed_at, verified_at) rather than booleans.
+import type { Generated } from 'kysely';
+
+/** JSON stored as text; the owning store parses and serialises it. */
+export type JsonText = string;
+/** Milliseconds since the Unix epoch. */
+export type EpochMs = number;
+
+export type TenantsTable = {
+  id: string;
+  slug: string;
+  name: string;
+  settings: JsonText;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+};
+
+export type IdentitiesTable = {
+  id: string;
+  tenant_id: string;
+  status: string;
+  traits: JsonText;
+  metadata_public: JsonText;
+  metadata_admin: JsonText;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+};
+
+export type IdentityAddressesTable = {
+  id: string;
+  tenant_id: string;
+  identity_id: string;
+  kind: string;
+  /** Normalised for lookup (emails lower-cased), so uniqueness is case-insensitive. */
+  value: string;
+  verified_at: EpochMs | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+};
+
+export type CredentialsTable = {
+  id: string;
+  tenant_id: string;
+  identity_id: string;
+  type: string;
+  /** Method-specific data: a password hash, a passkey's public key, an encrypted TOTP seed. */
+  config: JsonText;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+};
+
+export type CredentialIdentifiersTable = {
+  id: string;
+  tenant_id: string;
+  credential_id: string;
+  identity_id: string;
+  type: string;
+  /** What a customer types or presents to use the credential (a normalised email, a passkey id). */
+  identifier: string;
+};
+
+export type BrowserSessionsTable = {
+  id: string;
+  tenant_id: string;
+  identity_id: string;
+  /** SHA-256 of the cookie's token: a stolen database does not yield live sessions. */
+  token_hash: string;
+  authenticated_at: EpochMs;
+  methods: JsonText;
+  device: JsonText;
+  last_seen_at: EpochMs;
+  expires_at: EpochMs;
+  revoked_at: EpochMs | null;
+  created_at: EpochMs;
+};
+
+export type FlowsTable = {
+  id: string;
+  tenant_id: string;
+  type: string;
+  kind: string;
+  state: string;
+  csrf_token: string;
+  return_to: string | null;
+  interaction_uid: string | null;
+  identity_id: string | null;
+  payload: JsonText;
+  expires_at: EpochMs;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+};
+
+export type OidcArtifactsTable = {
+  tenant_id: string;
+  model: string;
+  id: string;
+  payload: JsonText;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  expires_at: EpochMs | null;
+  consumed_at: EpochMs | null;
+};
+
+export type ApplicationsTable = {
+  id: string;
+  tenant_id: string;
+  name: string;
+  kind: string;
+  /** Redirect URIs, grants, lifetimes and the rest of the client metadata. */
+  settings: JsonText;
+  secret_hash: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+};
+
+export type SigningKeysTable = {
+  id: string;
+  tenant_id: string;
+  algorithm: string;
+  status: string;
+  public_jwk: JsonText;
+  /** The private key, encrypted with a key derived from the master secret. */
+  private_key: string;
+  created_at: EpochMs;
+  retired_at: EpochMs | null;
+  /** When the public key may leave the JWKS: no token it signed is still valid. */
+  unpublish_at: EpochMs | null;
+};
+
+export type AuditEventsTable = {
+  id: string;
+  tenant_id: string;
+  occurred_at: EpochMs;
+  action: string;
+  outcome: string;
+  actor_type: string;
+  actor_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  details: JsonText;
+};
+
+export type OutboxEventsTable = {
+  id: string;
+  tenant_id: string;
+  type: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  payload: JsonText;
+  occurred_at: EpochMs;
+  available_at: EpochMs;
+  attempts: Generated<number>;
+  last_error: string | null;
+  published_at: EpochMs | null;
+};
+
+export type Database = {
+  tenants: TenantsTable;
+  identities: IdentitiesTable;
+  identity_addresses: IdentityAddressesTable;
+  credentials: CredentialsTable;
+  credential_identifiers: CredentialIdentifiersTable;
+  browser_sessions: BrowserSessionsTable;
+  flows: FlowsTable;
+  oidc_artifacts: OidcArtifactsTable;
+  applications: ApplicationsTable;
+  signing_keys: SigningKeysTable;
+  audit_events: AuditEventsTable;
+  outbox_events: OutboxEventsTable;
+};
