@@ -9,6 +9,9 @@ import { registerHealthRoutes } from './health.routes.ts';
 import type { Lifecycle, ReadinessCheck } from './health.routes.ts';
 import { registerMetrics } from '../infra/metrics/metrics.ts';
 
+/** Unknown fields are refused rather than silently dropped, and every field problem is reported at once. */
+export const AJV_OPTIONS = { customOptions: { removeAdditional: false, allErrors: true } } as const;
+
 export type AppDeps = {
   readonly config: Config;
   readonly logger: FastifyBaseLogger;
@@ -27,6 +30,7 @@ export async function buildApp({ config, logger, readinessChecks, lifecycle }: A
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    ajv: AJV_OPTIONS,
   });
   echoRequestId(app);
   registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https:') });

@@ -24,8 +24,8 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
-export async function openDatabase(config: DatabaseConfig, options: { schema?: string } = {}): Promise<DatabaseHandle> {
-  const handle = config.engine === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, config.poolMax, options.schema);
+export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+  const handle = config.engine === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, config.poolMax);
   try {
     await handle.ping();
   } catch (error) {
@@ -55,8 +55,8 @@ function openSqlite(file: string): DatabaseHandle {
   };
 }
 
-function openPostgres(url: string, poolMax: number, schema: string | undefined): DatabaseHandle {
-  const pool = createPostgresPool({ url, poolMax, ...(schema ? { schema } : {}) });
+function openPostgres(url: string, poolMax: number): DatabaseHandle {
+  const pool = createPostgresPool({ url, poolMax });
   const db = new Kysely<Database>({ dialect: createPostgresDialect(pool) });
   return {
     db,

@@ -1,6 +1,6 @@
 // Applies the ordered migrations. Run at every start and by `foyer migrate`; safe to run concurrently
 // (Kysely takes a lock table on both engines) and a no-op when the schema is current.
-import { Migrator } from 'kysely';
+import { Migrator, PostgresAdapter, sql } from 'kysely';
 import type { MigrationResult } from 'kysely';
 import type { Db } from './database.ts';
 import { migrations } from './migrations/index.ts';
@@ -17,6 +17,9 @@ export async function migrateToLatest(db: Db): Promise<MigrationReport> {
     provider: { getMigrations: async () => ({ ...migrations }) },
     migrationTableName: 'foyer_migrations',
     migrationLockTableName: 'foyer_migrations_lock',
+    // Kysely looks for its tables in every schema unless told which: on a PostgreSQL database
+    // shared by several deployments, another schema's tables would be taken for ours.
+    ...(await currentSchema(db)),
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
@@ -28,4 +31,11 @@ export async function migrateToLatest(db: Db): Promise<MigrationReport> {
   const all = await migrator.getMigrations();
   const current = all.filter((m) => m.executedAt).at(-1)?.name;
   return { applied, current };
+}
+
+async function currentSchema(db: Db): Promise<{ migrationTableSchema?: string }> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return {};
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  return schema ? { migrationTableSchema: schema } : {};
 }

@@ -16,17 +16,14 @@ const parsers: Record<number, (value: string) => unknown> = {
 export type PostgresOptions = {
   url: string;
   poolMax: number;
-  /** Schema to work in (tests isolate themselves this way); the server uses the default search path. */
-  schema?: string;
 };
 
-export function createPostgresPool({ url, poolMax, schema }: PostgresOptions): pg.Pool {
+export function createPostgresPool({ url, poolMax }: PostgresOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,

@@ -1,0 +1,53 @@
+// createTestServer(): a whole Foyer node in-process against a real, fresh database of one engine.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { loadConfig } from '../../src/config/load.ts';
+import { loggerOptions } from '../../src/infra/logging/logger.ts';
+import { createFoyer } from '../../src/server.ts';
+import type { Foyer } from '../../src/server.ts';
+import type { Engine } from '../../src/storage/database.ts';
+import { createTestDatabase } from './engines.ts';
+import type { TestDatabase } from './engines.ts';
+
+export const TEST_MASTER_SECRET = 'test-master-secret-0123456789-abcdefghijklmnop';
+
+export type TestServer = Foyer & {
+  readonly testDatabase: TestDatabase;
+  /** Every log line the server wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  stop(): Promise<void>;
+};
+
+export async function createTestServer(engine: Engine, env: Record<string, string> = {}): Promise<TestServer> {
+  const testDatabase = await createTestDatabase(engine);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'foyer-data-'));
+  const { config } = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    MASTER_SECRET: TEST_MASTER_SECRET,
+    LOG_LEVEL: 'info',
+    ...testDatabase.env,
+    ...env,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const logger: Logger = pino(loggerOptions(config.logLevel), {
+    write(line: string) {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  });
+  const foyer = await createFoyer(config, logger, { database: testDatabase.handle });
+  return {
+    ...foyer,
+    testDatabase,
+    logs,
+    async stop() {
+      await foyer.close();
+      // close() closed the handle; dispose only removes what is left (file or schema).
+      await testDatabase.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

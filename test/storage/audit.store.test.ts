@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachEngine } from '../helpers/engines.ts';
+import { createAuditStore } from '../../src/storage/audit.store.ts';
+import type { AuditEvent } from '../../src/domain/audit/audit.ts';
+import { uuidv7 } from '../../src/lib/ids.ts';
+
+function event(tenantId: string, occurredAt: number, extra: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    id: uuidv7(occurredAt),
+    tenantId,
+    occurredAt,
+    action: 'signin.succeeded',
+    outcome: 'success',
+    actor: { type: 'customer', id: 'identity-1' },
+    target: { type: 'identity', id: 'identity-1' },
+    context: { ip: '203.0.113.7', userAgent: 'Firefox', requestId: 'req-1' },
+    details: { method: 'password' },
+    ...extra,
+  };
+}
+
+describeEachEngine('AuditStore', (current) => {
+  const store = () => createAuditStore(current().handle.db);
+
+  test('appends and reads back every field', async () => {
+    const written = event('tenant-a', 1_790_000_000_000);
+    await store().append(written);
+    assert.deepEqual(await store().list('tenant-a', { limit: 10 }), [written]);
+  });
+
+  test('keeps entries without actor id, target or context', async () => {
+    const written = event('tenant-b', 1_790_000_000_000, { actor: { type: 'system' }, target: undefined, context: undefined, details: undefined });
+    await store().append(written);
+    const [read] = await store().list('tenant-b', { limit: 10 });
+    assert.deepEqual(read?.actor, { type: 'system' });
+    assert.equal(read?.target, undefined);
+    assert.deepEqual(read?.context, {});
+    assert.deepEqual(read?.details, {});
+  });
+
+  test('lists newest first, per tenant, by target, and pages with `before`', async () => {
+    for (let i = 0; i < 4; i++) await store().append(event('tenant-c', 1_790_000_000_000 + i, { target: { type: 'identity', id: i % 2 ? 'odd' : 'even' } }));
+    await store().append(event('tenant-other', 1_790_000_000_010));
+    const all = await store().list('tenant-c', { limit: 10 });
+    assert.deepEqual(all.map((e) => e.occurredAt - 1_790_000_000_000), [3, 2, 1, 0]);
+    const odd = await store().list('tenant-c', { limit: 10, targetId: 'odd' });
+    assert.deepEqual(odd.map((e) => e.occurredAt - 1_790_000_000_000), [3, 1]);
+    const page = await store().list('tenant-c', { limit: 2, before: all[1]!.occurredAt });
+    assert.deepEqual(page.map((e) => e.occurredAt - 1_790_000_000_000), [1, 0]);
+  });
+});

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { describeEachEngine } from '../helpers/engines.ts';
+import { migrateToLatest } from '../../src/storage/migrate.ts';
+import { migrations } from '../../src/storage/migrations/index.ts';
+
+const TABLES = [
+  'tenants', 'identities', 'identity_addresses', 'credentials', 'credential_identifiers', 'browser_sessions',
+  'flows', 'oidc_artifacts', 'applications', 'signing_keys', 'audit_events', 'outbox_events',
+];
+
+describeEachEngine('migrations', (current) => {
+  test('create every table of the first schema', async () => {
+    const tables = await current().handle.db.introspection.getTables();
+    const names = tables.map((t) => t.name);
+    for (const table of TABLES) assert.ok(names.includes(table), `missing table ${table}`);
+  });
+
+  test('every tenant-owned table carries tenant_id', async () => {
+    const tables = await current().handle.db.introspection.getTables();
+    for (const table of tables.filter((t) => TABLES.includes(t.name) && t.name !== 'tenants')) {
+      assert.ok(table.columns.some((c) => c.name === 'tenant_id' && !c.isNullable), `${table.name} lacks a non-null tenant_id`);
+    }
+  });
+
+  test('running them again is a no-op, also when two run at once', async () => {
+    const reports = await Promise.all([migrateToLatest(current().handle.db), migrateToLatest(current().handle.db)]);
+    for (const report of reports) {
+      assert.deepEqual(report.applied, []);
+      assert.equal(report.current, Object.keys(migrations).at(-1));
+    }
+  });
+
+  test('the lookups the code makes are indexed', async () => {
+    const { db } = current().handle;
+    const indexes =
+      current().engine === 'sqlite'
+        ? (await sql<{ name: string }>`select name from sqlite_master where type = 'index'`.execute(db)).rows
+        : (await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema()`.execute(db)).rows;
+    const names = new Set(indexes.map((i) => i.name));
+    for (const index of [
+      'identity_addresses_unique_value', 'credential_identifiers_unique', 'oidc_artifacts_uid', 'oidc_artifacts_user_code',
+      'oidc_artifacts_grant', 'browser_sessions_identity', 'audit_events_tenant_time', 'outbox_events_pending',
+    ]) {
+      assert.ok(names.has(index), `missing index ${index}`);
+    }
+  });
+});
