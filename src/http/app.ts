@@ -33,6 +33,13 @@ export async function buildApp({ config, logger, readinessChecks, lifecycle }: A
     ajv: AJV_OPTIONS,
   });
   echoRequestId(app);
+  // A request in flight at shutdown ends its connection: server.close() only reaps the connections
+  // idle at that moment, and a keep-alive one would otherwise hold the process open until
+  // keepAliveTimeout (72 s), past SHUTDOWN_TIMEOUT_MS.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (lifecycle.shuttingDown) reply.header('connection', 'close');
+    return payload;
+  });
   registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https:') });
   registerProblemHandlers(app);
   if (config.metricsEnabled) registerMetrics(app);

@@ -58,9 +58,10 @@ describeEachEngine('foyer CLI', (current) => {
   });
 
   test('a taken slug fails with exit 1 and one clear line', async () => {
-    await foyer('tenants', 'create', '--slug', 'twice', '--name', 'Twice');
+    const first = await foyer('tenants', 'create', '--slug', 'twice', '--name', 'Twice');
+    assert.equal(first.code, 0, first.stderr);
     const again = await foyer('tenants', 'create', '--slug', 'twice', '--name', 'Twice');
-    assert.equal(again.code, 1);
+    assert.equal(again.code, 1, `second create: ${again.stdout}${again.stderr}`);
     assert.equal(again.stderr, 'foyer tenants create: A tenant with the slug "twice" already exists.\n');
     assert.equal(again.stdout, '');
   });

@@ -221,22 +221,3 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .where(sql.ref('published_at'), 'is', null)
     .execute();
 }
-
-export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of [
-    'outbox_events',
-    'audit_events',
-    'signing_keys',
-    'applications',
-    'oidc_artifacts',
-    'flows',
-    'browser_sessions',
-    'credential_identifiers',
-    'credentials',
-    'identity_addresses',
-    'identities',
-    'tenants',
-  ]) {
-    await db.schema.dropTable(table).ifExists().execute();
-  }
-}

@@ -1,6 +1,9 @@
-// The ordered list of migrations. A new migration is a new file added at the end; shipped ones never change.
-import type { Migration } from 'kysely';
+// The ordered list of migrations. A new migration is a new file added at the end; shipped ones
+// never change. Forward only: a rollback is a new migration, or a restore from backup.
+import type { Kysely } from 'kysely';
 import * as initialSchema from './0001-initial-schema.ts';
+
+export type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial-schema': initialSchema,
