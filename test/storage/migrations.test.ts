@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { describeEachEngine } from '../helpers/engines.ts';
-import { migrateToLatest } from '../../src/storage/migrate.ts';
+import { MigrationError, migrateToLatest } from '../../src/storage/migrate.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
 
 const TABLES = [
@@ -45,5 +45,16 @@ describeEachEngine('migrations', (current) => {
     ]) {
       assert.ok(names.has(index), `missing index ${index}`);
     }
+  });
+
+  test('refuse a database migrated by a newer Foyer, changing nothing', async () => {
+    const { db } = current().handle;
+    await sql`insert into foyer_migrations (name, executed_at) values ('9999-from-the-future', 1)`.execute(db);
+    try {
+      await assert.rejects(migrateToLatest(db), (error: unknown) => error instanceof MigrationError && /migrated by a newer Foyer.*9999-from-the-future/.test(error.message));
+    } finally {
+      await sql`delete from foyer_migrations where name = '9999-from-the-future'`.execute(db);
+    }
+    assert.deepEqual((await migrateToLatest(db)).applied, []);
   });
 });
