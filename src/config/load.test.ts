@@ -1,13 +1,15 @@
-import { test, describe } from 'node:test';
+import { after, test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './load.ts';
 import { SETTING_NAMES } from './schema.ts';
 
 const SECRET = 'a'.repeat(40);
-const workDir = () => mkdtempSync(path.join(tmpdir(), 'foyer-config-'));
+const root = mkdtempSync(path.join(tmpdir(), 'foyer-config-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const workDir = () => mkdtempSync(path.join(root, 'case-'));
 
 function refusal(env: Record<string, string>, cwd = workDir()): ConfigError {
   try {

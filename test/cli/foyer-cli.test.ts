@@ -1,14 +1,17 @@
 // The `foyer` command through its real entry (argv in, text and exit code out), on each engine.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
 import { runCli } from '../../src/cli/run.ts';
+
+const dataDirs = mkdtempSync(path.join(tmpdir(), 'foyer-cli-'));
+after(() => rmSync(dataDirs, { recursive: true, force: true }));
 
 type Run = { code: number; stdout: string; stderr: string };
 
@@ -19,7 +22,7 @@ function cli(env: Record<string, string>) {
     const code = await runCli(argv, {
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
-      env: { MASTER_SECRET: TEST_MASTER_SECRET, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'foyer-cli-')), ...env },
+      env: { MASTER_SECRET: TEST_MASTER_SECRET, DATA_DIR: mkdtempSync(path.join(dataDirs, 'run-')), ...env },
     });
     return { code, stdout, stderr };
   };
