@@ -12,6 +12,9 @@ import { ensureDefaultTenant } from './domain/tenants/tenants.service.ts';
 import type { Tenant } from './domain/tenants/tenant.ts';
 import { connectRedis } from './infra/redis/redis.ts';
 import { buildApp } from './http/app.ts';
+import { createSecretBox } from './infra/crypto/secret-box.ts';
+import { createProviderRegistry } from './http/oidc/provider-registry.ts';
+import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
 import type { Lifecycle, ReadinessCheck } from './http/health.routes.ts';
 
 export type Foyer = {
@@ -46,7 +49,10 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const checks: ReadinessCheck[] = [{ name: 'database', check: database.ping }];
     const redisClient = redis;
     if (redisClient) checks.push({ name: 'redis', check: async () => void (await redisClient.ping()) });
-    const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle });
+    const secretBox = createSecretBox(config.masterSecret);
+    const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret });
+    const surfaces = [(app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl })];
+    const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
 
     return {
       app,

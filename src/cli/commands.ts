@@ -2,5 +2,7 @@
 import type { Command } from './io.ts';
 import { migrateCommand } from './migrate.command.ts';
 import { tenantsCreateCommand, tenantsListCommand } from './tenants.command.ts';
+import { keysListCommand, keysRotateCommand } from './keys.command.ts';
+import { appsCommands } from './apps.command.ts';
 
-export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand];
+export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, keysRotateCommand, keysListCommand, ...appsCommands];

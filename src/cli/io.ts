@@ -11,7 +11,7 @@ export type Command = {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
-  readonly options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  readonly options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
   run(values: OptionValues, io: CliIo): Promise<void>;
 };
 

@@ -17,9 +17,11 @@ export type AppDeps = {
   readonly logger: FastifyBaseLogger;
   readonly readinessChecks: ReadinessCheck[];
   readonly lifecycle: Lifecycle;
+  /** The product's HTTP surfaces (oidc, hosted, …), each an encapsulated plugin. */
+  readonly surfaces?: readonly ((app: FastifyInstance) => Promise<void>)[];
 };
 
-export async function buildApp({ config, logger, readinessChecks, lifecycle }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, logger, readinessChecks, lifecycle, surfaces = [] }: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     genReqId: generateRequestId,
@@ -44,6 +46,7 @@ export async function buildApp({ config, logger, readinessChecks, lifecycle }: A
   registerProblemHandlers(app);
   if (config.metricsEnabled) registerMetrics(app);
   registerHealthRoutes(app, { checks: readinessChecks, lifecycle });
+  for (const surface of surfaces) await app.register(surface);
   await app.ready();
   return app;
 }

@@ -5,16 +5,28 @@ import type { TenantStore } from '../domain/tenants/tenant.port.ts';
 import type { IdentityStore } from '../domain/identity/identity.port.ts';
 import type { AuditStore } from '../domain/audit/audit.port.ts';
 import type { OutboxStore } from '../domain/events/outbox.port.ts';
+import type { SigningKeyStore } from '../domain/keys/signing-key.port.ts';
+import type { ApplicationStore } from '../domain/applications/application.port.ts';
+import type { OidcArtifactStore } from '../domain/oauth/oidc-artifact.port.ts';
+import type { FlowStore } from '../domain/flows/flow.port.ts';
 import { createTenantStore } from './tenant.store.ts';
 import { createIdentityStore } from './identity.store.ts';
 import { createAuditStore } from './audit.store.ts';
 import { createOutboxStore } from './outbox.store.ts';
+import { createSigningKeyStore } from './signing-key.store.ts';
+import { createApplicationStore } from './application.store.ts';
+import { createOidcArtifactStore } from './oidc-artifact.store.ts';
+import { createFlowStore } from './flow.store.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
   readonly identities: IdentityStore;
   readonly audit: AuditStore;
   readonly outbox: OutboxStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly applications: ApplicationStore;
+  readonly oidcArtifacts: OidcArtifactStore;
+  readonly flows: FlowStore;
 };
 
 /** Runs `work` in one database transaction: everything it writes commits together or not at all. */
@@ -26,6 +38,10 @@ export function createStores(db: Db): Stores {
     identities: createIdentityStore(db),
     audit: createAuditStore(db),
     outbox: createOutboxStore(db),
+    signingKeys: createSigningKeyStore(db),
+    applications: createApplicationStore(db),
+    oidcArtifacts: createOidcArtifactStore(db),
+    flows: createFlowStore(db),
   };
 }
 

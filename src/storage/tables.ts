@@ -161,6 +161,13 @@ export type OutboxEventsTable = {
   published_at: EpochMs | null;
 };
 
+export type ThrottleCountersTable = {
+  key: string;
+  count: number;
+  window_start: EpochMs;
+  last_at: EpochMs;
+};
+
 export type Database = {
   tenants: TenantsTable;
   identities: IdentitiesTable;
@@ -174,4 +181,5 @@ export type Database = {
   signing_keys: SigningKeysTable;
   audit_events: AuditEventsTable;
   outbox_events: OutboxEventsTable;
+  throttle_counters: ThrottleCountersTable;
 };

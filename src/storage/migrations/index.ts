@@ -2,9 +2,11 @@
 // never change. Forward only: a rollback is a new migration, or a restore from backup.
 import type { Kysely } from 'kysely';
 import * as initialSchema from './0001-initial-schema.ts';
+import * as throttleCounters from './0002-throttle-counters.ts';
 
 export type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial-schema': initialSchema,
+  '0002-throttle-counters': throttleCounters,
 };

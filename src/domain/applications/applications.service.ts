@@ -1,0 +1,151 @@
+// Use cases of the applications module. Each change writes its audit entry and its domain event in
+// the same transaction as the change itself. Client secrets leave this module once, at creation or
+// rotation, and are never written anywhere but as a hash.
+import type { AuditStore } from '../audit/audit.port.ts';
+import type { OutboxStore } from '../events/outbox.port.ts';
+import type { Actor } from '../tenants/tenants.service.ts';
+import type { ApplicationStore } from './application.port.ts';
+import type { Application, ApplicationInput, NewApplication } from './application.ts';
+import { isConfidentialKind, validateApplication } from './application.ts';
+import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.ts';
+import { DomainError } from '../errors.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+
+type ApplicationWriteStores = { applications: ApplicationStore; audit: AuditStore; outbox: OutboxStore };
+
+export type ApplicationDeps = {
+  readonly transaction: <T>(work: (stores: ApplicationWriteStores) => Promise<T>) => Promise<T>;
+  readonly now?: () => number;
+};
+
+/** The kind is fixed at creation: it decides whether the client has a secret at all. */
+export type ApplicationChanges = ApplicationInput;
+
+type Change = { action: string; application: Application; details: Record<string, unknown>; payload: Record<string, unknown> };
+
+function applicationNotFound(clientId: string): DomainError {
+  return new DomainError('application.not_found', 'not_found', `No application with the client id "${clientId}" in this tenant.`, { clientId });
+}
+
+/** Omitted and undefined both mean "leave as it is". */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+/** The application, or DomainError `application.not_found`. */
+export async function getApplication(stores: { applications: ApplicationStore }, tenantId: string, clientId: string): Promise<Application> {
+  const application = await stores.applications.findById(tenantId, clientId);
+  if (!application) throw applicationNotFound(clientId);
+  return application;
+}
+
+async function record(stores: ApplicationWriteStores, now: number, actor: Actor, change: Change): Promise<void> {
+  const { action, application, details, payload } = change;
+  await stores.audit.append({
+    id: uuidv7(now),
+    occurredAt: now,
+    tenantId: application.tenantId,
+    action,
+    outcome: 'success',
+    actor: { type: actor.type, id: actor.id },
+    target: { type: 'application', id: application.id },
+    context: actor.context,
+    details,
+  });
+  await stores.outbox.enqueue({
+    id: uuidv7(now),
+    occurredAt: now,
+    tenantId: application.tenantId,
+    type: action,
+    aggregate: { type: 'application', id: application.id },
+    payload: { clientId: application.id, ...payload },
+  });
+}
+
+/** Creates the application; `clientSecret` is returned for confidential kinds only, and only here. */
+export async function createApplication(
+  deps: ApplicationDeps,
+  tenantId: string,
+  input: NewApplication,
+  actor: Actor,
+): Promise<{ application: Application; clientSecret?: string }> {
+  const { kind, ...fields } = validateApplication(input, input.kind);
+  const now = (deps.now ?? Date.now)();
+  const clientSecret = isConfidentialKind(kind) ? generateClientSecret() : undefined;
+  const secretHash = clientSecret === undefined ? null : hashClientSecret(clientSecret);
+  return deps.transaction(async (stores) => {
+    const application = await stores.applications.create({ ...fields, id: generateClientId(), tenantId, kind, secretHash, now });
+    await record(stores, now, actor, {
+      action: 'application.created',
+      application,
+      details: { name: application.name, kind },
+      payload: { name: application.name, kind },
+    });
+    return clientSecret === undefined ? { application } : { application, clientSecret };
+  });
+}
+
+/** Applies `changes` over the current fields and checks the result as a whole against the kind's rules. */
+export async function updateApplication(
+  deps: ApplicationDeps,
+  tenantId: string,
+  clientId: string,
+  changes: ApplicationChanges,
+  actor: Actor,
+): Promise<Application> {
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async (stores) => {
+    const current = await getApplication(stores, tenantId, clientId);
+    const defined = definedOnly(changes);
+    const merged = { ...current, ...defined, tokenLifetimes: { ...current.tokenLifetimes, ...definedOnly(changes.tokenLifetimes ?? {}) } };
+    const { kind: _kind, ...fields } = validateApplication(merged, current.kind);
+    const application = await stores.applications.update(tenantId, clientId, fields, now);
+    if (!application) throw applicationNotFound(clientId);
+    const changed = Object.keys(fields).filter((key) => JSON.stringify(fields[key as keyof typeof fields]) !== JSON.stringify(current[key as keyof typeof fields]));
+    await record(stores, now, actor, { action: 'application.updated', application, details: { changed }, payload: { changed } });
+    return application;
+  });
+}
+
+export async function deleteApplication(deps: ApplicationDeps, tenantId: string, clientId: string, actor: Actor): Promise<void> {
+  const now = (deps.now ?? Date.now)();
+  await deps.transaction(async (stores) => {
+    const application = await getApplication(stores, tenantId, clientId);
+    if (!(await stores.applications.delete(tenantId, clientId))) throw applicationNotFound(clientId);
+    await record(stores, now, actor, {
+      action: 'application.deleted',
+      application,
+      details: { name: application.name, kind: application.kind },
+      payload: {},
+    });
+  });
+}
+
+/**
+ * Replaces the secret of a confidential application; the old one stops working at once. Public
+ * clients (SPA, native) have no secret: DomainError `application.public_client_has_no_secret`.
+ */
+export async function rotateClientSecret(
+  deps: ApplicationDeps,
+  tenantId: string,
+  clientId: string,
+  actor: Actor,
+): Promise<{ application: Application; clientSecret: string }> {
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async (stores) => {
+    const current = await getApplication(stores, tenantId, clientId);
+    if (!isConfidentialKind(current.kind)) {
+      throw new DomainError(
+        'application.public_client_has_no_secret',
+        'invalid',
+        `The ${current.kind} application "${current.name}" is a public client: it has no secret to rotate.`,
+        { clientId },
+      );
+    }
+    const clientSecret = generateClientSecret();
+    if (!(await stores.applications.updateSecretHash(tenantId, clientId, hashClientSecret(clientSecret), now))) throw applicationNotFound(clientId);
+    const application = { ...current, updatedAt: now };
+    await record(stores, now, actor, { action: 'application.secret_rotated', application, details: {}, payload: {} });
+    return { application, clientSecret };
+  });
+}

@@ -1,0 +1,25 @@
+// The whole stylesheet of the hosted pages: small enough to inline (one request per page, no
+// render-blocking fetch), allowed by the page's CSP nonce. The brand colour arrives as a custom property.
+export const STYLES = `
+*,*::before,*::after{box-sizing:border-box}
+html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;line-height:1.5;color:#1d1d1f;background:#f5f5f7}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:1rem}
+main{width:100%;max-width:26rem;background:#fff;border-radius:12px;box-shadow:0 1px 3px rgb(0 0 0/.12);padding:2rem}
+.brand{display:flex;align-items:center;gap:.75rem;margin-bottom:1.5rem;font-weight:600}
+.brand img{max-height:40px;max-width:160px}
+h1{font-size:1.375rem;margin:0 0 1rem}
+p{margin:.5rem 0}
+label{display:block;font-weight:600;margin:1rem 0 .25rem}
+input[type=email],input[type=password],input[type=text]{width:100%;font:inherit;padding:.625rem .75rem;border:1px solid #8e8e93;border-radius:8px}
+input:focus,button:focus,a:focus{outline:3px solid var(--brand);outline-offset:2px}
+input[aria-invalid=true]{border-color:#c00}
+.hint{color:#555;font-size:.875rem;margin:.25rem 0 0}
+.field-error{color:#c00;font-size:.875rem;margin:.25rem 0 0}
+.alert{border-left:4px solid #c00;background:#fff3f3;padding:.75rem;margin:0 0 1rem;border-radius:4px}
+button{font:inherit;font-weight:600;width:100%;margin-top:1.5rem;padding:.7rem;border:0;border-radius:8px;background:var(--brand);color:var(--on-brand);cursor:pointer}
+button.secondary{background:#e5e5ea;color:#1d1d1f;margin-top:.5rem}
+ul.scopes{padding-left:1.25rem}
+.switch{margin-top:1.5rem;text-align:center}
+a{color:var(--brand-text)}
+[dir=rtl] .alert{border-left:0;border-right:4px solid #c00}
+`;

@@ -1,0 +1,63 @@
+// oidc-provider's storage adapter for one tenant's Provider, on the OidcArtifactStore port.
+// oidc-provider asks the factory for one adapter per model (Session, AccessToken, Client…) and
+// relies on these semantics: expiresIn is in seconds; find answers undefined once an artifact is
+// gone or expired; a consumed artifact comes back with `consumed` (epoch seconds), which is how
+// reuse of a code or refresh token is detected; revokeByGrantId drops everything of the grant.
+// Static clients never reach the adapter (oidc-provider keeps them in memory): the `Client` model
+// only looks up unknown client ids here, and finds nothing unless dynamic registration stored one.
+import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import type { OidcArtifactStore, StoredOidcArtifact } from '../../domain/oauth/oidc-artifact.port.ts';
+
+export function createOidcAdapter(store: OidcArtifactStore, tenantId: string, now: () => number = Date.now): AdapterFactory {
+  // oidc-provider revokes a grant by calling revokeByGrantId on up to six models at once; the store
+  // already deletes every model's rows of the grant, so concurrent calls share one delete instead of
+  // racing several identical ones (which PostgreSQL would serialise on row locks).
+  const revocations = new Map<string, Promise<void>>();
+
+  function revokeGrant(grantId: string): Promise<void> {
+    let revocation = revocations.get(grantId);
+    if (!revocation) {
+      revocation = store.revokeByGrantId(tenantId, grantId).finally(() => revocations.delete(grantId));
+      revocations.set(grantId, revocation);
+    }
+    return revocation;
+  }
+
+  return (model: string): Adapter => ({
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number) {
+      // Dynamically registered clients are stored without a lifetime: they live until deleted.
+      const expiresAt = typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? now() + expiresIn * 1000 : null;
+      await store.upsert(tenantId, model, id, { ...payload }, expiresAt);
+    },
+
+    async find(id: string) {
+      return toPayload(await store.find(tenantId, model, id, now()));
+    },
+
+    async findByUid(uid: string) {
+      return toPayload(await store.findByUid(tenantId, model, uid, now()));
+    },
+
+    async findByUserCode(userCode: string) {
+      return toPayload(await store.findByUserCode(tenantId, model, userCode, now()));
+    },
+
+    async consume(id: string) {
+      await store.consume(tenantId, model, id, now());
+    },
+
+    async destroy(id: string) {
+      await store.destroy(tenantId, model, id);
+    },
+
+    async revokeByGrantId(grantId: string) {
+      await revokeGrant(grantId);
+    },
+  });
+}
+
+function toPayload(artifact: StoredOidcArtifact | undefined): AdapterPayload | undefined {
+  if (!artifact) return undefined;
+  const payload = artifact.payload as AdapterPayload;
+  return artifact.consumedAt === null ? payload : { ...payload, consumed: Math.floor(artifact.consumedAt / 1000) };
+}

@@ -1,0 +1,48 @@
+// Standard OpenID Connect claims, per scope, from an identity's traits and verified addresses.
+// Traits follow the default schema (email, phone, name{given,family}, locale, address, …); a claim is
+// only released when the customer has a value for it.
+import type { Identity } from '../../domain/identity/identity.ts';
+import { normalizeAddress } from '../../domain/identity/identity.ts';
+
+/** What each scope releases (OIDC Core 5.4). */
+export const SCOPE_CLAIMS = {
+  openid: ['sub'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+  profile: ['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at'],
+  address: ['address'],
+} as const;
+
+export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'email', 'phone', 'profile', 'address'] as const;
+
+type Claims = Record<string, unknown> & { sub: string };
+
+export function claimsOf(identity: Identity): Claims {
+  const traits = identity.traits as Record<string, unknown>;
+  const email = stringOf(traits['email']);
+  const phone = stringOf(traits['phone']);
+  const claims: Claims = {
+    sub: identity.id,
+    email,
+    email_verified: email === undefined ? undefined : isVerified(identity, 'email', email),
+    phone_number: phone,
+    phone_number_verified: phone === undefined ? undefined : isVerified(identity, 'phone', phone),
+    address: typeof traits['address'] === 'object' && traits['address'] !== null ? traits['address'] : undefined,
+    updated_at: Math.floor(identity.updatedAt / 1000),
+  };
+  // Profile claims carry the trait of the same name (the default schema uses OIDC's names).
+  for (const claim of SCOPE_CLAIMS.profile) {
+    if (claim !== 'updated_at') claims[claim] = stringOf(traits[claim]);
+  }
+  for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
+  return claims;
+}
+
+function isVerified(identity: Identity, kind: 'email' | 'phone', value: string): boolean {
+  const normalised = normalizeAddress(kind, value);
+  return identity.addresses.some((address) => address.kind === kind && address.value === normalised && address.verifiedAt !== null);
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

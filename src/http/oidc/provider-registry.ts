@@ -1,0 +1,97 @@
+// One oidc-provider per tenant, created on first use and cached. A provider holds its signing keys,
+// so it is rebuilt when the tenant's published key set changes (a rotation by `foyer keys rotate`
+// on any machine is noticed within KEY_CHECK_INTERVAL_MS).
+import type Provider from 'oidc-provider';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+import type { Stores, Transaction } from '../../storage/stores.ts';
+import type { SecretBox } from '../../infra/crypto/secret-box.ts';
+import { ensureSigningKeys, loadSigningJwks } from '../../domain/keys/keys.service.ts';
+import { createProvider } from './provider.ts';
+
+const KEY_CHECK_INTERVAL_MS = 30_000;
+const TENANT_CACHE_MS = 30_000;
+
+export type ProviderRegistryDeps = {
+  readonly stores: Stores;
+  readonly transaction: Transaction;
+  readonly secretBox: SecretBox;
+  readonly publicUrl: string;
+  readonly masterSecret: string;
+  readonly now?: () => number;
+};
+
+export type TenantProvider = { readonly tenant: Tenant; readonly provider: Provider };
+
+export type ProviderRegistry = {
+  /** The tenant and its provider, or undefined when no tenant has that slug. */
+  forSlug(slug: string): Promise<TenantProvider | undefined>;
+};
+
+type Entry = { provider: Promise<Provider>; fingerprint: string; checkedAt: number };
+
+export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegistry {
+  const now = deps.now ?? Date.now;
+  const tenants = new Map<string, { tenant: Tenant | undefined; loadedAt: number }>();
+  const providers = new Map<string, Entry>();
+  const keysDeps = { transaction: deps.transaction, keys: deps.stores.signingKeys, secretBox: deps.secretBox, now };
+
+  async function tenantBySlug(slug: string): Promise<Tenant | undefined> {
+    const cached = tenants.get(slug);
+    if (cached && now() - cached.loadedAt < TENANT_CACHE_MS) return cached.tenant;
+    const tenant = await deps.stores.tenants.findBySlug(slug);
+    tenants.set(slug, { tenant, loadedAt: now() });
+    return tenant;
+  }
+
+  async function fingerprintOf(tenantId: string): Promise<string> {
+    const keys = await deps.stores.signingKeys.listPublished(tenantId, now());
+    return keys.map((key) => `${key.kid}:${key.status}`).join(',');
+  }
+
+  async function build(tenant: Tenant): Promise<Provider> {
+    await ensureSigningKeys(keysDeps, tenant.id);
+    const jwks = await loadSigningJwks(keysDeps, tenant.id, now());
+    return createProvider(
+      {
+        publicUrl: deps.publicUrl,
+        masterSecret: deps.masterSecret,
+        secureCookies: deps.publicUrl.startsWith('https:'),
+        identities: deps.stores.identities,
+        artifacts: deps.stores.oidcArtifacts,
+        applications: deps.stores.applications,
+        jwks: jwks as unknown as { keys: Record<string, unknown>[] },
+      },
+      tenant,
+    );
+  }
+
+  async function providerOf(tenant: Tenant): Promise<Provider> {
+    const entry = providers.get(tenant.id);
+    if (entry && now() - entry.checkedAt < KEY_CHECK_INTERVAL_MS) return entry.provider;
+    if (entry) {
+      entry.checkedAt = now();
+      const fingerprint = await fingerprintOf(tenant.id);
+      if (fingerprint === entry.fingerprint) return entry.provider;
+    }
+    // Cache the promise, not the result: concurrent first requests share one build.
+    const provider = build(tenant);
+    const fresh: Entry = { provider, fingerprint: '', checkedAt: now() };
+    providers.set(tenant.id, fresh);
+    try {
+      await provider;
+      fresh.fingerprint = await fingerprintOf(tenant.id);
+    } catch (error) {
+      providers.delete(tenant.id);
+      throw error;
+    }
+    return provider;
+  }
+
+  return {
+    async forSlug(slug) {
+      const tenant = await tenantBySlug(slug);
+      if (!tenant) return undefined;
+      return { tenant, provider: await providerOf(tenant) };
+    },
+  };
+}

@@ -1,0 +1,192 @@
+// Builds the oidc-provider instance of one tenant: which protocol features are on, where its state
+// lives (our storage, through the adapter), whose keys sign, which applications are its clients,
+// and how accounts and claims are found. The protocol itself is oidc-provider's, never ours.
+import { hkdfSync } from 'node:crypto';
+import Provider, { errors } from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+import type { IdentityStore } from '../../domain/identity/identity.port.ts';
+import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
+import type { ApplicationStore } from '../../domain/applications/application.port.ts';
+import { createOidcAdapter } from './adapter.ts';
+import { claimsOf, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
+import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
+import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
+
+export type ProviderDeps = {
+  readonly publicUrl: string;
+  readonly masterSecret: string;
+  readonly secureCookies: boolean;
+  readonly identities: IdentityStore;
+  readonly artifacts: OidcArtifactStore;
+  readonly applications: ApplicationStore;
+  readonly jwks: { keys: Record<string, unknown>[] };
+};
+
+/** The issuer of a tenant: the public URL for the default tenant, `/t/<slug>` below it for the others. */
+export function issuerOf(publicUrl: string, tenant: Pick<Tenant, 'slug'>): string {
+  return tenant.slug === 'default' ? publicUrl : `${publicUrl}/t/${tenant.slug}`;
+}
+
+/** The path prefix of a tenant's endpoints on this server ('' for the default tenant). */
+export function mountPathOf(tenant: Pick<Tenant, 'slug'>): string {
+  return tenant.slug === 'default' ? '' : `/t/${tenant.slug}`;
+}
+
+export const ROUTES = {
+  authorization: '/auth',
+  backchannel_authentication: '/backchannel',
+  code_verification: '/device',
+  device_authorization: '/device/auth',
+  end_session: '/session/end',
+  introspection: '/token/introspection',
+  jwks: '/jwks',
+  pushed_authorization_request: '/request',
+  registration: '/reg',
+  revocation: '/token/revocation',
+  token: '/token',
+  userinfo: '/me',
+} as const;
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
+  const issuer = issuerOf(deps.publicUrl, tenant);
+  const mountPath = mountPathOf(tenant);
+  const artifactAdapter = createOidcAdapter(deps.artifacts, tenant.id);
+  const clientAdapter = {
+    async find(id: string) {
+      const found = await deps.applications.findWithSecret(tenant.id, id);
+      return found && clientMetadataOf(found.application, found.secretHash);
+    },
+  };
+
+  const configuration: Configuration = {
+    adapter: ((name: string) => (name === 'Client' ? clientAdapter : artifactAdapter(name))) as unknown as Configuration['adapter'],
+    jwks: deps.jwks as Configuration['jwks'],
+    findAccount: async (_ctx, sub) => {
+      const identity = await deps.identities.findById(tenant.id, sub);
+      // Blocked and deleted customers have no account as far as the protocol is concerned: their
+      // sessions stop resuming, refresh grants and userinfo fail.
+      if (!identity || identity.status !== 'active') return undefined;
+      return { accountId: identity.id, claims: async () => claimsOf(identity) };
+    },
+    claims: { ...SCOPE_CLAIMS, acr: null, amr: null, sid: null, auth_time: null } as unknown as Configuration['claims'],
+    scopes: [...SUPPORTED_SCOPES],
+    acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:mfa'],
+    conformIdTokenClaims: true,
+    cookies: {
+      keys: [cookieKey(deps.masterSecret, tenant.id)],
+      names: { session: 'foyer_session', interaction: 'foyer_interaction', resume: 'foyer_resume' },
+      long: { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true },
+      short: { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `${mountPath}/interaction/${interaction.uid}`,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      dPoP: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource: renderLogoutConfirmation, postLogoutSuccessSource: renderLogoutDone },
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource: renderDeviceCodeInput,
+        userCodeConfirmSource: renderDeviceConfirm,
+        successSource: renderDeviceDone,
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => undefined,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resourceIndicator) => resourceServerOf(tenant, resourceIndicator),
+      },
+    },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      // Client secrets are stored hashed, so nothing may be keyed by them (no HS* algorithms).
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      introspectionSigningAlgValues: ['ES256', 'RS256'],
+      authorizationSigningAlgValues: ['ES256', 'RS256'],
+      requestObjectSigningAlgValues: ['ES256', 'RS256', 'PS256'],
+      clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256'],
+      dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'],
+    },
+    extraClientMetadata: { properties: ['foyer_first_party', 'foyer_ttl'] },
+    // First-party applications never show a consent screen: their grant is created on the spot.
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => loadOrCreateGrant(ctx),
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    ttl: {
+      AccessToken: (ctx, token, client) => ttlOf(client, 'accessToken') ?? HOUR,
+      ClientCredentials: (ctx, token, client) => ttlOf(client, 'accessToken') ?? HOUR,
+      IdToken: (ctx, token, client) => ttlOf(client, 'idToken') ?? HOUR,
+      RefreshToken: (ctx, token, client) => ttlOf(client, 'refreshToken') ?? 14 * DAY,
+      AuthorizationCode: 60,
+      DeviceCode: 600,
+      BackchannelAuthenticationRequest: 600,
+      Grant: 365 * DAY,
+      Interaction: HOUR,
+      Session: 14 * DAY,
+    },
+    renderError: renderProtocolError,
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    routes: ROUTES,
+  };
+
+  const provider = new Provider(issuer, configuration);
+  // Foyer always hands the provider the canonical origin (PUBLIC_URL) and the client address it
+  // computed itself (see oidc.plugin.ts), so the provider may trust these headers.
+  provider.proxy = true;
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, presented: string) {
+    return verifyHashedClientSecret(this.clientSecret, presented);
+  };
+  return provider;
+}
+
+function ttlOf(client: { [key: string]: unknown } | undefined, key: 'accessToken' | 'idToken' | 'refreshToken'): number | undefined {
+  const ttl = client?.['foyer_ttl'] as Record<string, number> | undefined;
+  return ttl?.[key];
+}
+
+async function loadOrCreateGrant(ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  const client = oidc.client!;
+  const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
+  if (grantId) return oidc.provider.Grant.find(grantId);
+  if (!(client as unknown as Record<string, unknown>)['foyer_first_party']) return undefined;
+  const grant = new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId! });
+  const requested = oidc.params!['scope'];
+  grant.addOIDCScope(typeof requested === 'string' ? requested : 'openid');
+  for (const [resource, scope] of Object.entries(oidc.resourceServers ?? {})) grant.addResourceScope(resource, scope.scope ?? '');
+  await grant.save();
+  return grant;
+}
+
+type ResourceServerSettings = { identifier: string; scopes?: string[]; accessTokenTtl?: number; accessTokenFormat?: 'jwt' | 'opaque' };
+
+/** APIs the tenant has declared (`tenant.settings.apis`) are the only valid resource indicators. */
+function resourceServerOf(tenant: Tenant, indicator: string) {
+  const apis = (tenant.settings['apis'] ?? []) as ResourceServerSettings[];
+  const api = apis.find((candidate) => candidate.identifier === indicator);
+  if (!api) throw new errors.InvalidTarget(`the resource ${indicator} is not an API of this tenant`);
+  return {
+    scope: (api.scopes ?? []).join(' '),
+    audience: api.identifier,
+    accessTokenTTL: api.accessTokenTtl ?? HOUR,
+    accessTokenFormat: api.accessTokenFormat ?? 'jwt',
+    jwt: { sign: { alg: 'ES256' as const } },
+  };
+}
+
+/** Cookie signing key of a tenant: derived, so it needs no storage and differs per tenant. */
+function cookieKey(masterSecret: string, tenantId: string): string {
+  return Buffer.from(hkdfSync('sha256', masterSecret, 'foyer-cookies', `cookie-signing:${tenantId}`, 32)).toString('base64url');
+}

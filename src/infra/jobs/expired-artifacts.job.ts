@@ -1,0 +1,83 @@
+// The background sweep that deletes expired oidc-provider artifacts. Lookups already hide expired
+// rows, so the sweep only keeps the table small; it deletes in short batches so that no transaction
+// holds many row locks, and each node may run it (a batch another node took is simply short).
+import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
+
+type LogFunction = (fields: Record<string, unknown>, message: string) => void;
+
+export type ExpiredArtifactsCleanupDeps = {
+  readonly store: OidcArtifactStore;
+  /** Pause between the end of one run and the start of the next. */
+  readonly intervalMs: number;
+  /** Rows deleted per statement. */
+  readonly batchSize: number;
+  readonly logger: { readonly info: LogFunction; readonly warn: LogFunction; readonly error: LogFunction };
+  readonly now?: () => number;
+};
+
+export type ExpiredArtifactsCleanup = {
+  /** Stops scheduling, lets a run in progress finish its current batch, and resolves after it. */
+  stop(): Promise<void>;
+  /**
+   * Runs now (or joins the run in progress) and resolves with how many artifacts it removed.
+   * Never rejects: a failure is logged and the count removed before it is returned. After stop()
+   * it resolves with 0 without touching the database.
+   */
+  runOnce(): Promise<number>;
+};
+
+export function startExpiredArtifactsCleanup(deps: ExpiredArtifactsCleanupDeps): ExpiredArtifactsCleanup {
+  const { store, intervalMs, batchSize, logger } = deps;
+  if (!(intervalMs > 0)) throw new RangeError('intervalMs must be a positive number of milliseconds');
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+  const now = deps.now ?? Date.now;
+  let stopped = false;
+  let running: Promise<number> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function sweep(): Promise<number> {
+    const startedAt = Date.now();
+    let removed = 0;
+    try {
+      // A full batch means more may be waiting; a short one means the backlog is gone.
+      let batch: number;
+      do {
+        batch = await store.removeExpired(now(), batchSize);
+        removed += batch;
+      } while (batch === batchSize && !stopped);
+      if (removed > 0) logger.info({ removed, durationMs: Date.now() - startedAt }, 'expired OIDC artifacts removed');
+    } catch (error) {
+      logger.error({ err: error, removed }, 'removing expired OIDC artifacts failed');
+    }
+    return removed;
+  }
+
+  function runOnce(): Promise<number> {
+    if (stopped) return Promise.resolve(0);
+    running ??= sweep().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  // A timeout re-armed after each run, rather than an interval, so runs can never overlap however
+  // long one takes. unref(): the sweep must never be what keeps the process alive.
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void runOnce().then(schedule);
+    }, intervalMs);
+    timer.unref();
+  }
+
+  schedule();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+    runOnce,
+  };
+}

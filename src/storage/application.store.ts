@@ -1,0 +1,125 @@
+// The applications table: one row per OAuth client; the client metadata lives in the settings JSON.
+import type { Selectable } from 'kysely';
+import type { Db } from './database.ts';
+import type { ApplicationsTable } from './tables.ts';
+import type { Application, ApplicationFields, ApplicationKind } from '../domain/applications/application.ts';
+import type { ApplicationStore } from '../domain/applications/application.port.ts';
+import { DomainError } from '../domain/errors.ts';
+import { isUniqueViolation } from './errors.ts';
+import { fromJson, toJson } from './json.ts';
+
+type ApplicationRow = Selectable<ApplicationsTable>;
+/** Everything but the name, which has its own column. */
+type StoredSettings = Omit<ApplicationFields, 'name'>;
+
+export function createApplicationStore(db: Db): ApplicationStore {
+  function findRow(tenantId: string, id: string): Promise<ApplicationRow | undefined> {
+    return db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  }
+
+  return {
+    async create({ id, tenantId, kind, secretHash, now, ...fields }) {
+      const row: ApplicationRow = {
+        id,
+        tenant_id: tenantId,
+        name: fields.name,
+        kind,
+        settings: toJson(settingsOf(fields)),
+        secret_hash: secretHash,
+        created_at: now,
+        updated_at: now,
+      };
+      try {
+        await db.insertInto('applications').values(row).execute();
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new DomainError('application.client_id_taken', 'conflict', `The client id "${id}" is already in use.`, { clientId: id });
+        throw error;
+      }
+      return toApplication(row);
+    },
+
+    async findById(tenantId, id) {
+      const row = await findRow(tenantId, id);
+      return row && toApplication(row);
+    },
+
+    async findWithSecret(tenantId, id) {
+      const row = await findRow(tenantId, id);
+      return row && { application: toApplication(row), secretHash: row.secret_hash };
+    },
+
+    async list(tenantId) {
+      const rows = await db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toApplication);
+    },
+
+    async update(tenantId, id, changes, now) {
+      const row = await findRow(tenantId, id);
+      if (!row) return undefined;
+      const current = toApplication(row);
+      const fields: ApplicationFields = { ...fieldsOf(current), ...stripUndefined(changes) };
+      const values = { name: fields.name, settings: toJson(settingsOf(fields)), updated_at: now };
+      const result = await db.updateTable('applications').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      if (result.numUpdatedRows === 0n) return undefined; // deleted in between
+      return toApplication({ ...row, ...values });
+    },
+
+    async updateSecretHash(tenantId, id, secretHash, now) {
+      const result = await db
+        .updateTable('applications')
+        .set({ secret_hash: secretHash, updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async delete(tenantId, id) {
+      const result = await db.deleteFrom('applications').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function settingsOf(fields: ApplicationFields): StoredSettings {
+  return {
+    redirectUris: fields.redirectUris,
+    postLogoutRedirectUris: fields.postLogoutRedirectUris,
+    grantTypes: fields.grantTypes,
+    firstParty: fields.firstParty,
+    tokenLifetimes: fields.tokenLifetimes,
+    backchannelLogoutUri: fields.backchannelLogoutUri,
+    logoUri: fields.logoUri,
+  };
+}
+
+function fieldsOf(application: Application): ApplicationFields {
+  return { name: application.name, ...settingsOf(application) };
+}
+
+function toApplication(row: ApplicationRow): Application {
+  const settings = fromJson<StoredSettings>(row.settings);
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    kind: row.kind as ApplicationKind,
+    name: row.name,
+    redirectUris: settings.redirectUris,
+    postLogoutRedirectUris: settings.postLogoutRedirectUris,
+    grantTypes: settings.grantTypes,
+    firstParty: settings.firstParty,
+    tokenLifetimes: {
+      accessToken: settings.tokenLifetimes.accessToken,
+      idToken: settings.tokenLifetimes.idToken,
+      refreshToken: settings.tokenLifetimes.refreshToken,
+    },
+    backchannelLogoutUri: settings.backchannelLogoutUri,
+    logoUri: settings.logoUri,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

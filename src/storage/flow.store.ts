@@ -1,0 +1,67 @@
+import type { Selectable } from 'kysely';
+import type { Db } from './database.ts';
+import type { FlowsTable } from './tables.ts';
+import type { Flow, FlowKind, FlowState, FlowType } from '../domain/flows/flow.ts';
+import type { FlowStore } from '../domain/flows/flow.port.ts';
+
+export function createFlowStore(db: Db): FlowStore {
+  return {
+    async create(flow) {
+      await db
+        .insertInto('flows')
+        .values({
+          id: flow.id,
+          tenant_id: flow.tenantId,
+          type: flow.type,
+          kind: flow.kind,
+          state: flow.state,
+          csrf_token: flow.csrfToken,
+          return_to: null,
+          interaction_uid: flow.interactionUid,
+          identity_id: flow.identityId,
+          payload: '{}',
+          expires_at: flow.expiresAt,
+          created_at: flow.createdAt,
+          updated_at: flow.createdAt,
+        })
+        .execute();
+    },
+
+    async find(tenantId, id, now) {
+      const row = await db.selectFrom('flows').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).where('expires_at', '>', now).executeTakeFirst();
+      return row && toFlow(row);
+    },
+
+    async complete(tenantId, id, identityId, now) {
+      const result = await db
+        .updateTable('flows')
+        .set({ state: 'complete', identity_id: identityId, updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .where('state', '=', 'active')
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async deleteExpired(now, limit) {
+      const expired = db.selectFrom('flows').select('id').where('expires_at', '<=', now).limit(limit);
+      const result = await db.deleteFrom('flows').where('id', 'in', expired).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+function toFlow(row: Selectable<FlowsTable>): Flow {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    type: row.type as FlowType,
+    kind: row.kind as FlowKind,
+    state: row.state as FlowState,
+    csrfToken: row.csrf_token,
+    interactionUid: row.interaction_uid,
+    identityId: row.identity_id,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+  };
+}

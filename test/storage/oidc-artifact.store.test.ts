@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachEngine } from '../helpers/engines.ts';
+import { createOidcArtifactStore } from '../../src/storage/oidc-artifact.store.ts';
+import { uuidv7 } from '../../src/lib/ids.ts';
+
+const T0 = 1_790_000_000_000;
+const HOUR = 3_600_000;
+
+describeEachEngine('OidcArtifactStore', (current) => {
+  const store = () => createOidcArtifactStore(current().handle.db);
+  // Each test works in tenants of its own, so the tests of one engine share a database safely.
+  const tenant = () => uuidv7();
+
+  test('stores an artifact and finds it by id, with its payload and no consumption', async () => {
+    const t = tenant();
+    const payload = { jti: 'code-1', kind: 'AuthorizationCode', grantId: 'g1', scope: 'openid email', nested: { a: [1, 2] } };
+    await store().upsert(t, 'AuthorizationCode', 'code-1', payload, T0 + HOUR);
+    assert.deepEqual(await store().find(t, 'AuthorizationCode', 'code-1', T0), { payload, consumedAt: null });
+    // The model is part of the key: the same id under another model is another artifact.
+    assert.equal(await store().find(t, 'AccessToken', 'code-1', T0), undefined);
+    assert.equal(await store().find(t, 'AuthorizationCode', 'code-2', T0), undefined);
+  });
+
+  test('the same model and id in two tenants are two artifacts', async () => {
+    const [a, b] = [tenant(), tenant()];
+    await store().upsert(a, 'Session', 'shared-id', { uid: 'uid-a', account: 'alice' }, T0 + HOUR);
+    await store().upsert(b, 'Session', 'shared-id', { uid: 'uid-b', account: 'bob' }, T0 + HOUR);
+    assert.equal((await store().find(a, 'Session', 'shared-id', T0))?.payload['account'], 'alice');
+    assert.equal((await store().find(b, 'Session', 'shared-id', T0))?.payload['account'], 'bob');
+    assert.equal(await store().findByUid(a, 'Session', 'uid-b', T0), undefined);
+    await store().destroy(a, 'Session', 'shared-id');
+    assert.equal(await store().find(a, 'Session', 'shared-id', T0), undefined);
+    assert.equal((await store().find(b, 'Session', 'shared-id', T0))?.payload['account'], 'bob');
+  });
+
+  test('expired artifacts are hidden from every finder, at their expiry instant and after', async () => {
+    const t = tenant();
+    await store().upsert(t, 'DeviceCode', 'dc-1', { userCode: 'ABCD-EFGH', uid: 'u-1' }, T0);
+    assert.ok(await store().find(t, 'DeviceCode', 'dc-1', T0 - 1));
+    assert.ok(await store().findByUserCode(t, 'DeviceCode', 'ABCD-EFGH', T0 - 1));
+    assert.ok(await store().findByUid(t, 'DeviceCode', 'u-1', T0 - 1));
+    assert.equal(await store().find(t, 'DeviceCode', 'dc-1', T0), undefined);
+    assert.equal(await store().findByUserCode(t, 'DeviceCode', 'ABCD-EFGH', T0), undefined);
+    assert.equal(await store().findByUid(t, 'DeviceCode', 'u-1', T0 + 1), undefined);
+  });
+
+  test('without an explicit time the finders use the current time; no expiry means it never expires', async () => {
+    const t = tenant();
+    await store().upsert(t, 'Interaction', 'past', {}, Date.now() - 1_000);
+    await store().upsert(t, 'Interaction', 'future', {}, Date.now() + HOUR);
+    await store().upsert(t, 'Client', 'dynamic-client', { client_id: 'dynamic-client' }, null);
+    assert.equal(await store().find(t, 'Interaction', 'past'), undefined);
+    assert.ok(await store().find(t, 'Interaction', 'future'));
+    assert.ok(await store().find(t, 'Client', 'dynamic-client', Number.MAX_SAFE_INTEGER));
+  });
+
+  test('finds a session by uid and a device code by user code, within the model and tenant', async () => {
+    const [t, other] = [tenant(), tenant()];
+    await store().upsert(t, 'Session', 's-1', { uid: 'session-uid', account: 'alice' }, T0 + HOUR);
+    await store().upsert(t, 'DeviceCode', 'dc-1', { userCode: 'WXYZ-1234', grantId: 'g' }, T0 + HOUR);
+    await store().upsert(other, 'DeviceCode', 'dc-2', { userCode: 'OTHR-0000' }, T0 + HOUR);
+    assert.equal((await store().findByUid(t, 'Session', 'session-uid', T0))?.payload['account'], 'alice');
+    assert.equal(await store().findByUid(t, 'Interaction', 'session-uid', T0), undefined);
+    assert.equal((await store().findByUserCode(t, 'DeviceCode', 'WXYZ-1234', T0))?.payload['grantId'], 'g');
+    assert.equal(await store().findByUserCode(t, 'DeviceCode', 'OTHR-0000', T0), undefined);
+    assert.equal(await store().findByUserCode(t, 'DeviceCode', 'NONE-0000', T0), undefined);
+  });
+
+  test('upsert replaces payload, expiry and lookup columns', async () => {
+    const t = tenant();
+    await store().upsert(t, 'Session', 's-1', { uid: 'old-uid', grantId: 'g-old', v: 1 }, T0);
+    await store().upsert(t, 'Session', 's-1', { uid: 'new-uid', v: 2 }, T0 + HOUR);
+    assert.deepEqual((await store().find(t, 'Session', 's-1', T0 + 1))?.payload, { uid: 'new-uid', v: 2 });
+    assert.equal(await store().findByUid(t, 'Session', 'old-uid', T0 - 1), undefined);
+    assert.ok(await store().findByUid(t, 'Session', 'new-uid', T0 + 1));
+    // The old grant id went with the old payload: revoking it leaves the artifact alone.
+    await store().revokeByGrantId(t, 'g-old');
+    assert.ok(await store().find(t, 'Session', 's-1', T0 + 1));
+    // An expiry can also be removed.
+    await store().upsert(t, 'Session', 's-1', { uid: 'new-uid', v: 3 }, null);
+    assert.equal((await store().find(t, 'Session', 's-1', T0 + 10 * HOUR))?.payload['v'], 3);
+  });
+
+  test('consume records the first consumption time, and a later upsert keeps it', async () => {
+    const t = tenant();
+    await store().upsert(t, 'RefreshToken', 'rt-1', { grantId: 'g' }, T0 + HOUR);
+    await store().consume(t, 'RefreshToken', 'rt-1', T0 + 5);
+    assert.equal((await store().find(t, 'RefreshToken', 'rt-1', T0))?.consumedAt, T0 + 5);
+    await store().consume(t, 'RefreshToken', 'rt-1', T0 + 9);
+    assert.equal((await store().find(t, 'RefreshToken', 'rt-1', T0))?.consumedAt, T0 + 5);
+    await store().upsert(t, 'RefreshToken', 'rt-1', { grantId: 'g', rotations: 1 }, T0 + HOUR);
+    assert.deepEqual(await store().find(t, 'RefreshToken', 'rt-1', T0), { payload: { grantId: 'g', rotations: 1 }, consumedAt: T0 + 5 });
+    // Consuming in another tenant, or a missing artifact, changes nothing and does not fail.
+    const other = tenant();
+    await store().upsert(other, 'RefreshToken', 'rt-1', { grantId: 'g' }, T0 + HOUR);
+    await store().consume(t, 'RefreshToken', 'missing', T0);
+    assert.equal((await store().find(other, 'RefreshToken', 'rt-1', T0))?.consumedAt, null);
+  });
+
+  test('revokeByGrantId deletes every model of the grant in the tenant, nothing else', async () => {
+    const [t, other] = [tenant(), tenant()];
+    for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode']) {
+      await store().upsert(t, model, `${model}-g1`, { grantId: 'g1' }, T0 + HOUR);
+      await store().upsert(other, model, `${model}-g1`, { grantId: 'g1' }, T0 + HOUR);
+    }
+    await store().upsert(t, 'AccessToken', 'at-g2', { grantId: 'g2' }, T0 + HOUR);
+    await store().upsert(t, 'Session', 'no-grant', { uid: 'u' }, T0 + HOUR);
+    await store().revokeByGrantId(t, 'g1');
+    for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode']) {
+      assert.equal(await store().find(t, model, `${model}-g1`, T0), undefined);
+      assert.ok(await store().find(other, model, `${model}-g1`, T0), `${model} of the other tenant survives`);
+    }
+    assert.ok(await store().find(t, 'AccessToken', 'at-g2', T0));
+    assert.ok(await store().find(t, 'Session', 'no-grant', T0));
+  });
+
+  test('removeExpired deletes expired artifacts of every tenant in batches and leaves live ones', async () => {
+    // Far in the future of every other test's rows, so this test sees only its own expired ones.
+    const base = 4_000_000_000_000;
+    const [a, b] = [tenant(), tenant()];
+    for (let i = 0; i < 5; i++) await store().upsert(a, 'AccessToken', `expired-${i}`, { grantId: 'g' }, base + i);
+    for (let i = 0; i < 3; i++) await store().upsert(b, 'Interaction', `expired-${i}`, {}, base + i);
+    await store().upsert(a, 'AccessToken', 'live', {}, base + HOUR);
+    await store().upsert(b, 'Client', 'forever', {}, null);
+    const now = base + 10;
+    // Earlier tests' rows expired long before `base` are swept too; drain them relative to a time
+    // before this test's rows expire, then count only this test's.
+    while ((await store().removeExpired(base - 1, 1_000)) === 1_000);
+    assert.equal(await store().removeExpired(now, 3), 3);
+    assert.equal(await store().removeExpired(now, 3), 3);
+    assert.equal(await store().removeExpired(now, 3), 2);
+    assert.equal(await store().removeExpired(now, 3), 0);
+    assert.ok(await store().find(a, 'AccessToken', 'live', now));
+    assert.ok(await store().find(b, 'Client', 'forever', now));
+    assert.equal(await store().find(a, 'AccessToken', 'expired-4', base), undefined);
+  });
+});
