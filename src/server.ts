@@ -15,6 +15,11 @@ import { buildApp } from './http/app.ts';
 import { createSecretBox } from './infra/crypto/secret-box.ts';
 import { createProviderRegistry } from './http/oidc/provider-registry.ts';
 import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
+import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
+import { createSignInThrottle } from './domain/flows/throttle.ts';
+import { createSqlThrottleStore } from './storage/throttle.store.ts';
+import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
+import { startExpiredArtifactsCleanup } from './infra/jobs/expired-artifacts.job.ts';
 import type { Lifecycle, ReadinessCheck } from './http/health.routes.ts';
 
 export type Foyer = {
@@ -51,8 +56,14 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     if (redisClient) checks.push({ name: 'redis', check: async () => void (await redisClient.ping()) });
     const secretBox = createSecretBox(config.masterSecret);
     const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret });
-    const surfaces = [(app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl })];
+    const throttleStore = redisClient ? createRedisThrottleStore(redisClient) : createSqlThrottleStore(database.db);
+    const throttle = createSignInThrottle(throttleStore);
+    const surfaces = [
+      (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl }),
+      (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle }),
+    ];
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
+    const cleanup = startExpiredArtifactsCleanup({ store: stores.oidcArtifacts, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
 
     return {
       app,
@@ -64,6 +75,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       async close() {
         lifecycle.shuttingDown = true;
         await app.close();
+        await cleanup.stop();
         redisClient?.disconnect();
         await database.close();
       },
@@ -73,4 +85,13 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     await database.close().catch(() => {});
     throw error;
   }
+}
+
+/** The jobs log with (fields, message), as pino does. */
+function jobLogger(logger: FastifyBaseLogger) {
+  return {
+    info: (fields: object, message: string) => logger.info(fields, message),
+    warn: (fields: object, message: string) => logger.warn(fields, message),
+    error: (fields: object, message: string) => logger.error(fields, message),
+  };
 }

@@ -39,6 +39,8 @@ export function createFlowStore(db: Db): FlowStore {
         .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .where('state', '=', 'active')
+        // An expired flow is over (find no longer sees it): it must not complete late either.
+        .where('expires_at', '>', now)
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },

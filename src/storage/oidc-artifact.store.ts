@@ -1,6 +1,6 @@
 // oidc-provider's artifacts in `oidc_artifacts`, one row per (tenant, model, id). The lookup
-// columns (grant_id, uid, user_code) are copies of payload fields, kept so their indexes serve
-// revocation, session and device-code lookups without parsing JSON.
+// columns (grant_id, uid, user_code, account_id) are copies of payload fields, kept so their
+// indexes serve revocation, session and device-code lookups without parsing JSON.
 import type { Db } from './database.ts';
 import type { OidcArtifactStore, StoredOidcArtifact } from '../domain/oauth/oidc-artifact.port.ts';
 import { fromJson, toJson } from './json.ts';
@@ -23,6 +23,7 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
         grant_id: stringOrNull(payload['grantId']),
         uid: stringOrNull(payload['uid']),
         user_code: stringOrNull(payload['userCode']),
+        account_id: stringOrNull(payload['accountId']),
         expires_at: expiresAt,
       };
       await db
@@ -61,6 +62,11 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
 
     async revokeByGrantId(tenantId, grantId) {
       await db.deleteFrom('oidc_artifacts').where('tenant_id', '=', tenantId).where('grant_id', '=', grantId).execute();
+    },
+
+    async revokeByAccountId(tenantId, accountId) {
+      const result = await db.deleteFrom('oidc_artifacts').where('tenant_id', '=', tenantId).where('account_id', '=', accountId).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
 
     async removeExpired(now, limit) {

@@ -101,6 +101,8 @@ export type OidcArtifactsTable = {
   grant_id: string | null;
   uid: string | null;
   user_code: string | null;
+  /** The customer the artifact belongs to (`payload.accountId`), so blocking them revokes it. */
+  account_id: string | null;
   expires_at: EpochMs | null;
   consumed_at: EpochMs | null;
 };

@@ -8,7 +8,7 @@
 //     active --> [*]: expired (FLOW_LIFETIME_MS)
 import { randomToken } from '../../lib/ids.ts';
 
-export type FlowType = 'login' | 'registration';
+export type FlowType = 'login' | 'registration' | 'consent';
 export type FlowKind = 'browser' | 'api';
 export type FlowState = 'active' | 'complete';
 

@@ -9,9 +9,10 @@ export type StoredOidcArtifact = {
 
 export interface OidcArtifactStore {
   /**
-   * Creates the artifact or replaces its payload and expiry. Its grant id, uid and user code are
-   * read from `payload.grantId`, `payload.uid` and `payload.userCode`. A consumed artifact stays
-   * consumed: a code or refresh token must never become redeemable again.
+   * Creates the artifact or replaces its payload and expiry. Its grant id, uid, user code and
+   * account are read from `payload.grantId`, `payload.uid`, `payload.userCode` and
+   * `payload.accountId`. A consumed artifact stays consumed: a code or refresh token must never
+   * become redeemable again.
    */
   upsert(tenantId: string, model: string, id: string, payload: Record<string, unknown>, expiresAt: number | null): Promise<void>;
   /**
@@ -26,6 +27,12 @@ export interface OidcArtifactStore {
   destroy(tenantId: string, model: string, id: string): Promise<void>;
   /** Deletes every artifact of every model carrying this grant id in the tenant. */
   revokeByGrantId(tenantId: string, grantId: string): Promise<void>;
+  /**
+   * Deletes every artifact of every model (sessions, codes, grants, access and refresh tokens…)
+   * that belongs to this account in the tenant, and says how many: a blocked or deleted customer
+   * keeps no way back in (SECURITY.md 14).
+   */
+  revokeByAccountId(tenantId: string, accountId: string): Promise<number>;
   /**
    * Deletes up to `limit` artifacts of any tenant that expired at or before `now` and says how many:
    * callers repeat it in batches so that no delete holds locks for long.

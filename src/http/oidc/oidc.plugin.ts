@@ -10,6 +10,7 @@ import { attachPageContext } from './protocol-pages.ts';
 import { sendProblem, problem } from '../problem.ts';
 import { REQUEST_ID_HEADER } from '../request-id.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
+import { brandingOf } from '../hosted/respond.ts';
 
 export type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string };
 
@@ -80,7 +81,3 @@ function handlerOf(provider: TenantProvider['provider']) {
   return handler;
 }
 
-function brandingOf(tenant: TenantProvider['tenant']) {
-  const branding = (tenant.settings['branding'] ?? {}) as { name?: string; logoUrl?: string; primaryColor?: string };
-  return { name: branding.name ?? tenant.name, logoUrl: branding.logoUrl, primaryColor: branding.primaryColor };
-}

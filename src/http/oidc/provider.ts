@@ -72,7 +72,8 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       if (!identity || identity.status !== 'active') return undefined;
       return { accountId: identity.id, claims: async () => claimsOf(identity) };
     },
-    claims: { ...SCOPE_CLAIMS, acr: null, amr: null, sid: null, auth_time: null } as unknown as Configuration['claims'],
+    // How the customer signed in travels with every ID token (OIDC Core 2), so it belongs to `openid`.
+    claims: { ...SCOPE_CLAIMS, openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'] } as unknown as Configuration['claims'],
     scopes: [...SUPPORTED_SCOPES],
     acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:mfa'],
     conformIdTokenClaims: true,

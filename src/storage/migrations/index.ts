@@ -3,10 +3,12 @@
 import type { Kysely } from 'kysely';
 import * as initialSchema from './0001-initial-schema.ts';
 import * as throttleCounters from './0002-throttle-counters.ts';
+import * as artifactAccount from './0003-artifact-account.ts';
 
 export type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial-schema': initialSchema,
   '0002-throttle-counters': throttleCounters,
+  '0003-artifact-account': artifactAccount,
 };

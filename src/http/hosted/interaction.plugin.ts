@@ -1,0 +1,222 @@
+// The hosted pages of an OpenID Connect interaction: sign-in, sign-up and consent, at
+// {issuer}/interaction/{uid}. They render browser flows (DESIGN.md) and hand the result back to the
+// tenant's oidc-provider, which resumes the authorization request.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import type { ProviderRegistry, TenantProvider } from '../oidc/provider-registry.ts';
+import { mountPathOf } from '../oidc/provider.ts';
+import type { Stores, Transaction } from '../../storage/stores.ts';
+import type { SignInThrottle } from '../../domain/flows/throttle.ts';
+import type { Flow, FlowType } from '../../domain/flows/flow.ts';
+import { newFlow } from '../../domain/flows/flow.ts';
+import { signInWithPassword } from '../../domain/flows/password-sign-in.ts';
+import { signUpWithPassword } from '../../domain/flows/password-sign-up.ts';
+import { isRequiredTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
+import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
+import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import { translator } from '../../i18n/translate.ts';
+import type { Translate } from '../../i18n/translate.ts';
+import { sendPage, brandingOf, errorBody } from './respond.ts';
+import { signInPage } from './pages/sign-in.page.ts';
+import { signUpPage } from './pages/sign-up.page.ts';
+import { consentPage } from './pages/consent.page.ts';
+import type { FieldError } from './pages/form-fields.ts';
+import { parseForm } from './form.ts';
+import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
+
+export type InteractionDeps = {
+  readonly registry: ProviderRegistry;
+  readonly stores: Stores;
+  readonly transaction: Transaction;
+  readonly throttle: SignInThrottle;
+  readonly breachedCheck?: BreachedPasswordCheck | undefined;
+};
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+type Context = TenantProvider & { details: Details; uid: string; base: string; app: string; t: Translate };
+type Form = Record<string, string>;
+
+export async function interactionPlugin(app: FastifyInstance, deps: InteractionDeps): Promise<void> {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
+
+  for (const prefix of ['', '/t/:slug']) {
+    app.get(`${prefix}/interaction/:uid`, (request, reply) => withInteraction(request, reply, (c) => show(c, request, reply)));
+    app.post(`${prefix}/interaction/:uid/signin`, (request, reply) => withInteraction(request, reply, (c) => signIn(c, request, reply)));
+    app.post(`${prefix}/interaction/:uid/signup`, (request, reply) => withInteraction(request, reply, (c) => signUp(c, request, reply)));
+    app.post(`${prefix}/interaction/:uid/consent`, (request, reply) => withInteraction(request, reply, (c) => consent(c, request, reply)));
+    app.post(`${prefix}/interaction/:uid/abort`, (request, reply) => withInteraction(request, reply, (c) => finish(c, request, reply, { error: 'access_denied', error_description: 'The customer declined.' })));
+  }
+
+  async function withInteraction(request: FastifyRequest, reply: FastifyReply, handle: (context: Context) => Promise<unknown>) {
+    const { slug = DEFAULT_TENANT_SLUG, uid } = request.params as { slug?: string; uid: string };
+    const t = translator('en');
+    const found = await deps.registry.forSlug(slug);
+    if (!found) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
+    let details: Details;
+    try {
+      details = await found.provider.interactionDetails(request.raw, reply.raw);
+    } catch {
+      // No interaction cookie, or the interaction expired: nothing to resume.
+      return sendPage(reply, { status: 400, t, branding: brandingOf(found.tenant), title: t('page.error.title'), body: errorBody(t, 'interaction.expired') });
+    }
+    if (details.uid !== uid) {
+      return sendPage(reply, { status: 400, t, branding: brandingOf(found.tenant), title: t('page.error.title'), body: errorBody(t, 'interaction.expired') });
+    }
+    const client = await found.provider.Client.find(String(details.params['client_id']));
+    const base = `${mountPathOf(found.tenant)}/interaction/${uid}`;
+    return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name });
+  }
+
+  async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    if (c.details.prompt.name === 'consent') return showConsent(c, reply);
+    const screen = (request.query as { screen?: string }).screen === 'signup' ? 'registration' : 'login';
+    const flow = await browserFlow(c, screen);
+    const hint = typeof c.details.params['login_hint'] === 'string' ? c.details.params['login_hint'] : undefined;
+    return screen === 'registration' ? renderSignUp(c, reply, flow, {}, {}) : renderSignIn(c, reply, flow, hint);
+  }
+
+  async function signIn(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    const form = request.body as Form;
+    const flow = await submittedFlow(c, form, 'login');
+    if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), form['email'], { code: 'flow.csrf' }, 400);
+    const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, c.tenant.id, { identifier: form['email'] ?? '', password: form['password'] ?? '' }, contextOf(request));
+    if (outcome.ok) {
+      await deps.stores.flows.complete(c.tenant.id, flow.id, outcome.identity.id, Date.now());
+      return finish(c, request, reply, { login: { accountId: outcome.identity.id, amr: [...outcome.methods], acr: 'urn:foyer:acr:password', remember: true } });
+    }
+    if (outcome.code === 'signin.throttled') {
+      reply.header('retry-after', String(outcome.retryAfterSeconds));
+      return renderSignIn(c, reply, flow, form['email'], { code: outcome.code, params: { seconds: outcome.retryAfterSeconds } }, 429);
+    }
+    return renderSignIn(c, reply, flow, form['email'], { code: outcome.code === 'signin.account_blocked' ? 'signin.invalid_credentials' : outcome.code }, 401);
+  }
+
+  async function signUp(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    const form = request.body as Form;
+    const flow = await submittedFlow(c, form, 'registration');
+    const values = { email: form['email'], name: form['name'] };
+    if (!flow) return renderSignUp(c, reply, await browserFlow(c, 'registration'), values, {}, { code: 'flow.csrf' }, 400);
+    const schema = traitSchemaOf(c.tenant.settings);
+    const traits: Record<string, unknown> = { email: form['email'] ?? '' };
+    if (form['name'] !== undefined && form['name'].trim() !== '') traits['name'] = form['name'];
+    const outcome = await signUpWithPassword(
+      { transaction: deps.transaction, identities: deps.stores.identities, breachedCheck: deps.breachedCheck },
+      c.tenant.id,
+      schema,
+      { traits, password: form['password'] ?? '' },
+      contextOf(request),
+    );
+    if (!outcome.ok) {
+      const errors: Record<string, FieldError> = {};
+      for (const problem of outcome.problems) errors[problem.field] ??= { code: problem.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } };
+      return renderSignUp(c, reply, flow, values, errors, undefined, 400);
+    }
+    await deps.stores.flows.complete(c.tenant.id, flow.id, outcome.identity.id, Date.now());
+    return finish(c, request, reply, { login: { accountId: outcome.identity.id, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
+  }
+
+  async function showConsent(c: Context, reply: FastifyReply) {
+    const flow = await browserFlow(c, 'consent');
+    const accountId = c.details.session?.accountId;
+    const identity = accountId ? await deps.stores.identities.findById(c.tenant.id, accountId) : undefined;
+    const missing = (c.details.prompt.details['missingOIDCScope'] ?? []) as string[];
+    const scopes = missing.filter((scope) => scope !== 'openid' || missing.length === 1);
+    const body = consentPage(c.t, {
+      app: c.app,
+      email: String(identity?.traits['email'] ?? ''),
+      scopes: scopes.length > 0 ? scopes : ['openid'],
+      action: `${c.base}/consent`,
+      abortAction: `${c.base}/abort`,
+      hidden: { flow: flow.id, csrf_token: flow.csrfToken },
+    });
+    return sendPage(reply, { t: c.t, branding: brandingOf(c.tenant), title: c.t('page.consent.title'), body });
+  }
+
+  async function consent(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    const flow = await submittedFlow(c, request.body as Form, 'consent');
+    if (!flow || c.details.prompt.name !== 'consent') return showConsent(c, reply);
+    await deps.stores.flows.complete(c.tenant.id, flow.id, c.details.session!.accountId, Date.now());
+    const { provider, details } = c;
+    const accountId = details.session!.accountId;
+    const grant = details.grantId
+      ? (await provider.Grant.find(details.grantId))!
+      : new provider.Grant({ accountId, clientId: String(details.params['client_id']) });
+    const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
+    if (promptDetails.missingOIDCClaims) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(promptDetails.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    const now = Date.now();
+    await deps.stores.audit.append({
+      id: uuidv7(now),
+      occurredAt: now,
+      tenantId: c.tenant.id,
+      action: 'consent.granted',
+      outcome: 'success',
+      actor: { type: 'customer', id: accountId },
+      target: { type: 'application', id: String(details.params['client_id']) },
+      context: contextOf(request),
+      details: { scopes: promptDetails.missingOIDCScope ?? [] },
+    });
+    return finish(c, request, reply, { consent: { grantId } });
+  }
+
+  async function finish(c: Context, request: FastifyRequest, reply: FastifyReply, result: InteractionResults) {
+    const to = await c.provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
+    return reply.code(303).header('location', to).header('cache-control', 'no-store').send();
+  }
+
+  /**
+   * The browser flow of this interaction and screen, created on first view. Its id derives from the
+   * interaction, so every view and node finds the same flow without an extra index.
+   */
+  async function browserFlow(c: Context, type: FlowType): Promise<Flow> {
+    const id = `${c.uid}.${type}`;
+    const now = Date.now();
+    const existing = await deps.stores.flows.find(c.tenant.id, id, now);
+    if (existing) return existing;
+    const flow = newFlow({ id, tenantId: c.tenant.id, type, kind: 'browser', interactionUid: c.uid, now });
+    try {
+      await deps.stores.flows.create(flow);
+      return flow;
+    } catch (error) {
+      // Two first views at once: the other one created it.
+      const raced = await deps.stores.flows.find(c.tenant.id, id, now);
+      if (raced) return raced;
+      throw error;
+    }
+  }
+
+  /** The submitted flow, when it belongs to this interaction and the form echoes its CSRF token. */
+  async function submittedFlow(c: Context, form: Form, type: FlowType): Promise<Flow | undefined> {
+    const id = form['flow'];
+    if (!id) return undefined;
+    const flow = await deps.stores.flows.find(c.tenant.id, id, Date.now());
+    if (!flow || flow.type !== type || flow.kind !== 'browser' || flow.interactionUid !== c.uid || flow.state !== 'active') return undefined;
+    return sameToken(flow.csrfToken, form['csrf_token'] ?? '') ? flow : undefined;
+  }
+
+  function renderSignIn(c: Context, reply: FastifyReply, flow: Flow, email: string | undefined, error?: FieldError, status = 200) {
+    const body = signInPage(c.t, { app: c.app, action: `${c.base}/signin`, signUpUrl: `${c.base}?screen=signup`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, email, error });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signin.title'), body });
+  }
+
+  function renderSignUp(c: Context, reply: FastifyReply, flow: Flow, values: { email?: string | undefined; name?: string | undefined }, errors: Record<string, FieldError>, error?: FieldError, status = 200) {
+    const askName = isRequiredTrait(traitSchemaOf(c.tenant.settings), 'name');
+    const body = signUpPage(c.t, { app: c.app, action: `${c.base}/signup`, signInUrl: c.base, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, askName, minLength: PASSWORD_MIN_LENGTH, values, errors, error });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signup.title'), body });
+  }
+}
+
+function contextOf(request: FastifyRequest) {
+  return { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
+}
+
+function sameToken(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

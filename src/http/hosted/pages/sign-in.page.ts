@@ -1,0 +1,26 @@
+import { html } from '../html.ts';
+import type { SafeHtml } from '../html.ts';
+import type { Translate } from '../../../i18n/translate.ts';
+import { alertBox, field, hiddenInputs } from './form-fields.ts';
+import type { FieldError } from './form-fields.ts';
+
+export type SignInView = {
+  readonly app: string;
+  readonly action: string;
+  readonly signUpUrl: string;
+  readonly hidden: Record<string, string>;
+  readonly email?: string | undefined;
+  readonly error?: FieldError | undefined;
+};
+
+export function signInPage(t: Translate, view: SignInView): SafeHtml {
+  return html`<h1>${t('page.signin.heading', { app: view.app })}</h1>
+${alertBox(t, view.error)}
+<form method="post" action="${view.action}" novalidate>
+${hiddenInputs(view.hidden)}
+${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete: 'username', value: view.email, required: true, autofocus: !view.email })}
+${field(t, { name: 'password', label: t('field.password'), type: 'password', autocomplete: 'current-password', required: true, autofocus: Boolean(view.email) })}
+<button type="submit">${t('page.signin.submit')}</button>
+</form>
+<p class="switch">${t('page.signin.no_account')} <a href="${view.signUpUrl}">${t('page.signin.create_account')}</a></p>`;
+}

@@ -1,0 +1,38 @@
+// Sends a hosted page: the layout, a fresh CSP nonce for its stylesheet, and headers that keep
+// pages with secrets in forms out of caches and frames.
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import { html } from './html.ts';
+import type { SafeHtml } from './html.ts';
+import { renderPage } from './layout.ts';
+import type { Branding } from './layout.ts';
+import type { Translate } from '../../i18n/translate.ts';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+
+export type PageReply = {
+  readonly t: Translate;
+  readonly title: string;
+  readonly body: SafeHtml;
+  readonly branding: Branding;
+  readonly status?: number;
+  readonly lang?: string;
+};
+
+export function sendPage(reply: FastifyReply, page: PageReply): FastifyReply {
+  const nonce = randomBytes(16).toString('base64');
+  // No form-action: after a sign-in form the browser follows redirects to the application's
+  // callback, and Chromium applies form-action to every hop.
+  reply.header('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
+  reply.header('cache-control', 'no-store');
+  reply.type('text/html; charset=utf-8');
+  return reply.code(page.status ?? 200).send(renderPage({ title: page.title, lang: page.lang ?? 'en', nonce, branding: page.branding, body: page.body }));
+}
+
+export function errorBody(t: Translate, code: string): SafeHtml {
+  return html`<h1>${t('page.error.heading')}</h1><div class="alert" role="alert"><p>${t(code)}</p></div><p>${t('page.error.back')}</p>`;
+}
+
+export function brandingOf(tenant: Tenant): Branding {
+  const branding = (tenant.settings['branding'] ?? {}) as { name?: string; logoUrl?: string; primaryColor?: string };
+  return { name: branding.name ?? tenant.name, logoUrl: branding.logoUrl, primaryColor: branding.primaryColor };
+}
