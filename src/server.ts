@@ -16,6 +16,7 @@ import { createSecretBox } from './infra/crypto/secret-box.ts';
 import { createProviderRegistry } from './http/oidc/provider-registry.ts';
 import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
 import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
+import { flowsPlugin } from './http/flows/flows.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import { createSqlThrottleStore } from './storage/throttle.store.ts';
 import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
@@ -61,6 +62,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const surfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl }),
       (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle }),
+      (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl }),
     ];
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
     const cleanup = startExpiredArtifactsCleanup({ store: stores.oidcArtifacts, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });

@@ -9,6 +9,7 @@ import type { SigningKeyStore } from '../domain/keys/signing-key.port.ts';
 import type { ApplicationStore } from '../domain/applications/application.port.ts';
 import type { OidcArtifactStore } from '../domain/oauth/oidc-artifact.port.ts';
 import type { FlowStore } from '../domain/flows/flow.port.ts';
+import type { SessionStore } from '../domain/sessions/session.port.ts';
 import { createTenantStore } from './tenant.store.ts';
 import { createIdentityStore } from './identity.store.ts';
 import { createAuditStore } from './audit.store.ts';
@@ -17,6 +18,7 @@ import { createSigningKeyStore } from './signing-key.store.ts';
 import { createApplicationStore } from './application.store.ts';
 import { createOidcArtifactStore } from './oidc-artifact.store.ts';
 import { createFlowStore } from './flow.store.ts';
+import { createSessionStore } from './session.store.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -27,6 +29,7 @@ export type Stores = {
   readonly applications: ApplicationStore;
   readonly oidcArtifacts: OidcArtifactStore;
   readonly flows: FlowStore;
+  readonly sessions: SessionStore;
 };
 
 /** Runs `work` in one database transaction: everything it writes commits together or not at all. */
@@ -42,6 +45,7 @@ export function createStores(db: Db): Stores {
     applications: createApplicationStore(db),
     oidcArtifacts: createOidcArtifactStore(db),
     flows: createFlowStore(db),
+    sessions: createSessionStore(db),
   };
 }
 

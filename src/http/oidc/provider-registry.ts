@@ -25,6 +25,8 @@ export type TenantProvider = { readonly tenant: Tenant; readonly provider: Provi
 export type ProviderRegistry = {
   /** The tenant and its provider, or undefined when no tenant has that slug. */
   forSlug(slug: string): Promise<TenantProvider | undefined>;
+  /** The tenant alone (cached), for surfaces that need no provider. */
+  tenantBySlug(slug: string): Promise<Tenant | undefined>;
 };
 
 type Entry = { provider: Promise<Provider>; fingerprint: string; checkedAt: number };
@@ -88,6 +90,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
   }
 
   return {
+    tenantBySlug,
     async forSlug(slug) {
       const tenant = await tenantBySlug(slug);
       if (!tenant) return undefined;

@@ -1,0 +1,10 @@
+import type { Session } from './session.ts';
+
+export interface SessionStore {
+  create(session: Session, tokenHash: string): Promise<void>;
+  /** The unrevoked session with that token hash in the tenant (liveness is the caller's check). */
+  findByTokenHash(tenantId: string, tokenHash: string): Promise<Session | undefined>;
+  touch(tenantId: string, id: string, now: number): Promise<void>;
+  revoke(tenantId: string, id: string, now: number): Promise<boolean>;
+  revokeAllOf(tenantId: string, identityId: string, now: number): Promise<number>;
+}

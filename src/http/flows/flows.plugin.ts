@@ -1,0 +1,161 @@
+// The JSON API behind the hosted pages, for native apps (DESIGN.md "flows"): the same sign-in and
+// sign-up steps as the browser, driven as JSON, ending in a Foyer session token. No cookies are
+// involved, so there is nothing for CSRF to forge; every answer is JSON or problem+json.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ProviderRegistry } from '../oidc/provider-registry.ts';
+import { issuerOf } from '../oidc/provider.ts';
+import type { Stores, Transaction } from '../../storage/stores.ts';
+import type { SignInThrottle } from '../../domain/flows/throttle.ts';
+import type { Flow, FlowType } from '../../domain/flows/flow.ts';
+import { newFlow } from '../../domain/flows/flow.ts';
+import { signInWithPassword } from '../../domain/flows/password-sign-in.ts';
+import { signUpWithPassword } from '../../domain/flows/password-sign-up.ts';
+import { traitSchemaOf } from '../../domain/identity/traits.ts';
+import type { Identity } from '../../domain/identity/identity.ts';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
+import { DomainError, ValidationError } from '../../domain/errors.ts';
+import { hashSessionToken, isLive, newSession, SESSION_TOUCH_INTERVAL_MS } from '../../domain/sessions/session.ts';
+import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import { flowView } from './flow-view.ts';
+
+export type FlowsDeps = {
+  readonly registry: ProviderRegistry;
+  readonly stores: Stores;
+  readonly transaction: Transaction;
+  readonly throttle: SignInThrottle;
+  readonly publicUrl: string;
+  readonly breachedCheck?: BreachedPasswordCheck | undefined;
+};
+
+const flowParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
+const signInBody = {
+  type: 'object',
+  required: ['identifier', 'password'],
+  additionalProperties: false,
+  properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 4096 } },
+} as const;
+const signUpBody = {
+  type: 'object',
+  required: ['traits', 'password'],
+  additionalProperties: false,
+  properties: { traits: { type: 'object' }, password: { type: 'string', maxLength: 4096 } },
+} as const;
+
+export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promise<void> {
+  for (const prefix of ['', '/t/:slug']) {
+    for (const type of ['login', 'registration'] as const) {
+      app.post(`${prefix}/flows/${type}`, async (request, reply) => createFlow(request, reply, type));
+      app.post(`${prefix}/flows/${type}/:id`, { schema: { params: flowParams, body: type === 'login' ? signInBody : signUpBody } }, async (request, reply) =>
+        type === 'login' ? submitSignIn(request, reply) : submitSignUp(request, reply),
+      );
+    }
+    app.get(`${prefix}/flows/:id`, { schema: { params: flowParams } }, async (request) => {
+      const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
+      return flowView(flow, issuerOf(deps.publicUrl, tenant));
+    });
+    app.get(`${prefix}/sessions/whoami`, async (request, reply) => {
+      const { session, identity } = await authenticate(request);
+      reply.header('cache-control', 'no-store');
+      return { session: sessionView(session), identity: identityView(identity) };
+    });
+    app.delete(`${prefix}/sessions/current`, async (request, reply) => {
+      const { tenant, session } = await authenticate(request);
+      await deps.stores.sessions.revoke(tenant.id, session.id, Date.now());
+      return reply.code(204).send();
+    });
+  }
+
+  async function tenantOf(request: FastifyRequest): Promise<Tenant> {
+    const { slug = DEFAULT_TENANT_SLUG } = request.params as { slug?: string };
+    const tenant = await deps.registry.tenantBySlug(slug);
+    if (!tenant) throw new DomainError('tenant.not_found', 'not_found', `There is no tenant "${slug}".`);
+    return tenant;
+  }
+
+  async function createFlow(request: FastifyRequest, reply: FastifyReply, type: FlowType) {
+    const tenant = await tenantOf(request);
+    const now = Date.now();
+    const flow = newFlow({ id: uuidv7(now), tenantId: tenant.id, type, kind: 'api', now });
+    await deps.stores.flows.create(flow);
+    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant)));
+  }
+
+  async function activeFlow(request: FastifyRequest, type: FlowType | undefined, options = { allowComplete: false }) {
+    const tenant = await tenantOf(request);
+    const { id } = request.params as { id: string };
+    const flow = await deps.stores.flows.find(tenant.id, id, Date.now());
+    if (!flow || flow.kind !== 'api' || (type && flow.type !== type)) {
+      throw new DomainError('flow.not_found', 'not_found', 'This flow does not exist or has expired; start a new one.');
+    }
+    if (!options.allowComplete && flow.state !== 'active') throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
+    return { tenant, flow };
+  }
+
+  async function submitSignIn(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'login');
+    const body = request.body as { identifier: string; password: string };
+    const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, tenant.id, body, contextOf(request));
+    if (!outcome.ok) {
+      if (outcome.code === 'signin.throttled') {
+        reply.header('retry-after', String(outcome.retryAfterSeconds));
+        throw new DomainError(outcome.code, 'rate_limited', `Too many attempts. Wait ${outcome.retryAfterSeconds} seconds, then try again.`, { seconds: outcome.retryAfterSeconds });
+      }
+      // A blocked account answers like a wrong password: only the audit log tells them apart.
+      throw new DomainError('signin.invalid_credentials', 'unauthenticated', 'That email and password do not match.');
+    }
+    return complete(reply, tenant, flow, outcome.identity, request);
+  }
+
+  async function submitSignUp(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'registration');
+    const body = request.body as { traits: Record<string, unknown>; password: string };
+    const outcome = await signUpWithPassword(
+      { transaction: deps.transaction, identities: deps.stores.identities, breachedCheck: deps.breachedCheck },
+      tenant.id,
+      traitSchemaOf(tenant.settings),
+      body,
+      contextOf(request),
+    );
+    if (!outcome.ok) throw new ValidationError(outcome.problems.map((p) => ({ ...p, field: p.field === 'password' ? 'password' : `traits.${p.field}` })));
+    return complete(reply, tenant, flow, outcome.identity, request);
+  }
+
+  async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, request: FastifyRequest) {
+    const now = Date.now();
+    if (!(await deps.stores.flows.complete(tenant.id, flow.id, identity.id, now))) {
+      throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
+    }
+    const { session, token } = newSession({ tenantId: tenant.id, identityId: identity.id, methods: ['pwd'], device: { userAgent: request.headers['user-agent'], ip: request.ip }, now });
+    await deps.stores.sessions.create(session, hashSessionToken(token));
+    const view = flowView({ ...flow, state: 'complete', identityId: identity.id }, issuerOf(deps.publicUrl, tenant));
+    return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), token }, identity: identityView(identity) });
+  }
+
+  async function authenticate(request: FastifyRequest) {
+    const tenant = await tenantOf(request);
+    const header = request.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+    const now = Date.now();
+    const session = token ? await deps.stores.sessions.findByTokenHash(tenant.id, hashSessionToken(token)) : undefined;
+    const identity = session && isLive(session, now) ? await deps.stores.identities.findById(tenant.id, session.identityId) : undefined;
+    if (!session || !identity || identity.status !== 'active') {
+      throw new DomainError('session.invalid', 'unauthenticated', 'Send a valid session token as "Authorization: Bearer <token>"; sign in again if it expired.');
+    }
+    if (now - session.lastSeenAt > SESSION_TOUCH_INTERVAL_MS) await deps.stores.sessions.touch(tenant.id, session.id, now);
+    return { tenant, session, identity };
+  }
+}
+
+function sessionView(session: { id: string; authenticatedAt: number; expiresAt: number; methods: readonly string[] }) {
+  return { id: session.id, authenticated_at: new Date(session.authenticatedAt).toISOString(), expires_at: new Date(session.expiresAt).toISOString(), amr: session.methods };
+}
+
+function identityView(identity: Identity) {
+  return { id: identity.id, traits: identity.traits, addresses: identity.addresses.map((a) => ({ kind: a.kind, value: a.value, verified: a.verifiedAt !== null })) };
+}
+
+function contextOf(request: FastifyRequest) {
+  return { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
+}

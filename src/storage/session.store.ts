@@ -1,0 +1,79 @@
+import type { Selectable } from 'kysely';
+import type { Db } from './database.ts';
+import type { BrowserSessionsTable } from './tables.ts';
+import type { Session } from '../domain/sessions/session.ts';
+import type { SessionStore } from '../domain/sessions/session.port.ts';
+import { fromJson, toJson } from './json.ts';
+
+export function createSessionStore(db: Db): SessionStore {
+  return {
+    async create(session, tokenHash) {
+      await db
+        .insertInto('browser_sessions')
+        .values({
+          id: session.id,
+          tenant_id: session.tenantId,
+          identity_id: session.identityId,
+          token_hash: tokenHash,
+          authenticated_at: session.authenticatedAt,
+          methods: toJson(session.methods),
+          device: toJson(session.device),
+          last_seen_at: session.lastSeenAt,
+          expires_at: session.expiresAt,
+          revoked_at: null,
+          created_at: session.authenticatedAt,
+        })
+        .execute();
+    },
+
+    async findByTokenHash(tenantId, tokenHash) {
+      const row = await db
+        .selectFrom('browser_sessions')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .where('tenant_id', '=', tenantId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return row && toSession(row);
+    },
+
+    async touch(tenantId, id, now) {
+      await db.updateTable('browser_sessions').set({ last_seen_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    },
+
+    async revoke(tenantId, id, now) {
+      const result = await db
+        .updateTable('browser_sessions')
+        .set({ revoked_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async revokeAllOf(tenantId, identityId, now) {
+      const result = await db
+        .updateTable('browser_sessions')
+        .set({ revoked_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('identity_id', '=', identityId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+  };
+}
+
+function toSession(row: Selectable<BrowserSessionsTable>): Session {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    identityId: row.identity_id,
+    authenticatedAt: row.authenticated_at,
+    methods: fromJson<string[]>(row.methods),
+    device: fromJson(row.device),
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+  };
+}

@@ -1,0 +1,134 @@
+// The JSON flow API a native app drives: sign-up and sign-in end in a session token.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachEngine } from '../helpers/engines.ts';
+import { createTestServer } from '../helpers/test-server.ts';
+import type { TestServer } from '../helpers/test-server.ts';
+import { uuidv7 } from '../../src/lib/ids.ts';
+
+const PASSWORD = 'a long passphrase for tests';
+
+describeEachEngine('flows API', (current) => {
+  let server: TestServer;
+  before(async () => {
+    server = await createTestServer(current().engine);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  const post = (url: string, payload?: unknown, headers: Record<string, string> = {}) => server.app.inject({ method: 'POST', url, payload: payload as object, headers });
+  async function flow(type: 'login' | 'registration', prefix = '') {
+    const response = await post(`${prefix}/flows/${type}`);
+    assert.equal(response.statusCode, 201, response.body);
+    return response.json() as { id: string; ui: { action: string; fields: { name: string }[] } };
+  }
+  async function signUp(email: string, prefix = '') {
+    const created = await flow('registration', prefix);
+    return post(`${prefix}/flows/registration/${created.id}`, { traits: { email }, password: PASSWORD });
+  }
+
+  test('a new flow says what to send next', async () => {
+    const created = await flow('login');
+    assert.equal(created.ui.action, `http://localhost:3000/flows/login/${created.id}`);
+    assert.deepEqual(created.ui.fields.map((f) => f.name), ['identifier', 'password']);
+    const read = await server.app.inject(`/flows/${created.id}`);
+    assert.equal(read.statusCode, 200);
+    assert.equal(read.json().state, 'active');
+  });
+
+  test('sign-up ends in a session token that identifies the customer, once', async () => {
+    const response = await signUp('Nina@Example.com');
+    assert.equal(response.statusCode, 200, response.body);
+    const body = response.json();
+    assert.equal(body.flow.state, 'complete');
+    assert.equal(body.flow.ui, null);
+    assert.deepEqual(body.session.amr, ['pwd']);
+    assert.equal(typeof body.session.token, 'string');
+    assert.deepEqual(body.identity.addresses, [{ kind: 'email', value: 'nina@example.com', verified: false }]);
+    const whoami = await server.app.inject({ url: '/sessions/whoami', headers: { authorization: `Bearer ${body.session.token}` } });
+    assert.equal(whoami.statusCode, 200);
+    assert.equal(whoami.json().identity.id, body.identity.id);
+    assert.equal(JSON.stringify(whoami.json()).includes(body.session.token), false, 'the token is shown once only');
+    const again = await post(`/flows/registration/${body.flow.id}`, { traits: { email: 'other@example.com' }, password: PASSWORD });
+    assert.equal(again.statusCode, 409);
+    assert.equal(again.json().code, 'flow.already_complete');
+  });
+
+  test('sign-in with the right password gives a session; signing out kills it', async () => {
+    await signUp('omar@example.com');
+    const created = await flow('login');
+    const response = await post(`/flows/login/${created.id}`, { identifier: 'OMAR@example.com', password: PASSWORD });
+    assert.equal(response.statusCode, 200, response.body);
+    const token = response.json().session.token;
+    const auth = { authorization: `Bearer ${token}` };
+    assert.equal((await server.app.inject({ url: '/sessions/whoami', headers: auth })).statusCode, 200);
+    assert.equal((await server.app.inject({ method: 'DELETE', url: '/sessions/current', headers: auth })).statusCode, 204);
+    const gone = await server.app.inject({ url: '/sessions/whoami', headers: auth });
+    assert.equal(gone.statusCode, 401);
+    assert.equal(gone.json().code, 'session.invalid');
+  });
+
+  test('a wrong password and an unknown account get the same answer', async () => {
+    await signUp('pia@example.com');
+    const wrong = await post(`/flows/login/${(await flow('login')).id}`, { identifier: 'pia@example.com', password: 'not the password' });
+    const unknown = await post(`/flows/login/${(await flow('login')).id}`, { identifier: 'nobody@example.com', password: 'not the password' });
+    assert.equal(wrong.statusCode, 401);
+    assert.equal(unknown.statusCode, wrong.statusCode);
+    const strip = (body: Record<string, unknown>) => ({ ...body, instance: undefined });
+    assert.deepEqual(strip(unknown.json()), strip(wrong.json()));
+    assert.equal(wrong.json().code, 'signin.invalid_credentials');
+  });
+
+  test('signing up with a taken email reveals nothing to a stranger, and signs the owner in', async () => {
+    await signUp('quinn@example.com');
+    const stranger = await post(`/flows/registration/${(await flow('registration')).id}`, { traits: { email: 'quinn@example.com' }, password: 'another long passphrase' });
+    assert.equal(stranger.statusCode, 400);
+    assert.deepEqual(stranger.json().errors.map((e: { field: string; code: string }) => [e.field, e.code]), [['traits.email', 'signup.email_unavailable']]);
+    const owner = await signUp('Quinn@example.com');
+    assert.equal(owner.statusCode, 200);
+  });
+
+  test('invalid input is refused field by field', async () => {
+    const created = await flow('registration');
+    const weak = await post(`/flows/registration/${created.id}`, { traits: { email: 'not-an-email', shoe_size: 44 }, password: 'password' });
+    assert.equal(weak.statusCode, 400);
+    const codes = weak.json().errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort();
+    assert.deepEqual(codes, ['password:password.too_common', 'traits.email:email.invalid', 'traits.shoe_size:field.unknown']);
+    const extra = await post(`/flows/login/${(await flow('login')).id}`, { identifier: 'a@example.com', password: 'x', remember: true });
+    assert.equal(extra.statusCode, 400);
+    assert.equal(extra.json().code, 'request.invalid');
+    const missing = await post(`/flows/login/${(await flow('login')).id}`, { identifier: 'a@example.com' });
+    assert.equal(missing.statusCode, 400);
+  });
+
+  test('unknown flows, and flows of another type or tenant, are not found', async () => {
+    assert.equal((await server.app.inject(`/flows/${uuidv7()}`)).statusCode, 404);
+    const login = await flow('login');
+    const wrongType = await post(`/flows/registration/${login.id}`, { traits: { email: 'x@example.com' }, password: PASSWORD });
+    assert.equal(wrongType.statusCode, 404);
+    assert.equal(wrongType.json().code, 'flow.not_found');
+    assert.equal((await post('/t/no-such-tenant/flows/login')).statusCode, 404);
+  });
+
+  test('repeated failures are throttled with Retry-After', async () => {
+    await signUp('rita@example.com');
+    let last;
+    for (let i = 0; i < 7; i++) last = await post(`/flows/login/${(await flow('login')).id}`, { identifier: 'rita@example.com', password: `wrong ${i}` });
+    assert.equal(last?.statusCode, 429);
+    assert.equal(last?.json().code, 'signin.throttled');
+    assert.ok(Number(last?.headers['retry-after']) >= 1);
+    const right = await post(`/flows/login/${(await flow('login')).id}`, { identifier: 'rita@example.com', password: PASSWORD });
+    assert.equal(right.statusCode, 429, 'even the right password waits out the delay');
+  });
+
+  test('tenants are separate: a customer of one tenant is unknown in another', async () => {
+    const now = Date.now();
+    await server.stores.tenants.create({ id: uuidv7(now), slug: 'other-shop', name: 'Other', now });
+    await signUp('sam@example.com');
+    const elsewhere = await post(`/t/other-shop/flows/login/${(await flow('login', '/t/other-shop')).id}`, { identifier: 'sam@example.com', password: PASSWORD });
+    assert.equal(elsewhere.statusCode, 401);
+    const created = await flow('login', '/t/other-shop');
+    assert.equal(created.ui.action, `http://localhost:3000/t/other-shop/flows/login/${created.id}`);
+  });
+});
