@@ -56,7 +56,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const redisClient = redis;
     if (redisClient) checks.push({ name: 'redis', check: async () => void (await redisClient.ping()) });
     const secretBox = createSecretBox(config.masterSecret);
-    const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret });
+    const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, logger });
     const throttleStore = redisClient ? createRedisThrottleStore(redisClient) : createSqlThrottleStore(database.db);
     const throttle = createSignInThrottle(throttleStore);
     const surfaces = [

@@ -2,6 +2,7 @@
 // so it is rebuilt when the tenant's published key set changes (a rotation by `foyer keys rotate`
 // on any machine is noticed within KEY_CHECK_INTERVAL_MS).
 import type Provider from 'oidc-provider';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SecretBox } from '../../infra/crypto/secret-box.ts';
@@ -17,6 +18,7 @@ export type ProviderRegistryDeps = {
   readonly secretBox: SecretBox;
   readonly publicUrl: string;
   readonly masterSecret: string;
+  readonly logger: FastifyBaseLogger;
   readonly now?: () => number;
 };
 
@@ -61,6 +63,8 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         identities: deps.stores.identities,
         artifacts: deps.stores.oidcArtifacts,
         applications: deps.stores.applications,
+        audit: deps.stores.audit,
+        logger: deps.logger,
         jwks: jwks as unknown as { keys: Record<string, unknown>[] },
       },
       tenant,

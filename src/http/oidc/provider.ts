@@ -9,6 +9,9 @@ import type { IdentityStore } from '../../domain/identity/identity.port.ts';
 import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
 import type { ApplicationStore } from '../../domain/applications/application.port.ts';
 import { createOidcAdapter } from './adapter.ts';
+import { auditProviderEvents } from './provider-audit.ts';
+import type { AuditStore } from '../../domain/audit/audit.port.ts';
+import type { FastifyBaseLogger } from 'fastify';
 import { claimsOf, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
 import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
@@ -21,6 +24,8 @@ export type ProviderDeps = {
   readonly artifacts: OidcArtifactStore;
   readonly applications: ApplicationStore;
   readonly jwks: { keys: Record<string, unknown>[] };
+  readonly audit: AuditStore;
+  readonly logger: FastifyBaseLogger;
 };
 
 /** The issuer of a tenant: the public URL for the default tenant, `/t/<slug>` below it for the others. */
@@ -146,6 +151,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   // Foyer always hands the provider the canonical origin (PUBLIC_URL) and the client address it
   // computed itself (see oidc.plugin.ts), so the provider may trust these headers.
   provider.proxy = true;
+  auditProviderEvents(provider, { tenantId: tenant.id, audit: deps.audit, logger: deps.logger });
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, presented: string) {
     return verifyHashedClientSecret(this.clientSecret, presented);
   };

@@ -1,0 +1,44 @@
+// What happens inside oidc-provider that the audit log must show: sign-outs, token revocations and
+// grants revoked (a replayed code or refresh token revokes its whole grant). Provider errors and
+// failed back-channel deliveries go to the log.
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AuditStore } from '../../domain/audit/audit.port.ts';
+import type { AuditEntry } from '../../domain/audit/audit.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+
+type AuditDeps = { readonly tenantId: string; readonly audit: AuditStore; readonly logger: FastifyBaseLogger };
+
+export function auditProviderEvents(provider: Provider, { tenantId, audit, logger }: AuditDeps): void {
+  const record = (ctx: KoaContextWithOIDC, entry: Omit<AuditEntry, 'tenantId' | 'context' | 'outcome'>) => {
+    const now = Date.now();
+    const context = { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined, requestId: ctx.get('x-request-id') || undefined };
+    // The response must not wait for, nor fail with, the audit write; a failure is logged loudly.
+    audit.append({ ...entry, id: uuidv7(now), occurredAt: now, tenantId, outcome: 'success', context }).catch((error: unknown) => {
+      logger.error({ err: error, action: entry.action }, 'writing an audit event failed');
+    });
+  };
+
+  provider.use(async (koaContext, next) => {
+    await next();
+    const ctx = koaContext as unknown as KoaContextWithOIDC;
+    if (ctx.oidc?.route === 'revocation' && ctx.status === 200) {
+      const clientId = ctx.oidc.client?.clientId;
+      record(ctx, { action: 'token.revoked', actor: { type: 'client', id: clientId }, target: clientId ? { type: 'application', id: clientId } : undefined });
+    }
+  });
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    const accountId = ctx.oidc.session?.accountId;
+    record(ctx, { action: 'signout.succeeded', actor: { type: 'customer', id: accountId }, target: accountId ? { type: 'identity', id: accountId } : undefined, details: { client: ctx.oidc.client?.clientId } });
+  });
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
+    record(ctx, { action: 'grant.revoked', actor: { type: ctx.oidc.client ? 'client' : 'system', id: ctx.oidc.client?.clientId }, details: { grantId, route: ctx.oidc.route } });
+  });
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+    logger.error({ err: error, route: ctx.oidc?.route, tenantId }, 'oidc-provider failed');
+  });
+  provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, error: Error, client: { clientId: string }) => {
+    logger.warn({ err: error, clientId: client.clientId, tenantId }, 'back-channel logout delivery failed');
+  });
+}
