@@ -84,7 +84,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), form['email'], { code: 'flow.csrf' }, 400);
     const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, c.tenant.id, { identifier: form['email'] ?? '', password: form['password'] ?? '' }, contextOf(request));
     if (outcome.ok) {
-      await deps.stores.flows.complete(c.tenant.id, flow.id, outcome.identity.id, Date.now());
+      if (!(await completeOnce(c, flow, outcome.identity.id, reply))) return reply;
       return finish(c, request, reply, { login: { accountId: outcome.identity.id, amr: [...outcome.methods], acr: 'urn:foyer:acr:password', remember: true } });
     }
     if (outcome.code === 'signin.throttled') {
@@ -114,7 +114,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
       for (const problem of outcome.problems) errors[problem.field] ??= { code: problem.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } };
       return renderSignUp(c, reply, flow, values, errors, undefined, 400);
     }
-    await deps.stores.flows.complete(c.tenant.id, flow.id, outcome.identity.id, Date.now());
+    if (!(await completeOnce(c, flow, outcome.identity.id, reply))) return reply;
     return finish(c, request, reply, { login: { accountId: outcome.identity.id, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
   }
 
@@ -138,7 +138,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   async function consent(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const flow = await submittedFlow(c, request.body as Form, 'consent');
     if (!flow || c.details.prompt.name !== 'consent') return showConsent(c, reply);
-    await deps.stores.flows.complete(c.tenant.id, flow.id, c.details.session!.accountId, Date.now());
+    if (!(await completeOnce(c, flow, c.details.session!.accountId, reply))) return reply;
     const { provider, details } = c;
     const accountId = details.session!.accountId;
     const grant = details.grantId
@@ -162,6 +162,16 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
       details: { scopes: promptDetails.missingOIDCScope ?? [] },
     });
     return finish(c, request, reply, { consent: { grantId } });
+  }
+
+  /**
+   * A flow completes once: a second submission of the same form (a double click, a replay) gets an
+   * error page instead of finishing the interaction again.
+   */
+  async function completeOnce(c: Context, flow: Flow, identityId: string, reply: FastifyReply): Promise<boolean> {
+    if (await deps.stores.flows.complete(c.tenant.id, flow.id, identityId, Date.now())) return true;
+    await sendPage(reply, { status: 409, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.error.title'), body: errorBody(c.t, 'flow.expired') });
+    return false;
   }
 
   async function finish(c: Context, request: FastifyRequest, reply: FastifyReply, result: InteractionResults) {
