@@ -90,7 +90,7 @@ function settingsInput(values: OptionValues): ApplicationInput {
 }
 
 /** The default tenant is made on first use, as the server does at its first start. */
-async function tenantOf(context: CliContext, values: OptionValues): Promise<Tenant> {
+export async function tenantOf(context: CliContext, values: OptionValues): Promise<Tenant> {
   const slug = typeof values['tenant'] === 'string' ? values['tenant'] : DEFAULT_TENANT_SLUG;
   if (slug === DEFAULT_TENANT_SLUG) return (await ensureDefaultTenant({ transaction: context.transaction, tenants: context.stores.tenants })).tenant;
   const tenant = await context.stores.tenants.findBySlug(slug);
@@ -122,7 +122,7 @@ function applicationJson(application: Application, tenant: Tenant) {
   };
 }
 
-function printRows(io: CliIo, rows: [string, string][]): void {
+export function printRows(io: CliIo, rows: [string, string][]): void {
   const width = Math.max(...rows.map(([label]) => label.length));
   io.stdout.write(rows.map(([label, value]) => `${label.padEnd(width)}  ${value}\n`).join(''));
 }

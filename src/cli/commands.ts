@@ -4,5 +4,6 @@ import { migrateCommand } from './migrate.command.ts';
 import { tenantsCreateCommand, tenantsListCommand } from './tenants.command.ts';
 import { keysListCommand, keysRotateCommand } from './keys.command.ts';
 import { appsCommands } from './apps.command.ts';
+import { usersCommands } from './users.command.ts';
 
-export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, keysRotateCommand, keysListCommand, ...appsCommands];
+export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands];

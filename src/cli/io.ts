@@ -3,6 +3,8 @@ export type CliIo = {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Standard input, for secrets that must not appear on the command line (`--password-stdin`). */
+  readonly stdin?: AsyncIterable<string | Uint8Array> | undefined;
 };
 
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -24,6 +26,15 @@ export function requireString(values: OptionValues, name: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
   return value;
+}
+
+/** All of standard input as text, without the final line ending that `echo` or a here-string adds. */
+export async function readStdin(io: CliIo): Promise<string> {
+  if (!io.stdin) throw new UsageError('standard input is not available');
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of io.stdin) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+  return (text + decoder.decode()).replace(/\r?\n$/, '');
 }
 
 export function printJson(io: CliIo, value: unknown): void {

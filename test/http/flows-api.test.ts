@@ -5,6 +5,7 @@ import { describeEachEngine } from '../helpers/engines.ts';
 import { createTestServer } from '../helpers/test-server.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { uuidv7 } from '../../src/lib/ids.ts';
+import { blockIdentity, unblockIdentity } from '../../src/domain/identity/identities.service.ts';
 
 const PASSWORD = 'a long passphrase for tests';
 
@@ -67,6 +68,16 @@ describeEachEngine('flows API', (current) => {
     const gone = await server.app.inject({ url: '/sessions/whoami', headers: auth });
     assert.equal(gone.statusCode, 401);
     assert.equal(gone.json().code, 'session.invalid');
+  });
+
+  test('blocking a customer kills their session tokens for good, even once unblocked', async () => {
+    const signedUp = (await signUp('tara@example.com')).json();
+    const auth = { authorization: `Bearer ${signedUp.session.token}` };
+    const operator = { type: 'operator' as const, id: 'test' };
+    await blockIdentity({ transaction: server.transaction }, server.defaultTenant.id, signedUp.identity.id, operator);
+    await unblockIdentity({ transaction: server.transaction }, server.defaultTenant.id, signedUp.identity.id, operator);
+    const after = await server.app.inject({ url: '/sessions/whoami', headers: auth });
+    assert.equal(after.statusCode, 401);
   });
 
   test('a wrong password and an unknown account get the same answer', async () => {

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { createOidcArtifactStore } from '../../src/storage/oidc-artifact.store.ts';
+import { up as addArtifactAccount } from '../../src/storage/migrations/0003-artifact-account.ts';
 import { uuidv7 } from '../../src/lib/ids.ts';
 
 const T0 = 1_790_000_000_000;
@@ -113,6 +116,75 @@ describeEachEngine('OidcArtifactStore', (current) => {
     }
     assert.ok(await store().find(t, 'AccessToken', 'at-g2', T0));
     assert.ok(await store().find(t, 'Session', 'no-grant', T0));
+  });
+
+  test('revokeByAccountId deletes every model of the account in the tenant, nothing else, and counts', async () => {
+    const [t, other] = [tenant(), tenant()];
+    const models = ['Session', 'AccessToken', 'RefreshToken', 'AuthorizationCode', 'Grant', 'DeviceCode', 'BackchannelAuthenticationRequest'];
+    for (const model of models) {
+      await store().upsert(t, model, `${model}-ann`, { accountId: 'ann', grantId: `g-${model}` }, T0 + HOUR);
+      await store().upsert(t, model, `${model}-bob`, { accountId: 'bob' }, T0 + HOUR);
+      await store().upsert(other, model, `${model}-ann`, { accountId: 'ann' }, T0 + HOUR);
+    }
+    // Expired and consumed artifacts go too: nothing of the account may be revived or replayed.
+    await store().upsert(t, 'AccessToken', 'expired-ann', { accountId: 'ann' }, T0 - HOUR);
+    await store().consume(t, 'AuthorizationCode', 'AuthorizationCode-ann', T0);
+    await store().upsert(t, 'Interaction', 'nobody', { session: { accountId: 'ann' } }, T0 + HOUR);
+
+    assert.equal(await store().revokeByAccountId(t, 'ann'), models.length + 1);
+    for (const model of models) {
+      assert.equal(await store().find(t, model, `${model}-ann`, T0), undefined, `${model} of ann is gone`);
+      assert.ok(await store().find(t, model, `${model}-bob`, T0), `${model} of bob survives`);
+      assert.ok(await store().find(other, model, `${model}-ann`, T0), `${model} of ann in the other tenant survives`);
+    }
+    // Only a top-level accountId ties an artifact to an account.
+    assert.ok(await store().find(t, 'Interaction', 'nobody', T0));
+    assert.equal(await store().revokeByAccountId(t, 'ann'), 0);
+    assert.equal(await store().revokeByAccountId(t, 'nobody-at-all'), 0);
+  });
+
+  test('upsert follows the account of the latest payload', async () => {
+    const t = tenant();
+    await store().upsert(t, 'Session', 's-1', { uid: 'u', accountId: 'ann' }, T0 + HOUR);
+    await store().upsert(t, 'Session', 's-1', { uid: 'u', accountId: 'bob' }, T0 + HOUR);
+    await store().upsert(t, 'Session', 's-2', { uid: 'u2', accountId: 42 }, T0 + HOUR);
+    assert.equal(await store().revokeByAccountId(t, 'ann'), 0);
+    assert.equal(await store().revokeByAccountId(t, '42'), 0);
+    assert.equal(await store().revokeByAccountId(t, 'bob'), 1);
+    assert.equal(await store().find(t, 'Session', 's-1', T0), undefined);
+  });
+
+  test('migration 0003 gives artifacts written before it their account', async () => {
+    const t = tenant();
+    const rollBack = new Error('roll back the rebuilt column');
+    let observed: { accounts: (string | null)[][]; revoked: number } | undefined;
+    // Rebuilds the pre-0003 table inside a transaction that is rolled back, so the database the
+    // other tests use is left as it was.
+    const rebuild = current().handle.db.transaction().execute(async (tx) => {
+      await sql`drop index oidc_artifacts_account`.execute(tx);
+      await sql`alter table oidc_artifacts drop column account_id`.execute(tx);
+      const before = [
+        ['Session', 's-ann', { accountId: 'ann', uid: 'u' }],
+        ['RefreshToken', 'rt-ann', { accountId: 'ann', grantId: 'g' }],
+        ['Interaction', 'i-1', { session: { accountId: 'ann' } }],
+        ['Client', 'c-1', { accountId: 7 }],
+      ] as const;
+      for (const [model, id, payload] of before) {
+        await sql`insert into oidc_artifacts (tenant_id, model, id, payload) values (${t}, ${model}, ${id}, ${JSON.stringify(payload)})`.execute(tx);
+      }
+      await addArtifactAccount(tx as unknown as Kysely<unknown>);
+      const rows = await tx.selectFrom('oidc_artifacts').select(['id', 'account_id']).where('tenant_id', '=', t).execute();
+      observed = { accounts: rows.map((row) => [row.id, row.account_id]).sort(), revoked: await createOidcArtifactStore(tx).revokeByAccountId(t, 'ann') };
+      throw rollBack;
+    });
+    await assert.rejects(rebuild, (error) => error === rollBack);
+    assert.deepEqual(observed?.accounts, [
+      ['c-1', null],
+      ['i-1', null],
+      ['rt-ann', 'ann'],
+      ['s-ann', 'ann'],
+    ]);
+    assert.equal(observed?.revoked, 2);
   });
 
   test('removeExpired deletes expired artifacts of every tenant in batches and leaves live ones', async () => {

@@ -1,0 +1,204 @@
+// The `foyer users` commands: operators create, find, block, unblock and delete a tenant's
+// customers. Blocking and deleting end every session and token of the customer at once. Nothing
+// here ever prints a password or its hash.
+import type { Command, CliIo, OptionValues } from './io.ts';
+import { printJson, printTable, readStdin, requireString, UsageError } from './io.ts';
+import { withContext } from './context.ts';
+import { operatorActor } from './actor.ts';
+import { printRows, tenantOf } from './apps.command.ts';
+import type { Identity } from '../domain/identity/identity.ts';
+import { blockIdentity, createIdentityByOperator, deleteIdentity, getIdentity, unblockIdentity } from '../domain/identity/identities.service.ts';
+import { ValidationError } from '../domain/errors.ts';
+import type { Tenant } from '../domain/tenants/tenant.ts';
+
+const tenantOption: Command['options'] = { tenant: { type: 'string' } };
+const identityOptions: Command['options'] = { ...tenantOption, id: { type: 'string' } };
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+
+/** The password and the option it came from, so a refusal names what the operator typed. */
+async function passwordOf(values: OptionValues, io: CliIo): Promise<{ password?: string; option: string }> {
+  const fromStdin = values['password-stdin'] === true;
+  if (fromStdin && values['password'] !== undefined) throw new UsageError('give either --password or --password-stdin, not both');
+  if (fromStdin) return { password: await readStdin(io), option: 'password-stdin' };
+  const given = values['password'];
+  return typeof given === 'string' ? { password: given, option: 'password' } : { option: 'password' };
+}
+
+function withPasswordOption<T>(work: Promise<T>, option: string): Promise<T> {
+  return work.catch((error: unknown) => {
+    if (!(error instanceof ValidationError) || option === 'password') throw error;
+    throw new ValidationError(error.problems.map((problem) => (problem.field === 'password' ? { ...problem, field: option } : problem)));
+  });
+}
+
+function pageSizeOf(values: OptionValues): number {
+  const given = values['limit'];
+  if (given === undefined) return DEFAULT_PAGE_SIZE;
+  const size = typeof given === 'string' && /^\d+$/.test(given.trim()) ? Number(given.trim()) : Number.NaN;
+  if (!(size >= 1 && size <= MAX_PAGE_SIZE)) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  return size;
+}
+
+function isoTime(time: number | null): string | null {
+  return time === null ? null : new Date(time).toISOString();
+}
+
+function emailOf(identity: Identity): string {
+  return typeof identity.traits['email'] === 'string' ? identity.traits['email'] : '-';
+}
+
+function identityJson(identity: Identity, tenant: Tenant) {
+  return {
+    id: identity.id,
+    tenant: tenant.slug,
+    status: identity.status,
+    traits: identity.traits,
+    addresses: identity.addresses.map((address) => ({
+      kind: address.kind,
+      value: address.value,
+      verified: address.verifiedAt !== null,
+      verified_at: isoTime(address.verifiedAt),
+    })),
+    metadata_public: identity.metadataPublic,
+    metadata_admin: identity.metadataAdmin,
+    created_at: isoTime(identity.createdAt),
+    updated_at: isoTime(identity.updatedAt),
+  };
+}
+
+function printIdentity(io: CliIo, identity: Identity, tenant: Tenant): void {
+  const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+  const rows: [string, string][] = [
+    ['id', identity.id],
+    ['tenant', tenant.slug],
+    ['status', identity.status],
+    ...Object.entries(identity.traits).map(([name, value]): [string, string] => [`traits.${name}`, text(value)]),
+    ...identity.addresses.map((address): [string, string] => [
+      `address.${address.kind}`,
+      `${address.value} (${address.verifiedAt === null ? 'not verified' : `verified ${isoTime(address.verifiedAt)}`})`,
+    ]),
+    ['metadata_public', JSON.stringify(identity.metadataPublic)],
+    ['metadata_admin', JSON.stringify(identity.metadataAdmin)],
+    ['created_at', new Date(identity.createdAt).toISOString()],
+    ['updated_at', new Date(identity.updatedAt).toISOString()],
+  ];
+  printRows(io, rows);
+}
+
+export const usersCreateCommand: Command = {
+  name: 'users create',
+  summary:
+    'Create a customer. Give a password on standard input with --password-stdin (--password leaves it in your shell history), or none. --verified marks the email as verified.',
+  usage: '[--tenant <slug>] --email <email> [--name <name>] [--password-stdin | --password <password>] [--verified] [--json]',
+  options: { ...tenantOption, email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, verified: { type: 'boolean' } },
+  async run(values, io) {
+    const email = requireString(values, 'email');
+    const name = typeof values['name'] === 'string' ? values['name'] : undefined;
+    const { password, option } = await passwordOf(values, io);
+    const input = { traits: { email, ...(name === undefined ? {} : { name }) }, password, verified: values['verified'] === true };
+    await withContext(io, async (context) => {
+      const tenant = await tenantOf(context, values);
+      const deps = { transaction: context.transaction, tenants: context.stores.tenants };
+      const identity = await withPasswordOption(createIdentityByOperator(deps, tenant.id, input, operatorActor(io)), option);
+      if (values['json']) return printJson(io, identityJson(identity, tenant));
+      io.stdout.write(`Created customer ${identity.id} in tenant ${tenant.slug}${password === undefined ? ', without a password' : ''}.\n`);
+      printIdentity(io, identity, tenant);
+    });
+  },
+};
+
+export const usersListCommand: Command = {
+  name: 'users list',
+  summary: `List a tenant's customers, newest first, ${DEFAULT_PAGE_SIZE} at a time (--limit); --after <id of the last one listed> gives the next page.`,
+  usage: '[--tenant <slug>] [--limit <n>] [--after <id>] [--json]',
+  options: { ...tenantOption, limit: { type: 'string' }, after: { type: 'string' } },
+  async run(values, io) {
+    const limit = pageSizeOf(values);
+    const after = typeof values['after'] === 'string' && values['after'].trim() !== '' ? values['after'].trim() : undefined;
+    await withContext(io, async (context) => {
+      const tenant = await tenantOf(context, values);
+      const identities = await context.stores.identities.list(tenant.id, { limit, after });
+      if (values['json']) return printJson(io, identities.map((identity) => identityJson(identity, tenant)));
+      const rows = identities.map((identity) => [identity.id, emailOf(identity), identity.status, new Date(identity.createdAt).toISOString()]);
+      printTable(io, ['ID', 'EMAIL', 'STATUS', 'CREATED'], rows);
+      const last = identities.at(-1);
+      // On stderr, so that stdout stays the table alone for whoever pipes it.
+      if (last && identities.length === limit) io.stderr.write(`More may follow: foyer users list --tenant ${tenant.slug} --limit ${limit} --after ${last.id}\n`);
+    });
+  },
+};
+
+export const usersShowCommand: Command = {
+  name: 'users show',
+  summary: 'Show one customer: traits, addresses (verified or not), status and times (never a password or its hash).',
+  usage: '[--tenant <slug>] --id <id> [--json]',
+  options: identityOptions,
+  async run(values, io) {
+    const id = requireString(values, 'id');
+    await withContext(io, async (context) => {
+      const tenant = await tenantOf(context, values);
+      const identity = await getIdentity(context.stores, tenant.id, id);
+      if (values['json']) return printJson(io, identityJson(identity, tenant));
+      printIdentity(io, identity, tenant);
+    });
+  },
+};
+
+export const usersBlockCommand: Command = {
+  name: 'users block',
+  summary: 'Block a customer: sign-in is refused, and every session, code and token they hold is revoked at once.',
+  usage: '[--tenant <slug>] --id <id> [--json]',
+  options: identityOptions,
+  async run(values, io) {
+    const id = requireString(values, 'id');
+    await withContext(io, async (context) => {
+      const tenant = await tenantOf(context, values);
+      const { identity, revokedArtifacts } = await blockIdentity(context, tenant.id, id, operatorActor(io));
+      if (values['json']) return printJson(io, { id: identity.id, status: identity.status, revoked_artifacts: revokedArtifacts });
+      io.stdout.write(`Blocked customer ${identity.id} in tenant ${tenant.slug}; revoked ${revokedArtifacts} session(s), code(s), grant(s) and token(s).\n`);
+    });
+  },
+};
+
+export const usersUnblockCommand: Command = {
+  name: 'users unblock',
+  summary: 'Let a blocked customer sign in again (what blocking revoked stays revoked).',
+  usage: '[--tenant <slug>] --id <id> [--json]',
+  options: identityOptions,
+  async run(values, io) {
+    const id = requireString(values, 'id');
+    await withContext(io, async (context) => {
+      const tenant = await tenantOf(context, values);
+      const identity = await unblockIdentity(context, tenant.id, id, operatorActor(io));
+      if (values['json']) return printJson(io, { id: identity.id, status: identity.status });
+      io.stdout.write(`Unblocked customer ${identity.id} in tenant ${tenant.slug}.\n`);
+    });
+  },
+};
+
+export const usersDeleteCommand: Command = {
+  name: 'users delete',
+  summary: 'Delete a customer for good: their profile, addresses and credentials, and every session and token they hold.',
+  usage: '[--tenant <slug>] --id <id> [--json]',
+  options: identityOptions,
+  async run(values, io) {
+    const id = requireString(values, 'id');
+    await withContext(io, async (context) => {
+      const tenant = await tenantOf(context, values);
+      const { revokedArtifacts } = await deleteIdentity(context, tenant.id, id, operatorActor(io));
+      if (values['json']) return printJson(io, { id, deleted: true, revoked_artifacts: revokedArtifacts });
+      io.stdout.write(`Deleted customer ${id} from tenant ${tenant.slug}; revoked ${revokedArtifacts} session(s), code(s), grant(s) and token(s).\n`);
+    });
+  },
+};
+
+export const usersCommands: readonly Command[] = [
+  usersCreateCommand,
+  usersListCommand,
+  usersShowCommand,
+  usersBlockCommand,
+  usersUnblockCommand,
+  usersDeleteCommand,
+];

@@ -1,0 +1,173 @@
+// Operators' use cases on customer identities: create, block, unblock, delete. Each change writes
+// its audit entry and its domain event in the same transaction as the change itself. Blocking and
+// deleting also revoke, in that same transaction, every session, code, grant and token of the
+// customer (SECURITY.md 14): the block and the revocation commit together or not at all.
+import type { AuditStore } from '../audit/audit.port.ts';
+import type { OutboxStore } from '../events/outbox.port.ts';
+import type { OidcArtifactStore } from '../oauth/oidc-artifact.port.ts';
+import type { TenantStore } from '../tenants/tenant.port.ts';
+import type { Actor } from '../tenants/tenants.service.ts';
+import type { BreachedPasswordCheck } from '../credentials/password/breached.ts';
+import type { IdentityStore } from './identity.port.ts';
+import type { AddressKind, Identity, IdentityStatus, Traits } from './identity.ts';
+import { normalizeAddress } from './identity.ts';
+import { traitSchemaOf } from './traits.ts';
+import { checkNewIdentity, identityCreatedPayload, prepareNewIdentity, trimTraits } from './new-identity.ts';
+import { DomainError, ValidationError } from '../errors.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import type { SessionStore } from '../sessions/session.port.ts';
+
+type IdentityWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; outbox: OutboxStore };
+
+export type IdentityDeps = {
+  readonly transaction: <T>(work: (stores: IdentityWriteStores) => Promise<T>) => Promise<T>;
+  readonly now?: () => number;
+};
+
+/** Creation also reads the tenant (its trait schema) and may check passwords against breaches. */
+export type CreateIdentityDeps = IdentityDeps & {
+  readonly tenants: TenantStore;
+  readonly breachedCheck?: BreachedPasswordCheck | undefined;
+};
+
+export type OperatorIdentityInput = {
+  readonly traits: Traits;
+  /** Omitted: the customer has no password yet (they may sign in another way, or recover one). */
+  readonly password?: string | undefined;
+  /** The operator vouches for the addresses: they are stored as verified now. */
+  readonly verified?: boolean | undefined;
+};
+
+/** What blocking or deleting ended: how many sessions, codes, grants and tokens were revoked. */
+export type Revocation = { readonly revokedArtifacts: number };
+
+type Change = { tenantId: string; identityId: string; action: string; details: Record<string, unknown>; payload: Record<string, unknown> };
+
+function identityNotFound(identityId: string): DomainError {
+  return new DomainError('identity.not_found', 'not_found', `No customer with the id "${identityId}" in this tenant.`, { identityId });
+}
+
+// Operators may learn that an address is in use (they can list customers anyway), so unlike
+// sign-up this names the address plainly.
+function addressTaken(kind: AddressKind, value: string): DomainError {
+  return new DomainError('identity.address_taken', 'conflict', `Another customer in this tenant already has the ${kind} address "${value}".`, { kind, value });
+}
+
+/** The identity, or DomainError `identity.not_found`. */
+export async function getIdentity(stores: { identities: IdentityStore }, tenantId: string, identityId: string): Promise<Identity> {
+  const identity = await stores.identities.findById(tenantId, identityId);
+  if (!identity) throw identityNotFound(identityId);
+  return identity;
+}
+
+async function record(stores: IdentityWriteStores, now: number, actor: Actor, change: Change): Promise<void> {
+  const { tenantId, identityId, action, details, payload } = change;
+  await stores.audit.append({
+    id: uuidv7(now),
+    occurredAt: now,
+    tenantId,
+    action,
+    outcome: 'success',
+    actor: { type: actor.type, id: actor.id },
+    target: { type: 'identity', id: identityId },
+    context: actor.context,
+    details,
+  });
+  await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId, type: action, aggregate: { type: 'identity', id: identityId }, payload });
+}
+
+/**
+ * Creates a customer as an operator. Traits are checked with the tenant's schema and the password,
+ * when given, with the policy: ValidationError naming each field. A taken address is DomainError
+ * `identity.address_taken` (conflict).
+ */
+export async function createIdentityByOperator(
+  deps: CreateIdentityDeps,
+  tenantId: string,
+  input: OperatorIdentityInput,
+  actor: Actor,
+): Promise<Identity> {
+  const tenant = await deps.tenants.findById(tenantId);
+  if (!tenant) throw new DomainError('tenant.not_found', 'not_found', `No tenant with the id "${tenantId}".`, { tenantId });
+  const schema = traitSchemaOf(tenant.settings);
+  const traits = trimTraits(input.traits);
+  const problems = await checkNewIdentity(schema, traits, input.password, deps.breachedCheck);
+  if (problems.length > 0) throw new ValidationError(problems);
+
+  const now = (deps.now ?? Date.now)();
+  const verifiedAt = input.verified ? now : null;
+  const newIdentity = await prepareNewIdentity({ tenantId, schema, traits, password: input.password, verifiedAt, now });
+  return deps.transaction(async (stores) => {
+    // Checked first for a message that names the address; the unique index still settles a race.
+    for (const address of newIdentity.addresses) {
+      if (await stores.identities.findByAddress(tenantId, address.kind, address.value)) {
+        throw addressTaken(address.kind, normalizeAddress(address.kind, address.value));
+      }
+    }
+    const identity = await stores.identities.create(newIdentity);
+    // Personal data stays out of the audit log, so that deleting the customer erases it.
+    const details = { password: input.password !== undefined, verified: verifiedAt !== null };
+    await record(stores, now, actor, { tenantId, identityId: identity.id, action: 'identity.created', details, payload: identityCreatedPayload(identity) });
+    return identity;
+  });
+}
+
+async function changeStatus(
+  stores: IdentityWriteStores,
+  tenantId: string,
+  identityId: string,
+  status: IdentityStatus,
+  now: number,
+): Promise<Identity> {
+  const current = await getIdentity(stores, tenantId, identityId);
+  if (!(await stores.identities.setStatus(tenantId, identityId, status, now))) throw identityNotFound(identityId);
+  return { ...current, status, updatedAt: now };
+}
+
+/**
+ * Blocks the customer and revokes everything they hold: sign-in is refused from now on, and no
+ * session, refresh token or access token issued before survives. Blocking a blocked customer
+ * revokes again, which ends anything issued in between.
+ */
+export async function blockIdentity(
+  deps: IdentityDeps,
+  tenantId: string,
+  identityId: string,
+  actor: Actor,
+): Promise<Revocation & { identity: Identity }> {
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async (stores) => {
+    const identity = await changeStatus(stores, tenantId, identityId, 'blocked', now);
+    const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenantId, identityId);
+    // Foyer's own session tokens (native apps) die too; deleting an identity cascades to them.
+    await stores.sessions.revokeAllOf(tenantId, identityId, now);
+    await record(stores, now, actor, { tenantId, identityId, action: 'identity.blocked', details: { revokedArtifacts }, payload: { status: 'blocked' } });
+    return { identity, revokedArtifacts };
+  });
+}
+
+/** Lets the customer sign in again; what blocking revoked stays revoked. */
+export async function unblockIdentity(deps: IdentityDeps, tenantId: string, identityId: string, actor: Actor): Promise<Identity> {
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async (stores) => {
+    const identity = await changeStatus(stores, tenantId, identityId, 'active', now);
+    await record(stores, now, actor, { tenantId, identityId, action: 'identity.unblocked', details: {}, payload: { status: 'active' } });
+    return identity;
+  });
+}
+
+/**
+ * Erases the customer: the identity with its traits, addresses and credentials (their addresses
+ * are free again), and everything the protocol issued to them. The audit entry and the event keep
+ * only the id.
+ */
+export async function deleteIdentity(deps: IdentityDeps, tenantId: string, identityId: string, actor: Actor): Promise<Revocation> {
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async (stores) => {
+    await getIdentity(stores, tenantId, identityId);
+    const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenantId, identityId);
+    if (!(await stores.identities.delete(tenantId, identityId))) throw identityNotFound(identityId);
+    await record(stores, now, actor, { tenantId, identityId, action: 'identity.deleted', details: { revokedArtifacts }, payload: {} });
+    return { revokedArtifacts };
+  });
+}
