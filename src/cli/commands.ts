@@ -1,9 +1,9 @@
 // Every `foyer` command, in the order `foyer help` lists them.
 import type { Command } from './io.ts';
 import { migrateCommand } from './migrate.command.ts';
-import { tenantsCreateCommand, tenantsListCommand } from './tenants.command.ts';
+import { tenantsConfigureCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand } from './tenants.command.ts';
 import { keysListCommand, keysRotateCommand } from './keys.command.ts';
 import { appsCommands } from './apps.command.ts';
 import { usersCommands } from './users.command.ts';
 
-export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands];
+export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands];

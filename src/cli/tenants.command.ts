@@ -1,8 +1,12 @@
 import type { Command } from './io.ts';
 import { printJson, printTable, requireString } from './io.ts';
 import { withContext } from './context.ts';
-import { createTenant } from '../domain/tenants/tenants.service.ts';
+import { configureTenant, createTenant } from '../domain/tenants/tenants.service.ts';
 import type { Tenant } from '../domain/tenants/tenant.ts';
+import { issuerOf } from '../domain/tenants/tenant.ts';
+import { readFileSync } from 'node:fs';
+import { UsageError } from './io.ts';
+import { DomainError, ValidationError } from '../domain/errors.ts';
 import { operatorActor } from './actor.ts';
 
 export const tenantsCreateCommand: Command = {
@@ -16,7 +20,7 @@ export const tenantsCreateCommand: Command = {
     await withContext(io, async ({ config, transaction }) => {
       const tenant = await createTenant({ transaction }, { slug, name }, operatorActor(io));
       if (values['json']) return printJson(io, tenantJson(tenant, config.http.publicUrl));
-      io.stdout.write(`Created tenant "${tenant.name}" (${tenant.slug}), issuer ${issuerOf(tenant, config.http.publicUrl)}\n`);
+      io.stdout.write(`Created tenant "${tenant.name}" (${tenant.slug}), issuer ${issuerOf(config.http.publicUrl, tenant)}\n`);
     });
   },
 };
@@ -30,7 +34,7 @@ export const tenantsListCommand: Command = {
     await withContext(io, async ({ config, stores }) => {
       const tenants = await stores.tenants.list();
       if (values['json']) return printJson(io, tenants.map((tenant) => tenantJson(tenant, config.http.publicUrl)));
-      const rows = tenants.map((t) => [t.slug, t.name, issuerOf(t, config.http.publicUrl), new Date(t.createdAt).toISOString()]);
+      const rows = tenants.map((t) => [t.slug, t.name, issuerOf(config.http.publicUrl, t), new Date(t.createdAt).toISOString()]);
       printTable(io, ['SLUG', 'NAME', 'ISSUER', 'CREATED'], rows);
     });
   },
@@ -41,11 +45,53 @@ function tenantJson(tenant: Tenant, publicUrl: string) {
     id: tenant.id,
     slug: tenant.slug,
     name: tenant.name,
-    issuer: issuerOf(tenant, publicUrl),
+    issuer: issuerOf(publicUrl, tenant),
     createdAt: new Date(tenant.createdAt).toISOString(),
   };
 }
 
-function issuerOf(tenant: Tenant, publicUrl: string): string {
-  return tenant.slug === 'default' ? publicUrl : `${publicUrl}/t/${tenant.slug}`;
-}
+
+export const tenantsShowCommand: Command = {
+  name: 'tenants show',
+  summary: "Show a tenant and its settings (branding, APIs, trait schema).",
+  usage: '--slug <slug> [--json]',
+  options: { slug: { type: 'string' } },
+  async run(values, io) {
+    const slug = requireString(values, 'slug');
+    await withContext(io, async ({ config, stores }) => {
+      const tenant = await stores.tenants.findBySlug(slug);
+      if (!tenant) throw new DomainError('tenant.not_found', 'not_found', `No tenant has the slug "${slug}".`);
+      const shown = { ...tenantJson(tenant, config.http.publicUrl), settings: tenant.settings };
+      if (values['json']) return printJson(io, shown);
+      io.stdout.write(`${tenant.name} (${tenant.slug}), issuer ${shown.issuer}\nSettings:\n${JSON.stringify(tenant.settings, null, 2)}\n`);
+    });
+  },
+};
+
+export const tenantsConfigureCommand: Command = {
+  name: 'tenants configure',
+  summary: 'Replace a tenant\'s settings with those in a JSON file: branding, apis (resource indicators), identitySchema.',
+  usage: '--slug <slug> --file <settings.json> [--json]   (see docs/tenants.md)',
+  options: { slug: { type: 'string' }, file: { type: 'string' } },
+  async run(values, io) {
+    const slug = requireString(values, 'slug');
+    const file = requireString(values, 'file');
+    let settings: unknown;
+    try {
+      settings = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`--file: ${file} ${error instanceof SyntaxError ? 'is not valid JSON' : 'cannot be read'}`);
+    }
+    await withContext(io, async ({ config, stores, transaction }) => {
+      const tenant = await stores.tenants.findBySlug(slug);
+      if (!tenant) throw new DomainError('tenant.not_found', 'not_found', `No tenant has the slug "${slug}".`);
+      const configured = await configureTenant({ transaction }, tenant.id, settings, operatorActor(io)).catch((error: unknown) => {
+        // The problems are in the file, not in an option: say where in the file.
+        if (error instanceof ValidationError) throw new UsageError(`--file: ${error.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+        throw error;
+      });
+      if (values['json']) return printJson(io, { ...tenantJson(configured, config.http.publicUrl), settings: configured.settings });
+      io.stdout.write(`Configured tenant "${configured.name}" (${configured.slug}): ${Object.keys(configured.settings).join(', ') || 'no settings'}.\n`);
+    });
+  },
+};

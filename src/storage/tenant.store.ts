@@ -36,6 +36,12 @@ export function createTenantStore(db: Db): TenantStore {
       const rows = await db.selectFrom('tenants').selectAll().orderBy('created_at').orderBy('id').execute();
       return rows.map(toTenant);
     },
+
+    async updateSettings(id, settings, now) {
+      await db.updateTable('tenants').set({ settings: toJson(settings), updated_at: now }).where('id', '=', id).execute();
+      const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toTenant(row);
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 // What the tenants module needs from storage.
-import type { NewTenant, Tenant } from './tenant.ts';
+import type { NewTenant, Tenant, TenantSettings } from './tenant.ts';
 
 export interface TenantStore {
   /** Throws DomainError `tenant.slug_taken` (conflict) when the slug is in use. */
@@ -8,4 +8,6 @@ export interface TenantStore {
   findBySlug(slug: string): Promise<Tenant | undefined>;
   /** All tenants, oldest first (tenants number in the tens or hundreds, never millions). */
   list(): Promise<Tenant[]>;
+  /** Replaces the tenant's settings; undefined when there is no such tenant. */
+  updateSettings(id: string, settings: TenantSettings, now: number): Promise<Tenant | undefined>;
 }

@@ -38,3 +38,8 @@ export function validateNewTenant(input: NewTenant): NewTenant {
   if (problems.length > 0) throw new ValidationError(problems);
   return { slug, name, settings: input.settings ?? {} };
 }
+
+/** The issuer of a tenant: the public URL for the default tenant, `/t/<slug>` below it for the others. */
+export function issuerOf(publicUrl: string, tenant: Pick<Tenant, 'slug'>): string {
+  return tenant.slug === DEFAULT_TENANT_SLUG ? publicUrl : `${publicUrl}/t/${tenant.slug}`;
+}

@@ -6,6 +6,8 @@ import type { OutboxStore } from '../events/outbox.port.ts';
 import type { TenantStore } from './tenant.port.ts';
 import type { NewTenant, Tenant } from './tenant.ts';
 import { DEFAULT_TENANT_SLUG, validateNewTenant } from './tenant.ts';
+import { validateTenantSettings } from './tenant-settings.ts';
+import { DomainError } from '../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 
 type TenantWriteStores = { tenants: TenantStore; audit: AuditStore; outbox: OutboxStore };
@@ -60,4 +62,28 @@ export async function ensureDefaultTenant(deps: TenantDeps & { tenants: TenantSt
     if (raced) return { tenant: raced, created: false };
     throw error;
   }
+}
+
+/** Replaces a tenant's settings (branding, APIs, trait schema) after validating all of them. */
+export async function configureTenant(deps: TenantDeps, tenantId: string, rawSettings: unknown, actor: Actor): Promise<Tenant> {
+  const settings = validateTenantSettings(rawSettings);
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async ({ tenants, audit, outbox }) => {
+    const tenant = await tenants.updateSettings(tenantId, settings, now);
+    if (!tenant) throw new DomainError('tenant.not_found', 'not_found', 'There is no such tenant.');
+    const sections = Object.keys(settings);
+    await audit.append({
+      id: uuidv7(now),
+      occurredAt: now,
+      tenantId,
+      action: 'tenant.configured',
+      outcome: 'success',
+      actor: { type: actor.type, id: actor.id },
+      target: { type: 'tenant', id: tenantId },
+      context: actor.context,
+      details: { sections },
+    });
+    await outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId, type: 'tenant.configured', aggregate: { type: 'tenant', id: tenantId }, payload: { sections } });
+    return tenant;
+  });
 }

@@ -1,0 +1,67 @@
+// What a tenant can configure, validated before it is stored: branding for the hosted pages, the
+// APIs its applications may request tokens for (resource indicators), and the JSON Schema of its
+// customers' traits.
+import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
+import type { FieldProblem } from '../errors.ts';
+import { identifierTraits, validateTraits } from '../identity/traits.ts';
+import type { TenantSettings } from './tenant.ts';
+
+const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'a scope is one word of printable characters, without quotes or backslashes');
+
+const settingsSchema = z
+  .object({
+    branding: z
+      .object({
+        name: z.string().min(1).max(100).optional(),
+        logoUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).max(2000).optional(),
+        primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #0b57d0').optional(),
+      })
+      .strict()
+      .optional(),
+    apis: z
+      .array(
+        z
+          .object({
+            identifier: z.url({ error: 'must be an absolute URL, such as https://api.example.com' }).max(2000),
+            scopes: z.array(scopeToken).max(100).default([]),
+            accessTokenFormat: z.enum(['jwt', 'opaque']).optional(),
+            accessTokenTtl: z.number().int().min(60).max(86_400).optional(),
+          })
+          .strict(),
+      )
+      .max(100)
+      .optional(),
+    identitySchema: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+/** Checks settings as an operator wrote them; throws ValidationError naming every bad field. */
+export function validateTenantSettings(raw: unknown): TenantSettings {
+  const parsed = settingsSchema.safeParse(raw);
+  const problems: FieldProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(settings)', code: 'tenant.settings_invalid', message: issue.message }));
+  if (parsed.success && parsed.data.identitySchema) problems.push(...checkIdentitySchema(parsed.data.identitySchema));
+  if (parsed.success) {
+    const identifiers = (parsed.data.apis ?? []).map((api) => api.identifier);
+    if (new Set(identifiers).size !== identifiers.length) problems.push({ field: 'apis', code: 'tenant.settings_invalid', message: 'Each API identifier may appear once.' });
+  }
+  if (problems.length > 0 || !parsed.success) throw new ValidationError(problems);
+  return parsed.data;
+}
+
+function checkIdentitySchema(schema: Record<string, unknown>): FieldProblem[] {
+  const field = 'identitySchema';
+  try {
+    // Compiling validates the schema itself; the traits need not pass.
+    validateTraits(schema, {});
+  } catch (error) {
+    return [{ field, code: 'tenant.settings_invalid', message: `is not a valid JSON Schema: ${(error as Error).message}` }];
+  }
+  if (schema['type'] !== 'object') return [{ field, code: 'tenant.settings_invalid', message: 'must describe an object (type: object)' }];
+  if (identifierTraits(schema).length === 0) {
+    return [{ field, code: 'tenant.settings_invalid', message: 'must mark at least one trait as an identifier ("x-foyer": { "identifier": true })' }];
+  }
+  return [];
+}
