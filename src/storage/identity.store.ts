@@ -110,6 +110,16 @@ export function createIdentityStore(db: Db): IdentityStore {
       return credential;
     },
 
+    async updateCredentialConfig(tenantId, credentialId, config, now) {
+      const result = await db
+        .updateTable('credentials')
+        .set({ config: toJson(config), updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', credentialId)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     async list(tenantId, { limit, after }) {
       // Ids are UUIDv7, so id order is creation order: one indexed keyset comparison pages the list.
       let query = db.selectFrom('identities').selectAll().where('tenant_id', '=', tenantId);

@@ -96,6 +96,24 @@ describeEachEngine('IdentityStore', (current) => {
     assert.equal(await store().findCredential(tenantId, 'webauthn', 'erin@example.com'), undefined);
   });
 
+  test('replaces a credential config within its tenant only, and says whether there was one', async () => {
+    const [tenantId, otherTenant] = [await newTenant(current()), await newTenant(current())];
+    await store().create(customer(tenantId, 'ivy@example.com'));
+    const credential = (await store().findCredential(tenantId, 'password', 'ivy@example.com'))!;
+    const later = Date.now() + 1_000;
+    // Another tenant cannot reach it, even by its exact id.
+    assert.equal(await store().updateCredentialConfig(otherTenant, credential.id, { hash: '$argon2id$intruder' }, later), false);
+    assert.deepEqual((await store().findCredential(tenantId, 'password', 'ivy@example.com'))?.config, { hash: '$argon2id$fake' });
+    assert.equal(await store().updateCredentialConfig(tenantId, uuidv7(later), { hash: '$argon2id$nobody' }, later), false);
+
+    assert.equal(await store().updateCredentialConfig(tenantId, credential.id, { hash: '$argon2id$upgraded', note: { nested: [1] } }, later), true);
+    const updated = await store().findCredential(tenantId, 'password', 'ivy@example.com');
+    assert.deepEqual(updated, { ...credential, config: { hash: '$argon2id$upgraded', note: { nested: [1] } } });
+    const row = await current().handle.db.selectFrom('credentials').select(['created_at', 'updated_at']).where('id', '=', credential.id).executeTakeFirstOrThrow();
+    assert.equal(Number(row.updated_at), later);
+    assert.ok(Number(row.created_at) < later);
+  });
+
   test('lists newest first, page by page', async () => {
     const tenantId = await newTenant(current());
     const ids: string[] = [];

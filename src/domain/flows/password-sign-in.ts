@@ -1,12 +1,13 @@
 // The password strategy's sign-in step. Whether the account exists, is blocked, or the password is
 // wrong, an attacker sees the same answer after the same work (one argon2id computation); only the
-// owner, with the right password, learns more. Every attempt is throttled and audited.
+// owner, with the right password, learns more. Every attempt is throttled and audited; a hash made
+// with older parameters (or imported) is upgraded once the right password has been seen.
 import type { IdentityStore } from '../identity/identity.port.ts';
 import type { Identity } from '../identity/identity.ts';
 import { normalizeAddress } from '../identity/identity.ts';
 import type { AuditStore } from '../audit/audit.port.ts';
 import type { RequestContext } from '../audit/audit.ts';
-import { verifyAgainstDummy, verifyPassword } from '../credentials/password/argon2.ts';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from '../credentials/password/argon2.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { SignInThrottle } from './throttle.ts';
 import { signInThrottleKeys } from './throttle.ts';
@@ -33,7 +34,7 @@ export async function signInWithPassword(
   const now = deps.now ?? Date.now;
   const identifier = normalizeAddress('email', input.identifier);
   const keys = signInThrottleKeys(tenantId, identifier, context.ip ?? 'unknown');
-  const audit = (outcome: 'success' | 'failure', reason: string, identityId?: string) =>
+  const audit = (outcome: 'success' | 'failure', reason: string, identityId?: string, extra: Record<string, unknown> = {}) =>
     deps.audit.append({
       id: uuidv7(now()),
       occurredAt: now(),
@@ -43,10 +44,12 @@ export async function signInWithPassword(
       actor: { type: 'customer', id: identityId },
       target: identityId ? { type: 'identity', id: identityId } : undefined,
       context,
-      details: { method: 'password', reason },
+      details: { method: 'password', reason, ...extra },
     });
 
-  const verdict = await deps.throttle.check(keys);
+  // Reserved before any argon2 work: parallel guesses are counted as they arrive, not after their
+  // hashes, and a throttled attempt costs no hashing at all.
+  const verdict = await deps.throttle.attempt(keys);
   if (!verdict.allowed) {
     await audit('failure', 'throttled');
     return { ok: false, code: 'signin.throttled', retryAfterSeconds: verdict.retryAfterSeconds };
@@ -54,9 +57,9 @@ export async function signInWithPassword(
 
   const credential = identifier ? await deps.identities.findCredential(tenantId, 'password', identifier) : undefined;
   const hash = credential?.config['hash'];
-  const valid = typeof hash === 'string' ? (await verifyPassword(hash, input.password)).valid : await verifyAgainstDummy(input.password);
+  const { valid, needsRehash } =
+    typeof hash === 'string' ? await verifyPassword(hash, input.password) : { valid: await verifyAgainstDummy(input.password), needsRehash: false };
   if (!valid || !credential) {
-    await deps.throttle.recordFailure(keys);
     await audit('failure', credential ? 'wrong_password' : 'no_account', credential?.identityId);
     return { ok: false, code: 'signin.invalid_credentials' };
   }
@@ -65,7 +68,13 @@ export async function signInWithPassword(
     await audit('failure', 'blocked', credential.identityId);
     return { ok: false, code: 'signin.account_blocked' };
   }
-  await deps.throttle.recordSuccess(keys);
-  await audit('success', 'password', identity.id);
+  // Only now is the password known to be right, and the customer is waiting anyway: the one moment
+  // an imported or outdated hash can be replaced by one with the current parameters.
+  if (needsRehash) {
+    const rehashed = { ...credential.config, hash: await hashPassword(input.password) };
+    await deps.identities.updateCredentialConfig(tenantId, credential.id, rehashed, now());
+  }
+  await deps.throttle.succeeded(keys);
+  await audit('success', 'password', identity.id, needsRehash ? { rehashed: true } : {});
   return { ok: true, identity, methods: ['pwd'] };
 }

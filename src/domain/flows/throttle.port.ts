@@ -1,9 +1,30 @@
-// Counters behind throttling: how many failures under a key within a window, and when the last was.
+// Counters behind throttling, and the one atomic step that decides an attempt: each store reserves
+// a slot under a key (counting the attempt) or refuses it, with nothing in between for a concurrent
+// request to slip through.
+
+/** When attempts under one key must start waiting, and for how long at most. */
+export type ThrottlePolicy = {
+  /** Attempts allowed before delays start. */
+  readonly freeAttempts: number;
+  /** A counter is fixed from its first attempt; one older than this starts afresh. */
+  readonly windowMs: number;
+  readonly maxDelayMs: number;
+};
+
+/** How many attempts a key has used in its window, and when the last one was. */
 export type Counter = { readonly count: number; readonly lastAt: number };
 
+export type Reservation = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
+
 export interface ThrottleStore {
-  /** Adds one failure under `key`; a window older than `windowMs` starts afresh. */
-  hit(key: string, now: number, windowMs: number): Promise<Counter>;
+  /**
+   * In one atomic step: when `policy` allows an attempt under `key` at `now`, counts it and answers
+   * allowed; otherwise changes nothing and answers how long is left to wait. The decision is
+   * `decideReservation` (throttle.ts).
+   */
+  reserve(key: string, now: number, policy: ThrottlePolicy): Promise<Reservation>;
+  /** Gives one reserved attempt back (the count drops by one, never below zero; the time stays). */
+  release(key: string): Promise<void>;
   /** The current counter, or a zero one when none is live. */
   peek(key: string, now: number, windowMs: number): Promise<Counter>;
   reset(key: string): Promise<void>;

@@ -1,15 +1,12 @@
-// Sign-in throttling (SECURITY.md 7): failures are counted per account and per client address.
+// Sign-in throttling (SECURITY.md 7): attempts are counted per account and per client address.
 // Past a few free attempts each further one must wait twice as long as the last, up to a cap, so
 // guessing becomes hopeless while the owner is never locked out for long (and can always recover
-// by email). A success clears the account's counter.
-import type { ThrottleStore } from './throttle.port.ts';
+// by email). An attempt is reserved before the password is checked, in the same atomic step that
+// decides it (ADR 0009): a burst of parallel guesses cannot all pass a check made before any of
+// them is counted.
+import type { Reservation, ThrottlePolicy, ThrottleStore } from './throttle.port.ts';
 
-export type ThrottlePolicy = {
-  /** Failures allowed before delays start. */
-  readonly freeAttempts: number;
-  readonly windowMs: number;
-  readonly maxDelayMs: number;
-};
+export type { ThrottlePolicy } from './throttle.port.ts';
 
 export const ACCOUNT_POLICY: ThrottlePolicy = { freeAttempts: 5, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
 export const ADDRESS_POLICY: ThrottlePolicy = { freeAttempts: 30, windowMs: 15 * 60_000, maxDelayMs: 15 * 60_000 };
@@ -17,31 +14,67 @@ export const ADDRESS_POLICY: ThrottlePolicy = { freeAttempts: 30, windowMs: 15 *
 export type ThrottleKeys = { readonly account: string; readonly address: string };
 export type ThrottleVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
+/** What a store keeps under a key: the attempts of the window opened at `windowStart`. */
+export type ThrottleWindow = { readonly count: number; readonly windowStart: number; readonly lastAt: number };
+
+export type ReservationDecision = { readonly allowed: true; readonly next: ThrottleWindow } | { readonly allowed: false; readonly retryAfterMs: number };
+
+/** How long the attempt after `count` counted ones must wait after the last: 0 while free, then 1 s, 2 s, 4 s … up to the cap. */
+export function delayAfter(count: number, policy: ThrottlePolicy): number {
+  if (count < policy.freeAttempts) return 0;
+  return Math.min(1000 * 2 ** (count - policy.freeAttempts), policy.maxDelayMs);
+}
+
+/**
+ * The whole policy decision, pure so that every store takes the same one: the SQL store calls it
+ * inside its transaction, and the Redis script (throttle.redis.ts) is a line-for-line copy in Lua.
+ * A window older than `policy.windowMs` (its last instant still counts) is forgotten. An allowed
+ * attempt yields the window to store; a refused one leaves the stored window as it was.
+ */
+export function decideReservation(stored: ThrottleWindow | undefined, now: number, policy: ThrottlePolicy): ReservationDecision {
+  const live = stored !== undefined && stored.windowStart >= now - policy.windowMs ? stored : undefined;
+  const count = live ? live.count : 0;
+  const lastAt = live ? live.lastAt : 0;
+  const wait = lastAt + delayAfter(count, policy) - now;
+  if (count >= policy.freeAttempts && wait > 0) return { allowed: false, retryAfterMs: wait };
+  return { allowed: true, next: { count: count + 1, windowStart: live ? live.windowStart : now, lastAt: now } };
+}
+
 export function signInThrottleKeys(tenantId: string, identifier: string, ip: string): ThrottleKeys {
   return { account: `signin:account:${tenantId}:${identifier}`, address: `signin:ip:${tenantId}:${ip}` };
 }
 
 export function createSignInThrottle(store: ThrottleStore, now: () => number = Date.now) {
-  async function waitOf(key: string, policy: ThrottlePolicy, at: number): Promise<number> {
-    const { count, lastAt } = await store.peek(key, at, policy.windowMs);
-    if (count < policy.freeAttempts) return 0;
-    const delay = Math.min(1000 * 2 ** (count - policy.freeAttempts), policy.maxDelayMs);
-    return Math.max(0, lastAt + delay - at);
-  }
+  const refused = (reservation: Extract<Reservation, { allowed: false }>): ThrottleVerdict => ({
+    allowed: false,
+    retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000),
+  });
 
   return {
-    async check(keys: ThrottleKeys): Promise<ThrottleVerdict> {
+    /**
+     * Reserves one attempt on the account, then one on the address, or neither: when the address
+     * refuses, the account's reservation is given back. A refused attempt is counted nowhere, so
+     * retrying while throttled does not make the wait longer. There is nothing to record after a
+     * failure: the reservation already counted it.
+     */
+    async attempt(keys: ThrottleKeys): Promise<ThrottleVerdict> {
       const at = now();
-      const wait = Math.max(await waitOf(keys.account, ACCOUNT_POLICY, at), await waitOf(keys.address, ADDRESS_POLICY, at));
-      return wait === 0 ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.ceil(wait / 1000) };
+      const account = await store.reserve(keys.account, at, ACCOUNT_POLICY);
+      if (!account.allowed) return refused(account);
+      const address = await store.reserve(keys.address, at, ADDRESS_POLICY);
+      if (!address.allowed) {
+        await store.release(keys.account);
+        return refused(address);
+      }
+      return { allowed: true };
     },
-    async recordFailure(keys: ThrottleKeys): Promise<void> {
-      const at = now();
-      await store.hit(keys.account, at, ACCOUNT_POLICY.windowMs);
-      await store.hit(keys.address, at, ADDRESS_POLICY.windowMs);
-    },
-    async recordSuccess(keys: ThrottleKeys): Promise<void> {
+    /**
+     * The owner signed in: the account starts afresh, and the attempt is given back to the address,
+     * so customers signing in from one shared office address never throttle each other.
+     */
+    async succeeded(keys: ThrottleKeys): Promise<void> {
       await store.reset(keys.account);
+      await store.release(keys.address);
     },
   };
 }

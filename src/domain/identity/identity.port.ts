@@ -12,6 +12,9 @@ export interface IdentityStore {
   findByAddress(tenantId: string, kind: AddressKind, value: string): Promise<Identity | undefined>;
   /** The credential a customer names by an identifier (a password credential by email). */
   findCredential(tenantId: string, type: string, identifier: string): Promise<Credential | undefined>;
+  /** Replaces a credential's config (e.g. a password hash upgraded at sign-in). Returns false when
+   * there is no such credential in the tenant. */
+  updateCredentialConfig(tenantId: string, credentialId: string, config: Readonly<Record<string, unknown>>, now: number): Promise<boolean>;
   /** Newest first. */
   list(tenantId: string, page: IdentityPage): Promise<Identity[]>;
   /** Returns false when there is no such identity in the tenant. */
