@@ -1,6 +1,6 @@
 // The frame of every hosted page: language and direction, the tenant's and application's branding,
 // and the inline stylesheet under the response's CSP nonce.
-import { html } from './html.ts';
+import { html, trusted } from './html.ts';
 import type { SafeHtml } from './html.ts';
 import { STYLES } from './styles.ts';
 
@@ -21,6 +21,8 @@ export function renderPage({ title, lang, nonce, branding, body }: PageOptions):
   const brand = branding.primaryColor && HEX_COLOUR.test(branding.primaryColor) ? branding.primaryColor : DEFAULT_BRAND;
   const onBrand = relativeLuminance(brand) > 0.45 ? '#111' : '#fff';
   const dir = lang.startsWith('ar') ? 'rtl' : 'ltr';
+  // Entities are not decoded inside <style>, so the stylesheet goes in unescaped: it is our constant
+  // plus a colour that matched HEX_COLOUR, nothing a tenant can shape into markup.
   const css = `:root{--brand:${brand};--on-brand:${onBrand};--brand-text:${relativeLuminance(brand) > 0.45 ? '#1d1d1f' : brand}}${STYLES}`;
   return html`<!doctype html>
 <html lang="${lang}" dir="${dir}">
@@ -29,7 +31,7 @@ export function renderPage({ title, lang, nonce, branding, body }: PageOptions):
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title} · ${branding.name}</title>
-<style nonce="${nonce}">${css}</style>
+<style nonce="${nonce}">${trusted(css)}</style>
 </head>
 <body>
 <main>

@@ -15,19 +15,22 @@ type FieldOptions = {
   readonly required?: boolean;
   readonly hint?: string | undefined;
   readonly error?: FieldError | undefined;
+  /** The id of an alert elsewhere on the page that says why this input is wrong (no message of its own). */
+  readonly invalidBy?: string | undefined;
   readonly autofocus?: boolean;
 };
 
 export function field(t: Translate, options: FieldOptions): SafeHtml {
   const id = `field-${options.name}`;
-  const described = [options.hint ? `${id}-hint` : '', options.error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const described = [options.hint ? `${id}-hint` : '', options.error ? `${id}-error` : '', options.invalidBy ?? ''].filter(Boolean).join(' ');
+  const invalid = Boolean(options.error || options.invalidBy);
   return html`<label for="${id}">${options.label}</label>
-<input id="${id}" name="${options.name}" type="${options.type}" autocomplete="${options.autocomplete}"${options.value ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.autofocus ? html` autofocus` : ''}${options.error ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}>
-${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}${options.error ? html`<p class="field-error" id="${id}-error">${t(options.error.code, options.error.params)}</p>` : ''}`;
+<input id="${id}" name="${options.name}" type="${options.type}" autocomplete="${options.autocomplete}"${options.value ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.autofocus ? html` autofocus` : ''}${invalid ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}>
+${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}${options.error ? html`<p class="field-error" id="${id}-error" role="alert">${t(options.error.code, options.error.params)}</p>` : ''}`;
 }
 
-export function alertBox(t: Translate, error: FieldError | undefined): SafeHtml {
-  return error ? html`<div class="alert" role="alert"><p>${t(error.code, error.params)}</p></div>` : html``;
+export function alertBox(t: Translate, error: FieldError | undefined, id?: string): SafeHtml {
+  return error ? html`<div class="alert" role="alert"${id ? html` id="${id}"` : ''}><p>${t(error.code, error.params)}</p></div>` : html``;
 }
 
 export function hiddenInputs(values: Record<string, string>): SafeHtml {

@@ -13,13 +13,18 @@ export type SignInView = {
   readonly error?: FieldError | undefined;
 };
 
+const FORM_ERROR_ID = 'form-error';
+
 export function signInPage(t: Translate, view: SignInView): SafeHtml {
+  // Wrong credentials make the password (focused on this page) invalid and tie it to the alert, so a
+  // screen reader hears why on arrival. Which of the two was wrong is never said (no enumeration).
+  const wrongCredentials = view.error?.code === 'signin.invalid_credentials' ? FORM_ERROR_ID : undefined;
   return html`<h1>${t('page.signin.heading', { app: view.app })}</h1>
-${alertBox(t, view.error)}
+${alertBox(t, view.error, FORM_ERROR_ID)}
 <form method="post" action="${view.action}" novalidate>
 ${hiddenInputs(view.hidden)}
 ${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete: 'username', value: view.email, required: true, autofocus: !view.email })}
-${field(t, { name: 'password', label: t('field.password'), type: 'password', autocomplete: 'current-password', required: true, autofocus: Boolean(view.email) })}
+${field(t, { name: 'password', label: t('field.password'), type: 'password', autocomplete: 'current-password', required: true, invalidBy: wrongCredentials, autofocus: Boolean(view.email) })}
 <button type="submit">${t('page.signin.submit')}</button>
 </form>
 <p class="switch">${t('page.signin.no_account')} <a href="${view.signUpUrl}">${t('page.signin.create_account')}</a></p>`;
