@@ -14,6 +14,7 @@ import { connectRedis } from './infra/redis/redis.ts';
 import { buildApp } from './http/app.ts';
 import { createSecretBox } from './infra/crypto/secret-box.ts';
 import { createProviderRegistry } from './http/oidc/provider-registry.ts';
+import type { ProviderRegistry } from './http/oidc/provider-registry.ts';
 import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
 import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
 import { flowsPlugin } from './http/flows/flows.plugin.ts';
@@ -30,6 +31,8 @@ export type Foyer = {
   readonly transaction: Transaction;
   readonly defaultTenant: Tenant;
   readonly lifecycle: Lifecycle;
+  /** Each tenant's oidc-provider (e.g. to apply a key rotation made on this node at once). */
+  readonly providers: ProviderRegistry;
   /** Stops serving (in-flight requests finish), then closes the database and Redis. */
   close(): Promise<void>;
 };
@@ -74,6 +77,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       transaction,
       defaultTenant: tenant,
       lifecycle,
+      providers: registry,
       async close() {
         lifecycle.shuttingDown = true;
         await app.close();

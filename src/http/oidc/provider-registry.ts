@@ -29,6 +29,11 @@ export type ProviderRegistry = {
   forSlug(slug: string): Promise<TenantProvider | undefined>;
   /** The tenant alone (cached), for surfaces that need no provider. */
   tenantBySlug(slug: string): Promise<Tenant | undefined>;
+  /**
+   * Makes the tenant's next request re-read its published keys instead of waiting for the periodic
+   * check: a rotation made on this node (admin API, tests) takes effect at once.
+   */
+  checkKeysNow(tenantId: string): void;
 };
 
 type Entry = { provider: Promise<Provider>; fingerprint: string; checkedAt: number };
@@ -99,6 +104,10 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       const tenant = await tenantBySlug(slug);
       if (!tenant) return undefined;
       return { tenant, provider: await providerOf(tenant) };
+    },
+    checkKeysNow(tenantId) {
+      const entry = providers.get(tenantId);
+      if (entry) entry.checkedAt = Number.NEGATIVE_INFINITY;
     },
   };
 }

@@ -14,6 +14,8 @@ import type { AuditStore } from '../../domain/audit/audit.port.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { claimsOf, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
 import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
+import { outgoingFetch } from './outgoing-requests.ts';
+import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
 
 export type ProviderDeps = {
@@ -143,6 +145,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       Session: 14 * DAY,
     },
     renderError: renderProtocolError,
+    fetch: outgoingFetch(deps.publicUrl),
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     routes: ROUTES,
   };
@@ -151,6 +154,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   // Foyer always hands the provider the canonical origin (PUBLIC_URL) and the client address it
   // computed itself (see oidc.plugin.ts), so the provider may trust these headers.
   provider.proxy = true;
+  provider.use(confirmLogoutOnInvalidHint(provider, ROUTES.end_session));
   auditProviderEvents(provider, { tenantId: tenant.id, audit: deps.audit, logger: deps.logger });
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, presented: string) {
     return verifyHashedClientSecret(this.clientSecret, presented);
@@ -167,7 +171,10 @@ async function loadOrCreateGrant(ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
   const client = oidc.client!;
   const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
-  if (grantId) return oidc.provider.Grant.find(grantId);
+  // The session may still name a grant that is gone (revoked by a refresh token replay or a
+  // revocation): a first-party application then gets a fresh one instead of a consent screen.
+  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (existing) return existing;
   if (!(client as unknown as Record<string, unknown>)['foyer_first_party']) return undefined;
   const grant = new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId! });
   const requested = oidc.params!['scope'];
