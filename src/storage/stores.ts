@@ -10,6 +10,7 @@ import type { ApplicationStore } from '../domain/applications/application.port.t
 import type { OidcArtifactStore } from '../domain/oauth/oidc-artifact.port.ts';
 import type { FlowStore } from '../domain/flows/flow.port.ts';
 import type { SessionStore } from '../domain/sessions/session.port.ts';
+import type { ConsentStore } from '../domain/consents/consent.port.ts';
 import { createTenantStore } from './tenant.store.ts';
 import { createIdentityStore } from './identity.store.ts';
 import { createAuditStore } from './audit.store.ts';
@@ -19,6 +20,7 @@ import { createApplicationStore } from './application.store.ts';
 import { createOidcArtifactStore } from './oidc-artifact.store.ts';
 import { createFlowStore } from './flow.store.ts';
 import { createSessionStore } from './session.store.ts';
+import { createConsentStore } from './consent.store.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -30,6 +32,7 @@ export type Stores = {
   readonly oidcArtifacts: OidcArtifactStore;
   readonly flows: FlowStore;
   readonly sessions: SessionStore;
+  readonly consents: ConsentStore;
 };
 
 /** Runs `work` in one database transaction: everything it writes commits together or not at all. */
@@ -46,6 +49,7 @@ export function createStores(db: Db): Stores {
     oidcArtifacts: createOidcArtifactStore(db),
     flows: createFlowStore(db),
     sessions: createSessionStore(db),
+    consents: createConsentStore(db),
   };
 }
 

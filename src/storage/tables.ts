@@ -170,6 +170,18 @@ export type ThrottleCountersTable = {
   last_at: EpochMs;
 };
 
+export type ConsentsTable = {
+  id: string;
+  tenant_id: string;
+  identity_id: string;
+  application_id: string;
+  scopes: JsonText;
+  /** Scopes per API (resource indicator). */
+  resource_scopes: JsonText;
+  granted_at: EpochMs;
+  updated_at: EpochMs;
+};
+
 export type Database = {
   tenants: TenantsTable;
   identities: IdentitiesTable;
@@ -184,4 +196,5 @@ export type Database = {
   audit_events: AuditEventsTable;
   outbox_events: OutboxEventsTable;
   throttle_counters: ThrottleCountersTable;
+  consents: ConsentsTable;
 };

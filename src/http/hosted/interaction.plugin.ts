@@ -17,6 +17,7 @@ import { isRequiredTrait, traitSchemaOf } from '../../domain/identity/traits.ts'
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import { widenConsent } from '../../domain/consents/consent.ts';
 import { translator } from '../../i18n/translate.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import { sendPage, brandingOf, errorBody } from './respond.ts';
@@ -150,16 +151,25 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     for (const [indicator, scopes] of Object.entries(promptDetails.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
     const now = Date.now();
-    await deps.stores.audit.append({
-      id: uuidv7(now),
-      occurredAt: now,
-      tenantId: c.tenant.id,
-      action: 'consent.granted',
-      outcome: 'success',
-      actor: { type: 'customer', id: accountId },
-      target: { type: 'application', id: String(details.params['client_id']) },
-      context: contextOf(request),
-      details: { scopes: promptDetails.missingOIDCScope ?? [] },
+    const applicationId = String(details.params['client_id']);
+    const allowed = { scopes: promptDetails.missingOIDCScope ?? [], resourceScopes: promptDetails.missingResourceScopes ?? {} };
+    // Remembered beyond this grant (which sign-out revokes), so the customer is not asked again.
+    await deps.transaction(async ({ consents, audit, outbox }) => {
+      const existing = await consents.find(c.tenant.id, accountId, applicationId);
+      const consentRecord = widenConsent(existing, allowed, { tenantId: c.tenant.id, identityId: accountId, applicationId }, now);
+      await consents.save(consentRecord);
+      await audit.append({
+        id: uuidv7(now),
+        occurredAt: now,
+        tenantId: c.tenant.id,
+        action: 'consent.granted',
+        outcome: 'success',
+        actor: { type: 'customer', id: accountId },
+        target: { type: 'application', id: applicationId },
+        context: contextOf(request),
+        details: { scopes: allowed.scopes },
+      });
+      await outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: c.tenant.id, type: 'consent.granted', aggregate: { type: 'identity', id: accountId }, payload: { applicationId, scopes: consentRecord.scopes, resourceScopes: consentRecord.resourceScopes } });
     });
     return finish(c, request, reply, { consent: { grantId } });
   }

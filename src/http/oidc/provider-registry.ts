@@ -48,7 +48,8 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     const cached = tenants.get(slug);
     if (cached && now() - cached.loadedAt < TENANT_CACHE_MS) return cached.tenant;
     const tenant = await deps.stores.tenants.findBySlug(slug);
-    tenants.set(slug, { tenant, loadedAt: now() });
+    // Only tenants that exist are remembered: one created a moment after a miss must answer at once.
+    if (tenant) tenants.set(slug, { tenant, loadedAt: now() });
     return tenant;
   }
 
@@ -69,6 +70,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         artifacts: deps.stores.oidcArtifacts,
         applications: deps.stores.applications,
         audit: deps.stores.audit,
+        consents: deps.stores.consents,
         logger: deps.logger,
         jwks: jwks as unknown as { keys: Record<string, unknown>[] },
       },

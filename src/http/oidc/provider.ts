@@ -11,6 +11,7 @@ import type { ApplicationStore } from '../../domain/applications/application.por
 import { createOidcAdapter } from './adapter.ts';
 import { auditProviderEvents } from './provider-audit.ts';
 import type { AuditStore } from '../../domain/audit/audit.port.ts';
+import type { ConsentStore } from '../../domain/consents/consent.port.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { claimsOf, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
 import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
@@ -19,6 +20,7 @@ import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
 
 export type ProviderDeps = {
+  readonly consents: ConsentStore;
   readonly publicUrl: string;
   readonly masterSecret: string;
   readonly secureCookies: boolean;
@@ -96,8 +98,10 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // An application may introspect and revoke its own tokens only: one tenant's applications
+      // are often different businesses' (third parties), and must not probe each other's tokens.
+      introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       dPoP: { enabled: true },
@@ -129,7 +133,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     },
     extraClientMetadata: { properties: ['foyer_first_party', 'foyer_ttl'] },
     // First-party applications never show a consent screen: their grant is created on the spot.
-    loadExistingGrant: async (ctx: KoaContextWithOIDC) => loadOrCreateGrant(ctx),
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => loadOrCreateGrant(ctx, deps.consents, tenant.id),
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     ttl: {
@@ -148,6 +152,8 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     fetch: outgoingFetch(deps.publicUrl),
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     routes: ROUTES,
+    // OAuth 2.1: the authorization code flow only; no implicit or hybrid responses.
+    responseTypes: ['code'],
   };
 
   const provider = new Provider(issuer, configuration);
@@ -167,19 +173,38 @@ function ttlOf(client: { [key: string]: unknown } | undefined, key: 'accessToken
   return ttl?.[key];
 }
 
-async function loadOrCreateGrant(ctx: KoaContextWithOIDC) {
+/**
+ * The grant of this customer and application. The session may still name a grant that is gone
+ * (sign-out, a revocation, a refresh token replay revoke grants): then a first-party application
+ * gets a fresh grant for what it asks, and a third-party one a fresh grant for what the customer
+ * already consented to (Foyer's consent record outlives grants), so that the consent screen only
+ * asks for what is new.
+ */
+async function loadOrCreateGrant(ctx: KoaContextWithOIDC, consents: ConsentStore, tenantId: string) {
   const { oidc } = ctx;
   const client = oidc.client!;
+  const accountId = oidc.session!.accountId!;
   const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
-  // The session may still name a grant that is gone (revoked by a refresh token replay or a
-  // revocation): a first-party application then gets a fresh one instead of a consent screen.
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   if (existing) return existing;
-  if (!(client as unknown as Record<string, unknown>)['foyer_first_party']) return undefined;
-  const grant = new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId! });
-  const requested = oidc.params!['scope'];
-  grant.addOIDCScope(typeof requested === 'string' ? requested : 'openid');
-  for (const [resource, scope] of Object.entries(oidc.resourceServers ?? {})) grant.addResourceScope(resource, scope.scope ?? '');
+  const requested = typeof oidc.params!['scope'] === 'string' ? oidc.params!['scope'].split(' ') : ['openid'];
+  const resources = Object.entries(oidc.resourceServers ?? {}).map(([resource, server]) => [resource, (server.scope ?? '').split(' ').filter(Boolean)] as const);
+
+  let allowed: { scopes: string[]; resources: (readonly [string, string[]])[] };
+  if ((client as unknown as Record<string, unknown>)['foyer_first_party']) {
+    allowed = { scopes: requested, resources: resources.map(([resource, scopes]) => [resource, scopes] as const) };
+  } else {
+    const consent = await consents.find(tenantId, accountId, client.clientId);
+    if (!consent) return undefined;
+    allowed = {
+      scopes: requested.filter((scope) => consent.scopes.includes(scope)),
+      resources: resources.map(([resource, scopes]) => [resource, scopes.filter((scope) => consent.resourceScopes[resource]?.includes(scope))] as const),
+    };
+    if (allowed.scopes.length === 0) return undefined;
+  }
+  const grant = new oidc.provider.Grant({ clientId: client.clientId, accountId });
+  grant.addOIDCScope(allowed.scopes.join(' '));
+  for (const [resource, scopes] of allowed.resources) if (scopes.length > 0) grant.addResourceScope(resource, scopes.join(' '));
   await grant.save();
   return grant;
 }

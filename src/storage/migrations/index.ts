@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import * as initialSchema from './0001-initial-schema.ts';
 import * as throttleCounters from './0002-throttle-counters.ts';
 import * as artifactAccount from './0003-artifact-account.ts';
+import * as consents from './0004-consents.ts';
 
 export type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -11,4 +12,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial-schema': initialSchema,
   '0002-throttle-counters': throttleCounters,
   '0003-artifact-account': artifactAccount,
+  '0004-consents': consents,
 };
