@@ -1,9 +1,9 @@
 // The `foyer apps` commands: register and manage a tenant's applications (OAuth clients). A client
 // secret is printed once, by `create` and `rotate-secret`; nothing else ever shows it or its hash.
 import type { Command, CliIo, OptionValues } from './io.ts';
-import { printJson, printTable, requireString, UsageError } from './io.ts';
+import { printJson, printRows, printTable, requireString, UsageError } from './io.ts';
 import { withContext } from './context.ts';
-import type { CliContext } from './context.ts';
+import { tenantOf } from './tenant-option.ts';
 import { operatorActor } from './actor.ts';
 import type { Application, ApplicationInput } from '../domain/applications/application.ts';
 import { isConfidentialKind } from '../domain/applications/application.ts';
@@ -14,10 +14,8 @@ import {
   rotateClientSecret,
   updateApplication,
 } from '../domain/applications/applications.service.ts';
-import { DomainError, ValidationError } from '../domain/errors.ts';
-import { ensureDefaultTenant } from '../domain/tenants/tenants.service.ts';
+import { ValidationError } from '../domain/errors.ts';
 import type { Tenant } from '../domain/tenants/tenant.ts';
-import { DEFAULT_TENANT_SLUG } from '../domain/tenants/tenant.ts';
 
 const tenantOption: Command['options'] = { tenant: { type: 'string' } };
 const clientOptions: Command['options'] = { ...tenantOption, 'client-id': { type: 'string' } };
@@ -89,15 +87,6 @@ function settingsInput(values: OptionValues): ApplicationInput {
   };
 }
 
-/** The default tenant is made on first use, as the server does at its first start. */
-export async function tenantOf(context: CliContext, values: OptionValues): Promise<Tenant> {
-  const slug = typeof values['tenant'] === 'string' ? values['tenant'] : DEFAULT_TENANT_SLUG;
-  if (slug === DEFAULT_TENANT_SLUG) return (await ensureDefaultTenant({ transaction: context.transaction, tenants: context.stores.tenants })).tenant;
-  const tenant = await context.stores.tenants.findBySlug(slug);
-  if (!tenant) throw new DomainError('tenant.not_found', 'not_found', `No tenant with the slug "${slug}".`, { slug });
-  return tenant;
-}
-
 /** RFC 7591 client metadata names, so the output reads like what an OAuth library expects. */
 function applicationJson(application: Application, tenant: Tenant) {
   return {
@@ -122,10 +111,6 @@ function applicationJson(application: Application, tenant: Tenant) {
   };
 }
 
-export function printRows(io: CliIo, rows: [string, string][]): void {
-  const width = Math.max(...rows.map(([label]) => label.length));
-  io.stdout.write(rows.map(([label, value]) => `${label.padEnd(width)}  ${value}\n`).join(''));
-}
 
 const SECRET_WARNING = 'Store this client secret now: it will not be shown again (only its hash is kept; "foyer apps rotate-secret" makes a new one).\n';
 

@@ -47,3 +47,9 @@ export function printTable(io: CliIo, headers: string[], rows: string[][]): void
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   io.stdout.write(`${[line(headers), ...rows.map(line)].join('\n')}\n`);
 }
+
+/** Label/value lines for one record, labels aligned. */
+export function printRows(io: CliIo, rows: [string, string][]): void {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  io.stdout.write(rows.map(([label, value]) => `${label.padEnd(width)}  ${value}\n`).join(''));
+}

@@ -1,12 +1,9 @@
 // `foyer keys rotate` and `foyer keys list`: a tenant's token signing keys, for operators.
-import type { Command, OptionValues } from './io.ts';
+import type { Command } from './io.ts';
 import { printJson, printTable } from './io.ts';
 import { withContext } from './context.ts';
-import type { CliContext } from './context.ts';
+import { tenantOf } from './tenant-option.ts';
 import { operatorActor } from './actor.ts';
-import { DomainError } from '../domain/errors.ts';
-import { DEFAULT_TENANT_SLUG } from '../domain/tenants/tenant.ts';
-import type { Tenant } from '../domain/tenants/tenant.ts';
 import { DEFAULT_MAX_SIGNED_TOKEN_LIFETIME_SECONDS, rotateSigningKeys } from '../domain/keys/keys.service.ts';
 import { summarizeSigningKey } from '../domain/keys/signing-key.ts';
 import type { SigningKeySummary } from '../domain/keys/signing-key.ts';
@@ -21,7 +18,7 @@ export const keysRotateCommand: Command = {
   options: tenantOption,
   async run(values, io) {
     await withContext(io, async (context) => {
-      const tenant = await findTenant(context, values);
+      const tenant = await tenantOf(context, values);
       const now = Date.now();
       const deps = { transaction: context.transaction, keys: context.stores.signingKeys, secretBox: createSecretBox(context.config.masterSecret) };
       const options = { now, maxTokenLifetimeSeconds: DEFAULT_MAX_SIGNED_TOKEN_LIFETIME_SECONDS, actor: operatorActor(io) };
@@ -45,7 +42,7 @@ export const keysListCommand: Command = {
   options: tenantOption,
   async run(values, io) {
     await withContext(io, async (context) => {
-      const tenant = await findTenant(context, values);
+      const tenant = await tenantOf(context, values);
       const keys = (await context.stores.signingKeys.listPublished(tenant.id, Date.now())).map(summarizeSigningKey);
       if (values['json']) return printJson(io, keys.map(keyJson));
       if (keys.length === 0) {
@@ -58,13 +55,6 @@ export const keysListCommand: Command = {
   },
 };
 
-async function findTenant({ stores }: CliContext, values: OptionValues): Promise<Tenant> {
-  const given = values['tenant'];
-  const slug = typeof given === 'string' && given.trim() !== '' ? given.trim() : DEFAULT_TENANT_SLUG;
-  const tenant = await stores.tenants.findBySlug(slug);
-  if (!tenant) throw new DomainError('tenant.not_found', 'not_found', `No tenant has the slug "${slug}".`, { slug });
-  return tenant;
-}
 
 function keyJson(key: SigningKeySummary) {
   return {

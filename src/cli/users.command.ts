@@ -2,10 +2,10 @@
 // customers. Blocking and deleting end every session and token of the customer at once. Nothing
 // here ever prints a password or its hash.
 import type { Command, CliIo, OptionValues } from './io.ts';
-import { printJson, printTable, readStdin, requireString, UsageError } from './io.ts';
+import { printJson, printRows, printTable, readStdin, requireString, UsageError } from './io.ts';
 import { withContext } from './context.ts';
 import { operatorActor } from './actor.ts';
-import { printRows, tenantOf } from './apps.command.ts';
+import { tenantOf } from './tenant-option.ts';
 import type { Identity } from '../domain/identity/identity.ts';
 import { blockIdentity, createIdentityByOperator, deleteIdentity, getIdentity, unblockIdentity } from '../domain/identity/identities.service.ts';
 import { ValidationError } from '../domain/errors.ts';

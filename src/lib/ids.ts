@@ -1,25 +1,50 @@
 // Identifiers. UUIDv7 (RFC 9562): time-ordered, so new rows land at the end of B-tree indexes and
-// listings sort by creation without an extra column; 74 random bits make them unguessable enough
-// for ids (never for secrets: those use `randomToken`).
+// listings sort by creation without an extra column. Within one process, ids made in the same
+// millisecond are still ordered: the 12-bit `rand_a` field is a counter (RFC 9562 §6.2, method 1),
+// and 62 random bits remain. Ids are unguessable enough for ids, never for secrets: those use
+// `randomToken`.
 import { randomBytes, randomFillSync } from 'node:crypto';
 
 const bytes = new Uint8Array(16);
+const COUNTER_MAX = 0xfff;
+let lastMs = -1;
+let counter = 0;
 
 export function uuidv7(now: number = Date.now()): string {
-  randomFillSync(bytes, 6);
-  bytes[0] = Math.floor(now / 2 ** 40) & 0xff;
-  bytes[1] = Math.floor(now / 2 ** 32) & 0xff;
-  bytes[2] = (now >>> 24) & 0xff;
-  bytes[3] = (now >>> 16) & 0xff;
-  bytes[4] = (now >>> 8) & 0xff;
-  bytes[5] = now & 0xff;
-  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
+  let ms = now;
+  // Same millisecond as the previous id (or just behind it, after borrowing one): count up; past
+  // the counter's room, borrow the next millisecond. An explicitly older time keeps its own time.
+  if (ms <= lastMs && lastMs - ms <= 2) {
+    ms = lastMs;
+    counter += 1;
+    if (counter > COUNTER_MAX) {
+      ms = lastMs + 1;
+      counter = randomStart();
+    }
+  } else {
+    counter = randomStart();
+  }
+  if (ms >= lastMs) lastMs = ms;
+  randomFillSync(bytes, 8);
+  bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
+  bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
+  bytes[2] = (ms >>> 24) & 0xff;
+  bytes[3] = (ms >>> 16) & 0xff;
+  bytes[4] = (ms >>> 8) & 0xff;
+  bytes[5] = ms & 0xff;
+  bytes[6] = 0x70 | (counter >>> 8);
+  bytes[7] = counter & 0xff;
   bytes[8] = 0x80 | (bytes[8]! & 0x3f);
   const hex = Buffer.from(bytes).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** A secret token with `bytes` of entropy (default 256 bits), URL-safe. */
+/** A random counter start in the lower half, so a burst within one millisecond has room to count. */
+function randomStart(): number {
+  return randomBytes(2).readUInt16BE(0) & 0x7ff;
+}
+
+/** A secret token with `byteCount` bytes of entropy (default 256 bits), URL-safe. */
 export function randomToken(byteCount = 32): string {
   return randomBytes(byteCount).toString('base64url');
 }

@@ -179,7 +179,7 @@ describeEachEngine('foyer apps', (current) => {
   test('an unknown tenant is exit 1 with one line', async () => {
     const run = await foyer('apps', 'list', '--tenant', 'nowhere');
     assert.equal(run.code, 1);
-    assert.equal(run.stderr, 'foyer apps list: No tenant with the slug "nowhere".\n');
+    assert.equal(run.stderr, 'foyer apps list: No tenant has the slug "nowhere".\n');
   });
 
   test('invalid values are exit 2, naming each option', async () => {

@@ -274,7 +274,7 @@ describeEachEngine('foyer users', (current) => {
     assert.deepEqual(await artifactsOf(other, theirs.id), ACCOUNT_MODELS);
     const unknownTenant = await foyer('users', 'list', '--tenant', 'nowhere');
     assert.equal(unknownTenant.code, 1);
-    assert.equal(unknownTenant.stderr, 'foyer users list: No tenant with the slug "nowhere".\n');
+    assert.equal(unknownTenant.stderr, 'foyer users list: No tenant has the slug "nowhere".\n');
   });
 
   test('help lists every users command and steers passwords to standard input', async () => {

@@ -3,7 +3,7 @@
 // involved, so there is nothing for CSRF to forge; every answer is JSON or problem+json.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
-import { issuerOf } from '../oidc/provider.ts';
+import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { Flow, FlowType } from '../../domain/flows/flow.ts';

@@ -5,6 +5,7 @@ import { hkdfSync } from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
+import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { IdentityStore } from '../../domain/identity/identity.port.ts';
 import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
 import type { ApplicationStore } from '../../domain/applications/application.port.ts';
@@ -32,10 +33,6 @@ export type ProviderDeps = {
   readonly logger: FastifyBaseLogger;
 };
 
-/** The issuer of a tenant: the public URL for the default tenant, `/t/<slug>` below it for the others. */
-export function issuerOf(publicUrl: string, tenant: Pick<Tenant, 'slug'>): string {
-  return tenant.slug === 'default' ? publicUrl : `${publicUrl}/t/${tenant.slug}`;
-}
 
 /** The path prefix of a tenant's endpoints on this server ('' for the default tenant). */
 export function mountPathOf(tenant: Pick<Tenant, 'slug'>): string {
@@ -137,10 +134,10 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     ttl: {
-      AccessToken: (ctx, token, client) => ttlOf(client, 'accessToken') ?? HOUR,
-      ClientCredentials: (ctx, token, client) => ttlOf(client, 'accessToken') ?? HOUR,
-      IdToken: (ctx, token, client) => ttlOf(client, 'idToken') ?? HOUR,
-      RefreshToken: (ctx, token, client) => ttlOf(client, 'refreshToken') ?? 14 * DAY,
+      AccessToken: (_ctx, _token, client) => ttlOf(client, 'accessToken') ?? HOUR,
+      ClientCredentials: (_ctx, _token, client) => ttlOf(client, 'accessToken') ?? HOUR,
+      IdToken: (_ctx, _token, client) => ttlOf(client, 'idToken') ?? HOUR,
+      RefreshToken: (_ctx, _token, client) => ttlOf(client, 'refreshToken') ?? 14 * DAY,
       AuthorizationCode: 60,
       DeviceCode: 600,
       BackchannelAuthenticationRequest: 600,
