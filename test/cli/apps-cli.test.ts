@@ -1,32 +1,17 @@
 // `foyer apps` through runCli (argv in, text and exit code out), on each engine.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describeEachEngine } from '../helpers/engines.ts';
-import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
-import { runCli } from '../../src/cli/run.ts';
+import { runFoyer } from '../helpers/cli.ts';
+import type { CliRun } from '../helpers/cli.ts';
 import { hashClientSecret, verifyClientSecret } from '../../src/domain/applications/client-secret.ts';
 import { createAuditStore } from '../../src/storage/audit.store.ts';
 
-const dataDirs = mkdtempSync(path.join(tmpdir(), 'foyer-apps-cli-'));
-after(() => rmSync(dataDirs, { recursive: true, force: true }));
 
-type Run = { code: number; stdout: string; stderr: string };
 type AppJson = { client_id: string; client_secret?: string; kind: string; redirect_uris: string[]; post_logout_redirect_uris: string[]; [key: string]: unknown };
 
 describeEachEngine('foyer apps', (current) => {
-  async function foyer(...argv: string[]): Promise<Run> {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-      env: { MASTER_SECRET: TEST_MASTER_SECRET, DATA_DIR: mkdtempSync(path.join(dataDirs, 'run-')), ...current().env },
-    });
-    return { code, stdout, stderr };
-  }
+  const foyer = (...argv: string[]): Promise<CliRun> => runFoyer(argv, current().env);
 
   async function json(...argv: string[]): Promise<AppJson> {
     const run = await foyer(...argv, '--json');

@@ -1,32 +1,18 @@
 // The `foyer` command through its real entry (argv in, text and exit code out), on each engine.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeEachEngine } from '../helpers/engines.ts';
-import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
-import { runCli } from '../../src/cli/run.ts';
+import { runFoyer } from '../helpers/cli.ts';
+import type { CliRun } from '../helpers/cli.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
 
-const dataDirs = mkdtempSync(path.join(tmpdir(), 'foyer-cli-'));
-after(() => rmSync(dataDirs, { recursive: true, force: true }));
 
-type Run = { code: number; stdout: string; stderr: string };
 
 function cli(env: Record<string, string>) {
-  return async (...argv: string[]): Promise<Run> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-      env: { MASTER_SECRET: TEST_MASTER_SECRET, DATA_DIR: mkdtempSync(path.join(dataDirs, 'run-')), ...env },
-    });
-    return { code, stdout, stderr };
-  };
+  return (...argv: string[]): Promise<CliRun> => runFoyer(argv, env);
 }
 
 describeEachEngine('foyer CLI', (current) => {

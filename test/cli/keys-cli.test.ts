@@ -1,32 +1,17 @@
 // `foyer keys rotate` and `foyer keys list` through the CLI's real entry, on each engine.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describeEachEngine } from '../helpers/engines.ts';
-import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
-import { runCli } from '../../src/cli/run.ts';
+import { runFoyer } from '../helpers/cli.ts';
+import type { CliRun } from '../helpers/cli.ts';
 import { createAuditStore } from '../../src/storage/audit.store.ts';
 import { DEFAULT_MAX_SIGNED_TOKEN_LIFETIME_SECONDS } from '../../src/domain/keys/keys.service.ts';
 
-const dataDirs = mkdtempSync(path.join(tmpdir(), 'foyer-keys-cli-'));
-after(() => rmSync(dataDirs, { recursive: true, force: true }));
 
-type Run = { code: number; stdout: string; stderr: string };
 type KeyJson = { kid: string; algorithm: string; status: string; createdAt: string; retiredAt: string | null; unpublishAt: string | null };
 
 describeEachEngine('foyer keys', (current) => {
-  async function foyer(...argv: string[]): Promise<Run> {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-      env: { MASTER_SECRET: TEST_MASTER_SECRET, DATA_DIR: mkdtempSync(path.join(dataDirs, 'run-')), ...current().env },
-    });
-    return { code, stdout, stderr };
-  }
+  const foyer = (...argv: string[]): Promise<CliRun> => runFoyer(argv, current().env);
 
   async function createTenant(slug: string): Promise<string> {
     const run = await foyer('tenants', 'create', '--slug', slug, '--name', slug, '--json');

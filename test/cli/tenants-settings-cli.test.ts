@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeEachEngine } from '../helpers/engines.ts';
-import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
-import { runCli } from '../../src/cli/run.ts';
+import { runFoyer } from '../helpers/cli.ts';
 import { createAuditStore } from '../../src/storage/audit.store.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'foyer-settings-'));
@@ -29,13 +28,7 @@ const GOOD = {
 };
 
 describeEachEngine('foyer tenants configure', (current) => {
-  async function foyer(...argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const env = { MASTER_SECRET: TEST_MASTER_SECRET, DATA_DIR: dir, ...current().env };
-    const code = await runCli(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env });
-    return { code, stdout, stderr };
-  }
+  const foyer = (...argv: string[]) => runFoyer(argv, current().env);
 
   test('stores valid settings, shows them, and audits the change', async () => {
     const created = JSON.parse((await foyer('tenants', 'create', '--slug', 'acme', '--name', 'Acme', '--json')).stdout);

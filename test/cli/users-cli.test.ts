@@ -1,20 +1,14 @@
 // `foyer users` through runCli (argv and standard input in, text and exit code out), on each engine.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describeEachEngine } from '../helpers/engines.ts';
-import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
-import { runCli } from '../../src/cli/run.ts';
+import { runFoyer } from '../helpers/cli.ts';
+import type { CliRun } from '../helpers/cli.ts';
 import { createStores } from '../../src/storage/stores.ts';
 import { verifyPassword } from '../../src/domain/credentials/password/argon2.ts';
 
-const dataDirs = mkdtempSync(path.join(tmpdir(), 'foyer-users-cli-'));
-after(() => rmSync(dataDirs, { recursive: true, force: true }));
 
-type Run = { code: number; stdout: string; stderr: string };
 type UserJson = {
   id: string;
   tenant: string;
@@ -34,17 +28,10 @@ const newEmail = (name = 'customer') => `${name}.${++emailCount}.${process.pid}@
 describeEachEngine('foyer users', (current) => {
   const stores = () => createStores(current().handle.db);
 
-  async function foyerWithInput(input: string | undefined, ...argv: string[]): Promise<Run> {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-      env: { MASTER_SECRET: TEST_MASTER_SECRET, DATA_DIR: mkdtempSync(path.join(dataDirs, 'run-')), ...current().env },
-      // Two chunks, the second splitting nothing: what a pipe may deliver.
-      ...(input === undefined ? {} : { stdin: Readable.from([Buffer.from(input.slice(0, 3)), Buffer.from(input.slice(3))]) }),
-    });
-    return { code, stdout, stderr };
+  async function foyerWithInput(input: string | undefined, ...argv: string[]): Promise<CliRun> {
+    // Two chunks, the second splitting nothing: what a pipe may deliver.
+    const stdin = input === undefined ? undefined : Readable.from([Buffer.from(input.slice(0, 3)), Buffer.from(input.slice(3))]);
+    return runFoyer(argv, current().env, stdin);
   }
   const foyer = (...argv: string[]) => foyerWithInput(undefined, ...argv);
 
