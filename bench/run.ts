@@ -1,0 +1,187 @@
+// `npm run bench`: starts Foyer as a separate process on SQLite and on PostgreSQL (when reachable),
+// seeds it, loads it from this process over loopback, measures the argon2id ceiling of the same
+// machine in the same run, and writes bench/report.md and bench/report.json. Options (after `--`):
+// --engine sqlite|postgres, --only <scenario>, --duration <seconds>, --cpu-prof, --out <dir>.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Engine } from '../src/storage/database.ts';
+import { createPostgresBenchDatabase, createSqliteBenchDatabase } from './bench-database.ts';
+import type { BenchDatabase } from './bench-database.ts';
+import { seedDatabase } from './seed.ts';
+import { startServer } from './server-process.ts';
+import type { ServerProcess } from './server-process.ts';
+import { createHttpClient } from './http-client.ts';
+import { measureArgon2Ceiling } from './argon2-ceiling.ts';
+import type { Tokens } from './hosted-sign-in.ts';
+import { CONCURRENCY, clientCredentials, introspection, refreshGrants, signedInCustomers, signIns, signInPage, userinfo } from './scenarios.ts';
+import type { ScenarioContext, Timing } from './scenarios.ts';
+import { renderMarkdown, SCENARIO_NAMES, verdictsOf } from './report.ts';
+import type { BenchReport, Ceiling, EngineResult, Machine, ScenarioName, ScenarioResult } from './report.ts';
+import { summarizeProfile } from './profile-summary.ts';
+
+const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
+const CEILING_TIMING = { warmupMs: 1_000, durationMs: 5_000 } as const;
+
+type Options = { engines: Engine[]; only: ScenarioName[]; timing: Timing; cpuProfile: boolean; outDir: string };
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      engine: { type: 'string', multiple: true },
+      only: { type: 'string', multiple: true },
+      duration: { type: 'string', default: '8' },
+      'cpu-prof': { type: 'boolean', default: false },
+      out: { type: 'string', default: fileURLToPath(new URL('.', import.meta.url)) },
+    },
+  });
+  const engines = (values.engine ?? [...ENGINES]) as Engine[];
+  const unknownEngine = engines.find((engine) => !ENGINES.includes(engine));
+  if (unknownEngine) throw new Error(`--engine ${unknownEngine}: use ${ENGINES.join(' or ')}`);
+  const only = (values.only ?? [...SCENARIO_NAMES]) as ScenarioName[];
+  const unknownScenario = only.find((name) => !SCENARIO_NAMES.includes(name));
+  if (unknownScenario) throw new Error(`--only ${unknownScenario}: use one of ${SCENARIO_NAMES.join(', ')}`);
+  const duration = Number(values.duration);
+  if (!Number.isInteger(duration) || duration < 1) throw new Error('--duration: a whole number of seconds, at least 1');
+  return { engines, only, timing: { warmupSeconds: Math.min(2, duration), durationSeconds: duration }, cpuProfile: values['cpu-prof'], outDir: path.resolve(values.out) };
+}
+
+function describeMachine(): Machine {
+  return {
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    loadAverage: os.loadavg(),
+  };
+}
+
+function log(message: string): void {
+  process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
+}
+
+async function benchEngine(engine: Engine, options: Options): Promise<EngineResult> {
+  let database: BenchDatabase;
+  if (engine === 'sqlite') {
+    database = createSqliteBenchDatabase();
+  } else {
+    const created = await createPostgresBenchDatabase();
+    if ('unavailable' in created) return { engine, skipped: created.unavailable };
+    database = created;
+  }
+  const profileDir = options.cpuProfile ? mkdtempSync(path.join(os.tmpdir(), 'foyer-bench-profile-')) : undefined;
+  const scenarios: ScenarioResult[] = [];
+  let ceiling: Ceiling | undefined;
+  let server: ServerProcess | undefined;
+  let peakRssBytes = 0;
+  let error: string | undefined;
+  try {
+    log(`${engine}: seeding ${CONCURRENCY.signIn} customers and two applications`);
+    const seed = await seedDatabase(database.config, CONCURRENCY.signIn);
+    server = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret: randomBytes(32).toString('base64url'), cpuProfileDir: profileDir });
+    log(`${engine}: Foyer is up at ${server.url} (pid ${server.pid})`);
+    const http = createHttpClient(server.url, CONCURRENCY.signInPage);
+    let tokens: Promise<Tokens[]> | undefined;
+    const context: ScenarioContext = {
+      server,
+      http,
+      seed,
+      timing: options.timing,
+      tokens: () => (tokens ??= signedInCustomers(http, seed, CONCURRENCY.refresh)),
+    };
+    const wanted = (name: ScenarioName) => options.only.includes(name);
+    const record = (result: ScenarioResult) => {
+      scenarios.push(result);
+      const failures = result.failed === 0 ? '' : `, ${result.failed} FAILED (${result.firstFailure ?? 'no detail'})`;
+      log(`${engine}: ${result.name}: ${result.perSecond.toFixed(1)}/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, server ${result.serverCpu.toFixed(2)} cores${failures}`);
+    };
+    try {
+      if (wanted('sign-in')) {
+        // Measured with the server idle, right before and right after the sign-ins it bounds.
+        const before = await measureArgon2Ceiling(CEILING_TIMING);
+        log(`${engine}: argon2id ceiling before: ${before.perSecond.toFixed(1)} hashes/s with ${before.concurrency} at once`);
+        record(await signIns(context));
+        const after = await measureArgon2Ceiling(CEILING_TIMING);
+        log(`${engine}: argon2id ceiling after: ${after.perSecond.toFixed(1)} hashes/s`);
+        const hashesPerSecond = (before.perSecond + after.perSecond) / 2;
+        ceiling = { hashesPerSecond, before: before.perSecond, after: after.perSecond, concurrency: before.concurrency, seconds: before.seconds + after.seconds };
+      }
+      if (wanted('client-credentials')) record(await clientCredentials(context));
+      // Before refresh: its rotation leaves their access token valid, but they need not rely on that.
+      if (wanted('userinfo')) record(await userinfo(context));
+      if (wanted('introspection')) record(await introspection(context));
+      if (wanted('refresh')) record(await refreshGrants(context));
+      if (wanted('sign-in-page') || wanted('sign-in-page-paced')) {
+        const flatOut = await signInPage(context);
+        if (wanted('sign-in-page')) record(flatOut);
+        if (wanted('sign-in-page-paced')) record(await signInPage(context, Math.max(1, Math.floor(flatOut.perSecond / 2))));
+      }
+    } finally {
+      http.close();
+      peakRssBytes = peakRssOf(server);
+    }
+  } catch (caught) {
+    error = caught instanceof Error ? caught.message : String(caught);
+    log(`${engine}: stopped early: ${error}`);
+  } finally {
+    await server?.stop();
+    await database.dispose();
+  }
+  const profile = profileDir ? readProfile(profileDir) : undefined;
+  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, ...(error ? { error } : {}), ...(profile ? { profile } : {}) };
+}
+
+/** 0 when the server is gone already (it crashed): the error says so. */
+function peakRssOf(server: ServerProcess): number {
+  try {
+    return server.memory().peakRssBytes;
+  } catch {
+    return 0;
+  }
+}
+
+/** The server writes its profile when it exits; summarise it and remove the (large) file. */
+function readProfile(directory: string): string | undefined {
+  try {
+    const file = readdirSync(directory).find((name) => name.endsWith('.cpuprofile'));
+    return file ? summarizeProfile(JSON.parse(readFileSync(path.join(directory, file), 'utf8'))) : undefined;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const started = Date.now();
+  const machine = describeMachine();
+  const engines: EngineResult[] = [];
+  for (const engine of options.engines) {
+    const result = await benchEngine(engine, options);
+    if ('skipped' in result) log(`${engine}: skipped: ${result.skipped}`);
+    engines.push(result);
+  }
+  const report: BenchReport = { date: new Date(started).toISOString(), machine, totalSeconds: (Date.now() - started) / 1000, engines };
+  mkdirSync(options.outDir, { recursive: true });
+  writeFileSync(path.join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(options.outDir, 'report.md'), renderMarkdown(report));
+  for (const result of engines) {
+    for (const verdict of verdictsOf(result)) log(`${result.engine}: ${verdict.pass ? 'PASS' : 'FAIL'} ${verdict.figure}: ${verdict.measured} (target ${verdict.target})`);
+  }
+  log(`report written to ${path.join(options.outDir, 'report.md')} in ${Math.round(report.totalSeconds)} s`);
+  // Missed targets are findings, not a broken bench; failed requests or a run that stopped are.
+  const broken = engines.some((result) => !('skipped' in result) && (result.error !== undefined || result.scenarios.some((scenario) => scenario.failed > 0)));
+  return broken ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,174 @@
+// The bench's scenarios against one running server: what each one sends, at what concurrency, and
+// how it checks that every answer was a success. Each returns its figures together with the CPU the
+// server and the load generator used meanwhile, which says who was the bottleneck.
+import type { ServerProcess } from './server-process.ts';
+import type { HttpClient } from './http-client.ts';
+import type { Seed } from './seed.ts';
+import type { Tokens } from './hosted-sign-in.ts';
+import { basicAuthorization, exchangeCode, openInteraction, refresh, signInThroughHostedPages } from './hosted-sign-in.ts';
+import { runLoad } from './load-loop.ts';
+import { runPaced } from './paced-load.ts';
+import { replayFixedRequest } from './autocannon-run.ts';
+import type { FixedRequestResult } from './autocannon-run.ts';
+import type { ScenarioName, ScenarioResult } from './report.ts';
+
+export type Timing = { readonly warmupSeconds: number; readonly durationSeconds: number };
+
+export type ScenarioContext = {
+  readonly server: ServerProcess;
+  readonly http: HttpClient;
+  readonly seed: Seed;
+  readonly timing: Timing;
+  /** Access and refresh tokens of signed-in customers, made once and shared by the token scenarios. */
+  tokens(): Promise<Tokens[]>;
+};
+
+export const CONCURRENCY = {
+  signIn: 64,
+  refresh: 32,
+  fixedRequests: 64,
+  signInPage: 200,
+} as const;
+
+/** Complete password sign-ins through the hosted pages, each in a fresh browser, each ending with a code. */
+export function signIns(context: ScenarioContext): Promise<ScenarioResult> {
+  const { seed, http, timing } = context;
+  return measured(context, 'sign-in', 'custom loop', CONCURRENCY.signIn, () =>
+    runLoad({
+      users: CONCURRENCY.signIn,
+      warmupMs: timing.warmupSeconds * 1000,
+      durationMs: timing.durationSeconds * 1000,
+      // One account and one address per virtual customer: throttle rows do not contend between them.
+      iteration: async (user) => void (await signInThroughHostedPages(http, seed.web, seed.accounts[user % seed.accounts.length]!, { scope: 'openid email', address: customerAddress(user) })),
+    }),
+  );
+}
+
+export function clientCredentials(context: ScenarioContext): Promise<ScenarioResult> {
+  const { server, seed, timing } = context;
+  return measured(context, 'client-credentials', 'autocannon', CONCURRENCY.fixedRequests, () =>
+    replayFixedRequest({
+      url: `${server.url}/token`,
+      method: 'POST',
+      headers: { authorization: basicAuthorization(seed.machine.clientId, seed.machine.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+      connections: CONCURRENCY.fixedRequests,
+      ...timing,
+    }),
+  );
+}
+
+/** Each virtual user rotates its own refresh token: every token works once, so no fixed request can replay it. */
+export async function refreshGrants(context: ScenarioContext): Promise<ScenarioResult> {
+  const { seed, http, timing } = context;
+  const held = (await context.tokens()).map((tokens) => tokens.refreshToken);
+  return measured(context, 'refresh', 'custom loop', held.length, () =>
+    runLoad({
+      users: held.length,
+      warmupMs: timing.warmupSeconds * 1000,
+      durationMs: timing.durationSeconds * 1000,
+      iteration: async (user) => {
+        const current = held[user];
+        if (!current) throw new Error('this virtual user holds no refresh token (an earlier refresh failed)');
+        held[user] = undefined;
+        const next = await refresh(http, seed.web, current);
+        if (!next.refreshToken) throw new Error('the refresh grant returned no new refresh token');
+        held[user] = next.refreshToken;
+      },
+    }),
+  );
+}
+
+export async function userinfo(context: ScenarioContext): Promise<ScenarioResult> {
+  const { server, timing } = context;
+  const [tokens] = await context.tokens();
+  return measured(context, 'userinfo', 'autocannon', CONCURRENCY.fixedRequests, () =>
+    replayFixedRequest({ url: `${server.url}/me`, headers: { authorization: `Bearer ${tokens!.accessToken}` }, connections: CONCURRENCY.fixedRequests, ...timing }),
+  );
+}
+
+export async function introspection(context: ScenarioContext): Promise<ScenarioResult> {
+  const { server, seed, timing } = context;
+  const [tokens] = await context.tokens();
+  return measured(context, 'introspection', 'autocannon', CONCURRENCY.fixedRequests, () =>
+    replayFixedRequest({
+      url: `${server.url}/token/introspection`,
+      method: 'POST',
+      headers: { authorization: basicAuthorization(seed.web.clientId, seed.web.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens!.accessToken }).toString(),
+      connections: CONCURRENCY.fixedRequests,
+      ...timing,
+    }),
+  );
+}
+
+/**
+ * The sign-in page of one pending interaction, requested with its interaction cookie by 200
+ * connections: what every browser arriving at sign-in waits for. Flat out (closed loop, autocannon)
+ * without `rate`; with it, requests start at that rate whatever the answers (open loop), which shows
+ * the latency below saturation.
+ */
+export async function signInPage(context: ScenarioContext, rate?: number): Promise<ScenarioResult> {
+  const { server, seed, http, timing } = context;
+  const { path, jar } = await openInteraction(http, seed.web, { scope: 'openid email' });
+  const first = await http.request(path, { jar });
+  if (first.status !== 200) throw new Error(`the sign-in page answered ${first.status}`);
+  const headers = { cookie: jar.header() };
+  if (rate === undefined) {
+    return measured(context, 'sign-in-page', 'autocannon', CONCURRENCY.signInPage, () =>
+      replayFixedRequest({ url: `${server.url}${path}`, headers, connections: CONCURRENCY.signInPage, ...timing }),
+    );
+  }
+  return measured(context, 'sign-in-page-paced', 'open loop', CONCURRENCY.signInPage, () =>
+    runPaced({
+      rate,
+      warmupMs: timing.warmupSeconds * 1000,
+      durationMs: timing.durationSeconds * 1000,
+      request: async () => {
+        const page = await http.request(path, { headers });
+        if (page.status !== 200) throw new Error(`the sign-in page answered ${page.status}`);
+      },
+    }),
+  );
+}
+
+/** Signs `count` customers in once, with offline_access (which needs the consent prompt), and exchanges their codes. */
+export async function signedInCustomers(http: HttpClient, seed: Seed, count: number): Promise<Tokens[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      const account = seed.accounts[index % seed.accounts.length]!;
+      const code = await signInThroughHostedPages(http, seed.web, account, { scope: 'openid email offline_access', prompt: 'consent', address: customerAddress(index) });
+      const tokens = await exchangeCode(http, seed.web, code);
+      if (!tokens.refreshToken) throw new Error('the code exchange returned no refresh token');
+      return tokens;
+    }),
+  );
+}
+
+/** Virtual customer `index` connects from 127.0.0.(10 + index): Linux routes all of 127.0.0.0/8 to loopback. */
+export function customerAddress(index: number): string {
+  return `127.0.0.${10 + (index % 240)}`;
+}
+
+async function measured(
+  context: ScenarioContext,
+  name: ScenarioName,
+  tool: ScenarioResult['tool'],
+  concurrency: number,
+  run: () => Promise<FixedRequestResult>,
+): Promise<ScenarioResult> {
+  const serverBefore = context.server.cpuSeconds();
+  const generatorBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const result = await run();
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const generator = process.cpuUsage(generatorBefore);
+  return {
+    name,
+    tool,
+    concurrency,
+    ...result,
+    serverCpu: (context.server.cpuSeconds() - serverBefore) / wallSeconds,
+    generatorCpu: (generator.user + generator.system) / 1e6 / wallSeconds,
+  };
+}

@@ -1,0 +1,125 @@
+// Foyer under measurement: `node src/main.ts` in its own process, configured only through the
+// environment as an operator would, on a free loopback port. The bench reads its memory and CPU
+// time from /proc, so the figures are the server's alone, not the load generator's.
+import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+/** Linux reports CPU times in clock ticks; 100 per second on every mainstream kernel configuration. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export type ServerOptions = {
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly masterSecret: string;
+  /** Writes a V8 CPU profile of the whole run into this directory when the server exits. */
+  readonly cpuProfileDir?: string | undefined;
+};
+
+export type ServerProcess = {
+  readonly url: string;
+  readonly pid: number;
+  /** Resident memory now and at its peak (VmHWM), in bytes. */
+  memory(): { rssBytes: number; peakRssBytes: number };
+  /** User plus system CPU time the server has used so far, in seconds. */
+  cpuSeconds(): number;
+  /** SIGTERM, as an operator stops it; waits for the exit (and the CPU profile, if any). */
+  stop(): Promise<void>;
+};
+
+/** A port nobody listens on right now: bind port 0, read what the kernel chose, let it go. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startServer(options: ServerOptions): Promise<ServerProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    DATA_DIR: options.dataDir,
+    DATABASE_URL: options.databaseUrl,
+    LOG_LEVEL: 'warn',
+    MASTER_SECRET: options.masterSecret,
+    // The argon2id ceiling is measured with this process's thread pool: the server gets the same.
+    ...(process.env['UV_THREADPOOL_SIZE'] ? { UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] } : {}),
+  };
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [...profile, MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: string) => {
+    output = (output + chunk).slice(-4_000);
+  };
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  let running = true;
+  void exited.then(() => {
+    running = false;
+  });
+
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('the server process did not start');
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!(await isReady(url))) {
+    if (!running) throw new Error(`the server exited before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the server was not ready within ${START_TIMEOUT_MS} ms:\n${output}`);
+    }
+    await delay(100);
+  }
+
+  return {
+    url,
+    pid,
+    memory() {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      return { rssBytes: kibibytesOf(status, 'VmRSS') * 1024, peakRssBytes: kibibytesOf(status, 'VmHWM') * 1024 };
+    },
+    cpuSeconds() {
+      // Fields after the command name (which may hold spaces) start at the state, field 3.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    },
+    async stop() {
+      if (!running) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function isReady(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+    await response.arrayBuffer();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function kibibytesOf(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+  if (!match) throw new Error(`/proc status has no ${field}`);
+  return Number(match[1]);
+}

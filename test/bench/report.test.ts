@@ -1,0 +1,114 @@
+// The bench report's verdicts and rendering: which targets apply to which engine, where each passes
+// and fails, and that failed requests never pass a target, whatever the rate.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderMarkdown, verdictsOf } from '../../bench/report.ts';
+import type { BenchReport, EngineResult, ScenarioName, ScenarioResult } from '../../bench/report.ts';
+
+function scenario(name: ScenarioName, fields: Partial<ScenarioResult> = {}): ScenarioResult {
+  return {
+    name,
+    tool: 'autocannon',
+    concurrency: 64,
+    perSecond: 5_000,
+    completed: 40_000,
+    failed: 0,
+    seconds: 8,
+    latencyMs: { p50: 4, p99: 12 },
+    serverCpu: 0.9,
+    generatorCpu: 0.3,
+    ...fields,
+  };
+}
+
+function engineResult(engine: 'sqlite' | 'postgres', scenarios: ScenarioResult[], hashesPerSecond = 100): EngineResult {
+  return { engine, ceiling: { hashesPerSecond, before: hashesPerSecond, after: hashesPerSecond, concurrency: 4, seconds: 10 }, scenarios, peakRssBytes: 200 * 2 ** 20 };
+}
+
+const passing = [
+  scenario('sign-in', { perSecond: 85, tool: 'custom loop' }),
+  scenario('client-credentials', { perSecond: 2_000 }),
+  scenario('refresh', { perSecond: 1_000, tool: 'custom loop' }),
+  scenario('sign-in-page', { concurrency: 200, latencyMs: { p50: 5, p99: 19.9 } }),
+];
+
+describe('bench report verdicts', () => {
+  test('on SQLite every target applies, and exactly reaching a minimum passes', () => {
+    const verdicts = verdictsOf(engineResult('sqlite', passing));
+    assert.deepEqual(
+      verdicts.map((verdict) => [verdict.figure, verdict.pass]),
+      [
+        ['Sign-ins ÷ argon2id ceiling', true],
+        ['Client-credentials tokens', true],
+        ['Refresh grants (rotating)', true],
+        ['Sign-in page p99 at 200 connections', true],
+      ],
+    );
+    assert.equal(verdicts[0]!.measured, '85.0 % (85.0 ÷ 100)');
+  });
+
+  test('just below each target fails', () => {
+    const below = [
+      scenario('sign-in', { perSecond: 84.9 }),
+      scenario('client-credentials', { perSecond: 1_999 }),
+      scenario('refresh', { perSecond: 999 }),
+      scenario('sign-in-page', { concurrency: 200, latencyMs: { p50: 5, p99: 20 } }),
+    ];
+    assert.deepEqual(verdictsOf(engineResult('sqlite', below)).map((verdict) => verdict.pass), [false, false, false, false]);
+  });
+
+  test('the token-endpoint targets are set on SQLite only', () => {
+    const figures = verdictsOf(engineResult('postgres', passing)).map((verdict) => verdict.figure);
+    assert.deepEqual(figures, ['Sign-ins ÷ argon2id ceiling', 'Sign-in page p99 at 200 connections']);
+  });
+
+  test('a scenario with failed requests fails its target whatever its rate', () => {
+    const failing = [scenario('client-credentials', { perSecond: 9_000, failed: 1, firstFailure: 'unexpected answers: 1 × 4xx' })];
+    assert.deepEqual(verdictsOf(engineResult('sqlite', failing)).map((verdict) => verdict.pass), [false]);
+  });
+
+  test('without a ceiling there is no sign-in verdict, and a skipped engine has none at all', () => {
+    const { ceiling: _ceiling, ...withoutCeiling } = engineResult('sqlite', passing) as Extract<EngineResult, { scenarios: unknown }>;
+    assert.equal(verdictsOf(withoutCeiling).some((verdict) => verdict.figure.startsWith('Sign-ins')), false);
+    assert.deepEqual(verdictsOf({ engine: 'postgres', skipped: 'unreachable' }), []);
+  });
+});
+
+describe('bench report rendering', () => {
+  const report: BenchReport = {
+    date: '2026-01-02T03:04:05.000Z',
+    machine: { cpuModel: 'Test CPU', cores: 2, memoryBytes: 4 * 2 ** 30, node: 'v24.0.0', os: 'Linux 6', loadAverage: [1, 0.5, 0.25] },
+    totalSeconds: 180.4,
+    engines: [
+      engineResult('sqlite', [...passing, scenario('userinfo', { failed: 3, firstFailure: 'unexpected answers: 3 × 5xx' })]),
+      { engine: 'postgres', skipped: 'PostgreSQL unreachable at postgres://127.0.0.1:5432/foyer_bench: connect ECONNREFUSED' },
+    ],
+  };
+  const markdown = renderMarkdown(report);
+
+  test('names the machine, the date and the Node version', () => {
+    assert.match(markdown, /Measured 2026-01-02T03:04:05.000Z .* in 180 s/);
+    assert.match(markdown, /CPU: Test CPU, 2 cores; memory 4\.0 GiB/);
+    assert.match(markdown, /Node\.js v24\.0\.0 on Linux 6/);
+  });
+
+  test('shows the ceiling, each figure with its verdict, failures and the peak RSS', () => {
+    assert.match(markdown, /\| argon2id hashes, raw \(the sign-in ceiling\) \| 100\/s \(100 before, 100 after\) \|/);
+    assert.match(markdown, /\| Client-credentials tokens \| 2,000\/s \| ≥ 2,000\/s \| PASS \|/);
+    assert.match(markdown, /\| Userinfo \| 5,000\/s \| 4\.0 ms \| 12 ms \| 64 \(autocannon\) \| 0\.90 cores \| 0\.30 cores \| \*\*3\*\* \|/);
+    assert.match(markdown, /- Userinfo: unexpected answers: 3 × 5xx/);
+    assert.match(markdown, /Peak server RSS \(VmHWM\): 200 MiB/);
+  });
+
+  test('warns only when the two ceiling measurements differ by more than a fifth', () => {
+    assert.doesNotMatch(markdown, /ceiling moved/);
+    const busy = (before: number, after: number) =>
+      renderMarkdown({ ...report, engines: [{ engine: 'sqlite', ceiling: { hashesPerSecond: (before + after) / 2, before, after, concurrency: 4, seconds: 10 }, scenarios: passing, peakRssBytes: 0 }] });
+    assert.match(busy(100, 79), /The argon2id ceiling moved by 21\.0 % between its two measurements/);
+    assert.doesNotMatch(busy(100, 80), /ceiling moved/);
+  });
+
+  test('says why an engine was skipped', () => {
+    assert.match(markdown, /## PostgreSQL\n\nSkipped: PostgreSQL unreachable at postgres:\/\/127\.0\.0\.1:5432\/foyer_bench/);
+  });
+});
