@@ -30,7 +30,7 @@ describe('loadConfig', () => {
     assert.equal(config.http.publicUrl, 'http://localhost:3000');
     assert.equal(config.http.trustProxy, false);
     assert.equal(config.dataDir, path.join(cwd, 'data'));
-    assert.deepEqual(config.database, { engine: 'sqlite', file: path.join(cwd, 'data', 'foyer.db') });
+    assert.deepEqual(config.database, { engine: 'sqlite', file: path.join(cwd, 'data', 'foyer.db'), synchronous: 'normal' });
     assert.equal(config.redisUrl, undefined);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.metricsEnabled, true);
@@ -70,7 +70,7 @@ describe('loadConfig', () => {
   test('accepts a sqlite: URL relative to the working directory', () => {
     const cwd = workDir();
     const { config } = loadConfig({ MASTER_SECRET: SECRET, DATABASE_URL: 'sqlite:./elsewhere/foyer.db' }, cwd);
-    assert.deepEqual(config.database, { engine: 'sqlite', file: path.join(cwd, 'elsewhere', 'foyer.db') });
+    assert.deepEqual(config.database, { engine: 'sqlite', file: path.join(cwd, 'elsewhere', 'foyer.db'), synchronous: 'normal' });
   });
 
   test('an empty variable counts as unset', () => {
@@ -94,6 +94,7 @@ describe('loadConfig', () => {
     ['short master secret', { MASTER_SECRET: 'short' }, /^MASTER_SECRET: must be at least 32 characters/],
     ['unknown environment', { NODE_ENV: 'staging' }, /^NODE_ENV: must be development, production or test/],
     ['bad boolean', { METRICS_ENABLED: 'maybe' }, /^METRICS_ENABLED: must be true or false/],
+    ['unknown SQLite durability', { SQLITE_SYNCHRONOUS: 'off' }, /^SQLITE_SYNCHRONOUS: must be normal or full/],
     ['bad proxy list', { TRUST_PROXY: 'everyone' }, /^TRUST_PROXY: must be false, true/],
   ];
   for (const [name, env, message] of bad) {

@@ -34,7 +34,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
       trustProxy: parseTrustProxy(settings.TRUST_PROXY),
     },
     dataDir,
-    database: parseDatabaseUrl(settings.DATABASE_URL, dataDir, cwd, settings.DATABASE_POOL_MAX),
+    database: parseDatabaseUrl(settings.DATABASE_URL, dataDir, cwd, settings.DATABASE_POOL_MAX, settings.SQLITE_SYNCHRONOUS),
     redisUrl: parseRedisUrl(settings.REDIS_URL),
     logLevel: settings.LOG_LEVEL,
     masterSecret: secret.value,
@@ -128,12 +128,12 @@ function parsePublicUrl(value: string, production: boolean): string {
   return url.href.replace(/\/+$/, '');
 }
 
-function parseDatabaseUrl(value: string | undefined, dataDir: string, cwd: string, poolMax: number): DatabaseConfig {
-  if (value === undefined) return { engine: 'sqlite', file: path.join(dataDir, 'foyer.db') };
+function parseDatabaseUrl(value: string | undefined, dataDir: string, cwd: string, poolMax: number, synchronous: 'normal' | 'full'): DatabaseConfig {
+  if (value === undefined) return { engine: 'sqlite', file: path.join(dataDir, 'foyer.db'), synchronous };
   if (value.startsWith('sqlite:')) {
     const file = value.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!file) throw new ConfigError('DATABASE_URL', 'a sqlite: URL needs a file path, such as sqlite:./data/foyer.db');
-    return { engine: 'sqlite', file: path.resolve(cwd, file) };
+    return { engine: 'sqlite', file: path.resolve(cwd, file), synchronous };
   }
   let url: URL;
   try {

@@ -27,6 +27,7 @@ export const settingsSchema = z.object({
   PUBLIC_URL: z.string().optional(),
   DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
   DATABASE_URL: z.string().optional(),
+  SQLITE_SYNCHRONOUS: z.enum(['normal', 'full'], { error: 'must be normal or full' }).default('normal'),
   DATABASE_POOL_MAX: positiveInt.max(1000, 'must be at most 1000').default(10),
   REDIS_URL: z.string().optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -44,7 +45,7 @@ export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
 export const CONFIG_FILE_VARIABLE = 'FOYER_CONFIG';
 
 export type DatabaseConfig =
-  | { readonly engine: 'sqlite'; readonly file: string }
+  | { readonly engine: 'sqlite'; readonly file: string; readonly synchronous?: 'normal' | 'full' }
   | { readonly engine: 'postgres'; readonly url: string; readonly poolMax: number };
 
 export type Config = {

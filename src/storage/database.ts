@@ -25,7 +25,7 @@ export class DatabaseUnavailableError extends Error {
 }
 
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
-  const handle = config.engine === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, config.poolMax);
+  const handle = config.engine === 'sqlite' ? openSqlite(config.file, config.synchronous) : openPostgres(config.url, config.poolMax);
   try {
     await handle.ping();
   } catch (error) {
@@ -36,11 +36,11 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
   return handle;
 }
 
-function openSqlite(file: string): DatabaseHandle {
+function openSqlite(file: string, synchronous: 'normal' | 'full' | undefined): DatabaseHandle {
   let database;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    database = openSqliteFile(file);
+    database = openSqliteFile(file, synchronous);
   } catch (error) {
     throw new DatabaseUnavailableError(`cannot open the SQLite database ${file}: ${(error as Error).message}`);
   }
