@@ -12,10 +12,10 @@ let counter = 0;
 
 export function uuidv7(now: number = Date.now()): string {
   let ms = now;
-  // Same millisecond as the previous id (or just behind it, after borrowing one): count up; past
-  // the counter's room, borrow the next millisecond. An explicitly older time keeps its own time.
-  if (ms <= lastMs && lastMs - ms <= 2) {
-    ms = lastMs;
+  // Same millisecond as the previous id: count up (the counter starts in its lower half, so at
+  // least 2,048 ids fit); past its room, borrow the next millisecond. Any other time, including an
+  // explicitly older one, keeps its own time.
+  if (ms === lastMs) {
     counter += 1;
     if (counter > COUNTER_MAX) {
       ms = lastMs + 1;
@@ -24,7 +24,7 @@ export function uuidv7(now: number = Date.now()): string {
   } else {
     counter = randomStart();
   }
-  if (ms >= lastMs) lastMs = ms;
+  lastMs = ms;
   randomFillSync(bytes, 8);
   bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
   bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;

@@ -4,7 +4,6 @@
 // BEGIN IMMEDIATE so that a second process (the CLI beside the server) waits on the busy timeout
 // instead of failing on a lock upgrade.
 import { DatabaseSync } from 'node:sqlite';
-import type { StatementSync } from 'node:sqlite';
 import { CompiledQuery, SqliteDialect, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, Driver, SqliteDatabase, SqliteStatement } from 'kysely';
 
@@ -25,28 +24,14 @@ export function openSqliteFile(file: string, synchronous: 'normal' | 'full' = 'n
 
 class NodeSqliteDatabase implements SqliteDatabase {
   readonly #database: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  /** Adapted statements by SQL text, least recently used first; each is prepared (and inspected) once. */
+  readonly #statements = new Map<string, SqliteStatement>();
 
   constructor(database: DatabaseSync) {
     this.#database = database;
   }
 
   prepare(sql: string): SqliteStatement {
-    const statement = this.#statement(sql);
-    return {
-      reader: statement.columns().length > 0,
-      all: (parameters) => statement.all(...(parameters as SqliteValue[])),
-      run: (parameters) => statement.run(...(parameters as SqliteValue[])),
-      iterate: (parameters) => statement.iterate(...(parameters as SqliteValue[])),
-    };
-  }
-
-  close(): void {
-    this.#statements.clear();
-    if (this.#database.isOpen) this.#database.close();
-  }
-
-  #statement(sql: string): StatementSync {
     const cached = this.#statements.get(sql);
     if (cached) {
       // Re-insert to keep the map in least-recently-used order.
@@ -55,11 +40,22 @@ class NodeSqliteDatabase implements SqliteDatabase {
       return cached;
     }
     const statement = this.#database.prepare(sql);
-    this.#statements.set(sql, statement);
+    const adapted: SqliteStatement = {
+      reader: statement.columns().length > 0,
+      all: (parameters) => statement.all(...(parameters as SqliteValue[])),
+      run: (parameters) => statement.run(...(parameters as SqliteValue[])),
+      iterate: (parameters) => statement.iterate(...(parameters as SqliteValue[])),
+    };
+    this.#statements.set(sql, adapted);
     if (this.#statements.size > STATEMENT_CACHE_SIZE) {
       this.#statements.delete(this.#statements.keys().next().value!);
     }
-    return statement;
+    return adapted;
+  }
+
+  close(): void {
+    this.#statements.clear();
+    if (this.#database.isOpen) this.#database.close();
   }
 }
 
