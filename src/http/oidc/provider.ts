@@ -16,6 +16,7 @@ import type { ConsentStore } from '../../domain/consents/consent.port.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { claimsOf, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
 import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
+import { cachedLookup } from './client-cache.ts';
 import { outgoingFetch } from './outgoing-requests.ts';
 import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
@@ -61,12 +62,10 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   const issuer = issuerOf(deps.publicUrl, tenant);
   const mountPath = mountPathOf(tenant);
   const artifactAdapter = createOidcAdapter(deps.artifacts, tenant.id);
-  const clientAdapter = {
-    async find(id: string) {
-      const found = await deps.applications.findWithSecret(tenant.id, id);
-      return found && clientMetadataOf(found.application, found.secretHash);
-    },
-  };
+  const clientAdapter = cachedLookup(async (id: string) => {
+    const found = await deps.applications.findWithSecret(tenant.id, id);
+    return found && clientMetadataOf(found.application, found.secretHash);
+  });
 
   const configuration: Configuration = {
     adapter: ((name: string) => (name === 'Client' ? clientAdapter : artifactAdapter(name))) as unknown as Configuration['adapter'],
