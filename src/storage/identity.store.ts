@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { IdentitiesTable, IdentityAddressesTable } from './tables.ts';
-import type { Address, AddressKind, Credential, Identity, IdentityStatus } from '../domain/identity/identity.ts';
+import type { Address, AddressKind, Identity, IdentityStatus, StoredCredential } from '../domain/identity/identity.ts';
 import { normalizeAddress } from '../domain/identity/identity.ts';
 import type { IdentityStore } from '../domain/identity/identity.port.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -73,8 +73,29 @@ export function createIdentityStore(db: Db): IdentityStore {
     },
 
     async findById(tenantId, id) {
-      const row = await db.selectFrom('identities').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
-      return row && (await withAddresses([row]))[0];
+      // One statement: the identity with its addresses (a customer has one or two), as sign-in,
+      // every token grant and userinfo need it.
+      const rows = await db
+        .selectFrom('identities')
+        .leftJoin('identity_addresses', 'identity_addresses.identity_id', 'identities.id')
+        .selectAll('identities')
+        .select([
+          'identity_addresses.id as address_id',
+          'identity_addresses.kind as address_kind',
+          'identity_addresses.value as address_value',
+          'identity_addresses.verified_at as address_verified_at',
+        ])
+        .where('identities.tenant_id', '=', tenantId)
+        .where('identities.id', '=', id)
+        .orderBy('identity_addresses.created_at')
+        .orderBy('identity_addresses.id')
+        .execute();
+      const [first] = rows;
+      if (!first) return undefined;
+      const addresses = rows.flatMap((row) =>
+        row.address_id === null ? [] : [{ id: row.address_id, kind: row.address_kind as AddressKind, value: row.address_value!, verifiedAt: row.address_verified_at }],
+      );
+      return toIdentity(first, addresses);
     },
 
     async findByAddress(tenantId, kind, value) {
@@ -99,14 +120,7 @@ export function createIdentityStore(db: Db): IdentityStore {
         .where('credential_identifiers.identifier', '=', identifier)
         .executeTakeFirst();
       if (!row) return undefined;
-      const identifiers = await db.selectFrom('credential_identifiers').select('identifier').where('credential_id', '=', row.id).orderBy('identifier').execute();
-      const credential: Credential = {
-        id: row.id,
-        identityId: row.identity_id,
-        type: row.type,
-        config: fromJson(row.config),
-        identifiers: identifiers.map((i) => i.identifier),
-      };
+      const credential: StoredCredential = { id: row.id, identityId: row.identity_id, type: row.type, config: fromJson(row.config) };
       return credential;
     },
 

@@ -1,5 +1,5 @@
 // What the identity module needs from storage. Every call is scoped to a tenant.
-import type { AddressKind, Credential, Identity, IdentityStatus, NewIdentity } from './identity.ts';
+import type { AddressKind, Identity, IdentityStatus, NewIdentity, StoredCredential } from './identity.ts';
 
 export type IdentityPage = { readonly limit: number; /** id of the last identity of the previous page */ readonly after?: string | undefined };
 
@@ -11,7 +11,7 @@ export interface IdentityStore {
   /** Looks an address up in its normalised form, so `Ann@Example.com` finds `ann@example.com`. */
   findByAddress(tenantId: string, kind: AddressKind, value: string): Promise<Identity | undefined>;
   /** The credential a customer names by an identifier (a password credential by email). */
-  findCredential(tenantId: string, type: string, identifier: string): Promise<Credential | undefined>;
+  findCredential(tenantId: string, type: string, identifier: string): Promise<StoredCredential | undefined>;
   /** Replaces a credential's config (e.g. a password hash upgraded at sign-in). Returns false when
    * there is no such credential in the tenant. */
   updateCredentialConfig(tenantId: string, credentialId: string, config: Readonly<Record<string, unknown>>, now: number): Promise<boolean>;

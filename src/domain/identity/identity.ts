@@ -35,6 +35,9 @@ export type Credential = {
   readonly identifiers: readonly string[];
 };
 
+/** A credential as sign-in reads it back: what to verify, and whose it is. */
+export type StoredCredential = Omit<Credential, 'identifiers'>;
+
 export type NewIdentity = {
   readonly id: string;
   readonly tenantId: string;
