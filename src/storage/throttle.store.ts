@@ -1,35 +1,43 @@
 // Throttle counters in the database (one node). A reservation is one short transaction holding the
-// key's row locked while decideReservation (the same decision the Redis script makes) looks at it,
-// so concurrent attempts on one key are decided one after the other.
-import { PostgresAdapter } from 'kysely';
+// keys' rows locked (PostgreSQL: the upsert's row lock; SQLite: BEGIN IMMEDIATE holds the write
+// lock) while decideReservation (the same decision the Redis script makes) looks at them, so
+// concurrent attempts on one key are decided one after the other.
 import type { Db } from './database.ts';
-import type { ThrottleStore } from '../domain/flows/throttle.port.ts';
+import type { Reservation, ReservationRequest, ThrottleStore } from '../domain/flows/throttle.port.ts';
 import { decideReservation } from '../domain/flows/throttle.ts';
 
 export function createSqlThrottleStore(db: Db): ThrottleStore {
-  // PostgreSQL needs `for update` to lock the row. SQLite has no such clause (Kysely would emit it
-  // anyway): there our dialect opens transactions with BEGIN IMMEDIATE, which holds the write lock.
-  const lockRows = db.getExecutor().adapter instanceof PostgresAdapter;
-
-  return {
-    async reserve(key, now, policy) {
-      const decide = async (tx: Db) => {
-        // An empty row to lock: a concurrent first attempt waits here for ours instead of racing it.
-        await tx
+  async function reserveAll(requests: readonly ReservationRequest[], now: number): Promise<Reservation> {
+    // Keys in one order, so two transactions never lock the same rows in opposite orders.
+    const ordered = [...requests].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const decide = async (tx: Db): Promise<Reservation> => {
+      const decisions = [];
+      for (const { key, policy } of ordered) {
+        // Creates the row if missing and reads it back in one statement; the no-op update locks
+        // the row on PostgreSQL until commit, so a concurrent attempt waits for this decision.
+        const row = await tx
           .insertInto('throttle_counters')
           .values({ key, count: 0, window_start: now, last_at: now })
-          .onConflict((conflict) => conflict.column('key').doNothing())
-          .execute();
-        const select = tx.selectFrom('throttle_counters').select(['count', 'window_start', 'last_at']).where('key', '=', key);
-        const row = await (lockRows ? select.forUpdate() : select).executeTakeFirstOrThrow();
-        const decision = decideReservation({ count: row.count, windowStart: row.window_start, lastAt: row.last_at }, now, policy);
-        if (!decision.allowed) return { allowed: false, retryAfterMs: decision.retryAfterMs } as const;
+          .onConflict((conflict) => conflict.column('key').doUpdateSet({ key: (eb) => eb.ref('excluded.key') }))
+          .returning(['count', 'window_start', 'last_at'])
+          .executeTakeFirstOrThrow();
+        decisions.push({ key, decision: decideReservation({ count: row.count, windowStart: row.window_start, lastAt: row.last_at }, now, policy) });
+      }
+      const waits = decisions.flatMap(({ decision }) => (decision.allowed ? [] : [decision.retryAfterMs]));
+      if (waits.length > 0) return { allowed: false, retryAfterMs: Math.max(...waits) };
+      for (const { key, decision } of decisions) {
+        if (!decision.allowed) continue;
         const { count, windowStart, lastAt } = decision.next;
         await tx.updateTable('throttle_counters').set({ count, window_start: windowStart, last_at: lastAt }).where('key', '=', key).execute();
-        return { allowed: true } as const;
-      };
-      return db.isTransaction ? decide(db) : db.transaction().execute(decide);
-    },
+      }
+      return { allowed: true };
+    };
+    return db.isTransaction ? decide(db) : db.transaction().execute(decide);
+  }
+
+  return {
+    reserve: (key, now, policy) => reserveAll([{ key, policy }], now),
+    reserveAll,
 
     async release(key) {
       // One statement, so it is atomic on its own; a counter already at zero stays there.

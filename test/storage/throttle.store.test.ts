@@ -132,6 +132,26 @@ function throttleStoreConformance(store: () => ThrottleStore): void {
     assert.equal((await store().peek(key, T0 + 20, ACCOUNT_POLICY.windowMs)).count, 5);
   });
 
+  test('reserveAll counts every key or none: one refusing key leaves the others untouched, with the longest wait', async () => {
+    const [open, spent] = [freshKey(), freshKey()];
+    for (let i = 0; i < 3; i++) await store().reserve(spent, T0, POLICY);
+    const reservation = await store().reserveAll([{ key: open, policy: GENEROUS }, { key: spent, policy: POLICY }], T0 + 10);
+    assert.deepEqual(reservation, refused(990));
+    assert.equal((await store().peek(open, T0 + 10, WINDOW)).count, 0, 'the open key was not counted');
+    assert.deepEqual(await store().reserveAll([{ key: open, policy: GENEROUS }, { key: spent, policy: POLICY }], T0 + 1_000), ALLOWED);
+    assert.equal((await store().peek(open, T0 + 1_000, WINDOW)).count, 1);
+    assert.equal((await store().peek(spent, T0 + 1_000, WINDOW)).count, 4);
+  });
+
+  test('20 concurrent reserveAll on an account and an address: exactly 5 allowed, both counted 5', async () => {
+    const [account, address] = [freshKey(), freshKey()];
+    const requests = [{ key: account, policy: ACCOUNT_POLICY }, { key: address, policy: GENEROUS }];
+    const reservations = await Promise.all(Array.from({ length: 20 }, (_, i) => store().reserveAll(requests, T0 + i)));
+    assert.equal(reservations.filter((reservation) => reservation.allowed).length, 5);
+    assert.equal((await store().peek(account, T0 + 20, ACCOUNT_POLICY.windowMs)).count, 5);
+    assert.equal((await store().peek(address, T0 + 20, WINDOW)).count, 5);
+  });
+
   test('50 concurrent reservations under a generous policy are all counted', async () => {
     const key = freshKey();
     const reservations = await Promise.all(Array.from({ length: 50 }, (_, i) => store().reserve(key, T0 + i, GENEROUS)));

@@ -16,6 +16,8 @@ export type Counter = { readonly count: number; readonly lastAt: number };
 
 export type Reservation = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
 
+export type ReservationRequest = { readonly key: string; readonly policy: ThrottlePolicy };
+
 export interface ThrottleStore {
   /**
    * In one atomic step: when `policy` allows an attempt under `key` at `now`, counts it and answers
@@ -23,6 +25,11 @@ export interface ThrottleStore {
    * `decideReservation` (throttle.ts).
    */
   reserve(key: string, now: number, policy: ThrottlePolicy): Promise<Reservation>;
+  /**
+   * The same for several keys at once, all or nothing: when every key allows an attempt, each is
+   * counted; when any refuses, none is, and the answer is the longest wait.
+   */
+  reserveAll(requests: readonly ReservationRequest[], now: number): Promise<Reservation>;
   /** Gives one reserved attempt back (the count drops by one, never below zero; the time stays). */
   release(key: string): Promise<void>;
   /** The current counter, or a zero one when none is live. */

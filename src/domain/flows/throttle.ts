@@ -52,21 +52,19 @@ export function createSignInThrottle(store: ThrottleStore, now: () => number = D
 
   return {
     /**
-     * Reserves one attempt on the account, then one on the address, or neither: when the address
-     * refuses, the account's reservation is given back. A refused attempt is counted nowhere, so
-     * retrying while throttled does not make the wait longer. There is nothing to record after a
-     * failure: the reservation already counted it.
+     * Reserves one attempt on the account and one on the address in one atomic step, or neither.
+     * A refused attempt is counted nowhere, so retrying while throttled does not make the wait
+     * longer. There is nothing to record after a failure: the reservation already counted it.
      */
     async attempt(keys: ThrottleKeys): Promise<ThrottleVerdict> {
-      const at = now();
-      const account = await store.reserve(keys.account, at, ACCOUNT_POLICY);
-      if (!account.allowed) return refused(account);
-      const address = await store.reserve(keys.address, at, ADDRESS_POLICY);
-      if (!address.allowed) {
-        await store.release(keys.account);
-        return refused(address);
-      }
-      return { allowed: true };
+      const reservation = await store.reserveAll(
+        [
+          { key: keys.account, policy: ACCOUNT_POLICY },
+          { key: keys.address, policy: ADDRESS_POLICY },
+        ],
+        now(),
+      );
+      return reservation.allowed ? { allowed: true } : refused(reservation);
     },
     /**
      * The owner signed in: the account starts afresh, and the attempt is given back to the address,

@@ -2,25 +2,34 @@
 // attempt) with a TTL of one window. A reservation is one Lua script, which Redis runs atomically:
 // it reads the counter, decides, and counts, so no concurrent attempt on any node slips between.
 import type { Redis } from 'ioredis';
-import type { ThrottleStore } from '../../domain/flows/throttle.port.ts';
+import type { Reservation, ReservationRequest, ThrottleStore } from '../../domain/flows/throttle.port.ts';
 
-// decideReservation (domain/flows/throttle.ts), line for line; keep the two in step. Times are
+// decideReservation (domain/flows/throttle.ts), line for line, for each key; all or nothing, as
+// reserveAll promises. Keep the two in step. Times are
 // written back from ARGV as given, so Lua's number formatting never touches an epoch-ms value.
 const RESERVE = `
 local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local free = tonumber(ARGV[3])
-local max_delay = tonumber(ARGV[4])
-local stored = redis.call('HMGET', KEYS[1], 'count', 'start', 'last')
-local live = stored[1] and tonumber(stored[2]) >= now - window
-local count = live and tonumber(stored[1]) or 0
-local last = live and tonumber(stored[3]) or 0
-local delay = 0
-if count >= free then delay = math.min(1000 * 2 ^ (count - free), max_delay) end
-local wait = last + delay - now
-if count >= free and wait > 0 then return {0, wait} end
-redis.call('HSET', KEYS[1], 'count', count + 1, 'start', live and stored[2] or ARGV[1], 'last', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], window)
+local decisions = {}
+local longest = 0
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[i * 3 - 1])
+  local free = tonumber(ARGV[i * 3])
+  local max_delay = tonumber(ARGV[i * 3 + 1])
+  local stored = redis.call('HMGET', key, 'count', 'start', 'last')
+  local live = stored[1] and tonumber(stored[2]) >= now - window
+  local count = live and tonumber(stored[1]) or 0
+  local last = live and tonumber(stored[3]) or 0
+  local delay = 0
+  if count >= free then delay = math.min(1000 * 2 ^ (count - free), max_delay) end
+  local wait = last + delay - now
+  if count >= free and wait > 0 and wait > longest then longest = wait end
+  decisions[i] = { count, live and stored[2] or ARGV[1], window }
+end
+if longest > 0 then return {0, longest} end
+for i, key in ipairs(KEYS) do
+  redis.call('HSET', key, 'count', decisions[i][1] + 1, 'start', decisions[i][2], 'last', ARGV[1])
+  redis.call('PEXPIRE', key, decisions[i][3])
+end
 return {1, 0}
 `;
 
@@ -32,11 +41,16 @@ return 0
 `;
 
 export function createRedisThrottleStore(redis: Redis, prefix = 'foyer:throttle:'): ThrottleStore {
+  async function reserveAll(requests: readonly ReservationRequest[], now: number): Promise<Reservation> {
+    const keys = requests.map(({ key }) => prefix + key);
+    const policies = requests.flatMap(({ policy }) => [policy.windowMs, policy.freeAttempts, policy.maxDelayMs]);
+    const [allowed, wait] = (await redis.eval(RESERVE, keys.length, ...keys, now, ...policies)) as [number, number];
+    return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterMs: wait };
+  }
+
   return {
-    async reserve(key, now, policy) {
-      const [allowed, wait] = (await redis.eval(RESERVE, 1, prefix + key, now, policy.windowMs, policy.freeAttempts, policy.maxDelayMs)) as [number, number];
-      return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterMs: wait };
-    },
+    reserve: (key, now, policy) => reserveAll([{ key, policy }], now),
+    reserveAll,
     async release(key) {
       await redis.eval(RELEASE, 1, prefix + key);
     },
