@@ -1,7 +1,8 @@
 // Builds the oidc-provider instance of one tenant: which protocol features are on, where its state
 // lives (our storage, through the adapter), whose keys sign, which applications are its clients,
 // and how accounts and claims are found. The protocol itself is oidc-provider's, never ours.
-import { hkdfSync } from 'node:crypto';
+import { createSecretKey, hkdfSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
@@ -83,7 +84,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:mfa'],
     conformIdTokenClaims: true,
     cookies: {
-      keys: [cookieKey(deps.masterSecret, tenant.id)],
+      keys: [cookieKey(deps.masterSecret, tenant.id) as unknown as string],
       names: { session: 'foyer_session', interaction: 'foyer_interaction', resume: 'foyer_resume' },
       long: { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true },
@@ -222,6 +223,8 @@ function resourceServerOf(tenant: Tenant, indicator: string) {
 }
 
 /** Cookie signing key of a tenant: derived, so it needs no storage and differs per tenant. */
-function cookieKey(masterSecret: string, tenantId: string): string {
-  return Buffer.from(hkdfSync('sha256', masterSecret, 'foyer-cookies', `cookie-signing:${tenantId}`, 32)).toString('base64url');
+function cookieKey(masterSecret: string, tenantId: string): KeyObject {
+  // A prepared key object: the cookie signer HMACs every cookie of every request with it, and a
+  // string key would be converted anew on each call.
+  return createSecretKey(Buffer.from(hkdfSync('sha256', masterSecret, 'foyer-cookies', `cookie-signing:${tenantId}`, 32)));
 }
