@@ -40,6 +40,16 @@ describeEachEngine('consent', (current) => {
     const consent = await node.server.stores.consents.find(node.server.defaultTenant.id, first.claims.sub, partner.application.id);
     assert.deepEqual(consent?.scopes, ['email', 'openid']);
 
+    // The browser session is stored to expire after the 7-day idle timeout (SECURITY.md 15).
+    const session = await node.server.database.db
+      .selectFrom('oidc_artifacts')
+      .select('expires_at')
+      .where('model', '=', 'Session')
+      .where('account_id', '=', first.claims.sub)
+      .executeTakeFirstOrThrow();
+    const idleMs = 7 * 24 * 3600_000;
+    assert.ok(Math.abs(session.expires_at! - (Date.now() + idleMs)) < 60_000, `session expires at ${session.expires_at}`);
+
     // Sign out everywhere: the protocol's grant is revoked with the session.
     const confirmation = await browser.open(client.buildEndSessionUrl(rp, { id_token_hint: first.tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT }));
     await browser.submit(requireForm(confirmation, (form) => form.id === 'op.logoutForm'), { logout: 'yes' });

@@ -18,6 +18,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { claimsOf, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
 import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
 import { cachedLookup } from './client-cache.ts';
+import { browserSessionTtl } from './session-ttl.ts';
 import { outgoingFetch } from './outgoing-requests.ts';
 import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
@@ -143,7 +144,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       BackchannelAuthenticationRequest: 600,
       Grant: 365 * DAY,
       Interaction: HOUR,
-      Session: 14 * DAY,
+      Session: (_ctx, session) => browserSessionTtl(session, Math.floor(Date.now() / 1000)),
     },
     renderError: renderProtocolError,
     fetch: outgoingFetch(deps.publicUrl),
