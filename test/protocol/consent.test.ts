@@ -26,6 +26,7 @@ describeEachEngine('consent', (current) => {
       firstParty: false,
       redirectUris: [CALLBACK],
       postLogoutRedirectUris: [SIGNED_OUT],
+      logoUri: 'https://partner.example.test/logo.png',
     });
     rp = await relyingParty(node.url, partner);
   });
@@ -66,6 +67,7 @@ describeEachEngine('consent', (current) => {
     const wider = await authorizationCodeFlow(rp, { redirectUri: CALLBACK, scope: 'openid email profile' }, async (url) => {
       const page = await browser.drive(await browser.open(url), { consent: false });
       const text = textOf(page.html);
+      assert.match(page.html, /<img class="app-logo" src="https:\/\/partner\.example\.test\/logo\.png" alt="Partner">/, 'the customer sees who asks');
       assert.match(text, /See your name and profile details/);
       assert.doesNotMatch(text, /See your email address/);
       const allowed = await browser.submit(requireForm(page, isAction('/consent')));

@@ -37,7 +37,7 @@ export type InteractionDeps = {
 };
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
-type Context = TenantProvider & { details: Details; uid: string; base: string; app: string; t: Translate };
+type Context = TenantProvider & { details: Details; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate };
 type Form = Record<string, string>;
 
 export async function interactionPlugin(app: FastifyInstance, deps: InteractionDeps): Promise<void> {
@@ -68,7 +68,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     }
     const client = await found.provider.Client.find(String(details.params['client_id']));
     const base = `${mountPathOf(found.tenant)}/interaction/${uid}`;
-    return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name });
+    return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name, appLogo: client?.logoUri });
   }
 
   async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {
@@ -127,6 +127,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const scopes = missing.filter((scope) => scope !== 'openid' || missing.length === 1);
     const body = consentPage(c.t, {
       app: c.app,
+      appLogo: c.appLogo,
       email: String(identity?.traits['email'] ?? ''),
       scopes: scopes.length > 0 ? scopes : ['openid'],
       action: `${c.base}/consent`,
@@ -220,13 +221,13 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   }
 
   function renderSignIn(c: Context, reply: FastifyReply, flow: Flow, email: string | undefined, error?: FieldError, status = 200) {
-    const body = signInPage(c.t, { app: c.app, action: `${c.base}/signin`, signUpUrl: `${c.base}?screen=signup`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, email, error });
+    const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signin`, signUpUrl: `${c.base}?screen=signup`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, email, error });
     return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signin.title'), body });
   }
 
   function renderSignUp(c: Context, reply: FastifyReply, flow: Flow, values: { email?: string | undefined; name?: string | undefined }, errors: Record<string, FieldError>, error?: FieldError, status = 200) {
     const askName = isRequiredTrait(traitSchemaOf(c.tenant.settings), 'name');
-    const body = signUpPage(c.t, { app: c.app, action: `${c.base}/signup`, signInUrl: c.base, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, askName, minLength: PASSWORD_MIN_LENGTH, values, errors, error });
+    const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, askName, minLength: PASSWORD_MIN_LENGTH, values, errors, error });
     return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signup.title'), body });
   }
 }

@@ -7,6 +7,7 @@ body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:c
 main{width:100%;max-width:26rem;background:#fff;border-radius:12px;box-shadow:0 1px 3px rgb(0 0 0/.12);padding:2rem}
 .brand{display:flex;align-items:center;gap:.75rem;margin-bottom:1.5rem;font-weight:600}
 .brand img{max-height:40px;max-width:160px}
+.app-logo{display:block;max-height:56px;max-width:200px;margin:0 0 1rem}
 h1{font-size:1.375rem;margin:0 0 1rem}
 p{margin:.5rem 0}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}

@@ -1,10 +1,11 @@
 import { html } from '../html.ts';
 import type { SafeHtml } from '../html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
-import { hiddenInputs } from './form-fields.ts';
+import { appLogo, hiddenInputs } from './form-fields.ts';
 
 export type ConsentView = {
   readonly app: string;
+  readonly appLogo?: string | undefined;
   readonly email: string;
   readonly scopes: readonly string[];
   readonly action: string;
@@ -13,7 +14,7 @@ export type ConsentView = {
 };
 
 export function consentPage(t: Translate, view: ConsentView): SafeHtml {
-  return html`<h1>${t('page.consent.heading', { app: view.app })}</h1>
+  return html`${appLogo(view.app, view.appLogo)}<h1>${t('page.consent.heading', { app: view.app })}</h1>
 <p>${t('page.consent.intro', { app: view.app, email: view.email })}</p>
 <ul class="scopes">${view.scopes.map((scope) => html`<li>${t(`scope.${scope}`)}</li>`)}</ul>
 <p class="hint">${t('page.consent.note')}</p>

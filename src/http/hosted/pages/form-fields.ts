@@ -33,6 +33,11 @@ export function alertBox(t: Translate, error: FieldError | undefined, id?: strin
   return error ? html`<div class="alert" role="alert"${id ? html` id="${id}"` : ''}><p>${t(error.code, error.params)}</p></div>` : html``;
 }
 
+/** The application's logo above the heading, so the customer sees whom they sign in to. */
+export function appLogo(app: string, logo: string | undefined): SafeHtml {
+  return logo ? html`<img class="app-logo" src="${logo}" alt="${app}">` : html``;
+}
+
 export function hiddenInputs(values: Record<string, string>): SafeHtml {
   return html`${Object.entries(values).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}`;
 }

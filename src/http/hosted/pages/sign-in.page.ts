@@ -1,11 +1,12 @@
 import { html } from '../html.ts';
 import type { SafeHtml } from '../html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
-import { alertBox, field, hiddenInputs } from './form-fields.ts';
+import { alertBox, appLogo, field, hiddenInputs } from './form-fields.ts';
 import type { FieldError } from './form-fields.ts';
 
 export type SignInView = {
   readonly app: string;
+  readonly appLogo?: string | undefined;
   readonly action: string;
   readonly signUpUrl: string;
   readonly hidden: Record<string, string>;
@@ -19,7 +20,7 @@ export function signInPage(t: Translate, view: SignInView): SafeHtml {
   // Wrong credentials make the password (focused on this page) invalid and tie it to the alert, so a
   // screen reader hears why on arrival. Which of the two was wrong is never said (no enumeration).
   const wrongCredentials = view.error?.code === 'signin.invalid_credentials' ? FORM_ERROR_ID : undefined;
-  return html`<h1>${t('page.signin.heading', { app: view.app })}</h1>
+  return html`${appLogo(view.app, view.appLogo)}<h1>${t('page.signin.heading', { app: view.app })}</h1>
 ${alertBox(t, view.error, FORM_ERROR_ID)}
 <form method="post" action="${view.action}" novalidate>
 ${hiddenInputs(view.hidden)}

@@ -1,11 +1,12 @@
 import { html } from '../html.ts';
 import type { SafeHtml } from '../html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
-import { alertBox, field, hiddenInputs } from './form-fields.ts';
+import { alertBox, appLogo, field, hiddenInputs } from './form-fields.ts';
 import type { FieldError } from './form-fields.ts';
 
 export type SignUpView = {
   readonly app: string;
+  readonly appLogo?: string | undefined;
   readonly action: string;
   readonly signInUrl: string;
   readonly hidden: Record<string, string>;
@@ -17,7 +18,7 @@ export type SignUpView = {
 };
 
 export function signUpPage(t: Translate, view: SignUpView): SafeHtml {
-  return html`<h1>${t('page.signup.heading', { app: view.app })}</h1>
+  return html`${appLogo(view.app, view.appLogo)}<h1>${t('page.signup.heading', { app: view.app })}</h1>
 ${alertBox(t, view.error)}
 <form method="post" action="${view.action}" novalidate>
 ${hiddenInputs(view.hidden)}
