@@ -2,8 +2,7 @@
 // secret is printed once, by `create` and `rotate-secret`; nothing else ever shows it or its hash.
 import type { Command, CliIo, OptionValues } from './io.ts';
 import { printJson, printRows, printTable, requireString, UsageError } from './io.ts';
-import { withContext } from './context.ts';
-import { tenantOf } from './tenant-option.ts';
+import { withTenant } from './tenant-option.ts';
 import { operatorActor } from './actor.ts';
 import type { Application, ApplicationInput } from '../domain/applications/application.ts';
 import { isConfidentialKind } from '../domain/applications/application.ts';
@@ -147,8 +146,7 @@ export const appsCreateCommand: Command = {
     const name = requireString(values, 'name');
     const kind = requireString(values, 'kind');
     const input = { ...settingsInput(values), name, kind };
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const { application, clientSecret } = await withOptionNames(createApplication(context, tenant.id, input, operatorActor(io)));
       if (values['json']) {
         const { client_id, ...rest } = applicationJson(application, tenant);
@@ -166,8 +164,7 @@ export const appsListCommand: Command = {
   usage: '[--tenant <slug>] [--json]',
   options: { ...tenantOption },
   async run(values, io) {
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const applications = await context.stores.applications.list(tenant.id);
       if (values['json']) return printJson(io, applications.map((application) => applicationJson(application, tenant)));
       const rows = applications.map((a) => [a.id, a.name, a.kind, a.firstParty ? 'first' : 'third', new Date(a.createdAt).toISOString()]);
@@ -183,8 +180,7 @@ export const appsShowCommand: Command = {
   options: clientOptions,
   async run(values, io) {
     const clientId = requireString(values, 'client-id');
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const application = await getApplication(context.stores, tenant.id, clientId);
       if (values['json']) return printJson(io, applicationJson(application, tenant));
       printApplication(io, application, tenant);
@@ -202,8 +198,7 @@ export const appsUpdateCommand: Command = {
     const changed = Object.keys(values).filter((key) => key !== 'tenant' && key !== 'client-id' && key !== 'json');
     if (changed.length === 0) throw new UsageError('give at least one option to change');
     const changes = { ...settingsInput(values), name: typeof values['name'] === 'string' ? values['name'] : undefined };
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const application = await withOptionNames(updateApplication(context, tenant.id, clientId, changes, operatorActor(io)));
       if (values['json']) return printJson(io, applicationJson(application, tenant));
       io.stdout.write(`Updated application "${application.name}".\n`);
@@ -219,8 +214,7 @@ export const appsDeleteCommand: Command = {
   options: clientOptions,
   async run(values, io) {
     const clientId = requireString(values, 'client-id');
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       await deleteApplication(context, tenant.id, clientId, operatorActor(io));
       if (values['json']) return printJson(io, { client_id: clientId, deleted: true });
       io.stdout.write(`Deleted application ${clientId} from tenant ${tenant.slug}.\n`);
@@ -235,8 +229,7 @@ export const appsRotateSecretCommand: Command = {
   options: clientOptions,
   async run(values, io) {
     const clientId = requireString(values, 'client-id');
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const { application, clientSecret } = await rotateClientSecret(context, tenant.id, clientId, operatorActor(io));
       if (values['json']) return printJson(io, { client_id: application.id, client_secret: clientSecret });
       io.stdout.write(`New client secret for application "${application.name}" (${application.id}); the previous one no longer works.\n`);

@@ -1,8 +1,7 @@
 // `foyer keys rotate` and `foyer keys list`: a tenant's token signing keys, for operators.
 import type { Command } from './io.ts';
 import { printJson, printTable } from './io.ts';
-import { withContext } from './context.ts';
-import { tenantOf } from './tenant-option.ts';
+import { withTenant } from './tenant-option.ts';
 import { operatorActor } from './actor.ts';
 import { DEFAULT_MAX_SIGNED_TOKEN_LIFETIME_SECONDS, rotateSigningKeys } from '../domain/keys/keys.service.ts';
 import { summarizeSigningKey } from '../domain/keys/signing-key.ts';
@@ -17,8 +16,7 @@ export const keysRotateCommand: Command = {
   usage: '[--tenant <slug>] [--json]',
   options: tenantOption,
   async run(values, io) {
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const now = Date.now();
       const deps = { transaction: context.transaction, keys: context.stores.signingKeys, secretBox: createSecretBox(context.config.masterSecret) };
       const options = { now, maxTokenLifetimeSeconds: DEFAULT_MAX_SIGNED_TOKEN_LIFETIME_SECONDS, actor: operatorActor(io) };
@@ -41,8 +39,7 @@ export const keysListCommand: Command = {
   usage: '[--tenant <slug>] [--json]',
   options: tenantOption,
   async run(values, io) {
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const keys = (await context.stores.signingKeys.listPublished(tenant.id, Date.now())).map(summarizeSigningKey);
       if (values['json']) return printJson(io, keys.map(keyJson));
       if (keys.length === 0) {

@@ -1,6 +1,7 @@
 // The `--tenant <slug>` option every per-tenant command takes, and how it resolves.
-import type { OptionValues } from './io.ts';
+import type { CliIo, OptionValues } from './io.ts';
 import type { CliContext } from './context.ts';
+import { withContext } from './context.ts';
 import type { Tenant } from '../domain/tenants/tenant.ts';
 import { DEFAULT_TENANT_SLUG } from '../domain/tenants/tenant.ts';
 import { ensureDefaultTenant } from '../domain/tenants/tenants.service.ts';
@@ -14,4 +15,9 @@ export async function tenantOf(context: CliContext, values: OptionValues, option
   const tenant = await context.stores.tenants.findBySlug(slug);
   if (!tenant) throw new DomainError('tenant.not_found', 'not_found', `No tenant has the slug "${slug}".`, { slug });
   return tenant;
+}
+
+/** Runs a per-tenant command: the context opened, the `--tenant` resolved, both closed afterwards. */
+export function withTenant<T>(io: CliIo, values: OptionValues, work: (context: CliContext, tenant: Tenant) => Promise<T>): Promise<T> {
+  return withContext(io, async (context) => work(context, await tenantOf(context, values)));
 }

@@ -3,9 +3,8 @@
 // here ever prints a password or its hash.
 import type { Command, CliIo, OptionValues } from './io.ts';
 import { printJson, printRows, printTable, readStdin, requireString, UsageError } from './io.ts';
-import { withContext } from './context.ts';
 import { operatorActor } from './actor.ts';
-import { tenantOf } from './tenant-option.ts';
+import { withTenant } from './tenant-option.ts';
 import type { Identity } from '../domain/identity/identity.ts';
 import { blockIdentity, createIdentityByOperator, deleteIdentity, getIdentity, unblockIdentity } from '../domain/identity/identities.service.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -98,8 +97,7 @@ export const usersCreateCommand: Command = {
     const name = typeof values['name'] === 'string' ? values['name'] : undefined;
     const { password, option } = await passwordOf(values, io);
     const input = { traits: { email, ...(name === undefined ? {} : { name }) }, password, verified: values['verified'] === true };
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const deps = { transaction: context.transaction, tenants: context.stores.tenants };
       const identity = await withPasswordOption(createIdentityByOperator(deps, tenant.id, input, operatorActor(io)), option);
       if (values['json']) return printJson(io, identityJson(identity, tenant));
@@ -117,8 +115,7 @@ export const usersListCommand: Command = {
   async run(values, io) {
     const limit = pageSizeOf(values);
     const after = typeof values['after'] === 'string' && values['after'].trim() !== '' ? values['after'].trim() : undefined;
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const identities = await context.stores.identities.list(tenant.id, { limit, after });
       if (values['json']) return printJson(io, identities.map((identity) => identityJson(identity, tenant)));
       const rows = identities.map((identity) => [identity.id, emailOf(identity), identity.status, new Date(identity.createdAt).toISOString()]);
@@ -137,8 +134,7 @@ export const usersShowCommand: Command = {
   options: identityOptions,
   async run(values, io) {
     const id = requireString(values, 'id');
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const identity = await getIdentity(context.stores, tenant.id, id);
       if (values['json']) return printJson(io, identityJson(identity, tenant));
       printIdentity(io, identity, tenant);
@@ -153,8 +149,7 @@ export const usersBlockCommand: Command = {
   options: identityOptions,
   async run(values, io) {
     const id = requireString(values, 'id');
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const { identity, revokedArtifacts } = await blockIdentity(context, tenant.id, id, operatorActor(io));
       if (values['json']) return printJson(io, { id: identity.id, status: identity.status, revoked_artifacts: revokedArtifacts });
       io.stdout.write(`Blocked customer ${identity.id} in tenant ${tenant.slug}; revoked ${revokedArtifacts} session(s), code(s), grant(s) and token(s).\n`);
@@ -169,8 +164,7 @@ export const usersUnblockCommand: Command = {
   options: identityOptions,
   async run(values, io) {
     const id = requireString(values, 'id');
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const identity = await unblockIdentity(context, tenant.id, id, operatorActor(io));
       if (values['json']) return printJson(io, { id: identity.id, status: identity.status });
       io.stdout.write(`Unblocked customer ${identity.id} in tenant ${tenant.slug}.\n`);
@@ -185,8 +179,7 @@ export const usersDeleteCommand: Command = {
   options: identityOptions,
   async run(values, io) {
     const id = requireString(values, 'id');
-    await withContext(io, async (context) => {
-      const tenant = await tenantOf(context, values);
+    await withTenant(io, values, async (context, tenant) => {
       const { revokedArtifacts } = await deleteIdentity(context, tenant.id, id, operatorActor(io));
       if (values['json']) return printJson(io, { id, deleted: true, revoked_artifacts: revokedArtifacts });
       io.stdout.write(`Deleted customer ${id} from tenant ${tenant.slug}; revoked ${revokedArtifacts} session(s), code(s), grant(s) and token(s).\n`);
