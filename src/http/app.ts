@@ -3,7 +3,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.ts';
 import { generateRequestId, echoRequestId } from './request-id.ts';
-import { registerProblemHandlers } from './problem.ts';
+import { registerProblemHandlers, sendProblem, toProblem } from './problem.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { registerHealthRoutes } from './health.routes.ts';
 import type { Lifecycle, ReadinessCheck } from './health.routes.ts';
@@ -33,6 +33,9 @@ export async function buildApp({ config, logger, readinessChecks, lifecycle, sur
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     ajv: AJV_OPTIONS,
+    // Errors the router raises before any handler (a path parameter too long, a malformed URL)
+    // answer in the same problem format as everything else.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
   });
   echoRequestId(app);
   // A request in flight at shutdown ends its connection: server.close() only reaps the connections

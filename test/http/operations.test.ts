@@ -42,6 +42,13 @@ describeEachEngine('a Foyer node', (current) => {
     });
   });
 
+  test('answers router-level errors (an over-long path parameter) as problems too', async () => {
+    const response = await server.app.inject(`/t/${'a'.repeat(500)}/auth`);
+    assert.equal(response.statusCode, 414);
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(response.json().status, 414);
+  });
+
   test('sends security headers on every response', async () => {
     for (const url of ['/health/live', '/nothing']) {
       const { headers } = await server.app.inject(url);
