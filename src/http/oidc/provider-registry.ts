@@ -36,7 +36,8 @@ export type ProviderRegistry = {
   checkKeysNow(tenantId: string): void;
 };
 
-type Entry = { provider: Promise<Provider>; fingerprint: string; checkedAt: number };
+/** A built provider, and what it was built from: the tenant's version and its published keys. */
+type Entry = { provider: Promise<Provider>; tenantVersion: number; fingerprint: string; checkedAt: number };
 
 export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegistry {
   const now = deps.now ?? Date.now;
@@ -80,15 +81,18 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
 
   async function providerOf(tenant: Tenant): Promise<Provider> {
     const entry = providers.get(tenant.id);
-    if (entry && now() - entry.checkedAt < KEY_CHECK_INTERVAL_MS) return entry.provider;
-    if (entry) {
-      entry.checkedAt = now();
+    // The provider holds the tenant's settings (its APIs, for resource indicators): a tenant that
+    // changed (seen through the tenant cache) gets a new provider.
+    const current = entry?.tenantVersion === tenant.updatedAt ? entry : undefined;
+    if (current && now() - current.checkedAt < KEY_CHECK_INTERVAL_MS) return current.provider;
+    if (current) {
+      current.checkedAt = now();
       const fingerprint = await fingerprintOf(tenant.id);
-      if (fingerprint === entry.fingerprint) return entry.provider;
+      if (fingerprint === current.fingerprint) return current.provider;
     }
     // Cache the promise, not the result: concurrent first requests share one build.
     const provider = build(tenant);
-    const fresh: Entry = { provider, fingerprint: '', checkedAt: now() };
+    const fresh: Entry = { provider, tenantVersion: tenant.updatedAt, fingerprint: '', checkedAt: now() };
     providers.set(tenant.id, fresh);
     try {
       await provider;
