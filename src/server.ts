@@ -21,7 +21,7 @@ import { flowsPlugin } from './http/flows/flows.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import { createSqlThrottleStore } from './storage/throttle.store.ts';
 import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
-import { startExpiredArtifactsCleanup } from './infra/jobs/expired-artifacts.job.ts';
+import { startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
 import type { Lifecycle, ReadinessCheck } from './http/health.routes.ts';
 
 export type Foyer = {
@@ -60,15 +60,17 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     if (redisClient) checks.push({ name: 'redis', check: async () => void (await redisClient.ping()) });
     const secretBox = createSecretBox(config.masterSecret);
     const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, logger });
-    const throttleStore = redisClient ? createRedisThrottleStore(redisClient) : createSqlThrottleStore(database.db);
-    const throttle = createSignInThrottle(throttleStore);
+    // Throttle counters live in Redis when there is one (shared by every node), else in the database.
+    const sqlThrottle = redisClient ? undefined : createSqlThrottleStore(database.db);
+    const throttle = createSignInThrottle(sqlThrottle ?? createRedisThrottleStore(redisClient!));
     const surfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl }),
       (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle }),
       (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl }),
     ];
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
-    const cleanup = startExpiredArtifactsCleanup({ store: stores.oidcArtifacts, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
+    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, ...(sqlThrottle ? [sqlThrottle] : [])]);
+    const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
 
     return {
       app,

@@ -45,7 +45,7 @@ export function createFlowStore(db: Db): FlowStore {
       return result.numUpdatedRows > 0n;
     },
 
-    async deleteExpired(now, limit) {
+    async removeExpired(now, limit) {
       const expired = db.selectFrom('flows').select('id').where('expires_at', '<=', now).limit(limit);
       const result = await db.deleteFrom('flows').where('id', 'in', expired).executeTakeFirst();
       return Number(result.numDeletedRows);

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { BrowserSessionsTable } from './tables.ts';
 import type { Session } from '../domain/sessions/session.ts';
+import { SESSION_IDLE_TIMEOUT_MS } from '../domain/sessions/session.ts';
 import type { SessionStore } from '../domain/sessions/session.port.ts';
 import { fromJson, toJson } from './json.ts';
 
@@ -61,6 +62,16 @@ export function createSessionStore(db: Db): SessionStore {
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
+    },
+
+    async removeExpired(now, limit) {
+      const expired = db
+        .selectFrom('browser_sessions')
+        .select('id')
+        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - SESSION_IDLE_TIMEOUT_MS)]))
+        .limit(limit);
+      const result = await db.deleteFrom('browser_sessions').where('id', 'in', expired).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

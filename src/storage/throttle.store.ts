@@ -4,9 +4,13 @@
 // concurrent attempts on one key are decided one after the other.
 import type { Db } from './database.ts';
 import type { Reservation, ReservationRequest, ThrottleStore } from '../domain/flows/throttle.port.ts';
-import { decideReservation } from '../domain/flows/throttle.ts';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, decideReservation } from '../domain/flows/throttle.ts';
+import type { Sweepable } from '../infra/jobs/expired-rows.job.ts';
 
-export function createSqlThrottleStore(db: Db): ThrottleStore {
+/** No policy's window is longer: a counter untouched for this long can only start afresh. */
+const STALE_AFTER_MS = Math.max(ACCOUNT_POLICY.windowMs, ADDRESS_POLICY.windowMs);
+
+export function createSqlThrottleStore(db: Db): ThrottleStore & Sweepable {
   async function reserveAll(requests: readonly ReservationRequest[], now: number): Promise<Reservation> {
     // Keys in one order, so two transactions never lock the same rows in opposite orders.
     const ordered = [...requests].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -57,6 +61,12 @@ export function createSqlThrottleStore(db: Db): ThrottleStore {
 
     async reset(key) {
       await db.deleteFrom('throttle_counters').where('key', '=', key).execute();
+    },
+
+    async removeExpired(now, limit) {
+      const stale = db.selectFrom('throttle_counters').select('key').where('window_start', '<=', now - STALE_AFTER_MS).limit(limit);
+      const result = await db.deleteFrom('throttle_counters').where('key', 'in', stale).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

@@ -6,7 +6,7 @@ import Provider from 'oidc-provider';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { createOidcArtifactStore } from '../../src/storage/oidc-artifact.store.ts';
 import { createOidcAdapter } from '../../src/http/oidc/adapter.ts';
-import { startExpiredArtifactsCleanup } from '../../src/infra/jobs/expired-artifacts.job.ts';
+import { startExpiredRowsCleanup } from '../../src/infra/jobs/expired-rows.job.ts';
 import type { OidcArtifactStore } from '../../src/domain/oauth/oidc-artifact.port.ts';
 import { uuidv7 } from '../../src/lib/ids.ts';
 
@@ -124,7 +124,7 @@ describeEachEngine('expired artifacts cleanup', (current) => {
     await real.upsert(tenant, 'Session', 'live', { uid: 'u' }, T0 + 1);
     const batches: number[] = [];
     const store: OidcArtifactStore = { ...real, removeExpired: async (now, limit) => { const n = await real.removeExpired(now, limit); batches.push(n); return n; } };
-    const job = startExpiredArtifactsCleanup({ store, intervalMs: 60_000, batchSize: 3, logger: recordingLogger().logger, now: () => T0 });
+    const job = startExpiredRowsCleanup({ store, intervalMs: 60_000, batchSize: 3, logger: recordingLogger().logger, now: () => T0 });
     assert.equal(await job.runOnce(), 7);
     assert.deepEqual(batches, [3, 3, 1]);
     assert.ok(await real.find(tenant, 'Session', 'live', T0));
@@ -152,7 +152,7 @@ describe('expired artifacts cleanup schedule', () => {
       // Only the third call finds a full batch; had the job gone on draining, it would count 1 more.
       return calls === 3 ? 10 : calls > 3 ? 1 : 0;
     });
-    const job = startExpiredArtifactsCleanup({ store, intervalMs: 2, batchSize: 10, logger: recordingLogger().logger });
+    const job = startExpiredRowsCleanup({ store, intervalMs: 2, batchSize: 10, logger: recordingLogger().logger });
     await thirdCall.promise;
     const joined = job.runOnce();
     let stopped = false;
@@ -178,7 +178,7 @@ describe('expired artifacts cleanup schedule', () => {
       return calls === 1 ? 5 : 0;
     });
     const { logger, entries } = recordingLogger();
-    const job = startExpiredArtifactsCleanup({ store, intervalMs: 60_000, batchSize: 5, logger });
+    const job = startExpiredRowsCleanup({ store, intervalMs: 60_000, batchSize: 5, logger });
     assert.equal(await job.runOnce(), 5);
     assert.equal(entries[0]?.level, 'error');
     assert.equal(entries[0]?.fields['removed'], 5);
@@ -189,8 +189,8 @@ describe('expired artifacts cleanup schedule', () => {
 
   test('refuses a batch size or interval that could not work', () => {
     const deps = { store: fakeStore(async () => 0), logger: recordingLogger().logger };
-    assert.throws(() => startExpiredArtifactsCleanup({ ...deps, intervalMs: 1_000, batchSize: 0 }), RangeError);
-    assert.throws(() => startExpiredArtifactsCleanup({ ...deps, intervalMs: 0, batchSize: 10 }), RangeError);
+    assert.throws(() => startExpiredRowsCleanup({ ...deps, intervalMs: 1_000, batchSize: 0 }), RangeError);
+    assert.throws(() => startExpiredRowsCleanup({ ...deps, intervalMs: 0, batchSize: 10 }), RangeError);
   });
 });
 

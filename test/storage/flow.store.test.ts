@@ -88,7 +88,7 @@ describeEachEngine('FlowStore', (current) => {
     assert.equal((await store().find(tenantId, flow.id, flow.expiresAt - 1))?.state, 'active');
   });
 
-  test('deleteExpired removes expired flows of every tenant in batches and leaves live ones', async () => {
+  test('removeExpired removes expired flows of every tenant in batches and leaves live ones', async () => {
     // Far in the future of every other test's flows, so this test counts only its own.
     const base = 4_000_000_000_000;
     const [a, b] = [await newTenant(current()), await newTenant(current())];
@@ -99,12 +99,12 @@ describeEachEngine('FlowStore', (current) => {
     const live = loginFlow(a, expiringAt(base + 60_000));
     for (const flow of [...expired, live]) await store().create(flow);
     // Earlier tests' flows expired long before `base`: sweep them first.
-    while ((await store().deleteExpired(base - 1, 1_000)) === 1_000);
+    while ((await store().removeExpired(base - 1, 1_000)) === 1_000);
     const now = base + 10;
-    assert.equal(await store().deleteExpired(now, 2), 2);
-    assert.equal(await store().deleteExpired(now, 2), 2);
-    assert.equal(await store().deleteExpired(now, 2), 1);
-    assert.equal(await store().deleteExpired(now, 2), 0);
+    assert.equal(await store().removeExpired(now, 2), 2);
+    assert.equal(await store().removeExpired(now, 2), 2);
+    assert.equal(await store().removeExpired(now, 2), 1);
+    assert.equal(await store().removeExpired(now, 2), 0);
     for (const flow of expired) assert.equal(await store().find(flow.tenantId, flow.id, flow.expiresAt - 1), undefined);
     assert.deepEqual(await store().find(a, live.id, now), live);
   });

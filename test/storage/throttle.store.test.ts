@@ -162,6 +162,16 @@ function throttleStoreConformance(store: () => ThrottleStore): void {
 
 describeEachEngine('ThrottleStore (SQL)', (current) => {
   throttleStoreConformance(() => createSqlThrottleStore(current().handle.db));
+
+  test('the sweep removes counters older than any window, and keeps the others', async () => {
+    const store = createSqlThrottleStore(current().handle.db);
+    const [stale, fresh] = [freshKey(), freshKey()];
+    await store.reserve(stale, T0, POLICY);
+    await store.reserve(fresh, T0 + 2 * 3600_000, POLICY);
+    while ((await store.removeExpired(T0 + 2 * 3600_000 + 1, 100)) === 100);
+    assert.equal((await store.peek(fresh, T0 + 2 * 3600_000 + 1, WINDOW)).count, 1);
+    assert.equal((await store.peek(stale, T0, WINDOW)).count, 0, 'the stale counter is gone');
+  });
 });
 
 // Probed once, before any suite is declared: node:test only collects what `describe` declares

@@ -6,5 +6,5 @@ export interface FlowStore {
   find(tenantId: string, id: string, now: number): Promise<Flow | undefined>;
   /** Marks an active, unexpired flow complete; false otherwise (so it completes once only, and never late). */
   complete(tenantId: string, id: string, identityId: string, now: number): Promise<boolean>;
-  deleteExpired(now: number, limit: number): Promise<number>;
+  removeExpired(now: number, limit: number): Promise<number>;
 }

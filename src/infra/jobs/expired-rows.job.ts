@@ -1,12 +1,29 @@
-// The background sweep that deletes expired oidc-provider artifacts. Lookups already hide expired
-// rows, so the sweep only keeps the table small; it deletes in short batches so that no transaction
-// holds many row locks, and each node may run it (a batch another node took is simply short).
-import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
+// The background sweep that deletes expired rows: oidc-provider artifacts, flows, sessions, stale
+// throttle counters. Lookups already ignore expired rows, so the sweep only keeps tables from
+// growing without bound; it deletes in short batches so that no transaction holds many row locks,
+// and each node may run it (a batch another node took is simply short).
+
+/** A table the sweep can clean: deletes up to `limit` rows expired at `now`, and says how many. */
+export type Sweepable = { removeExpired(now: number, limit: number): Promise<number> };
+
+/** Several tables as one: each batch takes from the first that still has expired rows. */
+export function sweepTogether(tables: readonly Sweepable[]): Sweepable {
+  return {
+    async removeExpired(now, limit) {
+      let removed = 0;
+      for (const table of tables) {
+        if (removed >= limit) break;
+        removed += await table.removeExpired(now, limit - removed);
+      }
+      return removed;
+    },
+  };
+}
 
 type LogFunction = (fields: Record<string, unknown>, message: string) => void;
 
-export type ExpiredArtifactsCleanupDeps = {
-  readonly store: OidcArtifactStore;
+export type ExpiredRowsCleanupDeps = {
+  readonly store: Sweepable;
   /** Pause between the end of one run and the start of the next. */
   readonly intervalMs: number;
   /** Rows deleted per statement. */
@@ -15,18 +32,18 @@ export type ExpiredArtifactsCleanupDeps = {
   readonly now?: () => number;
 };
 
-export type ExpiredArtifactsCleanup = {
+export type ExpiredRowsCleanup = {
   /** Stops scheduling, lets a run in progress finish its current batch, and resolves after it. */
   stop(): Promise<void>;
   /**
-   * Runs now (or joins the run in progress) and resolves with how many artifacts it removed.
+   * Runs now (or joins the run in progress) and resolves with how many rows it removed.
    * Never rejects: a failure is logged and the count removed before it is returned. After stop()
    * it resolves with 0 without touching the database.
    */
   runOnce(): Promise<number>;
 };
 
-export function startExpiredArtifactsCleanup(deps: ExpiredArtifactsCleanupDeps): ExpiredArtifactsCleanup {
+export function startExpiredRowsCleanup(deps: ExpiredRowsCleanupDeps): ExpiredRowsCleanup {
   const { store, intervalMs, batchSize, logger } = deps;
   if (!(intervalMs > 0)) throw new RangeError('intervalMs must be a positive number of milliseconds');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
@@ -45,9 +62,9 @@ export function startExpiredArtifactsCleanup(deps: ExpiredArtifactsCleanupDeps):
         batch = await store.removeExpired(now(), batchSize);
         removed += batch;
       } while (batch === batchSize && !stopped);
-      if (removed > 0) logger.info({ removed, durationMs: Date.now() - startedAt }, 'expired OIDC artifacts removed');
+      if (removed > 0) logger.info({ removed, durationMs: Date.now() - startedAt }, 'expired rows removed');
     } catch (error) {
-      logger.error({ err: error, removed }, 'removing expired OIDC artifacts failed');
+      logger.error({ err: error, removed }, 'removing expired rows failed');
     }
     return removed;
   }
