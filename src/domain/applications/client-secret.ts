@@ -10,7 +10,12 @@ const HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
  * and should not tell anyone when the application was created.
  */
 export function generateClientId(): string {
-  return randomBytes(16).toString('base64url');
+  // An id that starts with "-" reads as an option on a command line (`--client-id -x…`), and one
+  // in 32 base64url strings does: draw again (the rest keeps its 128 random bits).
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 /** 256 random bits, base64url. Shown once to the operator; only its hash is kept. */
