@@ -46,14 +46,15 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
     },
 
     async consume(tenantId, model, id, now) {
-      await db
+      const result = await db
         .updateTable('oidc_artifacts')
         .set({ consumed_at: now })
         .where('tenant_id', '=', tenantId)
         .where('model', '=', model)
         .where('id', '=', id)
         .where('consumed_at', 'is', null)
-        .execute();
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     async destroy(tenantId, model, id) {

@@ -43,6 +43,19 @@ describeEachEngine('oidc-provider adapter', (current) => {
     assert.deepEqual(await adapter.find('code-1'), { grantId: 'g', consumed: (T0 + 1_000) / 1000 });
   });
 
+  test('consuming what a concurrent request just consumed is a replay: the grant is revoked and the request refused', async () => {
+    const tenant = uuidv7();
+    const adapters = createOidcAdapter(store(), tenant, manualClock(T0).now);
+    await adapters('AuthorizationCode').upsert('code-race', { grantId: 'g-race' }, 600);
+    await adapters('AccessToken').upsert('at-race', { grantId: 'g-race' }, 3_600);
+    await adapters('AuthorizationCode').consume('code-race');
+    await assert.rejects(adapters('AuthorizationCode').consume('code-race'), (error: Error & { error?: string }) => error.error === 'invalid_grant');
+    assert.equal(await adapters('AccessToken').find('at-race'), undefined, 'what the first use issued is revoked');
+    await adapters('PushedAuthorizationRequest').upsert('par-race', {}, 60);
+    await adapters('PushedAuthorizationRequest').consume('par-race');
+    await assert.rejects(adapters('PushedAuthorizationRequest').consume('par-race'), (error: Error & { error?: string }) => error.error === 'invalid_request_uri');
+  });
+
   test('finds a session by uid and a device code by user code, only in its own tenant', async () => {
     const [tenant, other] = [uuidv7(), uuidv7()];
     const adapters = createOidcAdapter(store(), tenant);

@@ -53,6 +53,15 @@ describeEachEngine('token and ID token checks', (current) => {
     assert.ok(exp - iat <= TEN_MINUTES, `the code lives ${exp - iat} s`);
   });
 
+  test('a code redeemed by several requests at once issues tokens once at most', async () => {
+    const { code, verifier } = await freshCode();
+    const parameters = { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier };
+    const answers = await Promise.all(Array.from({ length: 4 }, () => postToken(tokenEndpoint, web, parameters)));
+    const issued = answers.filter((answer) => answer.status === 200);
+    assert.ok(issued.length <= 1, `tokens were issued ${issued.length} times`);
+    for (const answer of answers.filter((a) => a.status !== 200)) assert.equal(answer.body['error'], 'invalid_grant');
+  });
+
   test('a code works once; its reuse is invalid_grant and revokes the tokens of the first use', async () => {
     const { callback, code, verifier } = await freshCode({ scope: 'openid offline_access', prompt: 'consent' });
     const tokens = await client.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: verifier });

@@ -88,16 +88,16 @@ describeEachEngine('OidcArtifactStore', (current) => {
   test('consume records the first consumption time, and a later upsert keeps it', async () => {
     const t = tenant();
     await store().upsert(t, 'RefreshToken', 'rt-1', { grantId: 'g' }, T0 + HOUR);
-    await store().consume(t, 'RefreshToken', 'rt-1', T0 + 5);
+    assert.equal(await store().consume(t, 'RefreshToken', 'rt-1', T0 + 5), true, 'this call consumed it');
     assert.equal((await store().find(t, 'RefreshToken', 'rt-1', T0))?.consumedAt, T0 + 5);
-    await store().consume(t, 'RefreshToken', 'rt-1', T0 + 9);
+    assert.equal(await store().consume(t, 'RefreshToken', 'rt-1', T0 + 9), false, 'it already was');
     assert.equal((await store().find(t, 'RefreshToken', 'rt-1', T0))?.consumedAt, T0 + 5);
     await store().upsert(t, 'RefreshToken', 'rt-1', { grantId: 'g', rotations: 1 }, T0 + HOUR);
     assert.deepEqual(await store().find(t, 'RefreshToken', 'rt-1', T0), { payload: { grantId: 'g', rotations: 1 }, consumedAt: T0 + 5 });
     // Consuming in another tenant, or a missing artifact, changes nothing and does not fail.
     const other = tenant();
     await store().upsert(other, 'RefreshToken', 'rt-1', { grantId: 'g' }, T0 + HOUR);
-    await store().consume(t, 'RefreshToken', 'missing', T0);
+    assert.equal(await store().consume(t, 'RefreshToken', 'missing', T0), false);
     assert.equal((await store().find(other, 'RefreshToken', 'rt-1', T0))?.consumedAt, null);
   });
 

@@ -22,8 +22,11 @@ export interface OidcArtifactStore {
   find(tenantId: string, model: string, id: string, now?: number): Promise<StoredOidcArtifact | undefined>;
   findByUid(tenantId: string, model: string, uid: string, now?: number): Promise<StoredOidcArtifact | undefined>;
   findByUserCode(tenantId: string, model: string, userCode: string, now?: number): Promise<StoredOidcArtifact | undefined>;
-  /** Marks the artifact consumed at `now`; the first consumption time is kept. */
-  consume(tenantId: string, model: string, id: string, now: number): Promise<void>;
+  /**
+   * Marks the artifact consumed at `now`, atomically: true when this call consumed it, false when
+   * it already was (the first consumption time is kept).
+   */
+  consume(tenantId: string, model: string, id: string, now: number): Promise<boolean>;
   destroy(tenantId: string, model: string, id: string): Promise<void>;
   /** Deletes every artifact of every model carrying this grant id in the tenant. */
   revokeByGrantId(tenantId: string, grantId: string): Promise<void>;

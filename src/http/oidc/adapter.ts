@@ -5,6 +5,7 @@
 // reuse of a code or refresh token is detected; revokeByGrantId drops everything of the grant.
 // Static clients never reach the adapter (oidc-provider keeps them in memory): the `Client` model
 // only looks up unknown client ids here, and finds nothing unless dynamic registration stored one.
+import { errors } from 'oidc-provider';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { OidcArtifactStore, StoredOidcArtifact } from '../../domain/oauth/oidc-artifact.port.ts';
 
@@ -43,7 +44,14 @@ export function createOidcAdapter(store: OidcArtifactStore, tenantId: string, no
     },
 
     async consume(id: string) {
-      await store.consume(tenantId, model, id, now());
+      if (await store.consume(tenantId, model, id, now())) return;
+      // oidc-provider checks `consumed` and then consumes, in two steps: a concurrent request with
+      // the same code or refresh token passed the check too. Treat it as the replay it is, as
+      // oidc-provider does: revoke what the grant issued, and refuse.
+      const grantId = (await store.find(tenantId, model, id, now()))?.payload['grantId'];
+      if (typeof grantId === 'string') await store.revokeByGrantId(tenantId, grantId);
+      if (model === 'PushedAuthorizationRequest') throw new errors.InvalidRequestUri('request_uri was already used');
+      throw new errors.InvalidGrant(`${model} already used`);
     },
 
     async destroy(id: string) {
