@@ -9,3 +9,14 @@ export function parseForm(_request: FastifyRequest, body: string | Buffer, done:
   }
   done(null, form);
 }
+
+/**
+ * The submitted form as string fields only, whatever arrived: no body, a JSON body, or a field
+ * that is an object or array in JSON all yield a form the handlers can read without surprises.
+ */
+export function formOf(body: unknown): Record<string, string> {
+  if (typeof body !== 'object' || body === null) return {};
+  const form: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) if (typeof value === 'string') form[key] = value;
+  return form;
+}

@@ -25,7 +25,7 @@ import { signInPage } from './pages/sign-in.page.ts';
 import { signUpPage } from './pages/sign-up.page.ts';
 import { consentPage } from './pages/consent.page.ts';
 import type { FieldError } from './pages/form-fields.ts';
-import { parseForm } from './form.ts';
+import { formOf, parseForm } from './form.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 
 export type InteractionDeps = {
@@ -80,7 +80,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   }
 
   async function signIn(c: Context, request: FastifyRequest, reply: FastifyReply) {
-    const form = request.body as Form;
+    const form = formOf(request.body);
     const flow = await submittedFlow(c, form, 'login');
     if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), form['email'], { code: 'flow.csrf' }, 400);
     const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, c.tenant.id, { identifier: form['email'] ?? '', password: form['password'] ?? '' }, contextOf(request));
@@ -96,7 +96,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   }
 
   async function signUp(c: Context, request: FastifyRequest, reply: FastifyReply) {
-    const form = request.body as Form;
+    const form = formOf(request.body);
     const flow = await submittedFlow(c, form, 'registration');
     const values = { email: form['email'], name: form['name'] };
     if (!flow) return renderSignUp(c, reply, await browserFlow(c, 'registration'), values, {}, { code: 'flow.csrf' }, 400);
@@ -138,8 +138,10 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   }
 
   async function consent(c: Context, request: FastifyRequest, reply: FastifyReply) {
-    const flow = await submittedFlow(c, request.body as Form, 'consent');
-    if (!flow || c.details.prompt.name !== 'consent') return showConsent(c, reply);
+    // A consent post while the interaction is at another step shows that step.
+    if (c.details.prompt.name !== 'consent') return show(c, request, reply);
+    const flow = await submittedFlow(c, formOf(request.body), 'consent');
+    if (!flow) return showConsent(c, reply);
     if (!(await completeOnce(c, flow, c.details.session!.accountId, reply))) return reply;
     const { provider, details } = c;
     const accountId = details.session!.accountId;
