@@ -18,6 +18,6 @@ export async function tenantOf(context: CliContext, values: OptionValues, option
 }
 
 /** Runs a per-tenant command: the context opened, the `--tenant` resolved, both closed afterwards. */
-export function withTenant<T>(io: CliIo, values: OptionValues, work: (context: CliContext, tenant: Tenant) => Promise<T>): Promise<T> {
-  return withContext(io, async (context) => work(context, await tenantOf(context, values)));
+export function withTenant<T>(io: CliIo, values: OptionValues, work: (context: CliContext, tenant: Tenant) => Promise<T>, option = 'tenant'): Promise<T> {
+  return withContext(io, async (context) => work(context, await tenantOf(context, values, option)));
 }

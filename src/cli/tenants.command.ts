@@ -6,7 +6,8 @@ import type { Tenant } from '../domain/tenants/tenant.ts';
 import { issuerOf } from '../domain/tenants/tenant.ts';
 import { readFileSync } from 'node:fs';
 import { UsageError } from './io.ts';
-import { DomainError, ValidationError } from '../domain/errors.ts';
+import { withTenant } from './tenant-option.ts';
+import { ValidationError } from '../domain/errors.ts';
 import { operatorActor } from './actor.ts';
 
 export const tenantsCreateCommand: Command = {
@@ -57,14 +58,12 @@ export const tenantsShowCommand: Command = {
   usage: '--slug <slug> [--json]',
   options: { slug: { type: 'string' } },
   async run(values, io) {
-    const slug = requireString(values, 'slug');
-    await withContext(io, async ({ config, stores }) => {
-      const tenant = await stores.tenants.findBySlug(slug);
-      if (!tenant) throw new DomainError('tenant.not_found', 'not_found', `No tenant has the slug "${slug}".`);
+    requireString(values, 'slug');
+    await withTenant(io, values, async ({ config }, tenant) => {
       const shown = { ...tenantJson(tenant, config.http.publicUrl), settings: tenant.settings };
       if (values['json']) return printJson(io, shown);
       io.stdout.write(`${tenant.name} (${tenant.slug}), issuer ${shown.issuer}\nSettings:\n${JSON.stringify(tenant.settings, null, 2)}\n`);
-    });
+    }, 'slug');
   },
 };
 
@@ -74,7 +73,7 @@ export const tenantsConfigureCommand: Command = {
   usage: '--slug <slug> --file <settings.json> [--json]   (see docs/tenants.md)',
   options: { slug: { type: 'string' }, file: { type: 'string' } },
   async run(values, io) {
-    const slug = requireString(values, 'slug');
+    requireString(values, 'slug');
     const file = requireString(values, 'file');
     let settings: unknown;
     try {
@@ -82,9 +81,7 @@ export const tenantsConfigureCommand: Command = {
     } catch (error) {
       throw new UsageError(`--file: ${file} ${error instanceof SyntaxError ? 'is not valid JSON' : 'cannot be read'}`);
     }
-    await withContext(io, async ({ config, stores, transaction }) => {
-      const tenant = await stores.tenants.findBySlug(slug);
-      if (!tenant) throw new DomainError('tenant.not_found', 'not_found', `No tenant has the slug "${slug}".`);
+    await withTenant(io, values, async ({ config, transaction }, tenant) => {
       const configured = await configureTenant({ transaction }, tenant.id, settings, operatorActor(io)).catch((error: unknown) => {
         // The problems are in the file, not in an option: say where in the file.
         if (error instanceof ValidationError) throw new UsageError(`--file: ${error.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
@@ -92,6 +89,6 @@ export const tenantsConfigureCommand: Command = {
       });
       if (values['json']) return printJson(io, { ...tenantJson(configured, config.http.publicUrl), settings: configured.settings });
       io.stdout.write(`Configured tenant "${configured.name}" (${configured.slug}): ${Object.keys(configured.settings).join(', ') || 'no settings'}.\n`);
-    });
+    }, 'slug');
   },
 };
