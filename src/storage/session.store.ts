@@ -2,7 +2,6 @@ import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { BrowserSessionsTable } from './tables.ts';
 import type { Session } from '../domain/sessions/session.ts';
-import { SESSION_IDLE_TIMEOUT_MS } from '../domain/sessions/session.ts';
 import type { SessionStore } from '../domain/sessions/session.port.ts';
 import { fromJson, toJson } from './json.ts';
 
@@ -65,11 +64,9 @@ export function createSessionStore(db: Db): SessionStore {
     },
 
     async removeExpired(now, limit) {
-      const expired = db
-        .selectFrom('browser_sessions')
-        .select('id')
-        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - SESSION_IDLE_TIMEOUT_MS)]))
-        .limit(limit);
+      // By lifetime only, which is indexed: an idle session is already refused where it is used
+      // (isLive) and goes when its lifetime ends, so the sweep never scans the whole table.
+      const expired = db.selectFrom('browser_sessions').select('id').where('expires_at', '<=', now).limit(limit);
       const result = await db.deleteFrom('browser_sessions').where('id', 'in', expired).executeTakeFirst();
       return Number(result.numDeletedRows);
     },

@@ -7,6 +7,6 @@ export interface SessionStore {
   touch(tenantId: string, id: string, now: number): Promise<void>;
   revoke(tenantId: string, id: string, now: number): Promise<boolean>;
   revokeAllOf(tenantId: string, identityId: string, now: number): Promise<number>;
-  /** Deletes up to `limit` sessions (of any tenant) that are past their lifetime or idle timeout. */
+  /** Deletes up to `limit` sessions (of any tenant) past their lifetime; idle ones are refused by `isLive` until then. */
   removeExpired(now: number, limit: number): Promise<number>;
 }
