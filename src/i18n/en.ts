@@ -1,68 +1,14 @@
-// English, the reference catalogue: every other language has exactly these keys. Keys are the
-// stable codes of errors and the names of page texts; texts say what happened and what to do next.
-export const en = {
-  'page.signin.title': 'Sign in',
-  'page.signin.heading': 'Sign in to {app}',
-  'page.signin.submit': 'Sign in',
-  'page.signin.no_account': 'New here?',
-  'page.signin.create_account': 'Create account',
-  'page.signup.title': 'Create account',
-  'page.signup.heading': 'Create your account for {app}',
-  'page.signup.submit': 'Create account',
-  'page.signup.have_account': 'Already have an account?',
-  'page.signup.sign_in': 'Sign in',
-  'page.signup.password_hint': 'At least {min} characters. A long phrase you can remember works well.',
-  'page.consent.title': 'Allow access',
-  'page.consent.heading': '{app} would like to access your account',
-  'page.consent.intro': 'Signed in as {email}. {app} is asking to:',
-  'page.consent.allow': 'Allow',
-  'page.consent.deny': 'Deny',
-  'page.consent.note': 'You can withdraw this permission at any time from your account.',
-  'page.continue': 'Continue',
-  'page.error.title': 'Something went wrong',
-  'page.error.heading': 'We could not complete your request',
-  'page.error.back': 'Go back to the application and try again.',
-  'page.logout.title': 'Sign out',
-  'page.logout.heading': 'Do you want to sign out?',
-  'page.logout.submit': 'Yes, sign me out',
-  'page.logout.done.heading': 'You are signed out',
-  'page.logout.done.body': 'You can close this window.',
-  'page.device.title': 'Connect a device',
-  'page.device.heading': 'Enter the code shown on your device',
-  'page.device.code': 'Code',
-  'page.device.confirm.heading': 'Connect {app}?',
-  'page.device.confirm.body': 'Check that this code matches the one on your device: {code}',
-  'page.device.confirm.submit': 'Connect',
-  'page.device.confirm.abort': 'Cancel',
-  'page.device.done.heading': 'Your device is connected',
-  'page.device.done.body': 'You can go back to your device now.',
-  'page.device.invalid': 'That code is not valid or has expired. Check it and try again.',
-  'field.email': 'Email',
-  'field.password': 'Password',
-  'field.name': 'Name',
-  'scope.openid': 'Know who you are',
-  'scope.profile': 'See your name and profile details',
-  'scope.email': 'See your email address',
-  'scope.phone': 'See your phone number',
-  'scope.address': 'See your postal address',
-  'scope.offline_access': 'Stay connected when you are not using it',
-  'signin.invalid_credentials': 'That email and password do not match. Check them and try again, or reset your password.',
-  'signin.throttled': 'Too many attempts. Wait {seconds} seconds, then try again.',
-  'signup.submitted': 'If you can use this email to sign up, you are now signed in. Otherwise, check your inbox.',
-  'signup.email_unavailable': 'We could not create an account with this email. If you already have one, sign in instead.',
-  'password.too_short': 'Use at least {min} characters.',
-  'password.too_long': 'Use at most {max} characters.',
-  'password.too_common': 'This password is too common and easy to guess. Choose another one, for example a phrase of several words.',
-  'password.contains_identifier': 'Your password must not contain your email address. Choose another one.',
-  'password.breached': 'This password has appeared in a data breach. Choose another one.',
-  'email.invalid': 'Enter an email address like name@example.com.',
-  'field.required': 'This field is required.',
-  'name.invalid': 'Enter a name of at most {max} characters.',
-  'flow.expired': 'This page has expired. We have started again, please retry.',
-  'flow.csrf': 'Your session changed while this page was open. Please try again.',
-  'interaction.expired': 'This sign-in request has expired. Go back to the application and start again.',
-  'request.invalid': 'The request is not valid.',
-  'server.internal': 'Something went wrong on our side. Please try again in a moment.',
-} as const;
+// English, the reference catalogue: every other language has exactly these keys (a type error
+// otherwise, and i18n tests check that no translation is still English). Keys are the stable codes
+// of errors and the names of page and email texts; texts say what happened and what to do next.
+// Each area keeps its texts in its own file under en/.
+import { pages } from './en/pages.ts';
+import { selfService } from './en/self-service.ts';
+import { account } from './en/account.ts';
+import { mail } from './en/mail.ts';
+
+export const en = { ...pages, ...selfService, ...account, ...mail } as const;
 
 export type MessageKey = keyof typeof en;
+/** A complete translation: every key of the English catalogue, no more. */
+export type Catalogue = { readonly [K in MessageKey]: string };

@@ -2,6 +2,7 @@
 // APIs its applications may request tokens for (resource indicators), and the JSON Schema of its
 // customers' traits.
 import { z } from 'zod';
+import { LOCALES } from '../../i18n/locales.ts';
 import { ValidationError } from '../errors.ts';
 import type { FieldProblem } from '../errors.ts';
 import { identifierTraits, validateTraits } from '../identity/traits.ts';
@@ -33,6 +34,23 @@ const settingsSchema = z
       .max(100)
       .optional(),
     identitySchema: z.record(z.string(), z.unknown()).optional(),
+    /** The language of pages and emails when neither the application, the customer nor the browser names one we speak. */
+    defaultLocale: z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }).optional(),
+    mail: z
+      .object({
+        /** The sender of this tenant's emails, e.g. "Acme <no-reply@acme.example>"; MAIL_FROM otherwise. */
+        from: z.string().min(3).max(300).optional(),
+        replyTo: z.email({ error: 'must be an email address' }).max(254).optional(),
+      })
+      .strict()
+      .optional(),
+    verification: z
+      .object({
+        /** Whether a customer may sign in before verifying their email address (default: true). */
+        allowSignInUnverified: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

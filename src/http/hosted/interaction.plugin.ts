@@ -18,7 +18,7 @@ import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { widenConsent } from '../../domain/consents/consent.ts';
-import { translator } from '../../i18n/translate.ts';
+import { pageTranslator } from './locale.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import { sendPage, brandingOf, errorBody } from './respond.ts';
 import { signInPage } from './pages/sign-in.page.ts';
@@ -53,8 +53,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
 
   async function withInteraction(request: FastifyRequest, reply: FastifyReply, handle: (context: Context) => Promise<unknown>) {
     const { slug = DEFAULT_TENANT_SLUG, uid } = request.params as { slug?: string; uid: string };
-    const t = translator('en');
     const found = await deps.registry.forSlug(slug);
+    let t = pageTranslator(request, { tenant: found?.tenant });
     if (!found) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
     let details: Details;
     try {
@@ -66,6 +66,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (details.uid !== uid) {
       return sendPage(reply, { status: 400, t, branding: brandingOf(found.tenant), title: t('page.error.title'), body: errorBody(t, 'interaction.expired') });
     }
+    t = pageTranslator(request, { tenant: found.tenant, uiLocales: details.params['ui_locales'] });
     const client = await found.provider.Client.find(String(details.params['client_id']));
     const base = `${mountPathOf(found.tenant)}/interaction/${uid}`;
     return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name, appLogo: client?.logoUri });
@@ -134,7 +135,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
       abortAction: `${c.base}/abort`,
       hidden: { flow: flow.id, csrf_token: flow.csrfToken },
     });
-    return sendPage(reply, { t: c.t, branding: brandingOf(c.tenant), title: c.t('page.consent.title'), body });
+    return sendPage(reply, { t: c.t, branding: brandingOf(c.tenant), title: c.t('page.consent.title'), body, here: c.base });
   }
 
   async function consent(c: Context, request: FastifyRequest, reply: FastifyReply) {
@@ -224,13 +225,13 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
 
   function renderSignIn(c: Context, reply: FastifyReply, flow: Flow, email: string | undefined, error?: FieldError, status = 200) {
     const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signin`, signUpUrl: `${c.base}?screen=signup`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, email, error });
-    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signin.title'), body });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signin.title'), body, here: c.base });
   }
 
   function renderSignUp(c: Context, reply: FastifyReply, flow: Flow, values: { email?: string | undefined; name?: string | undefined }, errors: Record<string, FieldError>, error?: FieldError, status = 200) {
     const askName = isRequiredTrait(traitSchemaOf(c.tenant.settings), 'name');
     const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, askName, minLength: PASSWORD_MIN_LENGTH, values, errors, error });
-    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signup.title'), body });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signup.title'), body, here: `${c.base}?screen=signup` });
   }
 }
 

@@ -3,29 +3,34 @@
 import { html, trusted } from './html.ts';
 import type { SafeHtml } from './html.ts';
 import { STYLES } from './styles.ts';
+import type { Translate } from '../../i18n/translate.ts';
+import type { LanguageLink } from './locale.ts';
 
 export type Branding = { readonly name: string; readonly logoUrl?: string | undefined; readonly primaryColor?: string | undefined };
 
 export type PageOptions = {
   readonly title: string;
-  readonly lang: string;
+  readonly t: Translate;
   readonly nonce: string;
   readonly branding: Branding;
   readonly body: SafeHtml;
+  /** The language switcher's links; none on pages that cannot be fetched again (protocol pages). */
+  readonly languages?: readonly LanguageLink[] | undefined;
+  /** A wider frame, for pages with tables and several sections (the account portal). */
+  readonly wide?: boolean | undefined;
 };
 
 const DEFAULT_BRAND = '#0b57d0';
 const HEX_COLOUR = /^#[0-9a-fA-F]{6}$/;
 
-export function renderPage({ title, lang, nonce, branding, body }: PageOptions): string {
+export function renderPage({ title, t, nonce, branding, body, languages, wide }: PageOptions): string {
   const brand = branding.primaryColor && HEX_COLOUR.test(branding.primaryColor) ? branding.primaryColor : DEFAULT_BRAND;
   const onBrand = relativeLuminance(brand) > 0.45 ? '#111' : '#fff';
-  const dir = lang.startsWith('ar') ? 'rtl' : 'ltr';
   // Entities are not decoded inside <style>, so the stylesheet goes in unescaped: it is our constant
   // plus a colour that matched HEX_COLOUR, nothing a tenant can shape into markup.
   const css = `:root{--brand:${brand};--on-brand:${onBrand};--brand-text:${relativeLuminance(brand) > 0.45 ? '#1d1d1f' : brand}}${STYLES}`;
   return html`<!doctype html>
-<html lang="${lang}" dir="${dir}">
+<html lang="${t.locale}" dir="${t.dir}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -34,12 +39,22 @@ export function renderPage({ title, lang, nonce, branding, body }: PageOptions):
 <style nonce="${nonce}">${trusted(css)}</style>
 </head>
 <body>
-<main>
+<main${wide ? html` class="wide"` : ''}>
 <div class="brand">${branding.logoUrl ? html`<img src="${branding.logoUrl}" alt="">` : ''}<span>${branding.name}</span></div>
 ${body}
+${languages ? languageSwitcher(t, languages) : ''}
 </main>
 </body>
 </html>`.value;
+}
+
+/** Plain links, one per language, each named in its own language (and marked as such). */
+function languageSwitcher(t: Translate, languages: readonly LanguageLink[]): SafeHtml {
+  return html`<nav class="languages" aria-label="${t('page.language')}"><ul>${languages.map((link) =>
+    link.current
+      ? html`<li><span aria-current="true" lang="${link.locale}">${link.name}</span></li>`
+      : html`<li><a href="${link.href}" hreflang="${link.locale}" lang="${link.locale}">${link.name}</a></li>`,
+  )}</ul></nav>`;
 }
 
 /** WCAG relative luminance of a #rrggbb colour, to pick readable text on the brand colour. */

@@ -8,6 +8,7 @@ import { renderPage } from './layout.ts';
 import type { Branding } from './layout.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
+import { languageLinks, rememberChosenLocale } from './locale.ts';
 
 export type PageReply = {
   readonly t: Translate;
@@ -15,7 +16,9 @@ export type PageReply = {
   readonly body: SafeHtml;
   readonly branding: Branding;
   readonly status?: number;
-  readonly lang?: string;
+  /** Where this page can be fetched again with GET, for the language switcher (default: this GET request's URL). */
+  readonly here?: string | undefined;
+  readonly wide?: boolean | undefined;
 };
 
 export function sendPage(reply: FastifyReply, page: PageReply): FastifyReply {
@@ -25,7 +28,12 @@ export function sendPage(reply: FastifyReply, page: PageReply): FastifyReply {
   reply.header('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
-  return reply.code(page.status ?? 200).send(renderPage({ title: page.title, lang: page.lang ?? 'en', nonce, branding: page.branding, body: page.body }));
+  rememberChosenLocale(reply.request, reply);
+  const here = page.here ?? (reply.request.method === 'GET' ? reply.request.url : undefined);
+  const languages = here ? languageLinks(here, page.t.locale) : undefined;
+  return reply
+    .code(page.status ?? 200)
+    .send(renderPage({ title: page.title, t: page.t, nonce, branding: page.branding, body: page.body, languages, wide: page.wide }));
 }
 
 export function errorBody(t: Translate, code: string): SafeHtml {

@@ -22,5 +22,9 @@ button.secondary{background:#e5e5ea;color:#1d1d1f;margin-top:.5rem}
 ul.scopes{padding-left:1.25rem}
 .switch{margin-top:1.5rem;text-align:center}
 a{color:var(--brand-text)}
+.languages{margin-top:2rem;border-top:1px solid #e5e5ea;padding-top:.75rem;font-size:.8125rem}
+.languages ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem .75rem;justify-content:center}
+.languages [aria-current]{font-weight:600}
+main.wide{max-width:48rem}
 [dir=rtl] .alert{border-left:0;border-right:4px solid #c00}
 `;

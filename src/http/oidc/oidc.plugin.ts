@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderRegistry, TenantProvider } from './provider-registry.ts';
 import { mountPathOf, ROUTES } from './provider.ts';
 import { attachPageContext } from './protocol-pages.ts';
+import { pageTranslator } from '../hosted/locale.ts';
 import { sendProblem, problem } from '../problem.ts';
 import { REQUEST_ID_HEADER } from '../request-id.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
@@ -57,7 +58,7 @@ function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest,
   if (prefix) req.url = req.url!.slice(prefix.length) || '/';
 
   const nonce = randomBytes(16).toString('base64');
-  attachPageContext(req, { nonce, lang: 'en', branding: brandingOf(tenant) });
+  attachPageContext(req, { nonce, lang: pageTranslator(request, { tenant, uiLocales: (request.query as Record<string, unknown>)['ui_locales'] }).locale, branding: brandingOf(tenant) });
   res.setHeader(REQUEST_ID_HEADER, request.id);
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');

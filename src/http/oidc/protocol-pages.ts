@@ -21,7 +21,7 @@ function page(ctx: KoaContextWithOIDC, title: (t: Translate) => string, body: (t
   const context = (ctx.req as WithPageContext).foyer ?? { nonce: '', branding: { name: 'Foyer' }, lang: 'en' };
   const t = translator(context.lang);
   ctx.type = 'html';
-  ctx.body = renderPage({ title: title(t), lang: context.lang, nonce: context.nonce, branding: context.branding, body: body(t) });
+  ctx.body = renderPage({ title: title(t), t, nonce: context.nonce, branding: context.branding, body: body(t) });
 }
 
 export async function renderProtocolError(ctx: KoaContextWithOIDC, out: ErrorOut): Promise<void> {
