@@ -19,6 +19,9 @@ import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
 import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
 import { flowsPlugin } from './http/flows/flows.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
+import type { SelfServiceDeps } from './domain/self-service/code-steps.ts';
+import { codeKeyOf } from './domain/self-service/one-time-code.ts';
+import { selfServicePlugin } from './http/hosted/self-service.plugin.ts';
 import { createSqlThrottleStore } from './storage/throttle.store.ts';
 import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
 import { startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
@@ -62,11 +65,14 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, logger });
     // Throttle counters live in Redis when there is one (shared by every node), else in the database.
     const sqlThrottle = redisClient ? undefined : createSqlThrottleStore(database.db);
-    const throttle = createSignInThrottle(sqlThrottle ?? createRedisThrottleStore(redisClient!));
+    const throttleStore = sqlThrottle ?? createRedisThrottleStore(redisClient!);
+    const throttle = createSignInThrottle(throttleStore);
+    const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), publicUrl: config.http.publicUrl };
     const surfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl }),
-      (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle }),
-      (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl }),
+      (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle, selfService }),
+      (app: FastifyInstance) => selfServicePlugin(app, { registry, selfService }),
+      (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, selfService }),
     ];
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
     const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, ...(sqlThrottle ? [sqlThrottle] : [])]);

@@ -3,6 +3,7 @@ import type { Db } from './database.ts';
 import type { FlowsTable } from './tables.ts';
 import type { Flow, FlowKind, FlowState, FlowType } from '../domain/flows/flow.ts';
 import type { FlowStore } from '../domain/flows/flow.port.ts';
+import { fromJson, toJson } from './json.ts';
 
 export function createFlowStore(db: Db): FlowStore {
   return {
@@ -19,7 +20,7 @@ export function createFlowStore(db: Db): FlowStore {
           return_to: null,
           interaction_uid: flow.interactionUid,
           identity_id: flow.identityId,
-          payload: '{}',
+          payload: toJson(flow.payload),
           expires_at: flow.expiresAt,
           created_at: flow.createdAt,
           updated_at: flow.createdAt,
@@ -45,6 +46,22 @@ export function createFlowStore(db: Db): FlowStore {
       return result.numUpdatedRows > 0n;
     },
 
+    async advance(tenantId, id, from, change, now) {
+      const result = await db
+        .updateTable('flows')
+        .set({ state: change.state, payload: toJson(change.payload), ...(change.identityId !== undefined ? { identity_id: change.identityId } : {}), updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .where('state', '=', from)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async delete(tenantId, id) {
+      await db.deleteFrom('flows').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    },
+
     async removeExpired(now, limit) {
       const expired = db.selectFrom('flows').select('id').where('expires_at', '<=', now).limit(limit);
       const result = await db.deleteFrom('flows').where('id', 'in', expired).executeTakeFirst();
@@ -63,6 +80,7 @@ function toFlow(row: Selectable<FlowsTable>): Flow {
     csrfToken: row.csrf_token,
     interactionUid: row.interaction_uid,
     identityId: row.identity_id,
+    payload: fromJson(row.payload),
     expiresAt: row.expires_at,
     createdAt: row.created_at,
   };

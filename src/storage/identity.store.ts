@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { IdentitiesTable, IdentityAddressesTable } from './tables.ts';
-import type { Address, AddressKind, Identity, IdentityStatus, StoredCredential } from '../domain/identity/identity.ts';
+import type { Address, AddressKind, Identity, IdentityStatus, StoredCredential, Credential } from '../domain/identity/identity.ts';
 import { normalizeAddress } from '../domain/identity/identity.ts';
 import type { IdentityStore } from '../domain/identity/identity.port.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -57,16 +57,7 @@ export function createIdentityStore(db: Db): IdentityStore {
         for (const address of addresses) {
           await insertOrConflict(tx.insertInto('identity_addresses').values(address).execute(), 'identity.address_taken', 'This address is already in use.');
         }
-        for (const credential of identity.credentials) {
-          await tx
-            .insertInto('credentials')
-            .values({ id: credential.id, tenant_id: tenantId, identity_id: id, type: credential.type, config: toJson(credential.config), created_at: now, updated_at: now })
-            .execute();
-          for (const identifier of credential.identifiers) {
-            const values = { id: uuidv7(now), tenant_id: tenantId, credential_id: credential.id, identity_id: id, type: credential.type, identifier };
-            await insertOrConflict(tx.insertInto('credential_identifiers').values(values).execute(), 'identity.identifier_taken', 'This identifier is already in use.');
-          }
-        }
+        for (const credential of identity.credentials) await insertCredential(tx, tenantId, id, credential, now);
         return toIdentity(row, addresses.map(toAddress));
       };
       return db.isTransaction ? write(db) : db.transaction().execute(write);
@@ -134,6 +125,53 @@ export function createIdentityStore(db: Db): IdentityStore {
       return result.numUpdatedRows > 0n;
     },
 
+    async addCredential(tenantId, identityId, credential, now) {
+      const write = (tx: Db) => insertCredential(tx, tenantId, identityId, credential, now);
+      await (db.isTransaction ? write(db) : db.transaction().execute(write));
+    },
+
+    async markAddressVerified(tenantId, identityId, kind, value, now) {
+      const result = await db
+        .updateTable('identity_addresses')
+        .set({ verified_at: now, updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('identity_id', '=', identityId)
+        .where('kind', '=', kind)
+        .where('value', '=', normalizeAddress(kind, value))
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async replaceEmail(tenantId, identityId, from, to, traits, now) {
+      const old = normalizeAddress('email', from);
+      const next = normalizeAddress('email', to);
+      await insertOrConflict(
+        db
+          .updateTable('identity_addresses')
+          .set({ value: next, verified_at: now, updated_at: now })
+          .where('tenant_id', '=', tenantId)
+          .where('identity_id', '=', identityId)
+          .where('kind', '=', 'email')
+          .where('value', '=', old)
+          .execute(),
+        'identity.address_taken',
+        'This email address belongs to another account.',
+      );
+      await insertOrConflict(
+        db
+          .updateTable('credential_identifiers')
+          .set({ identifier: next })
+          .where('tenant_id', '=', tenantId)
+          .where('identity_id', '=', identityId)
+          .where('identifier', '=', old)
+          .execute(),
+        'identity.identifier_taken',
+        'This email address belongs to another account.',
+      );
+      const result = await db.updateTable('identities').set({ traits: toJson(traits), updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', identityId).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     async list(tenantId, { limit, after }) {
       // Ids are UUIDv7, so id order is creation order: one indexed keyset comparison pages the list.
       let query = db.selectFrom('identities').selectAll().where('tenant_id', '=', tenantId);
@@ -152,6 +190,17 @@ export function createIdentityStore(db: Db): IdentityStore {
       return result.numDeletedRows > 0n;
     },
   };
+}
+
+async function insertCredential(tx: Db, tenantId: string, identityId: string, credential: Omit<Credential, 'identityId'>, now: number): Promise<void> {
+  await tx
+    .insertInto('credentials')
+    .values({ id: credential.id, tenant_id: tenantId, identity_id: identityId, type: credential.type, config: toJson(credential.config), created_at: now, updated_at: now })
+    .execute();
+  for (const identifier of credential.identifiers) {
+    const values = { id: uuidv7(now), tenant_id: tenantId, credential_id: credential.id, identity_id: identityId, type: credential.type, identifier };
+    await insertOrConflict(tx.insertInto('credential_identifiers').values(values).execute(), 'identity.identifier_taken', 'This identifier is already in use.');
+  }
 }
 
 async function insertOrConflict(insert: Promise<unknown>, code: string, detail: string): Promise<void> {

@@ -3,6 +3,8 @@
 // regexes and posts them, and stops where a real browser would hand over to the application: at a
 // redirect that leaves the server's origin (the client's redirect_uri). One session talks to one
 // Foyer origin, so its jar keys cookies by name and path only.
+import type { Mailbox } from './mailbox.ts';
+import { codeIn } from './mailbox.ts';
 
 export type Credentials = { readonly email: string; readonly password: string; readonly name?: string };
 
@@ -24,7 +26,12 @@ const MAX_STEPS = 10;
 
 export type BrowserSession = ReturnType<typeof createBrowserSession>;
 
-export function createBrowserSession() {
+export type BrowserSessionOptions = {
+  /** Where the server's emails arrive: sign-up asks for the emailed code. */
+  readonly mailbox?: Mailbox | undefined;
+};
+
+export function createBrowserSession(options: BrowserSessionOptions = {}) {
   const jar = new Map<string, StoredCookie>();
 
   function cookieHeader(url: URL): string {
@@ -92,7 +99,12 @@ export function createBrowserSession() {
     const { email, password, name } = credentials;
     if (!signUp) return submit(requireForm(page, isAction('/signin')), { email, password });
     const signUpPage = findForm(page, isAction('/signup')) ? page : await open(`${page.url.origin}${page.url.pathname}?screen=signup`);
-    return submit(requireForm(signUpPage, isAction('/signup')), { email, password, ...(name ? { name } : {}) });
+    const seen = await options.mailbox?.lastId(email.toLowerCase());
+    const codePage = await submit(requireForm(signUpPage, isAction('/signup')), { email, password, ...(name ? { name } : {}) });
+    const codeForm = findForm(codePage, isAction('/code'));
+    if (!codeForm || !options.mailbox) return codePage;
+    const mail = await options.mailbox.next(email.toLowerCase(), 'verify_email', seen);
+    return submit(codeForm, { code: codeIn(mail) });
   }
 
   /**

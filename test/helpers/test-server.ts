@@ -10,6 +10,8 @@ import { createFoyer } from '../../src/server.ts';
 import type { Foyer } from '../../src/server.ts';
 import type { Engine } from '../../src/storage/database.ts';
 import { createTestDatabase } from './engines.ts';
+import { mailboxOf } from './mailbox.ts';
+import type { Mailbox } from './mailbox.ts';
 import type { TestDatabase } from './engines.ts';
 
 export const TEST_MASTER_SECRET = 'test-master-secret-0123456789-abcdefghijklmnop';
@@ -18,6 +20,9 @@ export type TestServer = Foyer & {
   readonly testDatabase: TestDatabase;
   /** Every log line the server wrote, parsed. */
   readonly logs: Record<string, unknown>[];
+  readonly dataDir: string;
+  /** The development outbox, where every email the server sends lands in tests. */
+  readonly mailbox: Mailbox;
   stop(): Promise<void>;
 };
 
@@ -43,6 +48,8 @@ export async function createTestServer(engine: Engine, env: Record<string, strin
     ...foyer,
     testDatabase,
     logs,
+    dataDir,
+    mailbox: mailboxOf(dataDir),
     async stop() {
       await foyer.close();
       // close() closed the handle; dispose only removes what is left (file or schema).

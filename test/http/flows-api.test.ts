@@ -1,4 +1,5 @@
-// The JSON flow API a native app drives: sign-up and sign-in end in a session token.
+// The JSON flow API a native app drives: sign-up (verified by the emailed code) and sign-in end in a
+// session token; recovery sets a new password.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/engines.ts';
@@ -6,6 +7,7 @@ import { createTestServer } from '../helpers/test-server.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { uuidv7 } from '../../src/lib/ids.ts';
 import { blockIdentity, unblockIdentity } from '../../src/domain/identity/identities.service.ts';
+import { codeIn } from '../helpers/mailbox.ts';
 
 const PASSWORD = 'a long passphrase for tests';
 
@@ -24,9 +26,14 @@ describeEachEngine('flows API', (current) => {
     assert.equal(response.statusCode, 201, response.body);
     return response.json() as { id: string; ui: { action: string; fields: { name: string }[] } };
   }
+  /** Sign-up as a native app drives it: traits and password, then the emailed code. */
   async function signUp(email: string, prefix = '') {
     const created = await flow('registration', prefix);
-    return post(`${prefix}/flows/registration/${created.id}`, { traits: { email }, password: PASSWORD });
+    const seen = await server.mailbox.lastId(email.toLowerCase());
+    const submitted = await post(`${prefix}/flows/registration/${created.id}`, { traits: { email }, password: PASSWORD });
+    assert.equal(submitted.statusCode, 200, submitted.body);
+    const code = codeIn(await server.mailbox.next(email.toLowerCase(), 'verify_email', seen));
+    return post(`${prefix}/flows/registration/${created.id}/code`, { code });
   }
 
   test('a new flow says what to send next', async () => {
@@ -39,19 +46,29 @@ describeEachEngine('flows API', (current) => {
   });
 
   test('sign-up ends in a session token that identifies the customer, once', async () => {
-    const response = await signUp('Nina@Example.com');
+    const created = await flow('registration');
+    const submitted = await post(`/flows/registration/${created.id}`, { traits: { email: 'Nina@Example.com' }, password: PASSWORD });
+    assert.equal(submitted.statusCode, 200, submitted.body);
+    assert.equal(submitted.json().ui.action, `http://localhost:3000/flows/registration/${created.id}/code`);
+    assert.deepEqual(submitted.json().ui.fields.map((f: { name: string }) => f.name), ['code']);
+    assert.equal(submitted.json().sent_to, 'nina@example.com');
+    const code = codeIn(await server.mailbox.next('nina@example.com', 'verify_email'));
+    const wrong = await post(`/flows/registration/${created.id}/code`, { code: code === '000000' ? '111111' : '000000' });
+    assert.equal(wrong.statusCode, 400);
+    assert.equal(wrong.json().code, 'code.invalid');
+    const response = await post(`/flows/registration/${created.id}/code`, { code });
     assert.equal(response.statusCode, 200, response.body);
     const body = response.json();
     assert.equal(body.flow.state, 'complete');
     assert.equal(body.flow.ui, null);
     assert.deepEqual(body.session.amr, ['pwd']);
     assert.equal(typeof body.session.token, 'string');
-    assert.deepEqual(body.identity.addresses, [{ kind: 'email', value: 'nina@example.com', verified: false }]);
+    assert.deepEqual(body.identity.addresses, [{ kind: 'email', value: 'nina@example.com', verified: true }]);
     const whoami = await server.app.inject({ url: '/sessions/whoami', headers: { authorization: `Bearer ${body.session.token}` } });
     assert.equal(whoami.statusCode, 200);
     assert.equal(whoami.json().identity.id, body.identity.id);
     assert.equal(JSON.stringify(whoami.json()).includes(body.session.token), false, 'the token is shown once only');
-    const again = await post(`/flows/registration/${body.flow.id}`, { traits: { email: 'other@example.com' }, password: PASSWORD });
+    const again = await post(`/flows/registration/${body.flow.id}/code`, { code });
     assert.equal(again.statusCode, 409);
     assert.equal(again.json().code, 'flow.already_complete');
   });
@@ -91,13 +108,57 @@ describeEachEngine('flows API', (current) => {
     assert.equal(wrong.json().code, 'signin.invalid_credentials');
   });
 
-  test('signing up with a taken email reveals nothing to a stranger, and signs the owner in', async () => {
+  test('signing up with a taken email answers like a new one, and no code ever opens it', async () => {
     await signUp('quinn@example.com');
-    const stranger = await post(`/flows/registration/${(await flow('registration')).id}`, { traits: { email: 'quinn@example.com' }, password: 'another long passphrase' });
-    assert.equal(stranger.statusCode, 400);
-    assert.deepEqual(stranger.json().errors.map((e: { field: string; code: string }) => [e.field, e.code]), [['traits.email', 'signup.email_unavailable']]);
-    const owner = await signUp('Quinn@example.com');
-    assert.equal(owner.statusCode, 200);
+    const strip = (body: Record<string, unknown>) => ({ ...body, id: undefined, expires_at: undefined, sent_to: undefined, ui: { ...(body['ui'] as object), action: undefined, resend: undefined } });
+    const takenFlow = await flow('registration');
+    const taken = await post(`/flows/registration/${takenFlow.id}`, { traits: { email: 'quinn@example.com' }, password: 'another long passphrase' });
+    const fresh = await post(`/flows/registration/${(await flow('registration')).id}`, { traits: { email: 'quincy@example.com' }, password: 'another long passphrase' });
+    assert.equal(taken.statusCode, 200);
+    assert.equal(fresh.statusCode, taken.statusCode);
+    assert.deepEqual(strip(taken.json()), strip(fresh.json()));
+    await server.mailbox.next('quinn@example.com', 'account_exists');
+    const code = codeIn(await server.mailbox.next('quincy@example.com', 'verify_email'));
+    const guessed = await post(`/flows/registration/${takenFlow.id}/code`, { code });
+    assert.equal(guessed.statusCode, 400);
+    assert.equal(guessed.json().code, 'code.invalid');
+  });
+
+  test('recovery: the same answer for any email; code, then a new password that ends every session', async () => {
+    const signedUp = (await signUp('ursula@example.com')).json();
+    const request = async (email: string) => {
+      const created = (await post('/flows/recovery')).json() as { id: string };
+      return { id: created.id, response: await post(`/flows/recovery/${created.id}`, { email }) };
+    };
+    const known = await request('Ursula@example.com');
+    const unknown = await request('nobody-here@example.com');
+    assert.equal(known.response.statusCode, 200);
+    assert.equal(unknown.response.statusCode, 200);
+    const strip = (body: Record<string, unknown>) => ({ ...body, id: undefined, expires_at: undefined, sent_to: undefined, ui: { ...(body['ui'] as object), action: undefined, resend: undefined } });
+    assert.deepEqual(strip(known.response.json()), strip(unknown.response.json()));
+    assert.deepEqual(await server.mailbox.to('nobody-here@example.com'), []);
+
+    const code = codeIn(await server.mailbox.next('ursula@example.com', 'recover_password'));
+    const early = await post(`/flows/recovery/${known.id}/password`, { password: 'a brand new passphrase' });
+    assert.equal(early.statusCode, 409, 'the password step comes after the code');
+    const confirmed = await post(`/flows/recovery/${known.id}/code`, { code });
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+    assert.equal(confirmed.json().state, 'verified');
+    assert.deepEqual(confirmed.json().ui.fields.map((f: { name: string }) => f.name), ['password']);
+    const weak = await post(`/flows/recovery/${known.id}/password`, { password: 'short' });
+    assert.equal(weak.statusCode, 400);
+    assert.equal(weak.json().errors[0].code, 'password.too_short');
+    const reset = await post(`/flows/recovery/${known.id}/password`, { password: 'a brand new passphrase' });
+    assert.equal(reset.statusCode, 200, reset.body);
+    assert.equal(reset.json().state, 'complete');
+    await server.mailbox.next('ursula@example.com', 'password_changed');
+
+    const whoami = await server.app.inject({ url: '/sessions/whoami', headers: { authorization: `Bearer ${signedUp.session.token}` } });
+    assert.equal(whoami.statusCode, 401, 'the session from before the reset is gone');
+    const signIn = await post(`/flows/login/${(await flow('login')).id}`, { identifier: 'ursula@example.com', password: 'a brand new passphrase' });
+    assert.equal(signIn.statusCode, 200);
+    const audit = await server.stores.audit.list(server.defaultTenant.id, { targetId: signedUp.identity.id, limit: 20 });
+    assert.ok(audit.some((event) => event.action === 'recovery.succeeded'));
   });
 
   test('invalid input is refused field by field', async () => {

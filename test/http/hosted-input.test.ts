@@ -27,7 +27,7 @@ describeEachEngine('hosted form input', (current) => {
   });
 
   test('an empty post to the sign-in, sign-up and consent forms gets a page, not a 500', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const { challenge } = await pkcePair();
     const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid', redirect_uri: 'https://w.example.test/cb', code_challenge: challenge, code_challenge_method: 'S256' });
     const signIn = requireForm(await browser.open(`${node.url}/auth?${query}`), isAction('/signin'));

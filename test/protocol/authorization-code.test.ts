@@ -39,7 +39,7 @@ describeEachEngine('authorization code flow with openid-client', (current) => {
   });
 
   test('a web application (client_secret_basic) signs a customer up; the library validates the ID token; userinfo answers', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const email = uniqueEmail('web');
     const { callback, tokens, claims, nonce } = await authorizationCodeFlow(webRp, { redirectUri: WEB_CALLBACK }, (url) => browser.signUpAndAuthorize(url, { email, password: PASSWORD }));
 
@@ -68,7 +68,7 @@ describeEachEngine('authorization code flow with openid-client', (current) => {
   test('public SPA and native applications (auth method none) complete the flow with PKCE alone', async () => {
     // relyingParty() authenticates with client.None() for these: only client_id reaches the token endpoint.
     for (const [rp, redirectUri] of [[spaRp, SPA_CALLBACK], [nativeRp, NATIVE_CALLBACK]] as const) {
-      const browser = createBrowserSession();
+      const browser = createBrowserSession({ mailbox: node.server.mailbox });
       const { callback, tokens, claims } = await authorizationCodeFlow(rp, { redirectUri }, (url) => browser.signUpAndAuthorize(url, { email: uniqueEmail('public'), password: PASSWORD }));
       assert.ok(callback.href.startsWith(`${redirectUri}?`), callback.href);
       assert.equal(claims.aud, rp.clientMetadata().client_id);
@@ -77,7 +77,7 @@ describeEachEngine('authorization code flow with openid-client', (current) => {
   });
 
   test('refresh tokens rotate; replaying a used one revokes the whole family', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     // offline_access needs prompt=consent (OIDC Core 11), even for a first-party application.
     const options = { redirectUri: WEB_CALLBACK, scope: 'openid offline_access', parameters: { prompt: 'consent' } };
     const { tokens, claims } = await authorizationCodeFlow(webRp, options, (url) => browser.signUpAndAuthorize(url, { email: uniqueEmail('refresh'), password: PASSWORD }));
@@ -103,7 +103,7 @@ describeEachEngine('authorization code flow with openid-client', (current) => {
   });
 
   test('single sign-on: a second application of the tenant gets a code without any form', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const first = await authorizationCodeFlow(webRp, { redirectUri: WEB_CALLBACK }, (url) => browser.signUpAndAuthorize(url, { email: uniqueEmail('sso'), password: PASSWORD }));
     // authorize() fails on any page with a form: the session alone must carry the browser back.
     const second = await authorizationCodeFlow(shopRp, { redirectUri: SHOP_CALLBACK }, (url) => browser.authorize(url));
@@ -113,7 +113,7 @@ describeEachEngine('authorization code flow with openid-client', (current) => {
   });
 
   test('pushed authorization requests: the browser carries only request_uri and client_id', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const signUp = (url: URL) => browser.signUpAndAuthorize(url, { email: uniqueEmail('par'), password: PASSWORD });
     const pushed = async (url: URL) => {
       // openid-client built a plain request; push the same parameters instead.
@@ -127,7 +127,7 @@ describeEachEngine('authorization code flow with openid-client', (current) => {
   });
 
   test('introspection says active until the access token is revoked', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const { tokens, claims } = await authorizationCodeFlow(webRp, { redirectUri: WEB_CALLBACK }, (url) => browser.signUpAndAuthorize(url, { email: uniqueEmail('introspect'), password: PASSWORD }));
     const active = await client.tokenIntrospection(webRp, tokens.access_token);
     assert.equal(active.active, true);

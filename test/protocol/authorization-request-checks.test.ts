@@ -88,7 +88,7 @@ describeEachEngine('authorization request checks', (current) => {
   test('prompt=none without a session answers login_required to the application', async () => {
     const { challenge } = await pkcePair();
     const url = client.buildAuthorizationUrl(spaRp, { redirect_uri: SPA_CALLBACK, scope: 'openid', prompt: 'none', state: 'silent', code_challenge: challenge, code_challenge_method: 'S256' });
-    const callback = await createBrowserSession().authorize(url);
+    const callback = await createBrowserSession({ mailbox: node.server.mailbox }).authorize(url);
     assert.equal(callback.searchParams.get('error'), 'login_required');
     assert.equal(callback.searchParams.get('state'), 'silent');
     assert.equal(callback.searchParams.get('iss'), node.url);
@@ -96,7 +96,7 @@ describeEachEngine('authorization request checks', (current) => {
   });
 
   test('max_age=0 and prompt=login ask for the password again despite the session; the ID token says when', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const credentials = { email: uniqueEmail('reauth'), password: PASSWORD };
     const first = await authorizationCodeFlow(webRp, { redirectUri: WEB_CALLBACK }, (url) => browser.signUpAndAuthorize(url, credentials));
     // The session alone suffices without these parameters...

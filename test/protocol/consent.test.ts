@@ -35,7 +35,7 @@ describeEachEngine('consent', (current) => {
   });
 
   test('is asked once, remembered across sign-out, and widened only for new scopes', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const credentials = { email: uniqueEmail('consent'), password: PASSWORD };
     const first = await authorizationCodeFlow(rp, { redirectUri: CALLBACK, scope: 'openid email' }, (url) => browser.signUpAndAuthorize(url, credentials));
     const consent = await node.server.stores.consents.find(node.server.defaultTenant.id, first.claims.sub, partner.application.id);

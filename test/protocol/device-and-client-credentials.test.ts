@@ -59,7 +59,7 @@ describeEachEngine('client credentials and device grants with openid-client', (c
     const pending = await pollOnce(authorization.device_code);
     assert.equal(pending.body['error'], 'authorization_pending');
 
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const email = uniqueEmail('device');
     await signUpElsewhere(email);
     const done = await browser.drive(await confirmCode(browser, authorization), { credentials: { email, password: PASSWORD } });
@@ -79,7 +79,7 @@ describeEachEngine('client credentials and device grants with openid-client', (c
 
   test('device grant: a wrong code is refused on the page, and a customer who cancels denies the device', async () => {
     const authorization = await client.initiateDeviceAuthorization(tvRp, { scope: 'openid' });
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const input = await browser.open(authorization.verification_uri);
     const wrong = await browser.submit(requireForm(input, (form) => form.id === 'op.deviceInputForm'), { user_code: 'BCDF-GHJK' });
     assert.match(wrong.html, /aria-invalid="true"/);
@@ -97,7 +97,7 @@ describeEachEngine('client credentials and device grants with openid-client', (c
   /** The customer already has an account (created through another application). */
   async function signUpElsewhere(email: string): Promise<void> {
     const url = client.buildAuthorizationUrl(tvRp, { redirect_uri: TV_CALLBACK, scope: 'openid' });
-    await createBrowserSession().signUpAndAuthorize(url, { email, password: PASSWORD });
+    await createBrowserSession({ mailbox: node.server.mailbox }).signUpAndAuthorize(url, { email, password: PASSWORD });
   }
 
   /** Opens the verification URI, types the user code, and confirms it: the sign-in page follows. */

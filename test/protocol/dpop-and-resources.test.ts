@@ -60,7 +60,7 @@ describeEachEngine('DPoP and resource indicators with oauth4webapi', (current) =
       code_challenge_method: 'S256',
     }).toString();
     const email = uniqueEmail('dpop');
-    const callback = await createBrowserSession().signUpAndAuthorize(authorizationUrl, { email, password: PASSWORD });
+    const callback = await createBrowserSession({ mailbox: node.server.mailbox }).signUpAndAuthorize(authorizationUrl, { email, password: PASSWORD });
     const parameters = oauth.validateAuthResponse(as, spa, callback, state);
     const response = await oauth.authorizationCodeGrantRequest(as, spa, oauth.None(), parameters, SPA_CALLBACK, verifier, { DPoP: dpop, ...HTTP });
     const tokens = await oauth.processAuthorizationCodeResponse(as, spa, response);

@@ -68,7 +68,7 @@ describeEachEngine('logout', (current) => {
   }
 
   test('RP-initiated logout: confirmed, back to the registered URI with state, and the session and its tokens are gone', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const { tokens } = await signedIn(browser);
     const confirmation = await browser.open(client.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT, state: 'bye-1' }));
     assert.equal(confirmation.status, 200);
@@ -81,7 +81,7 @@ describeEachEngine('logout', (current) => {
   });
 
   test('an unregistered post_logout_redirect_uri gets an error page, and no redirect', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const { tokens } = await signedIn(browser);
     const page = await browser.open(client.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'https://evil.example.test/' }));
     assert.equal(page.status, 400);
@@ -91,7 +91,7 @@ describeEachEngine('logout', (current) => {
   });
 
   test('an invalid id_token_hint leads to the confirmation page, never to a silent logout or to its redirect', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const { tokens } = await signedIn(browser);
     const [header, payload, signature] = tokens.id_token!.split('.') as [string, string, string];
     const tampered = `${header}.${payload}.${signature.slice(0, -4)}AAAA`;
@@ -114,7 +114,7 @@ describeEachEngine('logout', (current) => {
   });
 
   test('back-channel logout: the application receives a signed logout token for the session', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const { tokens, claims } = await signedIn(browser);
     assert.equal(typeof claims.sid, 'string', 'the ID token carries the session id the logout token will name');
     const confirmation = await browser.open(client.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT }));

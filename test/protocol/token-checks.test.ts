@@ -41,7 +41,7 @@ describeEachEngine('token and ID token checks', (current) => {
   async function freshCode(parameters: Record<string, string> = {}) {
     const { verifier, challenge } = await pkcePair();
     const url = client.buildAuthorizationUrl(rp, { redirect_uri: CALLBACK, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', ...parameters });
-    const callback = await createBrowserSession().signUpAndAuthorize(url, { email: uniqueEmail('code'), password: PASSWORD });
+    const callback = await createBrowserSession({ mailbox: node.server.mailbox }).signUpAndAuthorize(url, { email: uniqueEmail('code'), password: PASSWORD });
     return { callback, code: callback.searchParams.get('code')!, verifier };
   }
 
@@ -108,7 +108,7 @@ describeEachEngine('token and ID token checks', (current) => {
     const issuer = `${node.url}/t/rotation`;
     const app = await registerApplication(node.server, tenant.id, { name: 'Web', kind: 'web', redirectUris: [CALLBACK] });
     const tenantRp = await relyingParty(issuer, app);
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const before = await authorizationCodeFlow(tenantRp, { redirectUri: CALLBACK }, (url) => browser.signUpAndAuthorize(url, { email: uniqueEmail('rotation'), password: PASSWORD }));
     const oldKid = decodeProtectedHeader(before.tokens.id_token!).kid;
 

@@ -4,13 +4,16 @@
 //   stateDiagram-v2
 //     [*] --> active: created (browser: for an OIDC interaction; api: by POST /flows/{type})
 //     active --> active: submitted with errors (shown on the form / returned as problems)
+//     active --> active: a one-time code was sent or resent (registration, verification, recovery)
+//     active --> verified: recovery only, the code or link was right; a new password comes next
 //     active --> complete: submitted successfully (browser: interaction finished; api: session issued)
+//     verified --> complete: recovery only, the new password was set
 //     active --> [*]: expired (FLOW_LIFETIME_MS)
 import { randomToken } from '../../lib/ids.ts';
 
-export type FlowType = 'login' | 'registration' | 'consent';
+export type FlowType = 'login' | 'registration' | 'consent' | 'verification' | 'recovery';
 export type FlowKind = 'browser' | 'api';
-export type FlowState = 'active' | 'complete';
+export type FlowState = 'active' | 'verified' | 'complete';
 
 export type Flow = {
   readonly id: string;
@@ -22,13 +25,15 @@ export type Flow = {
   readonly csrfToken: string;
   readonly interactionUid: string | null;
   readonly identityId: string | null;
+  /** What the flow's steps remember between requests (e.g. the one-time code's hash). */
+  readonly payload: Readonly<Record<string, unknown>>;
   readonly expiresAt: number;
   readonly createdAt: number;
 };
 
 export const FLOW_LIFETIME_MS = 30 * 60_000;
 
-export function newFlow(input: { id: string; tenantId: string; type: FlowType; kind: FlowKind; interactionUid?: string; now: number }): Flow {
+export function newFlow(input: { id: string; tenantId: string; type: FlowType; kind: FlowKind; interactionUid?: string | null; payload?: Record<string, unknown>; now: number }): Flow {
   return {
     id: input.id,
     tenantId: input.tenantId,
@@ -38,6 +43,7 @@ export function newFlow(input: { id: string; tenantId: string; type: FlowType; k
     csrfToken: randomToken(24),
     interactionUid: input.interactionUid ?? null,
     identityId: null,
+    payload: input.payload ?? {},
     expiresAt: input.now + FLOW_LIFETIME_MS,
     createdAt: input.now,
   };

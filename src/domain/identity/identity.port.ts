@@ -1,5 +1,5 @@
 // What the identity module needs from storage. Every call is scoped to a tenant.
-import type { AddressKind, Identity, IdentityStatus, NewIdentity, StoredCredential } from './identity.ts';
+import type { AddressKind, Identity, IdentityStatus, NewIdentity, StoredCredential, Traits, Credential } from './identity.ts';
 
 export type IdentityPage = { readonly limit: number; /** id of the last identity of the previous page */ readonly after?: string | undefined };
 
@@ -15,6 +15,16 @@ export interface IdentityStore {
   /** Replaces a credential's config (e.g. a password hash upgraded at sign-in). Returns false when
    * there is no such credential in the tenant. */
   updateCredentialConfig(tenantId: string, credentialId: string, config: Readonly<Record<string, unknown>>, now: number): Promise<boolean>;
+  /** Adds a credential to an existing identity (e.g. the first password, set through recovery). */
+  addCredential(tenantId: string, identityId: string, credential: Omit<Credential, 'identityId'>, now: number): Promise<void>;
+  /** Marks one of the identity's addresses verified now; false when it has no such address. */
+  markAddressVerified(tenantId: string, identityId: string, kind: AddressKind, value: string, now: number): Promise<boolean>;
+  /**
+   * Moves the identity to a new, verified email address: the address, the password identifier and
+   * the traits change together (call it in a transaction). Throws DomainError
+   * `identity.address_taken` (conflict) when another account holds the new address.
+   */
+  replaceEmail(tenantId: string, identityId: string, from: string, to: string, traits: Traits, now: number): Promise<boolean>;
   /** Newest first. */
   list(tenantId: string, page: IdentityPage): Promise<Identity[]>;
   /** Returns false when there is no such identity in the tenant. */

@@ -63,6 +63,11 @@ export function identifierTraits(schema: TraitSchema): string[] {
   return Object.entries(propertiesOf(schema)).filter(([, property]) => property['x-foyer']?.identifier).map(([name]) => name);
 }
 
+/** Whether the schema has a trait of this name at all. */
+export function hasTrait(schema: TraitSchema, name: string): boolean {
+  return name in propertiesOf(schema);
+}
+
 export function isRequiredTrait(schema: TraitSchema, name: string): boolean {
   return Array.isArray(schema['required']) && (schema['required'] as unknown[]).includes(name);
 }

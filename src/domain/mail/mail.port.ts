@@ -13,7 +13,9 @@ export type MailKind =
   /** params: newEmail (sent to the old address) */
   | 'email_changed'
   /** params: none (sent to the address of a deleted account) */
-  | 'account_deleted';
+  | 'account_deleted'
+  /** params: link (the sign-in page's recovery). Sent when someone signs up with an address that has an account already. */
+  | 'account_exists';
 
 export type MailRequest = {
   readonly tenantId: string;

@@ -27,6 +27,7 @@ const KINDS: Readonly<Record<MailKind, { readonly code: boolean; readonly params
   password_changed: { code: false, params: [] },
   email_changed: { code: false, params: ['newEmail'] },
   account_deleted: { code: false, params: [] },
+  account_exists: { code: false, params: ['link'] },
 };
 
 const DEFAULT_BRAND = '#0b57d0';
@@ -37,7 +38,7 @@ export function renderMail({ kind, to, params, t, branding, replies }: MailTempl
   if (!spec) throw new TypeError(`unknown mail kind "${kind}"`);
   const missing = spec.params.filter((name) => !params[name]);
   if (missing.length > 0) throw new TypeError(`mail ${kind} needs ${missing.join(', ')}`);
-  if (spec.code) checkLink(params['link']!);
+  if (params['link'] !== undefined) checkLink(params['link']);
 
   const words = { ...params, tenant: branding.name, email: to, minutes: params['expiresInMinutes'] ?? '' };
   const texts = {
@@ -61,7 +62,7 @@ export function renderMail({ kind, to, params, t, branding, replies }: MailTempl
   const text = [
     texts.heading,
     texts.intro,
-    ...(action ? [`${action.codeLabel}: ${action.code}`, `${action.button}: ${action.link}`, action.expires] : []),
+    ...(action ? [`${action.codeLabel}: ${action.code}`, `${action.button}: ${action.link}`, action.expires] : params['link'] ? [`${t(`mail.${kind}.button`, words)}: ${params['link']}`] : []),
     texts.notYou,
     `-- \n${texts.footer}`,
   ].join('\n\n');
@@ -77,7 +78,9 @@ export function renderMail({ kind, to, params, t, branding, replies }: MailTempl
 <p style="margin:0 0 4px;font-size:14px;color:#52525b">${action.linkIntro}</p>
 <p style="margin:0 0 16px;font-size:14px;word-break:break-all" dir="ltr"><a href="${action.link}" style="color:${brand}">${action.link}</a></p>
 <p style="${paragraph}">${action.expires}</p>`
-    : '';
+    : params['link']
+      ? html`<p style="margin:0 0 24px"><a href="${params['link']}" style="display:inline-block;padding:12px 24px;background:${brand};color:${onBrand};border-radius:6px;text-decoration:none;font-weight:600;font-size:16px">${t(`mail.${kind}.button`, words)}</a></p>`
+      : '';
   const header = branding.logoUrl
     ? html`<img src="${branding.logoUrl}" alt="${branding.name}" height="40" style="display:block;height:40px;border:0">`
     : html`<span style="font-size:20px;font-weight:700;color:#1d1d1f">${branding.name}</span>`;

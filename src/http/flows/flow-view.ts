@@ -3,26 +3,38 @@
 import type { Flow } from '../../domain/flows/flow.ts';
 
 type FieldView = { name: string; type: 'email' | 'password' | 'text' | 'object'; required: boolean; label: string };
+type Step = { path: string; fields: FieldView[]; resend?: boolean };
 
-const FIELDS: Record<'login' | 'registration', FieldView[]> = {
-  login: [
-    { name: 'identifier', type: 'email', required: true, label: 'field.email' },
-    { name: 'password', type: 'password', required: true, label: 'field.password' },
-  ],
-  registration: [
-    { name: 'traits', type: 'object', required: true, label: 'field.traits' },
-    { name: 'password', type: 'password', required: true, label: 'field.password' },
-  ],
-};
+const field = (name: string, type: FieldView['type'], label: string): FieldView => ({ name, type, required: true, label });
+const CODE: FieldView[] = [field('code', 'text', 'field.code')];
+
+/** The next step of the flow, or null when there is none. */
+function stepOf(flow: Flow): Step | null {
+  const sent = typeof flow.payload['address'] === 'string';
+  if (flow.state === 'complete') return null;
+  switch (flow.type) {
+    case 'login':
+      return { path: '', fields: [field('identifier', 'email', 'field.email'), field('password', 'password', 'field.password')] };
+    case 'registration':
+      return sent ? { path: '/code', fields: CODE, resend: true } : { path: '', fields: [field('traits', 'object', 'field.traits'), field('password', 'password', 'field.password')] };
+    case 'recovery':
+      if (flow.state === 'verified') return { path: '/password', fields: [field('password', 'password', 'field.new_password')] };
+      return sent ? { path: '/code', fields: CODE, resend: true } : { path: '', fields: [field('email', 'email', 'field.email')] };
+    default:
+      return null;
+  }
+}
 
 export function flowView(flow: Flow, issuer: string) {
-  const type = flow.type === 'registration' ? 'registration' : 'login';
+  const step = flow.state === 'verified' && flow.type !== 'recovery' ? null : stepOf(flow);
+  const base = `${issuer}/flows/${flow.type}/${flow.id}`;
   return {
     id: flow.id,
     type: flow.type,
     kind: flow.kind,
     state: flow.state,
     expires_at: new Date(flow.expiresAt).toISOString(),
-    ui: flow.state === 'active' ? { method: 'POST', action: `${issuer}/flows/${type}/${flow.id}`, fields: FIELDS[type] } : null,
+    ...(typeof flow.payload['address'] === 'string' ? { sent_to: flow.payload['address'] } : {}),
+    ui: step ? { method: 'POST', action: `${base}${step.path}`, fields: step.fields, ...(step.resend ? { resend: `${base}/resend` } : {}) } : null,
   };
 }

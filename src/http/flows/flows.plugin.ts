@@ -6,10 +6,14 @@ import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
-import type { Flow, FlowType } from '../../domain/flows/flow.ts';
+import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
 import { newFlow } from '../../domain/flows/flow.ts';
 import { signInWithPassword } from '../../domain/flows/password-sign-in.ts';
-import { signUpWithPassword } from '../../domain/flows/password-sign-up.ts';
+import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
+import { resendCode } from '../../domain/self-service/code-steps.ts';
+import { confirmAddress, submitRegistration } from '../../domain/self-service/registration.ts';
+import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
+import { negotiateLocale } from '../../i18n/locales.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
@@ -27,6 +31,7 @@ export type FlowsDeps = {
   readonly throttle: SignInThrottle;
   readonly publicUrl: string;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
+  readonly selfService: SelfServiceDeps;
 };
 
 const flowParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
@@ -43,13 +48,23 @@ const signUpBody = {
   properties: { traits: { type: 'object' }, password: { type: 'string', maxLength: 4096 } },
 } as const;
 
+const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
+const emailBody = { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
+const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 } } } as const;
+
 export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promise<void> {
   for (const prefix of ['', '/t/:slug']) {
-    for (const type of ['login', 'registration'] as const) {
+    for (const type of ['login', 'registration', 'recovery'] as const) {
       app.post(`${prefix}/flows/${type}`, async (request, reply) => createFlow(request, reply, type));
-      app.post(`${prefix}/flows/${type}/:id`, { schema: { params: flowParams, body: type === 'login' ? signInBody : signUpBody } }, async (request, reply) =>
-        type === 'login' ? submitSignIn(request, reply) : submitSignUp(request, reply),
-      );
+    }
+    app.post(`${prefix}/flows/login/:id`, { schema: { params: flowParams, body: signInBody } }, (request, reply) => submitSignIn(request, reply));
+    app.post(`${prefix}/flows/registration/:id`, { schema: { params: flowParams, body: signUpBody } }, (request, reply) => submitSignUp(request, reply));
+    app.post(`${prefix}/flows/registration/:id/code`, { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmSignUp(request, reply));
+    app.post(`${prefix}/flows/recovery/:id`, { schema: { params: flowParams, body: emailBody } }, (request, reply) => submitRecovery(request, reply));
+    app.post(`${prefix}/flows/recovery/:id/code`, { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmRecovery(request, reply));
+    app.post(`${prefix}/flows/recovery/:id/password`, { schema: { params: flowParams, body: passwordBody } }, (request, reply) => submitNewPassword(request, reply));
+    for (const type of ['registration', 'recovery'] as const) {
+      app.post(`${prefix}/flows/${type}/:id/resend`, { schema: { params: flowParams } }, (request, reply) => resend(request, reply, type));
     }
     app.get(`${prefix}/flows/:id`, { schema: { params: flowParams } }, async (request) => {
       const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
@@ -82,14 +97,16 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant)));
   }
 
-  async function activeFlow(request: FastifyRequest, type: FlowType | undefined, options = { allowComplete: false }) {
+  async function activeFlow(request: FastifyRequest, type: FlowType | undefined, options: { allowComplete: boolean; states?: readonly FlowState[] } = { allowComplete: false }) {
     const tenant = await tenantOf(request);
     const { id } = request.params as { id: string };
     const flow = await deps.stores.flows.find(tenant.id, id, Date.now());
     if (!flow || flow.kind !== 'api' || (type && flow.type !== type)) {
       throw new DomainError('flow.not_found', 'not_found', 'This flow does not exist or has expired; start a new one.');
     }
-    if (!options.allowComplete && flow.state !== 'active') throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
+    if (!options.allowComplete && !(options.states ?? ['active']).includes(flow.state)) {
+      throw new DomainError(flow.state === 'complete' ? 'flow.already_complete' : 'flow.wrong_step', 'conflict', flow.state === 'complete' ? 'This flow is complete; start a new one.' : 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
+    }
     return { tenant, flow };
   }
 
@@ -108,23 +125,62 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     return complete(reply, tenant, flow, outcome.identity, request);
   }
 
+  /** Verification first (ADR 0010): the same answer, a code step, whether the email is new or taken. */
   async function submitSignUp(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'registration');
+    if (typeof flow.payload['address'] === 'string') throw new DomainError('flow.code_sent', 'conflict', 'A code was sent for this flow already: send the code, or start a new flow.');
     const body = request.body as { traits: Record<string, unknown>; password: string };
-    const outcome = await signUpWithPassword(
-      { transaction: deps.transaction, identities: deps.stores.identities, breachedCheck: deps.breachedCheck },
-      tenant.id,
-      traitSchemaOf(tenant.settings),
-      body,
-      contextOf(request),
-    );
-    if (!outcome.ok) throw new ValidationError(outcome.problems.map((p) => ({ ...p, field: p.field === 'password' ? 'password' : `traits.${p.field}` })));
-    return complete(reply, tenant, flow, outcome.identity, request);
+    const locale = localeOf(request, tenant, body.traits['locale']);
+    const outcome = await submitRegistration(deps.selfService, tenant, traitSchemaOf(tenant.settings), flow, body, contextOf(request), locale);
+    if (!outcome.ok && outcome.code === 'invalid') throw new ValidationError(outcome.problems.map((p) => ({ ...p, field: p.field === 'password' ? 'password' : `traits.${p.field}` })));
+    if (!outcome.ok) throw refusal(outcome, reply);
+    return reply.header('cache-control', 'no-store').send(flowView({ ...flow, payload: outcome.payload }, issuerOf(deps.publicUrl, tenant)));
   }
 
-  async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, request: FastifyRequest) {
+  async function confirmSignUp(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'registration');
+    const { code } = request.body as { code: string };
+    const verified = await confirmAddress(deps.selfService, tenant, flow, { code }, contextOf(request), 'complete');
+    if (!verified.ok) throw refusal(verified, reply);
+    return complete(reply, tenant, { ...flow, state: 'complete' }, verified.identity, request, { alreadyComplete: true });
+  }
+
+  async function submitRecovery(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'recovery');
+    const { email } = request.body as { email: string };
+    const requested = await requestRecovery(deps.selfService, tenant, flow, email, contextOf(request), localeOf(request, tenant));
+    if (!requested.ok && requested.code === 'email.invalid') throw new ValidationError([{ field: 'email', code: 'email.invalid', message: 'Enter an email address like name@example.com.' }]);
+    if (!requested.ok) throw refusal(requested, reply);
+    const sent = { ...flow, payload: { ...flow.payload, address: requested.address } };
+    return reply.header('cache-control', 'no-store').send(flowView(sent, issuerOf(deps.publicUrl, tenant)));
+  }
+
+  async function confirmRecovery(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'recovery');
+    const confirmed = await confirmRecoveryCode(deps.selfService, tenant, flow, (request.body as { code: string }).code, contextOf(request));
+    if (!confirmed.ok) throw refusal(confirmed, reply);
+    return reply.header('cache-control', 'no-store').send(flowView({ ...flow, state: 'verified' }, issuerOf(deps.publicUrl, tenant)));
+  }
+
+  async function submitNewPassword(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'recovery', { allowComplete: false, states: ['verified'] });
+    const reset = await resetPassword(deps.selfService, tenant, flow, (request.body as { password: string }).password, contextOf(request));
+    if (!reset.ok && reset.code === 'invalid') throw new ValidationError([...reset.problems]);
+    if (!reset.ok) throw refusal(reset, reply);
+    return reply.header('cache-control', 'no-store').send(flowView({ ...flow, state: 'complete' }, issuerOf(deps.publicUrl, tenant)));
+  }
+
+  async function resend(request: FastifyRequest, reply: FastifyReply, type: 'registration' | 'recovery') {
+    const { tenant, flow } = await activeFlow(request, type);
+    const recovery = type === 'recovery';
+    const sent = await resendCode(deps.selfService, { tenant, flow, locale: localeOf(request, tenant, flow.payload['locale']), linkPath: recovery ? 'recovery' : 'verify', kind: recovery ? 'recover_password' : 'verify_email', context: contextOf(request) });
+    if (!sent.ok) throw refusal(sent, reply);
+    return reply.header('cache-control', 'no-store').send(flowView({ ...flow, payload: sent.payload }, issuerOf(deps.publicUrl, tenant)));
+  }
+
+  async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, request: FastifyRequest, options = { alreadyComplete: false }) {
     const now = Date.now();
-    if (!(await deps.stores.flows.complete(tenant.id, flow.id, identity.id, now))) {
+    if (!options.alreadyComplete && !(await deps.stores.flows.complete(tenant.id, flow.id, identity.id, now))) {
       throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
     }
     const { session, token } = newSession({ tenantId: tenant.id, identityId: identity.id, methods: ['pwd'], device: { userAgent: request.headers['user-agent'], ip: request.ip }, now });
@@ -154,6 +210,21 @@ function sessionView(session: { id: string; authenticatedAt: number; expiresAt: 
 
 function identityView(identity: Identity) {
   return { id: identity.id, traits: identity.traits, addresses: identity.addresses.map((a) => ({ kind: a.kind, value: a.value, verified: a.verifiedAt !== null })) };
+}
+
+/** A refused step as problem+json: 429 with Retry-After when throttled, else 400 with the step's code. */
+function refusal(refused: { code: string; retryAfterSeconds?: number }, reply: FastifyReply): DomainError {
+  if (refused.retryAfterSeconds !== undefined) {
+    reply.header('retry-after', String(refused.retryAfterSeconds));
+    return new DomainError(refused.code, 'rate_limited', `Wait ${refused.retryAfterSeconds} seconds, then try again.`, { seconds: refused.retryAfterSeconds });
+  }
+  const detail = refused.code === 'code.resend_limit' ? 'Several codes were sent already; start a new flow later.' : 'That code is not right, or it has expired. Send the latest code, or ask for a new one.';
+  return new DomainError(refused.code, 'invalid', detail);
+}
+
+/** The language of emails a native app's flow sends: the customer's locale trait, else the app's Accept-Language. */
+function localeOf(request: FastifyRequest, tenant: Tenant, trait?: unknown) {
+  return negotiateLocale({ trait, acceptLanguage: request.headers['accept-language'], tenantDefault: tenant.settings['defaultLocale'] as string | undefined });
 }
 
 function contextOf(request: FastifyRequest) {

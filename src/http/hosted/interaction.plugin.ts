@@ -9,11 +9,18 @@ import type { ProviderRegistry, TenantProvider } from '../oidc/provider-registry
 import { mountPathOf } from '../oidc/provider.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
-import type { Flow, FlowType } from '../../domain/flows/flow.ts';
+import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
 import { newFlow } from '../../domain/flows/flow.ts';
 import { signInWithPassword } from '../../domain/flows/password-sign-in.ts';
-import { signUpWithPassword } from '../../domain/flows/password-sign-up.ts';
-import { isRequiredTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
+import type { Identity } from '../../domain/identity/identity.ts';
+import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
+import { resendCode } from '../../domain/self-service/code-steps.ts';
+import { confirmAddress, submitRegistration } from '../../domain/self-service/registration.ts';
+import { startVerification } from '../../domain/self-service/verification.ts';
+import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
+import { codePage, newPasswordPage, recoveryRequestPage } from './pages/self-service.pages.ts';
+import { bindBrowser } from './browser-binding.ts';
+import { hasTrait, isRequiredTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -34,6 +41,7 @@ export type InteractionDeps = {
   readonly transaction: Transaction;
   readonly throttle: SignInThrottle;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
+  readonly selfService: SelfServiceDeps;
 };
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -47,6 +55,10 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     app.get(`${prefix}/interaction/:uid`, (request, reply) => withInteraction(request, reply, (c) => show(c, request, reply)));
     app.post(`${prefix}/interaction/:uid/signin`, (request, reply) => withInteraction(request, reply, (c) => signIn(c, request, reply)));
     app.post(`${prefix}/interaction/:uid/signup`, (request, reply) => withInteraction(request, reply, (c) => signUp(c, request, reply)));
+    app.post(`${prefix}/interaction/:uid/code`, (request, reply) => withInteraction(request, reply, (c) => enterCode(c, request, reply)));
+    app.post(`${prefix}/interaction/:uid/resend`, (request, reply) => withInteraction(request, reply, (c) => resend(c, request, reply)));
+    app.post(`${prefix}/interaction/:uid/recovery`, (request, reply) => withInteraction(request, reply, (c) => recover(c, request, reply)));
+    app.post(`${prefix}/interaction/:uid/recovery/password`, (request, reply) => withInteraction(request, reply, (c) => newPassword(c, request, reply)));
     app.post(`${prefix}/interaction/:uid/consent`, (request, reply) => withInteraction(request, reply, (c) => consent(c, request, reply)));
     app.post(`${prefix}/interaction/:uid/abort`, (request, reply) => withInteraction(request, reply, (c) => finish(c, request, reply, { error: 'access_denied', error_description: 'The customer declined.' })));
   }
@@ -74,7 +86,10 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
 
   async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {
     if (c.details.prompt.name === 'consent') return showConsent(c, reply);
-    const screen = (request.query as { screen?: string }).screen === 'signup' ? 'registration' : 'login';
+    const query = request.query as { screen?: string; continue?: string };
+    if (query.continue !== undefined && (await continueVerified(c, request, reply))) return reply;
+    if (query.screen === 'recovery') return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }));
+    const screen = query.screen === 'signup' ? 'registration' : 'login';
     const flow = await browserFlow(c, screen);
     const hint = typeof c.details.params['login_hint'] === 'string' ? c.details.params['login_hint'] : undefined;
     return screen === 'registration' ? renderSignUp(c, reply, flow, {}, {}) : renderSignIn(c, reply, flow, hint);
@@ -86,6 +101,11 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), form['email'], { code: 'flow.csrf' }, 400);
     const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, c.tenant.id, { identifier: form['email'] ?? '', password: form['password'] ?? '' }, contextOf(request));
     if (outcome.ok) {
+      if (mustVerifyFirst(c, outcome.identity)) {
+        const started = await startVerification(deps.selfService, c.tenant, { identity: outcome.identity, address: emailOf(outcome.identity), purpose: 'signin', kind: 'browser', interactionUid: c.uid }, contextOf(request), c.t.locale);
+        if (!started.ok) return renderSignIn(c, reply, flow, form['email'], refusalError(started, reply), 429);
+        return renderCode(c, reply, started.flow, { intro: c.t('page.code.verify_first', { email: emailOf(outcome.identity) }), bind: true });
+      }
       if (!(await completeOnce(c, flow, outcome.identity.id, reply))) return reply;
       return finish(c, request, reply, { login: { accountId: outcome.identity.id, amr: [...outcome.methods], acr: 'urn:foyer:acr:password', remember: true } });
     }
@@ -104,20 +124,86 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const schema = traitSchemaOf(c.tenant.settings);
     const traits: Record<string, unknown> = { email: form['email'] ?? '' };
     if (form['name'] !== undefined && form['name'].trim() !== '') traits['name'] = form['name'];
-    const outcome = await signUpWithPassword(
-      { transaction: deps.transaction, identities: deps.stores.identities, breachedCheck: deps.breachedCheck },
-      c.tenant.id,
-      schema,
-      { traits, password: form['password'] ?? '' },
-      contextOf(request),
-    );
-    if (!outcome.ok) {
+    const locale = c.t.locale;
+    // The language the customer signed up in is theirs, for emails and pages, until they change it.
+    if (hasTrait(schema, 'locale')) traits['locale'] = locale;
+    const outcome = await submitRegistration(deps.selfService, c.tenant, schema, flow, { traits, password: form['password'] ?? '' }, contextOf(request), locale);
+    if (!outcome.ok && outcome.code === 'invalid') {
       const errors: Record<string, FieldError> = {};
       for (const problem of outcome.problems) errors[problem.field] ??= { code: problem.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } };
       return renderSignUp(c, reply, flow, values, errors, undefined, 400);
     }
-    if (!(await completeOnce(c, flow, outcome.identity.id, reply))) return reply;
-    return finish(c, request, reply, { login: { accountId: outcome.identity.id, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
+    if (!outcome.ok) return renderSignUp(c, reply, flow, values, {}, refusalError(outcome, reply), 429);
+    // The same page for a new email and a taken one (SECURITY.md 1).
+    const sent = { ...flow, payload: outcome.payload };
+    return renderCode(c, reply, sent, { intro: c.t('page.code.intro', { email: String(outcome.payload['address']) }), bind: true, startOverUrl: `${c.base}?screen=signup` });
+  }
+
+  /** A code typed into a registration, verification or recovery flow of this interaction. */
+  async function enterCode(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    const form = formOf(request.body);
+    const flow = await submittedFlow(c, form, codeFlowTypeOf(form['flow']), ['active', 'verified']);
+    if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), undefined, { code: 'flow.csrf' }, 400);
+    if (flow.type === 'recovery') {
+      const confirmed = await confirmRecoveryCode(deps.selfService, c.tenant, flow, form['code'] ?? '', contextOf(request));
+      if (!confirmed.ok) return renderCode(c, reply, flow, { intro: recoveryIntro(c, flow), error: refusalError(confirmed, reply) }, statusOf(confirmed));
+      return renderNewPassword(c, reply, flow);
+    }
+    // Verified by its link in another browser: that browser signed nobody in, nor does this one.
+    if (flow.state === 'verified') return renderSignIn(c, reply, await browserFlow(c, 'login'), String(flow.payload['address']), undefined, 200, c.t('page.signin.verified'));
+    const verified = await confirmAddress(deps.selfService, c.tenant, flow, { code: form['code'] ?? '' }, contextOf(request), 'complete');
+    if (!verified.ok) return renderCode(c, reply, flow, { intro: c.t('page.code.intro', { email: String(flow.payload['address']) }), error: refusalError(verified, reply) }, statusOf(verified));
+    return finish(c, request, reply, { login: { accountId: verified.identity.id, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
+  }
+
+  async function resend(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    const form = formOf(request.body);
+    const flow = await submittedFlow(c, form, codeFlowTypeOf(form['flow']));
+    if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), undefined, { code: 'flow.csrf' }, 400);
+    const recovery = flow.type === 'recovery';
+    const intro = recovery ? recoveryIntro(c, flow) : c.t('page.code.intro', { email: String(flow.payload['address']) });
+    const sent = await resendCode(deps.selfService, { tenant: c.tenant, flow, locale: c.t.locale, linkPath: recovery ? 'recovery' : 'verify', kind: recovery ? 'recover_password' : 'verify_email', context: contextOf(request) });
+    if (!sent.ok) return renderCode(c, reply, flow, { intro, error: refusalError(sent, reply) }, statusOf(sent));
+    return renderCode(c, reply, { ...flow, payload: sent.payload }, { intro, notice: c.t('page.code.resent') });
+  }
+
+  async function recover(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    const form = formOf(request.body);
+    const flow = await submittedFlow(c, form, 'recovery');
+    if (!flow) return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }), form['email'], { code: 'flow.csrf' }, 400);
+    const requested = await requestRecovery(deps.selfService, c.tenant, flow, form['email'] ?? '', contextOf(request), c.t.locale);
+    if (!requested.ok) return renderRecovery(c, reply, flow, form['email'], refusalError(requested, reply), requested.code === 'email.invalid' ? 400 : 429);
+    // The same page whether or not an account uses this email (SECURITY.md 1).
+    const sent = { ...flow, payload: { ...flow.payload, address: requested.address } };
+    return renderCode(c, reply, sent, { intro: recoveryIntro(c, sent), startOverUrl: `${c.base}?screen=recovery` });
+  }
+
+  async function newPassword(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    const form = formOf(request.body);
+    const flow = await submittedFlow(c, form, 'recovery', ['verified']);
+    if (!flow) return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }), undefined, { code: 'flow.expired' }, 400);
+    const reset = await resetPassword(deps.selfService, c.tenant, flow, form['password'] ?? '', contextOf(request));
+    if (!reset.ok) {
+      const error = reset.code === 'invalid' ? { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } } : refusalError(reset, reply);
+      return renderNewPassword(c, reply, flow, error, 400);
+    }
+    return renderSignIn(c, reply, await browserFlow(c, 'login'), reset.address, undefined, 200, c.t('page.signin.password_reset'));
+  }
+
+  /**
+   * Back from an emailed link opened in this same browser (the link page checked the flow's binding
+   * cookie): the verified registration or verification flow of this interaction signs in, once.
+   */
+  async function continueVerified(c: Context, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const now = Date.now();
+    for (const type of ['registration', 'verification'] as const) {
+      const flow = await deps.stores.flows.find(c.tenant.id, `${c.uid}.${type}`, now);
+      if (flow?.state !== 'verified' || flow.payload['sameBrowser'] !== true || !flow.identityId) continue;
+      if (!(await deps.stores.flows.advance(c.tenant.id, flow.id, 'verified', { state: 'complete', payload: flow.payload }, now))) continue;
+      await finish(c, request, reply, { login: { accountId: flow.identityId, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
+      return true;
+    }
+    return false;
   }
 
   async function showConsent(c: Context, reply: FastifyReply) {
@@ -197,11 +283,13 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
    * The browser flow of this interaction and screen, created on first view. Its id derives from the
    * interaction, so every view and node finds the same flow without an extra index.
    */
-  async function browserFlow(c: Context, type: FlowType): Promise<Flow> {
+  async function browserFlow(c: Context, type: FlowType, options: { fresh?: boolean } = {}): Promise<Flow> {
     const id = `${c.uid}.${type}`;
     const now = Date.now();
     const existing = await deps.stores.flows.find(c.tenant.id, id, now);
-    if (existing) return existing;
+    // A finished recovery is started afresh when the customer asks again.
+    if (existing && options.fresh && existing.state !== 'active') await deps.stores.flows.delete(c.tenant.id, id);
+    else if (existing) return existing;
     const flow = newFlow({ id, tenantId: c.tenant.id, type, kind: 'browser', interactionUid: c.uid, now });
     try {
       await deps.stores.flows.create(flow);
@@ -215,17 +303,46 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   }
 
   /** The submitted flow, when it belongs to this interaction and the form echoes its CSRF token. */
-  async function submittedFlow(c: Context, form: Form, type: FlowType): Promise<Flow | undefined> {
+  async function submittedFlow(c: Context, form: Form, type: FlowType | undefined, states: readonly FlowState[] = ['active']): Promise<Flow | undefined> {
     const id = form['flow'];
-    if (!id) return undefined;
+    if (!id || !type) return undefined;
     const flow = await deps.stores.flows.find(c.tenant.id, id, Date.now());
-    if (!flow || flow.type !== type || flow.kind !== 'browser' || flow.interactionUid !== c.uid || flow.state !== 'active') return undefined;
+    if (!flow || flow.type !== type || flow.kind !== 'browser' || flow.interactionUid !== c.uid || !states.includes(flow.state)) return undefined;
     return sameToken(flow.csrfToken, form['csrf_token'] ?? '') ? flow : undefined;
   }
 
-  function renderSignIn(c: Context, reply: FastifyReply, flow: Flow, email: string | undefined, error?: FieldError, status = 200) {
-    const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signin`, signUpUrl: `${c.base}?screen=signup`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, email, error });
+  function renderSignIn(c: Context, reply: FastifyReply, flow: Flow, email: string | undefined, error?: FieldError, status = 200, notice?: string) {
+    const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signin`, signUpUrl: `${c.base}?screen=signup`, recoveryUrl: `${c.base}?screen=recovery`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, email, error, notice });
     return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signin.title'), body, here: c.base });
+  }
+
+  function renderCode(c: Context, reply: FastifyReply, flow: Flow, view: { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean }, status = 200) {
+    // The emailed link, opened in this browser, may finish the sign-in here: this cookie (sent only
+    // to the link's page) proves it is the same browser.
+    if (view.bind) bindBrowser(reply, mountPathOf(c.tenant), flow, deps.selfService.publicUrl.startsWith('https:'));
+    const body = codePage(c.t, { ...view, action: `${c.base}/code`, resendAction: `${c.base}/resend`, hidden: { flow: flow.id, csrf_token: flow.csrfToken } });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.code.title'), body, here: c.base });
+  }
+
+  function renderRecovery(c: Context, reply: FastifyReply, flow: Flow, email?: string, error?: FieldError, status = 200) {
+    const body = recoveryRequestPage(c.t, { action: `${c.base}/recovery`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, email, signInUrl: c.base, error });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.recovery.title'), body, here: `${c.base}?screen=recovery` });
+  }
+
+  function renderNewPassword(c: Context, reply: FastifyReply, flow: Flow, error?: FieldError, status = 200) {
+    const body = newPasswordPage(c.t, { action: `${c.base}/recovery/password`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, minLength: PASSWORD_MIN_LENGTH, email: String(flow.payload['address'] ?? ''), error });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.password.title'), body });
+  }
+
+  function recoveryIntro(c: Context, flow: Flow): string {
+    return c.t('page.code.intro_recovery', { email: String(flow.payload['address'] ?? '') });
+  }
+
+  function mustVerifyFirst(c: Context, identity: Identity): boolean {
+    const verification = c.tenant.settings['verification'] as { allowSignInUnverified?: boolean } | undefined;
+    if (verification?.allowSignInUnverified !== false) return false;
+    const email = emailOf(identity);
+    return email !== '' && !identity.addresses.some((address) => address.kind === 'email' && address.value === email.toLowerCase() && address.verifiedAt !== null);
   }
 
   function renderSignUp(c: Context, reply: FastifyReply, flow: Flow, values: { email?: string | undefined; name?: string | undefined }, errors: Record<string, FieldError>, error?: FieldError, status = 200) {
@@ -233,6 +350,29 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, askName, minLength: PASSWORD_MIN_LENGTH, values, errors, error });
     return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signup.title'), body, here: `${c.base}?screen=signup` });
   }
+}
+
+/** Registration, verification and recovery flows of an interaction are `<uid>.<type>`. */
+function codeFlowTypeOf(id: string | undefined): FlowType | undefined {
+  const type = id?.slice(id.lastIndexOf('.') + 1);
+  return type === 'registration' || type === 'verification' || type === 'recovery' ? type : undefined;
+}
+
+function emailOf(identity: Identity): string {
+  return typeof identity.traits['email'] === 'string' ? identity.traits['email'] : '';
+}
+
+/** A refusal as the form's alert; a throttled one also tells the client when to come back. */
+function refusalError(refusal: { code: string; retryAfterSeconds?: number }, reply: FastifyReply): FieldError {
+  if (refusal.retryAfterSeconds !== undefined) {
+    reply.header('retry-after', String(refusal.retryAfterSeconds));
+    return { code: refusal.code, params: { seconds: refusal.retryAfterSeconds } };
+  }
+  return { code: refusal.code };
+}
+
+function statusOf(refusal: { code: string }): number {
+  return refusal.code === 'code.throttled' || refusal.code === 'code.resend_wait' ? 429 : 400;
 }
 
 function contextOf(request: FastifyRequest) {

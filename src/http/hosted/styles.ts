@@ -22,6 +22,8 @@ button.secondary{background:#e5e5ea;color:#1d1d1f;margin-top:.5rem}
 ul.scopes{padding-left:1.25rem}
 .switch{margin-top:1.5rem;text-align:center}
 a{color:var(--brand-text)}
+.notice{border-left:4px solid #1a7f37;background:#f0fff4;padding:.75rem;margin:0 0 1rem;border-radius:4px}
+[dir=rtl] .notice{border-left:0;border-right:4px solid #1a7f37}
 .languages{margin-top:2rem;border-top:1px solid #e5e5ea;padding-top:.75rem;font-size:.8125rem}
 .languages ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem .75rem;justify-content:center}
 .languages [aria-current]{font-weight:600}

@@ -32,4 +32,10 @@ export const mail = {
   'mail.account_deleted.heading': 'Your account was deleted',
   'mail.account_deleted.intro': 'Your {tenant} account and the personal data it held have been deleted. This is the last email you will receive about it.',
   'mail.account_deleted.not_you': "If you didn't ask for this, contact {tenant} right away.",
+
+  'mail.account_exists.subject': 'You already have a {tenant} account',
+  'mail.account_exists.heading': 'You already have an account',
+  'mail.account_exists.intro': 'Someone, probably you, just tried to create a {tenant} account with {email}. This address already has an account, so no new one was created. Sign in with your password, or choose a new one with "Forgot your password?" on the sign-in page.',
+  'mail.account_exists.button': 'Sign in to my account',
+  'mail.account_exists.not_you': "If this wasn't you, you can ignore this email: nothing changed on your account.",
 } as const;

@@ -11,6 +11,7 @@ type FieldOptions = {
   readonly label: string;
   readonly type: 'email' | 'password' | 'text';
   readonly autocomplete: string;
+  readonly inputmode?: 'numeric' | undefined;
   readonly value?: string | undefined;
   readonly required?: boolean;
   readonly hint?: string | undefined;
@@ -25,12 +26,17 @@ export function field(t: Translate, options: FieldOptions): SafeHtml {
   const described = [options.hint ? `${id}-hint` : '', options.error ? `${id}-error` : '', options.invalidBy ?? ''].filter(Boolean).join(' ');
   const invalid = Boolean(options.error || options.invalidBy);
   return html`<label for="${id}">${options.label}</label>
-<input id="${id}" name="${options.name}" type="${options.type}" autocomplete="${options.autocomplete}"${options.value ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.autofocus ? html` autofocus` : ''}${invalid ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}>
+<input id="${id}" name="${options.name}" type="${options.type}" autocomplete="${options.autocomplete}"${options.inputmode ? html` inputmode="${options.inputmode}"` : ''}${options.value ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.autofocus ? html` autofocus` : ''}${invalid ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}>
 ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}${options.error ? html`<p class="field-error" id="${id}-error" role="alert">${t(options.error.code, options.error.params)}</p>` : ''}`;
 }
 
 export function alertBox(t: Translate, error: FieldError | undefined, id?: string): SafeHtml {
   return error ? html`<div class="alert" role="alert"${id ? html` id="${id}"` : ''}><p>${t(error.code, error.params)}</p></div>` : html``;
+}
+
+/** A status message (something went well), announced politely. */
+export function noticeBox(text: string | undefined): SafeHtml {
+  return text ? html`<div class="notice" role="status"><p>${text}</p></div>` : html``;
 }
 
 /** The application's logo above the heading, so the customer sees whom they sign in to. */

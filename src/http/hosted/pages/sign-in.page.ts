@@ -1,7 +1,7 @@
 import { html } from '../html.ts';
 import type { SafeHtml } from '../html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
-import { alertBox, appLogo, field, hiddenInputs } from './form-fields.ts';
+import { alertBox, appLogo, field, hiddenInputs, noticeBox } from './form-fields.ts';
 import type { FieldError } from './form-fields.ts';
 
 export type SignInView = {
@@ -9,6 +9,9 @@ export type SignInView = {
   readonly appLogo?: string | undefined;
   readonly action: string;
   readonly signUpUrl: string;
+  readonly recoveryUrl: string;
+  /** Something that went well just before (a verified email, a changed password). */
+  readonly notice?: string | undefined;
   readonly hidden: Record<string, string>;
   readonly email?: string | undefined;
   readonly error?: FieldError | undefined;
@@ -21,12 +24,13 @@ export function signInPage(t: Translate, view: SignInView): SafeHtml {
   // screen reader hears why on arrival. Which of the two was wrong is never said (no enumeration).
   const wrongCredentials = view.error?.code === 'signin.invalid_credentials' ? FORM_ERROR_ID : undefined;
   return html`${appLogo(view.app, view.appLogo)}<h1>${t('page.signin.heading', { app: view.app })}</h1>
-${alertBox(t, view.error, FORM_ERROR_ID)}
+${noticeBox(view.notice)}${alertBox(t, view.error, FORM_ERROR_ID)}
 <form method="post" action="${view.action}" novalidate>
 ${hiddenInputs(view.hidden)}
 ${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete: 'username', value: view.email, required: true, autofocus: !view.email })}
 ${field(t, { name: 'password', label: t('field.password'), type: 'password', autocomplete: 'current-password', required: true, invalidBy: wrongCredentials, autofocus: Boolean(view.email) })}
 <button type="submit">${t('page.signin.submit')}</button>
 </form>
+<p class="switch"><a href="${view.recoveryUrl}">${t('page.signin.forgot')}</a></p>
 <p class="switch">${t('page.signin.no_account')} <a href="${view.signUpUrl}">${t('page.signin.create_account')}</a></p>`;
 }

@@ -1,0 +1,160 @@
+// The steps every code-bearing flow shares (sign-up verification, address verification, recovery):
+// sending a code and link, resending it, and checking a typed code or a clicked link, each throttled
+// (SECURITY.md 7, 11, 30). Throttles are keyed by what the customer typed, never by whether an
+// account exists, so being throttled reveals nothing either (SECURITY.md 1).
+import type { Flow } from '../flows/flow.ts';
+import type { ThrottlePolicy, ThrottleStore } from '../flows/throttle.port.ts';
+import type { Stores, Transaction } from '../../storage/stores.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import { issuerOf } from '../tenants/tenant.ts';
+import type { RequestContext } from '../audit/audit.ts';
+import type { AuditEntry } from '../audit/audit.ts';
+import type { BreachedPasswordCheck } from '../credentials/password/breached.ts';
+import type { MailKind } from '../mail/mail.port.ts';
+import type { Locale } from '../../i18n/locales.ts';
+import { queueMail } from '../mail/mail.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import { CODE_LIFETIME_MS, codeMatches, issueCode, secretOf, tokenMatches, unmatchableSecret } from './one-time-code.ts';
+import type { CodeSecret } from './one-time-code.ts';
+
+export type SelfServiceDeps = {
+  readonly stores: Stores;
+  readonly transaction: Transaction;
+  readonly throttle: ThrottleStore;
+  /** HMAC key of one-time codes (codeKeyOf the master secret). */
+  readonly codeKey: Buffer;
+  /** Links in emails start here, never at a request's Host header (SECURITY.md 9). */
+  readonly publicUrl: string;
+  readonly breachedCheck?: BreachedPasswordCheck | undefined;
+  readonly now?: () => number;
+};
+
+/** Emails sent to one address: a few freely, then ever longer waits (no mail bombing). */
+export const SEND_ADDRESS_POLICY: ThrottlePolicy = { freeAttempts: 3, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
+/** Emails triggered from one client address, whatever the recipient. */
+export const SEND_CLIENT_POLICY: ThrottlePolicy = { freeAttempts: 20, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
+/** Codes typed into one flow: five tries, then ever longer waits; 20 or so tries in a code's life of a million codes. */
+export const ENTRY_FLOW_POLICY: ThrottlePolicy = { freeAttempts: 5, windowMs: CODE_LIFETIME_MS, maxDelayMs: 15 * 60_000 };
+/** Codes typed from one client address, across flows. */
+export const ENTRY_CLIENT_POLICY: ThrottlePolicy = { freeAttempts: 30, windowMs: 15 * 60_000, maxDelayMs: 15 * 60_000 };
+
+/** A resend waits this long after the last send; a flow sends at most MAX_SENDS codes. */
+export const RESEND_INTERVAL_MS = 30_000;
+export const MAX_SENDS = 5;
+
+/** What a code-bearing flow's payload holds. `subjectId` is whose address it is: absent for an address nobody owns. */
+export type CodePayload = CodeSecret & {
+  readonly address: string;
+  readonly subjectId?: string | undefined;
+  readonly sentCount: number;
+  readonly lastSentAt: number;
+};
+
+export type Refusal =
+  | { readonly ok: false; readonly code: 'code.invalid' | 'link.invalid' | 'code.resend_limit' }
+  | { readonly ok: false; readonly code: 'code.throttled' | 'code.resend_wait'; readonly retryAfterSeconds: number };
+
+export type Sent = { readonly ok: true; readonly payload: Record<string, unknown> };
+
+export type CodeMail = {
+  readonly tenant: Tenant;
+  readonly flow: Flow;
+  readonly locale: Locale;
+  /** The page a link opens: verify (addresses) or recovery (passwords). */
+  readonly linkPath: 'verify' | 'recovery';
+  readonly kind: MailKind;
+  readonly context: RequestContext;
+};
+
+export function clock(deps: SelfServiceDeps): number {
+  return (deps.now ?? Date.now)();
+}
+
+/** Reserves one email to `address` from this client, or says how long to wait. */
+export async function reserveSend(deps: SelfServiceDeps, tenantId: string, address: string, context: RequestContext): Promise<Refusal | undefined> {
+  const reservation = await deps.throttle.reserveAll(
+    [
+      { key: `mail:to:${tenantId}:${address}`, policy: SEND_ADDRESS_POLICY },
+      { key: `mail:ip:${tenantId}:${context.ip ?? 'unknown'}`, policy: SEND_CLIENT_POLICY },
+    ],
+    clock(deps),
+  );
+  return reservation.allowed ? undefined : { ok: false, code: 'code.throttled', retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000) };
+}
+
+/**
+ * A fresh code and link for the flow: the payload to store, and (when the address has an owner) the
+ * email queued with `stores` (call inside the transaction that stores the payload). An address
+ * nobody owns gets a payload of the same shape that no code matches, and no email.
+ */
+export async function composeCode(deps: SelfServiceDeps, stores: Stores, mail: CodeMail, base: { address: string; subjectId?: string | undefined; sentCount: number }, extra: Record<string, unknown> = {}): Promise<Sent> {
+  const now = clock(deps);
+  const { flow, tenant } = mail;
+  let secret: CodeSecret;
+  if (base.subjectId) {
+    const issued = issueCode(deps.codeKey, flow.id, now);
+    secret = issued.secret;
+    const link = `${issuerOf(deps.publicUrl, tenant)}/${mail.linkPath}?flow=${encodeURIComponent(flow.id)}&token=${issued.token}`;
+    await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: base.address, kind: mail.kind, locale: mail.locale, params: { code: issued.code, link, expiresInMinutes: String(CODE_LIFETIME_MS / 60_000) } }, now);
+  } else {
+    secret = unmatchableSecret(deps.codeKey, flow.id, now);
+  }
+  const payload: CodePayload = { ...secret, address: base.address, subjectId: base.subjectId, sentCount: base.sentCount + 1, lastSentAt: now };
+  return { ok: true, payload: { ...flow.payload, ...extra, ...payload } };
+}
+
+/**
+ * Sends the flow's code again (same rules whether the address has an owner or not): not within
+ * RESEND_INTERVAL_MS of the last one, at most MAX_SENDS per flow, and within the send throttle.
+ */
+export async function resendCode(deps: SelfServiceDeps, mail: CodeMail): Promise<Sent | Refusal> {
+  const now = clock(deps);
+  const payload = mail.flow.payload as Partial<CodePayload>;
+  if (typeof payload.address !== 'string') return { ok: false, code: 'code.invalid' };
+  const sentCount = payload.sentCount ?? 0;
+  if (sentCount >= MAX_SENDS) return { ok: false, code: 'code.resend_limit' };
+  const wait = (payload.lastSentAt ?? 0) + RESEND_INTERVAL_MS - now;
+  if (wait > 0) return { ok: false, code: 'code.resend_wait', retryAfterSeconds: Math.ceil(wait / 1000) };
+  const refused = await reserveSend(deps, mail.tenant.id, payload.address, mail.context);
+  if (refused) return refused;
+  return deps.transaction(async (stores) => {
+    const sent = await composeCode(deps, stores, mail, { address: payload.address!, subjectId: payload.subjectId, sentCount });
+    if (!(await stores.flows.advance(mail.tenant.id, mail.flow.id, mail.flow.state, { state: mail.flow.state, payload: sent.payload }, now))) {
+      return { ok: false, code: 'code.invalid' } as const;
+    }
+    return sent;
+  });
+}
+
+/**
+ * Checks a typed code (or a clicked link's token) against the flow, throttled per flow and per
+ * client address. Answers the flow's subject when it matches; the caller then advances the flow
+ * atomically, which makes the code work once.
+ */
+export async function checkCode(deps: SelfServiceDeps, flow: Flow, given: { code?: string; token?: string }, context: RequestContext): Promise<{ ok: true; subjectId: string } | Refusal> {
+  const now = clock(deps);
+  const reservation = await deps.throttle.reserveAll(
+    [
+      { key: `code:flow:${flow.id}`, policy: ENTRY_FLOW_POLICY },
+      { key: `code:ip:${flow.tenantId}:${context.ip ?? 'unknown'}`, policy: ENTRY_CLIENT_POLICY },
+    ],
+    now,
+  );
+  if (!reservation.allowed) return { ok: false, code: 'code.throttled', retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000) };
+  const secret = secretOf(flow.payload);
+  const subjectId = flow.payload['subjectId'];
+  const matches = given.token !== undefined ? tokenMatches(deps.codeKey, flow.id, secret, given.token, now) : codeMatches(deps.codeKey, flow.id, secret, given.code ?? '', now);
+  if (!matches || typeof subjectId !== 'string') return { ok: false, code: given.token !== undefined ? 'link.invalid' : 'code.invalid' };
+  await deps.throttle.reset(`code:flow:${flow.id}`);
+  return { ok: true, subjectId };
+}
+
+/** The payload without its secret, once the code has been used (so it can never match again). */
+export function spent(payload: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return { ...payload, codeHash: '', tokenHash: '' };
+}
+
+export function auditOf(tenantId: string, action: string, identityId: string | undefined, context: RequestContext, details: Record<string, unknown> = {}, outcome: 'success' | 'failure' = 'success'): AuditEntry & { id: string; occurredAt: number } {
+  const now = Date.now();
+  return { id: uuidv7(now), occurredAt: now, tenantId, action, outcome, actor: { type: 'customer', id: identityId }, target: identityId ? { type: 'identity', id: identityId } : undefined, context, details };
+}

@@ -1,0 +1,125 @@
+// Sign-up, verification first (SECURITY.md 1, ADR 0010): every acceptable sign-up answers "we sent
+// you a code", whether the email is new or already has an account. A new email gets its account
+// (unverified) and a code and link; a taken one gets no account and no code, and its owner an email
+// saying someone tried to sign up with it. Only the code (or the link, in the same browser) signs
+// the customer in, so a stranger learns nothing about who has an account.
+//
+//   stateDiagram-v2
+//     active --> active: form submitted (code sent) · code resent · wrong code
+//     active --> complete: right code (signed in)
+//     active --> verified: link opened in another browser (address verified, nobody signed in)
+//     active --> verified: link opened in the same browser; the interaction then completes
+import type { FieldProblem } from '../errors.ts';
+import { DomainError } from '../errors.ts';
+import type { Flow } from '../flows/flow.ts';
+import type { Identity, Traits } from '../identity/identity.ts';
+import type { TraitSchema } from '../identity/traits.ts';
+import { checkNewIdentity, identityCreatedPayload, passwordIdentifierOf, prepareNewIdentity, trimTraits } from '../identity/new-identity.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import { issuerOf } from '../tenants/tenant.ts';
+import type { RequestContext } from '../audit/audit.ts';
+import type { Locale } from '../../i18n/locales.ts';
+import { queueMail } from '../mail/mail.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import type { Refusal, SelfServiceDeps } from './code-steps.ts';
+import { auditOf, checkCode, clock, composeCode, reserveSend, spent } from './code-steps.ts';
+
+export type RegistrationSubmitted = { readonly ok: true; readonly payload: Record<string, unknown> } | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] } | Refusal;
+
+export async function submitRegistration(
+  deps: SelfServiceDeps,
+  tenant: Tenant,
+  schema: TraitSchema,
+  flow: Flow,
+  input: { traits: Traits; password: string },
+  context: RequestContext,
+  locale: Locale,
+): Promise<RegistrationSubmitted> {
+  const traits = trimTraits(input.traits);
+  const problems = await checkNewIdentity(schema, traits, input.password, deps.breachedCheck);
+  if (problems.length > 0) return { ok: false, code: 'invalid', problems };
+  const address = passwordIdentifierOf(traits);
+  const refused = await reserveSend(deps, tenant.id, address, context);
+  if (refused) return refused;
+
+  const now = clock(deps);
+  // Hashed whether or not the email is free: both answers cost the same argon2id work.
+  const record = await prepareNewIdentity({ tenantId: tenant.id, schema, traits, password: input.password, now });
+  const mail = { tenant, flow, locale, linkPath: 'verify', kind: 'verify_email', context } as const;
+  try {
+    return await deps.transaction(async (stores) => {
+      const created = await stores.identities.create(record);
+      await stores.audit.append(auditOf(tenant.id, 'signup.succeeded', created.id, context, { method: 'password' }));
+      await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, type: 'identity.created', aggregate: { type: 'identity', id: created.id }, payload: identityCreatedPayload(created) });
+      const sent = await composeCode(deps, stores, mail, { address, subjectId: created.id, sentCount: 0 });
+      await advanceOrFail(stores.flows.advance(tenant.id, flow.id, 'active', { state: 'active', payload: sent.payload }, now));
+      return sent;
+    });
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.kind !== 'conflict') throw error;
+  }
+  // The email has an account. Its owner hears about the attempt; the form answers as above.
+  return deps.transaction(async (stores) => {
+    const signIn = `${issuerOf(deps.publicUrl, tenant)}/account`;
+    await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: address, kind: 'account_exists', locale, params: { link: signIn } }, now);
+    await stores.audit.append(auditOf(tenant.id, 'signup.failed', undefined, context, { method: 'password', reason: 'address_taken' }, 'failure'));
+    const sent = await composeCode(deps, stores, mail, { address, sentCount: 0 });
+    await advanceOrFail(stores.flows.advance(tenant.id, flow.id, 'active', { state: 'active', payload: sent.payload }, now));
+    return sent;
+  });
+}
+
+export type Verified = { readonly ok: true; readonly identity: Identity } | Refusal;
+
+/**
+ * The code (or link) of a registration or address-verification flow: marks the address verified
+ * and moves the flow to `to` (complete: the caller signs the customer in; verified: it does not),
+ * once. `change` runs in the same transaction for flows that do more (a change of email).
+ */
+export async function confirmAddress(
+  deps: SelfServiceDeps,
+  tenant: Tenant,
+  flow: Flow,
+  given: { code?: string; token?: string },
+  context: RequestContext,
+  to: 'complete' | 'verified',
+  extraPayload: Record<string, unknown> = {},
+): Promise<Verified> {
+  if (flow.state !== 'active') return { ok: false, code: given.token !== undefined ? 'link.invalid' : 'code.invalid' };
+  const checked = await checkCode(deps, flow, given, context);
+  if (!checked.ok) return checked;
+  const now = clock(deps);
+  const address = String(flow.payload['address']);
+  return deps.transaction(async (stores) => {
+    const moved = await stores.flows.advance(tenant.id, flow.id, 'active', { state: to, payload: { ...spent(flow.payload), ...extraPayload }, identityId: checked.subjectId }, now);
+    const identity = moved ? await stores.identities.findById(tenant.id, checked.subjectId) : undefined;
+    if (!identity || identity.status !== 'active') return { ok: false, code: given.token !== undefined ? 'link.invalid' : 'code.invalid' } as const;
+    const purpose = flow.payload['purpose'];
+    if (purpose === 'change_email') {
+      await changeEmail(stores, tenant, identity, address, flow, context, now);
+    } else {
+      await stores.identities.markAddressVerified(tenant.id, identity.id, 'email', address, now);
+      await stores.audit.append(auditOf(tenant.id, 'address.verified', identity.id, context, { kind: 'email', via: given.token !== undefined ? 'link' : 'code' }));
+      await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, type: 'identity.address_verified', aggregate: { type: 'identity', id: identity.id }, payload: { kind: 'email' } });
+    }
+    return { ok: true, identity: (await stores.identities.findById(tenant.id, identity.id))! };
+  });
+}
+
+/** The verified new address replaces the old one everywhere; the old address is told. */
+async function changeEmail(stores: SelfServiceStores, tenant: Tenant, identity: Identity, address: string, flow: Flow, context: RequestContext, now: number): Promise<void> {
+  const previous = typeof identity.traits['email'] === 'string' ? identity.traits['email'] : '';
+  await stores.identities.replaceEmail(tenant.id, identity.id, previous, address, { ...identity.traits, email: address }, now);
+  await stores.audit.append(auditOf(tenant.id, 'email.changed', identity.id, context));
+  await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, type: 'identity.updated', aggregate: { type: 'identity', id: identity.id }, payload: { changed: ['email'] } });
+  if (previous) {
+    const locale = String(flow.payload['locale'] ?? 'en') as Locale;
+    await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: previous, kind: 'email_changed', locale, params: { newEmail: address } }, now);
+  }
+}
+
+type SelfServiceStores = Parameters<Parameters<SelfServiceDeps['transaction']>[0]>[0];
+
+async function advanceOrFail(advanced: Promise<boolean>): Promise<void> {
+  if (!(await advanced)) throw new DomainError('flow.expired', 'conflict', 'This flow has expired or moved on; start again.');
+}

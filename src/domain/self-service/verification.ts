@@ -1,0 +1,57 @@
+// Verifying an address outside sign-up: when a tenant requires a verified email before sign-in,
+// and when a customer changes their email (the new address must prove itself before it replaces
+// the old one, which is then told). Confirmation is confirmAddress in registration.ts.
+import type { Flow, FlowKind } from '../flows/flow.ts';
+import { newFlow } from '../flows/flow.ts';
+import type { Identity } from '../identity/identity.ts';
+import { normalizeAddress } from '../identity/identity.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import type { RequestContext } from '../audit/audit.ts';
+import type { Locale } from '../../i18n/locales.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import { DomainError } from '../errors.ts';
+import type { Refusal, SelfServiceDeps } from './code-steps.ts';
+import { auditOf, clock, composeCode, reserveSend } from './code-steps.ts';
+
+export type VerificationPurpose = 'signin' | 'verify' | 'change_email';
+
+export type VerificationStart = {
+  readonly identity: Identity;
+  readonly address: string;
+  readonly purpose: VerificationPurpose;
+  readonly kind: FlowKind;
+  /** Browser flows of an OIDC interaction: the flow is `<uid>.verification`, and completing it signs in. */
+  readonly interactionUid?: string | undefined;
+};
+
+export async function startVerification(
+  deps: SelfServiceDeps,
+  tenant: Tenant,
+  start: VerificationStart,
+  context: RequestContext,
+  locale: Locale,
+): Promise<{ readonly ok: true; readonly flow: Flow } | Refusal> {
+  const address = normalizeAddress('email', start.address);
+  const refused = await reserveSend(deps, tenant.id, address, context);
+  if (refused) return refused;
+  const now = clock(deps);
+  const id = start.interactionUid ? `${start.interactionUid}.verification` : uuidv7(now);
+  const draft = newFlow({ id, tenantId: tenant.id, type: 'verification', kind: start.kind, interactionUid: start.interactionUid ?? null, payload: { purpose: start.purpose, locale }, now });
+  return deps.transaction(async (stores) => {
+    const sent = await composeCode(deps, stores, { tenant, flow: draft, locale, linkPath: 'verify', kind: 'verify_email', context }, { address, subjectId: start.identity.id, sentCount: 0 });
+    const flow: Flow = { ...draft, payload: sent.payload };
+    // A second sign-in of the same interaction starts its verification again.
+    if (start.interactionUid) await stores.flows.delete(tenant.id, id);
+    await stores.flows.create(flow);
+    await stores.audit.append(auditOf(tenant.id, 'address.verification_sent', start.identity.id, context, { purpose: start.purpose }));
+    return { ok: true, flow } as const;
+  });
+}
+
+/** A change of email, started by a customer who signed in recently: the new address must be free. */
+export async function startEmailChange(deps: SelfServiceDeps, tenant: Tenant, identity: Identity, newEmail: string, kind: FlowKind, context: RequestContext, locale: Locale) {
+  const address = normalizeAddress('email', newEmail);
+  const current = typeof identity.traits['email'] === 'string' ? normalizeAddress('email', identity.traits['email']) : '';
+  if (address === current) throw new DomainError('email.unchanged', 'invalid', 'This is already your email address.');
+  return startVerification(deps, tenant, { identity, address, purpose: 'change_email', kind }, context, locale);
+}

@@ -1,0 +1,103 @@
+// The pages emailed links open, outside any sign-in: {issuer}/verify confirms an address, and
+// {issuer}/recovery sets a new password. Opening a link changes nothing (mail scanners fetch
+// links); a button posts the form. Every hosted page already sends `Referrer-Policy: no-referrer`,
+// so the token in the address never leaks to another site (SECURITY.md 9).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ProviderRegistry } from '../oidc/provider-registry.ts';
+import { mountPathOf } from '../oidc/provider.ts';
+import type { Flow } from '../../domain/flows/flow.ts';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
+import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
+import { confirmAddress } from '../../domain/self-service/registration.ts';
+import { linkIsLive, resetPassword } from '../../domain/self-service/recovery.ts';
+import { secretOf, tokenMatches } from '../../domain/self-service/one-time-code.ts';
+import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
+import type { Translate } from '../../i18n/translate.ts';
+import { brandingOf, errorBody, sendPage } from './respond.ts';
+import { pageTranslator } from './locale.ts';
+import { formOf } from './form.ts';
+import { isBoundBrowser } from './browser-binding.ts';
+import { confirmLinkPage, messagePage, newPasswordPage } from './pages/self-service.pages.ts';
+import type { FieldError } from './pages/form-fields.ts';
+
+export type SelfServicePluginDeps = { readonly registry: ProviderRegistry; readonly selfService: SelfServiceDeps };
+
+type Link = { tenant: Tenant; t: Translate; flow: Flow | undefined; token: string };
+
+export async function selfServicePlugin(app: FastifyInstance, deps: SelfServicePluginDeps): Promise<void> {
+  for (const prefix of ['', '/t/:slug']) {
+    app.get(`${prefix}/verify`, (request, reply) => withLink(request, reply, (link) => showVerify(link, request, reply)));
+    app.post(`${prefix}/verify`, (request, reply) => withLink(request, reply, (link) => verify(link, request, reply)));
+    app.get(`${prefix}/recovery`, (request, reply) => withLink(request, reply, (link) => showRecovery(link, reply)));
+    app.post(`${prefix}/recovery`, (request, reply) => withLink(request, reply, (link) => recover(link, request, reply)));
+  }
+
+  async function withLink(request: FastifyRequest, reply: FastifyReply, handle: (link: Link) => Promise<unknown>) {
+    const { slug = DEFAULT_TENANT_SLUG } = request.params as { slug?: string };
+    const tenant = await deps.registry.tenantBySlug(slug);
+    const t = pageTranslator(request, { tenant });
+    if (!tenant) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
+    // Links carry flow and token in the query; the confirming forms post them back.
+    const source = request.method === 'GET' ? (request.query as Record<string, unknown>) : formOf(request.body);
+    const flowId = typeof source['flow'] === 'string' ? source['flow'] : '';
+    const token = typeof source['token'] === 'string' ? source['token'] : '';
+    const flow = flowId && flowId.length <= 100 ? await deps.selfService.stores.flows.find(tenant.id, flowId, Date.now()) : undefined;
+    const trait = flow?.payload['locale'];
+    return handle({ tenant, t: trait ? pageTranslator(request, { tenant, trait }) : t, flow, token });
+  }
+
+  function invalidLink({ tenant, t }: Link, reply: FastifyReply) {
+    return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'link.invalid') });
+  }
+
+  async function showVerify(link: Link, request: FastifyRequest, reply: FastifyReply) {
+    const { flow, t, tenant } = link;
+    if (!flow || (flow.type !== 'registration' && flow.type !== 'verification') || flow.state !== 'active') return invalidLink(link, reply);
+    if (!tokenMatches(deps.selfService.codeKey, flow.id, secretOf(flow.payload), link.token, Date.now())) return invalidLink(link, reply);
+    const body = confirmLinkPage(t, { action: `${mountPathOf(tenant)}/verify`, hidden: { flow: flow.id, token: link.token }, email: String(flow.payload['address'] ?? '') });
+    return sendPage(reply, { t, branding: brandingOf(tenant), title: t('page.verify.title'), body, here: request.url });
+  }
+
+  async function verify(link: Link, request: FastifyRequest, reply: FastifyReply) {
+    const { flow, t, tenant } = link;
+    if (!flow || (flow.type !== 'registration' && flow.type !== 'verification')) return invalidLink(link, reply);
+    // A flow of a sign-in continues there, and only in the browser that started it.
+    const sameBrowser = flow.interactionUid !== null && isBoundBrowser(request, flow);
+    const to = flow.interactionUid !== null ? 'verified' : 'complete';
+    const context = { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
+    const verified = await confirmAddress(deps.selfService, tenant, flow, { token: link.token }, context, to, { sameBrowser });
+    if (!verified.ok) return invalidLink(link, reply);
+    if (sameBrowser) return reply.code(303).header('location', `${mountPathOf(tenant)}/interaction/${flow.interactionUid}?continue=verified`).header('cache-control', 'no-store').send();
+    const changed = flow.payload['purpose'] === 'change_email';
+    const body = changed
+      ? messagePage(t('page.verify.changed.heading'), t('page.verify.changed.body', { email: String(flow.payload['address']) }))
+      : messagePage(t('page.verify.done.heading'), t('page.verify.done.body'));
+    return sendPage(reply, { t, branding: brandingOf(tenant), title: t('page.verify.title'), body });
+  }
+
+  async function showRecovery(link: Link, reply: FastifyReply) {
+    if (!link.flow || link.flow.type !== 'recovery' || !linkIsLive(deps.selfService, link.flow, link.token)) return invalidLink(link, reply);
+    return renderNewPassword(link, reply, link.flow);
+  }
+
+  async function recover(link: Link, request: FastifyRequest, reply: FastifyReply) {
+    const { flow, t, tenant } = link;
+    if (!flow || flow.type !== 'recovery') return invalidLink(link, reply);
+    const context = { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
+    const password = formOf(request.body)['password'] ?? '';
+    const reset = await resetPassword(deps.selfService, tenant, flow, password, context, link.token);
+    if (!reset.ok && reset.code === 'invalid') return renderNewPassword(link, reply, flow, { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } }, 400);
+    if (!reset.ok && reset.code === 'code.throttled') {
+      reply.header('retry-after', String(reset.retryAfterSeconds));
+      return renderNewPassword(link, reply, flow, { code: reset.code, params: { seconds: reset.retryAfterSeconds } }, 429);
+    }
+    if (!reset.ok) return invalidLink(link, reply);
+    return sendPage(reply, { t, branding: brandingOf(tenant), title: t('page.recovery.title'), body: messagePage(t('page.recovery.done.heading'), t('page.recovery.done.body')) });
+  }
+
+  function renderNewPassword({ tenant, t, token }: Link, reply: FastifyReply, flow: Flow, error?: FieldError, status = 200) {
+    const body = newPasswordPage(t, { action: `${mountPathOf(tenant)}/recovery`, hidden: { flow: flow.id, token }, minLength: PASSWORD_MIN_LENGTH, email: String(flow.payload['address'] ?? ''), error });
+    return sendPage(reply, { status, t, branding: brandingOf(tenant), title: t('page.password.title'), body });
+  }
+}
