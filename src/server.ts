@@ -7,7 +7,7 @@ import { openDatabase } from './storage/database.ts';
 import type { DatabaseHandle } from './storage/database.ts';
 import { migrateToLatest } from './storage/migrate.ts';
 import { createStores, createTransaction } from './storage/stores.ts';
-import type { Stores, Transaction } from './storage/stores.ts';
+import type { StoreHooks, Stores, Transaction } from './storage/stores.ts';
 import { ensureDefaultTenant } from './domain/tenants/tenants.service.ts';
 import type { Tenant } from './domain/tenants/tenant.ts';
 import { connectRedis } from './infra/redis/redis.ts';
@@ -26,6 +26,11 @@ import { createSqlThrottleStore } from './storage/throttle.store.ts';
 import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
 import { startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
 import type { Lifecycle, ReadinessCheck } from './http/health.routes.ts';
+import { startMailDispatcher } from './infra/mail/mail-dispatcher.job.ts';
+import type { MailDispatcher } from './infra/mail/mail-dispatcher.job.ts';
+import { createSmtpTransport } from './infra/mail/smtp.transport.ts';
+import { createDevOutboxTransport, devOutboxDir } from './infra/mail/dev-outbox.ts';
+import { redactUrl } from './config/redact.ts';
 
 export type Foyer = {
   readonly app: FastifyInstance;
@@ -36,6 +41,8 @@ export type Foyer = {
   readonly lifecycle: Lifecycle;
   /** Each tenant's oidc-provider (e.g. to apply a key rotation made on this node at once). */
   readonly providers: ProviderRegistry;
+  /** Sends queued email; woken when this node queues one (tests call runOnce to deliver now). */
+  readonly mailDispatcher: MailDispatcher;
   /** Stops serving (in-flight requests finish), then closes the database and Redis. */
   close(): Promise<void>;
 };
@@ -51,8 +58,11 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
   try {
     const migration = await migrateToLatest(database.db);
     if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
-    const stores = createStores(database.db);
-    const transaction = createTransaction(database.db);
+    // The dispatcher starts last; until then a message queued on this node waits for its first run.
+    let mailDispatcher: MailDispatcher | undefined;
+    const hooks: StoreHooks = { mailQueued: () => mailDispatcher?.notify() };
+    const stores = createStores(database.db, hooks);
+    const transaction = createTransaction(database.db, hooks);
     const { tenant, created } = await ensureDefaultTenant({ transaction, tenants: stores.tenants });
     if (created) logger.info({ tenantId: tenant.id }, 'created the default tenant');
     if (config.redisUrl) redis = await connectRedis(config.redisUrl);
@@ -77,6 +87,19 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
     const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
+    const { smtpUrl } = config.mail;
+    const mailTransport = smtpUrl ? createSmtpTransport(smtpUrl) : createDevOutboxTransport(devOutboxDir(config.dataDir));
+    logger.info(smtpUrl ? { smtp: redactUrl(smtpUrl) } : { outbox: devOutboxDir(config.dataDir) }, smtpUrl ? 'mail goes out over SMTP' : 'mail goes to the development outbox');
+    const dispatcher = startMailDispatcher({
+      store: stores.mail,
+      transport: mailTransport,
+      defaultFrom: config.mail.from,
+      logger: jobLogger(logger),
+      pollIntervalMs: 5_000,
+      batchSize: 10,
+      leaseMs: 120_000,
+    });
+    mailDispatcher = dispatcher;
 
     return {
       app,
@@ -86,10 +109,13 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       defaultTenant: tenant,
       lifecycle,
       providers: registry,
+      mailDispatcher: dispatcher,
       async close() {
         lifecycle.shuttingDown = true;
         await app.close();
         await cleanup.stop();
+        await dispatcher.stop();
+        mailTransport.close();
         redisClient?.disconnect();
         await database.close();
       },

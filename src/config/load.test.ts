@@ -96,6 +96,9 @@ describe('loadConfig', () => {
     ['bad boolean', { METRICS_ENABLED: 'maybe' }, /^METRICS_ENABLED: must be true or false/],
     ['unknown SQLite durability', { SQLITE_SYNCHRONOUS: 'off' }, /^SQLITE_SYNCHRONOUS: must be normal or full/],
     ['bad proxy list', { TRUST_PROXY: 'everyone' }, /^TRUST_PROXY: must be false, true/],
+    ['SMTP URL of another scheme', { SMTP_URL: 'http://mail.example' }, /^SMTP_URL: must start with smtp:\/\/ or smtps:\/\//],
+    ['malformed SMTP URL', { SMTP_URL: 'smtp//mail.example:587' }, /^SMTP_URL: must be a URL such as smtp:\/\//],
+    ['empty sender', { MAIL_FROM: ' ' }, /^MAIL_FROM: must be a sender/],
   ];
   for (const [name, env, message] of bad) {
     test(`refuses ${name}, naming the setting`, () => {
@@ -110,16 +113,27 @@ describe('loadConfig', () => {
     assert.equal(error.message.includes('hunter2'), false);
   });
 
+  test('mail: the development outbox and a default sender unless configured; never echoes a refused SMTP URL', () => {
+    const { config } = loadConfig({ MASTER_SECRET: SECRET }, workDir());
+    assert.deepEqual(config.mail, { smtpUrl: undefined, from: 'Foyer <no-reply@localhost>' });
+    const configured = loadConfig({ MASTER_SECRET: SECRET, SMTP_URL: 'smtps://foyer:pw@smtp.example:465', MAIL_FROM: 'Acme <id@acme.example>' }, workDir());
+    assert.deepEqual(configured.config.mail, { smtpUrl: 'smtps://foyer:pw@smtp.example:465', from: 'Acme <id@acme.example>' });
+    for (const SMTP_URL of ['http://foyer:hunter2@smtp.example', 'foyer:hunter2@smtp.example']) {
+      assert.equal(refusal({ MASTER_SECRET: SECRET, SMTP_URL }).message.includes('hunter2'), false);
+    }
+  });
+
   test('production refuses every insecure setting at once, saying how to fix each', () => {
     const error = refusal({ NODE_ENV: 'production' });
     assert.match(error.message, /PUBLIC_URL: must use https:\/\/ in production/);
     assert.match(error.message, /MASTER_SECRET: is required in production.*openssl rand/);
+    assert.match(error.message, /SMTP_URL: is required in production.*smtp:\/\/user:password@host:587/);
     assert.equal(error.message.includes('\n'), false, 'one line');
   });
 
   test('production starts with https and an explicit secret, and writes no secret file', () => {
     const cwd = workDir();
-    const { config, warnings } = loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://id.example.com', MASTER_SECRET: SECRET }, cwd);
+    const { config, warnings } = loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://id.example.com', MASTER_SECRET: SECRET, SMTP_URL: 'smtp://smtp.example:587' }, cwd);
     assert.equal(config.masterSecret, SECRET);
     assert.deepEqual(warnings, []);
     assert.throws(() => statSync(path.join(cwd, 'data', 'master.secret')), /ENOENT/);

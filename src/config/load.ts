@@ -19,9 +19,10 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
   const production = settings.NODE_ENV === 'production';
   const dataDir = path.resolve(cwd, settings.DATA_DIR);
   // Production refuses every insecure setting at once, so one restart fixes them all.
-  const [publicUrl, secret] = collect(
+  const [publicUrl, secret, smtpUrl] = collect(
     () => parsePublicUrl(settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`, production),
     () => resolveMasterSecret({ given: settings.MASTER_SECRET, production, dataDir }),
+    () => parseSmtpUrl(settings.SMTP_URL, production),
   );
   if (secret.warning) warnings.push(secret.warning);
 
@@ -40,11 +41,12 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     masterSecret: secret.value,
     metricsEnabled: settings.METRICS_ENABLED,
     shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
+    mail: { smtpUrl, from: settings.MAIL_FROM },
   };
   return { config: deepFreeze(config), warnings };
 }
 
-function collect<A, B>(first: () => A, second: () => B): [A, B] {
+function collect<A, B, C>(first: () => A, second: () => B, third: () => C): [A, B, C] {
   const errors: ConfigError[] = [];
   const attempt = <T,>(read: () => T): T | undefined => {
     try {
@@ -57,9 +59,10 @@ function collect<A, B>(first: () => A, second: () => B): [A, B] {
   };
   const a = attempt(first);
   const b = attempt(second);
+  const c = attempt(third);
   const error = ConfigError.all(errors);
   if (error) throw error;
-  return [a as A, b as B];
+  return [a as A, b as B, c as C];
 }
 
 function pickSettings(env: Environment): Record<string, string> {
@@ -104,7 +107,7 @@ function parseSettings(raw: Record<string, string>): Settings {
   const issue = result.error.issues[0]!;
   const setting = String(issue.path[0] ?? 'configuration');
   const given = raw[setting];
-  const shown = given === undefined || setting === 'MASTER_SECRET' ? '' : ` (got "${given}")`;
+  const shown = given === undefined || setting === 'MASTER_SECRET' || setting === 'SMTP_URL' ? '' : ` (got "${given}")`;
   throw new ConfigError(setting, `${issue.message}${shown}`);
 }
 
@@ -160,6 +163,26 @@ function parseRedisUrl(value: string | undefined): string | undefined {
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new ConfigError('REDIS_URL', `must start with redis:// or rediss:// (got "${url.protocol}")`);
   }
+  return value;
+}
+
+/** Without one, mail goes to the development outbox: fine on a laptop, never in production. */
+function parseSmtpUrl(value: string | undefined, production: boolean): string | undefined {
+  if (value === undefined) {
+    if (!production) return undefined;
+    throw new ConfigError('SMTP_URL', 'is required in production, or no verification or recovery email leaves the server; set it to smtp://user:password@host:587 or smtps://user:password@host:465');
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Never echoed: it may carry the SMTP password.
+    throw new ConfigError('SMTP_URL', 'must be a URL such as smtp://user:password@host:587 or smtps://user:password@host:465');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError('SMTP_URL', `must start with smtp:// or smtps:// (got "${url.protocol}")`);
+  }
+  if (!url.hostname) throw new ConfigError('SMTP_URL', 'must name the SMTP host, as in smtp://host:587');
   return value;
 }
 

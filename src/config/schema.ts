@@ -35,6 +35,8 @@ export const settingsSchema = z.object({
   TRUST_PROXY: z.string().default('false'),
   METRICS_ENABLED: booleanString.default(true),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().trim().min(3, 'must be a sender such as Foyer <no-reply@example.com>').max(300, 'must be at most 300 characters').default('Foyer <no-reply@localhost>'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -64,4 +66,10 @@ export type Config = {
   readonly masterSecret: string;
   readonly metricsEnabled: boolean;
   readonly shutdownTimeoutMs: number;
+  readonly mail: {
+    /** smtp:// or smtps:// with credentials; undefined sends to the development outbox under DATA_DIR. */
+    readonly smtpUrl: string | undefined;
+    /** The sender when a tenant has none of its own. */
+    readonly from: string;
+  };
 };

@@ -298,6 +298,11 @@ describe('the server process with bad configuration', () => {
       env: { NODE_ENV: 'production', MASTER_SECRET: TEST_MASTER_SECRET, PUBLIC_URL: 'http://id.example.com' },
       mentions: [/PUBLIC_URL/, /https/],
     },
+    {
+      name: 'production without SMTP_URL',
+      env: { NODE_ENV: 'production', MASTER_SECRET: TEST_MASTER_SECRET, PUBLIC_URL: 'https://id.example.com' },
+      mentions: [/^foyer: cannot start: SMTP_URL: is required in production/],
+    },
   ];
 
   for (const { name, env, mentions } of cases) {

@@ -19,6 +19,7 @@ export const REDACTED_PATHS = [
   '*.client_secret',
   '*.clientSecret',
   '*.masterSecret',
+  '*.smtpUrl',
   '*.token',
   '*.access_token',
   '*.refresh_token',
