@@ -54,9 +54,9 @@ export function mailboxOf(dataDir: string) {
   };
 }
 
-/** The 6-digit code in an email's text. */
+/** The 6-digit code in an email's text: the line that ends with it ("Your code: 123456"). */
 export function codeIn(mail: ReceivedMail): string {
-  const match = /(?:^|\D)(\d{6})(?:\D|$)/m.exec(mail.text);
+  const match = /(?:^|\s)(\d{6})$/m.exec(mail.text);
   if (!match) throw new Error(`no code in the ${mail.kind} mail: ${mail.text}`);
   return match[1]!;
 }

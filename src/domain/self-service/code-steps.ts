@@ -32,7 +32,7 @@ export type SelfServiceDeps = {
 /** Emails sent to one address: a few freely, then ever longer waits (no mail bombing). */
 export const SEND_ADDRESS_POLICY: ThrottlePolicy = { freeAttempts: 3, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
 /** Emails triggered from one client address, whatever the recipient. */
-export const SEND_CLIENT_POLICY: ThrottlePolicy = { freeAttempts: 20, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
+export const SEND_CLIENT_POLICY: ThrottlePolicy = { freeAttempts: 100, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
 /** Codes typed into one flow: five tries, then ever longer waits; 20 or so tries in a code's life of a million codes. */
 export const ENTRY_FLOW_POLICY: ThrottlePolicy = { freeAttempts: 5, windowMs: CODE_LIFETIME_MS, maxDelayMs: 15 * 60_000 };
 /** Codes typed from one client address, across flows. */
@@ -145,7 +145,10 @@ export async function checkCode(deps: SelfServiceDeps, flow: Flow, given: { code
   const subjectId = flow.payload['subjectId'];
   const matches = given.token !== undefined ? tokenMatches(deps.codeKey, flow.id, secret, given.token, now) : codeMatches(deps.codeKey, flow.id, secret, given.code ?? '', now);
   if (!matches || typeof subjectId !== 'string') return { ok: false, code: given.token !== undefined ? 'link.invalid' : 'code.invalid' };
+  // A right code gives its attempt back to the address, so customers behind one office address
+  // never throttle each other.
   await deps.throttle.reset(`code:flow:${flow.id}`);
+  await deps.throttle.release(`code:ip:${flow.tenantId}:${context.ip ?? 'unknown'}`);
   return { ok: true, subjectId };
 }
 

@@ -16,7 +16,7 @@ import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts
 import type { Translate } from '../../i18n/translate.ts';
 import { brandingOf, errorBody, sendPage } from './respond.ts';
 import { pageTranslator } from './locale.ts';
-import { formOf } from './form.ts';
+import { formOf, parseForm } from './form.ts';
 import { isBoundBrowser } from './browser-binding.ts';
 import { confirmLinkPage, messagePage, newPasswordPage } from './pages/self-service.pages.ts';
 import type { FieldError } from './pages/form-fields.ts';
@@ -26,6 +26,7 @@ export type SelfServicePluginDeps = { readonly registry: ProviderRegistry; reado
 type Link = { tenant: Tenant; t: Translate; flow: Flow | undefined; token: string };
 
 export async function selfServicePlugin(app: FastifyInstance, deps: SelfServicePluginDeps): Promise<void> {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   for (const prefix of ['', '/t/:slug']) {
     app.get(`${prefix}/verify`, (request, reply) => withLink(request, reply, (link) => showVerify(link, request, reply)));
     app.post(`${prefix}/verify`, (request, reply) => withLink(request, reply, (link) => verify(link, request, reply)));
