@@ -29,6 +29,8 @@ export type BrowserSession = ReturnType<typeof createBrowserSession>;
 export type BrowserSessionOptions = {
   /** Where the server's emails arrive: sign-up asks for the emailed code. */
   readonly mailbox?: Mailbox | undefined;
+  /** The browser's Accept-Language header. */
+  readonly acceptLanguage?: string | undefined;
 };
 
 export function createBrowserSession(options: BrowserSessionOptions = {}) {
@@ -64,6 +66,7 @@ export function createBrowserSession(options: BrowserSessionOptions = {}) {
   /** One HTTP exchange with the jar's cookies; no redirect is followed. */
   async function exchange(url: URL, init: { method?: string; body?: URLSearchParams } = {}): Promise<Response> {
     const headers = new Headers({ accept: 'text/html' });
+    if (options.acceptLanguage) headers.set('accept-language', options.acceptLanguage);
     const cookies = cookieHeader(url);
     if (cookies) headers.set('cookie', cookies);
     const response = await fetch(url, { method: init.method ?? 'GET', headers, body: init.body, redirect: 'manual' });
