@@ -8,6 +8,8 @@ import type { TestServer } from '../helpers/test-server.ts';
 import { uuidv7 } from '../../src/lib/ids.ts';
 import { blockIdentity, unblockIdentity } from '../../src/domain/identity/identities.service.ts';
 import { codeIn } from '../helpers/mailbox.ts';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 
 const PASSWORD = 'a long passphrase for tests';
 
@@ -203,4 +205,29 @@ describeEachEngine('flows API', (current) => {
     const created = await flow('login', '/t/other-shop');
     assert.equal(created.ui.action, `http://localhost:3000/t/other-shop/flows/login/${created.id}`);
   });
+});
+
+test('with REDIS_URL, code and email throttles count in Redis, shared by every node', async () => {
+  const server = await createTestServer('sqlite', { REDIS_URL: 'redis://127.0.0.1:6379' }).catch((error: Error) => error);
+  if (server instanceof Error) {
+    assert.ok(process.env['CI'] !== 'true', `Redis is required under CI=true: ${server.message}`);
+    return;
+  }
+  const redis = new Redis('redis://127.0.0.1:6379');
+  try {
+    const post = (url: string, payload?: unknown) => server.app.inject({ method: 'POST', url, payload: payload as object });
+    const created = (await post('/flows/recovery')).json() as { id: string };
+    const email = `redis-${process.pid}-${Date.now()}@example.com`;
+    assert.equal((await post(`/flows/recovery/${created.id}`, { email })).statusCode, 200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) statuses.push((await post(`/flows/recovery/${created.id}/code`, { code: '000000' })).statusCode);
+    assert.deepEqual(statuses, [400, 400, 400, 400, 400, 429]);
+    assert.equal(await redis.hget(`foyer:throttle:code:flow:${created.id}`, 'count'), '5');
+    assert.equal(await redis.hget(`foyer:throttle:mail:to:${server.defaultTenant.id}:${email}`, 'count'), '1');
+    const { rows } = await sql<{ n: number }>`select count(*) as n from throttle_counters`.execute(server.database.db);
+    assert.equal(Number(rows[0]?.n), 0, 'nothing is counted in the database');
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
 });
