@@ -18,6 +18,8 @@ import type { ProviderRegistry } from './http/oidc/provider-registry.ts';
 import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
 import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
 import { flowsPlugin } from './http/flows/flows.plugin.ts';
+import { portalPlugin } from './http/account/portal.plugin.ts';
+import { accountApiPlugin } from './http/account/account-api.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import { createSqlThrottleStore } from './storage/throttle.store.ts';
 import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
@@ -67,6 +69,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl }),
       (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle }),
       (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl }),
+      (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
+      (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle }),
     ];
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
     const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, ...(sqlThrottle ? [sqlThrottle] : [])]);
