@@ -11,6 +11,7 @@ import type { OidcArtifactStore } from '../domain/oauth/oidc-artifact.port.ts';
 import type { FlowStore } from '../domain/flows/flow.port.ts';
 import type { SessionStore } from '../domain/sessions/session.port.ts';
 import type { ConsentStore } from '../domain/consents/consent.port.ts';
+import type { MailStore } from '../domain/mail/mail.port.ts';
 import { createTenantStore } from './tenant.store.ts';
 import { createIdentityStore } from './identity.store.ts';
 import { createAuditStore } from './audit.store.ts';
@@ -21,6 +22,7 @@ import { createOidcArtifactStore } from './oidc-artifact.store.ts';
 import { createFlowStore } from './flow.store.ts';
 import { createSessionStore } from './session.store.ts';
 import { createConsentStore } from './consent.store.ts';
+import { createMailStore } from './mail.store.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -33,12 +35,19 @@ export type Stores = {
   readonly flows: FlowStore;
   readonly sessions: SessionStore;
   readonly consents: ConsentStore;
+  readonly mail: MailStore;
+};
+
+/** What this node wants to hear about the writes of its stores, once they are committed. */
+export type StoreHooks = {
+  /** Email was queued: the mail dispatcher wakes up rather than waiting for its next poll. */
+  readonly mailQueued?: () => void;
 };
 
 /** Runs `work` in one database transaction: everything it writes commits together or not at all. */
 export type Transaction = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
 
-export function createStores(db: Db): Stores {
+export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
   return {
     tenants: createTenantStore(db),
     identities: createIdentityStore(db),
@@ -50,9 +59,16 @@ export function createStores(db: Db): Stores {
     flows: createFlowStore(db),
     sessions: createSessionStore(db),
     consents: createConsentStore(db),
+    mail: createMailStore(db, hooks.mailQueued),
   };
 }
 
-export function createTransaction(db: Db): Transaction {
-  return (work) => db.transaction().execute((tx) => work(createStores(tx)));
+export function createTransaction(db: Db, hooks: StoreHooks = {}): Transaction {
+  return async (work) => {
+    // Hooks run after commit: a dispatcher woken earlier would not see the rows yet.
+    let mailQueued = false;
+    const result = await db.transaction().execute((tx) => work(createStores(tx, { mailQueued: () => (mailQueued = true) })));
+    if (mailQueued) hooks.mailQueued?.();
+    return result;
+  };
 }

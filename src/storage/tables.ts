@@ -186,6 +186,28 @@ export type ConsentsTable = {
   updated_at: EpochMs;
 };
 
+export type MailMessagesTable = {
+  id: string;
+  tenant_id: string;
+  recipient: string;
+  kind: string;
+  locale: string;
+  /** The tenant's sender when it has one; MAIL_FROM otherwise (chosen at delivery). */
+  from_address: string | null;
+  reply_to: string | null;
+  subject: string;
+  /** Null once delivered: the bodies hold one-time codes and links. */
+  text_body: string | null;
+  html_body: string | null;
+  status: string;
+  attempts: Generated<number>;
+  /** When the next attempt may start (also the lease of a dispatcher sending it now). */
+  available_at: EpochMs;
+  last_error: string | null;
+  created_at: EpochMs;
+  sent_at: EpochMs | null;
+};
+
 export type Database = {
   tenants: TenantsTable;
   identities: IdentitiesTable;
@@ -201,4 +223,5 @@ export type Database = {
   outbox_events: OutboxEventsTable;
   throttle_counters: ThrottleCountersTable;
   consents: ConsentsTable;
+  mail_messages: MailMessagesTable;
 };

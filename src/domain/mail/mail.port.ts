@@ -22,3 +22,64 @@ export type MailRequest = {
   readonly locale: Locale;
   readonly params: Readonly<Record<string, string>>;
 };
+
+export type MailStatus = 'queued' | 'sent' | 'failed';
+
+/** A message as rendered at enqueue time, ready to send. */
+export type NewMailMessage = {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly to: string;
+  readonly kind: MailKind;
+  readonly locale: Locale;
+  /** The tenant's sender; undefined means the server's MAIL_FROM. */
+  readonly from: string | undefined;
+  readonly replyTo: string | undefined;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly createdAt: number;
+};
+
+export type MailMessage = {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly to: string;
+  readonly kind: MailKind;
+  readonly locale: Locale;
+  readonly from: string | undefined;
+  readonly replyTo: string | undefined;
+  readonly subject: string;
+  /** Null once the message is delivered: the bodies hold one-time codes and links. */
+  readonly text: string | null;
+  readonly html: string | null;
+  readonly status: MailStatus;
+  /** Delivery attempts started so far (a claim counts as one). */
+  readonly attempts: number;
+  /** When the next attempt may start; while a dispatcher holds the message, the end of its lease. */
+  readonly availableAt: number;
+  readonly lastError: string | undefined;
+  readonly createdAt: number;
+  readonly sentAt: number | undefined;
+};
+
+export type MailListQuery = { readonly tenantId?: string | undefined; readonly limit: number };
+
+/**
+ * Queued email. Claims are safe with several dispatchers (several nodes): a claimed message is
+ * leased (its available_at moves to the end of the lease), so no other dispatcher takes it unless
+ * this one dies before reporting the outcome, in which case the message is sent again once the
+ * lease runs out (delivery is at least once).
+ */
+export type MailStore = {
+  enqueue(message: NewMailMessage): Promise<void>;
+  /** Up to `limit` queued messages due at `now`, oldest first, each leased until `now + leaseMs` and its attempts counted. */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<MailMessage[]>;
+  /** Delivered: status sent, bodies cleared (subject, kind and recipient stay for the list and audit). */
+  markSent(id: string, now: number): Promise<void>;
+  /** The attempt failed: try again at `retryAt`, or give up (status failed) when it is undefined. */
+  markFailed(id: string, error: string, retryAt: number | undefined): Promise<void>;
+  /** Newest first; every tenant unless `tenantId` is given (operators' tools only). */
+  list(query: MailListQuery): Promise<MailMessage[]>;
+  find(id: string): Promise<MailMessage | undefined>;
+};
