@@ -12,6 +12,9 @@ import type { OidcArtifactStore } from '../oauth/oidc-artifact.port.ts';
 import type { SessionStore } from '../sessions/session.port.ts';
 import type { BreachedPasswordCheck } from '../credentials/password/breached.ts';
 import type { SignInThrottle } from '../flows/throttle.ts';
+import type { MailStore } from '../mail/mail.port.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import type { Locale } from '../../i18n/locales.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 
 export type AccountStores = {
@@ -22,6 +25,7 @@ export type AccountStores = {
   readonly applications: ApplicationStore;
   readonly audit: AuditStore;
   readonly outbox: OutboxStore;
+  readonly mail: MailStore;
 };
 
 export type AccountDeps = {
@@ -38,9 +42,12 @@ export type AccountDeps = {
  * session (uid) and grants their request rides on, which "sign out everywhere else" keeps.
  */
 export type Customer = {
+  readonly tenant: Tenant;
   readonly tenantId: string;
   readonly identityId: string;
   readonly context: RequestContext;
+  /** The language the customer is using now: notifications about this request are written in it. */
+  readonly locale: Locale;
   readonly current: { readonly sessionUid?: string | undefined; readonly grantIds: readonly string[] };
 };
 

@@ -10,6 +10,7 @@ import { checkPasswordPolicy } from '../credentials/password/policy.ts';
 import { signInThrottleKeys } from '../flows/throttle.ts';
 import type { AccountDeps, Customer } from './account.ts';
 import { recordChange } from './account.ts';
+import { queueMail } from '../mail/mail.ts';
 import { getProfile } from './profile.ts';
 import { revokeEverythingElse } from './sessions.ts';
 
@@ -63,6 +64,8 @@ export async function changePassword(deps: AccountDeps, customer: Customer, chan
     await stores.identities.updateCredentialConfig(customer.tenantId, credential.id, { ...credential.config, hash }, now);
     const revokedArtifacts = await revokeEverythingElse(stores, customer, now);
     await recordChange(stores, customer, now, { action: 'password.changed', details: { revokedArtifacts }, event: { type: 'identity.password_changed', payload: {} } });
+    // Told by email, so that a change the owner did not make does not go unnoticed (SECURITY.md 10).
+    if (email) await queueMail(stores.mail, customer.tenant, { tenantId: customer.tenantId, to: email, kind: 'password_changed', locale: customer.locale, params: {} }, now);
     return { revokedArtifacts };
   });
 }

@@ -13,6 +13,7 @@ import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
+import { negotiateLocale } from '../../i18n/locales.ts';
 import type { AccountDeps, Customer } from '../../domain/account/account.ts';
 import { isRecentSignIn } from '../../domain/account/account.ts';
 import { profileFields, updateProfile } from '../../domain/account/profile.ts';
@@ -183,8 +184,11 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     const identity = await deps.stores.identities.findById(found.tenant.id, token.accountId);
     if (!identity || identity.status !== 'active') throw invalid('the account no longer exists or is blocked');
     const sessionUid = typeof token.sessionUid === 'string' ? token.sessionUid : undefined;
+    const locale = negotiateLocale({ trait: identity.traits['locale'], acceptLanguage: request.headers['accept-language'], tenantDefault: found.tenant.settings['defaultLocale'] as string | undefined });
     const customer: Customer = {
+      tenant: found.tenant,
       tenantId: found.tenant.id,
+      locale,
       identityId: identity.id,
       context: { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id },
       current: { sessionUid, grantIds: token.grantId ? [token.grantId] : [] },

@@ -77,6 +77,7 @@ export const account = {
   'account.activity.signin.failed': 'Sign-in attempt failed',
   'account.activity.signout.succeeded': 'Signed out',
   'account.activity.identity.created': 'Account created',
+  'account.activity.signup.succeeded': 'Account created',
   'account.activity.identity.updated': 'Profile changed',
   'account.activity.identity.blocked': 'Account blocked',
   'account.activity.identity.unblocked': 'Account unblocked',

@@ -37,7 +37,8 @@ ${body}`;
 /** A date and time in the customer's language, in UTC (said so), e.g. "12 Mar 2026, 14:05 UTC". */
 export function formatTime(t: Translate, epochMs: number | undefined): string {
   if (epochMs === undefined) return '';
-  return new Intl.DateTimeFormat(t.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC', timeZoneName: 'short' }).format(new Date(epochMs));
+  // dateStyle cannot be combined with timeZoneName: the zone is appended, always UTC.
+  return `${new Intl.DateTimeFormat(t.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(epochMs))} UTC`;
 }
 
 /** A form field's translated label: the schema's title, else our text for a known trait, else its name. */

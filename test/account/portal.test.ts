@@ -1,0 +1,147 @@
+// The hosted account portal over HTTP, with the scripted browser: sign-in on the way in and back
+// to the page asked for, CSRF protection, the recent-authentication gate, and field errors tied to
+// their inputs.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachEngine } from '../helpers/engines.ts';
+import { startListeningServer } from '../helpers/listening-server.ts';
+import type { ListeningServer } from '../helpers/listening-server.ts';
+import { createBrowserSession, findForm, formsOf, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
+import type { BrowserSession, Page } from '../helpers/browser-session.ts';
+import { createTenant, PASSWORD, uniqueEmail } from '../helpers/oidc-clients.ts';
+
+describeEachEngine('account portal', (current) => {
+  let node: ListeningServer;
+
+  before(async () => {
+    node = await startListeningServer(current().engine);
+    await createTenant(node.server, 'shop');
+  });
+  after(async () => {
+    await node?.stop();
+  });
+
+  /** Opens the portal page, signs up on the way, and returns the portal page it came back to. */
+  async function signUpThrough(path: string, label: string): Promise<{ browser: BrowserSession; email: string; page: Page }> {
+    const browser = createBrowserSession();
+    const email = uniqueEmail(label);
+    const signIn = await browser.open(`${node.url}${path}`);
+    assert.ok(findForm(signIn, isAction('/signin')), `a sign-in form, got ${signIn.url.pathname}: ${textOf(signIn.html).slice(0, 200)}`);
+    assert.ok(browser.cookieNames().includes('foyer_account_auth'));
+    const page = await browser.drive(signIn, { credentials: { email, password: PASSWORD }, signUp: true });
+    return { browser, email, page };
+  }
+
+  async function makeSignInOld(email: string): Promise<void> {
+    const tenantId = node.server.defaultTenant.id;
+    const identity = await node.server.stores.identities.findByAddress(tenantId, 'email', email);
+    for (const session of await node.server.stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identity!.id, Date.now())) {
+      await node.server.stores.oidcArtifacts.upsert(tenantId, 'Session', session.id, { ...session.payload, loginTs: Math.floor(Date.now() / 1000) - 600 }, Date.now() + 3_600_000);
+    }
+  }
+
+  test('without a session, the portal signs the customer in and comes back to the page asked for', async () => {
+    const { browser, email, page } = await signUpThrough('/account/sessions', 'portal');
+    assert.equal(page.status, 200);
+    assert.equal(page.url.pathname, '/account/sessions');
+    const text = textOf(page.html);
+    assert.match(text, new RegExp(`Signed in as ${email.replace('.', '\\.')}`));
+    assert.match(text, /This device/);
+    assert.match(page.html, /<a href="\/account\/sessions" aria-current="page">/);
+    assert.ok(!browser.cookieNames().includes('foyer_account_auth'), 'the pending authorization cookie is cleared');
+    // Later visits read the SSO session: no sign-in form.
+    const profile = await browser.open(`${node.url}/account`);
+    assert.equal(profile.url.pathname, '/account');
+    assert.match(textOf(profile.html), /Profile/);
+    assert.match(profile.html, /<a href="\/account\/email">Change email<\/a>/);
+  });
+
+  test("another tenant's portal lives under its path and signs in to that tenant", async () => {
+    const { page } = await signUpThrough('/t/shop/account', 'shop');
+    assert.equal(page.url.pathname, '/t/shop/account');
+    assert.equal(page.status, 200);
+    assert.ok(findForm(page, isAction('/t/shop/account/profile')));
+  });
+
+  test('a callback with a state this browser did not send is refused', async () => {
+    const browser = createBrowserSession();
+    await browser.open(`${node.url}/account`);
+    const page = await browser.open(`${node.url}/account/callback?code=x&state=forged`);
+    assert.equal(page.status, 400);
+    assert.match(textOf(page.html), /could not sign you in/);
+  });
+
+  test('a post without the CSRF token, or with a wrong one, changes nothing', async () => {
+    const { browser, email } = await signUpThrough('/account', 'csrf');
+    for (const token of [undefined, 'forged-token']) {
+      const body = new URLSearchParams({ name: 'Mallory' });
+      if (token) body.set('csrf_token', token);
+      const refused = await browser.open(`${node.url}/account/profile`, { method: 'POST', body });
+      assert.equal(refused.status, 403);
+      assert.match(textOf(refused.html), /This form has expired/);
+    }
+    const identity = await node.server.stores.identities.findByAddress(node.server.defaultTenant.id, 'email', email);
+    assert.equal(identity?.traits['name'], undefined);
+  });
+
+  test('profile: a field error is shown on the field and tied to it; a valid change is saved', async () => {
+    const { browser, email, page } = await signUpThrough('/account', 'fields');
+    const form = requireForm(page, isAction('/account/profile'));
+    const invalid = await browser.submit(form, { name: 'x'.repeat(201), locale: 'not a locale' });
+    assert.equal(invalid.status, 400);
+    for (const field of ['name', 'locale']) {
+      assert.match(invalid.html, new RegExp(`<input id="field-${field}" name="${field}"[^>]* aria-invalid="true" aria-describedby="field-${field}-error">`));
+      assert.match(invalid.html, new RegExp(`<p class="field-error" id="field-${field}-error" role="alert">`));
+    }
+    assert.match(invalid.html, /<label for="field-name">Full name<\/label>/);
+    assert.match(textOf(invalid.html), /This is too long\./);
+
+    const saved = await browser.submit(requireForm(invalid, isAction('/account/profile')), { name: 'Ada Lovelace', locale: 'en' });
+    assert.equal(saved.url.pathname, '/account');
+    assert.match(saved.html, /<div class="notice" role="status"><p>Your changes are saved\.<\/p><\/div>/);
+    assert.match(saved.html, /value="Ada Lovelace"/);
+    const identity = await node.server.stores.identities.findByAddress(node.server.defaultTenant.id, 'email', email);
+    assert.equal(identity?.traits['name'], 'Ada Lovelace');
+  });
+
+  test('sensitive pages need a sign-in of the last five minutes, and come back after it', async () => {
+    const { browser, email, page } = await signUpThrough('/account/password', 'recent');
+    assert.equal(page.url.pathname, '/account/password', 'a fresh sign-in goes straight to the form');
+    await makeSignInOld(email);
+
+    const gate = await browser.open(`${node.url}/account/password`);
+    assert.ok(findForm(gate, isAction('/signin')), 'asked to sign in again');
+    const back = await browser.drive(gate, { credentials: { email, password: PASSWORD } });
+    assert.equal(back.url.pathname, '/account/password');
+    assert.ok(findForm(back, isAction('/account/password')));
+
+    // A post made with a stale sign-in is not applied: the customer signs in, then sees the form again.
+    const form = requireForm(back, isAction('/account/password'));
+    await makeSignInOld(email);
+    const stale = await browser.submit(form, { current_password: PASSWORD, new_password: 'another long passphrase 9' });
+    assert.ok(findForm(stale, isAction('/signin')));
+    const changed = await browser.drive(stale, { credentials: { email, password: PASSWORD } });
+    assert.equal(changed.url.pathname, '/account/password');
+    const done = await browser.submit(requireForm(changed, isAction('/account/password')), { current_password: PASSWORD, new_password: 'another long passphrase 9' });
+    assert.equal(done.url.search, '?done=password');
+    assert.match(textOf(done.html), /Your password is changed/);
+  });
+
+  test('sessions, applications, activity and data pages render; the export is an attachment without secrets', async () => {
+    const { browser } = await signUpThrough('/account/activity', 'pages');
+    const activity = await browser.open(`${node.url}/account/activity`);
+    assert.match(textOf(activity.html), /Account created/);
+    const applications = await browser.open(`${node.url}/account/applications`);
+    assert.match(textOf(applications.html), /You have not allowed any application/);
+    const data = await browser.open(`${node.url}/account/data`);
+    assert.ok(formsOf(data).length >= 1);
+    const exported = await browser.open(`${node.url}/account/export`);
+    assert.equal(exported.status, 200);
+    assert.equal(exported.headers?.get('content-disposition'), 'attachment; filename="account-data.json"');
+    assert.equal(exported.headers?.get('content-type'), 'application/json; charset=utf-8');
+    const document = JSON.parse(exported.html) as { credentials: { type: string }[] };
+    assert.deepEqual(document.credentials.map((credential) => credential.type), ['password']);
+    assert.doesNotMatch(exported.html, /argon2/);
+  });
+
+});
