@@ -87,6 +87,14 @@ describeEachEngine('account API', (current) => {
     assert.equal(refused.status, 403);
     assert.equal(refused.headers.get('www-authenticate'), 'Bearer error="insufficient_scope", scope="account"');
     assert.equal(refused.body['code'], 'token.insufficient_scope');
+
+    // A third-party application's token with the account scope is refused: the API can delete the account.
+    const customer = await newCustomer('third');
+    const third = await authorizationCodeFlow(partnerRp, { redirectUri: PARTNER_CALLBACK, scope: 'openid account' }, (url) => customer.browser.authorize(url, { consent: true }));
+    const thirdParty = await api('GET', '/profile', third.tokens.access_token);
+    assert.equal(thirdParty.status, 403);
+    assert.equal(thirdParty.body['code'], 'token.not_first_party');
+    assert.match(thirdParty.headers.get('www-authenticate') ?? '', /^Bearer error="insufficient_scope"/);
   });
 
   test('profile: read, changed with an identity.updated event, and field-level errors', async () => {

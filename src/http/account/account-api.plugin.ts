@@ -181,6 +181,13 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
       reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${ACCOUNT_SCOPE}"`);
       throw new DomainError('token.insufficient_scope', 'forbidden', `The access token lacks the "${ACCOUNT_SCOPE}" scope.`);
     }
+    // The account API can end sessions and delete the account: only the tenant's own (first-party)
+    // applications may use it, whatever a third party managed to be granted.
+    const client = token.clientId ? await found.provider.Client.find(token.clientId) : undefined;
+    if (!client || !(client as unknown as Record<string, unknown>)['foyer_first_party']) {
+      reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${ACCOUNT_SCOPE}", error_description="first-party applications only"`);
+      throw new DomainError('token.not_first_party', 'forbidden', 'Only the tenant\'s first-party applications may use the Account API.');
+    }
     const identity = await deps.stores.identities.findById(found.tenant.id, token.accountId);
     if (!identity || identity.status !== 'active') throw invalid('the account no longer exists or is blocked');
     const sessionUid = typeof token.sessionUid === 'string' ? token.sessionUid : undefined;

@@ -37,7 +37,7 @@ a.button{display:inline-block;font-weight:600;padding:.6rem 1rem;border-radius:8
 table{width:100%;border-collapse:collapse;font-size:.9375rem}
 th,td{text-align:start;padding:.5rem .5rem .5rem 0;border-bottom:1px solid #e5e5ea;vertical-align:top}
 tr.failure td{color:#a00}
-.tag{font-size:.75rem;background:#e5e5ea;border-radius:4px;padding:.1rem .35rem;margin-inline-start:.25rem}
+.tag{white-space:nowrap;font-size:.75rem;background:#e5e5ea;border-radius:4px;padding:.1rem .35rem;margin-inline-start:.25rem}
 dl.addresses dt{font-weight:600;margin-top:1rem}
 dl.addresses dd{margin:0}
 ul.apps{list-style:none;padding:0}
