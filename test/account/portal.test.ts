@@ -144,4 +144,29 @@ describeEachEngine('account portal', (current) => {
     assert.doesNotMatch(exported.html, /argon2/);
   });
 
+  test('sessions: another browser is listed and signed out from the portal; signing out of SSO signs out of the portal', async () => {
+    const { browser, email } = await signUpThrough('/account', 'devices');
+    const other = createBrowserSession();
+    const otherPortal = await other.drive(await other.open(`${node.url}/account`), { credentials: { email, password: PASSWORD } });
+    assert.equal(otherPortal.url.pathname, '/account');
+
+    const sessions = await browser.open(`${node.url}/account/sessions`);
+    const revokeForms = formsOf(sessions).filter(isAction('/account/sessions/revoke'));
+    assert.equal(revokeForms.length, 1, 'one other session, and no sign-out button on the current one');
+    assert.match(sessions.html, /aria-label="Sign out [^"]+, signed in [^"]+"/);
+    const revoked = await browser.submit(revokeForms[0]!);
+    assert.equal(revoked.url.search, '?done=revoked');
+    assert.equal(formsOf(revoked).filter(isAction('/account/sessions/revoke')).length, 0);
+    assert.match(textOf(revoked.html), /You are not signed in anywhere else/);
+    // The other browser's session is gone: the portal asks it to sign in.
+    assert.ok(findForm(await other.open(`${node.url}/account`), isAction('/signin')));
+
+    // The portal's sign-out is the tenant's RP-initiated logout, back to the portal, which asks to sign in.
+    const account = await browser.open(`${node.url}/account`);
+    const signOut = requireForm(account, (form) => form.action.pathname === '/session/end');
+    const confirmation = await browser.open(`${signOut.action.href}?${new URLSearchParams(signOut.fields)}`);
+    const signedOut = await browser.submit(requireForm(confirmation, (form) => form.id === 'op.logoutForm'), { logout: 'yes' });
+    assert.ok(findForm(signedOut, isAction('/signin')), `signed out, then asked to sign in: ${signedOut.url.pathname}`);
+  });
+
 });
