@@ -8,14 +8,20 @@ import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { createBrowserSession, findForm, formsOf, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
 import type { BrowserSession, Page } from '../helpers/browser-session.ts';
-import { createTenant, PASSWORD, uniqueEmail } from '../helpers/oidc-clients.ts';
+import * as client from 'openid-client';
+import { authorizationCodeFlow, createTenant, PASSWORD, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
+
+const PARTNER_CALLBACK = 'https://partner.example.test/callback';
 
 describeEachEngine('account portal', (current) => {
   let node: ListeningServer;
+  let partnerRp: client.Configuration;
 
   before(async () => {
     node = await startListeningServer(current().engine);
     await createTenant(node.server, 'shop');
+    const partner = await registerApplication(node.server, node.server.defaultTenant.id, { name: 'Partner Shop', kind: 'web', firstParty: false, redirectUris: [PARTNER_CALLBACK] });
+    partnerRp = await relyingParty(node.url, partner);
   });
   after(async () => {
     await node?.stop();
@@ -142,6 +148,22 @@ describeEachEngine('account portal', (current) => {
     const document = JSON.parse(exported.html) as { credentials: { type: string }[] };
     assert.deepEqual(document.credentials.map((credential) => credential.type), ['password']);
     assert.doesNotMatch(exported.html, /argon2/);
+  });
+
+  test('applications: an allowed application is listed with its permissions in words, and its access removed', async () => {
+    const { browser } = await signUpThrough('/account', 'allowed');
+    const flow = { redirectUri: PARTNER_CALLBACK, scope: 'openid email offline_access', parameters: { prompt: 'consent' } };
+    const { tokens } = await authorizationCodeFlow(partnerRp, flow, (url) => browser.authorize(url, { consent: true }));
+    const page = await browser.open(`${node.url}/account/applications`);
+    const text = textOf(page.html);
+    assert.match(text, /Partner Shop/);
+    assert.match(text, /See your email address/);
+    assert.match(text, /Stay connected when you are not using it/);
+    const removed = await browser.submit(requireForm(page, isAction('/account/applications/revoke')));
+    assert.equal(removed.url.search, '?done=app');
+    assert.match(textOf(removed.html), /The application no longer has access to your account/);
+    assert.match(textOf(removed.html), /You have not allowed any application/);
+    await assert.rejects(client.refreshTokenGrant(partnerRp, tokens.refresh_token!), (error: client.ResponseBodyError) => error.error === 'invalid_grant');
   });
 
   test('sessions: another browser is listed and signed out from the portal; signing out of SSO signs out of the portal', async () => {
