@@ -18,6 +18,8 @@ import type { ProviderRegistry } from './http/oidc/provider-registry.ts';
 import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
 import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
 import { flowsPlugin } from './http/flows/flows.plugin.ts';
+import { portalPlugin } from './http/account/portal.plugin.ts';
+import { accountApiPlugin } from './http/account/account-api.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import type { SelfServiceDeps } from './domain/self-service/code-steps.ts';
 import { codeKeyOf } from './domain/self-service/one-time-code.ts';
@@ -83,6 +85,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle, selfService }),
       (app: FastifyInstance) => selfServicePlugin(app, { registry, selfService }),
       (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, selfService }),
+      (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
+      (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle }),
     ];
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
     const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, ...(sqlThrottle ? [sqlThrottle] : [])]);

@@ -35,6 +35,19 @@ export function createAuditStore(db: Db): AuditStore {
       const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
       return rows.map(toAuditEvent);
     },
+
+    async listForIdentity(tenantId, identityId, { limit, before }) {
+      // Two indexed lookups (by target, by actor) merged, rather than an OR no index serves.
+      const side = (column: 'target_id' | 'actor_id') => {
+        let query = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId).where(column, '=', identityId);
+        if (before !== undefined) query = query.where('occurred_at', '<', before);
+        return query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      };
+      const [asTarget, asActor] = await Promise.all([side('target_id'), side('actor_id')]);
+      const byId = new Map([...asTarget, ...asActor].map((row) => [row.id, row]));
+      const rows = [...byId.values()].sort((a, b) => b.occurred_at - a.occurred_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      return rows.slice(0, limit).map(toAuditEvent);
+    },
   };
 }
 

@@ -185,6 +185,38 @@ export function createIdentityStore(db: Db): IdentityStore {
       return result.numUpdatedRows > 0n;
     },
 
+    async updateTraits(tenantId, id, traits, now) {
+      const result = await db.updateTable('identities').set({ traits: toJson(traits), updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async listCredentials(tenantId, identityId) {
+      const credentials = await db
+        .selectFrom('credentials')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('identity_id', '=', identityId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      if (credentials.length === 0) return [];
+      const identifiers = await db
+        .selectFrom('credential_identifiers')
+        .select(['credential_id', 'identifier'])
+        .where('tenant_id', '=', tenantId)
+        .where('identity_id', '=', identityId)
+        .execute();
+      return credentials.map((row) => ({
+        id: row.id,
+        identityId: row.identity_id,
+        type: row.type,
+        config: fromJson(row.config),
+        identifiers: identifiers.filter((entry) => entry.credential_id === row.id).map((entry) => entry.identifier),
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      }));
+    },
+
     async delete(tenantId, id) {
       const result = await db.deleteFrom('identities').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;

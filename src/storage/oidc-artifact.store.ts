@@ -2,7 +2,7 @@
 // columns (grant_id, uid, user_code, account_id) are copies of payload fields, kept so their
 // indexes serve revocation, session and device-code lookups without parsing JSON.
 import type { Db } from './database.ts';
-import type { OidcArtifactStore, StoredOidcArtifact } from '../domain/oauth/oidc-artifact.port.ts';
+import type { ArtifactDevice, OidcArtifactStore, StoredOidcArtifact } from '../domain/oauth/oidc-artifact.port.ts';
 import { fromJson, toJson } from './json.ts';
 
 export function createOidcArtifactStore(db: Db): OidcArtifactStore {
@@ -17,7 +17,7 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
   }
 
   return {
-    async upsert(tenantId, model, id, payload, expiresAt) {
+    async upsert(tenantId, model, id, payload, expiresAt, seen) {
       const lookups = {
         payload: toJson(payload),
         grant_id: stringOrNull(payload['grantId']),
@@ -25,10 +25,13 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
         user_code: stringOrNull(payload['userCode']),
         account_id: stringOrNull(payload['accountId']),
         expires_at: expiresAt,
+        ...(seen ? { seen_at: seen.at } : {}),
       };
+      // The device is written once, when the row is created: later saves only say when it was seen.
+      const device = seen ? toJson(seen.device) : null;
       await db
         .insertInto('oidc_artifacts')
-        .values({ tenant_id: tenantId, model, id, ...lookups, consumed_at: null })
+        .values({ tenant_id: tenantId, model, id, ...lookups, consumed_at: null, device, seen_at: seen?.at ?? null })
         .onConflict((oc) => oc.columns(['tenant_id', 'model', 'id']).doUpdateSet(lookups))
         .execute();
     },
@@ -67,6 +70,43 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
 
     async revokeByAccountId(tenantId, accountId) {
       const result = await db.deleteFrom('oidc_artifacts').where('tenant_id', '=', tenantId).where('account_id', '=', accountId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    async listByAccountId(tenantId, model, accountId, now) {
+      const rows = await db
+        .selectFrom('oidc_artifacts')
+        .select(['id', 'payload', 'consumed_at', 'device', 'seen_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('account_id', '=', accountId)
+        .where('model', '=', model)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .orderBy('seen_at', 'desc')
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        payload: fromJson(row.payload),
+        consumedAt: row.consumed_at,
+        device: row.device === null ? null : fromJson<ArtifactDevice>(row.device),
+        seenAt: row.seen_at,
+      }));
+    },
+
+    async revokeByAccountIdExcept(tenantId, accountId, keep) {
+      const grantIds = [...keep.grantIds];
+      let query = db.deleteFrom('oidc_artifacts').where('tenant_id', '=', tenantId).where('account_id', '=', accountId);
+      if (keep.sessionUid !== undefined) {
+        const uid = keep.sessionUid;
+        query = query.where((eb) => eb.not(eb.and([eb('model', '=', 'Session'), eb('uid', '=', uid)])));
+      }
+      if (grantIds.length > 0) {
+        // A grant's own row carries its id as `id`; what it issued carries it as `grant_id`.
+        query = query
+          .where((eb) => eb.or([eb('grant_id', 'is', null), eb('grant_id', 'not in', grantIds)]))
+          .where((eb) => eb.not(eb.and([eb('model', '=', 'Grant'), eb('id', 'in', grantIds)])));
+      }
+      const result = await query.executeTakeFirst();
       return Number(result.numDeletedRows);
     },
 

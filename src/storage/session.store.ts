@@ -63,6 +63,31 @@ export function createSessionStore(db: Db): SessionStore {
       return Number(result.numUpdatedRows);
     },
 
+    async listOf(tenantId, identityId, now) {
+      const rows = await db
+        .selectFrom('browser_sessions')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('identity_id', '=', identityId)
+        .where('expires_at', '>', now)
+        .where('revoked_at', 'is', null)
+        .orderBy('authenticated_at', 'desc')
+        .execute();
+      return rows.map(toSession);
+    },
+
+    async revokeOf(tenantId, identityId, id, now) {
+      const result = await db
+        .updateTable('browser_sessions')
+        .set({ revoked_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('identity_id', '=', identityId)
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     async removeExpired(now, limit) {
       // By lifetime only, which is indexed: an idle session is already refused where it is used
       // (isLive) and goes when its lifetime ends, so the sweep never scans the whole table.

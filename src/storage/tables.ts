@@ -105,6 +105,10 @@ export type OidcArtifactsTable = {
   account_id: string | null;
   expires_at: EpochMs | null;
   consumed_at: EpochMs | null;
+  /** Sessions only: the user agent and address they signed in from (JSON), set when first stored. */
+  device: JsonText | null;
+  /** Sessions only: when oidc-provider last saved it (each use that touches it). */
+  seen_at: EpochMs | null;
 };
 
 export type ApplicationsTable = {

@@ -13,6 +13,8 @@ export type Page = {
   readonly url: URL;
   readonly status: number;
   readonly html: string;
+  /** The final response's headers. */
+  readonly headers?: Headers;
   /** Set when the server redirected out of its origin (to the application): navigation stops there. */
   readonly redirectedTo?: URL;
 };
@@ -81,7 +83,7 @@ export function createBrowserSession(options: BrowserSessionOptions = {}) {
     for (let hop = 0; hop < MAX_REDIRECTS; hop += 1) {
       const location = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || !location) {
-        return { url, status: response.status, html: await response.text() };
+        return { url, status: response.status, html: await response.text(), headers: response.headers };
       }
       await response.body?.cancel();
       const next = new URL(location, url);

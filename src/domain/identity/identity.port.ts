@@ -1,5 +1,5 @@
 // What the identity module needs from storage. Every call is scoped to a tenant.
-import type { AddressKind, Identity, IdentityStatus, NewIdentity, StoredCredential, Traits, Credential } from './identity.ts';
+import type { AddressKind, Credential, Identity, IdentityStatus, NewIdentity, StoredCredential, Traits } from './identity.ts';
 
 export type IdentityPage = { readonly limit: number; /** id of the last identity of the previous page */ readonly after?: string | undefined };
 
@@ -29,6 +29,11 @@ export interface IdentityStore {
   list(tenantId: string, page: IdentityPage): Promise<Identity[]>;
   /** Returns false when there is no such identity in the tenant. */
   setStatus(tenantId: string, id: string, status: IdentityStatus, now: number): Promise<boolean>;
+  /** Replaces the traits (addresses are not touched: verifiable traits change through their own flows).
+   * Returns false when there is no such identity in the tenant. */
+  updateTraits(tenantId: string, id: string, traits: Traits, now: number): Promise<boolean>;
+  /** Every credential of the identity, oldest first, with the identifiers it is found by. */
+  listCredentials(tenantId: string, identityId: string): Promise<(Credential & { readonly createdAt: number; readonly updatedAt: number })[]>;
   /** Removes the identity and, with it, its addresses, credentials and sessions. */
   delete(tenantId: string, id: string): Promise<boolean>;
 }

@@ -7,6 +7,16 @@ export type StoredOidcArtifact = {
   readonly consumedAt: number | null;
 };
 
+/** Where a browser session was used from: recorded on its row when first stored. */
+export type ArtifactDevice = { readonly userAgent?: string | undefined; readonly ip?: string | undefined };
+
+/** A customer's artifact with its id, and for sessions the device and when it was last saved. */
+export type AccountArtifact = StoredOidcArtifact & {
+  readonly id: string;
+  readonly device: ArtifactDevice | null;
+  readonly seenAt: number | null;
+};
+
 export interface OidcArtifactStore {
   /**
    * Creates the artifact or replaces its payload and expiry. Its grant id, uid, user code and
@@ -14,7 +24,7 @@ export interface OidcArtifactStore {
    * `payload.accountId`. A consumed artifact stays consumed: a code or refresh token must never
    * become redeemable again.
    */
-  upsert(tenantId: string, model: string, id: string, payload: Record<string, unknown>, expiresAt: number | null): Promise<void>;
+  upsert(tenantId: string, model: string, id: string, payload: Record<string, unknown>, expiresAt: number | null, seen?: { device: ArtifactDevice; at: number }): Promise<void>;
   /**
    * The finders return undefined for rows that expired at or before `now` (default: the current
    * time): expired rows may linger until `removeExpired` runs.
@@ -36,6 +46,13 @@ export interface OidcArtifactStore {
    * keeps no way back in (SECURITY.md 14).
    */
   revokeByAccountId(tenantId: string, accountId: string): Promise<number>;
+  /** The account's live artifacts of one model (its sessions, its grants), newest save first. */
+  listByAccountId(tenantId: string, model: string, accountId: string, now: number): Promise<AccountArtifact[]>;
+  /**
+   * Like revokeByAccountId, but keeps the session with uid `keep.sessionUid` and every artifact of
+   * the grants in `keep.grantIds` (the grants themselves included): "sign out everywhere else".
+   */
+  revokeByAccountIdExcept(tenantId: string, accountId: string, keep: { sessionUid?: string | undefined; grantIds: readonly string[] }): Promise<number>;
   /**
    * Deletes up to `limit` artifacts of any tenant that expired at or before `now` and says how many:
    * callers repeat it in batches so that no delete holds locks for long.

@@ -29,4 +29,21 @@ a{color:var(--brand-text)}
 .languages [aria-current]{font-weight:600}
 main.wide{max-width:48rem}
 [dir=rtl] .alert{border-left:0;border-right:4px solid #c00}
+.account-head{display:flex;justify-content:space-between;align-items:center;gap:1rem;flex-wrap:wrap}
+nav.account ul{list-style:none;margin:1rem 0 1.5rem;padding:0 0 .75rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;border-bottom:1px solid #e5e5ea}
+nav.account [aria-current=page]{font-weight:700;text-decoration:none}
+button.inline{width:auto;margin:0;padding:.35rem .75rem}
+button.danger,a.button.danger{background:#b00020;color:#fff}
+a.button{display:inline-block;font-weight:600;padding:.6rem 1rem;border-radius:8px;background:var(--brand);color:var(--on-brand);text-decoration:none}
+.notice{border-left:4px solid #1a7f37;background:#effaf1;padding:.75rem;margin:0 0 1rem;border-radius:4px}
+table{width:100%;border-collapse:collapse;font-size:.9375rem}
+th,td{text-align:start;padding:.5rem .5rem .5rem 0;border-bottom:1px solid #e5e5ea;vertical-align:top}
+tr.failure td{color:#a00}
+.tag{white-space:nowrap;font-size:.75rem;background:#e5e5ea;border-radius:4px;padding:.1rem .35rem;margin-inline-start:.25rem}
+dl.addresses dt{font-weight:600;margin-top:1rem}
+dl.addresses dd{margin:0}
+ul.apps{list-style:none;padding:0}
+ul.apps>li{border-bottom:1px solid #e5e5ea;padding:.5rem 0 1rem}
+h2{font-size:1.125rem;margin:1.5rem 0 .5rem}
+.app-icon{max-height:24px;max-width:24px;vertical-align:middle;margin-inline-end:.5rem}
 `;

@@ -8,6 +8,7 @@
 import { errors } from 'oidc-provider';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { OidcArtifactStore, StoredOidcArtifact } from '../../domain/oauth/oidc-artifact.port.ts';
+import { requestDevice } from './request-device.ts';
 
 export function createOidcAdapter(store: OidcArtifactStore, tenantId: string, now: () => number = Date.now): AdapterFactory {
   // oidc-provider revokes a grant by calling revokeByGrantId on up to six models at once; the store
@@ -28,7 +29,9 @@ export function createOidcAdapter(store: OidcArtifactStore, tenantId: string, no
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number) {
       // Dynamically registered clients are stored without a lifetime: they live until deleted.
       const expiresAt = typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? now() + expiresIn * 1000 : null;
-      await store.upsert(tenantId, model, id, { ...payload }, expiresAt);
+      // A session remembers the device it was created from and when it was last saved (portal).
+      const device = model === 'Session' ? requestDevice() : undefined;
+      await store.upsert(tenantId, model, id, { ...payload }, expiresAt, device ? { device, at: now() } : undefined);
     },
 
     async find(id: string) {

@@ -13,7 +13,8 @@ export const SCOPE_CLAIMS = {
   address: ['address'],
 } as const;
 
-export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'email', 'phone', 'profile', 'address'] as const;
+/** `account`: the Account API (`{issuer}/api/account`), the customer's own self-service. */
+export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'email', 'phone', 'profile', 'address', 'account'] as const;
 
 type Claims = Record<string, unknown> & { sub: string };
 

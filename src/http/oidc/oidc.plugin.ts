@@ -12,6 +12,7 @@ import { sendProblem, problem } from '../problem.ts';
 import { REQUEST_ID_HEADER } from '../request-id.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { brandingOf } from '../hosted/respond.ts';
+import { withRequestDevice } from './request-device.ts';
 
 export type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string };
 
@@ -68,7 +69,7 @@ function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest,
   res.setHeader('content-security-policy', `default-src 'none'; script-src 'self'; style-src 'nonce-${nonce}'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
   if (origin.protocol === 'https:') res.setHeader('strict-transport-security', 'max-age=63072000; includeSubDomains');
   reply.hijack();
-  handlerOf(provider)(req, res);
+  withRequestDevice({ userAgent: request.headers['user-agent'], ip: request.ip }, () => handlerOf(provider)(req, res));
 }
 
 // Koa composes the middleware stack on every callback() call: build it once per provider.

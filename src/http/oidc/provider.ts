@@ -18,6 +18,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { claimsOf, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
 import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
 import { cachedLookup } from './client-cache.ts';
+import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.ts';
 import { browserSessionTtl } from './session-ttl.ts';
 import { outgoingFetch } from './outgoing-requests.ts';
 import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
@@ -65,6 +66,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   const mountPath = mountPathOf(tenant);
   const artifactAdapter = createOidcAdapter(deps.artifacts, tenant.id);
   const clientAdapter = cachedLookup(async (id: string) => {
+    if (id === ACCOUNT_CLIENT_ID) return accountClientMetadata(issuer, tenant);
     const found = await deps.applications.findWithSecret(tenant.id, id);
     return found && clientMetadataOf(found.application, found.secretHash);
   });

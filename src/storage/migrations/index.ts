@@ -6,6 +6,7 @@ import * as throttleCounters from './0002-throttle-counters.ts';
 import * as artifactAccount from './0003-artifact-account.ts';
 import * as consents from './0004-consents.ts';
 import * as mail from './0005-mail.ts';
+import * as accountPortal from './0006-account-portal.ts';
 
 export type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-artifact-account': artifactAccount,
   '0004-consents': consents,
   '0005-mail': mail,
+  '0006-account-portal': accountPortal,
 };

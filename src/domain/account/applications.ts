@@ -1,0 +1,54 @@
+// Applications the customer has allowed into their account (SECURITY.md 25): the consents they
+// gave, reviewable and revocable. Revoking deletes the consent and ends that application's grants
+// and tokens for this customer, so its refresh token stops working at once.
+import { DomainError } from '../errors.ts';
+import type { AccountDeps, Customer } from './account.ts';
+import { recordChange } from './account.ts';
+
+export type ConnectedApplication = {
+  readonly clientId: string;
+  readonly name: string;
+  readonly logoUri: string | undefined;
+  readonly scopes: readonly string[];
+  readonly resourceScopes: Readonly<Record<string, readonly string[]>>;
+  readonly grantedAt: number;
+  readonly updatedAt: number;
+};
+
+export async function listApplications(deps: Pick<AccountDeps, 'stores'>, customer: Customer): Promise<ConnectedApplication[]> {
+  const consents = await deps.stores.consents.listForIdentity(customer.tenantId, customer.identityId);
+  return Promise.all(
+    consents.map(async (consent) => {
+      const application = await deps.stores.applications.findById(customer.tenantId, consent.applicationId);
+      return {
+        clientId: consent.applicationId,
+        name: application?.name ?? consent.applicationId,
+        logoUri: application?.logoUri ?? undefined,
+        scopes: consent.scopes,
+        resourceScopes: consent.resourceScopes,
+        grantedAt: consent.grantedAt,
+        updatedAt: consent.updatedAt,
+      };
+    }),
+  );
+}
+
+export async function revokeApplication(deps: AccountDeps, customer: Customer, clientId: string): Promise<{ revokedGrants: number }> {
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async (stores) => {
+    const { tenantId, identityId } = customer;
+    const removed = await stores.consents.delete(tenantId, identityId, clientId);
+    const grants = (await stores.oidcArtifacts.listByAccountId(tenantId, 'Grant', identityId, now)).filter((grant) => grant.payload['clientId'] === clientId);
+    if (!removed && grants.length === 0) throw new DomainError('application.not_connected', 'not_found', 'This application has no access to your account.');
+    for (const grant of grants) {
+      await stores.oidcArtifacts.revokeByGrantId(tenantId, grant.id);
+      await stores.oidcArtifacts.destroy(tenantId, 'Grant', grant.id);
+    }
+    await recordChange(stores, customer, now, {
+      action: 'consent.revoked',
+      details: { applicationId: clientId, revokedGrants: grants.length },
+      event: { type: 'consent.revoked', payload: { applicationId: clientId } },
+    });
+    return { revokedGrants: grants.length };
+  });
+}

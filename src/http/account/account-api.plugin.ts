@@ -1,0 +1,220 @@
+// The Account API at {issuer}/api/account: the same self-service as the portal, as JSON, for
+// applications that embed these screens. Authenticated by an access token of this tenant carrying
+// the `account` scope (RFC 6750: 401 invalid_token, 403 insufficient_scope); every error is an RFC
+// 9457 problem document with a stable code.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { ProviderRegistry } from '../oidc/provider-registry.ts';
+import type { Stores, Transaction } from '../../storage/stores.ts';
+import type { SignInThrottle } from '../../domain/flows/throttle.ts';
+import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
+import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+import type { Identity } from '../../domain/identity/identity.ts';
+import { traitSchemaOf } from '../../domain/identity/traits.ts';
+import { DomainError, ValidationError } from '../../domain/errors.ts';
+import { negotiateLocale } from '../../i18n/locales.ts';
+import type { AccountDeps, Customer } from '../../domain/account/account.ts';
+import { isRecentSignIn } from '../../domain/account/account.ts';
+import { profileFields, updateProfile } from '../../domain/account/profile.ts';
+import { changePassword, verifyCurrentPassword } from '../../domain/account/password.ts';
+import { listSessions, revokeOtherSessions, revokeSession } from '../../domain/account/sessions.ts';
+import { listApplications, revokeApplication } from '../../domain/account/applications.ts';
+import { recentActivity } from '../../domain/account/activity.ts';
+import { exportAccountData } from '../../domain/account/export.ts';
+import { deleteAccount } from '../../domain/account/delete.ts';
+
+export type AccountApiDeps = {
+  readonly registry: ProviderRegistry;
+  readonly stores: Stores;
+  readonly transaction: Transaction;
+  readonly throttle: SignInThrottle;
+  readonly breachedCheck?: BreachedPasswordCheck | undefined;
+};
+
+export const ACCOUNT_SCOPE = 'account';
+
+type Authenticated = { tenant: Tenant; provider: Provider; identity: Identity; customer: Customer; sessionUid: string | undefined };
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
+const clientParams = { type: 'object', required: ['clientId'], properties: { clientId: { type: 'string', minLength: 1, maxLength: 200 }, slug: { type: 'string', maxLength: 63 } } } as const;
+const profileBody = { type: 'object', required: ['traits'], additionalProperties: false, properties: { traits: { type: 'object' } } } as const;
+const passwordBody = {
+  type: 'object',
+  required: ['current_password', 'new_password'],
+  additionalProperties: false,
+  properties: { current_password: { type: 'string', maxLength: 4096 }, new_password: { type: 'string', maxLength: 4096 } },
+} as const;
+const deleteBody = { type: ['object', 'null'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 } } } as const;
+const activityQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'integer', minimum: 1, maximum: 200 }, before: { type: 'integer', minimum: 0 } },
+} as const;
+
+export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDeps): Promise<void> {
+  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck };
+
+  for (const prefix of ['', '/t/:slug']) {
+    const base = `${prefix}/api/account`;
+    app.get(`${base}/profile`, async (request, reply) => {
+      const { tenant, identity } = await authenticate(request, reply);
+      return profileView(tenant, identity);
+    });
+    app.patch(`${base}/profile`, { schema: { body: profileBody } }, async (request, reply) => {
+      const { tenant, customer } = await authenticate(request, reply);
+      const { traits } = request.body as { traits: Record<string, unknown> };
+      try {
+        return profileView(tenant, await updateProfile(account, traitSchemaOf(tenant.settings), customer, traits));
+      } catch (error) {
+        throw error instanceof ValidationError ? new ValidationError(error.problems.map((problem) => ({ ...problem, field: `traits.${problem.field}` })), error.message) : error;
+      }
+    });
+    app.post(`${base}/password`, { schema: { body: passwordBody } }, async (request, reply) => {
+      const { customer } = await authenticate(request, reply);
+      const body = request.body as { current_password: string; new_password: string };
+      await changePassword(account, customer, { current: body.current_password, next: body.new_password });
+      return reply.code(204).send();
+    });
+    app.get(`${base}/sessions`, async (request, reply) => {
+      const { customer } = await authenticate(request, reply);
+      const sessions = await listSessions(account, customer);
+      return {
+        sessions: sessions.map((session) => ({
+          id: session.id,
+          kind: session.kind,
+          current: session.current,
+          user_agent: session.userAgent ?? null,
+          ip: session.ip ?? null,
+          signed_in_at: iso(session.signedInAt),
+          last_seen_at: session.lastSeenAt === undefined ? null : iso(session.lastSeenAt),
+          expires_at: iso(session.expiresAt),
+          applications: session.applications,
+        })),
+      };
+    });
+    app.delete(`${base}/sessions/:id`, { schema: { params: idParams } }, async (request, reply) => {
+      const { customer } = await authenticate(request, reply);
+      await revokeSession(account, customer, (request.params as { id: string }).id);
+      return reply.code(204).send();
+    });
+    app.delete(`${base}/sessions`, async (request, reply) => {
+      const { customer } = await authenticate(request, reply);
+      await revokeOtherSessions(account, customer);
+      return reply.code(204).send();
+    });
+    app.get(`${base}/applications`, async (request, reply) => {
+      const { customer } = await authenticate(request, reply);
+      const applications = await listApplications(account, customer);
+      return {
+        applications: applications.map((application) => ({
+          client_id: application.clientId,
+          name: application.name,
+          logo_uri: application.logoUri ?? null,
+          scopes: application.scopes,
+          resource_scopes: application.resourceScopes,
+          granted_at: iso(application.grantedAt),
+          updated_at: iso(application.updatedAt),
+        })),
+      };
+    });
+    app.delete(`${base}/applications/:clientId`, { schema: { params: clientParams } }, async (request, reply) => {
+      const { customer } = await authenticate(request, reply);
+      await revokeApplication(account, customer, (request.params as { clientId: string }).clientId);
+      return reply.code(204).send();
+    });
+    app.get(`${base}/activity`, { schema: { querystring: activityQuery } }, async (request, reply) => {
+      const { customer } = await authenticate(request, reply);
+      const query = request.query as { limit?: number; before?: number };
+      const entries = await recentActivity(account, customer, query);
+      return {
+        activity: entries.map((entry) => ({ id: entry.id, at: iso(entry.at), action: entry.action, outcome: entry.outcome, by: entry.by, ip: entry.ip ?? null, user_agent: entry.userAgent ?? null })),
+      };
+    });
+    app.get(`${base}/export`, async (request, reply) => {
+      const { customer } = await authenticate(request, reply);
+      const data = await exportAccountData(account, customer);
+      return reply.header('content-disposition', 'attachment; filename="account-data.json"').send(data);
+    });
+    app.delete(base, { schema: { body: deleteBody } }, async (request, reply) => {
+      const { provider, identity, customer, sessionUid } = await authenticate(request, reply);
+      const password = (request.body as { password?: string } | null | undefined)?.password;
+      // SECURITY.md 16: the current password, or a token from a sign-in of the last five minutes.
+      if (password !== undefined) {
+        await verifyCurrentPassword(account, customer, identity, password);
+      } else {
+        const session = sessionUid ? await provider.Session.findByUid(sessionUid) : undefined;
+        if (!session || session.accountId !== identity.id || !isRecentSignIn(session.loginTs, Date.now())) {
+          throw new DomainError('authentication.not_recent', 'forbidden', 'Deleting the account needs the current password in `password`, or a token from a sign-in within the last 5 minutes.');
+        }
+      }
+      await deleteAccount(account, customer);
+      return reply.code(204).send();
+    });
+  }
+
+  /**
+   * The customer behind the request's bearer token: an access token of this tenant, unexpired, for
+   * a customer (not a client), with the `account` scope. A sender-constrained (DPoP) token is
+   * refused when presented as a plain bearer token: whoever holds it must prove the key.
+   */
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Authenticated> {
+    reply.header('cache-control', 'no-store');
+    const { slug = DEFAULT_TENANT_SLUG } = request.params as { slug?: string };
+    const found = await deps.registry.forSlug(slug);
+    if (!found) throw new DomainError('tenant.not_found', 'not_found', `There is no tenant "${slug}".`);
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/.exec(header);
+    if (!match) {
+      reply.header('www-authenticate', header ? 'Bearer error="invalid_request"' : 'Bearer');
+      throw new DomainError('token.missing', 'unauthenticated', 'Send an access token with the `account` scope as "Authorization: Bearer <token>".');
+    }
+    const token = await found.provider.AccessToken.find(match[1]!);
+    const invalid = (detail: string) => {
+      reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${detail}"`);
+      return new DomainError('token.invalid', 'unauthenticated', `The access token is not valid: ${detail}.`);
+    };
+    if (!token || token.isExpired) throw invalid('unknown, revoked or expired');
+    if (token.isSenderConstrained()) throw invalid('sender-constrained tokens cannot be used as bearer tokens');
+    if (!token.accountId) throw invalid('not issued for a customer');
+    if (!token.scopes.has(ACCOUNT_SCOPE)) {
+      reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${ACCOUNT_SCOPE}"`);
+      throw new DomainError('token.insufficient_scope', 'forbidden', `The access token lacks the "${ACCOUNT_SCOPE}" scope.`);
+    }
+    // The account API can end sessions and delete the account: only the tenant's own (first-party)
+    // applications may use it, whatever a third party managed to be granted.
+    const client = token.clientId ? await found.provider.Client.find(token.clientId) : undefined;
+    if (!client || !(client as unknown as Record<string, unknown>)['foyer_first_party']) {
+      reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${ACCOUNT_SCOPE}", error_description="first-party applications only"`);
+      throw new DomainError('token.not_first_party', 'forbidden', 'Only the tenant\'s first-party applications may use the Account API.');
+    }
+    const identity = await deps.stores.identities.findById(found.tenant.id, token.accountId);
+    if (!identity || identity.status !== 'active') throw invalid('the account no longer exists or is blocked');
+    const sessionUid = typeof token.sessionUid === 'string' ? token.sessionUid : undefined;
+    const locale = negotiateLocale({ trait: identity.traits['locale'], acceptLanguage: request.headers['accept-language'], tenantDefault: found.tenant.settings['defaultLocale'] as string | undefined });
+    const customer: Customer = {
+      tenant: found.tenant,
+      tenantId: found.tenant.id,
+      locale,
+      identityId: identity.id,
+      context: { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id },
+      current: { sessionUid, grantIds: token.grantId ? [token.grantId] : [] },
+    };
+    return { tenant: found.tenant, provider: found.provider, identity, customer, sessionUid };
+  }
+}
+
+function profileView(tenant: Tenant, identity: Identity) {
+  return {
+    id: identity.id,
+    traits: identity.traits,
+    addresses: identity.addresses.map((address) => ({ kind: address.kind, value: address.value, verified: address.verifiedAt !== null })),
+    fields: profileFields(traitSchemaOf(tenant.settings)).map((field) => ({ name: field.name, required: field.required, read_only: field.readOnly })),
+    created_at: iso(identity.createdAt),
+    updated_at: iso(identity.updatedAt),
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

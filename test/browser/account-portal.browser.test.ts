@@ -1,0 +1,119 @@
+// The account portal in a real Chromium: a customer arrives without a session and signs up on the
+// way in, changes their profile, downloads their data, deletes the account, and can no longer sign
+// in. The pages pass the same small accessibility check as the sign-in pages.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { probePostgres } from '../helpers/engines.ts';
+import { startListeningServer } from '../helpers/listening-server.ts';
+import type { ListeningServer } from '../helpers/listening-server.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const PASSWORD = 'correct horse battery staple';
+
+const chromiumMissing = existsSync(CHROMIUM) ? undefined : `Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium) to run the browser tests`;
+if (chromiumMissing && process.env['CI'] === 'true') throw new Error(`${chromiumMissing} (required under CI=true)`);
+const postgresMissing = await probePostgres();
+
+/** Every visible input has exactly one <label for>, and every button a name. */
+async function assertLabelledAndNamed(page: Page, where: string): Promise<void> {
+  for (const input of await page.locator('input:not([type=hidden])').all()) {
+    const id = await input.getAttribute('id');
+    assert.ok(id && (await page.locator(`label[for="${id}"]`).count()) === 1, `${where}: input ${await input.getAttribute('name')} has a label`);
+  }
+  for (const button of await page.locator('button').all()) {
+    const name = ((await button.getAttribute('aria-label')) ?? (await button.innerText())).trim();
+    assert.notEqual(name, '', `${where}: every button has a name`);
+  }
+}
+
+for (const engine of ['sqlite', 'postgres'] as const) {
+  const skip = chromiumMissing ?? (engine === 'postgres' && postgresMissing ? `PostgreSQL unreachable (${postgresMissing})` : undefined);
+  describe(`account portal in Chromium [${engine}]`, { skip }, () => {
+    let foyer: ListeningServer;
+    let browser: Browser;
+
+    before(async () => {
+      foyer = await startListeningServer(engine);
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    });
+    after(async () => {
+      await browser?.close();
+      await foyer?.stop();
+    });
+
+    test('sign up on the way in, change the profile, download the data, delete the account, and no sign-in after', async () => {
+      const context = await browser.newContext({ acceptDownloads: true });
+      const page = await context.newPage();
+      try {
+        const email = `lin.${engine}@example.com`;
+        await page.goto(`${foyer.url}/account`);
+        await page.getByRole('link', { name: 'Create account' }).click();
+        await page.getByLabel('Email').fill(email);
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Create account' }).click();
+
+        // Back in the portal, on the page first asked for.
+        await page.getByRole('heading', { name: 'Profile' }).waitFor();
+        assert.equal(new URL(page.url()).pathname, '/account');
+        assert.match(await page.locator('main').innerText(), new RegExp(`Signed in as ${email.replace('.', '\\.')}`));
+        assert.equal(await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link').count(), 6);
+        assert.equal(await page.getByRole('link', { name: 'Change email' }).getAttribute('href'), '/account/email');
+        await assertLabelledAndNamed(page, 'profile');
+
+        // A field error is announced and tied to its field; a valid change is saved.
+        await page.getByLabel('Language (for example en or pt-BR)').fill('not a language');
+        await page.getByRole('button', { name: 'Save changes' }).click();
+        const locale = page.getByLabel('Language (for example en or pt-BR)');
+        await page.locator('#field-locale-error').waitFor();
+        assert.equal(await locale.getAttribute('aria-invalid'), 'true');
+        assert.equal(await locale.getAttribute('aria-describedby'), 'field-locale-error');
+        assert.equal(await page.locator('#field-locale-error').getAttribute('role'), 'alert');
+        await locale.fill('');
+        await page.getByLabel('Full name').fill('Lin Wei');
+        await page.getByRole('button', { name: 'Save changes' }).click();
+        assert.match(await page.getByRole('status').innerText(), /Your changes are saved/);
+        assert.equal(await page.getByLabel('Full name').inputValue(), 'Lin Wei');
+
+        // Sessions: this browser, marked as the current one.
+        await page.getByRole('link', { name: 'Sessions and devices' }).click();
+        await page.getByRole('heading', { name: 'Sessions and devices' }).waitFor();
+        assert.match(await page.locator('tr.current').innerText(), /Chrome on Linux[\s\S]*This device[\s\S]*127\.0\.0\.1/);
+
+        // Download my data: one JSON attachment with the new name and no secret.
+        await page.getByRole('link', { name: 'Your data' }).click();
+        const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download my data' }).click()]);
+        assert.equal(download.suggestedFilename(), 'account-data.json');
+        const exported = readFileSync((await download.path())!, 'utf8');
+        const data = JSON.parse(exported) as { profile: { traits: Record<string, unknown> }; credentials: { type: string }[] };
+        assert.equal(data.profile.traits['name'], 'Lin Wei');
+        assert.deepEqual(data.credentials.map((credential) => credential.type), ['password']);
+        assert.doesNotMatch(exported, /argon2/);
+
+        // Delete: typed confirmation (a wrong one is refused), then the account is gone.
+        await page.getByRole('link', { name: 'Delete my account' }).click();
+        await page.getByRole('heading', { name: 'Delete your account' }).waitFor();
+        await assertLabelledAndNamed(page, 'delete');
+        await page.getByLabel('To confirm, type your email address').fill('someone@example.com');
+        await page.getByRole('button', { name: 'Delete my account forever' }).click();
+        await page.locator('#field-confirm-error').waitFor();
+        await page.getByLabel('To confirm, type your email address').fill(email);
+        await page.getByRole('button', { name: 'Delete my account forever' }).click();
+        await page.getByRole('heading', { name: 'Your account is deleted' }).waitFor();
+
+        // The portal asks to sign in again, and the old credentials no longer work.
+        await page.goto(`${foyer.url}/account`);
+        await page.getByLabel('Email').fill(email);
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL(/\/signin$/);
+        assert.match(await page.getByRole('alert').innerText(), /email and password do not match/);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
