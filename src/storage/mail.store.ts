@@ -91,6 +91,11 @@ export function createMailStore(db: Db, queued: () => void = () => {}): MailStor
       return rows.map(toMailMessage);
     },
 
+    async forget(tenantId, recipient) {
+      const result = await db.deleteFrom('mail_messages').where('tenant_id', '=', tenantId).where('recipient', '=', recipient).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     async find(id) {
       const row = await db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toMailMessage(row);

@@ -29,7 +29,7 @@ describeEachEngine('account portal', (current) => {
 
   /** Opens the portal page, signs up on the way, and returns the portal page it came back to. */
   async function signUpThrough(path: string, label: string): Promise<{ browser: BrowserSession; email: string; page: Page }> {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const email = uniqueEmail(label);
     const signIn = await browser.open(`${node.url}${path}`);
     assert.ok(findForm(signIn, isAction('/signin')), `a sign-in form, got ${signIn.url.pathname}: ${textOf(signIn.html).slice(0, 200)}`);
@@ -70,7 +70,7 @@ describeEachEngine('account portal', (current) => {
   });
 
   test('a callback with a state this browser did not send is refused', async () => {
-    const browser = createBrowserSession();
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
     await browser.open(`${node.url}/account`);
     const page = await browser.open(`${node.url}/account/callback?code=x&state=forged`);
     assert.equal(page.status, 400);
@@ -168,7 +168,7 @@ describeEachEngine('account portal', (current) => {
 
   test('sessions: another browser is listed and signed out from the portal; signing out of SSO signs out of the portal', async () => {
     const { browser, email } = await signUpThrough('/account', 'devices');
-    const other = createBrowserSession();
+    const other = createBrowserSession({ mailbox: node.server.mailbox });
     const otherPortal = await other.drive(await other.open(`${node.url}/account`), { credentials: { email, password: PASSWORD } });
     assert.equal(otherPortal.url.pathname, '/account');
 

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { probePostgres } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
+import { enterEmailedCode } from '../helpers/emailed-code.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -55,6 +56,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         await page.getByLabel('Email').fill(email);
         await page.getByLabel('Password').fill(PASSWORD);
         await page.getByRole('button', { name: 'Create account' }).click();
+        await enterEmailedCode(page, foyer.server.mailbox, email);
 
         // Back in the portal, on the page first asked for.
         await page.getByRole('heading', { name: 'Profile' }).waitFor();

@@ -13,7 +13,7 @@ import * as oidc from 'openid-client';
 import { probePostgres } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
-import { codeIn } from '../helpers/mailbox.ts';
+import { enterEmailedCode } from '../helpers/emailed-code.ts';
 import { createApplication } from '../../src/domain/applications/applications.service.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -52,14 +52,6 @@ async function redeem(rp: RelyingParty, request: Authorization, landedOn: string
 async function landOn(page: Page, prefix: string): Promise<URL> {
   await page.waitForURL((url) => url.href.startsWith(prefix));
   return new URL(page.url());
-}
-
-/** The sign-up's code page: reads the code from the email the server sent, as the customer would, and enters it. */
-async function enterEmailedCode(page: Page, foyer: ListeningServer, email: string): Promise<void> {
-  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-  const mail = await foyer.server.mailbox.next(email, 'verify_email');
-  await page.getByLabel('Code', { exact: true }).fill(codeIn(mail));
-  await page.getByRole('button', { name: 'Continue' }).click();
 }
 
 /** The invalid input names its error, and that error is announced (inside a role=alert). */
@@ -136,7 +128,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         await page.getByLabel('Email').fill(email);
         await page.getByLabel('Password').fill(PASSWORD);
         await page.getByRole('button', { name: 'Create account' }).click();
-        await enterEmailedCode(page, foyer, email);
+        await enterEmailedCode(page, foyer.server.mailbox, email);
 
         await page.getByRole('heading', { name: 'Partner Shop would like to access your account' }).waitFor();
         assert.ok((await page.locator('main').innerText()).includes(`Signed in as ${email}.`), 'the consent page names the customer');
@@ -237,7 +229,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         await page.getByRole('button', { name: 'Continue' }).click();
         await page.waitForURL(/\/code$/);
         await assertInvalidAndDescribed(page, 'Code', /That code is not right/);
-        await enterEmailedCode(page, foyer, `grace.${engine}@example.com`);
+        await enterEmailedCode(page, foyer.server.mailbox, `grace.${engine}@example.com`);
         await page.getByRole('heading', { name: 'Partner Shop would like to access your account' }).waitFor();
         assert.equal(await page.locator('html').getAttribute('lang'), 'en');
         for (const name of ['Allow', 'Deny']) assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `consent: a ${name} button`);

@@ -16,9 +16,10 @@ export async function deleteAccount(deps: AccountDeps, customer: Customer): Prom
   const now = (deps.now ?? Date.now)();
   const transaction = <T>(work: (stores: AccountStores) => Promise<T>) =>
     deps.transaction(async (stores) => {
-      // Queued before the erasure, in its transaction: sent exactly when the account is gone.
+      const erased = await work(stores);
+      // Queued after the erasure (which forgets earlier mail), in its transaction: sent exactly when the account is gone.
       if (email) await queueMail(stores.mail, customer.tenant, { tenantId: customer.tenantId, to: email, kind: 'account_deleted', locale: customer.locale, params: {} }, now);
-      return work(stores);
+      return erased;
     });
   return deleteIdentity({ transaction, now: () => now }, customer.tenantId, customer.identityId, actor);
 }

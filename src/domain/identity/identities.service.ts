@@ -3,6 +3,7 @@
 // deleting also revoke, in that same transaction, every session, code, grant and token of the
 // customer (SECURITY.md 14): the block and the revocation commit together or not at all.
 import type { AuditStore } from '../audit/audit.port.ts';
+import type { MailStore } from '../mail/mail.port.ts';
 import type { OutboxStore } from '../events/outbox.port.ts';
 import type { OidcArtifactStore } from '../oauth/oidc-artifact.port.ts';
 import type { TenantStore } from '../tenants/tenant.port.ts';
@@ -17,7 +18,7 @@ import { DomainError, ValidationError } from '../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { SessionStore } from '../sessions/session.port.ts';
 
-type IdentityWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; outbox: OutboxStore };
+type IdentityWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; outbox: OutboxStore; mail: MailStore };
 
 export type IdentityDeps = {
   readonly transaction: <T>(work: (stores: IdentityWriteStores) => Promise<T>) => Promise<T>;
@@ -158,15 +159,17 @@ export async function unblockIdentity(deps: IdentityDeps, tenantId: string, iden
 
 /**
  * Erases the customer: the identity with its traits, addresses and credentials (their addresses
- * are free again), and everything the protocol issued to them. The audit entry and the event keep
+ * are free again), everything the protocol issued to them, and the emails sent to them. The audit entry and the event keep
  * only the id.
  */
 export async function deleteIdentity(deps: IdentityDeps, tenantId: string, identityId: string, actor: Actor): Promise<Revocation> {
   const now = (deps.now ?? Date.now)();
   return deps.transaction(async (stores) => {
-    await getIdentity(stores, tenantId, identityId);
+    const identity = await getIdentity(stores, tenantId, identityId);
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenantId, identityId);
     if (!(await stores.identities.delete(tenantId, identityId))) throw identityNotFound(identityId);
+    // The mail log names the customer's address too (and queued mail holds codes): it goes with them.
+    for (const address of identity.addresses) if (address.kind === 'email') await stores.mail.forget(tenantId, address.value);
     await record(stores, now, actor, { tenantId, identityId, action: 'identity.deleted', details: { revokedArtifacts }, payload: {} });
     return { revokedArtifacts };
   });

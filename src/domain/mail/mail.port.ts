@@ -84,4 +84,6 @@ export type MailStore = {
   /** Newest first; every tenant unless `tenantId` is given (operators' tools only). */
   list(query: MailListQuery): Promise<MailMessage[]>;
   find(id: string): Promise<MailMessage | undefined>;
+  /** Deletes every message to this address in the tenant (its owner was erased); says how many. */
+  forget(tenantId: string, recipient: string): Promise<number>;
 };
