@@ -249,7 +249,7 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
       payload: new URLSearchParams({ grant_type: 'authorization_code', code: query['code'], redirect_uri: `${issuer}${ACCOUNT_CALLBACK_PATH}`, client_id: ACCOUNT_CLIENT_ID, code_verifier: pending.verifier }).toString(),
     });
     if (redeemed.statusCode !== 200) {
-      request.log.warn({ status: redeemed.statusCode, error: redeemed.json<{ error?: string }>().error }, 'the account portal could not redeem its code');
+      request.log.warn({ status: redeemed.statusCode, body: redeemed.body.slice(0, 200) }, 'the account portal could not redeem its code');
       return failed(400);
     }
     return reply.code(303).header('location', safeReturnTo(base, pending.returnTo)).header('cache-control', 'no-store').send();

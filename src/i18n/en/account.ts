@@ -12,7 +12,7 @@ export const account = {
   'account.signed_in_as': 'Signed in as {email}',
   'account.sign_out': 'Sign out',
   'account.saved': 'Your changes are saved.',
-  'account.csrf': 'This form has expired. We have reloaded it; please try again.',
+  'account.csrf': 'This form has expired or did not come from your account page. Open the page again and retry.',
   'account.signin_failed': 'We could not sign you in to your account. Please try again.',
   'account.try_again': 'Try again',
   'account.profile.heading': 'Profile',
