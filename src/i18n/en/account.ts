@@ -102,7 +102,6 @@ export const account = {
   'account.deleted.title': 'Account deleted',
   'account.deleted.heading': 'Your account is deleted',
   'account.deleted.body': 'We have erased your account and signed you out everywhere. We sent a last confirmation to your email address.',
-  'account.recent_authentication_required': 'For your security, sign in again to do this.',
   'field.maxLength': 'This is too long.',
   'field.minLength': 'This is too short.',
   'field.pattern': 'This is not in the expected format.',
