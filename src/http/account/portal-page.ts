@@ -31,8 +31,9 @@ export function sendPortalPage(reply: FastifyReply, portal: Portal, section: Sec
   };
   const email = String(portal.identity.traits['email'] ?? '');
   const framed = accountFrame(portal.t, { base: portal.base, email, section, notice, signOut }, body);
-  // A page answering a POST (a form with errors) switches language on the section's GET page.
-  const here = reply.request.method === 'GET' ? undefined : sectionPath(portal.base, section);
+  // The language switcher reloads the section's page without the one-time notice (and a page
+  // answering a POST, a form with errors, switches language on the section's GET page).
+  const here = reply.request.method === 'GET' ? withoutNotice(reply.request.url) : sectionPath(portal.base, section);
   const title = `${options.title ?? portal.t(`account.nav.${section}`)} · ${portal.t('account.title')}`;
   return sendPage(reply, { status: options.status ?? 200, t: portal.t, branding: brandingOf(portal.tenant), title, body: framed, here, wide: true });
 }
@@ -40,4 +41,10 @@ export function sendPortalPage(reply: FastifyReply, portal: Portal, section: Sec
 /** After a change: see the section's page again (POST, redirect, GET), saying what happened. */
 export function redirectAfterChange(reply: FastifyReply, portal: Portal, section: Section, notice: PortalNotice): FastifyReply {
   return reply.code(303).header('location', `${sectionPath(portal.base, section)}?done=${notice}`).header('cache-control', 'no-store').send();
+}
+
+function withoutNotice(url: string): string {
+  const parsed = new URL(url, 'http://placeholder');
+  parsed.searchParams.delete('done');
+  return `${parsed.pathname}${parsed.search}`;
 }
