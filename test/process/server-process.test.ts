@@ -22,7 +22,7 @@ const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 /** What every server gets; a test adds what it needs. Nothing is inherited from this process. */
 const BASE_ENV = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } as const;
 const START_TIMEOUT_MS = 15_000;
-const EXIT_TIMEOUT_MS = 10_000;
+const EXIT_TIMEOUT_MS = 15_000;
 /** Short, so that a shutdown that hangs shows up as exit code 1 well within the test's deadline. */
 const SHUTDOWN_TIMEOUT_MS = '5000';
 
@@ -305,7 +305,8 @@ describe('the server process with bad configuration', () => {
       const started = Date.now();
       const server = new ServerProcess({ ...BASE_ENV, ...env }, workDir(t));
       t.after(() => server.kill());
-      const exit = await server.waitForExit(5_000);
+      // Generous bounds: loading the server on a busy machine takes seconds; a retry loop would take minutes.
+      const exit = await server.waitForExit(10_000);
       const elapsed = Date.now() - started;
 
       assert.deepEqual(exit, { code: 1, signal: null }, server.describe());
@@ -315,7 +316,7 @@ describe('the server process with bad configuration', () => {
       for (const mention of mentions) assert.match(lines[0]!, mention);
       assert.ok(!lines.some((line) => line.startsWith('    at ')), 'no stack trace');
       assert.ok(!server.logs.some((line) => line.msg?.startsWith('Foyer is listening on')), 'it never listened');
-      assert.ok(elapsed < 5_000, `it gave up quickly (${elapsed} ms)`);
+      assert.ok(elapsed < 10_000, `it gave up quickly (${elapsed} ms)`);
     });
   }
 });
