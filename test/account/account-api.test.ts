@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
+import * as oauth from 'oauth4webapi';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
@@ -14,6 +15,7 @@ import type { RegisteredApplication } from '../helpers/oidc-clients.ts';
 
 const WEB_CALLBACK = 'https://web.example.test/callback';
 const PARTNER_CALLBACK = 'https://partner.example.test/callback';
+const SPA_CALLBACK = 'https://spa.example.test/callback';
 const NEW_PASSWORD = 'a completely different passphrase 7';
 
 type Signed = { browser: BrowserSession; email: string; sub: string; accessToken: string; refreshToken: string };
@@ -95,6 +97,25 @@ describeEachEngine('account API', (current) => {
     assert.equal(thirdParty.status, 403);
     assert.equal(thirdParty.body['code'], 'token.not_first_party');
     assert.match(thirdParty.headers.get('www-authenticate') ?? '', /^Bearer error="insufficient_scope"/);
+  });
+
+  test('a DPoP-bound token presented as a bearer token is refused', async () => {
+    const HTTP = { [oauth.allowInsecureRequests]: true } as const;
+    const registered = await registerApplication(node.server, node.server.defaultTenant.id, { name: 'SPA', kind: 'spa', firstParty: true, redirectUris: [SPA_CALLBACK] });
+    const spa: oauth.Client = { client_id: registered.application.id };
+    const as = await oauth.processDiscoveryResponse(new URL(node.url), await oauth.discoveryRequest(new URL(node.url), HTTP));
+    const dpop = oauth.DPoP(spa, await oauth.generateKeyPair('ES256'));
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({ client_id: spa.client_id, redirect_uri: SPA_CALLBACK, response_type: 'code', scope: 'openid account', state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).toString();
+    const callback = await createBrowserSession().signUpAndAuthorize(url, { email: uniqueEmail('dpop'), password: PASSWORD });
+    const parameters = oauth.validateAuthResponse(as, spa, callback, state);
+    const tokens = await oauth.processAuthorizationCodeResponse(as, spa, await oauth.authorizationCodeGrantRequest(as, spa, oauth.None(), parameters, SPA_CALLBACK, verifier, { DPoP: dpop, ...HTTP }));
+    assert.equal(tokens.token_type, 'dpop');
+    const refused = await api('GET', '/profile', tokens.access_token);
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
   });
 
   test('profile: read, changed with an identity.updated event, and field-level errors', async () => {

@@ -106,6 +106,7 @@ describeEachEngine('account portal', (current) => {
     assert.equal(saved.url.pathname, '/account');
     assert.match(saved.html, /<div class="notice" role="status"><p>Your changes are saved\.<\/p><\/div>/);
     assert.match(saved.html, /value="Ada Lovelace"/);
+    assert.match(saved.html, /<a href="\/account\?lang=de" hreflang="de"/, 'the language switcher does not repeat the notice');
     const identity = await node.server.stores.identities.findByAddress(node.server.defaultTenant.id, 'email', email);
     assert.equal(identity?.traits['name'], 'Ada Lovelace');
   });

@@ -6,10 +6,11 @@
 // sign-in (SECURITY.md 16) send the customer through `prompt=login` first. Every form carries a
 // CSRF token bound to the session (SECURITY.md 17).
 //
-// Other portal pages (the change-of-email page) use the same two calls:
+// Other portal pages (the change-of-email page) use the same calls:
 //   const portal = await portalOf(deps, request, reply, { recent: true });
 //   if (!portal) return reply;                 // a redirect to sign in was sent
 //   if (!hasValidCsrf(portal, form)) ...       // on every POST; portal.csrfToken goes in the form
+//   return sendPortalPage(reply, portal, 'profile', body);   // portal-page.ts: the portal's frame
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';

@@ -31,8 +31,7 @@ import type { FieldError } from '../hosted/pages/form-fields.ts';
 import { pageTranslator } from '../hosted/locale.ts';
 import type { Portal } from './portal-session.ts';
 import { authorizationCookie, hasValidCsrf, pendingAuthorization, portalOf, safeReturnTo, portalBase } from './portal-session.ts';
-import type { Section } from './pages/account-frame.ts';
-import { accountFrame } from './pages/account-frame.ts';
+import { redirectAfterChange, sendPortalPage } from './portal-page.ts';
 import { profilePage } from './pages/profile.page.ts';
 import { passwordPage } from './pages/password.page.ts';
 import { sessionsPage } from './pages/sessions.page.ts';
@@ -50,15 +49,6 @@ export type PortalDeps = {
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
 };
 
-/** Notices a page may show after a change (`?done=`): a fixed list, so no text comes from the URL. */
-const NOTICES: Record<string, string> = {
-  saved: 'account.saved',
-  password: 'account.password.changed',
-  revoked: 'account.sessions.revoked',
-  others: 'account.sessions.revoked_others',
-  app: 'account.applications.revoked',
-};
-
 export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Promise<void> {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   const sessionDeps = { registry: deps.registry, identities: deps.stores.identities, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
@@ -73,25 +63,25 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
     app.post(`${prefix}/account/sessions/revoke`, (request, reply) =>
       change(request, reply, {}, async (portal, form) => {
         await revokeSession(account, portal.customer, form['id'] ?? '').catch(ignoreNotFound);
-        return done(reply, portal, 'sessions', 'revoked');
+        return redirectAfterChange(reply, portal, 'sessions', 'revoked');
       }),
     );
     app.post(`${prefix}/account/sessions/revoke-others`, (request, reply) =>
       change(request, reply, {}, async (portal) => {
         await revokeOtherSessions(account, portal.customer);
-        return done(reply, portal, 'sessions', 'others');
+        return redirectAfterChange(reply, portal, 'sessions', 'others');
       }),
     );
     app.get(`${prefix}/account/applications`, (request, reply) => page(request, reply, {}, (portal) => showApplications(portal, reply)));
     app.post(`${prefix}/account/applications/revoke`, (request, reply) =>
       change(request, reply, {}, async (portal, form) => {
         await revokeApplication(account, portal.customer, form['client_id'] ?? '').catch(ignoreNotFound);
-        return done(reply, portal, 'applications', 'app');
+        return redirectAfterChange(reply, portal, 'applications', 'app');
       }),
     );
-    app.get(`${prefix}/account/activity`, (request, reply) => page(request, reply, {}, async (portal) => render(portal, reply, 'activity', activityPage(portal.t, await recentActivity(account, portal.customer)))));
+    app.get(`${prefix}/account/activity`, (request, reply) => page(request, reply, {}, async (portal) => sendPortalPage(reply, portal, 'activity', activityPage(portal.t, await recentActivity(account, portal.customer)))));
     app.get(`${prefix}/account/data`, (request, reply) =>
-      page(request, reply, {}, (portal) => render(portal, reply, 'data', dataPage(portal.t, { exportUrl: `${portal.base}/export`, deleteUrl: `${portal.base}/delete` }))),
+      page(request, reply, {}, (portal) => sendPortalPage(reply, portal, 'data', dataPage(portal.t, { exportUrl: `${portal.base}/export`, deleteUrl: `${portal.base}/delete` }))),
     );
     app.get(`${prefix}/account/export`, (request, reply) =>
       page(request, reply, {}, async (portal) => {
@@ -128,25 +118,6 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
     return handle(portal, form);
   }
 
-  function render(portal: Portal, reply: FastifyReply, section: Section, body: SafeHtml, status = 200) {
-    const query = (reply.request.query ?? {}) as Record<string, unknown>;
-    const notice = typeof query['done'] === 'string' ? NOTICES[query['done']] : undefined;
-    const signOut = {
-      action: `${mountPathOf(portal.tenant)}/session/end`,
-      hidden: { client_id: ACCOUNT_CLIENT_ID, post_logout_redirect_uri: `${portal.issuer}/account` },
-    };
-    const email = String(portal.identity.traits['email'] ?? '');
-    const framed = accountFrame(portal.t, { base: portal.base, email, section, notice, signOut }, body);
-    const here = reply.request.method === 'GET' ? undefined : section === 'profile' ? portal.base : `${portal.base}/${section}`;
-    return sendPage(reply, { status, t: portal.t, branding: brandingOf(portal.tenant), title: `${portal.t(`account.nav.${section}`)} · ${portal.t('account.title')}`, body: framed, here, wide: true });
-  }
-
-  /** After a change: back to the section's page, which says what happened (POST, redirect, GET). */
-  function done(reply: FastifyReply, portal: Portal, section: Section, notice: keyof typeof NOTICES) {
-    const path = section === 'profile' ? portal.base : `${portal.base}/${section}`;
-    return reply.code(303).header('location', `${path}?done=${notice}`).header('cache-control', 'no-store').send();
-  }
-
   function showProfile(portal: Portal, reply: FastifyReply, submitted?: Record<string, string>, errors: Record<string, FieldError> = {}, status = 200) {
     const schema = traitSchemaOf(portal.tenant.settings);
     const properties = (schema['properties'] ?? {}) as Record<string, { title?: string }>;
@@ -161,7 +132,7 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
       return [{ name, value, verified }];
     });
     const body = profilePage(portal.t, { action: `${portal.base}/profile`, changeEmailUrl: `${portal.base}/email`, csrfToken: portal.csrfToken, fields, values, addresses, errors });
-    return render(portal, reply, 'profile', body, status);
+    return sendPortalPage(reply, portal, 'profile', body, { status });
   }
 
   async function saveProfile(portal: Portal, form: Record<string, string>, reply: FastifyReply) {
@@ -176,12 +147,12 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
       const maxLengths = Object.fromEntries(editable.map((candidate) => [candidate.name, candidate.maxLength ?? 0]));
       return showProfile(portal, reply, form, fieldErrors(error, (name) => ({ max: maxLengths[name] ?? 0 })), 400);
     }
-    return done(reply, portal, 'profile', 'saved');
+    return redirectAfterChange(reply, portal, 'profile', 'saved');
   }
 
   function showPassword(portal: Portal, reply: FastifyReply, errors: Record<string, FieldError>, error?: FieldError, status = 200) {
     const body = passwordPage(portal.t, { action: `${portal.base}/password`, csrfToken: portal.csrfToken, email: String(portal.identity.traits['email'] ?? ''), minLength: PASSWORD_MIN_LENGTH, errors, error });
-    return render(portal, reply, 'password', body, status);
+    return sendPortalPage(reply, portal, 'password', body, { status });
   }
 
   async function savePassword(portal: Portal, form: Record<string, string>, reply: FastifyReply) {
@@ -195,23 +166,23 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
       }
       throw error;
     }
-    return done(reply, portal, 'password', 'password');
+    return redirectAfterChange(reply, portal, 'password', 'password');
   }
 
   async function showSessions(portal: Portal, reply: FastifyReply) {
     const sessions = await listSessions(account, portal.customer);
     const body = sessionsPage(portal.t, { revokeAction: `${portal.base}/sessions/revoke`, revokeOthersAction: `${portal.base}/sessions/revoke-others`, csrfToken: portal.csrfToken, sessions });
-    return render(portal, reply, 'sessions', body);
+    return sendPortalPage(reply, portal, 'sessions', body);
   }
 
   async function showApplications(portal: Portal, reply: FastifyReply) {
     const applications = await listApplications(account, portal.customer);
-    return render(portal, reply, 'applications', applicationsPage(portal.t, { revokeAction: `${portal.base}/applications/revoke`, csrfToken: portal.csrfToken, applications }));
+    return sendPortalPage(reply, portal, 'applications', applicationsPage(portal.t, { revokeAction: `${portal.base}/applications/revoke`, csrfToken: portal.csrfToken, applications }));
   }
 
   function showDelete(portal: Portal, reply: FastifyReply, error?: FieldError, status = 200) {
     const body = deletePage(portal.t, { action: `${portal.base}/delete`, cancelUrl: `${portal.base}/data`, csrfToken: portal.csrfToken, email: String(portal.identity.traits['email'] ?? ''), error });
-    return render(portal, reply, 'data', body, status);
+    return sendPortalPage(reply, portal, 'data', body, { status });
   }
 
   async function confirmDelete(portal: Portal, form: Record<string, string>, reply: FastifyReply) {
@@ -249,7 +220,7 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
       payload: new URLSearchParams({ grant_type: 'authorization_code', code: query['code'], redirect_uri: `${issuer}${ACCOUNT_CALLBACK_PATH}`, client_id: ACCOUNT_CLIENT_ID, code_verifier: pending.verifier }).toString(),
     });
     if (redeemed.statusCode !== 200) {
-      request.log.warn({ status: redeemed.statusCode, error: redeemed.json<{ error?: string }>().error }, 'the account portal could not redeem its code');
+      request.log.warn({ status: redeemed.statusCode, body: redeemed.body.slice(0, 200) }, 'the account portal could not redeem its code');
       return failed(400);
     }
     return reply.code(303).header('location', safeReturnTo(base, pending.returnTo)).header('cache-control', 'no-store').send();
