@@ -20,6 +20,7 @@ import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
 import { flowsPlugin } from './http/flows/flows.plugin.ts';
 import { portalPlugin } from './http/account/portal.plugin.ts';
 import { accountApiPlugin } from './http/account/account-api.plugin.ts';
+import { emailChangePlugin } from './http/account/email-change.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import type { SelfServiceDeps } from './domain/self-service/code-steps.ts';
 import { codeKeyOf } from './domain/self-service/one-time-code.ts';
@@ -86,7 +87,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => selfServicePlugin(app, { registry, selfService }),
       (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, selfService }),
       (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
-      (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle }),
+      (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle, selfService }),
+      (app: FastifyInstance) => emailChangePlugin(app, { registry, selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
     ];
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
     const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, ...(sqlThrottle ? [sqlThrottle] : [])]);

@@ -8,6 +8,7 @@ import * as oauth from 'oauth4webapi';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
+import { codeIn } from '../helpers/mailbox.ts';
 import { createBrowserSession, requireForm, isAction } from '../helpers/browser-session.ts';
 import type { BrowserSession } from '../helpers/browser-session.ts';
 import { authorizationCodeFlow, PASSWORD, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
@@ -283,4 +284,56 @@ describeEachEngine('account API', (current) => {
     const refused = await browser.submit(requireForm(page, isAction('/signin')), { email: customer.email, password: PASSWORD });
     assert.equal(refused.status, 401);
   });
+
+  test('email: the current password, then the code sent to the new address; the old address is told', async () => {
+    const customer = await newCustomer('mover');
+    const newEmail = uniqueEmail('moved');
+    const wrong = await api('POST', '/email', customer.accessToken, { email: newEmail, current_password: 'not my password' });
+    assert.equal(wrong.status, 400);
+    assert.equal((wrong.body['errors'] as { code: string }[])[0]?.code, 'password.current_wrong');
+    const invalid = await api('POST', '/email', customer.accessToken, { email: 'not-an-email', current_password: PASSWORD });
+    assert.deepEqual((invalid.body['errors'] as { field: string; code: string }[]).map((e) => [e.field, e.code]), [['email', 'email.invalid']]);
+    const same = await api('POST', '/email', customer.accessToken, { email: customer.email.toUpperCase(), current_password: PASSWORD });
+    assert.equal((same.body['errors'] as { code: string }[])[0]?.code, 'email.unchanged');
+
+    const started = await api('POST', '/email', customer.accessToken, { email: newEmail, current_password: PASSWORD });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const flow = started.body['flow'] as { id: string; sent_to: string };
+    assert.equal(flow.sent_to, newEmail);
+    const unchanged = await api('GET', '/profile', customer.accessToken);
+    assert.equal((unchanged.body['traits'] as Record<string, unknown>)['email'], customer.email, 'nothing changes before the code');
+    const code = codeIn(await node.server.mailbox.next(newEmail, 'verify_email'));
+    const bad = await api('POST', `/email/${flow.id}/code`, customer.accessToken, { code: code === '000000' ? '111111' : '000000' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body['code'], 'code.invalid');
+    const done = await api('POST', `/email/${flow.id}/code`, customer.accessToken, { code });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal((done.body['traits'] as Record<string, unknown>)['email'], newEmail);
+    assert.deepEqual(done.body['addresses'], [{ kind: 'email', value: newEmail, verified: true }]);
+    const notice = await node.server.mailbox.next(customer.email, 'email_changed');
+    assert.match(notice.text, new RegExp(newEmail.replace('.', '\\.')));
+    // The password now goes with the new address; the old one is free.
+    assert.ok(await node.server.stores.identities.findCredential(node.server.defaultTenant.id, 'password', newEmail));
+    assert.equal(await node.server.stores.identities.findByAddress(node.server.defaultTenant.id, 'email', customer.email), undefined);
+    const again = await api('POST', `/email/${flow.id}/code`, customer.accessToken, { code });
+    assert.equal(again.status, 400, 'a code works once');
+    assert.equal(again.body['code'], 'code.invalid');
+  });
+
+  test('email: an address another account holds is only refused to whoever has its inbox', async () => {
+    const customer = await newCustomer('claimer');
+    const owner = await newCustomer('holder');
+    const started = await api('POST', '/email', customer.accessToken, { email: owner.email, current_password: PASSWORD });
+    assert.equal(started.status, 202);
+    const flow = started.body['flow'] as { id: string };
+    const code = codeIn(await node.server.mailbox.next(owner.email, 'verify_email', await lastVerificationBefore(owner.email)));
+    const taken = await api('POST', `/email/${flow.id}/code`, customer.accessToken, { code });
+    assert.equal(taken.status, 409);
+    assert.equal(taken.body['code'], 'identity.address_taken');
+  });
+
+  /** The id of the first (sign-up) verification email, so that the next one is the change's. */
+  async function lastVerificationBefore(email: string): Promise<string | undefined> {
+    return (await node.server.mailbox.to(email, 'verify_email'))[0]?.id;
+  }
 });

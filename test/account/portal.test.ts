@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
+import { codeIn, linkIn } from '../helpers/mailbox.ts';
 import { createBrowserSession, findForm, formsOf, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
 import type { BrowserSession, Page } from '../helpers/browser-session.ts';
 import * as client from 'openid-client';
@@ -192,4 +193,42 @@ describeEachEngine('account portal', (current) => {
     assert.ok(findForm(signedOut, isAction('/signin')), `signed out, then asked to sign in: ${signedOut.url.pathname}`);
   });
 
+
+  test('change of email: a recent sign-in, the new address, its code; the old address is told', async () => {
+    const { browser, email, page } = await signUpThrough('/account/email', 'oldaddress');
+    assert.equal(page.url.pathname, '/account/email');
+    const form = requireForm(page, isAction('/account/email'));
+    const invalid = await browser.submit(form, { email: 'nope' });
+    assert.equal(invalid.status, 400);
+    assert.match(invalid.html, /aria-describedby="field-email-error"/);
+    const newEmail = uniqueEmail('newaddress');
+    const codePage = await browser.submit(form, { email: newEmail });
+    assert.match(textOf(codePage.html), new RegExp(`sent a 6-digit code to ${newEmail.replace('.', '\\.')}`));
+    const code = codeIn(await node.server.mailbox.next(newEmail, 'verify_email'));
+    const wrong = await browser.submit(requireForm(codePage, isAction('/account/email/code')), { code: code === '000000' ? '111111' : '000000' });
+    assert.equal(wrong.status, 400);
+    const done = await browser.submit(requireForm(codePage, isAction('/account/email/code')), { code });
+    assert.equal(`${done.url.pathname}${done.url.search}`, '/account?done=email');
+    assert.match(textOf(done.html), /Your email address is changed/);
+    assert.match(textOf(done.html), new RegExp(`Signed in as ${newEmail.replace('.', '\\.')}`));
+    await node.server.mailbox.next(email, 'email_changed');
+  });
+
+  test('change of email: the emailed link confirms it from any browser; a stale sign-in is asked again first', async () => {
+    const { browser, email, page } = await signUpThrough('/account/email', 'linkchange');
+    const newEmail = uniqueEmail('linkchanged');
+    await makeSignInOld(email);
+    const gate = await browser.submit(requireForm(page, isAction('/account/email')), { email: newEmail });
+    assert.ok(findForm(gate, isAction('/signin')), 'a stale sign-in signs in again before anything is sent');
+    assert.deepEqual(await node.server.mailbox.to(newEmail), []);
+    const again = await browser.drive(gate, { credentials: { email, password: PASSWORD } });
+    await browser.submit(requireForm(again, isAction('/account/email')), { email: newEmail });
+    const link = linkIn(await node.server.mailbox.next(newEmail, 'verify_email'));
+    const phone = createBrowserSession();
+    const confirm = await phone.open(link);
+    const changed = await phone.submit(requireForm(confirm, isAction('/verify')));
+    assert.match(textOf(changed.html), /Your email address is changed/);
+    const identity = await node.server.stores.identities.findByAddress(node.server.defaultTenant.id, 'email', newEmail);
+    assert.equal(identity?.traits['email'], newEmail);
+  });
 });

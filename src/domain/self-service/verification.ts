@@ -9,7 +9,8 @@ import type { Tenant } from '../tenants/tenant.ts';
 import type { RequestContext } from '../audit/audit.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { uuidv7 } from '../../lib/ids.ts';
-import { DomainError } from '../errors.ts';
+import { ValidationError } from '../errors.ts';
+import { traitSchemaOf, validateTraits } from '../identity/traits.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, clock, composeCode, reserveSend } from './code-steps.ts';
 
@@ -48,10 +49,24 @@ export async function startVerification(
   });
 }
 
-/** A change of email, started by a customer who signed in recently: the new address must be free. */
+/**
+ * A change of email, started by a customer who signed in recently (SECURITY.md 16): the new address
+ * must be valid for the tenant's schema, and proves itself by a code before it replaces the old one
+ * (which is then told). Whether another account holds it is only said to whoever controls its inbox,
+ * at confirmation. Throws ValidationError (field `email`) for an invalid or unchanged address.
+ */
 export async function startEmailChange(deps: SelfServiceDeps, tenant: Tenant, identity: Identity, newEmail: string, kind: FlowKind, context: RequestContext, locale: Locale) {
   const address = normalizeAddress('email', newEmail);
   const current = typeof identity.traits['email'] === 'string' ? normalizeAddress('email', identity.traits['email']) : '';
-  if (address === current) throw new DomainError('email.unchanged', 'invalid', 'This is already your email address.');
+  const problems = validateTraits(traitSchemaOf(tenant.settings), { ...identity.traits, email: newEmail.trim() }).filter((problem) => problem.field === 'email');
+  if (problems.length > 0) throw new ValidationError(problems);
+  if (address === current) throw new ValidationError([{ field: 'email', code: 'email.unchanged', message: 'This is already your email address.' }]);
   return startVerification(deps, tenant, { identity, address, purpose: 'change_email', kind }, context, locale);
+}
+
+/** The customer's own change-of-email flow, if `id` is one and still open. */
+export async function emailChangeOf(deps: SelfServiceDeps, tenantId: string, identityId: string, id: string): Promise<Flow | undefined> {
+  const flow = id && id.length <= 100 ? await deps.stores.flows.find(tenantId, id, clock(deps)) : undefined;
+  const mine = flow?.type === 'verification' && flow.payload['purpose'] === 'change_email' && flow.payload['subjectId'] === identityId;
+  return mine ? flow : undefined;
 }

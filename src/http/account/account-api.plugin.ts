@@ -23,6 +23,9 @@ import { listApplications, revokeApplication } from '../../domain/account/applic
 import { recentActivity } from '../../domain/account/activity.ts';
 import { exportAccountData } from '../../domain/account/export.ts';
 import { deleteAccount } from '../../domain/account/delete.ts';
+import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
+import { confirmAddress } from '../../domain/self-service/registration.ts';
+import { emailChangeOf, startEmailChange } from '../../domain/self-service/verification.ts';
 
 export type AccountApiDeps = {
   readonly registry: ProviderRegistry;
@@ -30,6 +33,7 @@ export type AccountApiDeps = {
   readonly transaction: Transaction;
   readonly throttle: SignInThrottle;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
+  readonly selfService: SelfServiceDeps;
 };
 
 export const ACCOUNT_SCOPE = 'account';
@@ -46,6 +50,13 @@ const passwordBody = {
   properties: { current_password: { type: 'string', maxLength: 4096 }, new_password: { type: 'string', maxLength: 4096 } },
 } as const;
 const deleteBody = { type: ['object', 'null'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 } } } as const;
+const emailBody = {
+  type: 'object',
+  required: ['email', 'current_password'],
+  additionalProperties: false,
+  properties: { email: { type: 'string', minLength: 1, maxLength: 254 }, current_password: { type: 'string', maxLength: 4096 } },
+} as const;
+const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
 const activityQuery = {
   type: 'object',
   additionalProperties: false,
@@ -136,6 +147,23 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
       const data = await exportAccountData(account, customer);
       return reply.header('content-disposition', 'attachment; filename="account-data.json"').send(data);
     });
+    // Changing the email: the current password (SECURITY.md 16), then the code sent to the new address.
+    app.post(`${base}/email`, { schema: { body: emailBody } }, async (request, reply) => {
+      const { tenant, identity, customer } = await authenticate(request, reply);
+      const body = request.body as { email: string; current_password: string };
+      await verifyCurrentPassword(account, customer, identity, body.current_password);
+      const started = await startEmailChange(deps.selfService, tenant, identity, body.email, 'api', customer.context, customer.locale);
+      if (!started.ok) throw refused(started, reply);
+      return reply.code(202).send({ flow: { id: started.flow.id, sent_to: started.flow.payload['address'], expires_at: iso(started.flow.expiresAt) } });
+    });
+    app.post(`${base}/email/:id/code`, { schema: { params: idParams, body: codeBody } }, async (request, reply) => {
+      const { tenant, identity, customer } = await authenticate(request, reply);
+      const flow = await emailChangeOf(deps.selfService, tenant.id, identity.id, (request.params as { id: string }).id);
+      if (!flow) throw new DomainError('flow.not_found', 'not_found', 'This change of email does not exist or has expired; start again.');
+      const verified = await confirmAddress(deps.selfService, tenant, flow, { code: (request.body as { code: string }).code }, customer.context, 'complete');
+      if (!verified.ok) throw refused(verified, reply);
+      return profileView(tenant, verified.identity);
+    });
     app.delete(base, { schema: { body: deleteBody } }, async (request, reply) => {
       const { provider, identity, customer, sessionUid } = await authenticate(request, reply);
       const password = (request.body as { password?: string } | null | undefined)?.password;
@@ -202,6 +230,13 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     };
     return { tenant: found.tenant, provider: found.provider, identity, customer, sessionUid };
   }
+}
+
+/** A refused code step as a problem: 429 with Retry-After when throttled, else 400. */
+function refused(refusal: { code: string; retryAfterSeconds?: number }, reply: FastifyReply): DomainError {
+  if (refusal.retryAfterSeconds === undefined) return new DomainError(refusal.code, 'invalid', 'That code is not right, or it has expired. Send the latest code, or start again.');
+  reply.header('retry-after', String(refusal.retryAfterSeconds));
+  return new DomainError(refusal.code, 'rate_limited', `Wait ${refusal.retryAfterSeconds} seconds, then try again.`, { seconds: refusal.retryAfterSeconds });
 }
 
 function profileView(tenant: Tenant, identity: Identity) {

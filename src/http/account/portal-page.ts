@@ -17,6 +17,7 @@ const NOTICES: Record<string, string> = {
   revoked: 'account.sessions.revoked',
   others: 'account.sessions.revoked_others',
   app: 'account.applications.revoked',
+  email: 'account.email.changed',
 };
 
 export type PortalNotice = keyof typeof NOTICES;
