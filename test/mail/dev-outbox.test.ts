@@ -110,15 +110,16 @@ describeEachEngine('development outbox', (current) => {
 describeEachEngine('/dev/mail in production', (current) => {
   let server: TestServer;
   before(async () => {
-    server = await createTestServer(current().engine, { NODE_ENV: 'production', PUBLIC_URL: 'https://id.example.com', SMTP_URL: 'smtp://127.0.0.1:1' });
+    server = await createTestServer(current().engine, { NODE_ENV: 'production', PUBLIC_URL: 'https://id.example.com', SMTP_URL: 'smtp://foyer:hunter2@127.0.0.1:1' });
   });
   after(() => server.stop());
 
-  test('does not exist', async () => {
+  test('does not exist; the SMTP password never reaches the log', async () => {
     for (const url of ['/dev/mail', '/dev/mail/0195a1b2-0000-7000-8000-000000000000', '/dev/mail/0195a1b2-0000-7000-8000-000000000000/html']) {
       const response = await server.app.inject({ method: 'GET', url });
       assert.equal(response.statusCode, 404, url);
     }
-    assert.ok(server.logs.some((line) => line['msg'] === 'mail goes out over SMTP' && line['smtp'] === 'smtp://127.0.0.1:1'));
+    assert.ok(server.logs.some((line) => line['msg'] === 'mail goes out over SMTP' && line['smtp'] === 'smtp://foyer:***@127.0.0.1:1'));
+    assert.doesNotMatch(JSON.stringify(server.logs), /hunter2/);
   });
 });
