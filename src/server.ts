@@ -34,6 +34,7 @@ import type { MailDispatcher } from './infra/mail/mail-dispatcher.job.ts';
 import { createSmtpTransport } from './infra/mail/smtp.transport.ts';
 import { createDevOutboxTransport, devOutboxDir } from './infra/mail/dev-outbox.ts';
 import { redactUrl } from './config/redact.ts';
+import { devMailPlugin } from './http/dev/dev-mail.plugin.ts';
 
 export type Foyer = {
   readonly app: FastifyInstance;
@@ -89,6 +90,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle, selfService }),
       (app: FastifyInstance) => emailChangePlugin(app, { registry, selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
+      // Developers read the mail a flow sent here; production has no such page at all.
+      ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),
     ];
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
     const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, ...(sqlThrottle ? [sqlThrottle] : [])]);

@@ -5,5 +5,6 @@ import { tenantsConfigureCommand, tenantsCreateCommand, tenantsListCommand, tena
 import { keysListCommand, keysRotateCommand } from './keys.command.ts';
 import { appsCommands } from './apps.command.ts';
 import { usersCommands } from './users.command.ts';
+import { mailCommands } from './mail.command.ts';
 
-export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands];
+export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands];

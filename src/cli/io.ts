@@ -14,6 +14,8 @@ export type Command = {
   readonly summary: string;
   readonly usage: string;
   readonly options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+  /** Names of the arguments taken by position (`foyer mail show <id>`), in order; they arrive in `values` under these names. */
+  readonly positionals?: readonly string[];
   run(values: OptionValues, io: CliIo): Promise<void>;
 };
 

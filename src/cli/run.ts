@@ -28,12 +28,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const rest = argv.slice(command.name.split(' ').length);
   try {
     const options: ParseArgsConfig['options'] = { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
-    const { values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false });
+    const names = command.positionals ?? [];
+    const { values, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals: names.length > 0 });
     if (values['help']) {
       io.stdout.write(`${commandHelp(command)}\n`);
       return EXIT_OK;
     }
-    await command.run(values, io);
+    if (positionals.length > names.length) throw new UsageError(`unexpected argument "${positionals[names.length]}"`);
+    await command.run({ ...values, ...Object.fromEntries(positionals.map((value, i) => [names[i]!, value])) }, io);
     return EXIT_OK;
   } catch (error) {
     return report(error, io, command.name);

@@ -8,7 +8,7 @@ import { migrations } from '../../src/storage/migrations/index.ts';
 
 const TABLES = [
   'tenants', 'identities', 'identity_addresses', 'credentials', 'credential_identifiers', 'browser_sessions',
-  'flows', 'oidc_artifacts', 'applications', 'signing_keys', 'audit_events', 'outbox_events',
+  'flows', 'oidc_artifacts', 'applications', 'signing_keys', 'audit_events', 'outbox_events', 'mail_messages',
 ];
 
 /** Tables and columns of the suite's own schema only (catalogue-wide introspection races with parallel suites dropping theirs). */

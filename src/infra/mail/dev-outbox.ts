@@ -3,7 +3,8 @@
 // client), instead of being sent. The files hold live codes and links: the folder is private.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import type { MailMessage } from '../../domain/mail/mail.port.ts';
 import type { MailTransport, OutgoingMail } from './transport.ts';
 import { mimeOptions } from './transport.ts';
 
@@ -16,19 +17,21 @@ export function devOutboxDir(dataDir: string): string {
 }
 
 export function createDevOutboxTransport(dir: string, now: () => number = Date.now): MailTransport {
-  const mime = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // nodemailer builds the .eml; it is loaded at the first message, not at every start.
+  let mime: Promise<Transporter> | undefined;
+  const builder = () => (mime ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })));
   return {
     async send(message) {
       if (!MESSAGE_ID.test(message.id)) throw new TypeError('a message id is a UUID');
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const { message: eml } = (await mime.sendMail(mimeOptions(message))) as { message: Buffer };
+      const { message: eml } = (await (await builder()).sendMail(mimeOptions(message))) as { message: Buffer };
       const record: DevOutboxMessage = { ...message, writtenAt: now() };
       await writeAtomically(path.join(dir, `${message.id}.eml`), eml);
       // The .json last: its presence says the message is complete.
       await writeAtomically(path.join(dir, `${message.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
     },
     close() {
-      mime.close();
+      void mime?.then((opened) => opened.close());
     },
   };
 }
@@ -48,4 +51,14 @@ async function writeAtomically(file: string, content: string | Buffer): Promise<
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, content, { mode: 0o600 });
   await rename(temporary, file);
+}
+
+/**
+ * A queued message with its bodies: from the queue while it waits, else from the development
+ * outbox (the queue clears them on delivery); null when neither has them (delivered over SMTP).
+ */
+export async function withOutboxBodies(message: MailMessage, dir: string): Promise<MailMessage> {
+  if (message.text !== null && message.html !== null) return message;
+  const written = await readDevOutbox(dir, message.id);
+  return written ? { ...message, text: written.text, html: written.html } : message;
 }

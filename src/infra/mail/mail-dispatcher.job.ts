@@ -37,8 +37,9 @@ export type MailDispatcher = {
   /** A message was queued on this node: send it now rather than at the next poll. */
   notify(): void;
   /**
-   * Sends what is due now (or joins the run in progress) and says how it went. Never rejects: a
-   * failure is logged and the message scheduled for a retry. After stop() it sends nothing.
+   * Sends what is due now and says how it went; a run in progress (which may have looked at the
+   * queue before the caller's message was in it) is awaited first. Never rejects: a failure is
+   * logged and the message scheduled for a retry. After stop() it sends nothing.
    */
   runOnce(): Promise<DispatchReport>;
   /** Stops claiming; resolves once the messages already handed to the transport have an outcome. */
@@ -112,13 +113,15 @@ export function startMailDispatcher(deps: MailDispatcherDeps): MailDispatcher {
   function schedule(delayMs: number): void {
     clearTimeout(timer);
     if (stopped) return;
-    timer = setTimeout(() => void runOnce(), delayMs);
+    // A run in progress schedules the next one when it ends.
+    timer = setTimeout(() => void (running ?? runOnce()), delayMs);
     timer.unref();
   }
 
   function runOnce(): Promise<DispatchReport> {
     if (stopped) return Promise.resolve(NOTHING);
-    running ??= dispatch().finally(() => {
+    if (running) return running.then(runOnce);
+    running = dispatch().finally(() => {
       running = undefined;
       schedule(wokenWhileRunning ? 0 : pollIntervalMs);
       wokenWhileRunning = false;
