@@ -89,6 +89,8 @@ describeEachEngine('development outbox', (current) => {
   });
 
   test('/dev/mail lists it and /dev/mail/:id shows it, escaped, with the HTML version beside', async () => {
+    const remote = await server.app.inject({ method: 'GET', url: '/dev/mail', remoteAddress: '203.0.113.9' });
+    assert.equal(remote.statusCode, 404, 'only this machine reads the development outbox');
     const list = await server.app.inject({ method: 'GET', url: '/dev/mail' });
     assert.equal(list.statusCode, 200);
     assert.match(list.headers['content-type'] as string, /^text\/html/);

@@ -1,5 +1,6 @@
 // /dev/mail: the development outbox in the browser, to read the codes and links a flow sent
-// without a mail server. Registered only outside production (server.ts), so there it is a 404.
+// without a mail server. Registered only outside production (server.ts), so there it is a 404, and
+// it answers requests from this machine only (loopback).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../hosted/html.ts';
 import { brandingOf, sendPage } from '../hosted/respond.ts';
@@ -24,6 +25,11 @@ const ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: ID_PATTERN } }, required: ['id'] } as const;
 
 export async function devMailPlugin(app: FastifyInstance, deps: DevMailDeps): Promise<void> {
+  // The page shows live codes: a server started without NODE_ENV=production by mistake must not
+  // hand them to anyone who asks. Only the developer's own machine sees it.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isLoopback(request.ip)) return reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not Found', status: 404, code: 'request.not_found', detail: 'There is no such page.' });
+  });
   app.get('/dev/mail', async (request, reply) => {
     const tenant = await frameTenant();
     const t = pageTranslator(request, { tenant });
@@ -98,4 +104,8 @@ function timeOf(ms: number): string {
 
 function frameOf(tenant: Tenant | undefined) {
   return tenant ? brandingOf(tenant) : { name: 'Foyer' };
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
 }
