@@ -110,7 +110,7 @@ describeEachEngine('account API', (current) => {
     const state = oauth.generateRandomState();
     const url = new URL(as.authorization_endpoint!);
     url.search = new URLSearchParams({ client_id: spa.client_id, redirect_uri: SPA_CALLBACK, response_type: 'code', scope: 'openid account', state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).toString();
-    const callback = await createBrowserSession().signUpAndAuthorize(url, { email: uniqueEmail('dpop'), password: PASSWORD });
+    const callback = await createBrowserSession({ mailbox: node.server.mailbox }).signUpAndAuthorize(url, { email: uniqueEmail('dpop'), password: PASSWORD });
     const parameters = oauth.validateAuthResponse(as, spa, callback, state);
     const tokens = await oauth.processAuthorizationCodeResponse(as, spa, await oauth.authorizationCodeGrantRequest(as, spa, oauth.None(), parameters, SPA_CALLBACK, verifier, { DPoP: dpop, ...HTTP }));
     assert.equal(tokens.token_type, 'dpop');

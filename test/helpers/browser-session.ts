@@ -107,7 +107,8 @@ export function createBrowserSession(options: BrowserSessionOptions = {}) {
     const seen = await options.mailbox?.lastId(email.toLowerCase());
     const codePage = await submit(requireForm(signUpPage, isAction('/signup')), { email, password, ...(name ? { name } : {}) });
     const codeForm = findForm(codePage, isAction('/code'));
-    if (!codeForm || !options.mailbox) return codePage;
+    if (!codeForm) return codePage;
+    if (!options.mailbox) throw new Error('sign-up asks for the emailed code: create the browser session with { mailbox: server.mailbox }');
     const mail = await options.mailbox.next(email.toLowerCase(), 'verify_email', seen);
     return submit(codeForm, { code: codeIn(mail) });
   }
