@@ -2,7 +2,7 @@
 import type { Translation } from '../catalogues.ts';
 
 export const ar: Translation = {
-  sameAsEnglish: [],
+  sameAsEnglish: ['mail.dev_outbox.default_sender'],
   messages: {
     // en/pages.ts
     'page.signin.title': 'تسجيل الدخول',
@@ -264,5 +264,21 @@ export const ar: Translation = {
     'mail.account_exists.intro': 'حاول شخص ما، ربما أنت، إنشاء حساب في {tenant} باستخدام {email} للتو. هذا العنوان مرتبط بحساب بالفعل، لذا لم يتم إنشاء حساب جديد. سجّل الدخول باستخدام كلمة مرورك، أو اختر كلمة مرور جديدة عبر «هل نسيت كلمة المرور؟» في صفحة تسجيل الدخول.',
     'mail.account_exists.button': 'تسجيل الدخول إلى حسابي',
     'mail.account_exists.not_you': 'إذا لم تكن أنت، فيمكنك تجاهل هذه الرسالة: لم يتغيّر شيء في حسابك.',
+
+    'mail.dev_outbox.title': 'صندوق الصادر للتطوير',
+    'mail.dev_outbox.intro': 'الرسائل التي يرسلها هذا الخادم، الأحدث أولًا. من دون SMTP_URL لا تغادر أي رسالة الخادم، بل تُحفظ كل رسالة هنا (وفي DATA_DIR/mail) بدلًا من ذلك. هذه الصفحة غير موجودة في بيئة الإنتاج.',
+    'mail.dev_outbox.empty': 'لا توجد رسائل بعد. أنشئ حسابًا أو اطلب رمزًا، وستظهر الرسالة هنا.',
+    'mail.dev_outbox.back': 'كل الرسائل',
+    'mail.dev_outbox.to': 'إلى',
+    'mail.dev_outbox.from': 'من',
+    'mail.dev_outbox.reply_to': 'الرد إلى',
+    'mail.dev_outbox.kind': 'النوع',
+    'mail.dev_outbox.status': 'الحالة',
+    'mail.dev_outbox.created': 'وقت الإضافة إلى قائمة الانتظار',
+    'mail.dev_outbox.last_error': 'آخر خطأ',
+    'mail.dev_outbox.default_sender': 'MAIL_FROM',
+    'mail.dev_outbox.view_html': 'فتح نسخة HTML',
+    'mail.dev_outbox.no_body': 'لم يعد نص الرسالة محفوظًا: فقد تم تسليم هذه الرسالة عبر SMTP.',
+    'mail.dev_outbox.not_found': 'لا توجد رسالة بهذا المعرّف.',
   },
 };

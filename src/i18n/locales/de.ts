@@ -2,7 +2,7 @@
 import type { Translation } from '../catalogues.ts';
 
 export const de: Translation = {
-  sameAsEnglish: ['page.device.code', 'field.name', 'field.code', 'account.sessions.app'],
+  sameAsEnglish: ['page.device.code', 'field.name', 'field.code', 'account.sessions.app', 'mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],
   messages: {
     // pages.ts
     'page.signin.title': 'Anmelden',
@@ -255,5 +255,20 @@ export const de: Translation = {
     'mail.account_exists.intro': 'Jemand – vermutlich Sie – hat gerade versucht, mit {email} ein Konto bei {tenant} zu erstellen. Für diese Adresse gibt es bereits ein Konto, daher wurde kein neues erstellt. Melden Sie sich mit Ihrem Passwort an oder wählen Sie über „Passwort vergessen?“ auf der Anmeldeseite ein neues.',
     'mail.account_exists.button': 'Bei meinem Konto anmelden',
     'mail.account_exists.not_you': 'Falls Sie das nicht waren, können Sie diese E-Mail ignorieren: An Ihrem Konto wurde nichts geändert.',
+    'mail.dev_outbox.title': 'Postausgang (Entwicklung)',
+    'mail.dev_outbox.intro': 'Die E-Mails, die dieser Server sendet, die neuesten zuerst. Ohne SMTP_URL verlässt keine Nachricht den Server: Jede Nachricht wird stattdessen hier (und in DATA_DIR/mail) aufbewahrt. In der Produktion gibt es diese Seite nicht.',
+    'mail.dev_outbox.empty': 'Noch keine E-Mails. Registrieren Sie sich oder fordern Sie einen Code an – die E-Mail erscheint dann hier.',
+    'mail.dev_outbox.back': 'Alle E-Mails',
+    'mail.dev_outbox.to': 'An',
+    'mail.dev_outbox.from': 'Von',
+    'mail.dev_outbox.reply_to': 'Antwort an',
+    'mail.dev_outbox.kind': 'Art',
+    'mail.dev_outbox.status': 'Status',
+    'mail.dev_outbox.created': 'Eingereiht am',
+    'mail.dev_outbox.last_error': 'Letzter Fehler',
+    'mail.dev_outbox.default_sender': 'MAIL_FROM',
+    'mail.dev_outbox.view_html': 'HTML-Version öffnen',
+    'mail.dev_outbox.no_body': 'Der Inhalt wird nicht mehr aufbewahrt: Diese Nachricht wurde über SMTP zugestellt.',
+    'mail.dev_outbox.not_found': 'Es gibt keine E-Mail mit dieser ID.',
   },
 };

@@ -2,7 +2,7 @@
 import type { Translation } from '../catalogues.ts';
 
 export const es: Translation = {
-  sameAsEnglish: [],
+  sameAsEnglish: ['mail.dev_outbox.default_sender'],
   messages: {
     // pages.ts
     'page.signin.title': 'Iniciar sesión',
@@ -255,5 +255,20 @@ export const es: Translation = {
     'mail.account_exists.intro': 'Alguien, probablemente tú, acaba de intentar crear una cuenta de {tenant} con {email}. Esta dirección ya tiene una cuenta, así que no se ha creado ninguna nueva. Inicia sesión con tu contraseña o elige una nueva con «¿Has olvidado tu contraseña?» en la página de inicio de sesión.',
     'mail.account_exists.button': 'Iniciar sesión en mi cuenta',
     'mail.account_exists.not_you': 'Si no has sido tú, puedes ignorar este correo: no ha cambiado nada en tu cuenta.',
+    'mail.dev_outbox.title': 'Bandeja de salida de desarrollo',
+    'mail.dev_outbox.intro': 'Los correos que envía este servidor, del más reciente al más antiguo. Sin SMTP_URL, ningún mensaje sale del servidor: cada uno se guarda aquí (y en DATA_DIR/mail). Esta página no existe en producción.',
+    'mail.dev_outbox.empty': 'Todavía no hay correos. Regístrate o pide un código y aparecerá aquí.',
+    'mail.dev_outbox.back': 'Todos los correos',
+    'mail.dev_outbox.to': 'Para',
+    'mail.dev_outbox.from': 'De',
+    'mail.dev_outbox.reply_to': 'Responder a',
+    'mail.dev_outbox.kind': 'Tipo',
+    'mail.dev_outbox.status': 'Estado',
+    'mail.dev_outbox.created': 'Añadido a la cola',
+    'mail.dev_outbox.last_error': 'Último error',
+    'mail.dev_outbox.default_sender': 'MAIL_FROM',
+    'mail.dev_outbox.view_html': 'Abrir la versión HTML',
+    'mail.dev_outbox.no_body': 'El contenido ya no se conserva: este mensaje se entregó por SMTP.',
+    'mail.dev_outbox.not_found': 'No hay ningún correo con este identificador.',
   },
 };

@@ -2,7 +2,7 @@
 import type { Translation } from '../catalogues.ts';
 
 export const fr: Translation = {
-  sameAsEnglish: ['page.device.code', 'field.code', 'account.sessions.actions'],
+  sameAsEnglish: ['page.device.code', 'field.code', 'account.sessions.actions', 'mail.dev_outbox.default_sender'],
   messages: {
     // pages.ts
     'page.signin.title': 'Connexion',
@@ -255,5 +255,20 @@ export const fr: Translation = {
     'mail.account_exists.intro': 'Quelqu’un, probablement vous, vient d’essayer de créer un compte {tenant} avec l’adresse {email}. Un compte existe déjà pour cette adresse : aucun nouveau compte n’a donc été créé. Connectez-vous avec votre mot de passe, ou choisissez-en un nouveau grâce au lien « Mot de passe oublié ? » de la page de connexion.',
     'mail.account_exists.button': 'Me connecter à mon compte',
     'mail.account_exists.not_you': 'Si vous n’êtes pas à l’origine de cette demande, vous pouvez ignorer cet e-mail : rien n’a changé sur votre compte.',
+    'mail.dev_outbox.title': 'Boîte d’envoi de développement',
+    'mail.dev_outbox.intro': 'Les e-mails envoyés par ce serveur, du plus récent au plus ancien. Sans SMTP_URL, aucun message ne quitte le serveur : chacun est conservé ici (et dans DATA_DIR/mail) à la place. Cette page n’existe pas en production.',
+    'mail.dev_outbox.empty': 'Aucun e-mail pour le moment. Inscrivez-vous ou demandez un code : l’e-mail apparaîtra ici.',
+    'mail.dev_outbox.back': 'Tous les e-mails',
+    'mail.dev_outbox.to': 'À',
+    'mail.dev_outbox.from': 'De',
+    'mail.dev_outbox.reply_to': 'Répondre à',
+    'mail.dev_outbox.kind': 'Type',
+    'mail.dev_outbox.status': 'Statut',
+    'mail.dev_outbox.created': 'Mis en file d’attente le',
+    'mail.dev_outbox.last_error': 'Dernière erreur',
+    'mail.dev_outbox.default_sender': 'MAIL_FROM',
+    'mail.dev_outbox.view_html': 'Ouvrir la version HTML',
+    'mail.dev_outbox.no_body': 'Le contenu n’est plus conservé : ce message a été remis par SMTP.',
+    'mail.dev_outbox.not_found': 'Aucun e-mail ne correspond à cet identifiant.',
   },
 };

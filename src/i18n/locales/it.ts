@@ -2,7 +2,7 @@
 import type { Translation } from '../catalogues.ts';
 
 export const it: Translation = {
-  sameAsEnglish: ['field.email', 'field.password', 'account.nav.password', 'account.profile.email', 'account.field.email', 'account.sessions.app'],
+  sameAsEnglish: ['field.email', 'field.password', 'account.nav.password', 'account.profile.email', 'account.field.email', 'account.sessions.app', 'mail.dev_outbox.default_sender'],
   messages: {
     // pages.ts
     'page.signin.title': 'Accedi',
@@ -264,5 +264,21 @@ export const it: Translation = {
     'mail.account_exists.intro': 'Qualcuno, probabilmente tu, ha appena provato a creare un account {tenant} con {email}. Questo indirizzo ha già un account, quindi non ne è stato creato uno nuovo. Accedi con la tua password, oppure scegline una nuova con “Hai dimenticato la password?” nella pagina di accesso.',
     'mail.account_exists.button': 'Accedi al mio account',
     'mail.account_exists.not_you': 'Se non eri tu, puoi ignorare questa email: non è cambiato nulla nel tuo account.',
+
+    'mail.dev_outbox.title': 'Posta in uscita di sviluppo',
+    'mail.dev_outbox.intro': 'Le email inviate da questo server, dalla più recente. Senza SMTP_URL nessun messaggio lascia il server: ognuno viene invece conservato qui (e in DATA_DIR/mail). Questa pagina non esiste in produzione.',
+    'mail.dev_outbox.empty': 'Ancora nessuna email. Registrati o richiedi un codice e la vedrai comparire qui.',
+    'mail.dev_outbox.back': 'Tutte le email',
+    'mail.dev_outbox.to': 'A',
+    'mail.dev_outbox.from': 'Da',
+    'mail.dev_outbox.reply_to': 'Rispondi a',
+    'mail.dev_outbox.kind': 'Tipo',
+    'mail.dev_outbox.status': 'Stato',
+    'mail.dev_outbox.created': 'Messa in coda il',
+    'mail.dev_outbox.last_error': 'Ultimo errore',
+    'mail.dev_outbox.default_sender': 'MAIL_FROM',
+    'mail.dev_outbox.view_html': 'Apri la versione HTML',
+    'mail.dev_outbox.no_body': 'Il contenuto non viene più conservato: questo messaggio è stato consegnato tramite SMTP.',
+    'mail.dev_outbox.not_found': 'Non esiste nessuna email con questo ID.',
   },
 };

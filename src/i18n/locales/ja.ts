@@ -2,7 +2,7 @@
 import type { Translation } from '../catalogues.ts';
 
 export const ja: Translation = {
-  sameAsEnglish: [],
+  sameAsEnglish: ['mail.dev_outbox.default_sender'],
   messages: {
     // en/pages.ts
     'page.signin.title': 'ログイン',
@@ -264,5 +264,21 @@ export const ja: Translation = {
     'mail.account_exists.intro': 'どなたか（おそらくご本人）が、{email}で{tenant}のアカウントを作成しようとしました。このアドレスにはすでにアカウントがあるため、新しいアカウントは作成されていません。パスワードでログインするか、ログインページの「パスワードをお忘れですか？」から新しいパスワードを設定してください。',
     'mail.account_exists.button': 'アカウントにログイン',
     'mail.account_exists.not_you': 'お心当たりがない場合は、このメールを無視してください。お客様のアカウントに変更はありません。',
+
+    'mail.dev_outbox.title': '開発用の送信トレイ',
+    'mail.dev_outbox.intro': 'このサーバーが送信したメールです（新しい順）。SMTP_URLが設定されていない場合、メールはサーバーの外には送信されず、代わりにここ（およびDATA_DIR/mail）に保存されます。このページは本番環境にはありません。',
+    'mail.dev_outbox.empty': 'メールはまだありません。アカウントを作成するかコードをリクエストすると、ここに表示されます。',
+    'mail.dev_outbox.back': 'すべてのメール',
+    'mail.dev_outbox.to': '宛先',
+    'mail.dev_outbox.from': '差出人',
+    'mail.dev_outbox.reply_to': '返信先',
+    'mail.dev_outbox.kind': '種類',
+    'mail.dev_outbox.status': 'ステータス',
+    'mail.dev_outbox.created': 'キュー登録日時',
+    'mail.dev_outbox.last_error': '最後のエラー',
+    'mail.dev_outbox.default_sender': 'MAIL_FROM',
+    'mail.dev_outbox.view_html': 'HTML版を開く',
+    'mail.dev_outbox.no_body': '本文はもう保存されていません。このメールはSMTPで配信済みです。',
+    'mail.dev_outbox.not_found': 'このIDのメールはありません。',
   },
 };

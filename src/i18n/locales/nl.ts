@@ -2,7 +2,7 @@
 import type { Translation } from '../catalogues.ts';
 
 export const nl: Translation = {
-  sameAsEnglish: ['page.device.code', 'field.code', 'account.sessions.app'],
+  sameAsEnglish: ['page.device.code', 'field.code', 'account.sessions.app', 'mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],
   messages: {
     // pages.ts
     'page.signin.title': 'Inloggen',
@@ -264,5 +264,21 @@ export const nl: Translation = {
     'mail.account_exists.intro': 'Iemand, waarschijnlijk jij, probeerde zojuist een account bij {tenant} aan te maken met {email}. Er bestaat al een account met dit adres, dus er is geen nieuw account aangemaakt. Log in met je wachtwoord, of kies een nieuw wachtwoord via “Wachtwoord vergeten?” op de inlogpagina.',
     'mail.account_exists.button': 'Inloggen op mijn account',
     'mail.account_exists.not_you': 'Was jij dit niet? Dan kun je deze e-mail negeren: er is niets aan je account veranderd.',
+
+    'mail.dev_outbox.title': 'Uitgaande mail (ontwikkeling)',
+    'mail.dev_outbox.intro': 'De e-mails die deze server verstuurt, nieuwste eerst. Zonder SMTP_URL verlaat er niets de server: elk bericht wordt in plaats daarvan hier bewaard (en in DATA_DIR/mail). Deze pagina bestaat niet in productie.',
+    'mail.dev_outbox.empty': 'Nog geen e-mail. Maak een account aan of vraag een code aan, dan verschijnt die hier.',
+    'mail.dev_outbox.back': 'Alle e-mail',
+    'mail.dev_outbox.to': 'Aan',
+    'mail.dev_outbox.from': 'Van',
+    'mail.dev_outbox.reply_to': 'Antwoorden aan',
+    'mail.dev_outbox.kind': 'Soort',
+    'mail.dev_outbox.status': 'Status',
+    'mail.dev_outbox.created': 'In wachtrij gezet op',
+    'mail.dev_outbox.last_error': 'Laatste fout',
+    'mail.dev_outbox.default_sender': 'MAIL_FROM',
+    'mail.dev_outbox.view_html': 'HTML-versie openen',
+    'mail.dev_outbox.no_body': 'De inhoud wordt niet meer bewaard: dit bericht is via SMTP afgeleverd.',
+    'mail.dev_outbox.not_found': 'Er is geen e-mail met deze ID.',
   },
 };

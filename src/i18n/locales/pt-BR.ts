@@ -2,7 +2,7 @@
 import type { Translation } from '../catalogues.ts';
 
 export const ptBR: Translation = {
-  sameAsEnglish: [],
+  sameAsEnglish: ['mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],
   messages: {
     // pages.ts
     'page.signin.title': 'Entrar',
@@ -264,5 +264,21 @@ export const ptBR: Translation = {
     'mail.account_exists.intro': 'Alguém, provavelmente você, acabou de tentar criar uma conta {tenant} com {email}. Este endereço já tem uma conta, então nenhuma conta nova foi criada. Entre com sua senha ou escolha uma nova em “Esqueceu sua senha?” na página de login.',
     'mail.account_exists.button': 'Entrar na minha conta',
     'mail.account_exists.not_you': 'Se não foi você, pode ignorar este e-mail: nada mudou na sua conta.',
+
+    'mail.dev_outbox.title': 'Caixa de saída de desenvolvimento',
+    'mail.dev_outbox.intro': 'Os e-mails que este servidor envia, do mais recente ao mais antigo. Sem SMTP_URL, nenhuma mensagem sai do servidor: cada uma fica guardada aqui (e em DATA_DIR/mail). Esta página não existe em produção.',
+    'mail.dev_outbox.empty': 'Nenhum e-mail ainda. Crie uma conta ou peça um código, e ele vai aparecer aqui.',
+    'mail.dev_outbox.back': 'Todos os e-mails',
+    'mail.dev_outbox.to': 'Para',
+    'mail.dev_outbox.from': 'De',
+    'mail.dev_outbox.reply_to': 'Responder para',
+    'mail.dev_outbox.kind': 'Tipo',
+    'mail.dev_outbox.status': 'Status',
+    'mail.dev_outbox.created': 'Adicionado à fila em',
+    'mail.dev_outbox.last_error': 'Último erro',
+    'mail.dev_outbox.default_sender': 'MAIL_FROM',
+    'mail.dev_outbox.view_html': 'Abrir a versão HTML',
+    'mail.dev_outbox.no_body': 'O conteúdo não fica mais guardado: esta mensagem já foi entregue por SMTP.',
+    'mail.dev_outbox.not_found': 'Não existe nenhum e-mail com este ID.',
   },
 };

@@ -2,7 +2,7 @@
 import type { Translation } from '../catalogues.ts';
 
 export const zhCN: Translation = {
-  sameAsEnglish: [],
+  sameAsEnglish: ['mail.dev_outbox.default_sender'],
   messages: {
     // en/pages.ts
     'page.signin.title': '登录',
@@ -264,5 +264,21 @@ export const zhCN: Translation = {
     'mail.account_exists.intro': '有人（可能是您本人）刚刚尝试使用{email}注册{tenant}账号。该邮箱地址已有账号，因此未创建新账号。请使用您的密码登录，或通过登录页面上的“忘记密码？”设置新密码。',
     'mail.account_exists.button': '登录我的账号',
     'mail.account_exists.not_you': '如果这不是您本人的操作，可以忽略此邮件：您的账号没有任何变化。',
+
+    'mail.dev_outbox.title': '开发用发件箱',
+    'mail.dev_outbox.intro': '此服务器发送的邮件，最新的在前。未设置 SMTP_URL 时，邮件不会离开服务器，而是保存在这里（以及 DATA_DIR/mail 中）。生产环境中没有此页面。',
+    'mail.dev_outbox.empty': '暂无邮件。注册或获取验证码后，邮件会显示在这里。',
+    'mail.dev_outbox.back': '全部邮件',
+    'mail.dev_outbox.to': '收件人',
+    'mail.dev_outbox.from': '发件人',
+    'mail.dev_outbox.reply_to': '回复地址',
+    'mail.dev_outbox.kind': '类型',
+    'mail.dev_outbox.status': '状态',
+    'mail.dev_outbox.created': '加入队列时间',
+    'mail.dev_outbox.last_error': '最近一次错误',
+    'mail.dev_outbox.default_sender': 'MAIL_FROM',
+    'mail.dev_outbox.view_html': '打开 HTML 版本',
+    'mail.dev_outbox.no_body': '邮件正文已不再保存：此邮件已通过 SMTP 发送。',
+    'mail.dev_outbox.not_found': '没有此 ID 的邮件。',
   },
 };
