@@ -49,8 +49,6 @@ export const pages = {
   'scope.offline_access': 'Stay connected when you are not using it',
   'signin.invalid_credentials': 'That email and password do not match. Check them and try again, or reset your password.',
   'signin.throttled': 'Too many attempts. Wait {seconds} seconds, then try again.',
-  'signup.submitted': 'If you can use this email to sign up, you are now signed in. Otherwise, check your inbox.',
-  'signup.email_unavailable': 'We could not create an account with this email. If you already have one, sign in instead.',
   'password.too_short': 'Use at least {min} characters.',
   'password.too_long': 'Use at most {max} characters.',
   'password.too_common': 'This password is too common and easy to guess. Choose another one, for example a phrase of several words.',

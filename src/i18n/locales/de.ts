@@ -53,8 +53,6 @@ export const de: Translation = {
     'scope.offline_access': 'Verbunden bleiben, auch wenn Sie die App gerade nicht nutzen',
     'signin.invalid_credentials': 'E-Mail-Adresse und Passwort passen nicht zusammen. Prüfen Sie Ihre Eingaben und versuchen Sie es erneut, oder setzen Sie Ihr Passwort zurück.',
     'signin.throttled': 'Zu viele Versuche. Warten Sie {seconds} Sekunden und versuchen Sie es dann erneut.',
-    'signup.submitted': 'Wenn Sie sich mit dieser E-Mail-Adresse registrieren können, sind Sie jetzt angemeldet. Andernfalls sehen Sie bitte in Ihrem Posteingang nach.',
-    'signup.email_unavailable': 'Mit dieser E-Mail-Adresse konnten wir kein Konto erstellen. Wenn Sie bereits ein Konto haben, melden Sie sich stattdessen an.',
     'password.too_short': 'Verwenden Sie mindestens {min} Zeichen.',
     'password.too_long': 'Verwenden Sie höchstens {max} Zeichen.',
     'password.too_common': 'Dieses Passwort ist zu verbreitet und leicht zu erraten. Wählen Sie ein anderes, zum Beispiel einen Satz aus mehreren Wörtern.',

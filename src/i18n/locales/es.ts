@@ -53,8 +53,6 @@ export const es: Translation = {
     'scope.offline_access': 'Mantener el acceso aunque no estés usando la aplicación',
     'signin.invalid_credentials': 'El correo electrónico y la contraseña no coinciden. Revísalos e inténtalo de nuevo, o restablece tu contraseña.',
     'signin.throttled': 'Demasiados intentos. Espera {seconds} segundos y vuelve a intentarlo.',
-    'signup.submitted': 'Si puedes registrarte con este correo electrónico, ya has iniciado sesión. Si no, revisa tu bandeja de entrada.',
-    'signup.email_unavailable': 'No hemos podido crear una cuenta con este correo electrónico. Si ya tienes una, inicia sesión.',
     'password.too_short': 'Usa al menos {min} caracteres.',
     'password.too_long': 'Usa como máximo {max} caracteres.',
     'password.too_common': 'Esta contraseña es demasiado común y fácil de adivinar. Elige otra, por ejemplo una frase de varias palabras.',

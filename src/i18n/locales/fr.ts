@@ -53,8 +53,6 @@ export const fr: Translation = {
     'scope.offline_access': 'Conserver l’accès même lorsque vous n’utilisez pas l’application',
     'signin.invalid_credentials': 'L’adresse e-mail et le mot de passe ne correspondent pas. Vérifiez-les et réessayez, ou réinitialisez votre mot de passe.',
     'signin.throttled': 'Trop de tentatives. Patientez {seconds} secondes, puis réessayez.',
-    'signup.submitted': 'Si cette adresse e-mail peut servir à vous inscrire, votre session est maintenant ouverte. Sinon, consultez votre boîte de réception.',
-    'signup.email_unavailable': 'Nous n’avons pas pu créer de compte avec cette adresse e-mail. Si vous en avez déjà un, connectez-vous plutôt.',
     'password.too_short': 'Utilisez au moins {min} caractères.',
     'password.too_long': 'Utilisez au maximum {max} caractères.',
     'password.too_common': 'Ce mot de passe est trop courant et facile à deviner. Choisissez-en un autre, par exemple une phrase de plusieurs mots.',

@@ -53,8 +53,6 @@ export const it: Translation = {
     'scope.offline_access': "Mantenere l'accesso anche quando non stai usando l'app",
     'signin.invalid_credentials': "L'email e la password non corrispondono. Controllale e riprova, oppure reimposta la password.",
     'signin.throttled': 'Troppi tentativi. Attendi {seconds} secondi e riprova.',
-    'signup.submitted': "Se questa email può essere usata per registrarti, hai già effettuato l'accesso. Altrimenti, controlla la tua casella di posta.",
-    'signup.email_unavailable': 'Non siamo riusciti a creare un account con questa email. Se ne hai già uno, accedi.',
     'password.too_short': 'Usa almeno {min} caratteri.',
     'password.too_long': 'Usa al massimo {max} caratteri.',
     'password.too_common': "Questa password è troppo comune e facile da indovinare. Scegline un'altra, ad esempio una frase di più parole.",

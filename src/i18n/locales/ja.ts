@@ -53,8 +53,6 @@ export const ja: Translation = {
     'scope.offline_access': 'あなたが利用していない間も接続を維持する',
     'signin.invalid_credentials': 'メールアドレスまたはパスワードが正しくありません。確認してもう一度お試しいただくか、パスワードを再設定してください。',
     'signin.throttled': '試行回数が上限を超えました。{seconds}秒待ってから、もう一度お試しください。',
-    'signup.submitted': 'このメールアドレスで登録できる場合は、ログインが完了しています。そうでない場合は、メールの受信トレイをご確認ください。',
-    'signup.email_unavailable': 'このメールアドレスではアカウントを作成できませんでした。すでにアカウントをお持ちの場合は、ログインしてください。',
     'password.too_short': '{min}文字以上で入力してください。',
     'password.too_long': '{max}文字以内で入力してください。',
     'password.too_common': 'このパスワードはよく使われていて、推測されやすいため使用できません。複数の単語を組み合わせたフレーズなど、別のパスワードを選んでください。',

@@ -53,8 +53,6 @@ export const nl: Translation = {
     'scope.offline_access': 'Verbonden blijven, ook als je de app niet gebruikt',
     'signin.invalid_credentials': 'Dit e-mailadres en wachtwoord komen niet overeen. Controleer ze en probeer het opnieuw, of stel een nieuw wachtwoord in.',
     'signin.throttled': 'Te veel pogingen. Wacht {seconds} seconden en probeer het dan opnieuw.',
-    'signup.submitted': 'Als je je met dit e-mailadres kunt registreren, ben je nu ingelogd. Zo niet, kijk dan in je inbox.',
-    'signup.email_unavailable': 'We konden met dit e-mailadres geen account aanmaken. Heb je al een account? Log dan in.',
     'password.too_short': 'Gebruik minimaal {min} tekens.',
     'password.too_long': 'Gebruik maximaal {max} tekens.',
     'password.too_common': 'Dit wachtwoord komt te vaak voor en is makkelijk te raden. Kies een ander wachtwoord, bijvoorbeeld een zin van een paar woorden.',

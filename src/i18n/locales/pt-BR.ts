@@ -53,8 +53,6 @@ export const ptBR: Translation = {
     'scope.offline_access': 'Manter o acesso mesmo quando você não estiver usando o app',
     'signin.invalid_credentials': 'O e-mail e a senha não conferem. Verifique os dados e tente novamente, ou redefina sua senha.',
     'signin.throttled': 'Muitas tentativas. Aguarde {seconds} segundos e tente novamente.',
-    'signup.submitted': 'Se for possível criar uma conta com este e-mail, você já entrou na sua conta. Caso contrário, confira sua caixa de entrada.',
-    'signup.email_unavailable': 'Não foi possível criar uma conta com este e-mail. Se você já tem uma conta, entre com ela.',
     'password.too_short': 'Use pelo menos {min} caracteres.',
     'password.too_long': 'Use no máximo {max} caracteres.',
     'password.too_common': 'Essa senha é muito comum e fácil de adivinhar. Escolha outra, por exemplo uma frase com várias palavras.',

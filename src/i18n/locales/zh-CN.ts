@@ -53,8 +53,6 @@ export const zhCN: Translation = {
     'scope.offline_access': '在您未使用时保持连接',
     'signin.invalid_credentials': '邮箱或密码不正确。请检查后重试，或重置密码。',
     'signin.throttled': '尝试次数过多。请等待{seconds}秒后重试。',
-    'signup.submitted': '如果此邮箱可用于注册，您现在已登录。否则，请查看您的收件箱。',
-    'signup.email_unavailable': '无法使用此邮箱创建账号。如果您已有账号，请直接登录。',
     'password.too_short': '请至少使用{min}个字符。',
     'password.too_long': '最多可使用{max}个字符。',
     'password.too_common': '此密码过于常见，很容易被猜到。请换一个密码，例如由几个词组成的短语。',
