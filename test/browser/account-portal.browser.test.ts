@@ -3,43 +3,25 @@
 // in. The pages pass the same small accessibility check as the sign-in pages.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
-import { probePostgres } from '../helpers/engines.ts';
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { assertLabelledAndNamed, browserSkipReason, launchChromium } from '../helpers/chromium.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { enterEmailedCode } from '../helpers/emailed-code.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PASSWORD = 'correct horse battery staple';
 
-const chromiumMissing = existsSync(CHROMIUM) ? undefined : `Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium) to run the browser tests`;
-if (chromiumMissing && process.env['CI'] === 'true') throw new Error(`${chromiumMissing} (required under CI=true)`);
-const postgresMissing = await probePostgres();
-
-/** Every visible input has exactly one <label for>, and every button a name. */
-async function assertLabelledAndNamed(page: Page, where: string): Promise<void> {
-  for (const input of await page.locator('input:not([type=hidden])').all()) {
-    const id = await input.getAttribute('id');
-    assert.ok(id && (await page.locator(`label[for="${id}"]`).count()) === 1, `${where}: input ${await input.getAttribute('name')} has a label`);
-  }
-  for (const button of await page.locator('button').all()) {
-    const name = ((await button.getAttribute('aria-label')) ?? (await button.innerText())).trim();
-    assert.notEqual(name, '', `${where}: every button has a name`);
-  }
-}
 
 for (const engine of ['sqlite', 'postgres'] as const) {
-  const skip = chromiumMissing ?? (engine === 'postgres' && postgresMissing ? `PostgreSQL unreachable (${postgresMissing})` : undefined);
+  const skip = await browserSkipReason(engine);
   describe(`account portal in Chromium [${engine}]`, { skip }, () => {
     let foyer: ListeningServer;
     let browser: Browser;
 
     before(async () => {
       foyer = await startListeningServer(engine);
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();

@@ -4,26 +4,19 @@
 // redeemed by an independent relying party, openid-client.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import * as oidc from 'openid-client';
-import { probePostgres } from '../helpers/engines.ts';
+import { assertLabelledAndNamed, browserSkipReason, launchChromium } from '../helpers/chromium.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { enterEmailedCode } from '../helpers/emailed-code.ts';
 import { createApplication } from '../../src/domain/applications/applications.service.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PASSWORD = 'correct horse battery staple';
 
-// A developer machine without Chromium skips with the fix in the message; CI must run the tests.
-const chromiumMissing = existsSync(CHROMIUM) ? undefined : `Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium) to run the browser tests`;
-if (chromiumMissing && process.env['CI'] === 'true') throw new Error(`${chromiumMissing} (required under CI=true)`);
-const postgresMissing = await probePostgres();
 
 /** An application as a relying party sees it: openid-client's configuration and its callback. */
 type RelyingParty = { config: oidc.Configuration; redirectUri: string; postLogoutUri: string };
@@ -65,20 +58,8 @@ async function assertInvalidAndDescribed(page: Page, label: string, message: Reg
   assert.ok(announced.some((count) => count > 0), `the error of ${label} is in a role=alert`);
 }
 
-/** Every visible input has exactly one <label for>, and every button a name (text or aria-label). */
-async function assertLabelledAndNamed(page: Page, where: string): Promise<void> {
-  for (const input of await page.locator('input:not([type=hidden])').all()) {
-    const id = await input.getAttribute('id');
-    assert.ok(id && (await page.locator(`label[for="${id}"]`).count()) === 1, `${where}: input ${await input.getAttribute('name')} has a label`);
-  }
-  for (const button of await page.locator('button').all()) {
-    const name = ((await button.getAttribute('aria-label')) ?? (await button.innerText())).trim();
-    assert.notEqual(name, '', `${where}: every button has a name`);
-  }
-}
-
 for (const engine of ['sqlite', 'postgres'] as const) {
-  const skip = chromiumMissing ?? (engine === 'postgres' && postgresMissing ? `PostgreSQL unreachable (${postgresMissing})` : undefined);
+  const skip = await browserSkipReason(engine);
   describe(`hosted pages in Chromium [${engine}]`, { skip }, () => {
     let foyer: ListeningServer;
     let browser: Browser;
@@ -100,7 +81,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const discover = (clientId: string, auth: oidc.ClientAuth) => oidc.discovery(new URL(foyer.url), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
       partner = { config: await discover(third.application.id, oidc.ClientSecretBasic(third.clientSecret)), redirectUri: `${apps}/partner/callback`, postLogoutUri: `${apps}/partner/signed-out` };
       companion = { config: await discover(first.application.id, oidc.None()), redirectUri: `${apps}/acme/callback`, postLogoutUri: `${apps}/acme/signed-out` };
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser = await launchChromium();
     });
 
     after(async () => {
