@@ -1,0 +1,57 @@
+// Queries built and compiled once, executed many times. Kysely builds and compiles every query anew,
+// which costs several times what SQLite then takes to run it (about 26 of 33 µs for an artifact
+// lookup): the statements of every sign-in and token request are built once per dialect instead,
+// with named placeholders where the values go, and each call only binds its values. They are still
+// written with Kysely's typed builder, so tsc checks their tables, columns and result types.
+import type { Compilable, CompiledQuery, DialectAdapter, QueryResult } from 'kysely';
+import type { Db } from './database.ts';
+
+const PLACEHOLDER = Symbol('placeholder');
+type Placeholder = { readonly [PLACEHOLDER]: string };
+
+export type PreparedQuery<Values, Row> = {
+  /** Runs the query on `db` (the database or a transaction) with these values in place of the placeholders. */
+  execute(db: Db, values: Values): Promise<QueryResult<Row>>;
+};
+
+/**
+ * `build` receives stand-ins for `Values`: each property is a placeholder that the compiled query
+ * carries as a parameter, and that `execute` replaces with the value of the same name. Use them as
+ * values only (comparisons, inserted or updated values, limits), never to choose tables, columns or
+ * the shape of the query, which are fixed at the first call.
+ */
+export function prepareQuery<Values extends Record<string, unknown>, Row>(build: (db: Db, values: Values) => Compilable<Row>): PreparedQuery<Values, Row> {
+  // One compilation per dialect: a database and its transactions share their adapter.
+  const compiled = new WeakMap<DialectAdapter, CompiledQuery<Row>>();
+  const placeholders = new Proxy({} as Values, {
+    get: (_target, name) => (typeof name === 'string' ? ({ [PLACEHOLDER]: name } satisfies Placeholder) : undefined),
+  });
+
+  function compiledFor(db: Db): CompiledQuery<Row> {
+    const adapter = db.getExecutor().adapter;
+    let query = compiled.get(adapter);
+    if (!query) {
+      query = build(db, placeholders).compile();
+      compiled.set(adapter, query);
+    }
+    return query;
+  }
+
+  return {
+    execute(db, values) {
+      const query = compiledFor(db);
+      const parameters = query.parameters.map((parameter) => {
+        if (!isPlaceholder(parameter)) return parameter;
+        const value = values[parameter[PLACEHOLDER]];
+        // Neither driver binds undefined the same way; a missing value is a mistake in the caller.
+        if (value === undefined) throw new TypeError(`no value for the placeholder ${parameter[PLACEHOLDER]}`);
+        return value;
+      });
+      return db.executeQuery<Row>({ ...query, parameters });
+    },
+  };
+}
+
+function isPlaceholder(value: unknown): value is Placeholder {
+  return typeof value === 'object' && value !== null && PLACEHOLDER in value;
+}
