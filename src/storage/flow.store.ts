@@ -26,7 +26,12 @@ const insertFlow = prepareQuery((db, $: Selectable<FlowsTable>) =>
 );
 
 const findLiveFlow = prepareQuery((db, $: { tenantId: string; id: string; now: number }) =>
-  db.selectFrom('flows').selectAll().where('tenant_id', '=', $.tenantId).where('id', '=', $.id).where('expires_at', '>', $.now),
+  db
+    .selectFrom('flows')
+    .select(['id', 'tenant_id', 'type', 'kind', 'state', 'csrf_token', 'return_to', 'interaction_uid', 'identity_id', 'payload', 'expires_at', 'created_at', 'updated_at'])
+    .where('tenant_id', '=', $.tenantId)
+    .where('id', '=', $.id)
+    .where('expires_at', '>', $.now),
 );
 
 const completeFlow = prepareQuery((db, $: { tenantId: string; id: string; identityId: string; now: number }) =>

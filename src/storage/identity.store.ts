@@ -21,8 +21,15 @@ const findIdentityWithAddresses = prepareQuery((db, $: { tenantId: string; id: s
   db
     .selectFrom('identities')
     .leftJoin('identity_addresses', 'identity_addresses.identity_id', 'identities.id')
-    .selectAll('identities')
     .select([
+      'identities.id',
+      'identities.tenant_id',
+      'identities.status',
+      'identities.traits',
+      'identities.metadata_public',
+      'identities.metadata_admin',
+      'identities.created_at',
+      'identities.updated_at',
       'identity_addresses.id as address_id',
       'identity_addresses.kind as address_kind',
       'identity_addresses.value as address_value',

@@ -3,8 +3,30 @@
 // lookup): the statements of every sign-in and token request are built once per dialect instead,
 // with named placeholders where the values go, and each call only binds its values. They are still
 // written with Kysely's typed builder, so tsc checks their tables, columns and result types.
+//
+// Their SQL starts with a comment naming the statement, by which the PostgreSQL driver
+// (postgres-dialect.ts) runs them as named prepared statements: each connection parses and plans
+// one once instead of at every call. So that a schema change cannot change the columns a prepared
+// statement returns (PostgreSQL refuses to run it then), list the columns: no selectAll.
+import { createHash } from 'node:crypto';
 import type { Compilable, CompiledQuery, DialectAdapter, QueryResult } from 'kysely';
 import type { Db } from './database.ts';
+
+const NAME_PREFIX = '/* prepared ';
+const NAME_SUFFIX = ' */ ';
+
+/** The statement name a prepared query's SQL carries, or undefined for any other SQL. */
+export function preparedStatementName(sql: string): string | undefined {
+  if (!sql.startsWith(NAME_PREFIX)) return undefined;
+  const end = sql.indexOf(NAME_SUFFIX, NAME_PREFIX.length);
+  return end === -1 ? undefined : sql.slice(NAME_PREFIX.length, end);
+}
+
+/** Named after its text, so that two different statements never share a name. */
+function named(query: CompiledQuery): string {
+  const name = `foyer_${createHash('sha256').update(query.sql).digest('base64url').slice(0, 22)}`;
+  return `${NAME_PREFIX}${name}${NAME_SUFFIX}${query.sql}`;
+}
 
 const PLACEHOLDER = Symbol('placeholder');
 type Placeholder = { readonly [PLACEHOLDER]: string };
@@ -31,7 +53,8 @@ export function prepareQuery<Values extends Record<string, unknown>, Row>(build:
     const adapter = db.getExecutor().adapter;
     let query = compiled.get(adapter);
     if (!query) {
-      query = build(db, placeholders).compile();
+      const built = build(db, placeholders).compile();
+      query = { ...built, sql: named(built) };
       compiled.set(adapter, query);
     }
     return query;
