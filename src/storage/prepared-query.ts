@@ -63,13 +63,17 @@ export function prepareQuery<Values extends Record<string, unknown>, Row>(build:
   return {
     execute(db, values) {
       const query = compiledFor(db);
-      const parameters = query.parameters.map((parameter) => {
-        if (!isPlaceholder(parameter)) return parameter;
+      const parameters: unknown[] = [];
+      for (const parameter of query.parameters) {
+        if (!isPlaceholder(parameter)) {
+          parameters.push(parameter);
+          continue;
+        }
         const value = values[parameter[PLACEHOLDER]];
         // Neither driver binds undefined the same way; a missing value is a mistake in the caller.
-        if (value === undefined) throw new TypeError(`no value for the placeholder ${parameter[PLACEHOLDER]}`);
-        return value;
-      });
+        if (value === undefined) return Promise.reject(new TypeError(`no value for the placeholder ${parameter[PLACEHOLDER]}`));
+        parameters.push(value);
+      }
       return db.executeQuery<Row>({ ...query, parameters });
     },
   };
