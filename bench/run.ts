@@ -3,7 +3,7 @@
 // machine in the same run, and writes bench/report.md and bench/report.json. Options (after `--`):
 // --engine sqlite|postgres, --only <scenario>, --duration <seconds>, --cpu-prof, --out <dir>.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,7 +98,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     const record = (result: ScenarioResult) => {
       scenarios.push(result);
       const failures = result.failed === 0 ? '' : `, ${result.failed} FAILED (${result.firstFailure ?? 'no detail'})`;
-      log(`${engine}: ${result.name}: ${result.perSecond.toFixed(1)}/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, server ${result.serverCpu.toFixed(2)} cores${failures}`);
+      log(`${engine}: ${result.name}: ${result.perSecond.toFixed(1)}/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, server ${result.serverCpu.toFixed(2)} cores, main thread ${result.mainThreadMsPerAnswer.toFixed(2)} ms each${failures}`);
     };
     try {
       if (wanted('sign-in')) {
@@ -132,7 +132,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     await server?.stop();
     await database.dispose();
   }
-  const profile = profileDir ? readProfile(profileDir) : undefined;
+  const profile = profileDir ? readProfile(profileDir, path.join(options.outDir, `${engine}.cpuprofile`)) : undefined;
   return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, ...(error ? { error } : {}), ...(profile ? { profile } : {}) };
 }
 
@@ -145,11 +145,17 @@ function peakRssOf(server: ServerProcess): number {
   }
 }
 
-/** The server writes its profile when it exits; summarise it and remove the (large) file. */
-function readProfile(directory: string): string | undefined {
+/**
+ * The server writes its profile when it exits; summarise it, and keep it as `keepAs` for a closer
+ * look (Chrome DevTools, `node bench/profile-summary.ts`).
+ */
+function readProfile(directory: string, keepAs: string): string | undefined {
   try {
     const file = readdirSync(directory).find((name) => name.endsWith('.cpuprofile'));
-    return file ? summarizeProfile(JSON.parse(readFileSync(path.join(directory, file), 'utf8'))) : undefined;
+    if (!file) return undefined;
+    mkdirSync(path.dirname(keepAs), { recursive: true });
+    copyFileSync(path.join(directory, file), keepAs);
+    return summarizeProfile(JSON.parse(readFileSync(keepAs, 'utf8')));
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }

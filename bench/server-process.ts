@@ -29,8 +29,13 @@ export type ServerProcess = {
   readonly pid: number;
   /** Resident memory now and at its peak (VmHWM), in bytes. */
   memory(): { rssBytes: number; peakRssBytes: number };
-  /** User plus system CPU time the server has used so far, in seconds. */
+  /** User plus system CPU time the server has used so far, in seconds (every thread). */
   cpuSeconds(): number;
+  /**
+   * The same for the main thread alone (the event loop, where everything but argon2id and disk
+   * I/O runs): what the server can do per second is bounded by one core of this.
+   */
+  mainThreadCpuSeconds(): number;
   /** SIGTERM, as an operator stops it; waits for the exit (and the CPU profile, if any). */
   stop(): Promise<void>;
 };
@@ -92,12 +97,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       return { rssBytes: kibibytesOf(status, 'VmRSS') * 1024, peakRssBytes: kibibytesOf(status, 'VmHWM') * 1024 };
     },
-    cpuSeconds() {
-      // Fields after the command name (which may hold spaces) start at the state, field 3.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-    },
+    cpuSeconds: () => cpuSecondsOf(`/proc/${pid}/stat`),
+    // The main thread is the task whose id is the process id.
+    mainThreadCpuSeconds: () => cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`),
     async stop() {
       if (!running) return;
       child.kill('SIGTERM');
@@ -116,6 +118,14 @@ async function isReady(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** utime + stime of a /proc stat file, in seconds. */
+function cpuSecondsOf(file: string): number {
+  // Fields after the command name (which may hold spaces) start at the state, field 3.
+  const stat = readFileSync(file, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 function kibibytesOf(status: string, field: string): number {

@@ -4,28 +4,45 @@ import type { AuditEventsTable } from './tables.ts';
 import type { ActorType, AuditEvent } from '../domain/audit/audit.ts';
 import type { AuditStore } from '../domain/audit/audit.port.ts';
 import { fromJson, toJson } from './json.ts';
+import { prepareQuery } from './prepared-query.ts';
+
+// Every sign-in attempt appends an event: the insert is compiled once (prepared-query.ts).
+const insertEvent = prepareQuery((db, $: Selectable<AuditEventsTable>) =>
+  db.insertInto('audit_events').values({
+    id: $.id,
+    tenant_id: $.tenant_id,
+    occurred_at: $.occurred_at,
+    action: $.action,
+    outcome: $.outcome,
+    actor_type: $.actor_type,
+    actor_id: $.actor_id,
+    target_type: $.target_type,
+    target_id: $.target_id,
+    ip: $.ip,
+    user_agent: $.user_agent,
+    request_id: $.request_id,
+    details: $.details,
+  }),
+);
 
 export function createAuditStore(db: Db): AuditStore {
   return {
     async append(event) {
-      await db
-        .insertInto('audit_events')
-        .values({
-          id: event.id,
-          tenant_id: event.tenantId,
-          occurred_at: event.occurredAt,
-          action: event.action,
-          outcome: event.outcome,
-          actor_type: event.actor.type,
-          actor_id: event.actor.id ?? null,
-          target_type: event.target?.type ?? null,
-          target_id: event.target?.id ?? null,
-          ip: event.context?.ip ?? null,
-          user_agent: event.context?.userAgent ?? null,
-          request_id: event.context?.requestId ?? null,
-          details: toJson(event.details),
-        })
-        .execute();
+      await insertEvent.execute(db, {
+        id: event.id,
+        tenant_id: event.tenantId,
+        occurred_at: event.occurredAt,
+        action: event.action,
+        outcome: event.outcome,
+        actor_type: event.actor.type,
+        actor_id: event.actor.id ?? null,
+        target_type: event.target?.type ?? null,
+        target_id: event.target?.id ?? null,
+        ip: event.context?.ip ?? null,
+        user_agent: event.context?.userAgent ?? null,
+        request_id: event.context?.requestId ?? null,
+        details: toJson(event.details),
+      });
     },
 
     async list(tenantId, { targetId, before, limit }) {

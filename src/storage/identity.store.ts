@@ -8,9 +8,48 @@ import { DomainError } from '../domain/errors.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { isUniqueViolation } from './errors.ts';
 import { fromJson, toJson } from './json.ts';
+import { prepareQuery } from './prepared-query.ts';
 
 type IdentityRow = Selectable<IdentitiesTable>;
 type AddressRow = Selectable<IdentityAddressesTable>;
+
+// Every sign-in looks up a credential and an identity, and every token grant and userinfo the
+// identity again: those two statements are compiled once (prepared-query.ts).
+
+/** The identity with its addresses (a customer has one or two), in one statement. */
+const findIdentityWithAddresses = prepareQuery((db, $: { tenantId: string; id: string }) =>
+  db
+    .selectFrom('identities')
+    .leftJoin('identity_addresses', 'identity_addresses.identity_id', 'identities.id')
+    .select([
+      'identities.id',
+      'identities.tenant_id',
+      'identities.status',
+      'identities.traits',
+      'identities.metadata_public',
+      'identities.metadata_admin',
+      'identities.created_at',
+      'identities.updated_at',
+      'identity_addresses.id as address_id',
+      'identity_addresses.kind as address_kind',
+      'identity_addresses.value as address_value',
+      'identity_addresses.verified_at as address_verified_at',
+    ])
+    .where('identities.tenant_id', '=', $.tenantId)
+    .where('identities.id', '=', $.id)
+    .orderBy('identity_addresses.created_at')
+    .orderBy('identity_addresses.id'),
+);
+
+const findCredentialByIdentifier = prepareQuery((db, $: { tenantId: string; type: string; identifier: string }) =>
+  db
+    .selectFrom('credential_identifiers')
+    .innerJoin('credentials', 'credentials.id', 'credential_identifiers.credential_id')
+    .select(['credentials.id', 'credentials.identity_id', 'credentials.type', 'credentials.config'])
+    .where('credential_identifiers.tenant_id', '=', $.tenantId)
+    .where('credential_identifiers.type', '=', $.type)
+    .where('credential_identifiers.identifier', '=', $.identifier),
+);
 
 /**
  * `db` may be a transaction; `create` writes several tables, so outside one it opens its own.
@@ -64,23 +103,7 @@ export function createIdentityStore(db: Db): IdentityStore {
     },
 
     async findById(tenantId, id) {
-      // One statement: the identity with its addresses (a customer has one or two), as sign-in,
-      // every token grant and userinfo need it.
-      const rows = await db
-        .selectFrom('identities')
-        .leftJoin('identity_addresses', 'identity_addresses.identity_id', 'identities.id')
-        .selectAll('identities')
-        .select([
-          'identity_addresses.id as address_id',
-          'identity_addresses.kind as address_kind',
-          'identity_addresses.value as address_value',
-          'identity_addresses.verified_at as address_verified_at',
-        ])
-        .where('identities.tenant_id', '=', tenantId)
-        .where('identities.id', '=', id)
-        .orderBy('identity_addresses.created_at')
-        .orderBy('identity_addresses.id')
-        .execute();
+      const { rows } = await findIdentityWithAddresses.execute(db, { tenantId, id });
       const [first] = rows;
       if (!first) return undefined;
       const addresses = rows.flatMap((row) =>
@@ -102,14 +125,7 @@ export function createIdentityStore(db: Db): IdentityStore {
     },
 
     async findCredential(tenantId, type, identifier) {
-      const row = await db
-        .selectFrom('credential_identifiers')
-        .innerJoin('credentials', 'credentials.id', 'credential_identifiers.credential_id')
-        .select(['credentials.id', 'credentials.identity_id', 'credentials.type', 'credentials.config'])
-        .where('credential_identifiers.tenant_id', '=', tenantId)
-        .where('credential_identifiers.type', '=', type)
-        .where('credential_identifiers.identifier', '=', identifier)
-        .executeTakeFirst();
+      const [row] = (await findCredentialByIdentifier.execute(db, { tenantId, type, identifier })).rows;
       if (!row) return undefined;
       const credential: StoredCredential = { id: row.id, identityId: row.identity_id, type: row.type, config: fromJson(row.config) };
       return credential;

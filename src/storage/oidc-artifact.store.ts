@@ -4,68 +4,130 @@
 import type { Db } from './database.ts';
 import type { ArtifactDevice, OidcArtifactStore, StoredOidcArtifact } from '../domain/oauth/oidc-artifact.port.ts';
 import { fromJson, toJson } from './json.ts';
+import { prepareQuery } from './prepared-query.ts';
+
+// Every authorization, token, refresh, userinfo and introspection request runs these: they are
+// compiled once (prepared-query.ts). The finders see unexpired rows only.
+type Key = { tenantId: string; model: string; id: string };
+type Lookup<Column extends string> = { tenantId: string; model: string; now: number } & Record<Column, string>;
+
+const findById = prepareQuery((db, $: Lookup<'id'>) => liveArtifacts(db, $).where('id', '=', $.id));
+const findByUid = prepareQuery((db, $: Lookup<'uid'>) => liveArtifacts(db, $).where('uid', '=', $.uid));
+const findByUserCode = prepareQuery((db, $: Lookup<'userCode'>) => liveArtifacts(db, $).where('user_code', '=', $.userCode));
+
+const upsertArtifact = prepareQuery(
+  (
+    db,
+    $: Key & {
+      payload: string;
+      grantId: string | null;
+      uid: string | null;
+      userCode: string | null;
+      accountId: string | null;
+      expiresAt: number | null;
+      device: string | null;
+      seenAt: number | null;
+    },
+  ) =>
+    db
+      .insertInto('oidc_artifacts')
+      .values({
+        tenant_id: $.tenantId,
+        model: $.model,
+        id: $.id,
+        payload: $.payload,
+        grant_id: $.grantId,
+        uid: $.uid,
+        user_code: $.userCode,
+        account_id: $.accountId,
+        expires_at: $.expiresAt,
+        consumed_at: null,
+        device: $.device,
+        seen_at: $.seenAt,
+      })
+      // consumed_at is left as it is: a consumed code or refresh token stays consumed. The device
+      // is written once, when the row is created; later saves only say when it was seen.
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'model', 'id']).doUpdateSet((eb) => ({
+          payload: eb.ref('excluded.payload'),
+          grant_id: eb.ref('excluded.grant_id'),
+          uid: eb.ref('excluded.uid'),
+          user_code: eb.ref('excluded.user_code'),
+          account_id: eb.ref('excluded.account_id'),
+          expires_at: eb.ref('excluded.expires_at'),
+          seen_at: eb.fn.coalesce(eb.ref('excluded.seen_at'), eb.ref('oidc_artifacts.seen_at')),
+        })),
+      ),
+);
+
+const consumeArtifact = prepareQuery((db, $: Key & { now: number }) =>
+  db
+    .updateTable('oidc_artifacts')
+    .set({ consumed_at: $.now })
+    .where('tenant_id', '=', $.tenantId)
+    .where('model', '=', $.model)
+    .where('id', '=', $.id)
+    .where('consumed_at', 'is', null),
+);
+
+const destroyArtifact = prepareQuery((db, $: Key) =>
+  db.deleteFrom('oidc_artifacts').where('tenant_id', '=', $.tenantId).where('model', '=', $.model).where('id', '=', $.id),
+);
+
+const revokeGrant = prepareQuery((db, $: { tenantId: string; grantId: string }) =>
+  db.deleteFrom('oidc_artifacts').where('tenant_id', '=', $.tenantId).where('grant_id', '=', $.grantId),
+);
+
+function liveArtifacts(db: Db, $: { tenantId: string; model: string; now: number }) {
+  return db
+    .selectFrom('oidc_artifacts')
+    .select(['payload', 'consumed_at'])
+    .where('tenant_id', '=', $.tenantId)
+    .where('model', '=', $.model)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', $.now)]));
+}
 
 export function createOidcArtifactStore(db: Db): OidcArtifactStore {
-  function live(tenantId: string, model: string, now: number | undefined) {
-    const at = now ?? Date.now();
-    return db
-      .selectFrom('oidc_artifacts')
-      .select(['payload', 'consumed_at'])
-      .where('tenant_id', '=', tenantId)
-      .where('model', '=', model)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]));
-  }
-
   return {
     async upsert(tenantId, model, id, payload, expiresAt, seen) {
-      const lookups = {
+      await upsertArtifact.execute(db, {
+        tenantId,
+        model,
+        id,
         payload: toJson(payload),
-        grant_id: stringOrNull(payload['grantId']),
+        grantId: stringOrNull(payload['grantId']),
         uid: stringOrNull(payload['uid']),
-        user_code: stringOrNull(payload['userCode']),
-        account_id: stringOrNull(payload['accountId']),
-        expires_at: expiresAt,
-        ...(seen ? { seen_at: seen.at } : {}),
-      };
-      // The device is written once, when the row is created: later saves only say when it was seen.
-      const device = seen ? toJson(seen.device) : null;
-      await db
-        .insertInto('oidc_artifacts')
-        .values({ tenant_id: tenantId, model, id, ...lookups, consumed_at: null, device, seen_at: seen?.at ?? null })
-        .onConflict((oc) => oc.columns(['tenant_id', 'model', 'id']).doUpdateSet(lookups))
-        .execute();
+        userCode: stringOrNull(payload['userCode']),
+        accountId: stringOrNull(payload['accountId']),
+        expiresAt,
+        device: seen ? toJson(seen.device) : null,
+        seenAt: seen?.at ?? null,
+      });
     },
 
     async find(tenantId, model, id, now) {
-      return toArtifact(await live(tenantId, model, now).where('id', '=', id).executeTakeFirst());
+      return toArtifact((await findById.execute(db, { tenantId, model, id, now: now ?? Date.now() })).rows[0]);
     },
 
     async findByUid(tenantId, model, uid, now) {
-      return toArtifact(await live(tenantId, model, now).where('uid', '=', uid).executeTakeFirst());
+      return toArtifact((await findByUid.execute(db, { tenantId, model, uid, now: now ?? Date.now() })).rows[0]);
     },
 
     async findByUserCode(tenantId, model, userCode, now) {
-      return toArtifact(await live(tenantId, model, now).where('user_code', '=', userCode).executeTakeFirst());
+      return toArtifact((await findByUserCode.execute(db, { tenantId, model, userCode, now: now ?? Date.now() })).rows[0]);
     },
 
     async consume(tenantId, model, id, now) {
-      const result = await db
-        .updateTable('oidc_artifacts')
-        .set({ consumed_at: now })
-        .where('tenant_id', '=', tenantId)
-        .where('model', '=', model)
-        .where('id', '=', id)
-        .where('consumed_at', 'is', null)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      const result = await consumeArtifact.execute(db, { tenantId, model, id, now });
+      return (result.numAffectedRows ?? 0n) > 0n;
     },
 
     async destroy(tenantId, model, id) {
-      await db.deleteFrom('oidc_artifacts').where('tenant_id', '=', tenantId).where('model', '=', model).where('id', '=', id).execute();
+      await destroyArtifact.execute(db, { tenantId, model, id });
     },
 
     async revokeByGrantId(tenantId, grantId) {
-      await db.deleteFrom('oidc_artifacts').where('tenant_id', '=', tenantId).where('grant_id', '=', grantId).execute();
+      await revokeGrant.execute(db, { tenantId, grantId });
     },
 
     async revokeByAccountId(tenantId, accountId) {

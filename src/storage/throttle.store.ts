@@ -6,34 +6,105 @@ import type { Db } from './database.ts';
 import type { Reservation, ReservationRequest, ThrottleStore } from '../domain/flows/throttle.port.ts';
 import { ACCOUNT_POLICY, ADDRESS_POLICY, decideReservation } from '../domain/flows/throttle.ts';
 import type { Sweepable } from '../infra/jobs/expired-rows.job.ts';
+import { prepareQuery } from './prepared-query.ts';
+import type { PreparedQuery } from './prepared-query.ts';
 
 /** No policy's window is longer: a counter untouched for this long can only start afresh. */
 const STALE_AFTER_MS = Math.max(ACCOUNT_POLICY.windowMs, ADDRESS_POLICY.windowMs);
 
+// Every sign-in attempt reserves, and every successful one resets and releases: these statements
+// are compiled once (prepared-query.ts). A reservation is two statements whatever the number of
+// keys: one to lock and read the counters, one to write them.
+
+type CounterStatements = {
+  lock: PreparedQuery<Record<string, string | number>, { key: string; count: number; window_start: number; last_at: number }>;
+  write: PreparedQuery<Record<string, string | number>, unknown>;
+};
+
+/** The statements of a reservation over `size` distinct keys (two for a sign-in), compiled on first use. */
+const counterStatements = new Map<number, CounterStatements>();
+
+function statementsFor(size: number): CounterStatements {
+  let statements = counterStatements.get(size);
+  if (!statements) {
+    const indexes = [...Array(size).keys()];
+    statements = {
+      // Creates the counters that are missing and reads them all back in one statement; the no-op
+      // update locks the rows on PostgreSQL until commit (in the order of the values, which is the
+      // keys' order), so a concurrent attempt on any of them waits for this decision.
+      lock: prepareQuery((db, $: Record<string, string | number>) =>
+        db
+          .insertInto('throttle_counters')
+          .values(indexes.map((index) => ({ key: $[`key${index}`] as string, count: 0, window_start: $['now'] as number, last_at: $['now'] as number })))
+          .onConflict((conflict) => conflict.column('key').doUpdateSet({ key: (eb) => eb.ref('excluded.key') }))
+          .returning(['key', 'count', 'window_start', 'last_at']),
+      ),
+      // Every row exists (the lock made it): the upsert only ever updates, all keys in one statement.
+      write: prepareQuery((db, $: Record<string, string | number>) =>
+        db
+          .insertInto('throttle_counters')
+          .values(
+            indexes.map((index) => ({
+              key: $[`key${index}`] as string,
+              count: $[`count${index}`] as number,
+              window_start: $[`windowStart${index}`] as number,
+              last_at: $[`lastAt${index}`] as number,
+            })),
+          )
+          .onConflict((conflict) =>
+            conflict.column('key').doUpdateSet((eb) => ({
+              count: eb.ref('excluded.count'),
+              window_start: eb.ref('excluded.window_start'),
+              last_at: eb.ref('excluded.last_at'),
+            })),
+          ),
+      ),
+    };
+    counterStatements.set(size, statements);
+  }
+  return statements;
+}
+
+const releaseOne = prepareQuery((db, $: { key: string }) =>
+  db
+    .updateTable('throttle_counters')
+    .set((eb) => ({ count: eb('count', '-', 1) }))
+    .where('key', '=', $.key)
+    .where('count', '>', 0),
+);
+
+const deleteCounter = prepareQuery((db, $: { key: string }) => db.deleteFrom('throttle_counters').where('key', '=', $.key));
+
 export function createSqlThrottleStore(db: Db): ThrottleStore & Sweepable {
   async function reserveAll(requests: readonly ReservationRequest[], now: number): Promise<Reservation> {
+    if (requests.length === 0) return { allowed: true };
     // Keys in one order, so two transactions never lock the same rows in opposite orders.
     const ordered = [...requests].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // One row per distinct key (PostgreSQL refuses to upsert a row twice in one statement).
+    const keys = [...new Set(ordered.map(({ key }) => key))];
+    const statements = statementsFor(keys.length);
     const decide = async (tx: Db): Promise<Reservation> => {
-      const decisions = [];
-      for (const { key, policy } of ordered) {
-        // Creates the row if missing and reads it back in one statement; the no-op update locks
-        // the row on PostgreSQL until commit, so a concurrent attempt waits for this decision.
-        const row = await tx
-          .insertInto('throttle_counters')
-          .values({ key, count: 0, window_start: now, last_at: now })
-          .onConflict((conflict) => conflict.column('key').doUpdateSet({ key: (eb) => eb.ref('excluded.key') }))
-          .returning(['count', 'window_start', 'last_at'])
-          .executeTakeFirstOrThrow();
-        decisions.push({ key, decision: decideReservation({ count: row.count, windowStart: row.window_start, lastAt: row.last_at }, now, policy) });
-      }
+      const lockValues: Record<string, string | number> = { now };
+      keys.forEach((key, index) => (lockValues[`key${index}`] = key));
+      const stored = new Map((await statements.lock.execute(tx, lockValues)).rows.map((row) => [row.key, row]));
+      const decisions = ordered.map(({ key, policy }) => {
+        const row = stored.get(key);
+        if (!row) throw new Error(`the throttle counter ${key} came back empty`);
+        return { key, decision: decideReservation({ count: row.count, windowStart: row.window_start, lastAt: row.last_at }, now, policy) };
+      });
       const waits = decisions.flatMap(({ decision }) => (decision.allowed ? [] : [decision.retryAfterMs]));
       if (waits.length > 0) return { allowed: false, retryAfterMs: Math.max(...waits) };
-      for (const { key, decision } of decisions) {
-        if (!decision.allowed) continue;
-        const { count, windowStart, lastAt } = decision.next;
-        await tx.updateTable('throttle_counters').set({ count, window_start: windowStart, last_at: lastAt }).where('key', '=', key).execute();
-      }
+      // Every decision allowed here; for a key named twice, the later decision is the one written.
+      const next = new Map(decisions.map(({ key, decision }) => [key, decision.allowed ? decision.next : undefined]));
+      const writeValues: Record<string, string | number> = {};
+      keys.forEach((key, index) => {
+        const counter = next.get(key)!;
+        writeValues[`key${index}`] = key;
+        writeValues[`count${index}`] = counter.count;
+        writeValues[`windowStart${index}`] = counter.windowStart;
+        writeValues[`lastAt${index}`] = counter.lastAt;
+      });
+      await statements.write.execute(tx, writeValues);
       return { allowed: true };
     };
     return db.isTransaction ? decide(db) : db.transaction().execute(decide);
@@ -45,12 +116,7 @@ export function createSqlThrottleStore(db: Db): ThrottleStore & Sweepable {
 
     async release(key) {
       // One statement, so it is atomic on its own; a counter already at zero stays there.
-      await db
-        .updateTable('throttle_counters')
-        .set((eb) => ({ count: eb('count', '-', 1) }))
-        .where('key', '=', key)
-        .where('count', '>', 0)
-        .execute();
+      await releaseOne.execute(db, { key });
     },
 
     async peek(key, now, windowMs) {
@@ -60,7 +126,7 @@ export function createSqlThrottleStore(db: Db): ThrottleStore & Sweepable {
     },
 
     async reset(key) {
-      await db.deleteFrom('throttle_counters').where('key', '=', key).execute();
+      await deleteCounter.execute(db, { key });
     },
 
     async removeExpired(now, limit) {

@@ -17,6 +17,7 @@ function scenario(name: ScenarioName, fields: Partial<ScenarioResult> = {}): Sce
     latencyMs: { p50: 4, p99: 12 },
     serverCpu: 0.9,
     generatorCpu: 0.3,
+    mainThreadMsPerAnswer: 0.2,
     ...fields,
   };
 }
@@ -95,7 +96,7 @@ describe('bench report rendering', () => {
   test('shows the ceiling, each figure with its verdict, failures and the peak RSS', () => {
     assert.match(markdown, /\| argon2id hashes, raw \(the sign-in ceiling\) \| 100\/s \(100 before, 100 after\) \|/);
     assert.match(markdown, /\| Client-credentials tokens \| 2,000\/s \| ≥ 2,000\/s \| PASS \|/);
-    assert.match(markdown, /\| Userinfo \| 5,000\/s \| 4\.0 ms \| 12 ms \| 64 \(autocannon\) \| 0\.90 cores \| 0\.30 cores \| \*\*3\*\* \|/);
+    assert.match(markdown, /\| Userinfo \| 5,000\/s \| 4\.0 ms \| 12 ms \| 64 \(autocannon\) \| 0\.90 cores \| 0\.20 ms \| 0\.30 cores \| \*\*3\*\* \|/);
     assert.match(markdown, /- Userinfo: unexpected answers: 3 × 5xx/);
     assert.match(markdown, /Peak server RSS \(VmHWM\): 200 MiB/);
   });

@@ -19,6 +19,7 @@ import { claimsOf, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
 import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
 import { cachedLookup } from './client-cache.ts';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.ts';
+import { createCookieSigner } from './cookie-signer.ts';
 import { browserSessionTtl } from './session-ttl.ts';
 import { outgoingFetch } from './outgoing-requests.ts';
 import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
@@ -87,7 +88,8 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:mfa'],
     conformIdTokenClaims: true,
     cookies: {
-      keys: [cookieKey(deps.masterSecret, tenant.id) as unknown as string],
+      // oidc-provider hands a non-array `keys` to Koa's cookies as its keygrip instance.
+      keys: createCookieSigner([cookieKey(deps.masterSecret, tenant.id)]) as unknown as string[],
       names: { session: 'foyer_session', interaction: 'foyer_interaction', resume: 'foyer_resume' },
       long: { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true },
@@ -227,7 +229,7 @@ function resourceServerOf(tenant: Tenant, indicator: string) {
 
 /** Cookie signing key of a tenant: derived, so it needs no storage and differs per tenant. */
 function cookieKey(masterSecret: string, tenantId: string): KeyObject {
-  // A prepared key object: the cookie signer HMACs every cookie of every request with it, and a
-  // string key would be converted anew on each call.
+  // A prepared key object: the cookie signer HMACs every signed cookie read or written with it, and
+  // a string key would be converted anew on each call.
   return createSecretKey(Buffer.from(hkdfSync('sha256', masterSecret, 'foyer-cookies', `cookie-signing:${tenantId}`, 32)));
 }
