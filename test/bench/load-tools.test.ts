@@ -54,8 +54,8 @@ describe('load loop', () => {
     });
     assert.equal(result.completed, 0);
     assert.equal(result.perSecond, 0);
-    assert.equal(result.failed, calls);
-    assert.ok(result.failed > 0);
+    // Every started iteration failed; at most one per user may still be in flight when the window closes.
+    assert.ok(result.failed > 0 && result.failed <= calls && result.failed >= calls - 2, `${result.failed} failures of ${calls} calls`);
     assert.match(result.firstFailure ?? '', /^refused [12]$/);
   });
 
