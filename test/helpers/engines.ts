@@ -55,7 +55,7 @@ export function probePostgres(): Promise<string | undefined> {
 }
 
 async function query(url: URL, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url.href, connectionTimeoutMillis: 3_000 });
+  const client = new pg.Client({ connectionString: url.href, connectionTimeoutMillis: 15_000 }); // generous: a busy machine is slow to connect, and a wrongly skipped engine hides failures
   await client.connect();
   try {
     await client.query(text);
