@@ -53,6 +53,16 @@ export function createAuditStore(db: Db): AuditStore {
       return rows.map(toAuditEvent);
     },
 
+    async forgetPersonalData(tenantId, identityId) {
+      const result = await db
+        .updateTable('audit_events')
+        .set({ ip: null, user_agent: null })
+        .where('tenant_id', '=', tenantId)
+        .where((eb) => eb.or([eb('actor_id', '=', identityId), eb('target_id', '=', identityId)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
     async listForIdentity(tenantId, identityId, { limit, before }) {
       // Two indexed lookups (by target, by actor) merged, rather than an OR no index serves.
       const side = (column: 'target_id' | 'actor_id') => {

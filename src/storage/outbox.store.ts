@@ -43,6 +43,17 @@ export function createOutboxStore(db: Db): OutboxStore {
       await db.updateTable('outbox_events').set({ published_at: now }).where('id', 'in', ids).execute();
     },
 
+    async redactAggregate(tenantId, aggregateType, aggregateId) {
+      const result = await db
+        .updateTable('outbox_events')
+        .set({ payload: toJson({ redacted: true }) })
+        .where('tenant_id', '=', tenantId)
+        .where('aggregate_type', '=', aggregateType)
+        .where('aggregate_id', '=', aggregateId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
     async markFailed(id, error, retryAt) {
       await db
         .updateTable('outbox_events')

@@ -275,6 +275,13 @@ describeEachEngine('account API', (current) => {
     assert.equal(audit.actor_type, 'customer');
     assert.doesNotMatch(JSON.stringify(audit), new RegExp(customer.email.replace('.', '\\.')));
     assert.equal(audit.ip, null);
+    // Earlier entries and events stay, without what they said about the customer.
+    const earlier = await db.selectFrom('audit_events').select(['action', 'ip', 'user_agent']).where('target_id', '=', customer.sub).execute();
+    assert.ok(earlier.some((row) => row.action === 'signup.succeeded'));
+    assert.deepEqual(earlier.filter((row) => row.ip !== null || row.user_agent !== null), []);
+    const events = await db.selectFrom('outbox_events').select(['type', 'payload']).where('aggregate_id', '=', customer.sub).execute();
+    assert.ok(events.some((event) => event.type === 'identity.created'));
+    assert.doesNotMatch(JSON.stringify(events), new RegExp(customer.email.replace('.', '\\.')));
     const mail = await db.selectFrom('mail_messages').select(['kind']).where('recipient', '=', customer.email).execute();
     assert.deepEqual(mail.map((message) => message.kind), ['account_deleted']);
     assert.equal(await db.selectFrom('oidc_artifacts').select('id').where('account_id', '=', customer.sub).executeTakeFirst(), undefined);

@@ -46,4 +46,16 @@ describeEachEngine('OutboxStore', (current) => {
     for (let i = 0; i < 5; i++) await store().enqueue(enqueue('t3', T0 - 1_000 + i));
     assert.equal((await store().listPending(T0, 3)).length, 3);
   });
+
+  test('redacting an erased aggregate empties the payloads of its events only, in its tenant only', async () => {
+    const mine = enqueue('t3', T0 + 70);
+    const other = { ...enqueue('t3', T0 + 71), aggregate: { type: 'identity', id: 'someone-else' } };
+    const elsewhere = { ...enqueue('t4', T0 + 72), aggregate: mine.aggregate };
+    for (const e of [mine, other, elsewhere]) await store().enqueue(e);
+    assert.equal(await store().redactAggregate('t3', 'identity', mine.aggregate.id), 1);
+    const pending = await store().listPending(T0 + 1_000, 100);
+    assert.deepEqual(pending.find((e) => e.id === mine.id)?.payload, { redacted: true });
+    assert.deepEqual(pending.find((e) => e.id === other.id)?.payload, other.payload);
+    assert.deepEqual(pending.find((e) => e.id === elsewhere.id)?.payload, elsewhere.payload);
+  });
 });

@@ -159,7 +159,8 @@ export async function unblockIdentity(deps: IdentityDeps, tenantId: string, iden
 
 /**
  * Erases the customer: the identity with its traits, addresses and credentials (their addresses
- * are free again), everything the protocol issued to them, and the emails sent to them. The audit entry and the event keep
+ * are free again), everything the protocol issued to them, the emails sent to them, the client
+ * addresses and user agents their audit entries recorded, and the payloads of their earlier events. The audit entry and the event keep
  * only the id.
  */
 export async function deleteIdentity(deps: IdentityDeps, tenantId: string, identityId: string, actor: Actor): Promise<Revocation> {
@@ -170,6 +171,9 @@ export async function deleteIdentity(deps: IdentityDeps, tenantId: string, ident
     if (!(await stores.identities.delete(tenantId, identityId))) throw identityNotFound(identityId);
     // The mail log names the customer's address too (and queued mail holds codes): it goes with them.
     for (const address of identity.addresses) if (address.kind === 'email') await stores.mail.forget(tenantId, address.value);
+    // What happened stays in the audit log and the event stream, without what it said about them.
+    await stores.audit.forgetPersonalData(tenantId, identityId);
+    await stores.outbox.redactAggregate(tenantId, 'identity', identityId);
     await record(stores, now, actor, { tenantId, identityId, action: 'identity.deleted', details: { revokedArtifacts }, payload: {} });
     return { revokedArtifacts };
   });
