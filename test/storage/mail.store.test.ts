@@ -31,6 +31,17 @@ function message(tenantId: string, createdAt: number, overrides: Partial<NewMail
 describeEachEngine('MailStore', (current) => {
   const store = () => createMailStore(current().handle.db);
 
+  test('forgetting an erased customer deletes every message to their address in the tenant, and nothing else', async () => {
+    // Queued far in the future, so no other test's claim takes them meanwhile.
+    const FAR = 2 * T0;
+    const theirs = [message('t-forget', FAR + 1, { to: 'gone@example.com' }), message('t-forget', FAR + 2, { to: 'gone@example.com', kind: 'recover_password' })];
+    const kept = [message('t-forget', FAR + 3, { to: 'stays@example.com' }), message('t-other', FAR + 4, { to: 'gone@example.com' })];
+    for (const m of [...theirs, ...kept]) await store().enqueue(m);
+    assert.equal(await store().forget('t-forget', 'gone@example.com'), 2);
+    assert.deepEqual((await store().list({ tenantId: 't-forget', limit: 10 })).map((m) => m.to), ['stays@example.com']);
+    assert.equal((await store().list({ tenantId: 't-other', limit: 10 })).length, 1);
+  });
+
   test('a queued message is claimed once it is due, oldest first, with everything it was given', async () => {
     const later = message('t1', T0 + 2, { from: 'Acme <no-reply@acme.example>', replyTo: 'help@acme.example', locale: 'ar' });
     const earlier = message('t1', T0 + 1);
