@@ -58,6 +58,8 @@ export function createAuditStore(db: Db): AuditStore {
         .updateTable('audit_events')
         .set({ ip: null, user_agent: null })
         .where('tenant_id', '=', tenantId)
+        // What the customer did (or what was tried against their account): an operator's own address stays.
+        .where('actor_type', '=', 'customer')
         .where((eb) => eb.or([eb('actor_id', '=', identityId), eb('target_id', '=', identityId)]))
         .executeTakeFirst();
       return Number(result.numUpdatedRows);

@@ -50,18 +50,20 @@ describeEachEngine('AuditStore', (current) => {
     assert.deepEqual(page.map((e) => e.occurredAt - 1_790_000_000_000), [1, 0]);
   });
 
-  test('forgetting a customer scrubs the address and user agent of their entries only, keeping the entries', async () => {
+  test('forgetting a customer scrubs the address and user agent of their own entries only, keeping the entries', async () => {
     const T = 1_790_000_500_000;
-    const asTarget = event('tenant-f', T, { actor: { type: 'operator', id: 'op-1' }, target: { type: 'identity', id: 'gone' } });
+    const asTarget = event('tenant-f', T, { actor: { type: 'customer', id: undefined }, target: { type: 'identity', id: 'gone' } });
+    const byOperator = event('tenant-f', T + 3, { actor: { type: 'operator', id: 'op-1' }, target: { type: 'identity', id: 'gone' } });
     const asActor = event('tenant-f', T + 1, { actor: { type: 'customer', id: 'gone' }, target: { type: 'application', id: 'app-1' } });
     const someoneElse = event('tenant-f', T + 2, { actor: { type: 'customer', id: 'stays' }, target: { type: 'identity', id: 'stays' } });
-    for (const e of [asTarget, asActor, someoneElse]) await store().append(e);
+    for (const e of [asTarget, asActor, someoneElse, byOperator]) await store().append(e);
     assert.equal(await store().forgetPersonalData('tenant-f', 'gone'), 2);
     const after = await store().list('tenant-f', { limit: 10 });
-    assert.equal(after.length, 3);
+    assert.equal(after.length, 4);
     const contextOf = (id: string) => after.find((e) => e.id === id)?.context;
     assert.deepEqual(contextOf(asTarget.id), { requestId: 'req-1' });
     assert.deepEqual(contextOf(asActor.id), { requestId: 'req-1' });
     assert.deepEqual(contextOf(someoneElse.id), someoneElse.context);
+    assert.deepEqual(contextOf(byOperator.id), byOperator.context, "an operator's own address stays");
   });
 });

@@ -6,8 +6,9 @@ export interface AuditStore {
   /** Events about the identity or done by it (as target or actor), newest first. */
   listForIdentity(tenantId: string, identityId: string, query: { readonly limit: number; readonly before?: number | undefined }): Promise<AuditEvent[]>;
   /**
-   * The customer was erased: their events stay (what happened, when, to which id) but lose the
-   * personal data they held about them (client address, user agent). Says how many were scrubbed.
+   * The customer was erased: the entries of what they did (or what was tried on their account) stay
+   * (what happened, when, to which id) but lose the client address and user agent. An operator's
+   * entries about them keep the operator's. Says how many were scrubbed.
    */
   forgetPersonalData(tenantId: string, identityId: string): Promise<number>;
 }
