@@ -1,8 +1,8 @@
 // The words and layout of every email Foyer sends: per kind, a subject, a plain-text body and an
 // HTML body, all from the translation catalogue in the customer's language. The HTML is a single
 // column of tables with inline styles (what mail clients render alike), escaped throughout.
-import { html } from '../../http/hosted/html.ts';
-import type { SafeHtml } from '../../http/hosted/html.ts';
+import { html } from '../../lib/html.ts';
+import type { SafeHtml } from '../../lib/html.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import type { MailKind } from './mail.port.ts';
 

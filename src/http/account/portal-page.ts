@@ -2,7 +2,7 @@
 // after a change, the sign-out form) around a section's body. Pages added to the portal elsewhere
 // (the change-of-email page) send theirs with this, under the section they belong to.
 import type { FastifyReply } from 'fastify';
-import type { SafeHtml } from '../hosted/html.ts';
+import type { SafeHtml } from '../../lib/html.ts';
 import { brandingOf, sendPage } from '../hosted/respond.ts';
 import { mountPathOf } from '../oidc/provider.ts';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from '../oidc/account-client.ts';

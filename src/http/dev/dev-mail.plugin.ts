@@ -2,7 +2,7 @@
 // without a mail server. Registered only outside production (server.ts), so there it is a 404, and
 // it answers requests from this machine only (loopback).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { html } from '../hosted/html.ts';
+import { html } from '../../lib/html.ts';
 import { brandingOf, sendPage } from '../hosted/respond.ts';
 import { pageTranslator } from '../hosted/locale.ts';
 import type { Translate } from '../../i18n/translate.ts';

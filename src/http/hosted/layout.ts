@@ -1,7 +1,7 @@
 // The frame of every hosted page: language and direction, the tenant's and application's branding,
 // and the inline stylesheet under the response's CSP nonce.
-import { html, trusted } from './html.ts';
-import type { SafeHtml } from './html.ts';
+import { html, trusted } from '../../lib/html.ts';
+import type { SafeHtml } from '../../lib/html.ts';
 import { STYLES } from './styles.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import type { LanguageLink } from './locale.ts';

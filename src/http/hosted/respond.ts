@@ -2,8 +2,8 @@
 // pages with secrets in forms out of caches and frames.
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { html } from './html.ts';
-import type { SafeHtml } from './html.ts';
+import { html } from '../../lib/html.ts';
+import type { SafeHtml } from '../../lib/html.ts';
 import { renderPage } from './layout.ts';
 import type { Branding } from './layout.ts';
 import type { Translate } from '../../i18n/translate.ts';

@@ -3,8 +3,8 @@
 // branding, language) from oidc.plugin.ts.
 import type { IncomingMessage } from 'node:http';
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
-import { html, trusted } from '../hosted/html.ts';
-import type { SafeHtml } from '../hosted/html.ts';
+import { html, trusted } from '../../lib/html.ts';
+import type { SafeHtml } from '../../lib/html.ts';
 import { renderPage } from '../hosted/layout.ts';
 import type { Branding } from '../hosted/layout.ts';
 import { translator } from '../../i18n/translate.ts';

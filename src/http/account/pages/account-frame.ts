@@ -1,7 +1,7 @@
 // The frame of every account portal page: who is signed in, the sections, a notice after a change,
 // the section itself, and a sign-out form (RP-initiated logout of the portal's own client).
-import { html } from '../../hosted/html.ts';
-import type { SafeHtml } from '../../hosted/html.ts';
+import { html } from '../../../lib/html.ts';
+import type { SafeHtml } from '../../../lib/html.ts';
 import { hiddenInputs } from '../../hosted/pages/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 

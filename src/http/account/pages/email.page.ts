@@ -1,5 +1,5 @@
-import { html } from '../../hosted/html.ts';
-import type { SafeHtml } from '../../hosted/html.ts';
+import { html } from '../../../lib/html.ts';
+import type { SafeHtml } from '../../../lib/html.ts';
 import { alertBox, field, hiddenInputs } from '../../hosted/pages/form-fields.ts';
 import type { FieldError } from '../../hosted/pages/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';

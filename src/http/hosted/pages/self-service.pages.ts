@@ -1,7 +1,7 @@
 // The pages of verification and recovery: the code entry shared by every flow that sends one, the
 // recovery request, the new password, the confirmation behind an emailed link, and a short message.
-import { html } from '../html.ts';
-import type { SafeHtml } from '../html.ts';
+import { html } from '../../../lib/html.ts';
+import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 import { alertBox, field, hiddenInputs, noticeBox } from './form-fields.ts';
 import type { FieldError } from './form-fields.ts';

@@ -1,5 +1,5 @@
-import { html } from '../html.ts';
-import type { SafeHtml } from '../html.ts';
+import { html } from '../../../lib/html.ts';
+import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 import { alertBox, appLogo, field, hiddenInputs } from './form-fields.ts';
 import type { FieldError } from './form-fields.ts';
