@@ -3,6 +3,7 @@
 // the `account` scope (RFC 6750: 401 invalid_token, 403 insufficient_scope); every error is an RFC
 // 9457 problem document with a stable code.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
@@ -23,6 +24,7 @@ import { listApplications, revokeApplication } from '../../domain/account/applic
 import { recentActivity } from '../../domain/account/activity.ts';
 import { exportAccountData } from '../../domain/account/export.ts';
 import { deleteAccount } from '../../domain/account/delete.ts';
+import { refusalProblem } from '../refusal.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress } from '../../domain/self-service/registration.ts';
 import { emailChangeOf, startEmailChange } from '../../domain/self-service/verification.ts';
@@ -153,7 +155,7 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
       const body = request.body as { email: string; current_password: string };
       await verifyCurrentPassword(account, customer, identity, body.current_password);
       const started = await startEmailChange(deps.selfService, tenant, identity, body.email, 'api', customer.context, customer.locale);
-      if (!started.ok) throw refused(started, reply);
+      if (!started.ok) throw refusalProblem(started, reply);
       return reply.code(202).send({ flow: { id: started.flow.id, sent_to: started.flow.payload['address'], expires_at: iso(started.flow.expiresAt) } });
     });
     app.post(`${base}/email/:id/code`, { schema: { params: idParams, body: codeBody } }, async (request, reply) => {
@@ -161,7 +163,7 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
       const flow = await emailChangeOf(deps.selfService, tenant.id, identity.id, (request.params as { id: string }).id);
       if (!flow) throw new DomainError('flow.not_found', 'not_found', 'This change of email does not exist or has expired; start again.');
       const verified = await confirmAddress(deps.selfService, tenant, flow, { code: (request.body as { code: string }).code }, customer.context, 'complete');
-      if (!verified.ok) throw refused(verified, reply);
+      if (!verified.ok) throw refusalProblem(verified, reply);
       return profileView(tenant, verified.identity);
     });
     app.delete(base, { schema: { body: deleteBody } }, async (request, reply) => {
@@ -225,18 +227,11 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
       tenantId: found.tenant.id,
       locale,
       identityId: identity.id,
-      context: { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id },
+      context: requestContextOf(request),
       current: { sessionUid, grantIds: token.grantId ? [token.grantId] : [] },
     };
     return { tenant: found.tenant, provider: found.provider, identity, customer, sessionUid };
   }
-}
-
-/** A refused code step as a problem: 429 with Retry-After when throttled, else 400. */
-function refused(refusal: { code: string; retryAfterSeconds?: number }, reply: FastifyReply): DomainError {
-  if (refusal.retryAfterSeconds === undefined) return new DomainError(refusal.code, 'invalid', 'That code is not right, or it has expired. Send the latest code, or start again.');
-  reply.header('retry-after', String(refusal.retryAfterSeconds));
-  return new DomainError(refusal.code, 'rate_limited', `Wait ${refusal.retryAfterSeconds} seconds, then try again.`, { seconds: refusal.retryAfterSeconds });
 }
 
 function profileView(tenant: Tenant, identity: Identity) {

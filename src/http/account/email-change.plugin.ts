@@ -16,6 +16,7 @@ import type { Portal } from './portal-session.ts';
 import { hasValidCsrf, portalOf } from './portal-session.ts';
 import { redirectAfterChange, sendPortalPage } from './portal-page.ts';
 import { emailChangePage } from './pages/email.page.ts';
+import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { brandingOf, errorBody, sendPage } from '../hosted/respond.ts';
 
 export type EmailChangeDeps = {
@@ -71,7 +72,7 @@ export async function emailChangePlugin(app: FastifyInstance, deps: EmailChangeD
     const email = form['email'] ?? '';
     try {
       const started = await startEmailChange(deps.selfService, portal.tenant, portal.identity, email, 'browser', portal.customer.context, portal.t.locale);
-      if (!started.ok) return showForm(portal, reply, email, throttled(started, reply), 429);
+      if (!started.ok) return showForm(portal, reply, email, refusalFieldError(started, reply), 429);
       return showCode(portal, reply, started.flow);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
@@ -85,7 +86,7 @@ export async function emailChangePlugin(app: FastifyInstance, deps: EmailChangeD
     if (!flow) return showForm(portal, reply, undefined, { code: 'flow.expired' }, 400);
     try {
       const verified = await confirmAddress(deps.selfService, portal.tenant, flow, { code: form['code'] ?? '' }, portal.customer.context, 'complete');
-      if (!verified.ok) return showCode(portal, reply, flow, { error: throttled(verified, reply) }, verified.code === 'code.throttled' ? 429 : 400);
+      if (!verified.ok) return showCode(portal, reply, flow, { error: refusalFieldError(verified, reply) }, refusalStatus(verified));
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'conflict') return showForm(portal, reply, String(flow.payload['address']), { code: 'identity.address_taken' }, 409);
       throw error;
@@ -97,13 +98,8 @@ export async function emailChangePlugin(app: FastifyInstance, deps: EmailChangeD
     const flow = await emailChangeOf(deps.selfService, portal.tenant.id, portal.identity.id, form['flow'] ?? '');
     if (!flow) return showForm(portal, reply, undefined, { code: 'flow.expired' }, 400);
     const sent = await resendCode(deps.selfService, { tenant: portal.tenant, flow, locale: portal.t.locale, linkPath: 'verify', kind: 'verify_email', context: portal.customer.context });
-    if (!sent.ok) return showCode(portal, reply, flow, { error: throttled(sent, reply) }, sent.code === 'code.resend_limit' ? 400 : 429);
+    if (!sent.ok) return showCode(portal, reply, flow, { error: refusalFieldError(sent, reply) }, refusalStatus(sent));
     return showCode(portal, reply, { ...flow, payload: sent.payload }, { notice: portal.t('page.code.resent') });
   }
 }
 
-function throttled(refusal: { code: string; retryAfterSeconds?: number }, reply: FastifyReply): FieldError {
-  if (refusal.retryAfterSeconds === undefined) return { code: refusal.code };
-  reply.header('retry-after', String(refusal.retryAfterSeconds));
-  return { code: refusal.code, params: { seconds: refusal.retryAfterSeconds } };
-}

@@ -13,6 +13,7 @@
 //   return sendPortalPage(reply, portal, 'profile', body);   // portal-page.ts: the portal's frame
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
 import type { Context as KoaContext } from 'koa';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
@@ -103,7 +104,7 @@ export async function portalOf(deps: PortalSessionDeps, request: FastifyRequest,
       tenantId: tenant.id,
       locale: t.locale,
       identityId: identity.id,
-      context: { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id },
+      context: requestContextOf(request),
       current: { sessionUid: session.uid, grantIds: grantId ? [grantId] : [] },
     },
   };

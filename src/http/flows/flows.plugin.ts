@@ -2,6 +2,7 @@
 // sign-up steps as the browser, driven as JSON, ending in a Foyer session token. No cookies are
 // involved, so there is nothing for CSRF to forge; every answer is JSON or problem+json.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestContextOf } from '../request-context.ts';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
@@ -23,6 +24,7 @@ import { hashSessionToken, isLive, newSession, SESSION_TOUCH_INTERVAL_MS } from 
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { flowView } from './flow-view.ts';
+import { refusalProblem } from '../refusal.ts';
 
 export type FlowsDeps = {
   readonly registry: ProviderRegistry;
@@ -113,7 +115,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   async function submitSignIn(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'login');
     const body = request.body as { identifier: string; password: string };
-    const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, tenant.id, body, contextOf(request));
+    const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, tenant.id, body, requestContextOf(request));
     if (!outcome.ok) {
       if (outcome.code === 'signin.throttled') {
         reply.header('retry-after', String(outcome.retryAfterSeconds));
@@ -131,50 +133,50 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     if (typeof flow.payload['address'] === 'string') throw new DomainError('flow.code_sent', 'conflict', 'A code was sent for this flow already: send the code, or start a new flow.');
     const body = request.body as { traits: Record<string, unknown>; password: string };
     const locale = localeOf(request, tenant, body.traits['locale']);
-    const outcome = await submitRegistration(deps.selfService, tenant, traitSchemaOf(tenant.settings), flow, body, contextOf(request), locale);
+    const outcome = await submitRegistration(deps.selfService, tenant, traitSchemaOf(tenant.settings), flow, body, requestContextOf(request), locale);
     if (!outcome.ok && outcome.code === 'invalid') throw new ValidationError(outcome.problems.map((p) => ({ ...p, field: p.field === 'password' ? 'password' : `traits.${p.field}` })));
-    if (!outcome.ok) throw refusal(outcome, reply);
+    if (!outcome.ok) throw refusalProblem(outcome, reply);
     return reply.header('cache-control', 'no-store').send(flowView({ ...flow, payload: outcome.payload }, issuerOf(deps.publicUrl, tenant)));
   }
 
   async function confirmSignUp(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'registration');
     const { code } = request.body as { code: string };
-    const verified = await confirmAddress(deps.selfService, tenant, flow, { code }, contextOf(request), 'complete');
-    if (!verified.ok) throw refusal(verified, reply);
+    const verified = await confirmAddress(deps.selfService, tenant, flow, { code }, requestContextOf(request), 'complete');
+    if (!verified.ok) throw refusalProblem(verified, reply);
     return complete(reply, tenant, { ...flow, state: 'complete' }, verified.identity, request, { alreadyComplete: true });
   }
 
   async function submitRecovery(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'recovery');
     const { email } = request.body as { email: string };
-    const requested = await requestRecovery(deps.selfService, tenant, flow, email, contextOf(request), localeOf(request, tenant));
+    const requested = await requestRecovery(deps.selfService, tenant, flow, email, requestContextOf(request), localeOf(request, tenant));
     if (!requested.ok && requested.code === 'email.invalid') throw new ValidationError([{ field: 'email', code: 'email.invalid', message: 'Enter an email address like name@example.com.' }]);
-    if (!requested.ok) throw refusal(requested, reply);
+    if (!requested.ok) throw refusalProblem(requested, reply);
     const sent = { ...flow, payload: { ...flow.payload, address: requested.address } };
     return reply.header('cache-control', 'no-store').send(flowView(sent, issuerOf(deps.publicUrl, tenant)));
   }
 
   async function confirmRecovery(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'recovery');
-    const confirmed = await confirmRecoveryCode(deps.selfService, tenant, flow, (request.body as { code: string }).code, contextOf(request));
-    if (!confirmed.ok) throw refusal(confirmed, reply);
+    const confirmed = await confirmRecoveryCode(deps.selfService, tenant, flow, (request.body as { code: string }).code, requestContextOf(request));
+    if (!confirmed.ok) throw refusalProblem(confirmed, reply);
     return reply.header('cache-control', 'no-store').send(flowView({ ...flow, state: 'verified' }, issuerOf(deps.publicUrl, tenant)));
   }
 
   async function submitNewPassword(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'recovery', { allowComplete: false, states: ['verified'] });
-    const reset = await resetPassword(deps.selfService, tenant, flow, (request.body as { password: string }).password, contextOf(request));
+    const reset = await resetPassword(deps.selfService, tenant, flow, (request.body as { password: string }).password, requestContextOf(request));
     if (!reset.ok && reset.code === 'invalid') throw new ValidationError([...reset.problems]);
-    if (!reset.ok) throw refusal(reset, reply);
+    if (!reset.ok) throw refusalProblem(reset, reply);
     return reply.header('cache-control', 'no-store').send(flowView({ ...flow, state: 'complete' }, issuerOf(deps.publicUrl, tenant)));
   }
 
   async function resend(request: FastifyRequest, reply: FastifyReply, type: 'registration' | 'recovery') {
     const { tenant, flow } = await activeFlow(request, type);
     const recovery = type === 'recovery';
-    const sent = await resendCode(deps.selfService, { tenant, flow, locale: localeOf(request, tenant, flow.payload['locale']), linkPath: recovery ? 'recovery' : 'verify', kind: recovery ? 'recover_password' : 'verify_email', context: contextOf(request) });
-    if (!sent.ok) throw refusal(sent, reply);
+    const sent = await resendCode(deps.selfService, { tenant, flow, locale: localeOf(request, tenant, flow.payload['locale']), linkPath: recovery ? 'recovery' : 'verify', kind: recovery ? 'recover_password' : 'verify_email', context: requestContextOf(request) });
+    if (!sent.ok) throw refusalProblem(sent, reply);
     return reply.header('cache-control', 'no-store').send(flowView({ ...flow, payload: sent.payload }, issuerOf(deps.publicUrl, tenant)));
   }
 
@@ -212,21 +214,7 @@ function identityView(identity: Identity) {
   return { id: identity.id, traits: identity.traits, addresses: identity.addresses.map((a) => ({ kind: a.kind, value: a.value, verified: a.verifiedAt !== null })) };
 }
 
-/** A refused step as problem+json: 429 with Retry-After when throttled, else 400 with the step's code. */
-function refusal(refused: { code: string; retryAfterSeconds?: number }, reply: FastifyReply): DomainError {
-  if (refused.retryAfterSeconds !== undefined) {
-    reply.header('retry-after', String(refused.retryAfterSeconds));
-    return new DomainError(refused.code, 'rate_limited', `Wait ${refused.retryAfterSeconds} seconds, then try again.`, { seconds: refused.retryAfterSeconds });
-  }
-  const detail = refused.code === 'code.resend_limit' ? 'Several codes were sent already; start a new flow later.' : 'That code is not right, or it has expired. Send the latest code, or ask for a new one.';
-  return new DomainError(refused.code, 'invalid', detail);
-}
-
 /** The language of emails a native app's flow sends: the customer's locale trait, else the app's Accept-Language. */
 function localeOf(request: FastifyRequest, tenant: Tenant, trait?: unknown) {
   return negotiateLocale({ trait, acceptLanguage: request.headers['accept-language'], tenantDefault: tenant.settings['defaultLocale'] as string | undefined });
-}
-
-function contextOf(request: FastifyRequest) {
-  return { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
 }

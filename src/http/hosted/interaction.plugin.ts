@@ -3,6 +3,7 @@
 // tenant's oidc-provider, which resumes the authorization request.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { ProviderRegistry, TenantProvider } from '../oidc/provider-registry.ts';
@@ -20,6 +21,7 @@ import { startVerification } from '../../domain/self-service/verification.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
 import { codePage, newPasswordPage, recoveryRequestPage } from './pages/self-service.pages.ts';
 import { bindBrowser } from './browser-binding.ts';
+import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { hasTrait, isRequiredTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
@@ -99,11 +101,11 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const form = formOf(request.body);
     const flow = await submittedFlow(c, form, 'login');
     if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), form['email'], { code: 'flow.csrf' }, 400);
-    const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, c.tenant.id, { identifier: form['email'] ?? '', password: form['password'] ?? '' }, contextOf(request));
+    const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, c.tenant.id, { identifier: form['email'] ?? '', password: form['password'] ?? '' }, requestContextOf(request));
     if (outcome.ok) {
       if (mustVerifyFirst(c, outcome.identity)) {
-        const started = await startVerification(deps.selfService, c.tenant, { identity: outcome.identity, address: emailOf(outcome.identity), purpose: 'signin', kind: 'browser', interactionUid: c.uid }, contextOf(request), c.t.locale);
-        if (!started.ok) return renderSignIn(c, reply, flow, form['email'], refusalError(started, reply), 429);
+        const started = await startVerification(deps.selfService, c.tenant, { identity: outcome.identity, address: emailOf(outcome.identity), purpose: 'signin', kind: 'browser', interactionUid: c.uid }, requestContextOf(request), c.t.locale);
+        if (!started.ok) return renderSignIn(c, reply, flow, form['email'], refusalFieldError(started, reply), 429);
         return renderCode(c, reply, started.flow, { intro: c.t('page.code.verify_first', { email: emailOf(outcome.identity) }), bind: true });
       }
       if (!(await completeOnce(c, flow, outcome.identity.id, reply))) return reply;
@@ -127,13 +129,13 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const locale = c.t.locale;
     // The language the customer signed up in is theirs, for emails and pages, until they change it.
     if (hasTrait(schema, 'locale')) traits['locale'] = locale;
-    const outcome = await submitRegistration(deps.selfService, c.tenant, schema, flow, { traits, password: form['password'] ?? '' }, contextOf(request), locale);
+    const outcome = await submitRegistration(deps.selfService, c.tenant, schema, flow, { traits, password: form['password'] ?? '' }, requestContextOf(request), locale);
     if (!outcome.ok && outcome.code === 'invalid') {
       const errors: Record<string, FieldError> = {};
       for (const problem of outcome.problems) errors[problem.field] ??= { code: problem.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } };
       return renderSignUp(c, reply, flow, values, errors, undefined, 400);
     }
-    if (!outcome.ok) return renderSignUp(c, reply, flow, values, {}, refusalError(outcome, reply), 429);
+    if (!outcome.ok) return renderSignUp(c, reply, flow, values, {}, refusalFieldError(outcome, reply), 429);
     // The same page for a new email and a taken one (SECURITY.md 1).
     const sent = { ...flow, payload: outcome.payload };
     return renderCode(c, reply, sent, { intro: c.t('page.code.intro', { email: String(outcome.payload['address']) }), bind: true, startOverUrl: `${c.base}?screen=signup` });
@@ -145,14 +147,14 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const flow = await submittedFlow(c, form, codeFlowTypeOf(form['flow']), ['active', 'verified']);
     if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), undefined, { code: 'flow.csrf' }, 400);
     if (flow.type === 'recovery') {
-      const confirmed = await confirmRecoveryCode(deps.selfService, c.tenant, flow, form['code'] ?? '', contextOf(request));
-      if (!confirmed.ok) return renderCode(c, reply, flow, { intro: recoveryIntro(c, flow), error: refusalError(confirmed, reply) }, statusOf(confirmed));
+      const confirmed = await confirmRecoveryCode(deps.selfService, c.tenant, flow, form['code'] ?? '', requestContextOf(request));
+      if (!confirmed.ok) return renderCode(c, reply, flow, { intro: recoveryIntro(c, flow), error: refusalFieldError(confirmed, reply) }, refusalStatus(confirmed));
       return renderNewPassword(c, reply, flow);
     }
     // Verified by its link in another browser: that browser signed nobody in, nor does this one.
     if (flow.state === 'verified') return renderSignIn(c, reply, await browserFlow(c, 'login'), String(flow.payload['address']), undefined, 200, c.t('page.signin.verified'));
-    const verified = await confirmAddress(deps.selfService, c.tenant, flow, { code: form['code'] ?? '' }, contextOf(request), 'complete');
-    if (!verified.ok) return renderCode(c, reply, flow, { intro: c.t('page.code.intro', { email: String(flow.payload['address']) }), error: refusalError(verified, reply) }, statusOf(verified));
+    const verified = await confirmAddress(deps.selfService, c.tenant, flow, { code: form['code'] ?? '' }, requestContextOf(request), 'complete');
+    if (!verified.ok) return renderCode(c, reply, flow, { intro: c.t('page.code.intro', { email: String(flow.payload['address']) }), error: refusalFieldError(verified, reply) }, refusalStatus(verified));
     return finish(c, request, reply, { login: { accountId: verified.identity.id, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
   }
 
@@ -162,8 +164,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), undefined, { code: 'flow.csrf' }, 400);
     const recovery = flow.type === 'recovery';
     const intro = recovery ? recoveryIntro(c, flow) : c.t('page.code.intro', { email: String(flow.payload['address']) });
-    const sent = await resendCode(deps.selfService, { tenant: c.tenant, flow, locale: c.t.locale, linkPath: recovery ? 'recovery' : 'verify', kind: recovery ? 'recover_password' : 'verify_email', context: contextOf(request) });
-    if (!sent.ok) return renderCode(c, reply, flow, { intro, error: refusalError(sent, reply) }, statusOf(sent));
+    const sent = await resendCode(deps.selfService, { tenant: c.tenant, flow, locale: c.t.locale, linkPath: recovery ? 'recovery' : 'verify', kind: recovery ? 'recover_password' : 'verify_email', context: requestContextOf(request) });
+    if (!sent.ok) return renderCode(c, reply, flow, { intro, error: refusalFieldError(sent, reply) }, refusalStatus(sent));
     return renderCode(c, reply, { ...flow, payload: sent.payload }, { intro, notice: c.t('page.code.resent') });
   }
 
@@ -171,8 +173,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const form = formOf(request.body);
     const flow = await submittedFlow(c, form, 'recovery');
     if (!flow) return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }), form['email'], { code: 'flow.csrf' }, 400);
-    const requested = await requestRecovery(deps.selfService, c.tenant, flow, form['email'] ?? '', contextOf(request), c.t.locale);
-    if (!requested.ok) return renderRecovery(c, reply, flow, form['email'], refusalError(requested, reply), requested.code === 'email.invalid' ? 400 : 429);
+    const requested = await requestRecovery(deps.selfService, c.tenant, flow, form['email'] ?? '', requestContextOf(request), c.t.locale);
+    if (!requested.ok) return renderRecovery(c, reply, flow, form['email'], refusalFieldError(requested, reply), requested.code === 'email.invalid' ? 400 : 429);
     // The same page whether or not an account uses this email (SECURITY.md 1).
     const sent = { ...flow, payload: { ...flow.payload, address: requested.address } };
     return renderCode(c, reply, sent, { intro: recoveryIntro(c, sent), startOverUrl: `${c.base}?screen=recovery` });
@@ -182,9 +184,9 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const form = formOf(request.body);
     const flow = await submittedFlow(c, form, 'recovery', ['verified']);
     if (!flow) return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }), undefined, { code: 'flow.expired' }, 400);
-    const reset = await resetPassword(deps.selfService, c.tenant, flow, form['password'] ?? '', contextOf(request));
+    const reset = await resetPassword(deps.selfService, c.tenant, flow, form['password'] ?? '', requestContextOf(request));
     if (!reset.ok) {
-      const error = reset.code === 'invalid' ? { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } } : refusalError(reset, reply);
+      const error = reset.code === 'invalid' ? { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } } : refusalFieldError(reset, reply);
       return renderNewPassword(c, reply, flow, error, 400);
     }
     return renderSignIn(c, reply, await browserFlow(c, 'login'), reset.address, undefined, 200, c.t('page.signin.password_reset'));
@@ -256,7 +258,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
         outcome: 'success',
         actor: { type: 'customer', id: accountId },
         target: { type: 'application', id: applicationId },
-        context: contextOf(request),
+        context: requestContextOf(request),
         details: { scopes: allowed.scopes },
       });
       await outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: c.tenant.id, type: 'consent.granted', aggregate: { type: 'identity', id: accountId }, payload: { applicationId, scopes: consentRecord.scopes, resourceScopes: consentRecord.resourceScopes } });
@@ -360,23 +362,6 @@ function codeFlowTypeOf(id: string | undefined): FlowType | undefined {
 
 function emailOf(identity: Identity): string {
   return typeof identity.traits['email'] === 'string' ? identity.traits['email'] : '';
-}
-
-/** A refusal as the form's alert; a throttled one also tells the client when to come back. */
-function refusalError(refusal: { code: string; retryAfterSeconds?: number }, reply: FastifyReply): FieldError {
-  if (refusal.retryAfterSeconds !== undefined) {
-    reply.header('retry-after', String(refusal.retryAfterSeconds));
-    return { code: refusal.code, params: { seconds: refusal.retryAfterSeconds } };
-  }
-  return { code: refusal.code };
-}
-
-function statusOf(refusal: { code: string }): number {
-  return refusal.code === 'code.throttled' || refusal.code === 'code.resend_wait' ? 429 : 400;
-}
-
-function contextOf(request: FastifyRequest) {
-  return { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
 }
 
 function sameToken(expected: string, given: string): boolean {

@@ -18,6 +18,8 @@ import { brandingOf, errorBody, sendPage } from './respond.ts';
 import { pageTranslator } from './locale.ts';
 import { formOf, parseForm } from './form.ts';
 import { isBoundBrowser } from './browser-binding.ts';
+import { refusalFieldError } from '../refusal.ts';
+import { requestContextOf } from '../request-context.ts';
 import { confirmLinkPage, messagePage, newPasswordPage } from './pages/self-service.pages.ts';
 import type { FieldError } from './pages/form-fields.ts';
 
@@ -66,7 +68,7 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
     // A flow of a sign-in continues there, and only in the browser that started it.
     const sameBrowser = flow.interactionUid !== null && isBoundBrowser(request, flow);
     const to = flow.interactionUid !== null ? 'verified' : 'complete';
-    const context = { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
+    const context = requestContextOf(request);
     const verified = await confirmAddress(deps.selfService, tenant, flow, { token: link.token }, context, to, { sameBrowser });
     if (!verified.ok) return invalidLink(link, reply);
     if (sameBrowser) return reply.code(303).header('location', `${mountPathOf(tenant)}/interaction/${flow.interactionUid}?continue=verified`).header('cache-control', 'no-store').send();
@@ -85,14 +87,11 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
   async function recover(link: Link, request: FastifyRequest, reply: FastifyReply) {
     const { flow, t, tenant } = link;
     if (!flow || flow.type !== 'recovery') return invalidLink(link, reply);
-    const context = { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
+    const context = requestContextOf(request);
     const password = formOf(request.body)['password'] ?? '';
     const reset = await resetPassword(deps.selfService, tenant, flow, password, context, link.token);
     if (!reset.ok && reset.code === 'invalid') return renderNewPassword(link, reply, flow, { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } }, 400);
-    if (!reset.ok && reset.code === 'code.throttled') {
-      reply.header('retry-after', String(reset.retryAfterSeconds));
-      return renderNewPassword(link, reply, flow, { code: reset.code, params: { seconds: reset.retryAfterSeconds } }, 429);
-    }
+    if (!reset.ok && reset.code === 'code.throttled') return renderNewPassword(link, reply, flow, refusalFieldError(reset, reply), 429);
     if (!reset.ok) return invalidLink(link, reply);
     return sendPage(reply, { t, branding: brandingOf(tenant), title: t('page.recovery.title'), body: messagePage(t('page.recovery.done.heading'), t('page.recovery.done.body')) });
   }

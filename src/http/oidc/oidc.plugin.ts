@@ -59,7 +59,8 @@ function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest,
   if (prefix) req.url = req.url!.slice(prefix.length) || '/';
 
   const nonce = randomBytes(16).toString('base64');
-  attachPageContext(req, { nonce, lang: pageTranslator(request, { tenant, uiLocales: (request.query as Record<string, unknown>)['ui_locales'] }).locale, branding: brandingOf(tenant) });
+  const lang = () => pageTranslator(request, { tenant, uiLocales: (request.query as Record<string, unknown>)['ui_locales'] }).locale;
+  attachPageContext(req, { nonce, lang, branding: brandingOf(tenant) });
   res.setHeader(REQUEST_ID_HEADER, request.id);
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');

@@ -10,7 +10,8 @@ import type { Branding } from '../hosted/layout.ts';
 import { translator } from '../../i18n/translate.ts';
 import type { Translate } from '../../i18n/translate.ts';
 
-export type PageContext = { nonce: string; branding: Branding; lang: string };
+/** `lang` is worked out only when a page is rendered: token and other JSON endpoints never need it. */
+export type PageContext = { nonce: string; branding: Branding; lang: () => string };
 type WithPageContext = IncomingMessage & { foyer?: PageContext };
 
 export function attachPageContext(request: IncomingMessage, context: PageContext): void {
@@ -18,8 +19,8 @@ export function attachPageContext(request: IncomingMessage, context: PageContext
 }
 
 function page(ctx: KoaContextWithOIDC, title: (t: Translate) => string, body: (t: Translate) => SafeHtml): void {
-  const context = (ctx.req as WithPageContext).foyer ?? { nonce: '', branding: { name: 'Foyer' }, lang: 'en' };
-  const t = translator(context.lang);
+  const context = (ctx.req as WithPageContext).foyer ?? { nonce: '', branding: { name: 'Foyer' }, lang: () => 'en' };
+  const t = translator(context.lang());
   ctx.type = 'html';
   ctx.body = renderPage({ title: title(t), t, nonce: context.nonce, branding: context.branding, body: body(t) });
 }
