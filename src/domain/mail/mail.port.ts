@@ -43,15 +43,8 @@ export type NewMailMessage = {
   readonly createdAt: number;
 };
 
-export type MailMessage = {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly to: string;
-  readonly kind: MailKind;
-  readonly locale: Locale;
-  readonly from: string | undefined;
-  readonly replyTo: string | undefined;
-  readonly subject: string;
+/** A stored message: what was queued, and how its delivery is going. */
+export type MailMessage = Omit<NewMailMessage, 'text' | 'html'> & {
   /** Null once the message is delivered: the bodies hold one-time codes and links. */
   readonly text: string | null;
   readonly html: string | null;
@@ -61,7 +54,6 @@ export type MailMessage = {
   /** When the next attempt may start; while a dispatcher holds the message, the end of its lease. */
   readonly availableAt: number;
   readonly lastError: string | undefined;
-  readonly createdAt: number;
   readonly sentAt: number | undefined;
 };
 
