@@ -12,7 +12,7 @@ export async function queueMail(mail: MailStore, tenant: Tenant, request: MailRe
   if (request.tenantId !== tenant.id) throw new TypeError('queueMail: the request belongs to another tenant');
   const t = translator(request.locale);
   const sender = mailSettingsOf(tenant);
-  const content = renderMail({ kind: request.kind, to: request.to, params: request.params, t, branding: mailBrandingOf(tenant), replies: sender.replyTo !== undefined });
+  const content = compose(tenant, request);
   await mail.enqueue({
     id: uuidv7(now),
     tenantId: tenant.id,
@@ -26,6 +26,19 @@ export async function queueMail(mail: MailStore, tenant: Tenant, request: MailRe
     html: content.html,
     createdAt: now,
   });
+}
+
+/**
+ * Renders the message and throws it away: an answer that must not reveal whether an email was sent
+ * (recovery for an address without an account) does the same work as one that sends it.
+ */
+export function rehearseMail(tenant: Tenant, request: MailRequest): void {
+  compose(tenant, request);
+}
+
+function compose(tenant: Tenant, request: MailRequest) {
+  const t = translator(request.locale);
+  return renderMail({ kind: request.kind, to: request.to, params: request.params, t, branding: mailBrandingOf(tenant), replies: mailSettingsOf(tenant).replyTo !== undefined });
 }
 
 /** How retries space out: 5 s after the first failure, doubling, at most 10 min apart, for a day. */

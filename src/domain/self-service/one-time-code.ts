@@ -32,8 +32,8 @@ export function issueCode(key: Buffer, flowId: string, now: number): IssuedCode 
  * A secret no code or token matches: flows that must look like real ones (an email nobody owns, an
  * email already taken at sign-up) carry one, so they take the same steps and never succeed.
  */
-export function unmatchableSecret(key: Buffer, flowId: string, now: number): CodeSecret {
-  return { ...issueCode(key, flowId, now).secret, codeHash: '', tokenHash: '' };
+export function unmatchable(secret: CodeSecret): CodeSecret {
+  return { ...secret, codeHash: '', tokenHash: '' };
 }
 
 /** Whether `given` (a typed code, spaces and dashes allowed) is the live code of this flow. */
