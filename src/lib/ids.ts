@@ -3,7 +3,7 @@
 // millisecond are still ordered: the 12-bit `rand_a` field is a counter (RFC 9562 §6.2, method 1),
 // and 62 random bits remain. Ids are unguessable enough for ids, never for secrets: those use
 // `randomToken`.
-import { randomBytes, randomFillSync } from 'node:crypto';
+import { fillRandom, randomString } from './random.ts';
 
 const bytes = new Uint8Array(16);
 const COUNTER_MAX = 0xfff;
@@ -25,7 +25,7 @@ export function uuidv7(now: number = Date.now()): string {
     counter = randomStart();
   }
   lastMs = ms;
-  randomFillSync(bytes, 8);
+  fillRandom(bytes, 8);
   bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
   bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
   bytes[2] = (ms >>> 24) & 0xff;
@@ -40,11 +40,13 @@ export function uuidv7(now: number = Date.now()): string {
 }
 
 /** A random counter start in the lower half, so a burst within one millisecond has room to count. */
+const startBytes = new Uint8Array(2);
 function randomStart(): number {
-  return randomBytes(2).readUInt16BE(0) & 0x7ff;
+  fillRandom(startBytes);
+  return ((startBytes[0]! << 8) | startBytes[1]!) & 0x7ff;
 }
 
 /** A secret token with `byteCount` bytes of entropy (default 256 bits), URL-safe. */
 export function randomToken(byteCount = 32): string {
-  return randomBytes(byteCount).toString('base64url');
+  return randomString(byteCount, 'base64url');
 }

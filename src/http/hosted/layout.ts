@@ -1,6 +1,6 @@
 // The frame of every hosted page: language and direction, the tenant's and application's branding,
 // and the inline stylesheet under the response's CSP nonce.
-import { html, trusted } from '../../lib/html.ts';
+import { html } from '../../lib/html.ts';
 import type { SafeHtml } from '../../lib/html.ts';
 import { STYLES } from './styles.ts';
 import type { Translate } from '../../i18n/translate.ts';
@@ -23,20 +23,53 @@ export type PageOptions = {
 const DEFAULT_BRAND = '#0b57d0';
 const HEX_COLOUR = /^#[0-9a-fA-F]{6}$/;
 
-export function renderPage({ title, t, nonce, branding, body, languages, wide }: PageOptions): string {
+export function renderPage(options: PageOptions): string {
+  const [head, css, rest] = pageParts(options);
+  return head + css.text + rest;
+}
+
+/**
+ * The same page as UTF-8 bytes, for a reply. The stylesheet, most of a page's size, is encoded once
+ * per brand colour: the rest of the page (the language switcher names languages in their own
+ * scripts) makes the whole page a two-byte string, whose encoding to UTF-8 is slower than ASCII's.
+ */
+export function renderPageBytes(options: PageOptions): Buffer {
+  const [head, css, rest] = pageParts(options);
+  return Buffer.concat([Buffer.from(head), css.bytes, Buffer.from(rest)]);
+}
+
+type Stylesheet = { readonly text: string; readonly bytes: Buffer };
+
+/** Stylesheets by brand colour: a handful per installation (one per tenant colour at most). */
+const stylesheets = new Map<string, Stylesheet>();
+const STYLESHEETS_MAX = 256;
+
+function stylesheetFor(brand: string): Stylesheet {
+  let sheet = stylesheets.get(brand);
+  if (!sheet) {
+    const luminance = relativeLuminance(brand);
+    const text = `:root{--brand:${brand};--on-brand:${luminance > 0.45 ? '#111' : '#fff'};--brand-text:${luminance > 0.45 ? '#1d1d1f' : brand}}${STYLES}`;
+    sheet = { text, bytes: Buffer.from(text) };
+    if (stylesheets.size >= STYLESHEETS_MAX) stylesheets.clear();
+    stylesheets.set(brand, sheet);
+  }
+  return sheet;
+}
+
+/** The page before its stylesheet, the stylesheet, and the page after it. */
+function pageParts({ title, t, nonce, branding, body, languages, wide }: PageOptions): [string, Stylesheet, string] {
   const brand = branding.primaryColor && HEX_COLOUR.test(branding.primaryColor) ? branding.primaryColor : DEFAULT_BRAND;
-  const onBrand = relativeLuminance(brand) > 0.45 ? '#111' : '#fff';
   // Entities are not decoded inside <style>, so the stylesheet goes in unescaped: it is our constant
   // plus a colour that matched HEX_COLOUR, nothing a tenant can shape into markup.
-  const css = `:root{--brand:${brand};--on-brand:${onBrand};--brand-text:${relativeLuminance(brand) > 0.45 ? '#1d1d1f' : brand}}${STYLES}`;
-  return html`<!doctype html>
+  const head = html`<!doctype html>
 <html lang="${t.locale}" dir="${t.dir}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title} · ${branding.name}</title>
-<style nonce="${nonce}">${trusted(css)}</style>
+<style nonce="${nonce}">`.value;
+  const rest = html`</style>
 </head>
 <body>
 <main${wide ? html` class="wide"` : ''}>
@@ -46,6 +79,7 @@ ${languages ? languageSwitcher(t, languages) : ''}
 </main>
 </body>
 </html>`.value;
+  return [head, stylesheetFor(brand), rest];
 }
 
 /** Plain links, one per language, each named in its own language (and marked as such). */

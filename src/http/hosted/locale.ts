@@ -56,11 +56,11 @@ export type LanguageLink = { readonly locale: Locale; readonly name: string; rea
 
 /** Links to `path` in every language (its other query parameters kept), for the switcher. */
 export function languageLinks(path: string, current: Locale): LanguageLink[] {
+  // One parse, then one string per language (this runs on every hosted page).
   const url = new URL(path, 'http://placeholder');
-  return LOCALES.map((locale) => {
-    url.searchParams.set(LANGUAGE_PARAM, locale);
-    return { locale, name: LOCALE_NAMES[locale], href: `${url.pathname}${url.search}`, current: locale === current };
-  });
+  url.searchParams.delete(LANGUAGE_PARAM);
+  const prefix = `${url.pathname}${url.search ? `${url.search}&` : '?'}${LANGUAGE_PARAM}=`;
+  return LOCALES.map((locale) => ({ locale, name: LOCALE_NAMES[locale], href: prefix + encodeURIComponent(locale), current: locale === current }));
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {

@@ -1,10 +1,10 @@
 // Sends a hosted page: the layout, a fresh CSP nonce for its stylesheet, and headers that keep
 // pages with secrets in forms out of caches and frames.
-import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
+import { randomString } from '../../lib/random.ts';
 import { html } from '../../lib/html.ts';
 import type { SafeHtml } from '../../lib/html.ts';
-import { renderPage } from './layout.ts';
+import { renderPageBytes } from './layout.ts';
 import type { Branding } from './layout.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
@@ -22,7 +22,7 @@ export type PageReply = {
 };
 
 export function sendPage(reply: FastifyReply, page: PageReply): FastifyReply {
-  const nonce = randomBytes(16).toString('base64');
+  const nonce = randomString(16, 'base64');
   // No form-action: after a sign-in form the browser follows redirects to the application's
   // callback, and Chromium applies form-action to every hop.
   reply.header('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
@@ -33,7 +33,7 @@ export function sendPage(reply: FastifyReply, page: PageReply): FastifyReply {
   const languages = here ? languageLinks(here, page.t.locale) : undefined;
   return reply
     .code(page.status ?? 200)
-    .send(renderPage({ title: page.title, t: page.t, nonce, branding: page.branding, body: page.body, languages, wide: page.wide }));
+    .send(renderPageBytes({ title: page.title, t: page.t, nonce, branding: page.branding, body: page.body, languages, wide: page.wide }));
 }
 
 export function errorBody(t: Translate, code: string): SafeHtml {

@@ -1,7 +1,6 @@
 // Mounts the tenants' oidc-provider instances: the default tenant's endpoints at the root, the
 // others' under /t/{slug}. Fastify routes the request, oidc-provider answers it on the raw
 // request and response; Foyer only decides which tenant, and what the provider may trust.
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderRegistry, TenantProvider } from './provider-registry.ts';
@@ -10,6 +9,7 @@ import { attachPageContext } from './protocol-pages.ts';
 import { pageTranslator } from '../hosted/locale.ts';
 import { sendProblem, problem } from '../problem.ts';
 import { REQUEST_ID_HEADER } from '../request-id.ts';
+import { randomString } from '../../lib/random.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { brandingOf } from '../hosted/respond.ts';
 import { withRequestDevice } from './request-device.ts';
@@ -58,7 +58,7 @@ function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest,
   req.originalUrl = req.url;
   if (prefix) req.url = req.url!.slice(prefix.length) || '/';
 
-  const nonce = randomBytes(16).toString('base64');
+  const nonce = randomString(16, 'base64');
   const lang = () => pageTranslator(request, { tenant, uiLocales: (request.query as Record<string, unknown>)['ui_locales'] }).locale;
   attachPageContext(req, { nonce, lang, branding: brandingOf(tenant) });
   res.setHeader(REQUEST_ID_HEADER, request.id);
