@@ -17,6 +17,7 @@ import { createProviderRegistry } from './http/oidc/provider-registry.ts';
 import type { ProviderRegistry } from './http/oidc/provider-registry.ts';
 import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
 import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
+import { flowCsrfKeyOf } from './domain/flows/flow.ts';
 import { flowsPlugin } from './http/flows/flows.plugin.ts';
 import { portalPlugin } from './http/account/portal.plugin.ts';
 import { accountApiPlugin } from './http/account/account-api.plugin.ts';
@@ -84,7 +85,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), publicUrl: config.http.publicUrl };
     const surfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl }),
-      (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle, selfService }),
+      (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => selfServicePlugin(app, { registry, selfService }),
       (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, selfService }),
       (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),

@@ -8,7 +8,7 @@ import { prepareQuery } from './prepared-query.ts';
 
 // A browser flow is created, read and completed on every sign-in: those statements are compiled
 // once (prepared-query.ts).
-const insertFlow = prepareQuery((db, $: Selectable<FlowsTable>) =>
+const insertFlowRow = (db: Db, $: Selectable<FlowsTable>) =>
   db.insertInto('flows').values({
     id: $.id,
     tenant_id: $.tenant_id,
@@ -23,8 +23,10 @@ const insertFlow = prepareQuery((db, $: Selectable<FlowsTable>) =>
     expires_at: $.expires_at,
     created_at: $.created_at,
     updated_at: $.updated_at,
-  }),
-);
+  });
+const insertFlow = prepareQuery(insertFlowRow);
+// The same insert, except that an existing id leaves the stored flow as it is (claim).
+const insertFlowUnlessExists = prepareQuery((db, $: Selectable<FlowsTable>) => insertFlowRow(db, $).onConflict((conflict) => conflict.column('id').doNothing()));
 
 const findLiveFlow = prepareQuery((db, $: { tenantId: string; id: string; now: number }) =>
   db
@@ -49,21 +51,12 @@ const completeFlow = prepareQuery((db, $: { tenantId: string; id: string; identi
 export function createFlowStore(db: Db): FlowStore {
   return {
     async create(flow) {
-      await insertFlow.execute(db, {
-        id: flow.id,
-        tenant_id: flow.tenantId,
-        type: flow.type,
-        kind: flow.kind,
-        state: flow.state,
-        csrf_token: flow.csrfToken,
-        return_to: null,
-        interaction_uid: flow.interactionUid,
-        identity_id: flow.identityId,
-        payload: toJson(flow.payload),
-        expires_at: flow.expiresAt,
-        created_at: flow.createdAt,
-        updated_at: flow.createdAt,
-      });
+      await insertFlow.execute(db, rowOf(flow));
+    },
+
+    async claim(flow) {
+      const result = await insertFlowUnlessExists.execute(db, rowOf(flow));
+      return (result.numAffectedRows ?? 0n) > 0n;
     },
 
     async find(tenantId, id, now) {
@@ -113,5 +106,23 @@ function toFlow(row: Selectable<FlowsTable>): Flow {
     payload: fromJson(row.payload),
     expiresAt: row.expires_at,
     createdAt: row.created_at,
+  };
+}
+
+function rowOf(flow: Flow): Selectable<FlowsTable> {
+  return {
+    id: flow.id,
+    tenant_id: flow.tenantId,
+    type: flow.type,
+    kind: flow.kind,
+    state: flow.state,
+    csrf_token: flow.csrfToken,
+    return_to: null,
+    interaction_uid: flow.interactionUid,
+    identity_id: flow.identityId,
+    payload: toJson(flow.payload),
+    expires_at: flow.expiresAt,
+    created_at: flow.createdAt,
+    updated_at: flow.createdAt,
   };
 }

@@ -69,6 +69,18 @@ describeEachEngine('FlowStore', (current) => {
     assert.equal(await store().complete(tenantId, uuidv7(T0), first, T0 + 1), false);
   });
 
+  test('claim stores a flow once: a second claim of its id, concurrent or later, leaves the first as it was', async () => {
+    const tenantId = await newTenant(current());
+    const id = uuidv7(T0);
+    const claims = Array.from({ length: 8 }, () => ({ ...loginFlow(tenantId), id, state: 'complete' as const, identityId: uuidv7(T0) }));
+    const results = await Promise.all(claims.map((flow) => store().claim(flow)));
+    assert.equal(results.filter(Boolean).length, 1);
+    const winner = claims[results.indexOf(true)]!;
+    assert.deepEqual(await store().find(tenantId, id, T0 + 1), winner);
+    assert.equal(await store().claim({ ...winner, identityId: uuidv7(T0), state: 'active' }), false);
+    assert.deepEqual(await store().find(tenantId, id, T0 + 1), winner);
+  });
+
   test('concurrent completions of one flow: exactly one wins', async () => {
     const tenantId = await newTenant(current());
     const flow = loginFlow(tenantId);

@@ -9,6 +9,7 @@
 //     active --> complete: submitted successfully (browser: interaction finished; api: session issued)
 //     verified --> complete: recovery only, the new password was set
 //     active --> [*]: expired (FLOW_LIFETIME_MS)
+import { createHmac, hkdfSync } from 'node:crypto';
 import { randomToken } from '../../lib/ids.ts';
 
 export type FlowType = 'login' | 'registration' | 'consent' | 'verification' | 'recovery';
@@ -47,4 +48,19 @@ export function newFlow(input: { id: string; tenantId: string; type: FlowType; k
     expiresAt: input.now + FLOW_LIFETIME_MS,
     createdAt: input.now,
   };
+}
+
+/** The key of derived CSRF tokens (derivedCsrfToken), from the master secret. */
+export function flowCsrfKeyOf(masterSecret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterSecret, 'foyer-flow-csrf', 'flow-csrf', 32));
+}
+
+/**
+ * The CSRF token of a flow that is not stored until it is over (a hosted sign-in): an HMAC of its
+ * id, so every node derives the same token without a read. As unguessable as a random one (192
+ * bits) and bound to the flow as a stored one is; the flow's id binds it to its interaction, whose
+ * cookie the browser must present too.
+ */
+export function derivedCsrfToken(key: Buffer, tenantId: string, flowId: string): string {
+  return createHmac('sha256', key).update(`${tenantId}\0${flowId}`).digest().subarray(0, 24).toString('base64url');
 }

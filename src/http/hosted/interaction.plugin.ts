@@ -11,7 +11,7 @@ import { mountPathOf } from '../oidc/provider.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
-import { newFlow } from '../../domain/flows/flow.ts';
+import { derivedCsrfToken, newFlow } from '../../domain/flows/flow.ts';
 import { signInWithPassword } from '../../domain/flows/password-sign-in.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
@@ -44,6 +44,8 @@ export type InteractionDeps = {
   readonly throttle: SignInThrottle;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
   readonly selfService: SelfServiceDeps;
+  /** flowCsrfKeyOf(master secret): the sign-in form's CSRF token is derived, not stored. */
+  readonly flowCsrfKey: Buffer;
 };
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -271,14 +273,25 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
    * error page instead of finishing the interaction again.
    */
   async function completeOnce(c: Context, flow: Flow, identityId: string, reply: FastifyReply): Promise<boolean> {
-    if (await deps.stores.flows.complete(c.tenant.id, flow.id, identityId, Date.now())) return true;
+    const now = Date.now();
+    // A sign-in flow is stored complete, once (its id is the interaction's). A stored active one
+    // (made by an earlier version, which stored it on first view) completes as every other flow.
+    const completed =
+      flow.type === 'login'
+        ? (await deps.stores.flows.claim({ ...flow, state: 'complete', identityId })) || (await deps.stores.flows.complete(c.tenant.id, flow.id, identityId, now))
+        : await deps.stores.flows.complete(c.tenant.id, flow.id, identityId, now);
+    if (completed) return true;
     await sendPage(reply, { status: 409, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.error.title'), body: errorBody(c.t, 'flow.expired') });
     return false;
   }
 
-  async function finish(c: Context, request: FastifyRequest, reply: FastifyReply, result: InteractionResults) {
-    const to = await c.provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
-    return reply.code(303).header('location', to).header('cache-control', 'no-store').send();
+  async function finish(c: Context, _request: FastifyRequest, reply: FastifyReply, result: InteractionResults) {
+    // What interactionResult does, on the interaction this request already read: it would read the
+    // interaction (and its session) from storage a second time.
+    const { details } = c;
+    details.result = result;
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
+    return reply.code(303).header('location', details.returnTo).header('cache-control', 'no-store').send();
   }
 
   /**
@@ -288,6 +301,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   async function browserFlow(c: Context, type: FlowType, options: { fresh?: boolean } = {}): Promise<Flow> {
     const id = `${c.uid}.${type}`;
     const now = Date.now();
+    if (type === 'login') return signInFlow(c, now);
     const existing = await deps.stores.flows.find(c.tenant.id, id, now);
     // A finished recovery is started afresh when the customer asks again.
     if (existing && options.fresh && existing.state !== 'active') await deps.stores.flows.delete(c.tenant.id, id);
@@ -304,10 +318,24 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     }
   }
 
+  /**
+   * The sign-in flow of this interaction. It holds nothing between requests but its CSRF token,
+   * which is derived, so it is stored only once it is over (completeOnce): showing the sign-in
+   * page, the page every customer sees, reads and writes no flow.
+   */
+  function signInFlow(c: Context, now: number): Flow {
+    const flow = newFlow({ id: `${c.uid}.login`, tenantId: c.tenant.id, type: 'login', kind: 'browser', interactionUid: c.uid, now });
+    return { ...flow, csrfToken: derivedCsrfToken(deps.flowCsrfKey, c.tenant.id, flow.id) };
+  }
+
   /** The submitted flow, when it belongs to this interaction and the form echoes its CSRF token. */
   async function submittedFlow(c: Context, form: Form, type: FlowType | undefined, states: readonly FlowState[] = ['active']): Promise<Flow | undefined> {
     const id = form['flow'];
     if (!id || !type) return undefined;
+    if (type === 'login') {
+      const flow = signInFlow(c, Date.now());
+      return id === flow.id && sameToken(flow.csrfToken, form['csrf_token'] ?? '') ? flow : undefined;
+    }
     const flow = await deps.stores.flows.find(c.tenant.id, id, Date.now());
     if (!flow || flow.type !== type || flow.kind !== 'browser' || flow.interactionUid !== c.uid || !states.includes(flow.state)) return undefined;
     return sameToken(flow.csrfToken, form['csrf_token'] ?? '') ? flow : undefined;
