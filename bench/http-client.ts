@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 
-export type HttpResponse = { readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: string };
+export type HttpResponse = { readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: string; readonly bytes: Buffer };
 
 export type HttpRequest = {
   readonly method?: 'GET' | 'POST';
@@ -47,7 +47,8 @@ export function createHttpClient(origin: string, maxSockets: number): HttpClient
           response.on('error', reject);
           response.on('end', () => {
             options.jar?.store(response.headers['set-cookie']);
-            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+            const bytes = Buffer.concat(chunks);
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: bytes.toString('utf8'), bytes });
           });
         });
         request.on('error', reject);

@@ -2,6 +2,7 @@
 // how it checks that every answer was a success. Each returns its figures together with the CPU the
 // server and the load generator used meanwhile, which says who was the bottleneck.
 import type { ServerProcess } from './server-process.ts';
+import { startBarePageServer } from './bare-page.ts';
 import type { HttpClient } from './http-client.ts';
 import type { Seed } from './seed.ts';
 import type { Tokens } from './hosted-sign-in.ts';
@@ -130,6 +131,25 @@ export async function signInPage(context: ScenarioContext, rate?: number): Promi
       },
     }),
   );
+}
+
+/**
+ * The sign-in page's floor: the same bytes and headers as the page, from a bare node:http server
+ * (bare-page-server.ts) that does nothing else, at the same concurrency, measured right after it.
+ */
+export async function barePageFloor(context: ScenarioContext): Promise<ScenarioResult> {
+  const { seed, http, timing } = context;
+  const { path, jar } = await openInteraction(http, seed.web, { scope: 'openid email' });
+  const page = await http.request(path, { jar });
+  if (page.status !== 200) throw new Error(`the sign-in page answered ${page.status}`);
+  const bare = await startBarePageServer(page.headers, page.bytes);
+  try {
+    return await measured({ ...context, server: { ...context.server, ...bare.cpu } }, 'bare-page', 'autocannon', CONCURRENCY.signInPage, () =>
+      replayFixedRequest({ url: `${bare.url}${path}`, headers: { cookie: jar.header() }, connections: CONCURRENCY.signInPage, ...timing }),
+    );
+  } finally {
+    await bare.stop();
+  }
 }
 
 /** Signs `count` customers in once, with offline_access (which needs the consent prompt), and exchanges their codes. */

@@ -97,9 +97,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       return { rssBytes: kibibytesOf(status, 'VmRSS') * 1024, peakRssBytes: kibibytesOf(status, 'VmHWM') * 1024 };
     },
-    cpuSeconds: () => cpuSecondsOf(`/proc/${pid}/stat`),
-    // The main thread is the task whose id is the process id.
-    mainThreadCpuSeconds: () => cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`),
+    ...processCpu(pid),
     async stop() {
       if (!running) return;
       child.kill('SIGTERM');
@@ -118,6 +116,15 @@ async function isReady(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The CPU time of a process and of its main thread so far, from /proc. */
+export function processCpu(pid: number): Pick<ServerProcess, 'cpuSeconds' | 'mainThreadCpuSeconds'> {
+  return {
+    cpuSeconds: () => cpuSecondsOf(`/proc/${pid}/stat`),
+    // The main thread is the task whose id is the process id.
+    mainThreadCpuSeconds: () => cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`),
+  };
 }
 
 /** utime + stime of a /proc stat file, in seconds. */

@@ -9,7 +9,8 @@
 //     active --> complete: submitted successfully (browser: interaction finished; api: session issued)
 //     verified --> complete: recovery only, the new password was set
 //     active --> [*]: expired (FLOW_LIFETIME_MS)
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { randomToken } from '../../lib/ids.ts';
 
 export type FlowType = 'login' | 'registration' | 'consent' | 'verification' | 'recovery';
@@ -34,14 +35,14 @@ export type Flow = {
 
 export const FLOW_LIFETIME_MS = 30 * 60_000;
 
-export function newFlow(input: { id: string; tenantId: string; type: FlowType; kind: FlowKind; interactionUid?: string | null; payload?: Record<string, unknown>; now: number }): Flow {
+export function newFlow(input: { id: string; tenantId: string; type: FlowType; kind: FlowKind; interactionUid?: string | null; payload?: Record<string, unknown>; now: number; csrfToken?: string }): Flow {
   return {
     id: input.id,
     tenantId: input.tenantId,
     type: input.type,
     kind: input.kind,
     state: 'active',
-    csrfToken: randomToken(24),
+    csrfToken: input.csrfToken ?? randomToken(24),
     interactionUid: input.interactionUid ?? null,
     identityId: null,
     payload: input.payload ?? {},
@@ -51,8 +52,10 @@ export function newFlow(input: { id: string; tenantId: string; type: FlowType; k
 }
 
 /** The key of derived CSRF tokens (derivedCsrfToken), from the master secret. */
-export function flowCsrfKeyOf(masterSecret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', masterSecret, 'foyer-flow-csrf', 'flow-csrf', 32));
+export function flowCsrfKeyOf(masterSecret: string): KeyObject {
+  // A KeyObject: an HMAC under a Buffer key imports the key anew on every call, several times the
+  // cost of the HMAC itself.
+  return createSecretKey(Buffer.from(hkdfSync('sha256', masterSecret, 'foyer-flow-csrf', 'flow-csrf', 32)));
 }
 
 /**
@@ -61,6 +64,6 @@ export function flowCsrfKeyOf(masterSecret: string): Buffer {
  * bits) and bound to the flow as a stored one is; the flow's id binds it to its interaction, whose
  * cookie the browser must present too.
  */
-export function derivedCsrfToken(key: Buffer, tenantId: string, flowId: string): string {
+export function derivedCsrfToken(key: KeyObject, tenantId: string, flowId: string): string {
   return createHmac('sha256', key).update(`${tenantId}\0${flowId}`).digest().subarray(0, 24).toString('base64url');
 }

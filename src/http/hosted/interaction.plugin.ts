@@ -2,6 +2,7 @@
 // {issuer}/interaction/{uid}. They render browser flows (DESIGN.md) and hand the result back to the
 // tenant's oidc-provider, which resumes the authorization request.
 import { timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
@@ -45,7 +46,7 @@ export type InteractionDeps = {
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
   readonly selfService: SelfServiceDeps;
   /** flowCsrfKeyOf(master secret): the sign-in form's CSRF token is derived, not stored. */
-  readonly flowCsrfKey: Buffer;
+  readonly flowCsrfKey: KeyObject;
 };
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -324,8 +325,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
    * page, the page every customer sees, reads and writes no flow.
    */
   function signInFlow(c: Context, now: number): Flow {
-    const flow = newFlow({ id: `${c.uid}.login`, tenantId: c.tenant.id, type: 'login', kind: 'browser', interactionUid: c.uid, now });
-    return { ...flow, csrfToken: derivedCsrfToken(deps.flowCsrfKey, c.tenant.id, flow.id) };
+    const id = `${c.uid}.login`;
+    return newFlow({ id, tenantId: c.tenant.id, type: 'login', kind: 'browser', interactionUid: c.uid, now, csrfToken: derivedCsrfToken(deps.flowCsrfKey, c.tenant.id, id) });
   }
 
   /** The submitted flow, when it belongs to this interaction and the form echoes its CSRF token. */
