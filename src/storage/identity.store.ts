@@ -16,27 +16,44 @@ type AddressRow = Selectable<IdentityAddressesTable>;
 // Every sign-in looks up a credential and an identity, and every token grant and userinfo the
 // identity again: those two statements are compiled once (prepared-query.ts).
 
+const IDENTITY_WITH_ADDRESS_COLUMNS = [
+  'identities.id',
+  'identities.tenant_id',
+  'identities.status',
+  'identities.traits',
+  'identities.metadata_public',
+  'identities.metadata_admin',
+  'identities.created_at',
+  'identities.updated_at',
+  'identity_addresses.id as address_id',
+  'identity_addresses.kind as address_kind',
+  'identity_addresses.value as address_value',
+  'identity_addresses.verified_at as address_verified_at',
+] as const;
+
 /** The identity with its addresses (a customer has one or two), in one statement. */
 const findIdentityWithAddresses = prepareQuery((db, $: { tenantId: string; id: string }) =>
   db
     .selectFrom('identities')
     .leftJoin('identity_addresses', 'identity_addresses.identity_id', 'identities.id')
-    .select([
-      'identities.id',
-      'identities.tenant_id',
-      'identities.status',
-      'identities.traits',
-      'identities.metadata_public',
-      'identities.metadata_admin',
-      'identities.created_at',
-      'identities.updated_at',
-      'identity_addresses.id as address_id',
-      'identity_addresses.kind as address_kind',
-      'identity_addresses.value as address_value',
-      'identity_addresses.verified_at as address_verified_at',
-    ])
+    .select(IDENTITY_WITH_ADDRESS_COLUMNS)
     .where('identities.tenant_id', '=', $.tenantId)
     .where('identities.id', '=', $.id)
+    .orderBy('identity_addresses.created_at')
+    .orderBy('identity_addresses.id'),
+);
+
+/** A sign-in's one read: the credential an identifier names, its identity and the addresses. */
+const findCredentialWithIdentity = prepareQuery((db, $: { tenantId: string; type: string; identifier: string }) =>
+  db
+    .selectFrom('credential_identifiers')
+    .innerJoin('credentials', 'credentials.id', 'credential_identifiers.credential_id')
+    .innerJoin('identities', 'identities.id', 'credentials.identity_id')
+    .leftJoin('identity_addresses', 'identity_addresses.identity_id', 'identities.id')
+    .select([...IDENTITY_WITH_ADDRESS_COLUMNS, 'credentials.id as credential_id', 'credentials.type as credential_type', 'credentials.config as credential_config'])
+    .where('credential_identifiers.tenant_id', '=', $.tenantId)
+    .where('credential_identifiers.type', '=', $.type)
+    .where('credential_identifiers.identifier', '=', $.identifier)
     .orderBy('identity_addresses.created_at')
     .orderBy('identity_addresses.id'),
 );
@@ -105,11 +122,15 @@ export function createIdentityStore(db: Db): IdentityStore {
     async findById(tenantId, id) {
       const { rows } = await findIdentityWithAddresses.execute(db, { tenantId, id });
       const [first] = rows;
+      return first && toIdentity(first, addressesOfRows(rows));
+    },
+
+    async findCredentialWithIdentity(tenantId, type, identifier) {
+      const { rows } = await findCredentialWithIdentity.execute(db, { tenantId, type, identifier });
+      const [first] = rows;
       if (!first) return undefined;
-      const addresses = rows.flatMap((row) =>
-        row.address_id === null ? [] : [{ id: row.address_id, kind: row.address_kind as AddressKind, value: row.address_value!, verifiedAt: row.address_verified_at }],
-      );
-      return toIdentity(first, addresses);
+      const credential: StoredCredential = { id: first.credential_id, identityId: first.id, type: first.credential_type, config: fromJson(first.credential_config) };
+      return { credential, identity: toIdentity(first, addressesOfRows(rows)) };
     },
 
     async findByAddress(tenantId, kind, value) {
@@ -276,4 +297,13 @@ function toIdentity(row: IdentityRow, addresses: Address[]): Identity {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+type JoinedAddressColumns = { address_id: string | null; address_kind: string | null; address_value: string | null; address_verified_at: number | null };
+
+/** The addresses of an identity read with a left join (one row per address, or one with none). */
+function addressesOfRows(rows: readonly JoinedAddressColumns[]): Address[] {
+  return rows.flatMap((row) =>
+    row.address_id === null ? [] : [{ id: row.address_id, kind: row.address_kind as AddressKind, value: row.address_value!, verifiedAt: row.address_verified_at }],
+  );
 }

@@ -96,6 +96,18 @@ describeEachEngine('IdentityStore', (current) => {
     assert.equal(await store().findCredential(tenantId, 'webauthn', 'erin@example.com'), undefined);
   });
 
+  test('finds a credential with its identity and every address in one read, within its tenant only', async () => {
+    const [tenantId, otherTenant] = [await newTenant(current()), await newTenant(current())];
+    const created = await store().create(customer(tenantId, 'fay@example.com'));
+    const found = await store().findCredentialWithIdentity(tenantId, 'password', 'fay@example.com');
+    assert.deepEqual(found?.identity, await store().findById(tenantId, created.id));
+    assert.deepEqual(found?.credential, await store().findCredential(tenantId, 'password', 'fay@example.com'));
+    assert.equal(found?.identity.addresses.length, created.addresses.length);
+    assert.equal(await store().findCredentialWithIdentity(otherTenant, 'password', 'fay@example.com'), undefined);
+    assert.equal(await store().findCredentialWithIdentity(tenantId, 'webauthn', 'fay@example.com'), undefined);
+    assert.equal(await store().findCredentialWithIdentity(tenantId, 'password', 'nobody@example.com'), undefined);
+  });
+
   test('replaces a credential config within its tenant only, and says whether there was one', async () => {
     const [tenantId, otherTenant] = [await newTenant(current()), await newTenant(current())];
     await store().create(customer(tenantId, 'ivy@example.com'));

@@ -55,7 +55,9 @@ export async function signInWithPassword(
     return { ok: false, code: 'signin.throttled', retryAfterSeconds: verdict.retryAfterSeconds };
   }
 
-  const credential = identifier ? await deps.identities.findCredential(tenantId, 'password', identifier) : undefined;
+  // One read for the credential and its identity, whether or not the password turns out right.
+  const found = identifier ? await deps.identities.findCredentialWithIdentity(tenantId, 'password', identifier) : undefined;
+  const credential = found?.credential;
   const hash = credential?.config['hash'];
   const { valid, needsRehash } =
     typeof hash === 'string' ? await verifyPassword(hash, input.password) : { valid: await verifyAgainstDummy(input.password), needsRehash: false };
@@ -63,8 +65,8 @@ export async function signInWithPassword(
     await audit('failure', credential ? 'wrong_password' : 'no_account', credential?.identityId);
     return { ok: false, code: 'signin.invalid_credentials' };
   }
-  const identity = await deps.identities.findById(tenantId, credential.identityId);
-  if (!identity || identity.status !== 'active') {
+  const identity = found.identity;
+  if (identity.status !== 'active') {
     await audit('failure', 'blocked', credential.identityId);
     return { ok: false, code: 'signin.account_blocked' };
   }

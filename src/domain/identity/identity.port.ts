@@ -12,6 +12,8 @@ export interface IdentityStore {
   findByAddress(tenantId: string, kind: AddressKind, value: string): Promise<Identity | undefined>;
   /** The credential a customer names by an identifier (a password credential by email). */
   findCredential(tenantId: string, type: string, identifier: string): Promise<StoredCredential | undefined>;
+  /** The same credential together with its identity, in one read (what a sign-in needs). */
+  findCredentialWithIdentity(tenantId: string, type: string, identifier: string): Promise<{ credential: StoredCredential; identity: Identity } | undefined>;
   /** Replaces a credential's config (e.g. a password hash upgraded at sign-in). Returns false when
    * there is no such credential in the tenant. */
   updateCredentialConfig(tenantId: string, credentialId: string, config: Readonly<Record<string, unknown>>, now: number): Promise<boolean>;
