@@ -24,6 +24,13 @@ export type ScenarioResult = {
    * window, in ms. It moves far less than the rates when other work shares the machine.
    */
   readonly mainThreadMsPerAnswer: number;
+  /**
+   * The whole machine's busy CPU time (every process and the kernel, all cores) per answer in the
+   * measured window, in ms: what an answer costs the machine, database and load generator included.
+   */
+  readonly machineMsPerAnswer: number;
+  /** The share of the window's CPU time the hypervisor took from this VM (steal): other tenants' load. */
+  readonly stealShare: number;
   readonly firstFailure?: string;
 };
 
@@ -64,6 +71,7 @@ export function mergeRuns(runs: readonly ScenarioResult[]): ScenarioResult {
   const completed = runs.reduce((sum, run) => sum + run.completed, 0);
   const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
   const byTime = (pick: (run: ScenarioResult) => number) => runs.reduce((sum, run) => sum + pick(run) * run.seconds, 0) / seconds;
+  const perAnswer = (pick: (run: ScenarioResult) => number) => (completed > 0 ? runs.reduce((sum, run) => sum + pick(run) * run.completed, 0) / completed : 0);
   const firstFailure = runs.find((run) => run.firstFailure)?.firstFailure;
   return {
     ...first,
@@ -74,7 +82,9 @@ export function mergeRuns(runs: readonly ScenarioResult[]): ScenarioResult {
     latencyMs: { p50: Math.max(...runs.map((run) => run.latencyMs.p50)), p99: Math.max(...runs.map((run) => run.latencyMs.p99)) },
     serverCpu: byTime((run) => run.serverCpu),
     generatorCpu: byTime((run) => run.generatorCpu),
-    mainThreadMsPerAnswer: completed > 0 ? runs.reduce((sum, run) => sum + run.mainThreadMsPerAnswer * run.completed, 0) / completed : 0,
+    mainThreadMsPerAnswer: perAnswer((run) => run.mainThreadMsPerAnswer),
+    machineMsPerAnswer: perAnswer((run) => run.machineMsPerAnswer),
+    stealShare: byTime((run) => run.stealShare),
     ...(firstFailure ? { firstFailure } : {}),
   };
 }
@@ -195,15 +205,15 @@ function engineSection(result: EngineResult): string[] {
     for (const verdict of verdicts) lines.push(`| ${verdict.figure} | ${verdict.measured} | ${verdict.target} | ${verdict.pass ? 'PASS' : '**FAIL**'} |`);
     lines.push('');
   }
-  lines.push('| Figure | Rate | p50 | p99 | Concurrency | Server CPU | Server main thread per answer | Load generator CPU | Failures |', '|---|---|---|---|---|---|---|---|---|');
+  lines.push('| Figure | Rate | p50 | p99 | Concurrency | Server CPU | Server main thread per answer | Machine CPU per answer | Load generator CPU | Steal | Failures |', '|---|---|---|---|---|---|---|---|---|---|---|');
   if (result.ceiling) {
     const { ceiling } = result;
-    lines.push(`| argon2id hashes, raw (the sign-in ceiling) | ${rate(ceiling.hashesPerSecond)}/s (${rate(ceiling.before)} first, ${rate(ceiling.after)} last) | | | ${ceiling.concurrency} at once | | | | |`);
+    lines.push(`| argon2id hashes, raw (the sign-in ceiling) | ${rate(ceiling.hashesPerSecond)}/s (${rate(ceiling.before)} first, ${rate(ceiling.after)} last) | | | ${ceiling.concurrency} at once | | | | | | |`);
   }
   for (const scenario of result.scenarios) {
     const failures = scenario.failed === 0 ? '0' : `**${scenario.failed}**`;
     lines.push(
-      `| ${LABELS[scenario.name]} | ${rate(scenario.perSecond)}/s | ${ms(scenario.latencyMs.p50)} | ${ms(scenario.latencyMs.p99)} | ${scenario.concurrency} (${scenario.tool}) | ${cores(scenario.serverCpu)} | ${scenario.mainThreadMsPerAnswer.toFixed(2)} ms | ${cores(scenario.generatorCpu)} | ${failures} |`,
+      `| ${LABELS[scenario.name]} | ${rate(scenario.perSecond)}/s | ${ms(scenario.latencyMs.p50)} | ${ms(scenario.latencyMs.p99)} | ${scenario.concurrency} (${scenario.tool}) | ${cores(scenario.serverCpu)} | ${scenario.mainThreadMsPerAnswer.toFixed(2)} ms | ${scenario.machineMsPerAnswer.toFixed(2)} ms | ${cores(scenario.generatorCpu)} | ${percent(scenario.stealShare)} | ${failures} |`,
     );
   }
   lines.push('', `Peak server RSS (VmHWM): ${mib(result.peakRssBytes)}`, '');

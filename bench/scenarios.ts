@@ -8,6 +8,7 @@ import type { Seed } from './seed.ts';
 import type { Tokens } from './hosted-sign-in.ts';
 import { basicAuthorization, exchangeCode, openInteraction, refresh, signInThroughHostedPages } from './hosted-sign-in.ts';
 import { runLoad } from './load-loop.ts';
+import { machineCpuBetween, readMachineCpu } from './machine-cpu.ts';
 import { runPaced } from './paced-load.ts';
 import { replayFixedRequest } from './autocannon-run.ts';
 import type { FixedRequestResult } from './autocannon-run.ts';
@@ -192,7 +193,12 @@ async function measured(
     serverCpu: (context.server.cpuSeconds() - serverBefore) / wallSeconds,
     generatorCpu: (generator.user + generator.system) / 1e6 / wallSeconds,
     mainThreadMsPerAnswer: result.completed > 0 ? (window.cpuSeconds() * 1000) / result.completed : 0,
+    ...machineFigures(window.machine(), result.completed),
   };
+}
+
+function machineFigures(machine: { busySeconds: number; stealShare: number }, completed: number): Pick<ScenarioResult, 'machineMsPerAnswer' | 'stealShare'> {
+  return { machineMsPerAnswer: completed > 0 ? (machine.busySeconds * 1000) / completed : 0, stealShare: machine.stealShare };
 }
 
 /**
@@ -200,21 +206,32 @@ async function measured(
  * window's start and end: the runners count answers in that window only, and a closed loop still
  * finishes the iterations in flight after it (up to one whole sign-in per virtual customer).
  */
-function mainThreadDuringWindow(context: ScenarioContext): { cpuSeconds(): number } {
+function mainThreadDuringWindow(context: ScenarioContext): { cpuSeconds(): number; machine(): { busySeconds: number; stealShare: number } } {
   const { server, timing } = context;
   let atStart = server.mainThreadCpuSeconds();
+  let machineAtStart = readMachineCpu();
   let atEnd: number | undefined;
+  let machineAtEnd: ReturnType<typeof readMachineCpu> | undefined;
   const startTimer = setTimeout(() => {
     atStart = server.mainThreadCpuSeconds();
+    machineAtStart = readMachineCpu();
   }, timing.warmupSeconds * 1000);
   const endTimer = setTimeout(() => {
     atEnd = server.mainThreadCpuSeconds();
+    machineAtEnd = readMachineCpu();
   }, (timing.warmupSeconds + timing.durationSeconds) * 1000);
+  const stop = () => {
+    clearTimeout(startTimer);
+    clearTimeout(endTimer);
+  };
   return {
     cpuSeconds() {
-      clearTimeout(startTimer);
-      clearTimeout(endTimer);
+      stop();
       return (atEnd ?? server.mainThreadCpuSeconds()) - atStart;
+    },
+    machine() {
+      stop();
+      return machineCpuBetween(machineAtStart, machineAtEnd ?? readMachineCpu());
     },
   };
 }

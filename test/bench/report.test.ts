@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeRuns, renderMarkdown, signInShare, verdictsOf } from '../../bench/report.ts';
 import type { BenchReport, EngineResult, ScenarioName, ScenarioResult } from '../../bench/report.ts';
+import { machineCpuBetween, readMachineCpu } from '../../bench/machine-cpu.ts';
 
 function scenario(name: ScenarioName, fields: Partial<ScenarioResult> = {}): ScenarioResult {
   return {
@@ -18,6 +19,8 @@ function scenario(name: ScenarioName, fields: Partial<ScenarioResult> = {}): Sce
     serverCpu: 0.9,
     generatorCpu: 0.3,
     mainThreadMsPerAnswer: 0.2,
+    machineMsPerAnswer: 0.5,
+    stealShare: 0.01,
     ...fields,
   };
 }
@@ -132,7 +135,7 @@ describe('bench report rendering', () => {
   test('shows the ceiling, each figure with its verdict, failures and the peak RSS', () => {
     assert.match(markdown, /\| argon2id hashes, raw \(the sign-in ceiling\) \| 100\/s \(100 first, 100 last\) \|/);
     assert.match(markdown, /\| Client-credentials tokens \| 2,000\/s \| ≥ 2,000\/s \| PASS \|/);
-    assert.match(markdown, /\| Userinfo \| 5,000\/s \| 4\.0 ms \| 12 ms \| 64 \(autocannon\) \| 0\.90 cores \| 0\.20 ms \| 0\.30 cores \| \*\*3\*\* \|/);
+    assert.match(markdown, /\| Userinfo \| 5,000\/s \| 4\.0 ms \| 12 ms \| 64 \(autocannon\) \| 0\.90 cores \| 0\.20 ms \| 0\.50 ms \| 0\.30 cores \| 1\.0 % \| \*\*3\*\* \|/);
     assert.match(markdown, /- Userinfo: unexpected answers: 3 × 5xx/);
     assert.match(markdown, /Peak server RSS \(VmHWM\): 200 MiB/);
   });
@@ -148,4 +151,14 @@ describe('bench report rendering', () => {
   test('says why an engine was skipped', () => {
     assert.match(markdown, /## PostgreSQL\n\nSkipped: PostgreSQL unreachable at postgres:\/\/127\.0\.0\.1:5432\/foyer_bench/);
   });
+});
+
+test('machine CPU from /proc/stat: busy is user, nice, system, irq and softirq; steal is its share of all the time', () => {
+  const before = readMachineCpu('cpu  100 10 50 800 20 5 15 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n');
+  assert.deepEqual(before, { busySeconds: 1.8, stealSeconds: 0, totalSeconds: 10 });
+  const after = readMachineCpu('cpu  200 10 90 900 20 5 35 40 7 0\n');
+  const between = machineCpuBetween(before, after);
+  assert.ok(Math.abs(between.busySeconds - 1.6) < 1e-9);
+  assert.ok(Math.abs(between.stealShare - 0.4 / 3.0) < 1e-9);
+  assert.throws(() => readMachineCpu('intr 1 2 3\n'), /no cpu line/);
 });
