@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fillRandom, randomString } from './random.ts';
+import { randomFillSync } from 'node:crypto';
+import { createRandomPool, fillRandom, randomString } from './random.ts';
 
 test('pooled random strings have the asked length and do not repeat across pool refills', () => {
   const seen = new Set<string>();
@@ -28,4 +29,18 @@ test('fillRandom fills from the given index on and leaves the bytes before it al
 test('a count that is not a positive integer is refused', () => {
   assert.throws(() => randomString(0, 'hex'), RangeError);
   assert.throws(() => randomString(1.5, 'hex'), RangeError);
+});
+
+test('the whole pool is used before it is refilled: one CSPRNG call per 4 KiB of small requests', () => {
+  let fills = 0;
+  const pool = createRandomPool(4096, (buffer) => {
+    fills += 1;
+    randomFillSync(buffer);
+  });
+  for (let i = 0; i < 256; i++) pool.randomString(16, 'base64');
+  assert.equal(fills, 1, '256 nonces of 16 bytes fit one pool');
+  pool.randomString(16, 'base64');
+  assert.equal(fills, 2);
+  pool.fillRandom(new Uint8Array(512));
+  assert.equal(fills, 3, 'a large request goes to the CSPRNG directly');
 });

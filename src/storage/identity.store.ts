@@ -13,8 +13,8 @@ import { prepareQuery } from './prepared-query.ts';
 type IdentityRow = Selectable<IdentitiesTable>;
 type AddressRow = Selectable<IdentityAddressesTable>;
 
-// Every sign-in looks up a credential and an identity, and every token grant and userinfo the
-// identity again: those two statements are compiled once (prepared-query.ts).
+// Every sign-in looks up a credential with its identity, and every token grant and userinfo the
+// identity again: those statements are compiled once (prepared-query.ts).
 
 const IDENTITY_WITH_ADDRESS_COLUMNS = [
   'identities.id',

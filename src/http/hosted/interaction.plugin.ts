@@ -65,7 +65,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     app.post(`${prefix}/interaction/:uid/recovery`, (request, reply) => withInteraction(request, reply, (c) => recover(c, request, reply)));
     app.post(`${prefix}/interaction/:uid/recovery/password`, (request, reply) => withInteraction(request, reply, (c) => newPassword(c, request, reply)));
     app.post(`${prefix}/interaction/:uid/consent`, (request, reply) => withInteraction(request, reply, (c) => consent(c, request, reply)));
-    app.post(`${prefix}/interaction/:uid/abort`, (request, reply) => withInteraction(request, reply, (c) => finish(c, request, reply, { error: 'access_denied', error_description: 'The customer declined.' })));
+    app.post(`${prefix}/interaction/:uid/abort`, (request, reply) => withInteraction(request, reply, (c) => finish(c, reply, { error: 'access_denied', error_description: 'The customer declined.' })));
   }
 
   async function withInteraction(request: FastifyRequest, reply: FastifyReply, handle: (context: Context) => Promise<unknown>) {
@@ -92,7 +92,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {
     if (c.details.prompt.name === 'consent') return showConsent(c, reply);
     const query = request.query as { screen?: string; continue?: string };
-    if (query.continue !== undefined && (await continueVerified(c, request, reply))) return reply;
+    if (query.continue !== undefined && (await continueVerified(c, reply))) return reply;
     if (query.screen === 'recovery') return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }));
     const screen = query.screen === 'signup' ? 'registration' : 'login';
     const flow = await browserFlow(c, screen);
@@ -112,7 +112,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
         return renderCode(c, reply, started.flow, { intro: c.t('page.code.verify_first', { email: emailOf(outcome.identity) }), bind: true });
       }
       if (!(await completeOnce(c, flow, outcome.identity.id, reply))) return reply;
-      return finish(c, request, reply, { login: { accountId: outcome.identity.id, amr: [...outcome.methods], acr: 'urn:foyer:acr:password', remember: true } });
+      return finish(c, reply, { login: { accountId: outcome.identity.id, amr: [...outcome.methods], acr: 'urn:foyer:acr:password', remember: true } });
     }
     if (outcome.code === 'signin.throttled') {
       reply.header('retry-after', String(outcome.retryAfterSeconds));
@@ -158,7 +158,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (flow.state === 'verified') return renderSignIn(c, reply, await browserFlow(c, 'login'), String(flow.payload['address']), undefined, 200, c.t('page.signin.verified'));
     const verified = await confirmAddress(deps.selfService, c.tenant, flow, { code: form['code'] ?? '' }, requestContextOf(request), 'complete');
     if (!verified.ok) return renderCode(c, reply, flow, { intro: c.t('page.code.intro', { email: String(flow.payload['address']) }), error: refusalFieldError(verified, reply) }, refusalStatus(verified));
-    return finish(c, request, reply, { login: { accountId: verified.identity.id, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
+    return finish(c, reply, { login: { accountId: verified.identity.id, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
   }
 
   async function resend(c: Context, request: FastifyRequest, reply: FastifyReply) {
@@ -199,13 +199,13 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
    * Back from an emailed link opened in this same browser (the link page checked the flow's binding
    * cookie): the verified registration or verification flow of this interaction signs in, once.
    */
-  async function continueVerified(c: Context, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  async function continueVerified(c: Context, reply: FastifyReply): Promise<boolean> {
     const now = Date.now();
     for (const type of ['registration', 'verification'] as const) {
       const flow = await deps.stores.flows.find(c.tenant.id, `${c.uid}.${type}`, now);
       if (flow?.state !== 'verified' || flow.payload['sameBrowser'] !== true || !flow.identityId) continue;
       if (!(await deps.stores.flows.advance(c.tenant.id, flow.id, 'verified', { state: 'complete', payload: flow.payload }, now))) continue;
-      await finish(c, request, reply, { login: { accountId: flow.identityId, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
+      await finish(c, reply, { login: { accountId: flow.identityId, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
       return true;
     }
     return false;
@@ -266,7 +266,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
       });
       await outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: c.tenant.id, type: 'consent.granted', aggregate: { type: 'identity', id: accountId }, payload: { applicationId, scopes: consentRecord.scopes, resourceScopes: consentRecord.resourceScopes } });
     });
-    return finish(c, request, reply, { consent: { grantId } });
+    return finish(c, reply, { consent: { grantId } });
   }
 
   /**
@@ -286,7 +286,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     return false;
   }
 
-  async function finish(c: Context, _request: FastifyRequest, reply: FastifyReply, result: InteractionResults) {
+  async function finish(c: Context, reply: FastifyReply, result: InteractionResults) {
     // What interactionResult does, on the interaction this request already read: it would read the
     // interaction (and its session) from storage a second time.
     const { details } = c;
