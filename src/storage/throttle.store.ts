@@ -1,7 +1,9 @@
-// Throttle counters in the database (one node). A reservation is one short transaction holding the
-// keys' rows locked (PostgreSQL: the upsert's row lock; SQLite: BEGIN IMMEDIATE holds the write
-// lock) while decideReservation (the same decision the Redis script makes) looks at them, so
-// concurrent attempts on one key are decided one after the other.
+// Throttle counters in the database (one node). A reservation holds the keys' rows locked while
+// decideReservation (the same decision the Redis script makes) looks at them, so concurrent
+// attempts on one key are decided one after the other. On SQLite it is one short transaction
+// (BEGIN IMMEDIATE holds the write lock); on PostgreSQL one call of foyer_throttle_reserve
+// (migration 0007), the same decision in PL/pgSQL under the upsert's row locks, in one round trip.
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from './database.ts';
 import type { Reservation, ReservationRequest, ThrottleStore } from '../domain/flows/throttle.port.ts';
 import { ACCOUNT_POLICY, ADDRESS_POLICY, decideReservation } from '../domain/flows/throttle.ts';
@@ -13,8 +15,8 @@ import type { PreparedQuery } from './prepared-query.ts';
 const STALE_AFTER_MS = Math.max(ACCOUNT_POLICY.windowMs, ADDRESS_POLICY.windowMs);
 
 // Every sign-in attempt reserves, and every successful one resets and releases: these statements
-// are compiled once (prepared-query.ts). A reservation is two statements whatever the number of
-// keys: one to lock and read the counters, one to write them.
+// are compiled once (prepared-query.ts). A reservation in a transaction is two statements whatever
+// the number of keys: one to lock and read the counters, one to write them.
 
 type CounterStatements = {
   lock: PreparedQuery<Record<string, string | number>, { key: string; count: number; window_start: number; last_at: number }>;
@@ -75,13 +77,43 @@ const releaseOne = prepareQuery((db, $: { key: string }) =>
 
 const deleteCounter = prepareQuery((db, $: { key: string }) => db.deleteFrom('throttle_counters').where('key', '=', $.key));
 
+/** PostgreSQL: one reservation over distinct keys in one round trip (migration 0007). */
+const reserveInFunction = prepareQuery((db, $: { keys: string[]; windows: number[]; frees: number[]; maxDelays: number[]; now: number }) =>
+  db.selectNoFrom(sql<string>`foyer_throttle_reserve(${$.keys}::text[], ${$.windows}::bigint[], ${$.frees}::integer[], ${$.maxDelays}::bigint[], ${$.now}::bigint)`.as('wait')),
+);
+
+/** PostgreSQL: a reset and a release in one statement (two different rows). */
+const resetAndReleaseOne = prepareQuery((db, $: { reset: string; release: string }) =>
+  db
+    .with('forgotten', (db) => db.deleteFrom('throttle_counters').where('key', '=', $.reset))
+    .updateTable('throttle_counters')
+    .set((eb) => ({ count: eb('count', '-', 1) }))
+    .where('key', '=', $.release)
+    .where('count', '>', 0),
+);
+
 export function createSqlThrottleStore(db: Db): ThrottleStore & Sweepable {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+
   async function reserveAll(requests: readonly ReservationRequest[], now: number): Promise<Reservation> {
     if (requests.length === 0) return { allowed: true };
     // Keys in one order, so two transactions never lock the same rows in opposite orders.
     const ordered = [...requests].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     // One row per distinct key (PostgreSQL refuses to upsert a row twice in one statement).
     const keys = [...new Set(ordered.map(({ key }) => key))];
+    if (postgres && keys.length === ordered.length) {
+      const { rows } = await reserveInFunction.execute(db, {
+        keys,
+        windows: ordered.map(({ policy }) => policy.windowMs),
+        frees: ordered.map(({ policy }) => policy.freeAttempts),
+        maxDelays: ordered.map(({ policy }) => policy.maxDelayMs),
+        now,
+      });
+      // bigint arrives as a string from the driver.
+      const wait = Number(rows[0]?.wait);
+      if (!Number.isSafeInteger(wait) || wait < 0) throw new Error(`foyer_throttle_reserve answered ${String(rows[0]?.wait)}`);
+      return wait === 0 ? { allowed: true } : { allowed: false, retryAfterMs: wait };
+    }
     const statements = statementsFor(keys.length);
     const decide = async (tx: Db): Promise<Reservation> => {
       const lockValues: Record<string, string | number> = { now };
@@ -127,6 +159,18 @@ export function createSqlThrottleStore(db: Db): ThrottleStore & Sweepable {
 
     async reset(key) {
       await deleteCounter.execute(db, { key });
+    },
+
+    async resetAndRelease(resetKey, releaseKey) {
+      // A key reset is gone: there is nothing left to give back to it.
+      if (resetKey === releaseKey) return void (await deleteCounter.execute(db, { key: resetKey }));
+      if (postgres) return void (await resetAndReleaseOne.execute(db, { reset: resetKey, release: releaseKey }));
+      // SQLite: two statements, one commit.
+      const both = async (tx: Db) => {
+        await deleteCounter.execute(tx, { key: resetKey });
+        await releaseOne.execute(tx, { key: releaseKey });
+      };
+      await (db.isTransaction ? both(db) : db.transaction().execute(both));
     },
 
     async removeExpired(now, limit) {

@@ -124,6 +124,38 @@ function throttleStoreConformance(store: () => ThrottleStore): void {
     await store().reset(freshKey());
   });
 
+  test('resetAndRelease forgets one key and gives one attempt back to the other, in one step', async () => {
+    const [account, address, bystander] = [freshKey(), freshKey(), freshKey()];
+    for (let i = 0; i < 3; i++) await store().reserveAll([{ key: account, policy: POLICY }, { key: address, policy: GENEROUS }], T0 + i);
+    await store().reserve(bystander, T0, POLICY);
+    await store().resetAndRelease(account, address);
+    assert.deepEqual(await store().peek(account, T0 + 10, WINDOW), { count: 0, lastAt: 0 });
+    assert.deepEqual(await store().peek(address, T0 + 10, WINDOW), { count: 2, lastAt: T0 + 2 });
+    assert.deepEqual(await store().peek(bystander, T0 + 10, WINDOW), { count: 1, lastAt: T0 });
+    assert.deepEqual(await store().reserve(account, T0 + 10, POLICY), ALLOWED);
+    assert.deepEqual(await store().peek(account, T0 + 10, WINDOW), { count: 1, lastAt: T0 + 10 });
+    // Never below zero, harmless on unknown keys, and a key named twice is simply forgotten.
+    for (let i = 0; i < 5; i++) await store().resetAndRelease(freshKey(), address);
+    assert.deepEqual(await store().peek(address, T0 + 10, WINDOW), { count: 0, lastAt: T0 + 2 });
+    await store().resetAndRelease(freshKey(), freshKey());
+    await store().resetAndRelease(bystander, bystander);
+    assert.deepEqual(await store().peek(bystander, T0 + 10, WINDOW), { count: 0, lastAt: 0 });
+  });
+
+  test('a long run of attempts keeps waiting the capped delay: the doubling never overflows', async () => {
+    const key = freshKey();
+    // 3 free, then every attempt 4 s (the cap) after the last: 60 attempts, 2^57 s uncapped by the end.
+    for (let i = 0; i < 60; i++) assert.deepEqual(await store().reserve(key, T0 + 4_000 * i, POLICY), ALLOWED, `attempt ${i + 1}`);
+    assert.deepEqual(await store().reserve(key, T0 + 4_000 * 59 + 1, POLICY), refused(3_999));
+    assert.deepEqual(await store().peek(key, T0 + 4_000 * 59, WINDOW), { count: 60, lastAt: T0 + 4_000 * 59 });
+  });
+
+  test('reserveAll naming one key twice counts it once, under the later of its decisions', async () => {
+    const key = freshKey();
+    assert.deepEqual(await store().reserveAll([{ key, policy: POLICY }, { key, policy: GENEROUS }], T0), ALLOWED);
+    assert.equal((await store().peek(key, T0, WINDOW)).count, 1);
+  });
+
   test('20 concurrent reservations on one account key: exactly the 5 free ones are allowed, the rest change nothing', async () => {
     const key = freshKey();
     const reservations = await Promise.all(Array.from({ length: 20 }, (_, i) => store().reserve(key, T0 + i, ACCOUNT_POLICY)));

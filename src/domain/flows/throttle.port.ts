@@ -35,4 +35,9 @@ export interface ThrottleStore {
   /** The current counter, or a zero one when none is live. */
   peek(key: string, now: number, windowMs: number): Promise<Counter>;
   reset(key: string): Promise<void>;
+  /**
+   * `reset(resetKey)` and `release(releaseKey)` in one step: what a success does (the account or
+   * flow starts afresh, the address gets its attempt back), in one write instead of two.
+   */
+  resetAndRelease(resetKey: string, releaseKey: string): Promise<void>;
 }

@@ -27,7 +27,8 @@ export function delayAfter(count: number, policy: ThrottlePolicy): number {
 
 /**
  * The whole policy decision, pure so that every store takes the same one: the SQL store calls it
- * inside its transaction, and the Redis script (throttle.redis.ts) is a line-for-line copy in Lua.
+ * inside its transaction on SQLite; the Redis script (throttle.redis.ts) and PostgreSQL's
+ * foyer_throttle_reserve (migration 0007) are line-for-line copies, in Lua and PL/pgSQL.
  * A window older than `policy.windowMs` (its last instant still counts) is forgotten. An allowed
  * attempt yields the window to store; a refused one leaves the stored window as it was.
  */
@@ -71,8 +72,7 @@ export function createSignInThrottle(store: ThrottleStore, now: () => number = D
      * so customers signing in from one shared office address never throttle each other.
      */
     async succeeded(keys: ThrottleKeys): Promise<void> {
-      await store.reset(keys.account);
-      await store.release(keys.address);
+      await store.resetAndRelease(keys.account, keys.address);
     },
   };
 }

@@ -150,8 +150,7 @@ export async function checkCode(deps: SelfServiceDeps, flow: Flow, given: { code
   if (!matches || typeof subjectId !== 'string') return { ok: false, code: given.token !== undefined ? 'link.invalid' : 'code.invalid' };
   // A right code gives its attempt back to the address, so customers behind one office address
   // never throttle each other.
-  await deps.throttle.reset(`code:flow:${flow.id}`);
-  await deps.throttle.release(`code:ip:${flow.tenantId}:${context.ip ?? 'unknown'}`);
+  await deps.throttle.resetAndRelease(`code:flow:${flow.id}`, `code:ip:${flow.tenantId}:${context.ip ?? 'unknown'}`);
   return { ok: true, subjectId };
 }
 

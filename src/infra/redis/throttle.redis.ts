@@ -40,6 +40,14 @@ if count > 0 then redis.call('HINCRBY', KEYS[1], 'count', -1) end
 return 0
 `;
 
+// RELEASE on KEYS[2] once KEYS[1] is gone, in one script: one round trip for what a success does.
+const RESET_AND_RELEASE = `
+redis.call('DEL', KEYS[1])
+local count = tonumber(redis.call('HGET', KEYS[2], 'count') or '0')
+if count > 0 then redis.call('HINCRBY', KEYS[2], 'count', -1) end
+return 0
+`;
+
 export function createRedisThrottleStore(redis: Redis, prefix = 'foyer:throttle:'): ThrottleStore {
   async function reserveAll(requests: readonly ReservationRequest[], now: number): Promise<Reservation> {
     const keys = requests.map(({ key }) => prefix + key);
@@ -61,6 +69,10 @@ export function createRedisThrottleStore(redis: Redis, prefix = 'foyer:throttle:
     },
     async reset(key) {
       await redis.del(prefix + key);
+    },
+    async resetAndRelease(resetKey, releaseKey) {
+      // Both keys in KEYS, as Redis Cluster requires of what a script touches.
+      await redis.eval(RESET_AND_RELEASE, 2, prefix + resetKey, prefix + releaseKey);
     },
   };
 }

@@ -7,6 +7,7 @@ import * as artifactAccount from './0003-artifact-account.ts';
 import * as consents from './0004-consents.ts';
 import * as mail from './0005-mail.ts';
 import * as accountPortal from './0006-account-portal.ts';
+import * as throttleReserveFunction from './0007-throttle-reserve-function.ts';
 
 export type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-consents': consents,
   '0005-mail': mail,
   '0006-account-portal': accountPortal,
+  '0007-throttle-reserve-function': throttleReserveFunction,
 };
