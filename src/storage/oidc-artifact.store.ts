@@ -2,7 +2,9 @@
 // columns (grant_id, uid, user_code, account_id) are copies of payload fields, kept so their
 // indexes serve revocation, session and device-code lookups without parsing JSON.
 import type { Db } from './database.ts';
-import type { ArtifactDevice, OidcArtifactStore, StoredOidcArtifact } from '../domain/oauth/oidc-artifact.port.ts';
+import type { ArtifactDevice, ArtifactWrite, OidcArtifactStore, StoredOidcArtifact } from '../domain/oauth/oidc-artifact.port.ts';
+import { PostgresAdapter } from 'kysely';
+import type { PreparedQuery } from './prepared-query.ts';
 import { fromJson, toJson } from './json.ts';
 import { prepareQuery } from './prepared-query.ts';
 
@@ -15,36 +17,43 @@ const findById = prepareQuery((db, $: Lookup<'id'>) => liveArtifacts(db, $).wher
 const findByUid = prepareQuery((db, $: Lookup<'uid'>) => liveArtifacts(db, $).where('uid', '=', $.uid));
 const findByUserCode = prepareQuery((db, $: Lookup<'userCode'>) => liveArtifacts(db, $).where('user_code', '=', $.userCode));
 
-const upsertArtifact = prepareQuery(
-  (
-    db,
-    $: Key & {
-      payload: string;
-      grantId: string | null;
-      uid: string | null;
-      userCode: string | null;
-      accountId: string | null;
-      expiresAt: number | null;
-      device: string | null;
-      seenAt: number | null;
-    },
-  ) =>
+/** The columns of one upserted artifact, as bound values. */
+type UpsertValues = {
+  model: string;
+  id: string;
+  payload: string;
+  grantId: string | null;
+  uid: string | null;
+  userCode: string | null;
+  accountId: string | null;
+  expiresAt: number | null;
+  device: string | null;
+  seenAt: number | null;
+};
+
+function artifactRow(tenantId: string, $: UpsertValues) {
+  return {
+    tenant_id: tenantId,
+    model: $.model,
+    id: $.id,
+    payload: $.payload,
+    grant_id: $.grantId,
+    uid: $.uid,
+    user_code: $.userCode,
+    account_id: $.accountId,
+    expires_at: $.expiresAt,
+    consumed_at: null,
+    device: $.device,
+    seen_at: $.seenAt,
+  };
+}
+
+/** The upsert of one or more rows (distinct keys): their insert, or the update of what changes. */
+function upsertRows(db: Db, rows: ReturnType<typeof artifactRow>[]) {
+  return (
     db
       .insertInto('oidc_artifacts')
-      .values({
-        tenant_id: $.tenantId,
-        model: $.model,
-        id: $.id,
-        payload: $.payload,
-        grant_id: $.grantId,
-        uid: $.uid,
-        user_code: $.userCode,
-        account_id: $.accountId,
-        expires_at: $.expiresAt,
-        consumed_at: null,
-        device: $.device,
-        seen_at: $.seenAt,
-      })
+      .values(rows)
       // consumed_at is left as it is: a consumed code or refresh token stays consumed. The device
       // is written once, when the row is created; later saves only say when it was seen.
       .onConflict((oc) =>
@@ -57,8 +66,59 @@ const upsertArtifact = prepareQuery(
           expires_at: eb.ref('excluded.expires_at'),
           seen_at: eb.fn.coalesce(eb.ref('excluded.seen_at'), eb.ref('oidc_artifacts.seen_at')),
         })),
-      ),
-);
+      )
+  );
+}
+
+const upsertArtifact = prepareQuery((db, $: UpsertValues & { tenantId: string }) => upsertRows(db, [artifactRow($.tenantId, $)]));
+
+/**
+ * PostgreSQL: the writes of one batch (writeAll) as one statement, by its shape: `upserts` rows
+ * upserted and `destroys` deleted in a data-modifying WITH. Its values are `tenantId` and, per
+ * upserted row, the UpsertValues fields suffixed with its index (`model0`, `payload0`…), and per
+ * deleted row `destroyModel<i>` and `destroyId<i>`. The keys are distinct, so no row is touched twice in the statement.
+ */
+function batchStatement(upserts: number, destroys: number): PreparedQuery<Record<string, unknown>, unknown> {
+  return prepareQuery((db, $: Record<string, unknown>) => {
+    const at = (name: string, index: number) => $[`${name}${index}`] as never;
+    const rows = Array.from({ length: upserts }, (_, i) =>
+      artifactRow($['tenantId'] as string, {
+        model: at('model', i),
+        id: at('id', i),
+        payload: at('payload', i),
+        grantId: at('grantId', i),
+        uid: at('uid', i),
+        userCode: at('userCode', i),
+        accountId: at('accountId', i),
+        expiresAt: at('expiresAt', i),
+        device: at('device', i),
+        seenAt: at('seenAt', i),
+      }),
+    );
+    const gone = (qb: Db) =>
+      qb
+        .deleteFrom('oidc_artifacts')
+        .where('tenant_id', '=', $['tenantId'] as string)
+        .where((eb) => eb.or(Array.from({ length: destroys }, (_, i) => eb.and([eb('model', '=', at('destroyModel', i)), eb('id', '=', at('destroyId', i))]))));
+    if (upserts === 0) return gone(db);
+    if (destroys === 0) return upsertRows(db, rows);
+    return upsertRows(db.with('gone', (qb) => gone(qb as unknown as Db)) as unknown as Db, rows);
+  });
+}
+
+/** Batch statements by shape; a request writes a handful of artifacts, so there are few shapes. */
+const batchStatements = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
+const BATCH_SHAPES_MAX = 64;
+
+function batchStatementFor(upserts: number, destroys: number): PreparedQuery<Record<string, unknown>, unknown> | undefined {
+  const shape = `${upserts}:${destroys}`;
+  let statement = batchStatements.get(shape);
+  if (!statement && batchStatements.size < BATCH_SHAPES_MAX) {
+    statement = batchStatement(upserts, destroys);
+    batchStatements.set(shape, statement);
+  }
+  return statement;
+}
 
 const consumeArtifact = prepareQuery((db, $: Key & { now: number }) =>
   db
@@ -88,21 +148,40 @@ function liveArtifacts(db: Db, $: { tenantId: string; model: string; now: number
 }
 
 export function createOidcArtifactStore(db: Db): OidcArtifactStore {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+
+  async function applyOneByOne(tx: Db, tenantId: string, writes: readonly ArtifactWrite[]): Promise<void> {
+    for (const write of writes) {
+      if (write.kind === 'upsert') await upsertArtifact.execute(tx, { tenantId, ...upsertValuesOf(write) });
+      else await destroyArtifact.execute(tx, { tenantId, model: write.model, id: write.id });
+    }
+  }
+
   return {
     async upsert(tenantId, model, id, payload, expiresAt, seen) {
-      await upsertArtifact.execute(db, {
-        tenantId,
-        model,
-        id,
-        payload: toJson(payload),
-        grantId: stringOrNull(payload['grantId']),
-        uid: stringOrNull(payload['uid']),
-        userCode: stringOrNull(payload['userCode']),
-        accountId: stringOrNull(payload['accountId']),
-        expiresAt,
-        device: seen ? toJson(seen.device) : null,
-        seenAt: seen?.at ?? null,
+      await upsertArtifact.execute(db, { tenantId, ...upsertValuesOf({ kind: 'upsert', model, id, payload, expiresAt, seen }) });
+    },
+
+    async writeAll(tenantId, writes) {
+      if (writes.length === 0) return;
+      if (writes.length === 1) return applyOneByOne(db, tenantId, writes);
+      const upserts = writes.filter((write) => write.kind === 'upsert');
+      const destroys = writes.filter((write) => write.kind === 'destroy');
+      const statement = postgres ? batchStatementFor(upserts.length, destroys.length) : undefined;
+      if (!statement) {
+        // SQLite (in process, no round trips to save): one transaction, one commit.
+        await (db.isTransaction ? applyOneByOne(db, tenantId, writes) : db.transaction().execute((tx) => applyOneByOne(tx, tenantId, writes)));
+        return;
+      }
+      const values: Record<string, unknown> = { tenantId };
+      upserts.forEach((write, i) => {
+        for (const [name, value] of Object.entries(upsertValuesOf(write))) values[`${name}${i}`] = value;
       });
+      destroys.forEach((write, i) => {
+        values[`destroyModel${i}`] = write.model;
+        values[`destroyId${i}`] = write.id;
+      });
+      await statement.execute(db, values);
     },
 
     async find(tenantId, model, id, now) {
@@ -191,6 +270,22 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+  };
+}
+
+function upsertValuesOf(write: Extract<ArtifactWrite, { kind: 'upsert' }>): UpsertValues {
+  const { model, id, payload, expiresAt, seen } = write;
+  return {
+    model,
+    id,
+    payload: toJson(payload),
+    grantId: stringOrNull(payload['grantId']),
+    uid: stringOrNull(payload['uid']),
+    userCode: stringOrNull(payload['userCode']),
+    accountId: stringOrNull(payload['accountId']),
+    expiresAt,
+    device: seen ? toJson(seen.device) : null,
+    seenAt: seen?.at ?? null,
   };
 }
 

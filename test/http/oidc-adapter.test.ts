@@ -9,6 +9,7 @@ import { createOidcAdapter } from '../../src/http/oidc/adapter.ts';
 import { startExpiredRowsCleanup } from '../../src/infra/jobs/expired-rows.job.ts';
 import type { OidcArtifactStore } from '../../src/domain/oauth/oidc-artifact.port.ts';
 import { uuidv7 } from '../../src/lib/ids.ts';
+import { withArtifactBatch } from '../../src/http/oidc/artifact-batch.ts';
 
 const T0 = 1_790_000_000_000;
 
@@ -67,6 +68,98 @@ describeEachEngine('oidc-provider adapter', (current) => {
     assert.equal(await createOidcAdapter(store(), other)('Session').findByUid('uid-1'), undefined);
     await adapters('Session').destroy('s-1');
     assert.equal(await adapters('Session').findByUid('uid-1'), undefined);
+  });
+
+  /** The real store, counting the calls that write. */
+  function countingStore() {
+    const calls: string[] = [];
+    const real = store();
+    const counted: OidcArtifactStore = {
+      ...real,
+      upsert: (...args) => (calls.push(`upsert ${args[1]}`), real.upsert(...args)),
+      destroy: (...args) => (calls.push(`destroy ${args[1]}`), real.destroy(...args)),
+      writeAll: (tenantId, writes) => (calls.push(`writeAll ${writes.map((write) => `${write.kind} ${write.model}`).join(', ')}`), real.writeAll(tenantId, writes)),
+    };
+    return { calls, store: counted };
+  }
+
+  test('while the provider answers, writes wait in the batch and are saved together, the last write of an artifact winning', async () => {
+    const tenant = uuidv7();
+    const { calls, store: counted } = countingStore();
+    const adapters = createOidcAdapter(counted, tenant);
+    await adapters('Interaction').upsert('int-1', { uid: 'int-1' }, 600);
+    calls.length = 0;
+    await withArtifactBatch(async () => {
+      await adapters('Session').upsert('s-1', { uid: 'uid-1', accountId: 'alice' }, 3_600);
+      await adapters('Grant').upsert('g-1', { accountId: 'alice', n: 1 }, 3_600);
+      await adapters('Grant').upsert('g-1', { accountId: 'alice', n: 2 }, 3_600);
+      await adapters('AuthorizationCode').upsert('c-1', { grantId: 'g-1' }, 60);
+      await adapters('Interaction').destroy('int-1');
+      // Not saved yet: nothing has been answered.
+      assert.ok(await store().find(tenant, 'Interaction', 'int-1'));
+      assert.equal(await store().find(tenant, 'Grant', 'g-1'), undefined);
+      assert.deepEqual(calls, []);
+    });
+    assert.deepEqual(calls, ['writeAll upsert Session, upsert Grant, upsert AuthorizationCode, destroy Interaction']);
+    assert.equal((await adapters('Grant').find('g-1'))?.['n'], 2);
+    assert.equal((await adapters('Session').findByUid('uid-1'))?.accountId, 'alice');
+    assert.equal(await adapters('Interaction').find('int-1'), undefined);
+  });
+
+  test('in a batch, reading or consuming a pending artifact and revoking a grant save what is pending first', async () => {
+    const tenant = uuidv7();
+    const { calls, store: counted } = countingStore();
+    const adapters = createOidcAdapter(counted, tenant);
+    await withArtifactBatch(async () => {
+      await adapters('RefreshToken').upsert('rt-1', { grantId: 'g-1' }, 600);
+      assert.deepEqual(await adapters('RefreshToken').find('rt-1'), { grantId: 'g-1' });
+      assert.equal(calls.length, 1, 'the read saved the batch');
+      await adapters('AccessToken').upsert('at-1', { grantId: 'g-1' }, 600);
+      // A read of another artifact leaves the batch alone.
+      assert.equal(await adapters('AccessToken').find('at-other'), undefined);
+      assert.equal(calls.length, 1);
+      await adapters('RefreshToken').upsert('rt-2', { grantId: 'g-1' }, 600);
+      await adapters('RefreshToken').consume('rt-2');
+      assert.equal(typeof (await adapters('RefreshToken').find('rt-2'))?.consumed, 'number');
+      await adapters('Session').upsert('s-1', { uid: 'uid-1' }, 600);
+      assert.ok(await adapters('Session').findByUid('uid-1'), 'a lookup by uid sees pending sessions');
+      await adapters('DeviceCode').upsert('dc-1', { userCode: 'BCDF-GHJK', grantId: 'g-1' }, 600);
+      assert.ok(await adapters('DeviceCode').findByUserCode('BCDF-GHJK'), 'a lookup by user code sees pending device codes');
+      // Issued in this request, revoked in this request: nothing of the grant survives the batch.
+      await adapters('AccessToken').upsert('at-2', { grantId: 'g-1' }, 600);
+      await adapters('RefreshToken').revokeByGrantId('g-1');
+    });
+    for (const [model, id] of [['RefreshToken', 'rt-1'], ['RefreshToken', 'rt-2'], ['AccessToken', 'at-1'], ['AccessToken', 'at-2'], ['DeviceCode', 'dc-1']] as const) {
+      assert.equal(await store().find(tenant, model, id), undefined, `${model} ${id} was revoked`);
+    }
+    assert.ok(await store().findByUid(tenant, 'Session', 'uid-1'));
+  });
+
+  test('a failed answer still saves what it wrote, and a write after the answer goes straight to the store', async () => {
+    const tenant = uuidv7();
+    const adapters = createOidcAdapter(store(), tenant);
+    let late: Promise<void> | undefined;
+    await assert.rejects(
+      withArtifactBatch(async () => {
+        await adapters('Session').upsert('s-failed', { uid: 'uid-failed' }, 600);
+        // A timer keeps the request's context: it fires after the batch was closed.
+        late = new Promise((resolve, reject) => setTimeout(() => adapters('Session').upsert('s-late', { uid: 'uid-late' }, 600).then(resolve, reject), 20));
+        throw new Error('the answer failed');
+      }),
+      /the answer failed/,
+    );
+    assert.ok(await store().find(tenant, 'Session', 's-failed'));
+    await late;
+    assert.ok(await store().find(tenant, 'Session', 's-late'));
+  });
+
+  test('outside a batch (Foyer\'s own handlers, the CLI, jobs) every write is immediate', async () => {
+    const tenant = uuidv7();
+    const { calls, store: counted } = countingStore();
+    const adapters = createOidcAdapter(counted, tenant);
+    await adapters('Grant').upsert('g-1', { accountId: 'alice' }, 600);
+    await adapters('Grant').destroy('g-1');
+    assert.deepEqual(calls, ['upsert Grant', 'destroy Grant']);
   });
 
   test('revokeByGrantId from any model drops every model of the grant, once for concurrent calls', async () => {
@@ -209,7 +302,7 @@ describe('expired artifacts cleanup schedule', () => {
 
 function fakeStore(removeExpired: OidcArtifactStore['removeExpired']): OidcArtifactStore {
   const unused = () => Promise.reject(new Error('not used by the cleanup job'));
-  return { upsert: unused, find: unused, findByUid: unused, findByUserCode: unused, consume: unused, destroy: unused, revokeByGrantId: unused, revokeByAccountId: unused, listByAccountId: unused, revokeByAccountIdExcept: unused, removeExpired };
+  return { upsert: unused, find: unused, findByUid: unused, findByUserCode: unused, consume: unused, destroy: unused, writeAll: unused, revokeByGrantId: unused, revokeByAccountId: unused, listByAccountId: unused, revokeByAccountIdExcept: unused, removeExpired };
 }
 
 function recordingLogger() {

@@ -101,6 +101,47 @@ describeEachEngine('OidcArtifactStore', (current) => {
     assert.equal((await store().find(other, 'RefreshToken', 'rt-1', T0))?.consumedAt, null);
   });
 
+  test('writeAll applies several upserts and destroys at once, with the lookup columns, consumption and devices of upsert', async () => {
+    const t = tenant();
+    await store().upsert(t, 'RefreshToken', 'rt-old', { grantId: 'g1', accountId: 'alice' }, T0 + HOUR);
+    await store().consume(t, 'RefreshToken', 'rt-old', T0 + 5);
+    await store().upsert(t, 'Interaction', 'int-1', { uid: 'int-1' }, T0 + HOUR);
+    await store().upsert(t, 'Session', 'sess-1', { uid: 'uid-1', accountId: 'alice' }, T0 + HOUR, { device: { ip: '192.0.2.1' }, at: T0 });
+    await store().writeAll(t, [
+      { kind: 'upsert', model: 'Session', id: 'sess-1', payload: { uid: 'uid-1', accountId: 'alice', seen: 2 }, expiresAt: T0 + 2 * HOUR, seen: { device: { ip: '198.51.100.7' }, at: T0 + 9 } },
+      { kind: 'upsert', model: 'AuthorizationCode', id: 'code-9', payload: { grantId: 'g1', accountId: 'alice' }, expiresAt: T0 + HOUR },
+      { kind: 'upsert', model: 'RefreshToken', id: 'rt-old', payload: { grantId: 'g1', accountId: 'alice', rotated: true }, expiresAt: T0 + HOUR },
+      { kind: 'destroy', model: 'Interaction', id: 'int-1' },
+      { kind: 'destroy', model: 'Interaction', id: 'never-was' },
+    ]);
+    assert.deepEqual(await store().find(t, 'Session', 'sess-1', T0 + HOUR + 1), { payload: { uid: 'uid-1', accountId: 'alice', seen: 2 }, consumedAt: null });
+    assert.deepEqual(await store().find(t, 'AuthorizationCode', 'code-9', T0), { payload: { grantId: 'g1', accountId: 'alice' }, consumedAt: null });
+    assert.deepEqual(await store().find(t, 'RefreshToken', 'rt-old', T0), { payload: { grantId: 'g1', accountId: 'alice', rotated: true }, consumedAt: T0 + 5 }, 'a consumed token stays consumed');
+    assert.equal(await store().find(t, 'Interaction', 'int-1', T0), undefined);
+    // The device stays the one the session was created from; the save says when it was seen.
+    const [session] = await store().listByAccountId(t, 'Session', 'alice', T0);
+    assert.deepEqual([session?.device, session?.seenAt], [{ ip: '192.0.2.1' }, T0 + 9]);
+    await store().revokeByGrantId(t, 'g1');
+    assert.equal(await store().find(t, 'AuthorizationCode', 'code-9', T0), undefined, 'its grant column was written');
+    // Destroys only, one write, and nothing at all.
+    await store().writeAll(t, [{ kind: 'destroy', model: 'Session', id: 'sess-1' }, { kind: 'destroy', model: 'Grant', id: 'g1' }]);
+    assert.equal(await store().findByUid(t, 'Session', 'uid-1', T0), undefined);
+    await store().writeAll(t, [{ kind: 'upsert', model: 'Grant', id: 'g2', payload: { accountId: 'alice' }, expiresAt: null }]);
+    assert.ok(await store().find(t, 'Grant', 'g2', T0));
+    await store().writeAll(t, []);
+  });
+
+  test('writeAll is all or nothing: a write the database refuses leaves every other unwritten', async () => {
+    const t = tenant();
+    await store().upsert(t, 'Session', 'kept', { uid: 'uid-kept' }, T0 + HOUR);
+    const refused = { kind: 'upsert', model: 'AccessToken', id: null as unknown as string, payload: {}, expiresAt: T0 + HOUR } as const;
+    await assert.rejects(
+      store().writeAll(t, [{ kind: 'upsert', model: 'AccessToken', id: 'at-1', payload: {}, expiresAt: T0 + HOUR }, { kind: 'destroy', model: 'Session', id: 'kept' }, refused]),
+    );
+    assert.equal(await store().find(t, 'AccessToken', 'at-1', T0), undefined);
+    assert.ok(await store().find(t, 'Session', 'kept', T0));
+  });
+
   test('revokeByGrantId deletes every model of the grant in the tenant, nothing else', async () => {
     const [t, other] = [tenant(), tenant()];
     for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode']) {

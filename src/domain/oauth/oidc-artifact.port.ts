@@ -17,6 +17,18 @@ export type AccountArtifact = StoredOidcArtifact & {
   readonly seenAt: number | null;
 };
 
+/** One change of an artifact, for writeAll: what upsert or destroy would do. */
+export type ArtifactWrite =
+  | {
+      readonly kind: 'upsert';
+      readonly model: string;
+      readonly id: string;
+      readonly payload: Record<string, unknown>;
+      readonly expiresAt: number | null;
+      readonly seen?: { device: ArtifactDevice; at: number } | undefined;
+    }
+  | { readonly kind: 'destroy'; readonly model: string; readonly id: string };
+
 export interface OidcArtifactStore {
   /**
    * Creates the artifact or replaces its payload and expiry. Its grant id, uid, user code and
@@ -38,6 +50,11 @@ export interface OidcArtifactStore {
    */
   consume(tenantId: string, model: string, id: string, now: number): Promise<boolean>;
   destroy(tenantId: string, model: string, id: string): Promise<void>;
+  /**
+   * Several upserts and destroys at once, all or nothing: one transaction, and on PostgreSQL one
+   * statement. Each (model, id) appears at most once among `writes`.
+   */
+  writeAll(tenantId: string, writes: readonly ArtifactWrite[]): Promise<void>;
   /** Deletes every artifact of every model carrying this grant id in the tenant. */
   revokeByGrantId(tenantId: string, grantId: string): Promise<void>;
   /**

@@ -11,6 +11,7 @@ import type { IdentityStore } from '../../domain/identity/identity.port.ts';
 import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
 import type { ApplicationStore } from '../../domain/applications/application.port.ts';
 import { createOidcAdapter } from './adapter.ts';
+import { writeArtifactsTogether } from './artifact-batch.ts';
 import { auditProviderEvents } from './provider-audit.ts';
 import type { AuditStore } from '../../domain/audit/audit.port.ts';
 import type { ConsentStore } from '../../domain/consents/consent.port.ts';
@@ -162,6 +163,8 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   // Foyer always hands the provider the canonical origin (PUBLIC_URL) and the client address it
   // computed itself (see oidc.plugin.ts), so the provider may trust these headers.
   provider.proxy = true;
+  // Outermost: the artifacts a request writes are saved together, before its answer is sent.
+  provider.use(writeArtifactsTogether);
   provider.use(confirmLogoutOnInvalidHint(provider, ROUTES.end_session));
   auditProviderEvents(provider, { tenantId: tenant.id, audit: deps.audit, logger: deps.logger });
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, presented: string) {

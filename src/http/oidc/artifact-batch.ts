@@ -1,0 +1,93 @@
+// oidc-provider saves several artifacts while it answers one request: resuming a sign-in saves the
+// session, the grant and the code and deletes the interaction; a code exchange or a refresh saves an
+// access and a refresh token. While it answers, the adapter keeps those writes in the request's
+// batch, and writeArtifactsTogether (a koa middleware around the provider's routes) saves them in
+// one step once the answer is ready and before it is sent: one commit, on PostgreSQL one statement,
+// instead of one each.
+//
+// Nobody can tell the difference. No other request can depend on these writes before the answer
+// that reveals them has been sent, and within the request, reading a pending artifact, consuming one
+// or revoking a grant first saves what is pending. A write made after the answer (there should be
+// none) goes straight to the store.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ArtifactWrite, OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
+
+/** Where a batch's writes go: one tenant's artifacts (one adapter factory). */
+export type BatchTarget = { readonly store: OidcArtifactStore; readonly tenantId: string };
+
+export class ArtifactBatch {
+  readonly #pending = new Map<BatchTarget, Map<string, ArtifactWrite>>();
+  /** The flush under way, which every later flush waits for: writes land in the order they were made. */
+  #flushing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  /** False once the batch is closed: the caller writes directly. */
+  add(target: BatchTarget, write: ArtifactWrite): boolean {
+    if (this.#closed) return false;
+    let writes = this.#pending.get(target);
+    if (!writes) this.#pending.set(target, (writes = new Map()));
+    // The last write of an artifact is the one that counts: one row, one change.
+    writes.set(keyOf(write.model, write.id), write);
+    return true;
+  }
+
+  has(target: BatchTarget, model: string, id: string): boolean {
+    return this.#pending.get(target)?.has(keyOf(model, id)) ?? false;
+  }
+
+  hasModel(target: BatchTarget, model: string): boolean {
+    for (const write of this.#pending.get(target)?.values() ?? []) if (write.model === model) return true;
+    return false;
+  }
+
+  /** Saves what is pending (after any flush under way), each target's writes in one step. */
+  flush(): Promise<void> {
+    if (this.#pending.size === 0) return this.#flushing;
+    const batches = [...this.#pending];
+    this.#pending.clear();
+    const run = this.#flushing.then(async () => {
+      for (const [{ store, tenantId }, writes] of batches) await store.writeAll(tenantId, [...writes.values()]);
+    });
+    // A failed flush fails its own callers; later flushes still run.
+    this.#flushing = run.catch(() => {});
+    return run;
+  }
+
+  /** The last flush: anything written after it goes straight to the store. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.flush();
+  }
+}
+
+const current = new AsyncLocalStorage<ArtifactBatch>();
+
+/** The batch of the request oidc-provider is answering, if any (none in Foyer's own handlers, the CLI or jobs). */
+export function currentArtifactBatch(): ArtifactBatch | undefined {
+  return current.getStore();
+}
+
+/** Runs `work` with a fresh batch, saved when `work` is done, whether or not it failed. */
+export async function withArtifactBatch<T>(work: () => Promise<T>): Promise<T> {
+  const batch = new ArtifactBatch();
+  let result: T;
+  try {
+    result = await current.run(batch, work);
+  } catch (error) {
+    // What the failed request wrote before it failed is saved, as it would have been without a
+    // batch; its own error is the one to report.
+    await batch.close().catch(() => {});
+    throw error;
+  }
+  await batch.close();
+  return result;
+}
+
+/** The koa middleware around oidc-provider's routes (provider.use). */
+export function writeArtifactsTogether(_ctx: unknown, next: () => Promise<unknown>): Promise<unknown> {
+  return withArtifactBatch(next);
+}
+
+function keyOf(model: string, id: string): string {
+  return `${model}\u0000${id}`;
+}
