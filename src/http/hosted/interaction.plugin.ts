@@ -30,7 +30,7 @@ import { uuidv7 } from '../../lib/ids.ts';
 import { widenConsent } from '../../domain/consents/consent.ts';
 import { pageTranslator } from './locale.ts';
 import type { Translate } from '../../i18n/translate.ts';
-import { sendPage, brandingOf, errorBody } from './respond.ts';
+import { sendPage, sendTemplatedPage, brandingOf, errorBody } from './respond.ts';
 import { signInPage } from './pages/sign-in.page.ts';
 import { signUpPage } from './pages/sign-up.page.ts';
 import { consentPage } from './pages/consent.page.ts';
@@ -343,8 +343,19 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   }
 
   function renderSignIn(c: Context, reply: FastifyReply, flow: Flow, email: string | undefined, error?: FieldError, status = 200, notice?: string) {
-    const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signin`, signUpUrl: `${c.base}?screen=signup`, recoveryUrl: `${c.base}?screen=recovery`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, email, error, notice });
-    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signin.title'), body, here: c.base });
+    const branding = brandingOf(c.tenant);
+    const page = ([uid, csrfToken]: readonly string[], flowId = `${uid}.login`) => {
+      const base = `${mountPathOf(c.tenant)}/interaction/${uid}`;
+      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: `${base}?screen=signup`, recoveryUrl: `${base}?screen=recovery`, hidden: { flow: flowId, csrf_token: csrfToken! }, email, error, notice });
+      return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base };
+    };
+    // The page every customer sees first is the same for all of them but for the interaction and
+    // the form's token: it is rendered once per tenant, application and language.
+    if (email === undefined && !error && !notice && status === 200 && flow.id === `${c.uid}.login`) {
+      const key = JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale]);
+      return sendTemplatedPage(reply, key, [c.uid, flow.csrfToken], (values) => page(values));
+    }
+    return sendPage(reply, page([c.uid, flow.csrfToken], flow.id));
   }
 
   function renderCode(c: Context, reply: FastifyReply, flow: Flow, view: { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean }, status = 200) {

@@ -1,5 +1,6 @@
 // The frame of every hosted page: language and direction, the tenant's and application's branding,
-// and the inline stylesheet under the response's CSP nonce.
+// and the inline stylesheet, which the page's CSP allows by its hash (styleSourceOf).
+import { createHash } from 'node:crypto';
 import { html } from '../../lib/html.ts';
 import type { SafeHtml } from '../../lib/html.ts';
 import { STYLES } from './styles.ts';
@@ -11,7 +12,6 @@ export type Branding = { readonly name: string; readonly logoUrl?: string | unde
 export type PageOptions = {
   readonly title: string;
   readonly t: Translate;
-  readonly nonce: string;
   readonly branding: Branding;
   readonly body: SafeHtml;
   /** The language switcher's links; none on pages that cannot be fetched again (protocol pages). */
@@ -38,7 +38,17 @@ export function renderPageBytes(options: PageOptions): Buffer {
   return Buffer.concat([Buffer.from(head), css.bytes, Buffer.from(rest)]);
 }
 
-type Stylesheet = { readonly text: string; readonly bytes: Buffer };
+/**
+ * The CSP source that allows this branding's stylesheet, and nothing else: `'sha256-…'` of its
+ * text. The stylesheet is the same on every page of a brand colour, so its hash does what a fresh
+ * nonce per response did, with nothing to generate per response, and leaves the page's bytes the
+ * same for every customer (what lets a page be rendered once and reused).
+ */
+export function styleSourceOf(branding: Branding): string {
+  return stylesheetFor(brandOf(branding)).source;
+}
+
+type Stylesheet = { readonly text: string; readonly bytes: Buffer; readonly source: string };
 
 /** Stylesheets by brand colour: a handful per installation (one per tenant colour at most). */
 const stylesheets = new Map<string, Stylesheet>();
@@ -49,16 +59,20 @@ function stylesheetFor(brand: string): Stylesheet {
   if (!sheet) {
     const luminance = relativeLuminance(brand);
     const text = `:root{--brand:${brand};--on-brand:${luminance > 0.45 ? '#111' : '#fff'};--brand-text:${luminance > 0.45 ? '#1d1d1f' : brand}}${STYLES}`;
-    sheet = { text, bytes: Buffer.from(text) };
+    sheet = { text, bytes: Buffer.from(text), source: `'sha256-${createHash('sha256').update(text).digest('base64')}'` };
     if (stylesheets.size >= STYLESHEETS_MAX) stylesheets.clear();
     stylesheets.set(brand, sheet);
   }
   return sheet;
 }
 
+function brandOf(branding: Branding): string {
+  return branding.primaryColor && HEX_COLOUR.test(branding.primaryColor) ? branding.primaryColor : DEFAULT_BRAND;
+}
+
 /** The page before its stylesheet, the stylesheet, and the page after it. */
-function pageParts({ title, t, nonce, branding, body, languages, wide }: PageOptions): [string, Stylesheet, string] {
-  const brand = branding.primaryColor && HEX_COLOUR.test(branding.primaryColor) ? branding.primaryColor : DEFAULT_BRAND;
+function pageParts({ title, t, branding, body, languages, wide }: PageOptions): [string, Stylesheet, string] {
+  const brand = brandOf(branding);
   // Entities are not decoded inside <style>, so the stylesheet goes in unescaped: it is our constant
   // plus a colour that matched HEX_COLOUR, nothing a tenant can shape into markup.
   const head = html`<!doctype html>
@@ -68,7 +82,7 @@ function pageParts({ title, t, nonce, branding, body, languages, wide }: PageOpt
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title} · ${branding.name}</title>
-<style nonce="${nonce}">`.value;
+<style>`.value;
   const rest = html`</style>
 </head>
 <body>

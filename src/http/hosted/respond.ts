@@ -1,10 +1,9 @@
-// Sends a hosted page: the layout, a fresh CSP nonce for its stylesheet, and headers that keep
+// Sends a hosted page: the layout, a CSP that allows its stylesheet by hash, and headers that keep
 // pages with secrets in forms out of caches and frames.
 import type { FastifyReply } from 'fastify';
-import { randomString } from '../../lib/random.ts';
 import { html } from '../../lib/html.ts';
 import type { SafeHtml } from '../../lib/html.ts';
-import { renderPageBytes } from './layout.ts';
+import { renderPageBytes, styleSourceOf } from './layout.ts';
 import type { Branding } from './layout.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
@@ -22,18 +21,71 @@ export type PageReply = {
 };
 
 export function sendPage(reply: FastifyReply, page: PageReply): FastifyReply {
-  const nonce = randomString(16, 'base64');
+  return sendPageBytes(reply, page, renderPageOf(reply, page));
+}
+
+/**
+ * A page that is the same for every customer but for a few values (an interaction's id, a form's
+ * CSRF token): rendered once per `key` with stand-ins where the values go, then sent as those
+ * bytes with the values spliced in. `key` must name everything else the page depends on
+ * (tenant, branding, application, language). Values outside [A-Za-z0-9_.-], which need no
+ * escaping anywhere in a page or a URL, are not spliced: the page is rendered for them instead.
+ */
+export function sendTemplatedPage(reply: FastifyReply, key: string, values: readonly string[], render: (values: readonly string[]) => PageReply): FastifyReply {
+  if (!values.every((value) => SPLICEABLE.test(value))) return sendPage(reply, render(values));
+  let template = templates.get(key);
+  if (!template) {
+    const page = render(values.map((_, index) => standIn(index)));
+    template = templateOf(renderPageOf(reply, page), values.length, page);
+    if (!template) return sendPage(reply, render(values));
+    if (templates.size >= TEMPLATES_MAX) templates.clear();
+    templates.set(key, template);
+  }
+  const chunks: Buffer[] = [template.parts[0]!];
+  for (let i = 0; i < template.slots.length; i++) chunks.push(Buffer.from(values[template.slots[i]!]!, 'latin1'), template.parts[i + 1]!);
+  return sendPageBytes(reply, template.page, Buffer.concat(chunks));
+}
+
+const SPLICEABLE = /^[A-Za-z0-9_.-]{1,512}$/;
+/** Stand-ins that every escape and URL encoding leaves as they are, and no page text contains. */
+const standIn = (index: number) => `foyerSlot${index}x9Qz7`;
+const STAND_IN = /foyerSlot(\d+)x9Qz7/g;
+
+/** The page's bytes cut at its stand-ins, and which value goes in each cut. */
+type Template = { readonly parts: readonly Buffer[]; readonly slots: readonly number[]; readonly page: PageReply };
+const templates = new Map<string, Template>();
+const TEMPLATES_MAX = 512;
+
+function templateOf(bytes: Buffer, count: number, page: PageReply): Template | undefined {
+  const text = bytes.toString('utf8');
+  const parts: Buffer[] = [];
+  const slots: number[] = [];
+  let last = 0;
+  for (const match of text.matchAll(STAND_IN)) {
+    parts.push(Buffer.from(text.slice(last, match.index)));
+    slots.push(Number(match[1]));
+    last = match.index + match[0].length;
+  }
+  parts.push(Buffer.from(text.slice(last)));
+  // Every value must have landed somewhere, untouched; anything else is rendered, not spliced.
+  const used = new Set(slots);
+  return slots.every((slot) => slot < count) && used.size === count ? { parts, slots, page } : undefined;
+}
+
+function renderPageOf(reply: FastifyReply, page: PageReply): Buffer {
+  const here = page.here ?? (reply.request.method === 'GET' ? reply.request.url : undefined);
+  const languages = here ? languageLinks(here, page.t.locale) : undefined;
+  return renderPageBytes({ title: page.title, t: page.t, branding: page.branding, body: page.body, languages, wide: page.wide });
+}
+
+function sendPageBytes(reply: FastifyReply, page: PageReply, bytes: Buffer): FastifyReply {
   // No form-action: after a sign-in form the browser follows redirects to the application's
   // callback, and Chromium applies form-action to every hop.
-  reply.header('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
+  reply.header('content-security-policy', `default-src 'none'; style-src ${styleSourceOf(page.branding)}; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
   rememberChosenLocale(reply.request, reply);
-  const here = page.here ?? (reply.request.method === 'GET' ? reply.request.url : undefined);
-  const languages = here ? languageLinks(here, page.t.locale) : undefined;
-  return reply
-    .code(page.status ?? 200)
-    .send(renderPageBytes({ title: page.title, t: page.t, nonce, branding: page.branding, body: page.body, languages, wide: page.wide }));
+  return reply.code(page.status ?? 200).send(bytes);
 }
 
 export function errorBody(t: Translate, code: string): SafeHtml {

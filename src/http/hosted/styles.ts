@@ -1,5 +1,5 @@
 // The whole stylesheet of the hosted pages: small enough to inline (one request per page, no
-// render-blocking fetch), allowed by the page's CSP nonce. The brand colour arrives as a custom property.
+// render-blocking fetch), allowed by its hash in the page's CSP. The brand colour arrives as a custom property.
 export const STYLES = `
 *,*::before,*::after{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;line-height:1.5;color:#1d1d1f;background:#f5f5f7}

@@ -9,9 +9,9 @@ import { attachPageContext } from './protocol-pages.ts';
 import { pageTranslator } from '../hosted/locale.ts';
 import { sendProblem, problem } from '../problem.ts';
 import { REQUEST_ID_HEADER } from '../request-id.ts';
-import { randomString } from '../../lib/random.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { brandingOf } from '../hosted/respond.ts';
+import { styleSourceOf } from '../hosted/layout.ts';
 import { withRequestDevice } from './request-device.ts';
 
 export type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string };
@@ -58,16 +58,16 @@ function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest,
   req.originalUrl = req.url;
   if (prefix) req.url = req.url!.slice(prefix.length) || '/';
 
-  const nonce = randomString(16, 'base64');
   const lang = () => pageTranslator(request, { tenant, uiLocales: (request.query as Record<string, unknown>)['ui_locales'] }).locale;
-  attachPageContext(req, { nonce, lang, branding: brandingOf(tenant) });
+  const branding = brandingOf(tenant);
+  attachPageContext(req, { lang, branding });
   res.setHeader(REQUEST_ID_HEADER, request.id);
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
   res.setHeader('x-frame-options', 'DENY');
   // script-src lists nothing: the provider appends the hash of the one inline script it emits
   // (the form_post auto-submit).
-  res.setHeader('content-security-policy', `default-src 'none'; script-src 'self'; style-src 'nonce-${nonce}'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
+  res.setHeader('content-security-policy', `default-src 'none'; script-src 'self'; style-src ${styleSourceOf(branding)}; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
   if (origin.protocol === 'https:') res.setHeader('strict-transport-security', 'max-age=63072000; includeSubDomains');
   reply.hijack();
   withRequestDevice({ userAgent: request.headers['user-agent'], ip: request.ip }, () => handlerOf(provider)(req, res));

@@ -1,6 +1,6 @@
 // The few pages oidc-provider itself shows (protocol errors, sign-out confirmation, device code
-// entry), rendered in Foyer's hosted layout. The request carries what the page needs (nonce,
-// branding, language) from oidc.plugin.ts.
+// entry), rendered in Foyer's hosted layout. The request carries what the page needs (branding,
+// language) from oidc.plugin.ts.
 import type { IncomingMessage } from 'node:http';
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import { html, trusted } from '../../lib/html.ts';
@@ -11,7 +11,7 @@ import { translator } from '../../i18n/translate.ts';
 import type { Translate } from '../../i18n/translate.ts';
 
 /** `lang` is worked out only when a page is rendered: token and other JSON endpoints never need it. */
-export type PageContext = { nonce: string; branding: Branding; lang: () => string };
+export type PageContext = { branding: Branding; lang: () => string };
 type WithPageContext = IncomingMessage & { foyer?: PageContext };
 
 export function attachPageContext(request: IncomingMessage, context: PageContext): void {
@@ -19,10 +19,10 @@ export function attachPageContext(request: IncomingMessage, context: PageContext
 }
 
 function page(ctx: KoaContextWithOIDC, title: (t: Translate) => string, body: (t: Translate) => SafeHtml): void {
-  const context = (ctx.req as WithPageContext).foyer ?? { nonce: '', branding: { name: 'Foyer' }, lang: () => 'en' };
+  const context = (ctx.req as WithPageContext).foyer ?? { branding: { name: 'Foyer' }, lang: () => 'en' };
   const t = translator(context.lang());
   ctx.type = 'html';
-  ctx.body = renderPage({ title: title(t), t, nonce: context.nonce, branding: context.branding, body: body(t) });
+  ctx.body = renderPage({ title: title(t), t, branding: context.branding, body: body(t) });
 }
 
 export async function renderProtocolError(ctx: KoaContextWithOIDC, out: ErrorOut): Promise<void> {

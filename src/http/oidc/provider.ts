@@ -170,7 +170,30 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, presented: string) {
     return verifyHashedClientSecret(this.clientSecret, presented);
   };
+  reuseClientInstances(provider, clientAdapter);
   return provider;
+}
+
+/**
+ * Client.find builds a client from the adapter's metadata, and for metadata it has seen before
+ * finds the instance it built by a SHA-256 of the metadata's JSON: on every token, introspection
+ * and revocation request and every hosted page. The client cache hands back the same metadata
+ * object until it reloads it, so the instance built for that object is reused without the hash.
+ */
+export function reuseClientInstances(provider: Provider, metadata: { find(id: string): Promise<object | undefined> }): void {
+  const Client = provider.Client;
+  const find = Client.find.bind(Client);
+  const built = new WeakMap<object, Awaited<ReturnType<typeof find>>>();
+  Client.find = async (id: string) => {
+    const current = typeof id === 'string' && id.length > 0 ? await metadata.find(id) : undefined;
+    if (!current) return find(id);
+    let client = built.get(current);
+    if (!client) {
+      client = await find(id);
+      if (client) built.set(current, client);
+    }
+    return client;
+  };
 }
 
 function ttlOf(client: { [key: string]: unknown } | undefined, key: 'accessToken' | 'idToken' | 'refreshToken'): number | undefined {
