@@ -29,10 +29,11 @@ const settingOptions: Command['options'] = {
   'refresh-token-ttl': { type: 'string' },
   'backchannel-logout-uri': { type: 'string' },
   'logo-uri': { type: 'string' },
+  'id-token-alg': { type: 'string' },
 };
 const SETTINGS_USAGE =
   '[--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant <grant type>]… [--first-party | --third-party] ' +
-  '[--access-token-ttl <s>] [--id-token-ttl <s>] [--refresh-token-ttl <s>] [--backchannel-logout-uri <uri>] [--logo-uri <uri>]';
+  '[--access-token-ttl <s>] [--id-token-ttl <s>] [--refresh-token-ttl <s>] [--backchannel-logout-uri <uri>] [--logo-uri <uri>] [--id-token-alg ES256|RS256]';
 
 /** Domain field names → the options that set them, so a refusal names what the operator typed. */
 const OPTION_OF_FIELD: Record<string, string> = {
@@ -44,6 +45,7 @@ const OPTION_OF_FIELD: Record<string, string> = {
   'tokenLifetimes.refreshToken': 'refresh-token-ttl',
   backchannelLogoutUri: 'backchannel-logout-uri',
   logoUri: 'logo-uri',
+  idTokenAlgorithm: 'id-token-alg',
 };
 
 function withOptionNames<T>(work: Promise<T>): Promise<T> {
@@ -83,6 +85,7 @@ function settingsInput(values: OptionValues): ApplicationInput {
     },
     backchannelLogoutUri: text('backchannel-logout-uri'),
     logoUri: text('logo-uri'),
+    idTokenAlgorithm: text('id-token-alg')?.trim().toUpperCase(),
   };
 }
 
@@ -105,6 +108,7 @@ function applicationJson(application: Application, tenant: Tenant) {
     },
     backchannel_logout_uri: application.backchannelLogoutUri,
     logo_uri: application.logoUri,
+    id_token_signed_response_alg: application.idTokenAlgorithm,
     created_at: new Date(application.createdAt).toISOString(),
     updated_at: new Date(application.updatedAt).toISOString(),
   };
@@ -130,6 +134,7 @@ function printApplication(io: CliIo, application: Application, tenant: Tenant, c
     ['token_lifetimes', `access ${ttl.accessToken} s, id ${ttl.idToken} s, refresh ${ttl.refreshToken} s`],
     ['backchannel_logout_uri', application.backchannelLogoutUri ?? '-'],
     ['logo_uri', application.logoUri ?? '-'],
+    ['id_token_signed_response_alg', application.idTokenAlgorithm],
     ['created_at', new Date(application.createdAt).toISOString()],
     ['updated_at', new Date(application.updatedAt).toISOString()],
   ];

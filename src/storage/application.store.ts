@@ -2,7 +2,8 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { ApplicationsTable } from './tables.ts';
-import type { Application, ApplicationFields, ApplicationKind } from '../domain/applications/application.ts';
+import type { Application, ApplicationFields, ApplicationKind, IdTokenAlgorithm } from '../domain/applications/application.ts';
+import { LEGACY_ID_TOKEN_ALGORITHM } from '../domain/applications/application.ts';
 import type { ApplicationStore } from '../domain/applications/application.port.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUniqueViolation } from './errors.ts';
@@ -10,7 +11,8 @@ import { fromJson, toJson } from './json.ts';
 
 type ApplicationRow = Selectable<ApplicationsTable>;
 /** Everything but the name, which has its own column. */
-type StoredSettings = Omit<ApplicationFields, 'name'>;
+/** As stored: rows written before the ID token algorithm was a choice lack it. */
+type StoredSettings = Omit<ApplicationFields, 'name' | 'idTokenAlgorithm'> & { idTokenAlgorithm?: IdTokenAlgorithm };
 
 export function createApplicationStore(db: Db): ApplicationStore {
   function findRow(tenantId: string, id: string): Promise<ApplicationRow | undefined> {
@@ -85,7 +87,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function settingsOf(fields: ApplicationFields): StoredSettings {
+function settingsOf(fields: ApplicationFields): Omit<ApplicationFields, 'name'> {
   return {
     redirectUris: fields.redirectUris,
     postLogoutRedirectUris: fields.postLogoutRedirectUris,
@@ -94,6 +96,7 @@ function settingsOf(fields: ApplicationFields): StoredSettings {
     tokenLifetimes: fields.tokenLifetimes,
     backchannelLogoutUri: fields.backchannelLogoutUri,
     logoUri: fields.logoUri,
+    idTokenAlgorithm: fields.idTokenAlgorithm,
   };
 }
 
@@ -119,6 +122,8 @@ function toApplication(row: ApplicationRow): Application {
     },
     backchannelLogoutUri: settings.backchannelLogoutUri,
     logoUri: settings.logoUri,
+    // Stored before the choice existed: what oidc-provider gave them, RS256.
+    idTokenAlgorithm: settings.idTokenAlgorithm ?? LEGACY_ID_TOKEN_ALGORITHM,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -120,6 +120,17 @@ describeEachEngine('foyer apps', (current) => {
     assert.deepEqual(previous?.details, { changed: ['name', 'redirectUris'] });
   });
 
+  test('ID tokens are ES256 unless --id-token-alg says RS256, on create and on update', async () => {
+    const app = await json(...WEB);
+    assert.equal(app['id_token_signed_response_alg'], 'ES256');
+    const legacy = await json(...WEB, '--id-token-alg', 'rs256');
+    assert.equal(legacy['id_token_signed_response_alg'], 'RS256');
+    const updated = await json('apps', 'update', '--client-id', app.client_id, '--id-token-alg', 'RS256');
+    assert.equal(updated['id_token_signed_response_alg'], 'RS256');
+    const shown = await foyer('apps', 'show', '--client-id', app.client_id);
+    assert.match(shown.stdout, /^id_token_signed_response_alg\s+RS256$/m);
+  });
+
   test('delete removes the application; then it is unknown (exit 1)', async () => {
     const app = await json(...WEB);
     const deleted = await foyer('apps', 'delete', '--client-id', app.client_id);
@@ -184,6 +195,7 @@ describeEachEngine('foyer apps', (current) => {
       [['apps', 'create', '--name', 'X', '--kind', 'machine', '--redirect-uri', 'https://x.example/cb'], /--redirect-uri: "https:\/\/x.example\/cb": this kind/],
       [['apps', 'create', '--name', 'X', '--kind', 'spa', '--redirect-uri', 'https://x.example/', '--backchannel-logout-uri', 'https://x.example/bc'], /--backchannel-logout-uri: .*only web/],
       [['apps', 'create', '--name', 'X', '--kind', 'web', '--redirect-uri', 'https://x.example/', '--first-party', '--third-party'], /either --first-party or --third-party/],
+      [['apps', 'create', '--name', 'X', '--kind', 'web', '--redirect-uri', 'https://x.example/', '--id-token-alg', 'HS256'], /^foyer apps create: --id-token-alg: Use one of ES256, RS256\.$/m],
       [['apps', 'show'], /--client-id is required/],
       [['apps', 'update', '--client-id', 'abc'], /give at least one option to change/],
       [['apps', 'update', '--client-id', 'abc', '--kind', 'spa'], /Unknown option '--kind'/],

@@ -102,6 +102,23 @@ describeEachEngine('token and ID token checks', (current) => {
     await assert.rejects(provider.Client.validate({ ...registered, id_token_signed_response_alg: 'none' } as never), (error: Error & { error?: string }) => error.error === 'invalid_client_metadata');
   });
 
+  test('ID tokens are ES256 for a new application and RS256 for one that asks; each verifies against the JWKS', async () => {
+    const tenantId = node.server.defaultTenant.id;
+    const modern = await registerApplication(node.server, tenantId, { name: 'Modern', kind: 'web', redirectUris: [CALLBACK] });
+    const legacy = await registerApplication(node.server, tenantId, { name: 'Legacy', kind: 'web', redirectUris: [CALLBACK], idTokenAlgorithm: 'RS256' });
+    assert.equal(modern.application.idTokenAlgorithm, 'ES256');
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
+    const email = uniqueEmail('alg');
+    const first = await authorizationCodeFlow(await relyingParty(node.url, modern), { redirectUri: CALLBACK }, (url) => browser.signUpAndAuthorize(url, { email, password: PASSWORD }));
+    const second = await authorizationCodeFlow(await relyingParty(node.url, legacy), { redirectUri: CALLBACK }, (url) => browser.authorize(url));
+    const jwks = createLocalJWKSet((await (await fetch(`${node.url}/jwks`)).json()) as JSONWebKeySet);
+    for (const [flow, app, alg] of [[first, modern, 'ES256'], [second, legacy, 'RS256']] as const) {
+      assert.equal(decodeProtectedHeader(flow.tokens.id_token!).alg, alg);
+      const { payload } = await jwtVerify(flow.tokens.id_token!, jwks, { issuer: node.url, audience: app.application.id, algorithms: [alg] });
+      assert.equal(payload.sub, first.claims.sub);
+    }
+  });
+
   test('after a key rotation new ID tokens use the new key, and earlier ones still verify against the JWKS', async () => {
     // A tenant of its own: the rotation must not change the keys the other tests see.
     const tenant = await createTenant(node.server, 'rotation');

@@ -32,6 +32,7 @@ describeEachEngine('ApplicationStore', (current) => {
       tokenLifetimes: { accessToken: 600, idToken: 900, refreshToken: 86_400 },
       backchannelLogoutUri: 'https://shop.example.com/logout',
       logoUri: null,
+      idTokenAlgorithm: 'RS256',
       secretHash: 'sha256:00',
       now: 1_790_000_000_123,
       ...overrides,
@@ -53,11 +54,22 @@ describeEachEngine('ApplicationStore', (current) => {
       tokenLifetimes: { accessToken: 600, idToken: 900, refreshToken: 86_400 },
       backchannelLogoutUri: 'https://shop.example.com/logout',
       logoUri: null,
+      idTokenAlgorithm: 'RS256',
       createdAt: input.now,
       updatedAt: input.now,
     });
     assert.deepEqual(await store().findById(tenantA, input.id), created);
     assert.equal(typeof (await store().findById(tenantA, input.id))!.createdAt, 'number');
+  });
+
+  test('the ID token algorithm is kept as written; an application stored before it was a choice has RS256', async () => {
+    const es = await store().create(record({ idTokenAlgorithm: 'ES256' }));
+    assert.equal((await store().findById(tenantA, es.id))?.idTokenAlgorithm, 'ES256');
+    const legacy = await store().create(record());
+    const settings = JSON.parse(String((await current().handle.db.selectFrom('applications').select('settings').where('id', '=', legacy.id).executeTakeFirstOrThrow()).settings)) as Record<string, unknown>;
+    delete settings['idTokenAlgorithm'];
+    await current().handle.db.updateTable('applications').set({ settings: JSON.stringify(settings) }).where('id', '=', legacy.id).execute();
+    assert.equal((await store().findById(tenantA, legacy.id))?.idTokenAlgorithm, 'RS256');
   });
 
   test('findById never exposes the secret hash; findWithSecret does', async () => {

@@ -34,6 +34,7 @@ describe('validateApplication', () => {
       tokenLifetimes: { accessToken: 3600, idToken: 3600, refreshToken: 14 * 86_400 },
       backchannelLogoutUri: null,
       logoUri: null,
+      idTokenAlgorithm: 'ES256',
     });
     assert.deepEqual(validateApplication({ name: 'SPA', redirectUris: ['https://spa.example.com/'] }, 'spa').grantTypes, ['authorization_code', 'refresh_token']);
     assert.deepEqual(validateApplication(NATIVE, 'native').grantTypes, ['authorization_code', 'refresh_token']);
@@ -140,6 +141,12 @@ describe('validateApplication', () => {
     refuses({ ...WEB, tokenLifetimes: { refreshToken: 3_599 } }, 'web', 'tokenLifetimes.refreshToken application.refresh_token_lifetime_invalid');
     refuses({ ...WEB, tokenLifetimes: { refreshToken: 365 * 86_400 + 1 } }, 'web', 'tokenLifetimes.refreshToken application.refresh_token_lifetime_invalid');
     refuses({ ...WEB, tokenLifetimes: { accessToken: Number.NaN } }, 'web', 'tokenLifetimes.accessToken application.access_token_lifetime_invalid');
+  });
+
+  test('ID tokens: ES256 unless RS256 is asked for; nothing else (no HS256, no none)', () => {
+    assert.equal(validateApplication(WEB, 'web').idTokenAlgorithm, 'ES256');
+    assert.equal(validateApplication({ ...WEB, idTokenAlgorithm: 'RS256' }, 'web').idTokenAlgorithm, 'RS256');
+    for (const alg of ['HS256', 'none', 'es256', '']) refuses({ ...WEB, idTokenAlgorithm: alg }, 'web', 'idTokenAlgorithm application.id_token_algorithm_invalid');
   });
 
   test('logo URI: https or absent (an empty value is absent)', () => {

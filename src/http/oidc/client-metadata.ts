@@ -21,6 +21,7 @@ export function clientMetadataOf(application: Application, secretHash: string | 
     ...(application.backchannelLogoutUri
       ? { backchannel_logout_uri: application.backchannelLogoutUri, backchannel_logout_session_required: true }
       : {}),
+    id_token_signed_response_alg: application.idTokenAlgorithm,
     foyer_first_party: application.firstParty,
     foyer_ttl: { ...application.tokenLifetimes },
   };
