@@ -3,13 +3,13 @@
 // back-channel logout token a web application receives on its own server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo, Server } from 'node:net';
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
+import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
+import type { LogoutReceiver } from '../helpers/logout-receiver.ts';
 import { createBrowserSession, findForm, requireForm, textOf } from '../helpers/browser-session.ts';
 import type { BrowserSession } from '../helpers/browser-session.ts';
 import { authorizationCodeFlow, PASSWORD, pkcePair, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
@@ -19,24 +19,9 @@ const CALLBACK = 'https://web.example.test/callback';
 const SIGNED_OUT = 'https://web.example.test/signed-out';
 const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
-/** The application's server: records every logout token POSTed to it. */
-async function startLogoutReceiver() {
-  const received: string[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      received.push(new URLSearchParams(body).get('logout_token') ?? '');
-      response.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server: server as Server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel-logout`, received };
-}
-
 describeEachEngine('logout', (current) => {
   let node: ListeningServer;
-  let receiver: Awaited<ReturnType<typeof startLogoutReceiver>>;
+  let receiver: LogoutReceiver;
   let web: RegisteredApplication;
   let rp: client.Configuration;
 
@@ -54,7 +39,7 @@ describeEachEngine('logout', (current) => {
   });
   after(async () => {
     await node?.stop();
-    await new Promise((resolve) => receiver?.server.close(resolve));
+    await receiver?.close();
   });
 
   async function signedIn(browser: BrowserSession) {

@@ -28,12 +28,24 @@ export type AccountStores = {
   readonly mail: MailStore;
 };
 
+/** A browser session that ended, with the applications signed in through it and the session id each was given. */
+export type EndedBrowserSession = { readonly accountId: string; readonly applications: readonly { readonly clientId: string; readonly sid: string }[] };
+
+/**
+ * Tells the applications that asked for it (OpenID Connect back-channel logout) that these browser
+ * sessions ended, once the change that ended them is committed. Never throws: a delivery that
+ * fails is logged, and the change stands.
+ */
+export type LogoutNotifier = (tenant: Tenant, sessions: readonly EndedBrowserSession[]) => Promise<void>;
+
 export type AccountDeps = {
   readonly stores: AccountStores;
   readonly transaction: <T>(work: (stores: AccountStores) => Promise<T>) => Promise<T>;
   /** Counts wrong current passwords like failed sign-ins (a stolen session must not guess it). */
   readonly throttle: SignInThrottle;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
+  /** Back-channel logout for the browser sessions a change ends; none in tests that do not care. */
+  readonly notifyLogout?: LogoutNotifier | undefined;
   readonly now?: () => number;
 };
 

@@ -1,6 +1,7 @@
 // Applications the customer has allowed into their account (SECURITY.md 25): the consents they
 // gave, reviewable and revocable. Revoking deletes the consent and ends that application's grants
 // and tokens for this customer, so its refresh token stops working at once.
+import { endedSession, notifyLogout } from './sessions.ts';
 import { DomainError } from '../errors.ts';
 import type { AccountDeps, Customer } from './account.ts';
 import { recordChange } from './account.ts';
@@ -35,7 +36,7 @@ export async function listApplications(deps: Pick<AccountDeps, 'stores'>, custom
 
 export async function revokeApplication(deps: AccountDeps, customer: Customer, clientId: string): Promise<{ revokedGrants: number }> {
   const now = (deps.now ?? Date.now)();
-  return deps.transaction(async (stores) => {
+  const { revokedGrants, ended } = await deps.transaction(async (stores) => {
     const { tenantId, identityId } = customer;
     const removed = await stores.consents.delete(tenantId, identityId, clientId);
     const grants = (await stores.oidcArtifacts.listByAccountId(tenantId, 'Grant', identityId, now)).filter((grant) => grant.payload['clientId'] === clientId);
@@ -49,6 +50,10 @@ export async function revokeApplication(deps: AccountDeps, customer: Customer, c
       details: { applicationId: clientId, revokedGrants: grants.length },
       event: { type: 'consent.revoked', payload: { applicationId: clientId } },
     });
-    return { revokedGrants: grants.length };
+    // The browser sessions stay, but the application's sign-in through each of them ends with its grant.
+    const sessions = await stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identityId, now);
+    return { revokedGrants: grants.length, ended: sessions.map((session) => endedSession(session, identityId, clientId)) };
   });
+  await notifyLogout(deps, customer, ended);
+  return { revokedGrants };
 }

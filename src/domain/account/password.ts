@@ -12,7 +12,7 @@ import type { AccountDeps, Customer } from './account.ts';
 import { recordChange } from './account.ts';
 import { queueMail } from '../mail/mail.ts';
 import { getProfile } from './profile.ts';
-import { revokeEverythingElse } from './sessions.ts';
+import { notifyLogout, revokeEverythingElse } from './sessions.ts';
 
 export type PasswordChange = { readonly current: string; readonly next: string };
 
@@ -57,15 +57,17 @@ export async function changePassword(deps: AccountDeps, customer: Customer, chan
 
   const hash = await hashPassword(change.next);
   const now = (deps.now ?? Date.now)();
-  return deps.transaction(async (stores) => {
+  const { revokedArtifacts, ended } = await deps.transaction(async (stores) => {
     const credentials = await stores.identities.listCredentials(customer.tenantId, customer.identityId);
     const credential = credentials.find((candidate) => candidate.type === 'password');
     if (!credential) throw new DomainError('password.none', 'conflict', 'This account has no password to change.');
     await stores.identities.updateCredentialConfig(customer.tenantId, credential.id, { ...credential.config, hash }, now);
-    const revokedArtifacts = await revokeEverythingElse(stores, customer, now);
-    await recordChange(stores, customer, now, { action: 'password.changed', details: { revokedArtifacts }, event: { type: 'identity.password_changed', payload: {} } });
+    const revoked = await revokeEverythingElse(stores, customer, now);
+    await recordChange(stores, customer, now, { action: 'password.changed', details: { revokedArtifacts: revoked.revokedArtifacts }, event: { type: 'identity.password_changed', payload: {} } });
     // Told by email, so that a change the owner did not make does not go unnoticed (SECURITY.md 10).
     if (email) await queueMail(stores.mail, customer.tenant, { tenantId: customer.tenantId, to: email, kind: 'password_changed', locale: customer.locale, params: {} }, now);
-    return { revokedArtifacts };
+    return revoked;
   });
+  await notifyLogout(deps, customer, ended);
+  return { revokedArtifacts };
 }

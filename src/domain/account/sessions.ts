@@ -3,7 +3,7 @@
 // when they were used; one can be ended, or all but the current one.
 import { DomainError } from '../errors.ts';
 import type { AccountArtifact } from '../oauth/oidc-artifact.port.ts';
-import type { AccountDeps, AccountStores, Customer } from './account.ts';
+import type { AccountDeps, AccountStores, Customer, EndedBrowserSession } from './account.ts';
 import { recordChange } from './account.ts';
 
 export type AccountSession = {
@@ -21,7 +21,7 @@ export type AccountSession = {
   readonly applications: readonly string[];
 };
 
-type SessionPayload = { uid?: string; loginTs?: number; iat?: number; exp?: number; authorizations?: Record<string, { grantId?: string }> };
+type SessionPayload = { uid?: string; loginTs?: number; iat?: number; exp?: number; authorizations?: Record<string, { grantId?: string; sid?: string }> };
 
 export async function listSessions(deps: Pick<AccountDeps, 'stores' | 'now'>, customer: Customer): Promise<AccountSession[]> {
   const now = (deps.now ?? Date.now)();
@@ -63,7 +63,7 @@ export async function listSessions(deps: Pick<AccountDeps, 'stores' | 'now'>, cu
 /** Ends one session: a browser session is destroyed with the grants (and tokens) it authorised. */
 export async function revokeSession(deps: AccountDeps, customer: Customer, id: string): Promise<void> {
   const now = (deps.now ?? Date.now)();
-  await deps.transaction(async (stores) => {
+  const ended = await deps.transaction(async (stores) => {
     const browser = (await stores.oidcArtifacts.listByAccountId(customer.tenantId, 'Session', customer.identityId, now)).find((artifact) => artifact.payload['uid'] === id);
     let kind: 'browser' | 'app';
     if (browser) {
@@ -75,33 +75,53 @@ export async function revokeSession(deps: AccountDeps, customer: Customer, id: s
       throw new DomainError('session.not_found', 'not_found', 'There is no such session of yours; it may have ended already.');
     }
     await recordChange(stores, customer, now, { action: 'session.revoked', details: { kind, current: id === customer.current.sessionUid }, event: { type: 'session.revoked', payload: { kind } } });
+    return browser ? [endedSession(browser, customer.identityId)] : [];
   });
+  await notifyLogout(deps, customer, ended);
 }
 
 /** Ends every session but the current one, with everything they authorised. */
 export async function revokeOtherSessions(deps: AccountDeps, customer: Customer): Promise<{ revokedArtifacts: number }> {
   const now = (deps.now ?? Date.now)();
-  return deps.transaction(async (stores) => {
-    const revokedArtifacts = await revokeEverythingElse(stores, customer, now);
-    await recordChange(stores, customer, now, { action: 'session.revoked_others', details: { revokedArtifacts }, event: { type: 'session.revoked', payload: { kind: 'others' } } });
-    return { revokedArtifacts };
+  const { revokedArtifacts, ended } = await deps.transaction(async (stores) => {
+    const revoked = await revokeEverythingElse(stores, customer, now);
+    await recordChange(stores, customer, now, { action: 'session.revoked_others', details: { revokedArtifacts: revoked.revokedArtifacts }, event: { type: 'session.revoked', payload: { kind: 'others' } } });
+    return revoked;
   });
+  await notifyLogout(deps, customer, ended);
+  return { revokedArtifacts };
 }
 
 /**
  * Revokes every session, grant, code and token of the customer except the current session and
- * the grants it rides on, and every native-app session. Runs inside the caller's transaction.
+ * the grants it rides on, and every native-app session. Runs inside the caller's transaction;
+ * `ended` are the browser sessions it ended, for notifyLogout once the transaction commits.
  */
-export async function revokeEverythingElse(stores: AccountStores, customer: Customer, now: number): Promise<number> {
+export async function revokeEverythingElse(stores: AccountStores, customer: Customer, now: number): Promise<{ revokedArtifacts: number; ended: EndedBrowserSession[] }> {
   const { tenantId, identityId, current } = customer;
   let grantIds = [...current.grantIds];
-  if (current.sessionUid !== undefined) {
-    // What the current browser session authorised stays signed in with it.
-    const session = (await stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identityId, now)).find((artifact) => artifact.payload['uid'] === current.sessionUid);
-    if (session) grantIds = [...new Set([...grantIds, ...grantsOf(session)])];
-  }
+  const sessions = await stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identityId, now);
+  // What the current browser session authorised stays signed in with it.
+  const kept = current.sessionUid === undefined ? undefined : sessions.find((artifact) => artifact.payload['uid'] === current.sessionUid);
+  if (kept) grantIds = [...new Set([...grantIds, ...grantsOf(kept)])];
   const revoked = await stores.oidcArtifacts.revokeByAccountIdExcept(tenantId, identityId, { sessionUid: current.sessionUid, grantIds });
-  return revoked + (await stores.sessions.revokeAllOf(tenantId, identityId, now));
+  const ended = sessions.filter((session) => session !== kept).map((session) => endedSession(session, identityId));
+  return { revokedArtifacts: revoked + (await stores.sessions.revokeAllOf(tenantId, identityId, now)), ended };
+}
+
+/** The applications signed in through a browser session, each with the session id it was given (its ID tokens' `sid`). */
+export function endedSession(session: AccountArtifact, accountId: string, onlyClientId?: string): EndedBrowserSession {
+  const authorizations = (session.payload as SessionPayload).authorizations ?? {};
+  const applications = Object.entries(authorizations).flatMap(([clientId, authorization]) =>
+    typeof authorization.sid === 'string' && (onlyClientId === undefined || clientId === onlyClientId) ? [{ clientId, sid: authorization.sid }] : [],
+  );
+  return { accountId, applications };
+}
+
+/** After the change committed: the applications hear of the sessions it ended. */
+export async function notifyLogout(deps: Pick<AccountDeps, 'notifyLogout'>, customer: Customer, ended: readonly EndedBrowserSession[]): Promise<void> {
+  const sessions = ended.filter((session) => session.applications.length > 0);
+  if (sessions.length > 0) await deps.notifyLogout?.(customer.tenant, sessions);
 }
 
 async function destroyBrowserSession(stores: AccountStores, tenantId: string, session: AccountArtifact): Promise<void> {

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
+import { createLogoutNotifier } from '../oidc/backchannel-logout.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
@@ -66,7 +67,7 @@ const activityQuery = {
 } as const;
 
 export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDeps): Promise<void> {
-  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck };
+  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: createLogoutNotifier(deps.registry, app.log) };
 
   for (const prefix of ['', '/t/:slug']) {
     const base = `${prefix}/api/account`;

@@ -4,6 +4,7 @@
 // session (portal-session.ts); what each page does is the account domain's (src/domain/account).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
+import { createLogoutNotifier } from '../oidc/backchannel-logout.ts';
 import { mountPathOf } from '../oidc/provider.ts';
 import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../oidc/account-client.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
@@ -52,7 +53,7 @@ export type PortalDeps = {
 export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Promise<void> {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   const sessionDeps = { registry: deps.registry, identities: deps.stores.identities, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
-  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck };
+  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: createLogoutNotifier(deps.registry, app.log) };
 
   for (const prefix of ['', '/t/:slug']) {
     app.get(`${prefix}/account`, (request, reply) => page(request, reply, {}, (portal) => showProfile(portal, reply)));
