@@ -16,6 +16,8 @@ export type ReceivedMail = {
 
 export const SMTP_USER = 'foyer';
 export const SMTP_PASSWORD = 'smtp-password-for-tests';
+/** Recipients at this domain are refused with 550 at RCPT TO: a mailbox that does not exist. */
+export const BOUNCING_DOMAIN = 'bounce.example';
 
 export type SmtpSink = {
   readonly url: string;
@@ -44,6 +46,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       onAuth(auth, _session, callback) {
         if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) callback(null, { user: SMTP_USER });
         else callback(new Error('Invalid username or password'));
+      },
+      onRcptTo(address, _session, callback) {
+        if (address.address.endsWith(`@${BOUNCING_DOMAIN}`)) {
+          callback(Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }));
+        } else callback();
       },
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];

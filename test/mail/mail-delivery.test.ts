@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/engines.ts';
-import { startSmtpSink } from '../helpers/smtp-sink.ts';
+import { BOUNCING_DOMAIN, startSmtpSink } from '../helpers/smtp-sink.ts';
 import type { SmtpSink } from '../helpers/smtp-sink.ts';
 import { createMailStore } from '../../src/storage/mail.store.ts';
 import { queueMail } from '../../src/domain/mail/mail.ts';
@@ -127,6 +127,23 @@ describeEachEngine('mail delivery over SMTP', (current) => {
     const delivered = await store().find(waiting!.id);
     assert.equal(delivered?.status, 'sent');
     assert.equal(delivered?.attempts, 2);
+  });
+
+  test('a recipient the server refuses for good (550 at RCPT TO) is given up after that one attempt, and logged', async () => {
+    await queueMail(store(), PLAIN, { tenantId: PLAIN.id, to: `nobody@${BOUNCING_DOMAIN}`, kind: 'account_deleted', locale: 'en', params: {} }, clock);
+    const [message] = await store().list({ tenantId: PLAIN.id, limit: 1 });
+    assert.deepEqual(await dispatcher.runOnce(), { sent: 0, failed: 1 });
+    const failed = await store().find(message!.id);
+    assert.equal(failed?.status, 'failed');
+    assert.equal(failed?.attempts, 1);
+    assert.match(failed?.lastError ?? '', /550|No such user/);
+    assert.ok(logs.some((l) => l.level === 'error' && l.message === 'mail delivery failed; giving up' && l.fields['mailId'] === message?.id && l.fields['responseCode'] === 550));
+    // Nothing is left to retry: a later run does not try it again.
+    clock += 3_600_000;
+    assert.deepEqual(await dispatcher.runOnce(), { sent: 0, failed: 0 });
+    // Other recipients are unaffected.
+    await queueMail(store(), PLAIN, { tenantId: PLAIN.id, to: 'someone@example.com', kind: 'account_deleted', locale: 'en', params: {} }, clock);
+    assert.deepEqual(await dispatcher.runOnce(), { sent: 1, failed: 0 });
   });
 
   test('a refusal by the server (bad credentials) is retried with growing delays, then given up', async () => {

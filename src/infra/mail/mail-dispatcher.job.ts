@@ -77,8 +77,8 @@ export function startMailDispatcher(deps: MailDispatcherDeps): MailDispatcher {
         createdAt: message.createdAt,
       });
     } catch (error) {
-      const retryAt = nextAttemptAt(message, now(), retry);
       const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
+      const retryAt = isPermanentRefusal(error) ? undefined : nextAttemptAt(message, now(), retry);
       await store.markFailed(message.id, describeError(error), retryAt);
       const fields = { mailId: message.id, tenantId: message.tenantId, kind: message.kind, attempts: message.attempts, code, responseCode };
       if (retryAt === undefined) logger.error(fields, 'mail delivery failed; giving up');
@@ -148,6 +148,18 @@ export function startMailDispatcher(deps: MailDispatcherDeps): MailDispatcher {
 }
 
 /** What the queue keeps as last_error: the error's code and message (an SMTP reply, a socket error). */
+/**
+ * The receiving server refused this message for good: a 5xx reply (RFC 5321 4.2.1) to its
+ * recipient or its content (no such mailbox, message refused). Retrying cannot help, and would
+ * hammer the server for a day. A 5xx to anything before (a refused login or sender) is this
+ * installation's configuration instead: once an operator fixes it, the queued messages must still
+ * go out, so those are retried like an outage.
+ */
+export function isPermanentRefusal(error: unknown): boolean {
+  const { responseCode, command } = (error ?? {}) as { responseCode?: unknown; command?: unknown };
+  return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && (command === 'RCPT TO' || command === 'DATA');
+}
+
 function describeError(error: unknown): string {
   const { code, message } = error as { code?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : String(error);
