@@ -9,7 +9,7 @@ import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { createBrowserSession, isAction, requireForm } from '../helpers/browser-session.ts';
 import type { Page } from '../helpers/browser-session.ts';
-import { pkcePair, registerApplication } from '../helpers/oidc-clients.ts';
+import { PASSWORD, pkcePair, registerApplication, uniqueEmail } from '../helpers/oidc-clients.ts';
 
 const CALLBACK = 'https://w.example.test/cb';
 
@@ -76,7 +76,13 @@ describeEachEngine('hosted page templates', (current) => {
     // A protocol error page, rendered by oidc-provider in the same layout.
     const protocolError = await createBrowserSession().open(`${node.url}/auth?client_id=nobody&response_type=code&scope=openid`);
     assert.equal(protocolError.status, 400);
-    for (const shown of [page, protocolError]) {
+    // A wide page (the account portal) has the portal's rules too, under its own hash.
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
+    const portal = await browser.drive(await browser.open(`${node.url}/account`), { credentials: { email: uniqueEmail('styles'), password: PASSWORD }, signUp: true });
+    assert.equal(portal.url.pathname, '/account');
+    assert.match(portal.html, /nav\.account ul\{/);
+    assert.doesNotMatch(page.html, /nav\.account/, 'the sign-in page does without the portal\'s rules');
+    for (const shown of [page, protocolError, portal]) {
       const style = /<style>([\s\S]*?)<\/style>/.exec(shown.html)?.[1];
       assert.ok(style, 'the page has its stylesheet inline');
       const csp = shown.headers?.get('content-security-policy') ?? '';

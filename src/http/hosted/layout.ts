@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { html } from '../../lib/html.ts';
 import type { SafeHtml } from '../../lib/html.ts';
-import { STYLES } from './styles.ts';
+import { STYLES, WIDE_STYLES } from './styles.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import type { LanguageLink } from './locale.ts';
 
@@ -44,24 +44,25 @@ export function renderPageBytes(options: PageOptions): Buffer {
  * nonce per response did, with nothing to generate per response, and leaves the page's bytes the
  * same for every customer (what lets a page be rendered once and reused).
  */
-export function styleSourceOf(branding: Branding): string {
-  return stylesheetFor(brandOf(branding)).source;
+export function styleSourceOf(branding: Branding, wide = false): string {
+  return stylesheetFor(brandOf(branding), wide).source;
 }
 
 type Stylesheet = { readonly text: string; readonly bytes: Buffer; readonly source: string };
 
-/** Stylesheets by brand colour: a handful per installation (one per tenant colour at most). */
+/** Stylesheets by brand colour and width: a handful per installation (two per tenant colour at most). */
 const stylesheets = new Map<string, Stylesheet>();
 const STYLESHEETS_MAX = 256;
 
-function stylesheetFor(brand: string): Stylesheet {
-  let sheet = stylesheets.get(brand);
+function stylesheetFor(brand: string, wide: boolean): Stylesheet {
+  const key = wide ? `${brand} wide` : brand;
+  let sheet = stylesheets.get(key);
   if (!sheet) {
     const luminance = relativeLuminance(brand);
-    const text = `:root{--brand:${brand};--on-brand:${luminance > 0.45 ? '#111' : '#fff'};--brand-text:${luminance > 0.45 ? '#1d1d1f' : brand}}${STYLES}`;
+    const text = `:root{--brand:${brand};--on-brand:${luminance > 0.45 ? '#111' : '#fff'};--brand-text:${luminance > 0.45 ? '#1d1d1f' : brand}}${STYLES}${wide ? WIDE_STYLES : ''}`;
     sheet = { text, bytes: Buffer.from(text), source: `'sha256-${createHash('sha256').update(text).digest('base64')}'` };
     if (stylesheets.size >= STYLESHEETS_MAX) stylesheets.clear();
-    stylesheets.set(brand, sheet);
+    stylesheets.set(key, sheet);
   }
   return sheet;
 }
@@ -93,7 +94,7 @@ ${languages ? languageSwitcher(t, languages) : ''}
 </main>
 </body>
 </html>`.value;
-  return [head, stylesheetFor(brand), rest];
+  return [head, stylesheetFor(brand, wide === true), rest];
 }
 
 /** Plain links, one per language, each named in its own language (and marked as such). */

@@ -81,7 +81,7 @@ function renderPageOf(reply: FastifyReply, page: PageReply): Buffer {
 function sendPageBytes(reply: FastifyReply, page: PageReply, bytes: Buffer): FastifyReply {
   // No form-action: after a sign-in form the browser follows redirects to the application's
   // callback, and Chromium applies form-action to every hop.
-  reply.header('content-security-policy', `default-src 'none'; style-src ${styleSourceOf(page.branding)}; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
+  reply.header('content-security-policy', `default-src 'none'; style-src ${styleSourceOf(page.branding, page.wide)}; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
   rememberChosenLocale(reply.request, reply);

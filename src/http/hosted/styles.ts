@@ -1,5 +1,7 @@
-// The whole stylesheet of the hosted pages: small enough to inline (one request per page, no
-// render-blocking fetch), allowed by its hash in the page's CSP. The brand colour arrives as a custom property.
+// The stylesheet of the hosted pages: small enough to inline (one request per page, no
+// render-blocking fetch), allowed by its hash in the page's CSP. The brand colour arrives as a
+// custom property. Wide pages (the account portal, the development outbox) add WIDE_STYLES: the
+// sign-in page every customer loads does not carry the portal's tables and navigation.
 export const STYLES = `
 *,*::before,*::after{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;line-height:1.5;color:#1d1d1f;background:#f5f5f7}
@@ -27,15 +29,18 @@ a{color:var(--brand-text)}
 .languages{margin-top:2rem;border-top:1px solid #e5e5ea;padding-top:.75rem;font-size:.8125rem}
 .languages ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem .75rem;justify-content:center}
 .languages [aria-current]{font-weight:600}
-main.wide{max-width:48rem}
 [dir=rtl] .alert{border-left:0;border-right:4px solid #c00}
+`;
+
+/** The rules only the wide pages use (account portal, development outbox). */
+export const WIDE_STYLES = `
+main.wide{max-width:48rem}
 .account-head{display:flex;justify-content:space-between;align-items:center;gap:1rem;flex-wrap:wrap}
 nav.account ul{list-style:none;margin:1rem 0 1.5rem;padding:0 0 .75rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;border-bottom:1px solid #e5e5ea}
 nav.account [aria-current=page]{font-weight:700;text-decoration:none}
 button.inline{width:auto;margin:0;padding:.35rem .75rem}
 button.danger,a.button.danger{background:#b00020;color:#fff}
 a.button{display:inline-block;font-weight:600;padding:.6rem 1rem;border-radius:8px;background:var(--brand);color:var(--on-brand);text-decoration:none}
-.notice{border-left:4px solid #1a7f37;background:#effaf1;padding:.75rem;margin:0 0 1rem;border-radius:4px}
 table{width:100%;border-collapse:collapse;font-size:.9375rem}
 th,td{text-align:start;padding:.5rem .5rem .5rem 0;border-bottom:1px solid #e5e5ea;vertical-align:top}
 tr.failure td{color:#a00}
