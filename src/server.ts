@@ -15,6 +15,7 @@ import { buildApp } from './http/app.ts';
 import { createSecretBox } from './infra/crypto/secret-box.ts';
 import { createProviderRegistry } from './http/oidc/provider-registry.ts';
 import type { ProviderRegistry } from './http/oidc/provider-registry.ts';
+import { createLogoutNotifier } from './http/oidc/backchannel-logout.ts';
 import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
 import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
 import { flowCsrfKeyOf } from './domain/flows/flow.ts';
@@ -82,7 +83,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const sqlThrottle = redisClient ? undefined : createSqlThrottleStore(database.db);
     const throttleStore = sqlThrottle ?? createRedisThrottleStore(redisClient!);
     const throttle = createSignInThrottle(throttleStore);
-    const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), publicUrl: config.http.publicUrl };
+    const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout: createLogoutNotifier(registry, stores.tenants, logger) };
     const surfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl }),
       (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),

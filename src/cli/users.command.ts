@@ -6,6 +6,7 @@ import { printJson, printRows, printTable, readStdin, requireString, UsageError 
 import { operatorActor } from './actor.ts';
 import { withTenant } from './tenant-option.ts';
 import type { Identity } from '../domain/identity/identity.ts';
+import { cliLogoutNotifier } from './logout-notifier.ts';
 import { blockIdentity, createIdentityByOperator, deleteIdentity, getIdentity, unblockIdentity } from '../domain/identity/identities.service.ts';
 import { ValidationError } from '../domain/errors.ts';
 import type { Tenant } from '../domain/tenants/tenant.ts';
@@ -150,7 +151,7 @@ export const usersBlockCommand: Command = {
   async run(values, io) {
     const id = requireString(values, 'id');
     await withTenant(io, values, async (context, tenant) => {
-      const { identity, revokedArtifacts } = await blockIdentity(context, tenant.id, id, operatorActor(io));
+      const { identity, revokedArtifacts } = await blockIdentity({ ...context, notifyLogout: cliLogoutNotifier(context, io) }, tenant.id, id, operatorActor(io));
       if (values['json']) return printJson(io, { id: identity.id, status: identity.status, revoked_artifacts: revokedArtifacts });
       io.stdout.write(`Blocked customer ${identity.id} in tenant ${tenant.slug}; revoked ${revokedArtifacts} session(s), code(s), grant(s) and token(s).\n`);
     });
@@ -180,7 +181,7 @@ export const usersDeleteCommand: Command = {
   async run(values, io) {
     const id = requireString(values, 'id');
     await withTenant(io, values, async (context, tenant) => {
-      const { revokedArtifacts } = await deleteIdentity(context, tenant.id, id, operatorActor(io));
+      const { revokedArtifacts } = await deleteIdentity({ ...context, notifyLogout: cliLogoutNotifier(context, io) }, tenant.id, id, operatorActor(io));
       if (values['json']) return printJson(io, { id, deleted: true, revoked_artifacts: revokedArtifacts });
       io.stdout.write(`Deleted customer ${id} from tenant ${tenant.slug}; revoked ${revokedArtifacts} session(s), code(s), grant(s) and token(s).\n`);
     });

@@ -1,6 +1,6 @@
 // Sessions ended from the account portal reach the applications signed in through them by
 // back-channel logout, as RP-initiated logout does: signing another browser out, removing an
-// application's access, deleting the account. Over HTTP, with a real application server that
+// application's access, deleting the account, and a password reset by recovery. Over HTTP, with a real application server that
 // receives the logout tokens, verified against the tenant's JWKS.
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import type { LogoutReceiver } from '../helpers/logout-receiver.ts';
 import { createBrowserSession, findForm, formsOf, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
 import type { BrowserSession } from '../helpers/browser-session.ts';
 import { authorizationCodeFlow, PASSWORD, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
+import { codeIn } from '../helpers/mailbox.ts';
 import type { RegisteredApplication } from '../helpers/oidc-clients.ts';
 
 const SHOP_CALLBACK = 'https://shop.example.test/callback';
@@ -94,6 +95,21 @@ describeEachEngine('back-channel logout from the account portal', (current) => {
     await openPortal(browser);
     receiver.received.splice(0);
     await browser.submit(requireForm(applications, isAction('/account/applications/revoke')));
+    assert.deepEqual(await logoutTokens(), [signedIn]);
+  });
+
+  test('a password reset by recovery ends every session, and the applications hear of it', async () => {
+    const email = uniqueEmail('bc-recovery');
+    const signedIn = await signInToApps(createBrowserSession({ mailbox: node.server.mailbox }), email, true);
+    receiver.received.splice(0);
+    const other = createBrowserSession({ mailbox: node.server.mailbox });
+    const signInPage = await other.open(client.buildAuthorizationUrl(shopRp, { redirect_uri: SHOP_CALLBACK, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }));
+    const recoveryLink = /href="([^"]*screen=recovery[^"]*)"/.exec(signInPage.html)?.[1];
+    const recovery = await other.open(new URL(recoveryLink!.replaceAll('&amp;', '&'), signInPage.url));
+    const codePage = await other.submit(requireForm(recovery, isAction('/recovery')), { email });
+    const passwordPage = await other.submit(requireForm(codePage, isAction('/code')), { code: codeIn(await node.server.mailbox.next(email, 'recover_password')) });
+    const done = await other.submit(requireForm(passwordPage, isAction('/recovery/password')), { password: 'a brand new passphrase 77' });
+    assert.match(textOf(done.html), /Your password is changed/);
     assert.deepEqual(await logoutTokens(), [signedIn]);
   });
 

@@ -7,6 +7,10 @@ import { runFoyer } from '../helpers/cli.ts';
 import type { CliRun } from '../helpers/cli.ts';
 import { createStores } from '../../src/storage/stores.ts';
 import { verifyPassword } from '../../src/domain/credentials/password/argon2.ts';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
+import { createApplication } from '../../src/domain/applications/applications.service.ts';
+import { createTransaction } from '../../src/storage/stores.ts';
 
 
 type UserJson = {
@@ -189,6 +193,46 @@ describeEachEngine('foyer users', (current) => {
     await plantArtifacts(tenant, blocked.id);
     assert.deepEqual(await json('users', 'block', '--id', blocked.id), { id: blocked.id, status: 'blocked', revoked_artifacts: ACCOUNT_MODELS.length });
     assert.deepEqual(await artifactsOf(tenant, blocked.id), []);
+  });
+
+  test('block and delete tell the applications signed in through the customer\'s browser sessions (back-channel logout)', async () => {
+    const receiver = await startLogoutReceiver();
+    try {
+      const tenant = await tenantId();
+      const system = { type: 'system' as const, id: 'test' };
+      const { application: app } = await createApplication({ transaction: createTransaction(current().handle.db) }, tenant, { name: 'Shop', kind: 'web', redirectUris: ['https://shop.example/cb'], backchannelLogoutUri: receiver.url }, system);
+      const { application: quiet } = await createApplication({ transaction: createTransaction(current().handle.db) }, tenant, { name: 'Quiet', kind: 'web', redirectUris: ['https://quiet.example/cb'] }, system);
+      const signedIn = async (accountId: string, sid: string) =>
+        stores().oidcArtifacts.upsert(tenant, 'Session', `session-${sid}`, { uid: `uid-${sid}`, accountId, loginTs: Math.floor(Date.now() / 1000), authorizations: { [app.id]: { sid, grantId: `g-${sid}` }, [quiet.id]: { sid: `${sid}-q`, grantId: `gq-${sid}` } } }, Date.now() + 3_600_000);
+      const verified = async () => {
+        const keys = await stores().signingKeys.listPublished(tenant, Date.now());
+        const jwks = createLocalJWKSet({ keys: keys.map((key) => key.publicJwk) as never });
+        return Promise.all(receiver.received.splice(0).map(async (token) => (await jwtVerify(token, jwks, { audience: app.id, typ: 'logout+jwt' })).payload));
+      };
+
+      const blocked = await json('users', 'create', '--email', newEmail());
+      await signedIn(blocked.id, 'sid-block');
+      const block = await foyer('users', 'block', '--id', blocked.id);
+      assert.equal(block.code, 0, block.stderr);
+      assert.deepEqual((await verified()).map((payload) => [payload.sub, payload['sid']]), [[blocked.id, 'sid-block']]);
+
+      const deleted = await json('users', 'create', '--email', newEmail());
+      await signedIn(deleted.id, 'sid-delete');
+      const deletion = await foyer('users', 'delete', '--id', deleted.id);
+      assert.equal(deletion.code, 0, deletion.stderr);
+      assert.deepEqual((await verified()).map((payload) => [payload.sub, payload['sid']]), [[deleted.id, 'sid-delete']]);
+
+      // An application that does not answer: one line on stderr, and the block stands.
+      await receiver.close();
+      const unheard = await json('users', 'create', '--email', newEmail());
+      await signedIn(unheard.id, 'sid-unheard');
+      const run = await foyer('users', 'block', '--id', unheard.id);
+      assert.equal(run.code, 0);
+      assert.match(run.stderr, new RegExp(`^foyer: back-channel logout delivery failed \\(application ${app.id}\\)$`, 'm'));
+      assert.equal((await stores().identities.findById(tenant, unheard.id))?.status, 'blocked');
+    } finally {
+      await receiver.close().catch(() => {});
+    }
   });
 
   test('unblock makes the customer active again, and is audited', async () => {

@@ -14,6 +14,7 @@ import type { BreachedPasswordCheck } from '../credentials/password/breached.ts'
 import type { SignInThrottle } from '../flows/throttle.ts';
 import type { MailStore } from '../mail/mail.port.ts';
 import type { Tenant } from '../tenants/tenant.ts';
+import type { LogoutNotifier } from '../oauth/logout.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 
@@ -27,16 +28,6 @@ export type AccountStores = {
   readonly outbox: OutboxStore;
   readonly mail: MailStore;
 };
-
-/** A browser session that ended, with the applications signed in through it and the session id each was given. */
-export type EndedBrowserSession = { readonly accountId: string; readonly applications: readonly { readonly clientId: string; readonly sid: string }[] };
-
-/**
- * Tells the applications that asked for it (OpenID Connect back-channel logout) that these browser
- * sessions ended, once the change that ended them is committed. Never throws: a delivery that
- * fails is logged, and the change stands.
- */
-export type LogoutNotifier = (tenant: Tenant, sessions: readonly EndedBrowserSession[]) => Promise<void>;
 
 export type AccountDeps = {
   readonly stores: AccountStores;

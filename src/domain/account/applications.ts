@@ -1,7 +1,8 @@
 // Applications the customer has allowed into their account (SECURITY.md 25): the consents they
 // gave, reviewable and revocable. Revoking deletes the consent and ends that application's grants
 // and tokens for this customer, so its refresh token stops working at once.
-import { endedSession, notifyLogout } from './sessions.ts';
+import { notifyLogout } from './sessions.ts';
+import { endedSessionOf } from '../oauth/logout.ts';
 import { DomainError } from '../errors.ts';
 import type { AccountDeps, Customer } from './account.ts';
 import { recordChange } from './account.ts';
@@ -52,7 +53,7 @@ export async function revokeApplication(deps: AccountDeps, customer: Customer, c
     });
     // The browser sessions stay, but the application's sign-in through each of them ends with its grant.
     const sessions = await stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identityId, now);
-    return { revokedGrants: grants.length, ended: sessions.map((session) => endedSession(session, identityId, clientId)) };
+    return { revokedGrants: grants.length, ended: sessions.map((session) => endedSessionOf(session, identityId, clientId)) };
   });
   await notifyLogout(deps, customer, ended);
   return { revokedGrants };

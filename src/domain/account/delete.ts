@@ -4,8 +4,7 @@
 // entry and the `identity.deleted` event keep the id only: no address, and not even the request's
 // address or user agent, which would be personal data about someone who asked to be forgotten.
 import { deleteIdentity } from '../identity/identities.service.ts';
-import type { AccountDeps, AccountStores, Customer, EndedBrowserSession } from './account.ts';
-import { endedSession, notifyLogout } from './sessions.ts';
+import type { AccountDeps, AccountStores, Customer } from './account.ts';
 import { getProfile } from './profile.ts';
 import { queueMail } from '../mail/mail.ts';
 
@@ -15,18 +14,13 @@ export async function deleteAccount(deps: AccountDeps, customer: Customer): Prom
   const email = typeof identity.traits['email'] === 'string' ? identity.traits['email'] : undefined;
   const actor = { type: 'customer' as const, id: customer.identityId, context: { requestId: customer.context.requestId } };
   const now = (deps.now ?? Date.now)();
-  let ended: EndedBrowserSession[] = [];
   const transaction = <T>(work: (stores: AccountStores) => Promise<T>) =>
     deps.transaction(async (stores) => {
-      // Every browser session ends with the account: the applications signed in through them hear of it.
-      const sessions = await stores.oidcArtifacts.listByAccountId(customer.tenantId, 'Session', customer.identityId, now);
       const erased = await work(stores);
       // Queued after the erasure (which forgets earlier mail), in its transaction: sent exactly when the account is gone.
       if (email) await queueMail(stores.mail, customer.tenant, { tenantId: customer.tenantId, to: email, kind: 'account_deleted', locale: customer.locale, params: {} }, now);
-      ended = sessions.map((session) => endedSession(session, customer.identityId));
       return erased;
     });
-  const deleted = await deleteIdentity({ transaction, now: () => now }, customer.tenantId, customer.identityId, actor);
-  await notifyLogout(deps, customer, ended);
-  return deleted;
+  // Every browser session ends with the account: deleteIdentity tells the applications signed in through them.
+  return deleteIdentity({ transaction, notifyLogout: deps.notifyLogout, now: () => now }, customer.tenantId, customer.identityId, actor);
 }

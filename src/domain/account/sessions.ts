@@ -3,7 +3,9 @@
 // when they were used; one can be ended, or all but the current one.
 import { DomainError } from '../errors.ts';
 import type { AccountArtifact } from '../oauth/oidc-artifact.port.ts';
-import type { AccountDeps, AccountStores, Customer, EndedBrowserSession } from './account.ts';
+import type { AccountDeps, AccountStores, Customer } from './account.ts';
+import type { EndedBrowserSession } from '../oauth/logout.ts';
+import { endedSessionOf, notifyEndedSessions } from '../oauth/logout.ts';
 import { recordChange } from './account.ts';
 
 export type AccountSession = {
@@ -21,7 +23,7 @@ export type AccountSession = {
   readonly applications: readonly string[];
 };
 
-type SessionPayload = { uid?: string; loginTs?: number; iat?: number; exp?: number; authorizations?: Record<string, { grantId?: string; sid?: string }> };
+type SessionPayload = { uid?: string; loginTs?: number; iat?: number; exp?: number; authorizations?: Record<string, { grantId?: string }> };
 
 export async function listSessions(deps: Pick<AccountDeps, 'stores' | 'now'>, customer: Customer): Promise<AccountSession[]> {
   const now = (deps.now ?? Date.now)();
@@ -75,7 +77,7 @@ export async function revokeSession(deps: AccountDeps, customer: Customer, id: s
       throw new DomainError('session.not_found', 'not_found', 'There is no such session of yours; it may have ended already.');
     }
     await recordChange(stores, customer, now, { action: 'session.revoked', details: { kind, current: id === customer.current.sessionUid }, event: { type: 'session.revoked', payload: { kind } } });
-    return browser ? [endedSession(browser, customer.identityId)] : [];
+    return browser ? [endedSessionOf(browser, customer.identityId)] : [];
   });
   await notifyLogout(deps, customer, ended);
 }
@@ -105,23 +107,13 @@ export async function revokeEverythingElse(stores: AccountStores, customer: Cust
   const kept = current.sessionUid === undefined ? undefined : sessions.find((artifact) => artifact.payload['uid'] === current.sessionUid);
   if (kept) grantIds = [...new Set([...grantIds, ...grantsOf(kept)])];
   const revoked = await stores.oidcArtifacts.revokeByAccountIdExcept(tenantId, identityId, { sessionUid: current.sessionUid, grantIds });
-  const ended = sessions.filter((session) => session !== kept).map((session) => endedSession(session, identityId));
+  const ended = sessions.filter((session) => session !== kept).map((session) => endedSessionOf(session, identityId));
   return { revokedArtifacts: revoked + (await stores.sessions.revokeAllOf(tenantId, identityId, now)), ended };
 }
 
-/** The applications signed in through a browser session, each with the session id it was given (its ID tokens' `sid`). */
-export function endedSession(session: AccountArtifact, accountId: string, onlyClientId?: string): EndedBrowserSession {
-  const authorizations = (session.payload as SessionPayload).authorizations ?? {};
-  const applications = Object.entries(authorizations).flatMap(([clientId, authorization]) =>
-    typeof authorization.sid === 'string' && (onlyClientId === undefined || clientId === onlyClientId) ? [{ clientId, sid: authorization.sid }] : [],
-  );
-  return { accountId, applications };
-}
-
 /** After the change committed: the applications hear of the sessions it ended. */
-export async function notifyLogout(deps: Pick<AccountDeps, 'notifyLogout'>, customer: Customer, ended: readonly EndedBrowserSession[]): Promise<void> {
-  const sessions = ended.filter((session) => session.applications.length > 0);
-  if (sessions.length > 0) await deps.notifyLogout?.(customer.tenant, sessions);
+export function notifyLogout(deps: Pick<AccountDeps, 'notifyLogout'>, customer: Customer, ended: readonly EndedBrowserSession[]): Promise<void> {
+  return notifyEndedSessions(deps.notifyLogout, customer.tenantId, ended);
 }
 
 async function destroyBrowserSession(stores: AccountStores, tenantId: string, session: AccountArtifact): Promise<void> {

@@ -17,11 +17,15 @@ import { checkNewIdentity, identityCreatedPayload, prepareNewIdentity, trimTrait
 import { DomainError, ValidationError } from '../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { SessionStore } from '../sessions/session.port.ts';
+import type { EndedBrowserSession, LogoutNotifier } from '../oauth/logout.ts';
+import { endedSessionOf, notifyEndedSessions } from '../oauth/logout.ts';
 
 type IdentityWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; outbox: OutboxStore; mail: MailStore };
 
 export type IdentityDeps = {
   readonly transaction: <T>(work: (stores: IdentityWriteStores) => Promise<T>) => Promise<T>;
+  /** Back-channel logout for the browser sessions a block or a deletion ends. */
+  readonly notifyLogout?: LogoutNotifier | undefined;
   readonly now?: () => number;
 };
 
@@ -137,14 +141,22 @@ export async function blockIdentity(
   actor: Actor,
 ): Promise<Revocation & { identity: Identity }> {
   const now = (deps.now ?? Date.now)();
-  return deps.transaction(async (stores) => {
+  const { ended, ...blocked } = await deps.transaction(async (stores) => {
     const identity = await changeStatus(stores, tenantId, identityId, 'blocked', now);
+    const ended = await browserSessionsOf(stores, tenantId, identityId, now);
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenantId, identityId);
     // Foyer's own session tokens (native apps) die too; deleting an identity cascades to them.
     await stores.sessions.revokeAllOf(tenantId, identityId, now);
     await record(stores, now, actor, { tenantId, identityId, action: 'identity.blocked', details: { revokedArtifacts }, payload: { status: 'blocked' } });
-    return { identity, revokedArtifacts };
+    return { identity, revokedArtifacts, ended };
   });
+  await notifyEndedSessions(deps.notifyLogout, tenantId, ended);
+  return blocked;
+}
+
+/** The customer's browser sessions, as they end with a block or a deletion. */
+async function browserSessionsOf(stores: IdentityWriteStores, tenantId: string, identityId: string, now: number): Promise<EndedBrowserSession[]> {
+  return (await stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identityId, now)).map((session) => endedSessionOf(session, identityId));
 }
 
 /** Lets the customer sign in again; what blocking revoked stays revoked. */
@@ -165,8 +177,9 @@ export async function unblockIdentity(deps: IdentityDeps, tenantId: string, iden
  */
 export async function deleteIdentity(deps: IdentityDeps, tenantId: string, identityId: string, actor: Actor): Promise<Revocation> {
   const now = (deps.now ?? Date.now)();
-  return deps.transaction(async (stores) => {
+  const { ended, ...deleted } = await deps.transaction(async (stores) => {
     const identity = await getIdentity(stores, tenantId, identityId);
+    const ended = await browserSessionsOf(stores, tenantId, identityId, now);
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenantId, identityId);
     if (!(await stores.identities.delete(tenantId, identityId))) throw identityNotFound(identityId);
     // The mail log names the customer's address too (and queued mail holds codes): it goes with them.
@@ -175,6 +188,8 @@ export async function deleteIdentity(deps: IdentityDeps, tenantId: string, ident
     await stores.audit.forgetPersonalData(tenantId, identityId);
     await stores.outbox.redactAggregate(tenantId, 'identity', identityId);
     await record(stores, now, actor, { tenantId, identityId, action: 'identity.deleted', details: { revokedArtifacts }, payload: {} });
-    return { revokedArtifacts };
+    return { revokedArtifacts, ended };
   });
+  await notifyEndedSessions(deps.notifyLogout, tenantId, ended);
+  return deleted;
 }

@@ -13,6 +13,7 @@ import type { BreachedPasswordCheck } from '../credentials/password/breached.ts'
 import type { MailKind } from '../mail/mail.port.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { queueMail, rehearseMail } from '../mail/mail.ts';
+import type { LogoutNotifier } from '../oauth/logout.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { CODE_LIFETIME_MS, codeMatches, issueCode, secretOf, tokenMatches, unmatchable } from './one-time-code.ts';
 import type { CodeSecret } from './one-time-code.ts';
@@ -26,6 +27,8 @@ export type SelfServiceDeps = {
   /** Links in emails start here, never at a request's Host header (SECURITY.md 9). */
   readonly publicUrl: string;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
+  /** Back-channel logout for the sessions a password reset ends. */
+  readonly notifyLogout?: LogoutNotifier | undefined;
   readonly now?: () => number;
 };
 

@@ -19,6 +19,7 @@ import { checkPasswordPolicy } from '../credentials/password/policy.ts';
 import { hashPassword } from '../credentials/password/argon2.ts';
 import { signInThrottleKeys } from '../flows/throttle.ts';
 import { queueMail } from '../mail/mail.ts';
+import { endedSessionOf, notifyEndedSessions } from '../oauth/logout.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, checkCode, clock, composeCode, reserveSend, spent } from './code-steps.ts';
@@ -95,14 +96,17 @@ export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow:
       await stores.identities.addCredential(tenant.id, identity.id, { id: uuidv7(now), type: 'password', config: { hash }, identifiers: [address] }, now);
     }
     await stores.identities.markAddressVerified(tenant.id, identity.id, 'email', address, now);
+    const ended = (await stores.oidcArtifacts.listByAccountId(tenant.id, 'Session', identity.id, now)).map((session) => endedSessionOf(session, identity.id));
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenant.id, identity.id);
     await stores.sessions.revokeAllOf(tenant.id, identity.id, now);
     await stores.audit.append(auditOf(tenant.id, 'recovery.succeeded', identity.id, context, { revokedArtifacts }));
     await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, type: 'identity.password_changed', aggregate: { type: 'identity', id: identity.id }, payload: { via: 'recovery' } });
     await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: address, kind: 'password_changed', locale, params: {} }, now);
-    return true;
+    return ended;
   });
   if (!done) return { ok: false, code: token !== undefined ? 'link.invalid' : 'code.invalid' };
+  // Every session ended with the reset: the applications signed in through them hear of it.
+  await notifyEndedSessions(deps.notifyLogout, tenant.id, done);
   // The owner proved control of the inbox: failed sign-ins no longer hold them back.
   await deps.throttle.reset(signInThrottleKeys(tenant.id, address, '').account);
   return { ok: true, address };

@@ -53,7 +53,7 @@ export type PortalDeps = {
 export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Promise<void> {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   const sessionDeps = { registry: deps.registry, identities: deps.stores.identities, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
-  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: createLogoutNotifier(deps.registry, app.log) };
+  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: createLogoutNotifier(deps.registry, deps.stores.tenants, app.log) };
 
   for (const prefix of ['', '/t/:slug']) {
     app.get(`${prefix}/account`, (request, reply) => page(request, reply, {}, (portal) => showProfile(portal, reply)));

@@ -1,18 +1,21 @@
 // Back-channel logout (OpenID Connect Back-Channel Logout 1.0) for the browser sessions Foyer
 // itself ends: the account portal and the Account API signing a session out, "everywhere else",
-// removing an application's access, deleting the account. oidc-provider sends these itself only
+// removing an application's access, deleting the account; an operator blocking or deleting a
+// customer (`foyer users block|delete`). oidc-provider sends these itself only
 // for RP-initiated logout; here its Client builds and posts the same logout token (signed with the
 // tenant's keys, `sid` as the application's ID tokens carried it), after the change is committed.
 import type { FastifyBaseLogger } from 'fastify';
-import type { LogoutNotifier } from '../../domain/account/account.ts';
+import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
+import type { TenantStore } from '../../domain/tenants/tenant.port.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
 
 /** What oidc-provider's Client offers for this, which its type declarations leave out. */
 type LogoutCapableClient = { readonly backchannelLogoutUri?: string | undefined; backchannelLogout(sub: string, sid: string): Promise<void> };
 
-export function createLogoutNotifier(registry: ProviderRegistry, logger: FastifyBaseLogger): LogoutNotifier {
-  return async (tenant, sessions) => {
-    const found = await registry.forSlug(tenant.slug);
+export function createLogoutNotifier(registry: ProviderRegistry, tenants: TenantStore, logger: Pick<FastifyBaseLogger, 'warn'>): LogoutNotifier {
+  return async (tenantId, sessions) => {
+    const tenant = await tenants.findById(tenantId);
+    const found = tenant && (await registry.forSlug(tenant.slug));
     if (!found) return;
     const deliveries: Promise<void>[] = [];
     for (const session of sessions) {
@@ -24,7 +27,7 @@ export function createLogoutNotifier(registry: ProviderRegistry, logger: Fastify
             await client.backchannelLogout(session.accountId, sid);
           })().catch((error: unknown) => {
             // As for RP-initiated logout: the application missed it, the session is gone anyway.
-            logger.warn({ err: error, clientId, tenantId: tenant.id }, 'back-channel logout delivery failed');
+            logger.warn({ err: error, clientId, tenantId }, 'back-channel logout delivery failed');
           }),
         );
       }
