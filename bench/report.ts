@@ -118,7 +118,27 @@ export type BenchReport = {
   readonly engines: readonly EngineResult[];
 };
 
-export type Verdict = { readonly figure: string; readonly measured: string; readonly target: string; readonly pass: boolean };
+export type Verdict = {
+  readonly figure: string;
+  readonly measured: string;
+  readonly target: string;
+  readonly pass: boolean;
+  /** The VM's steal while the figure was measured (see judgementOf). */
+  readonly stealShare: number;
+};
+
+/**
+ * Above this share of steal (CPU time the hypervisor gave to other tenants) in a figure's window,
+ * a missed target says more about the VM than about Foyer: seen here, the same code measured 2,332
+ * client-credentials tokens/s at 0.4 % steal and 1,705/s at 18 % a quarter of an hour later.
+ */
+export const STEAL_UNFIT_SHARE = 0.05;
+
+/** PASS, FAIL, or, for a miss measured under heavy steal, not judged (a pass under steal still passes). */
+export function judgementOf(verdict: Verdict): string {
+  if (verdict.pass) return 'PASS';
+  return verdict.stealShare > STEAL_UNFIT_SHARE ? `not judged (${percent(verdict.stealShare)} steal)` : 'FAIL';
+}
 
 /** Fraction of the argon2id ceiling that complete sign-ins must reach. */
 export const SIGN_IN_CEILING_SHARE = 0.85;
@@ -155,13 +175,14 @@ export function verdictsOf(result: EngineResult): Verdict[] {
       measured: `${percent(share)} (${detail})`,
       target: `≥ ${percent(SIGN_IN_CEILING_SHARE)}`,
       pass: share >= SIGN_IN_CEILING_SHARE && signIn.failed === 0,
+      stealShare: signIn.stealShare,
     });
   }
   // The issue sets the token-endpoint targets on SQLite, the embedded default.
   const perSecondTargets = result.engine === 'sqlite' ? ([['client-credentials', CLIENT_CREDENTIALS_PER_SECOND], ['refresh', REFRESH_PER_SECOND]] as const) : [];
   for (const [name, minimum] of perSecondTargets) {
     const found = scenario(name);
-    if (found) verdicts.push({ figure: LABELS[name], measured: `${rate(found.perSecond)}/s`, target: `≥ ${rate(minimum)}/s`, pass: found.perSecond >= minimum && found.failed === 0 });
+    if (found) verdicts.push({ figure: LABELS[name], measured: `${rate(found.perSecond)}/s`, target: `≥ ${rate(minimum)}/s`, pass: found.perSecond >= minimum && found.failed === 0, stealShare: found.stealShare });
   }
   const page = scenario('sign-in-page');
   if (page) {
@@ -172,6 +193,7 @@ export function verdictsOf(result: EngineResult): Verdict[] {
       measured: floor ? `${ms(page.latencyMs.p99)} (bare node:http floor: ${ms(floor.latencyMs.p99)} at ${rate(floor.perSecond)}/s)` : `${ms(page.latencyMs.p99)}`,
       target: `< ${SIGN_IN_PAGE_P99_MS} ms`,
       pass: page.latencyMs.p99 < SIGN_IN_PAGE_P99_MS && page.failed === 0,
+      stealShare: page.stealShare,
     });
   }
   return verdicts;
@@ -202,7 +224,7 @@ function engineSection(result: EngineResult): string[] {
   const verdicts = verdictsOf(result);
   if (verdicts.length > 0) {
     lines.push('| Goal | Measured | Target | Result |', '|---|---|---|---|');
-    for (const verdict of verdicts) lines.push(`| ${verdict.figure} | ${verdict.measured} | ${verdict.target} | ${verdict.pass ? 'PASS' : '**FAIL**'} |`);
+    for (const verdict of verdicts) lines.push(`| ${verdict.figure} | ${verdict.measured} | ${verdict.target} | ${verdict.pass ? 'PASS' : `**${judgementOf(verdict)}**`} |`);
     lines.push('');
   }
   lines.push('| Figure | Rate | p50 | p99 | Concurrency | Server CPU | Server main thread per answer | Machine CPU per answer | Load generator CPU | Steal | Failures |', '|---|---|---|---|---|---|---|---|---|---|---|');

@@ -19,7 +19,7 @@ import { measureArgon2Ceiling } from './argon2-ceiling.ts';
 import type { Tokens } from './hosted-sign-in.ts';
 import { barePageFloor, CONCURRENCY, clientCredentials, introspection, refreshGrants, signedInCustomers, signIns, signInPage, userinfo } from './scenarios.ts';
 import type { ScenarioContext, Timing } from './scenarios.ts';
-import { mergeRuns, renderMarkdown, SCENARIO_NAMES, verdictsOf } from './report.ts';
+import { judgementOf, mergeRuns, renderMarkdown, SCENARIO_NAMES, verdictsOf } from './report.ts';
 import type { BenchReport, Ceiling, EngineResult, Machine, ScenarioName, ScenarioResult, SignInRound } from './report.ts';
 import { summarizeProfile } from './profile-summary.ts';
 
@@ -195,7 +195,7 @@ async function main(): Promise<number> {
   writeFileSync(path.join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(options.outDir, 'report.md'), renderMarkdown(report));
   for (const result of engines) {
-    for (const verdict of verdictsOf(result)) log(`${result.engine}: ${verdict.pass ? 'PASS' : 'FAIL'} ${verdict.figure}: ${verdict.measured} (target ${verdict.target})`);
+    for (const verdict of verdictsOf(result)) log(`${result.engine}: ${judgementOf(verdict)} ${verdict.figure}: ${verdict.measured} (target ${verdict.target})`);
   }
   log(`report written to ${path.join(options.outDir, 'report.md')} in ${Math.round(report.totalSeconds)} s`);
   // Missed targets are findings, not a broken bench; failed requests or a run that stopped are.

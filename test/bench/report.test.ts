@@ -2,7 +2,7 @@
 // and fails, and that failed requests never pass a target, whatever the rate.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeRuns, renderMarkdown, signInShare, verdictsOf } from '../../bench/report.ts';
+import { judgementOf, mergeRuns, renderMarkdown, signInShare, verdictsOf } from '../../bench/report.ts';
 import type { BenchReport, EngineResult, ScenarioName, ScenarioResult } from '../../bench/report.ts';
 import { machineCpuBetween, readMachineCpu } from '../../bench/machine-cpu.ts';
 
@@ -100,6 +100,15 @@ describe('bench report verdicts', () => {
     const withFloor = [...passing, scenario('bare-page', { concurrency: 200, perSecond: 21_000, latencyMs: { p50: 7, p99: 29 } })];
     const page = verdictsOf(engineResult('sqlite', withFloor)).find((verdict) => verdict.figure.startsWith('Sign-in page'));
     assert.equal(page?.measured, '20 ms (bare node:http floor: 29 ms at 21,000/s)');
+  });
+
+  test('a miss measured under more than 5 % steal is not judged; a pass under steal still passes', () => {
+    const stolen = [scenario('client-credentials', { perSecond: 1_705, stealShare: 0.178 }), scenario('refresh', { perSecond: 1_200, stealShare: 0.25 })];
+    const verdicts = verdictsOf(engineResult('sqlite', stolen));
+    assert.deepEqual(verdicts.map(judgementOf), ['not judged (17.8 % steal)', 'PASS']);
+    assert.deepEqual(verdictsOf(engineResult('sqlite', [scenario('client-credentials', { perSecond: 1_705, stealShare: 0.05 })])).map(judgementOf), ['FAIL']);
+    const report = renderMarkdown({ date: '2026-12-02T00:00:00.000Z', machine: { cpuModel: 'x', cores: 2, memoryBytes: 1, node: 'v24', os: 'Linux', loadAverage: [0, 0, 0] }, totalSeconds: 1, engines: [engineResult('sqlite', stolen)] });
+    assert.match(report, /\| Client-credentials tokens \| 1,705\/s \| ≥ 2,000\/s \| \*\*not judged \(17\.8 % steal\)\*\* \|/);
   });
 
   test('a scenario with failed requests fails its target whatever its rate', () => {
