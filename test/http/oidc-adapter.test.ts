@@ -135,6 +135,20 @@ describeEachEngine('oidc-provider adapter', (current) => {
     assert.ok(await store().findByUid(tenant, 'Session', 'uid-1'));
   });
 
+  test('in a batch, a read beside another that started the save waits for it, and sees what it saves', async () => {
+    const tenant = uuidv7();
+    const real = store();
+    // A slow save, so that the second read surely comes while the first one's save is under way.
+    const slow: OidcArtifactStore = { ...real, writeAll: async (...args) => (await new Promise((resolve) => setTimeout(resolve, 30)), real.writeAll(...args)) };
+    const adapters = createOidcAdapter(slow, tenant);
+    await withArtifactBatch(async () => {
+      await adapters('AccessToken').upsert('at-a', { grantId: 'g' }, 600);
+      await adapters('RefreshToken').upsert('rt-b', { grantId: 'g' }, 600);
+      const [a, b] = await Promise.all([adapters('AccessToken').find('at-a'), adapters('RefreshToken').find('rt-b')]);
+      assert.deepEqual([a, b], [{ grantId: 'g' }, { grantId: 'g' }]);
+    });
+  });
+
   test('a failed answer still saves what it wrote, and a write after the answer goes straight to the store', async () => {
     const tenant = uuidv7();
     const adapters = createOidcAdapter(store(), tenant);

@@ -42,26 +42,23 @@ export function createOidcAdapter(store: OidcArtifactStore, tenantId: string, no
     },
 
     async find(id: string) {
-      const batch = currentArtifactBatch();
-      if (batch?.has(target, model, id)) await batch.flush();
+      await currentArtifactBatch()?.readyFor(target, model, id);
       return toPayload(await store.find(tenantId, model, id, now()));
     },
 
     async findByUid(uid: string) {
-      const batch = currentArtifactBatch();
-      if (batch?.hasModel(target, model)) await batch.flush();
+      await currentArtifactBatch()?.readyFor(target, model);
       return toPayload(await store.findByUid(tenantId, model, uid, now()));
     },
 
     async findByUserCode(userCode: string) {
-      const batch = currentArtifactBatch();
-      if (batch?.hasModel(target, model)) await batch.flush();
+      await currentArtifactBatch()?.readyFor(target, model);
       return toPayload(await store.findByUserCode(tenantId, model, userCode, now()));
     },
 
     async consume(id: string) {
       const batch = currentArtifactBatch();
-      if (batch?.has(target, model, id)) await batch.flush();
+      await batch?.readyFor(target, model, id);
       if (await store.consume(tenantId, model, id, now())) return;
       // oidc-provider checks `consumed` and then consumes, in two steps: a concurrent request with
       // the same code or refresh token passed the check too. Treat it as the replay it is, as

@@ -40,6 +40,16 @@ export class ArtifactBatch {
     return false;
   }
 
+  /**
+   * Before a read of `model` (by `id`, or by any other key when none is given): saves the pending
+   * writes the read could see, and otherwise waits for a save already under way, which may hold
+   * them (a read made beside another that started the save).
+   */
+  async readyFor(target: BatchTarget, model: string, id?: string): Promise<void> {
+    if (id === undefined ? this.hasModel(target, model) : this.has(target, model, id)) await this.flush();
+    else await this.#flushing;
+  }
+
   /** Saves what is pending (after any flush under way), each target's writes in one step. */
   flush(): Promise<void> {
     if (this.#pending.size === 0) return this.#flushing;
