@@ -343,4 +343,36 @@ describeEachEngine('account API', (current) => {
   async function lastVerificationBefore(email: string): Promise<string | undefined> {
     return (await node.server.mailbox.to(email, 'verify_email'))[0]?.id;
   }
+  test('CORS: the origins of first-party web and single-page applications may call it from a browser, no other', async () => {
+    const customer = await newCustomer('cors');
+    const ask = (method: string, origin: string, headers: Record<string, string> = {}) => fetch(`${node.url}/api/account/profile`, { method, headers: { origin, ...headers } });
+    const webOrigin = new URL(WEB_CALLBACK).origin;
+
+    const preflight = await ask('OPTIONS', webOrigin, { 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization, content-type' });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), webOrigin);
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /PATCH/);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+    assert.equal(preflight.headers.get('access-control-allow-credentials'), null, 'bearer tokens, never cookies');
+    assert.match(preflight.headers.get('vary') ?? '', /Origin/);
+
+    const read = await ask('GET', webOrigin, { authorization: `Bearer ${customer.accessToken}` });
+    assert.equal(read.status, 200);
+    assert.equal(read.headers.get('access-control-allow-origin'), webOrigin);
+    // A refusal is readable too, with why: the application can tell an expired token from a bug.
+    const refused = await ask('GET', webOrigin);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('access-control-allow-origin'), webOrigin);
+    assert.match(refused.headers.get('access-control-expose-headers') ?? '', /WWW-Authenticate/);
+
+    // A third-party application's origin, and any other, get nothing a browser would let through.
+    for (const origin of [new URL(PARTNER_CALLBACK).origin, 'https://evil.example']) {
+      const denied = await ask('OPTIONS', origin, { 'access-control-request-method': 'GET' });
+      assert.equal(denied.status, 403);
+      assert.equal(denied.headers.get('access-control-allow-origin'), null);
+      assert.equal(((await denied.json()) as { code?: string }).code, 'cors.origin_not_allowed');
+      const answered = await ask('GET', origin, { authorization: `Bearer ${customer.accessToken}` });
+      assert.equal(answered.headers.get('access-control-allow-origin'), null, origin);
+    }
+  });
 });

@@ -7,6 +7,7 @@ import { requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import { createLogoutNotifier } from '../oidc/backchannel-logout.ts';
+import { registerAccountApiCors } from './account-api-cors.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
@@ -68,6 +69,8 @@ const activityQuery = {
 
 export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDeps): Promise<void> {
   const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: createLogoutNotifier(deps.registry, deps.stores.tenants, app.log) };
+
+  registerAccountApiCors(app, { registry: deps.registry, applications: deps.stores.applications }, ['/api/account/*', '/t/:slug/api/account/*']);
 
   for (const prefix of ['', '/t/:slug']) {
     const base = `${prefix}/api/account`;
