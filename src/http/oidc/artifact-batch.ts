@@ -10,6 +10,7 @@
 // or revoking a grant first saves what is pending. A write made after the answer (there should be
 // none) goes straight to the store.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import type { ArtifactWrite, OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
 
 /** Where a batch's writes go: one tenant's artifacts (one adapter factory). */
@@ -93,9 +94,33 @@ export async function withArtifactBatch<T>(work: () => Promise<T>): Promise<T> {
   return result;
 }
 
-/** The koa middleware around oidc-provider's routes (provider.use). */
-export function writeArtifactsTogether(_ctx: unknown, next: () => Promise<unknown>): Promise<unknown> {
-  return withArtifactBatch(next);
+const WITHHELD: ErrorOut = { error: 'server_error', error_description: 'The request could not be completed; try again.' };
+
+/**
+ * The koa middleware around oidc-provider's routes (provider.use). When the batch cannot be saved,
+ * nothing the request wrote exists: the answer it prepared (a token, a redirect with a code, a
+ * session cookie) would hand out things that are not there, so it is replaced by a server_error,
+ * as a page or as JSON like the provider's own errors, and the failure is logged.
+ */
+export function writeArtifactsTogether(renderError: (ctx: KoaContextWithOIDC, out: ErrorOut) => Promise<void>, logger: { error(fields: object, message: string): void }) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> => {
+    const batch = new ArtifactBatch();
+    try {
+      await current.run(batch, next);
+    } catch (error) {
+      await batch.close().catch(() => {});
+      throw error;
+    }
+    try {
+      await batch.close();
+    } catch (error) {
+      logger.error({ err: error }, 'saving the artifacts of a protocol request failed; its answer was withheld');
+      for (const name of ctx.res.getHeaderNames()) if (name === 'location' || name === 'set-cookie') ctx.res.removeHeader(name);
+      ctx.status = 500;
+      if (ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html') await renderError(ctx, WITHHELD);
+      else ctx.body = WITHHELD;
+    }
+  };
 }
 
 function keyOf(model: string, id: string): string {

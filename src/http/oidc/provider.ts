@@ -164,7 +164,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   // computed itself (see oidc.plugin.ts), so the provider may trust these headers.
   provider.proxy = true;
   // Outermost: the artifacts a request writes are saved together, before its answer is sent.
-  provider.use(writeArtifactsTogether);
+  provider.use(writeArtifactsTogether(renderProtocolError, deps.logger));
   provider.use(confirmLogoutOnInvalidHint(provider, ROUTES.end_session));
   auditProviderEvents(provider, { tenantId: tenant.id, audit: deps.audit, logger: deps.logger });
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, presented: string) {
