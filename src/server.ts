@@ -83,14 +83,16 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const sqlThrottle = redisClient ? undefined : createSqlThrottleStore(database.db);
     const throttleStore = sqlThrottle ?? createRedisThrottleStore(redisClient!);
     const throttle = createSignInThrottle(throttleStore);
-    const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout: createLogoutNotifier(registry, stores.tenants, logger) };
+    // One notifier for every way Foyer itself ends browser sessions (back-channel logout).
+    const notifyLogout = createLogoutNotifier(registry, stores.tenants, logger);
+    const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout };
     const surfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl }),
       (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => selfServicePlugin(app, { registry, selfService }),
       (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, selfService }),
-      (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
-      (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle, selfService }),
+      (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, notifyLogout }),
+      (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle, selfService, notifyLogout }),
       (app: FastifyInstance) => emailChangePlugin(app, { registry, selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       // Developers read the mail a flow sent here; production has no such page at all.
       ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
-import { createLogoutNotifier } from '../oidc/backchannel-logout.ts';
+import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
 import { registerAccountApiCors } from './account-api-cors.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
@@ -33,6 +33,8 @@ import { emailChangeOf, startEmailChange } from '../../domain/self-service/verif
 
 export type AccountApiDeps = {
   readonly registry: ProviderRegistry;
+  /** Back-channel logout for the sessions the customer ends here. */
+  readonly notifyLogout?: LogoutNotifier | undefined;
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly throttle: SignInThrottle;
@@ -68,7 +70,7 @@ const activityQuery = {
 } as const;
 
 export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDeps): Promise<void> {
-  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: createLogoutNotifier(deps.registry, deps.stores.tenants, app.log) };
+  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
 
   registerAccountApiCors(app, { registry: deps.registry, applications: deps.stores.applications }, ['/api/account/*', '/t/:slug/api/account/*']);
 

@@ -4,7 +4,7 @@
 // session (portal-session.ts); what each page does is the account domain's (src/domain/account).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
-import { createLogoutNotifier } from '../oidc/backchannel-logout.ts';
+import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
 import { mountPathOf } from '../oidc/provider.ts';
 import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../oidc/account-client.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
@@ -42,6 +42,8 @@ import { dataPage, deletedPage, deletePage } from './pages/data.page.ts';
 
 export type PortalDeps = {
   readonly registry: ProviderRegistry;
+  /** Back-channel logout for the sessions the customer ends here. */
+  readonly notifyLogout?: LogoutNotifier | undefined;
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly throttle: SignInThrottle;
@@ -53,7 +55,7 @@ export type PortalDeps = {
 export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Promise<void> {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   const sessionDeps = { registry: deps.registry, identities: deps.stores.identities, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
-  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: createLogoutNotifier(deps.registry, deps.stores.tenants, app.log) };
+  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
 
   for (const prefix of ['', '/t/:slug']) {
     app.get(`${prefix}/account`, (request, reply) => page(request, reply, {}, (portal) => showProfile(portal, reply)));
