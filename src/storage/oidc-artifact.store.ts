@@ -130,6 +130,16 @@ const consumeArtifact = prepareQuery((db, $: Key & { now: number }) =>
     .where('consumed_at', 'is', null),
 );
 
+const markArtifactSeen = prepareQuery((db, $: Key & { at: number; before: number }) =>
+  db
+    .updateTable('oidc_artifacts')
+    .set({ seen_at: $.at })
+    .where('tenant_id', '=', $.tenantId)
+    .where('model', '=', $.model)
+    .where('id', '=', $.id)
+    .where((eb) => eb.or([eb('seen_at', 'is', null), eb('seen_at', '<', $.before)])),
+);
+
 const destroyArtifact = prepareQuery((db, $: Key) =>
   db.deleteFrom('oidc_artifacts').where('tenant_id', '=', $.tenantId).where('model', '=', $.model).where('id', '=', $.id),
 );
@@ -199,6 +209,10 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
     async consume(tenantId, model, id, now) {
       const result = await consumeArtifact.execute(db, { tenantId, model, id, now });
       return (result.numAffectedRows ?? 0n) > 0n;
+    },
+
+    async markSeen(tenantId, model, id, at, resolutionMs) {
+      await markArtifactSeen.execute(db, { tenantId, model, id, at, before: at - resolutionMs });
     },
 
     async destroy(tenantId, model, id) {

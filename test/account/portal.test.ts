@@ -194,6 +194,22 @@ describeEachEngine('account portal', (current) => {
   });
 
 
+  test("a portal visit is a use of the session: its last use moves on, to the minute", async () => {
+    const { browser, email } = await signUpThrough('/account', 'lastseen');
+    const tenantId = node.server.defaultTenant.id;
+    const identity = await node.server.stores.identities.findByAddress(tenantId, 'email', email);
+    const seenAt = async () => (await node.server.stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identity!.id, Date.now()))[0]?.seenAt;
+    const hourAgo = Date.now() - 3_600_000;
+    await node.server.database.db.updateTable('oidc_artifacts').set({ seen_at: hourAgo }).where('tenant_id', '=', tenantId).where('account_id', '=', identity!.id).where('model', '=', 'Session').execute();
+    const before = Date.now();
+    await browser.open(`${node.url}/account/activity`);
+    const seen = await seenAt();
+    assert.ok(seen !== undefined && seen !== null && seen >= before, `last use moved from an hour ago to now: ${seen}`);
+    // Within the minute, another page does not write it again.
+    await browser.open(`${node.url}/account/sessions`);
+    assert.equal(await seenAt(), seen);
+  });
+
   test('change of email: a recent sign-in, the new address, its code; the old address is told', async () => {
     const { browser, email, page } = await signUpThrough('/account/email', 'oldaddress');
     assert.equal(page.url.pathname, '/account/email');

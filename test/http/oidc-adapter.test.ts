@@ -316,7 +316,7 @@ describe('expired artifacts cleanup schedule', () => {
 
 function fakeStore(removeExpired: OidcArtifactStore['removeExpired']): OidcArtifactStore {
   const unused = () => Promise.reject(new Error('not used by the cleanup job'));
-  return { upsert: unused, find: unused, findByUid: unused, findByUserCode: unused, consume: unused, destroy: unused, writeAll: unused, revokeByGrantId: unused, revokeByAccountId: unused, listByAccountId: unused, revokeByAccountIdExcept: unused, removeExpired };
+  return { upsert: unused, find: unused, findByUid: unused, findByUserCode: unused, consume: unused, destroy: unused, writeAll: unused, markSeen: unused, revokeByGrantId: unused, revokeByAccountId: unused, listByAccountId: unused, revokeByAccountIdExcept: unused, removeExpired };
 }
 
 function recordingLogger() {

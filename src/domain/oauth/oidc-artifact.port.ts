@@ -55,6 +55,11 @@ export interface OidcArtifactStore {
    * statement. Each (model, id) appears at most once among `writes`.
    */
   writeAll(tenantId: string, writes: readonly ArtifactWrite[]): Promise<void>;
+  /**
+   * Records that a session was used at `at` (the portal's "last used"), unless it was recorded
+   * less than `resolutionMs` before: one write a minute at most for a customer clicking around.
+   */
+  markSeen(tenantId: string, model: string, id: string, at: number, resolutionMs: number): Promise<void>;
   /** Deletes every artifact of every model carrying this grant id in the tenant. */
   revokeByGrantId(tenantId: string, grantId: string): Promise<void>;
   /**

@@ -28,7 +28,7 @@ export type EmailChangeDeps = {
 
 export async function emailChangePlugin(app: FastifyInstance, deps: EmailChangeDeps): Promise<void> {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
-  const sessionDeps = { registry: deps.registry, identities: deps.selfService.stores.identities, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
+  const sessionDeps = { registry: deps.registry, identities: deps.selfService.stores.identities, artifacts: deps.selfService.stores.oidcArtifacts, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
 
   for (const prefix of ['', '/t/:slug']) {
     app.get(`${prefix}/account/email`, async (request, reply) => {

@@ -22,6 +22,7 @@ import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from '../oidc/
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { DEFAULT_TENANT_SLUG, issuerOf } from '../../domain/tenants/tenant.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
+import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
 import type { IdentityStore } from '../../domain/identity/identity.port.ts';
 import type { Customer } from '../../domain/account/account.ts';
 import { isRecentSignIn } from '../../domain/account/account.ts';
@@ -29,9 +30,14 @@ import type { Translate } from '../../i18n/translate.ts';
 import { pageTranslator } from '../hosted/locale.ts';
 import { brandingOf, errorBody, sendPage } from '../hosted/respond.ts';
 
+/** A session's "last used" is kept to the minute: at most one write a minute per browser. */
+export const SEEN_RESOLUTION_MS = 60_000;
+
 export type PortalSessionDeps = {
   readonly registry: ProviderRegistry;
   readonly identities: IdentityStore;
+  /** Where a portal visit records that the browser session was used. */
+  readonly artifacts: Pick<OidcArtifactStore, 'markSeen'>;
   readonly publicUrl: string;
   readonly masterSecret: string;
 };
@@ -88,6 +94,9 @@ export async function portalOf(deps: PortalSessionDeps, request: FastifyRequest,
     await startAuthorization(deps, reply, tenant, returnTo, true);
     return undefined;
   }
+  // A visit is a use of the session: the sessions page shows when each was last used.
+  const sessionId = (session as unknown as { id?: unknown }).id;
+  if (typeof sessionId === 'string') await deps.artifacts.markSeen(tenant.id, 'Session', sessionId, Date.now(), SEEN_RESOLUTION_MS);
   const t = pageTranslator(request, { tenant, trait: identity.traits['locale'] });
   const grantId = session.grantIdFor(ACCOUNT_CLIENT_ID);
   return {

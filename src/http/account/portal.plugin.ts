@@ -54,7 +54,7 @@ export type PortalDeps = {
 
 export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Promise<void> {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
-  const sessionDeps = { registry: deps.registry, identities: deps.stores.identities, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
+  const sessionDeps = { registry: deps.registry, identities: deps.stores.identities, artifacts: deps.stores.oidcArtifacts, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
   const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
 
   for (const prefix of ['', '/t/:slug']) {
