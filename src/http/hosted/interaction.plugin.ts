@@ -1,18 +1,18 @@
 // The hosted pages of an OpenID Connect interaction: sign-in, sign-up and consent, at
-// {issuer}/interaction/{uid}. They render browser flows (DESIGN.md) and hand the result back to the
-// tenant's oidc-provider, which resumes the authorization request.
+// {issuer}/interaction/{uid}. They drive browser flows (DESIGN.md) and hand the result back to the
+// tenant's oidc-provider, which resumes the authorization request; what each page shows is
+// interaction-pages.ts.
 import { timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
-import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
-import type { ProviderRegistry, TenantProvider } from '../oidc/provider-registry.ts';
+import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import { mountPathOf } from '../oidc/provider.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
-import { derivedCsrfToken, newFlow } from '../../domain/flows/flow.ts';
+import { newFlow } from '../../domain/flows/flow.ts';
 import { signInWithPassword } from '../../domain/flows/password-sign-in.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
@@ -20,19 +20,16 @@ import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress, submitRegistration } from '../../domain/self-service/registration.ts';
 import { startVerification } from '../../domain/self-service/verification.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
-import { codePage, newPasswordPage, recoveryRequestPage } from './pages/self-service.pages.ts';
-import { bindBrowser } from './browser-binding.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
-import { hasTrait, isRequiredTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
+import { hasTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { widenConsent } from '../../domain/consents/consent.ts';
 import { pageTranslator } from './locale.ts';
-import type { Translate } from '../../i18n/translate.ts';
-import { sendPage, sendTemplatedPage, brandingOf, errorBody } from './respond.ts';
-import { signInPage } from './pages/sign-in.page.ts';
-import { signUpPage } from './pages/sign-up.page.ts';
+import { sendPage, brandingOf, errorBody } from './respond.ts';
+import { createInteractionPages } from './interaction-pages.ts';
+import type { InteractionContext as Context, InteractionDetails as Details } from './interaction-pages.ts';
 import { consentPage } from './pages/consent.page.ts';
 import type { FieldError } from './pages/form-fields.ts';
 import { formOf, parseForm } from './form.ts';
@@ -49,11 +46,13 @@ export type InteractionDeps = {
   readonly flowCsrfKey: KeyObject;
 };
 
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
-type Context = TenantProvider & { details: Details; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate };
 type Form = Record<string, string>;
 
 export async function interactionPlugin(app: FastifyInstance, deps: InteractionDeps): Promise<void> {
+  const { signInFlow, renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({
+    flowCsrfKey: deps.flowCsrfKey,
+    secureCookies: deps.selfService.publicUrl.startsWith('https:'),
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
 
   for (const prefix of ['', '/t/:slug']) {
@@ -94,21 +93,20 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const query = request.query as { screen?: string; continue?: string };
     if (query.continue !== undefined && (await continueVerified(c, reply))) return reply;
     if (query.screen === 'recovery') return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }));
-    const screen = query.screen === 'signup' ? 'registration' : 'login';
-    const flow = await browserFlow(c, screen);
-    const hint = typeof c.details.params['login_hint'] === 'string' ? c.details.params['login_hint'] : undefined;
-    return screen === 'registration' ? renderSignUp(c, reply, flow, {}, {}) : renderSignIn(c, reply, flow, hint);
+    if (query.screen === 'signup') return renderSignUp(c, reply, await browserFlow(c, 'registration'), {}, {});
+    const hint = c.details.params['login_hint'];
+    return renderSignIn(c, reply, typeof hint === 'string' ? hint : undefined);
   }
 
   async function signIn(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const form = formOf(request.body);
     const flow = await submittedFlow(c, form, 'login');
-    if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), form['email'], { code: 'flow.csrf' }, 400);
+    if (!flow) return renderSignIn(c, reply, form['email'], { code: 'flow.csrf' }, 400);
     const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, c.tenant.id, { identifier: form['email'] ?? '', password: form['password'] ?? '' }, requestContextOf(request));
     if (outcome.ok) {
       if (mustVerifyFirst(c, outcome.identity)) {
         const started = await startVerification(deps.selfService, c.tenant, { identity: outcome.identity, address: emailOf(outcome.identity), purpose: 'signin', kind: 'browser', interactionUid: c.uid }, requestContextOf(request), c.t.locale);
-        if (!started.ok) return renderSignIn(c, reply, flow, form['email'], refusalFieldError(started, reply), 429);
+        if (!started.ok) return renderSignIn(c, reply, form['email'], refusalFieldError(started, reply), 429);
         return renderCode(c, reply, started.flow, { intro: c.t('page.code.verify_first', { email: emailOf(outcome.identity) }), bind: true });
       }
       if (!(await completeOnce(c, flow, outcome.identity.id, reply))) return reply;
@@ -116,9 +114,9 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     }
     if (outcome.code === 'signin.throttled') {
       reply.header('retry-after', String(outcome.retryAfterSeconds));
-      return renderSignIn(c, reply, flow, form['email'], { code: outcome.code, params: { seconds: outcome.retryAfterSeconds } }, 429);
+      return renderSignIn(c, reply, form['email'], { code: outcome.code, params: { seconds: outcome.retryAfterSeconds } }, 429);
     }
-    return renderSignIn(c, reply, flow, form['email'], { code: outcome.code === 'signin.account_blocked' ? 'signin.invalid_credentials' : outcome.code }, 401);
+    return renderSignIn(c, reply, form['email'], { code: outcome.code === 'signin.account_blocked' ? 'signin.invalid_credentials' : outcome.code }, 401);
   }
 
   async function signUp(c: Context, request: FastifyRequest, reply: FastifyReply) {
@@ -148,14 +146,14 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   async function enterCode(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const form = formOf(request.body);
     const flow = await submittedFlow(c, form, codeFlowTypeOf(form['flow']), ['active', 'verified']);
-    if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), undefined, { code: 'flow.csrf' }, 400);
+    if (!flow) return renderSignIn(c, reply, undefined, { code: 'flow.csrf' }, 400);
     if (flow.type === 'recovery') {
       const confirmed = await confirmRecoveryCode(deps.selfService, c.tenant, flow, form['code'] ?? '', requestContextOf(request));
       if (!confirmed.ok) return renderCode(c, reply, flow, { intro: recoveryIntro(c, flow), error: refusalFieldError(confirmed, reply) }, refusalStatus(confirmed));
       return renderNewPassword(c, reply, flow);
     }
     // Verified by its link in another browser: that browser signed nobody in, nor does this one.
-    if (flow.state === 'verified') return renderSignIn(c, reply, await browserFlow(c, 'login'), String(flow.payload['address']), undefined, 200, c.t('page.signin.verified'));
+    if (flow.state === 'verified') return renderSignIn(c, reply, String(flow.payload['address']), undefined, 200, c.t('page.signin.verified'));
     const verified = await confirmAddress(deps.selfService, c.tenant, flow, { code: form['code'] ?? '' }, requestContextOf(request), 'complete');
     if (!verified.ok) return renderCode(c, reply, flow, { intro: c.t('page.code.intro', { email: String(flow.payload['address']) }), error: refusalFieldError(verified, reply) }, refusalStatus(verified));
     return finish(c, reply, { login: { accountId: verified.identity.id, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
@@ -164,7 +162,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   async function resend(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const form = formOf(request.body);
     const flow = await submittedFlow(c, form, codeFlowTypeOf(form['flow']));
-    if (!flow) return renderSignIn(c, reply, await browserFlow(c, 'login'), undefined, { code: 'flow.csrf' }, 400);
+    if (!flow) return renderSignIn(c, reply, undefined, { code: 'flow.csrf' }, 400);
     const recovery = flow.type === 'recovery';
     const intro = recovery ? recoveryIntro(c, flow) : c.t('page.code.intro', { email: String(flow.payload['address']) });
     const sent = await resendCode(deps.selfService, { tenant: c.tenant, flow, locale: c.t.locale, linkPath: recovery ? 'recovery' : 'verify', kind: recovery ? 'recover_password' : 'verify_email', context: requestContextOf(request) });
@@ -192,7 +190,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
       const error = reset.code === 'invalid' ? { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } } : refusalFieldError(reset, reply);
       return renderNewPassword(c, reply, flow, error, 400);
     }
-    return renderSignIn(c, reply, await browserFlow(c, 'login'), reset.address, undefined, 200, c.t('page.signin.password_reset'));
+    return renderSignIn(c, reply, reset.address, undefined, 200, c.t('page.signin.password_reset'));
   }
 
   /**
@@ -299,10 +297,9 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
    * The browser flow of this interaction and screen, created on first view. Its id derives from the
    * interaction, so every view and node finds the same flow without an extra index.
    */
-  async function browserFlow(c: Context, type: FlowType, options: { fresh?: boolean } = {}): Promise<Flow> {
+  async function browserFlow(c: Context, type: Exclude<FlowType, 'login'>, options: { fresh?: boolean } = {}): Promise<Flow> {
     const id = `${c.uid}.${type}`;
     const now = Date.now();
-    if (type === 'login') return signInFlow(c, now);
     const existing = await deps.stores.flows.find(c.tenant.id, id, now);
     // A finished recovery is started afresh when the customer asks again.
     if (existing && options.fresh && existing.state !== 'active') await deps.stores.flows.delete(c.tenant.id, id);
@@ -319,61 +316,17 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     }
   }
 
-  /**
-   * The sign-in flow of this interaction. It holds nothing between requests but its CSRF token,
-   * which is derived, so it is stored only once it is over (completeOnce): showing the sign-in
-   * page, the page every customer sees, reads and writes no flow.
-   */
-  function signInFlow(c: Context, now: number): Flow {
-    const id = `${c.uid}.login`;
-    return newFlow({ id, tenantId: c.tenant.id, type: 'login', kind: 'browser', interactionUid: c.uid, now, csrfToken: derivedCsrfToken(deps.flowCsrfKey, c.tenant.id, id) });
-  }
-
   /** The submitted flow, when it belongs to this interaction and the form echoes its CSRF token. */
   async function submittedFlow(c: Context, form: Form, type: FlowType | undefined, states: readonly FlowState[] = ['active']): Promise<Flow | undefined> {
     const id = form['flow'];
     if (!id || !type) return undefined;
     if (type === 'login') {
-      const flow = signInFlow(c, Date.now());
+      const flow = signInFlow(c);
       return id === flow.id && sameToken(flow.csrfToken, form['csrf_token'] ?? '') ? flow : undefined;
     }
     const flow = await deps.stores.flows.find(c.tenant.id, id, Date.now());
     if (!flow || flow.type !== type || flow.kind !== 'browser' || flow.interactionUid !== c.uid || !states.includes(flow.state)) return undefined;
     return sameToken(flow.csrfToken, form['csrf_token'] ?? '') ? flow : undefined;
-  }
-
-  function renderSignIn(c: Context, reply: FastifyReply, flow: Flow, email: string | undefined, error?: FieldError, status = 200, notice?: string) {
-    const branding = brandingOf(c.tenant);
-    const page = ([uid, csrfToken]: readonly string[], flowId = `${uid}.login`) => {
-      const base = `${mountPathOf(c.tenant)}/interaction/${uid}`;
-      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: `${base}?screen=signup`, recoveryUrl: `${base}?screen=recovery`, hidden: { flow: flowId, csrf_token: csrfToken! }, email, error, notice });
-      return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base };
-    };
-    // The page every customer sees first is the same for all of them but for the interaction and
-    // the form's token: it is rendered once per tenant, application and language.
-    if (email === undefined && !error && !notice && status === 200 && flow.id === `${c.uid}.login`) {
-      const key = JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale]);
-      return sendTemplatedPage(reply, key, [c.uid, flow.csrfToken], (values) => page(values));
-    }
-    return sendPage(reply, page([c.uid, flow.csrfToken], flow.id));
-  }
-
-  function renderCode(c: Context, reply: FastifyReply, flow: Flow, view: { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean }, status = 200) {
-    // The emailed link, opened in this browser, may finish the sign-in here: this cookie (sent only
-    // to the link's page) proves it is the same browser.
-    if (view.bind) bindBrowser(reply, mountPathOf(c.tenant), flow, deps.selfService.publicUrl.startsWith('https:'));
-    const body = codePage(c.t, { ...view, action: `${c.base}/code`, resendAction: `${c.base}/resend`, hidden: { flow: flow.id, csrf_token: flow.csrfToken } });
-    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.code.title'), body, here: c.base });
-  }
-
-  function renderRecovery(c: Context, reply: FastifyReply, flow: Flow, email?: string, error?: FieldError, status = 200) {
-    const body = recoveryRequestPage(c.t, { action: `${c.base}/recovery`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, email, signInUrl: c.base, error });
-    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.recovery.title'), body, here: `${c.base}?screen=recovery` });
-  }
-
-  function renderNewPassword(c: Context, reply: FastifyReply, flow: Flow, error?: FieldError, status = 200) {
-    const body = newPasswordPage(c.t, { action: `${c.base}/recovery/password`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, minLength: PASSWORD_MIN_LENGTH, email: String(flow.payload['address'] ?? ''), error });
-    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.password.title'), body });
   }
 
   function recoveryIntro(c: Context, flow: Flow): string {
@@ -387,11 +340,6 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     return email !== '' && !identity.addresses.some((address) => address.kind === 'email' && address.value === email.toLowerCase() && address.verifiedAt !== null);
   }
 
-  function renderSignUp(c: Context, reply: FastifyReply, flow: Flow, values: { email?: string | undefined; name?: string | undefined }, errors: Record<string, FieldError>, error?: FieldError, status = 200) {
-    const askName = isRequiredTrait(traitSchemaOf(c.tenant.settings), 'name');
-    const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, askName, minLength: PASSWORD_MIN_LENGTH, values, errors, error });
-    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signup.title'), body, here: `${c.base}?screen=signup` });
-  }
 }
 
 /** Registration, verification and recovery flows of an interaction are `<uid>.<type>`. */

@@ -1,0 +1,85 @@
+// The pages of an OpenID Connect interaction (interaction.plugin.ts decides which one a request
+// gets): sign-in, sign-up, the emailed code, recovery and a new password, each with its flow's id
+// and CSRF token in the form. The sign-in flow is derived, never stored before it completes (ADR
+// 13), so its page needs nothing but the interaction.
+import type { KeyObject } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { TenantProvider } from '../oidc/provider-registry.ts';
+import { mountPathOf } from '../oidc/provider.ts';
+import type { Flow } from '../../domain/flows/flow.ts';
+import { derivedCsrfToken, newFlow } from '../../domain/flows/flow.ts';
+import { isRequiredTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
+import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
+import type { Translate } from '../../i18n/translate.ts';
+import { brandingOf, sendPage, sendTemplatedPage } from './respond.ts';
+import { bindBrowser } from './browser-binding.ts';
+import { signInPage } from './pages/sign-in.page.ts';
+import { signUpPage } from './pages/sign-up.page.ts';
+import { codePage, newPasswordPage, recoveryRequestPage } from './pages/self-service.pages.ts';
+import type { FieldError } from './pages/form-fields.ts';
+
+export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** One request's interaction: its tenant and provider, details, pages' base path, application and language. */
+export type InteractionContext = TenantProvider & { details: InteractionDetails; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate };
+
+export type CodePageView = { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean };
+
+export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCookies: boolean }) {
+  /**
+   * The sign-in flow of this interaction. It holds nothing between requests but its CSRF token,
+   * which is derived, so it is stored only once it is over: showing the sign-in page, the page
+   * every customer sees, reads and writes no flow.
+   */
+  function signInFlow(c: InteractionContext): Flow {
+    const id = `${c.uid}.login`;
+    return newFlow({ id, tenantId: c.tenant.id, type: 'login', kind: 'browser', interactionUid: c.uid, now: Date.now(), csrfToken: derivedCsrfToken(deps.flowCsrfKey, c.tenant.id, id) });
+  }
+
+  function renderSignIn(c: InteractionContext, reply: FastifyReply, email?: string, error?: FieldError, status = 200, notice?: string) {
+    const branding = brandingOf(c.tenant);
+    const page = ([uid, csrfToken]: readonly string[]) => {
+      const base = `${mountPathOf(c.tenant)}/interaction/${uid}`;
+      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: `${base}?screen=signup`, recoveryUrl: `${base}?screen=recovery`, hidden: { flow: `${uid}.login`, csrf_token: csrfToken! }, email, error, notice });
+      return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base };
+    };
+    const values = [c.uid, signInFlow(c).csrfToken];
+    // The page every customer sees first is the same for all of them but for the interaction and
+    // the form's token: it is rendered once per tenant, application and language.
+    if (email === undefined && !error && !notice && status === 200) {
+      return sendTemplatedPage(reply, JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale]), values, page);
+    }
+    return sendPage(reply, page(values));
+  }
+
+  function renderSignUp(c: InteractionContext, reply: FastifyReply, flow: Flow, values: { email?: string | undefined; name?: string | undefined }, errors: Record<string, FieldError>, error?: FieldError, status = 200) {
+    const askName = isRequiredTrait(traitSchemaOf(c.tenant.settings), 'name');
+    const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: hiddenOf(flow), askName, minLength: PASSWORD_MIN_LENGTH, values, errors, error });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signup.title'), body, here: `${c.base}?screen=signup` });
+  }
+
+  function renderCode(c: InteractionContext, reply: FastifyReply, flow: Flow, view: CodePageView, status = 200) {
+    // The emailed link, opened in this browser, may finish the sign-in here: this cookie (sent only
+    // to the link's page) proves it is the same browser.
+    if (view.bind) bindBrowser(reply, mountPathOf(c.tenant), flow, deps.secureCookies);
+    const body = codePage(c.t, { ...view, action: `${c.base}/code`, resendAction: `${c.base}/resend`, hidden: hiddenOf(flow) });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.code.title'), body, here: c.base });
+  }
+
+  function renderRecovery(c: InteractionContext, reply: FastifyReply, flow: Flow, email?: string, error?: FieldError, status = 200) {
+    const body = recoveryRequestPage(c.t, { action: `${c.base}/recovery`, hidden: hiddenOf(flow), email, signInUrl: c.base, error });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.recovery.title'), body, here: `${c.base}?screen=recovery` });
+  }
+
+  function renderNewPassword(c: InteractionContext, reply: FastifyReply, flow: Flow, error?: FieldError, status = 200) {
+    const body = newPasswordPage(c.t, { action: `${c.base}/recovery/password`, hidden: hiddenOf(flow), minLength: PASSWORD_MIN_LENGTH, email: String(flow.payload['address'] ?? ''), error });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.password.title'), body });
+  }
+
+  return { signInFlow, renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword };
+}
+
+function hiddenOf(flow: Flow): Record<string, string> {
+  return { flow: flow.id, csrf_token: flow.csrfToken };
+}
