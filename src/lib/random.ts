@@ -1,7 +1,7 @@
-// Random bytes for tokens, nonces and ids, from a pool that is refilled 4 KiB at a time. Each
-// crypto.randomBytes() call is a trip into OpenSSL (about 6 µs here, more than the rest of a CSP
-// nonce's cost together), and a hosted page or a token request needs several; Node pools the bytes
-// of crypto.randomUUID() the same way. The bytes are the same CSPRNG's: only the calls are fewer.
+// Random bytes for tokens and ids, from a pool that is refilled 4 KiB at a time. Each
+// crypto.randomBytes() call is a trip into OpenSSL (about 6 µs here), and a sign-in or a token
+// request takes several (audit and event ids, tokens); Node pools the bytes of crypto.randomUUID()
+// the same way. The bytes are the same CSPRNG's: only the calls are fewer.
 // Handed-out bytes are zeroed in the pool, so no secret stays behind in it once it has been used.
 import { randomFillSync } from 'node:crypto';
 

@@ -179,7 +179,7 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
       const destroys = writes.filter((write) => write.kind === 'destroy');
       const statement = postgres ? batchStatementFor(upserts.length, destroys.length) : undefined;
       if (!statement) {
-        // SQLite (in process, no round trips to save): one transaction, one commit.
+        // SQLite (in process, no round trips to save), or a shape past the cache: one transaction, one commit.
         await (db.isTransaction ? applyOneByOne(db, tenantId, writes) : db.transaction().execute((tx) => applyOneByOne(tx, tenantId, writes)));
         return;
       }

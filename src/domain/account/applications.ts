@@ -1,8 +1,7 @@
 // Applications the customer has allowed into their account (SECURITY.md 25): the consents they
 // gave, reviewable and revocable. Revoking deletes the consent and ends that application's grants
 // and tokens for this customer, so its refresh token stops working at once.
-import { notifyLogout } from './sessions.ts';
-import { endedSessionOf } from '../oauth/logout.ts';
+import { browserSessionsOf, notifyEndedSessions } from '../oauth/logout.ts';
 import { DomainError } from '../errors.ts';
 import type { AccountDeps, Customer } from './account.ts';
 import { recordChange } from './account.ts';
@@ -52,9 +51,8 @@ export async function revokeApplication(deps: AccountDeps, customer: Customer, c
       event: { type: 'consent.revoked', payload: { applicationId: clientId } },
     });
     // The browser sessions stay, but the application's sign-in through each of them ends with its grant.
-    const sessions = await stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identityId, now);
-    return { revokedGrants: grants.length, ended: sessions.map((session) => endedSessionOf(session, identityId, clientId)) };
+    return { revokedGrants: grants.length, ended: await browserSessionsOf(stores.oidcArtifacts, tenantId, identityId, now, clientId) };
   });
-  await notifyLogout(deps, customer, ended);
+  await notifyEndedSessions(deps.notifyLogout, customer.tenantId, ended);
   return { revokedGrants };
 }

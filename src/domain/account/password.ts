@@ -12,7 +12,8 @@ import type { AccountDeps, Customer } from './account.ts';
 import { recordChange } from './account.ts';
 import { queueMail } from '../mail/mail.ts';
 import { getProfile } from './profile.ts';
-import { notifyLogout, revokeEverythingElse } from './sessions.ts';
+import { revokeEverythingElse } from './sessions.ts';
+import { notifyEndedSessions } from '../oauth/logout.ts';
 
 export type PasswordChange = { readonly current: string; readonly next: string };
 
@@ -68,6 +69,6 @@ export async function changePassword(deps: AccountDeps, customer: Customer, chan
     if (email) await queueMail(stores.mail, customer.tenant, { tenantId: customer.tenantId, to: email, kind: 'password_changed', locale: customer.locale, params: {} }, now);
     return revoked;
   });
-  await notifyLogout(deps, customer, ended);
+  await notifyEndedSessions(deps.notifyLogout, customer.tenantId, ended);
   return { revokedArtifacts };
 }

@@ -79,7 +79,7 @@ export async function revokeSession(deps: AccountDeps, customer: Customer, id: s
     await recordChange(stores, customer, now, { action: 'session.revoked', details: { kind, current: id === customer.current.sessionUid }, event: { type: 'session.revoked', payload: { kind } } });
     return browser ? [endedSessionOf(browser, customer.identityId)] : [];
   });
-  await notifyLogout(deps, customer, ended);
+  await notifyEndedSessions(deps.notifyLogout, customer.tenantId, ended);
 }
 
 /** Ends every session but the current one, with everything they authorised. */
@@ -90,14 +90,14 @@ export async function revokeOtherSessions(deps: AccountDeps, customer: Customer)
     await recordChange(stores, customer, now, { action: 'session.revoked_others', details: { revokedArtifacts: revoked.revokedArtifacts }, event: { type: 'session.revoked', payload: { kind: 'others' } } });
     return revoked;
   });
-  await notifyLogout(deps, customer, ended);
+  await notifyEndedSessions(deps.notifyLogout, customer.tenantId, ended);
   return { revokedArtifacts };
 }
 
 /**
  * Revokes every session, grant, code and token of the customer except the current session and
  * the grants it rides on, and every native-app session. Runs inside the caller's transaction;
- * `ended` are the browser sessions it ended, for notifyLogout once the transaction commits.
+ * `ended` are the browser sessions it ended, for notifyEndedSessions once the transaction commits.
  */
 export async function revokeEverythingElse(stores: AccountStores, customer: Customer, now: number): Promise<{ revokedArtifacts: number; ended: EndedBrowserSession[] }> {
   const { tenantId, identityId, current } = customer;
@@ -109,11 +109,6 @@ export async function revokeEverythingElse(stores: AccountStores, customer: Cust
   const revoked = await stores.oidcArtifacts.revokeByAccountIdExcept(tenantId, identityId, { sessionUid: current.sessionUid, grantIds });
   const ended = sessions.filter((session) => session !== kept).map((session) => endedSessionOf(session, identityId));
   return { revokedArtifacts: revoked + (await stores.sessions.revokeAllOf(tenantId, identityId, now)), ended };
-}
-
-/** After the change committed: the applications hear of the sessions it ended. */
-export function notifyLogout(deps: Pick<AccountDeps, 'notifyLogout'>, customer: Customer, ended: readonly EndedBrowserSession[]): Promise<void> {
-  return notifyEndedSessions(deps.notifyLogout, customer.tenantId, ended);
 }
 
 async function destroyBrowserSession(stores: AccountStores, tenantId: string, session: AccountArtifact): Promise<void> {

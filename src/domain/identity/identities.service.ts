@@ -17,8 +17,8 @@ import { checkNewIdentity, identityCreatedPayload, prepareNewIdentity, trimTrait
 import { DomainError, ValidationError } from '../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { SessionStore } from '../sessions/session.port.ts';
-import type { EndedBrowserSession, LogoutNotifier } from '../oauth/logout.ts';
-import { endedSessionOf, notifyEndedSessions } from '../oauth/logout.ts';
+import type { LogoutNotifier } from '../oauth/logout.ts';
+import { browserSessionsOf, notifyEndedSessions } from '../oauth/logout.ts';
 
 type IdentityWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; outbox: OutboxStore; mail: MailStore };
 
@@ -143,7 +143,7 @@ export async function blockIdentity(
   const now = (deps.now ?? Date.now)();
   const { ended, ...blocked } = await deps.transaction(async (stores) => {
     const identity = await changeStatus(stores, tenantId, identityId, 'blocked', now);
-    const ended = await browserSessionsOf(stores, tenantId, identityId, now);
+    const ended = await browserSessionsOf(stores.oidcArtifacts, tenantId, identityId, now);
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenantId, identityId);
     // Foyer's own session tokens (native apps) die too; deleting an identity cascades to them.
     await stores.sessions.revokeAllOf(tenantId, identityId, now);
@@ -152,11 +152,6 @@ export async function blockIdentity(
   });
   await notifyEndedSessions(deps.notifyLogout, tenantId, ended);
   return blocked;
-}
-
-/** The customer's browser sessions, as they end with a block or a deletion. */
-async function browserSessionsOf(stores: IdentityWriteStores, tenantId: string, identityId: string, now: number): Promise<EndedBrowserSession[]> {
-  return (await stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identityId, now)).map((session) => endedSessionOf(session, identityId));
 }
 
 /** Lets the customer sign in again; what blocking revoked stays revoked. */
@@ -179,7 +174,7 @@ export async function deleteIdentity(deps: IdentityDeps, tenantId: string, ident
   const now = (deps.now ?? Date.now)();
   const { ended, ...deleted } = await deps.transaction(async (stores) => {
     const identity = await getIdentity(stores, tenantId, identityId);
-    const ended = await browserSessionsOf(stores, tenantId, identityId, now);
+    const ended = await browserSessionsOf(stores.oidcArtifacts, tenantId, identityId, now);
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenantId, identityId);
     if (!(await stores.identities.delete(tenantId, identityId))) throw identityNotFound(identityId);
     // The mail log names the customer's address too (and queued mail holds codes): it goes with them.

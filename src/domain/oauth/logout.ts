@@ -2,7 +2,7 @@
 // in the account portal or API, an operator blocking or deleting a customer), the applications
 // signed in through them are told, once the change is committed. Sessions are oidc-provider's;
 // what identifies each application's sign-in is the session id (`sid`) its ID tokens carried.
-import type { AccountArtifact } from './oidc-artifact.port.ts';
+import type { AccountArtifact, OidcArtifactStore } from './oidc-artifact.port.ts';
 
 /** A browser session that ended, with the applications signed in through it and the session id each was given. */
 export type EndedBrowserSession = { readonly accountId: string; readonly applications: readonly { readonly clientId: string; readonly sid: string }[] };
@@ -23,6 +23,14 @@ export function endedSessionOf(session: AccountArtifact, accountId: string, only
     typeof authorization.sid === 'string' && (onlyClientId === undefined || clientId === onlyClientId) ? [{ clientId, sid: authorization.sid }] : [],
   );
   return { accountId, applications };
+}
+
+/**
+ * The customer's live browser sessions as they would end now (read inside the transaction that
+ * ends them), with every application signed in through each, or only `onlyClientId`.
+ */
+export async function browserSessionsOf(artifacts: Pick<OidcArtifactStore, 'listByAccountId'>, tenantId: string, accountId: string, now: number, onlyClientId?: string): Promise<EndedBrowserSession[]> {
+  return (await artifacts.listByAccountId(tenantId, 'Session', accountId, now)).map((session) => endedSessionOf(session, accountId, onlyClientId));
 }
 
 /** After the change committed: the applications hear of the sessions it ended (none: nothing is sent). */

@@ -19,7 +19,7 @@ import { checkPasswordPolicy } from '../credentials/password/policy.ts';
 import { hashPassword } from '../credentials/password/argon2.ts';
 import { signInThrottleKeys } from '../flows/throttle.ts';
 import { queueMail } from '../mail/mail.ts';
-import { endedSessionOf, notifyEndedSessions } from '../oauth/logout.ts';
+import { browserSessionsOf, notifyEndedSessions } from '../oauth/logout.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, checkCode, clock, composeCode, reserveSend, spent } from './code-steps.ts';
@@ -96,7 +96,7 @@ export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow:
       await stores.identities.addCredential(tenant.id, identity.id, { id: uuidv7(now), type: 'password', config: { hash }, identifiers: [address] }, now);
     }
     await stores.identities.markAddressVerified(tenant.id, identity.id, 'email', address, now);
-    const ended = (await stores.oidcArtifacts.listByAccountId(tenant.id, 'Session', identity.id, now)).map((session) => endedSessionOf(session, identity.id));
+    const ended = await browserSessionsOf(stores.oidcArtifacts, tenant.id, identity.id, now);
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenant.id, identity.id);
     await stores.sessions.revokeAllOf(tenant.id, identity.id, now);
     await stores.audit.append(auditOf(tenant.id, 'recovery.succeeded', identity.id, context, { revokedArtifacts }));

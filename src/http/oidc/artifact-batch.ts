@@ -78,19 +78,30 @@ export function currentArtifactBatch(): ArtifactBatch | undefined {
   return current.getStore();
 }
 
-/** Runs `work` with a fresh batch, saved when `work` is done, whether or not it failed. */
+/** Thrown by withArtifactBatch when `work` succeeded but what it wrote could not be saved. */
+export class ArtifactsNotSaved extends Error {
+  override name = 'ArtifactsNotSaved';
+}
+
+/**
+ * Runs `work` with a fresh batch, saved when `work` is done, whether or not it failed. A failure of
+ * `work` is its own error (what it wrote before failing is still saved, as it would have been
+ * without a batch); a failure to save after it succeeded is ArtifactsNotSaved.
+ */
 export async function withArtifactBatch<T>(work: () => Promise<T>): Promise<T> {
   const batch = new ArtifactBatch();
   let result: T;
   try {
     result = await current.run(batch, work);
   } catch (error) {
-    // What the failed request wrote before it failed is saved, as it would have been without a
-    // batch; its own error is the one to report.
     await batch.close().catch(() => {});
     throw error;
   }
-  await batch.close();
+  try {
+    await batch.close();
+  } catch (error) {
+    throw new ArtifactsNotSaved('the artifacts of this request could not be saved', { cause: error });
+  }
   return result;
 }
 
@@ -104,17 +115,11 @@ const WITHHELD: ErrorOut = { error: 'server_error', error_description: 'The requ
  */
 export function writeArtifactsTogether(renderError: (ctx: KoaContextWithOIDC, out: ErrorOut) => Promise<void>, logger: { error(fields: object, message: string): void }) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> => {
-    const batch = new ArtifactBatch();
     try {
-      await current.run(batch, next);
+      await withArtifactBatch(next);
     } catch (error) {
-      await batch.close().catch(() => {});
-      throw error;
-    }
-    try {
-      await batch.close();
-    } catch (error) {
-      logger.error({ err: error }, 'saving the artifacts of a protocol request failed; its answer was withheld');
+      if (!(error instanceof ArtifactsNotSaved)) throw error;
+      logger.error({ err: error.cause }, 'saving the artifacts of a protocol request failed; its answer was withheld');
       for (const name of ctx.res.getHeaderNames()) if (name === 'location' || name === 'set-cookie') ctx.res.removeHeader(name);
       ctx.status = 500;
       if (ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html') await renderError(ctx, WITHHELD);

@@ -147,7 +147,6 @@ export function startMailDispatcher(deps: MailDispatcherDeps): MailDispatcher {
   };
 }
 
-/** What the queue keeps as last_error: the error's code and message (an SMTP reply, a socket error). */
 /**
  * The receiving server refused this message for good: a 5xx reply (RFC 5321 4.2.1) to its
  * recipient or its content (no such mailbox, message refused). Retrying cannot help, and would
@@ -160,6 +159,7 @@ export function isPermanentRefusal(error: unknown): boolean {
   return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && (command === 'RCPT TO' || command === 'DATA');
 }
 
+/** What the queue keeps as last_error: the error's code and message (an SMTP reply, a socket error). */
 function describeError(error: unknown): string {
   const { code, message } = error as { code?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : String(error);
