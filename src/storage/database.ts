@@ -11,6 +11,11 @@ import { createPostgresDialect, createPostgresPool } from './postgres-dialect.ts
 export type Engine = DatabaseConfig['engine'];
 export type Db = Kysely<Database>;
 
+/** Runs `work` in the caller's transaction when `db` is one, else in a transaction of its own. */
+export function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
 export type DatabaseHandle = {
   readonly db: Db;
   readonly engine: Engine;

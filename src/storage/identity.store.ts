@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
+import { inTransaction } from './database.ts';
 import type { IdentitiesTable, IdentityAddressesTable } from './tables.ts';
 import type { Address, AddressKind, Identity, IdentityStatus, StoredCredential, Credential } from '../domain/identity/identity.ts';
 import { normalizeAddress } from '../domain/identity/identity.ts';
@@ -116,7 +117,7 @@ export function createIdentityStore(db: Db): IdentityStore {
         for (const credential of identity.credentials) await insertCredential(tx, tenantId, id, credential, now);
         return toIdentity(row, addresses.map(toAddress));
       };
-      return db.isTransaction ? write(db) : db.transaction().execute(write);
+      return inTransaction(db, write);
     },
 
     async findById(tenantId, id) {
@@ -164,7 +165,7 @@ export function createIdentityStore(db: Db): IdentityStore {
 
     async addCredential(tenantId, identityId, credential, now) {
       const write = (tx: Db) => insertCredential(tx, tenantId, identityId, credential, now);
-      await (db.isTransaction ? write(db) : db.transaction().execute(write));
+      await inTransaction(db, write);
     },
 
     async markAddressVerified(tenantId, identityId, kind, value, now) {

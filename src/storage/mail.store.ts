@@ -4,6 +4,7 @@
 import { PostgresAdapter } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
+import { inTransaction } from './database.ts';
 import type { MailMessagesTable } from './tables.ts';
 import type { MailKind, MailMessage, MailStatus, MailStore } from '../domain/mail/mail.port.ts';
 import type { Locale } from '../i18n/locales.ts';
@@ -63,7 +64,7 @@ export function createMailStore(db: Db, queued: () => void = () => {}): MailStor
           .returningAll()
           .execute();
       };
-      const rows = db.isTransaction ? await claim(db) : await db.transaction().execute(claim);
+      const rows = await inTransaction(db, claim);
       return rows.map(toMailMessage).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     },
 

@@ -2,6 +2,7 @@
 // columns (grant_id, uid, user_code, account_id) are copies of payload fields, kept so their
 // indexes serve revocation, session and device-code lookups without parsing JSON.
 import type { Db } from './database.ts';
+import { inTransaction } from './database.ts';
 import type { ArtifactDevice, ArtifactWrite, OidcArtifactStore, StoredOidcArtifact } from '../domain/oauth/oidc-artifact.port.ts';
 import { PostgresAdapter } from 'kysely';
 import type { PreparedQuery } from './prepared-query.ts';
@@ -180,7 +181,7 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
       const statement = postgres ? batchStatementFor(upserts.length, destroys.length) : undefined;
       if (!statement) {
         // SQLite (in process, no round trips to save), or a shape past the cache: one transaction, one commit.
-        await (db.isTransaction ? applyOneByOne(db, tenantId, writes) : db.transaction().execute((tx) => applyOneByOne(tx, tenantId, writes)));
+        await inTransaction(db, (tx) => applyOneByOne(tx, tenantId, writes));
         return;
       }
       const values: Record<string, unknown> = { tenantId };

@@ -5,6 +5,7 @@
 // (migration 0007), the same decision in PL/pgSQL under the upsert's row locks, in one round trip.
 import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from './database.ts';
+import { inTransaction } from './database.ts';
 import type { Reservation, ReservationRequest, ThrottleStore } from '../domain/flows/throttle.port.ts';
 import { ACCOUNT_POLICY, ADDRESS_POLICY, decideReservation } from '../domain/flows/throttle.ts';
 import type { Sweepable } from '../infra/jobs/expired-rows.job.ts';
@@ -139,7 +140,7 @@ export function createSqlThrottleStore(db: Db): ThrottleStore & Sweepable {
       await statements.write.execute(tx, writeValues);
       return { allowed: true };
     };
-    return db.isTransaction ? decide(db) : db.transaction().execute(decide);
+    return inTransaction(db, decide);
   }
 
   return {
@@ -170,7 +171,7 @@ export function createSqlThrottleStore(db: Db): ThrottleStore & Sweepable {
         await deleteCounter.execute(tx, { key: resetKey });
         await releaseOne.execute(tx, { key: releaseKey });
       };
-      await (db.isTransaction ? both(db) : db.transaction().execute(both));
+      await inTransaction(db, both);
     },
 
     async removeExpired(now, limit) {
