@@ -37,6 +37,8 @@ import { createSmtpTransport } from './infra/mail/smtp.transport.ts';
 import { createDevOutboxTransport, devOutboxDir } from './infra/mail/dev-outbox.ts';
 import { redactUrl } from './config/redact.ts';
 import { devMailPlugin } from './http/dev/dev-mail.plugin.ts';
+import { createBreachedPasswordCheck } from './domain/credentials/password/breached.ts';
+import type { BreachedPasswordCheck } from './domain/credentials/password/breached.ts';
 
 export type Foyer = {
   readonly app: FastifyInstance;
@@ -85,14 +87,15 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const throttle = createSignInThrottle(throttleStore);
     // One notifier for every way Foyer itself ends browser sessions (back-channel logout).
     const notifyLogout = createLogoutNotifier(registry, stores.tenants, logger);
-    const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout };
+    const breachedCheck = breachedCheckOf(config, logger);
+    const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout, breachedCheck };
     const surfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl }),
       (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => selfServicePlugin(app, { registry, selfService }),
       (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, selfService }),
-      (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, notifyLogout }),
-      (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle, selfService, notifyLogout }),
+      (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, notifyLogout, breachedCheck }),
+      (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle, selfService, notifyLogout, breachedCheck }),
       (app: FastifyInstance) => emailChangePlugin(app, { registry, selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       // Developers read the mail a flow sent here; production has no such page at all.
       ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),
@@ -138,6 +141,20 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     await database.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * New passwords (sign-up, recovery, a change in the account) are checked against the configured
+ * range service; when it cannot answer, the password goes through and the outage is logged.
+ */
+function breachedCheckOf(config: Config, logger: FastifyBaseLogger): BreachedPasswordCheck | undefined {
+  const { breachedRangeUrl, breachedTimeoutMs } = config.passwords;
+  if (!breachedRangeUrl) return undefined;
+  return createBreachedPasswordCheck({
+    rangeUrl: breachedRangeUrl,
+    timeoutMs: breachedTimeoutMs,
+    onUnavailable: (reason) => logger.warn({ service: breachedRangeUrl, reason }, 'breached-password check unavailable: the password was accepted unchecked'),
+  });
 }
 
 /** The jobs log with (fields, message), as pino does. */

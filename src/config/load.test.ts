@@ -36,6 +36,17 @@ describe('loadConfig', () => {
     assert.equal(config.metricsEnabled, true);
   });
 
+  test('breached passwords: the public range service by default, none in tests or when off, a URL of its own otherwise', () => {
+    const range = (env: Record<string, string>) => loadConfig({ MASTER_SECRET: SECRET, ...env }, workDir()).config.passwords;
+    assert.deepEqual(range({}), { breachedRangeUrl: 'https://api.pwnedpasswords.com/range', breachedTimeoutMs: 1500 });
+    assert.equal(range({ NODE_ENV: 'test' }).breachedRangeUrl, undefined);
+    assert.equal(range({ BREACHED_PASSWORDS_URL: 'off' }).breachedRangeUrl, undefined);
+    assert.deepEqual(range({ NODE_ENV: 'test', BREACHED_PASSWORDS_URL: 'http://127.0.0.1:8080/range/', BREACHED_PASSWORDS_TIMEOUT_MS: '300' }), { breachedRangeUrl: 'http://127.0.0.1:8080/range', breachedTimeoutMs: 300 });
+    assert.match(refusal({ BREACHED_PASSWORDS_URL: 'pwned' }).message, /^BREACHED_PASSWORDS_URL: must be a URL/);
+    assert.match(refusal({ BREACHED_PASSWORDS_URL: 'ftp://passwords.example/range' }).message, /^BREACHED_PASSWORDS_URL: must start with https:\/\//);
+    assert.match(refusal({ BREACHED_PASSWORDS_TIMEOUT_MS: '0' }).message, /^BREACHED_PASSWORDS_TIMEOUT_MS: must be positive/);
+  });
+
   test('the result is frozen all the way down', () => {
     const { config } = loadConfig({ MASTER_SECRET: SECRET }, workDir());
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.http) && Object.isFrozen(config.database));

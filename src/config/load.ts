@@ -42,6 +42,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     metricsEnabled: settings.METRICS_ENABLED,
     shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
     mail: { smtpUrl, from: settings.MAIL_FROM },
+    passwords: { breachedRangeUrl: parseBreachedPasswordsUrl(settings.BREACHED_PASSWORDS_URL, settings.NODE_ENV), breachedTimeoutMs: settings.BREACHED_PASSWORDS_TIMEOUT_MS },
   };
   return { config: deepFreeze(config), warnings };
 }
@@ -184,6 +185,26 @@ function parseSmtpUrl(value: string | undefined, production: boolean): string | 
   }
   if (!url.hostname) throw new ConfigError('SMTP_URL', 'must name the SMTP host, as in smtp://host:587');
   return value;
+}
+
+export const PWNED_PASSWORDS_RANGE_URL = 'https://api.pwnedpasswords.com/range';
+
+/**
+ * The breached-password range service: on by default (the public Pwned Passwords service, which
+ * learns only a 5-character hash prefix), `off` to go without; tests go without unless they name one.
+ */
+function parseBreachedPasswordsUrl(value: string | undefined, env: Settings['NODE_ENV']): string | undefined {
+  if (value === 'off') return undefined;
+  if (value === undefined) return env === 'test' ? undefined : PWNED_PASSWORDS_RANGE_URL;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('BREACHED_PASSWORDS_URL', `must be a URL such as ${PWNED_PASSWORDS_RANGE_URL}, or off (got "${value}")`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('BREACHED_PASSWORDS_URL', `must start with https:// (got "${value}")`);
+  if (url.search || url.hash) throw new ConfigError('BREACHED_PASSWORDS_URL', `must not carry a query or fragment: the hash prefix is appended to its path (got "${value}")`);
+  return url.href.replace(/\/+$/, '');
 }
 
 /** `false` (default), `true` (trust every hop), a hop count, or a comma-separated list of proxy addresses. */

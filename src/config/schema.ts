@@ -37,6 +37,8 @@ export const settingsSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().trim().min(3, 'must be a sender such as Foyer <no-reply@example.com>').max(300, 'must be at most 300 characters').default('Foyer <no-reply@localhost>'),
+  BREACHED_PASSWORDS_URL: z.string().optional(),
+  BREACHED_PASSWORDS_TIMEOUT_MS: positiveInt.max(30_000, 'must be at most 30000').default(1500),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -71,5 +73,10 @@ export type Config = {
     readonly smtpUrl: string | undefined;
     /** The sender when a tenant has none of its own. */
     readonly from: string;
+  };
+  readonly passwords: {
+    /** The Pwned Passwords range endpoint new passwords are checked against; undefined: no check. */
+    readonly breachedRangeUrl: string | undefined;
+    readonly breachedTimeoutMs: number;
   };
 };

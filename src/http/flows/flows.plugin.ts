@@ -21,7 +21,6 @@ import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
 import { hashSessionToken, isLive, newSession, SESSION_TOUCH_INTERVAL_MS } from '../../domain/sessions/session.ts';
-import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { flowView } from './flow-view.ts';
 import { refusalProblem } from '../refusal.ts';
@@ -32,7 +31,6 @@ export type FlowsDeps = {
   readonly transaction: Transaction;
   readonly throttle: SignInThrottle;
   readonly publicUrl: string;
-  readonly breachedCheck?: BreachedPasswordCheck | undefined;
   readonly selfService: SelfServiceDeps;
 };
 

@@ -23,7 +23,6 @@ import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domai
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { hasTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
-import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { widenConsent } from '../../domain/consents/consent.ts';
 import { pageTranslator } from './locale.ts';
@@ -40,7 +39,6 @@ export type InteractionDeps = {
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly throttle: SignInThrottle;
-  readonly breachedCheck?: BreachedPasswordCheck | undefined;
   readonly selfService: SelfServiceDeps;
   /** flowCsrfKeyOf(master secret): the sign-in form's CSRF token is derived, not stored. */
   readonly flowCsrfKey: KeyObject;

@@ -80,15 +80,19 @@ describe('createBreachedPasswordCheck', () => {
 
   test('answers unavailable when the service answers with an error status', async () => {
     behaviour = 'error';
-    const check = createBreachedPasswordCheck({ rangeUrl: `${baseUrl}/range` });
+    const reasons: string[] = [];
+    const check = createBreachedPasswordCheck({ rangeUrl: `${baseUrl}/range`, onUnavailable: (reason) => reasons.push(reason) });
     assert.equal(await check(BREACHED), 'unavailable');
+    assert.deepEqual(reasons, ['answered 503']);
   });
 
   test('answers unavailable when the service does not answer in time', async () => {
     behaviour = 'hang';
-    const check = createBreachedPasswordCheck({ rangeUrl: `${baseUrl}/range`, timeoutMs: 50 });
+    const reasons: string[] = [];
+    const check = createBreachedPasswordCheck({ rangeUrl: `${baseUrl}/range`, timeoutMs: 50, onUnavailable: (reason) => reasons.push(reason) });
     assert.equal(await check(BREACHED), 'unavailable');
     assert.equal(requests.length, 1);
+    assert.deepEqual(reasons, ['no answer within 50 ms']);
   });
 
   test('answers unavailable when nothing listens at the address', async () => {
@@ -96,8 +100,10 @@ describe('createBreachedPasswordCheck', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const check = createBreachedPasswordCheck({ rangeUrl: `http://127.0.0.1:${port}/range` });
+    const reasons: string[] = [];
+    const check = createBreachedPasswordCheck({ rangeUrl: `http://127.0.0.1:${port}/range`, onUnavailable: (reason) => reasons.push(reason) });
     assert.equal(await check(BREACHED), 'unavailable');
+    assert.deepEqual(reasons, ['ECONNREFUSED']);
   });
 
   test('uses the fetch it is given, and answers unavailable when it throws', async () => {

@@ -12,6 +12,8 @@ export type BreachedPasswordCheckOptions = {
   /** How long sign-up waits for the service; default 1500 ms. */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Told why the service gave no answer (the password went through unchecked), e.g. to log it. */
+  onUnavailable?: (reason: string) => void;
 };
 
 export type BreachedPasswordCheck = (password: string) => Promise<BreachedPasswordVerdict>;
@@ -28,6 +30,10 @@ export function createBreachedPasswordCheck(options: BreachedPasswordCheckOption
   const rangeUrl = options.rangeUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fetchRange = options.fetch ?? fetch;
+  const unavailable = (reason: string): BreachedPasswordVerdict => {
+    options.onUnavailable?.(reason);
+    return 'unavailable';
+  };
 
   return async (password) => {
     // The hash of the NFKC form: the form Foyer hashes and compares, so the one that matters here.
@@ -42,11 +48,14 @@ export function createBreachedPasswordCheck(options: BreachedPasswordCheckOption
       });
       if (response.status !== 200) {
         await response.body?.cancel();
-        return 'unavailable';
+        return unavailable(`answered ${response.status}`);
       }
       return isListed(await response.text(), suffix) ? 'breached' : 'not_found';
-    } catch {
-      return 'unavailable';
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'TimeoutError' || name === 'AbortError') return unavailable(`no answer within ${timeoutMs} ms`);
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      return unavailable(cause?.code ?? cause?.message ?? (error as Error).message);
     }
   };
 }
