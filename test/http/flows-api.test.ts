@@ -196,6 +196,56 @@ describeEachEngine('flows API', (current) => {
     assert.equal(right.statusCode, 429, 'even the right password waits out the delay');
   });
 
+  test('a tenant that verifies first: sign-in answers a code step, and only the emailed code gives a session', async () => {
+    const now = Date.now();
+    const slug = `strict-${process.pid}-${now}`;
+    await server.stores.tenants.create({ id: uuidv7(now), slug, name: 'Strict', settings: { verification: { allowSignInUnverified: false } }, now });
+    const prefix = `/t/${slug}`;
+    // Someone registers an address that is not theirs and never types its code.
+    const registration = await flow('registration', prefix);
+    assert.equal((await post(`${prefix}/flows/registration/${registration.id}`, { traits: { email: 'V@x.io' }, password: PASSWORD })).statusCode, 200);
+    const first = await server.mailbox.next('v@x.io', 'verify_email');
+
+    const login = await flow('login', prefix);
+    const wrong = await post(`${prefix}/flows/login/${login.id}`, { identifier: 'v@x.io', password: 'not the password' });
+    assert.equal(wrong.statusCode, 401, 'only the right password reaches the code step');
+    assert.equal(wrong.json().code, 'signin.invalid_credentials');
+    const submitted = await post(`${prefix}/flows/login/${login.id}`, { identifier: 'v@x.io', password: PASSWORD });
+    assert.equal(submitted.statusCode, 200, submitted.body);
+    const step = submitted.json();
+    assert.equal(step.session, undefined, 'no session before the code');
+    assert.equal(step.id, login.id);
+    assert.equal(step.type, 'login');
+    assert.equal(step.state, 'active');
+    assert.equal(step.sent_to, 'v@x.io');
+    assert.equal(step.ui.action, `http://localhost:3000${prefix}/flows/login/${login.id}/code`);
+    assert.equal(step.ui.resend, `http://localhost:3000${prefix}/flows/login/${login.id}/resend`);
+    assert.deepEqual(step.ui.fields.map((f: { name: string }) => f.name), ['code']);
+    assert.deepEqual((await server.app.inject(`${prefix}/flows/${login.id}`)).json(), step, 'reading the flow shows the same step');
+
+    const code = codeIn(await server.mailbox.next('v@x.io', 'verify_email', first.id));
+    const guessed = await post(`${prefix}/flows/login/${login.id}/code`, { code: code === '000000' ? '111111' : '000000' });
+    assert.equal(guessed.statusCode, 400);
+    assert.equal(guessed.json().code, 'code.invalid');
+    const signedIn = await post(`${prefix}/flows/login/${login.id}/code`, { code });
+    assert.equal(signedIn.statusCode, 200, signedIn.body);
+    const body = signedIn.json();
+    assert.equal(body.flow.state, 'complete');
+    assert.equal(typeof body.session.token, 'string');
+    assert.deepEqual(body.identity.addresses, [{ kind: 'email', value: 'v@x.io', verified: true }]);
+    assert.equal((await server.app.inject({ url: `${prefix}/sessions/whoami`, headers: { authorization: `Bearer ${body.session.token}` } })).statusCode, 200);
+    assert.equal((await post(`${prefix}/flows/login/${login.id}/code`, { code })).statusCode, 409, 'the flow completed once');
+
+    // Verified now: the password alone signs in.
+    const again = await post(`${prefix}/flows/login/${(await flow('login', prefix)).id}`, { identifier: 'v@x.io', password: PASSWORD });
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal(typeof again.json().session.token, 'string');
+    // A login flow that asked for no code has no code step.
+    const noCode = await post(`${prefix}/flows/login/${(await flow('login', prefix)).id}/code`, { code });
+    assert.equal(noCode.statusCode, 409);
+    assert.equal(noCode.json().code, 'flow.wrong_step');
+  });
+
   test('tenants are separate: a customer of one tenant is unknown in another', async () => {
     const now = Date.now();
     await server.stores.tenants.create({ id: uuidv7(now), slug: 'other-shop', name: 'Other', now });

@@ -23,6 +23,8 @@ export type VerificationStart = {
   readonly kind: FlowKind;
   /** Browser flows of an OIDC interaction: the flow is `<uid>.verification`, and completing it signs in. */
   readonly interactionUid?: string | undefined;
+  /** An api login flow waiting for this code: the flow is `<login flow id>.verification`. */
+  readonly parentFlowId?: string | undefined;
 };
 
 export async function startVerification(
@@ -36,13 +38,14 @@ export async function startVerification(
   const refused = await reserveSend(deps, tenant.id, address, context);
   if (refused) return refused;
   const now = clock(deps);
-  const id = start.interactionUid ? `${start.interactionUid}.verification` : uuidv7(now);
+  const parent = start.interactionUid ?? start.parentFlowId;
+  const id = parent ? `${parent}.verification` : uuidv7(now);
   const draft = newFlow({ id, tenantId: tenant.id, type: 'verification', kind: start.kind, interactionUid: start.interactionUid ?? null, payload: { purpose: start.purpose, locale }, now });
   return deps.transaction(async (stores) => {
     const sent = await composeCode(deps, stores, { tenant, flow: draft, locale, linkPath: 'verify', kind: 'verify_email', context }, { address, subjectId: start.identity.id, sentCount: 0 });
     const flow: Flow = { ...draft, payload: sent.payload };
-    // A second sign-in of the same interaction starts its verification again.
-    if (start.interactionUid) await stores.flows.delete(tenant.id, id);
+    // A second sign-in of the same interaction (or login flow) starts its verification again.
+    if (parent) await stores.flows.delete(tenant.id, id);
     await stores.flows.create(flow);
     await stores.audit.append(auditOf(tenant.id, 'address.verification_sent', start.identity.id, context, { purpose: start.purpose }));
     return { ok: true, flow } as const;

@@ -9,11 +9,13 @@ const field = (name: string, type: FieldView['type'], label: string): FieldView 
 const CODE: FieldView[] = [field('code', 'text', 'field.code')];
 
 /** The next step of the flow, or null when there is none. */
-function stepOf(flow: Flow): Step | null {
+function stepOf(flow: Flow, verification: Flow | undefined): Step | null {
   const sent = typeof flow.payload['address'] === 'string';
   if (flow.state === 'complete') return null;
   switch (flow.type) {
     case 'login':
+      // The password was right, but the tenant wants the email verified first: the emailed code.
+      if (verification) return { path: '/code', fields: CODE, resend: true };
       return { path: '', fields: [field('identifier', 'email', 'field.email'), field('password', 'password', 'field.password')] };
     case 'registration':
       return sent ? { path: '/code', fields: CODE, resend: true } : { path: '', fields: [field('traits', 'object', 'field.traits'), field('password', 'password', 'field.password')] };
@@ -25,8 +27,10 @@ function stepOf(flow: Flow): Step | null {
   }
 }
 
-export function flowView(flow: Flow, issuer: string) {
-  const step = flow.state === 'verified' && flow.type !== 'recovery' ? null : stepOf(flow);
+/** `verification`: a login flow's open verification (the code step of a tenant that verifies first). */
+export function flowView(flow: Flow, issuer: string, verification?: Flow) {
+  const step = flow.state === 'verified' && flow.type !== 'recovery' ? null : stepOf(flow, verification);
+  const address = (verification ?? flow).payload['address'];
   const base = `${issuer}/flows/${flow.type}/${flow.id}`;
   return {
     id: flow.id,
@@ -34,7 +38,7 @@ export function flowView(flow: Flow, issuer: string) {
     kind: flow.kind,
     state: flow.state,
     expires_at: new Date(flow.expiresAt).toISOString(),
-    ...(typeof flow.payload['address'] === 'string' ? { sent_to: flow.payload['address'] } : {}),
+    ...(typeof address === 'string' ? { sent_to: address } : {}),
     ui: step ? { method: 'POST', action: `${base}${step.path}`, fields: step.fields, ...(step.resend ? { resend: `${base}/resend` } : {}) } : null,
   };
 }

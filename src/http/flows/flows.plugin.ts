@@ -9,7 +9,7 @@ import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
 import { newFlow } from '../../domain/flows/flow.ts';
-import { signInWithPassword } from '../../domain/flows/password-sign-in.ts';
+import { signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress, submitRegistration } from '../../domain/self-service/registration.ts';
@@ -58,6 +58,8 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
       app.post(`${prefix}/flows/${type}`, async (request, reply) => createFlow(request, reply, type));
     }
     app.post(`${prefix}/flows/login/:id`, { schema: { params: flowParams, body: signInBody } }, (request, reply) => submitSignIn(request, reply));
+    app.post(`${prefix}/flows/login/:id/code`, { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmSignIn(request, reply));
+    app.post(`${prefix}/flows/login/:id/resend`, { schema: { params: flowParams } }, (request, reply) => resendSignInCode(request, reply));
     app.post(`${prefix}/flows/registration/:id`, { schema: { params: flowParams, body: signUpBody } }, (request, reply) => submitSignUp(request, reply));
     app.post(`${prefix}/flows/registration/:id/code`, { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmSignUp(request, reply));
     app.post(`${prefix}/flows/recovery/:id`, { schema: { params: flowParams, body: emailBody } }, (request, reply) => submitRecovery(request, reply));
@@ -68,7 +70,8 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     }
     app.get(`${prefix}/flows/:id`, { schema: { params: flowParams } }, async (request) => {
       const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
-      return flowView(flow, issuerOf(deps.publicUrl, tenant));
+      const verification = flow.type === 'login' && flow.state === 'active' ? await signInVerificationOf(tenant, flow) : undefined;
+      return flowView(flow, issuerOf(deps.publicUrl, tenant), verification);
     });
     app.get(`${prefix}/sessions/whoami`, async (request, reply) => {
       const { session, identity } = await authenticate(request);
@@ -110,19 +113,53 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     return { tenant, flow };
   }
 
+  /**
+   * The password, then (when the tenant requires a verified email and this one is not) a code step:
+   * the same use case as the hosted sign-in page, so no session is issued before the code.
+   */
   async function submitSignIn(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'login');
     const body = request.body as { identifier: string; password: string };
-    const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, tenant.id, body, requestContextOf(request));
-    if (!outcome.ok) {
-      if (outcome.code === 'signin.throttled') {
-        reply.header('retry-after', String(outcome.retryAfterSeconds));
-        throw new DomainError(outcome.code, 'rate_limited', `Too many attempts. Wait ${outcome.retryAfterSeconds} seconds, then try again.`, { seconds: outcome.retryAfterSeconds });
-      }
-      // A blocked account answers like a wrong password: only the audit log tells them apart.
+    const verification = { kind: 'api', loginFlowId: flow.id, locale: localeOf(request, tenant) } as const;
+    const outcome = await signInVerifyingFirst({ signIn: { identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, selfService: deps.selfService }, tenant, body, requestContextOf(request), verification);
+    if (outcome.ok && outcome.step === 'verify_address') return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), outcome.flow));
+    if (outcome.ok) return complete(reply, tenant, flow, outcome.identity, request);
+    if (outcome.code === 'signin.throttled') {
+      reply.header('retry-after', String(outcome.retryAfterSeconds));
+      throw new DomainError(outcome.code, 'rate_limited', `Too many attempts. Wait ${outcome.retryAfterSeconds} seconds, then try again.`, { seconds: outcome.retryAfterSeconds });
+    }
+    // A blocked account answers like a wrong password: only the audit log tells them apart.
+    if (outcome.code === 'signin.invalid_credentials' || outcome.code === 'signin.account_blocked') {
       throw new DomainError('signin.invalid_credentials', 'unauthenticated', 'That email and password do not match.');
     }
-    return complete(reply, tenant, flow, outcome.identity, request);
+    // The right password, but the code could not be sent (the address's email throttle).
+    throw refusalProblem(outcome, reply);
+  }
+
+  /** The emailed code of a sign-in that must verify the address first: right, it verifies the address and issues the session. */
+  async function confirmSignIn(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'login');
+    const verification = await signInVerificationOf(tenant, flow);
+    if (!verification) throw new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
+    const verified = await confirmAddress(deps.selfService, tenant, verification, { code: (request.body as { code: string }).code }, requestContextOf(request), 'complete');
+    if (!verified.ok) throw refusalProblem(verified, reply);
+    return complete(reply, tenant, flow, verified.identity, request);
+  }
+
+  async function resendSignInCode(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'login');
+    const verification = await signInVerificationOf(tenant, flow);
+    if (!verification) throw new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
+    const mail = { tenant, flow: verification, locale: localeOf(request, tenant, verification.payload['locale']), linkPath: 'verify', kind: 'verify_email', context: requestContextOf(request) } as const;
+    const sent = await resendCode(deps.selfService, mail);
+    if (!sent.ok) throw refusalProblem(sent, reply);
+    return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), { ...verification, payload: sent.payload }));
+  }
+
+  /** The open verification of an api login flow (`<id>.verification`, see signInVerifyingFirst), if it has one. */
+  async function signInVerificationOf(tenant: Tenant, flow: Flow): Promise<Flow | undefined> {
+    const verification = await deps.stores.flows.find(tenant.id, `${flow.id}.verification`, Date.now());
+    return verification?.type === 'verification' && verification.kind === 'api' && verification.state === 'active' ? verification : undefined;
   }
 
   /** Verification first (ADR 0010): the same answer, a code step, whether the email is new or taken. */

@@ -13,12 +13,10 @@ import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
 import { newFlow } from '../../domain/flows/flow.ts';
-import { signInWithPassword } from '../../domain/flows/password-sign-in.ts';
-import type { Identity } from '../../domain/identity/identity.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress, submitRegistration } from '../../domain/self-service/registration.ts';
-import { startVerification } from '../../domain/self-service/verification.ts';
+import { emailOf, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { hasTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
@@ -100,13 +98,13 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const form = formOf(request.body);
     const flow = await submittedFlow(c, form, 'login');
     if (!flow) return renderSignIn(c, reply, form['email'], { code: 'flow.csrf' }, 400);
-    const outcome = await signInWithPassword({ identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, c.tenant.id, { identifier: form['email'] ?? '', password: form['password'] ?? '' }, requestContextOf(request));
+    const input = { identifier: form['email'] ?? '', password: form['password'] ?? '' };
+    const verification = { kind: 'browser', interactionUid: c.uid, locale: c.t.locale } as const;
+    const outcome = await signInVerifyingFirst({ signIn: { identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, selfService: deps.selfService }, c.tenant, input, requestContextOf(request), verification);
+    if (outcome.ok && outcome.step === 'verify_address') {
+      return renderCode(c, reply, outcome.flow, { intro: c.t('page.code.verify_first', { email: emailOf(outcome.identity) }), bind: true });
+    }
     if (outcome.ok) {
-      if (mustVerifyFirst(c, outcome.identity)) {
-        const started = await startVerification(deps.selfService, c.tenant, { identity: outcome.identity, address: emailOf(outcome.identity), purpose: 'signin', kind: 'browser', interactionUid: c.uid }, requestContextOf(request), c.t.locale);
-        if (!started.ok) return renderSignIn(c, reply, form['email'], refusalFieldError(started, reply), 429);
-        return renderCode(c, reply, started.flow, { intro: c.t('page.code.verify_first', { email: emailOf(outcome.identity) }), bind: true });
-      }
       if (!(await completeOnce(c, flow, outcome.identity.id, reply))) return reply;
       return finish(c, reply, { login: { accountId: outcome.identity.id, amr: [...outcome.methods], acr: 'urn:foyer:acr:password', remember: true } });
     }
@@ -114,7 +112,9 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
       reply.header('retry-after', String(outcome.retryAfterSeconds));
       return renderSignIn(c, reply, form['email'], { code: outcome.code, params: { seconds: outcome.retryAfterSeconds } }, 429);
     }
-    return renderSignIn(c, reply, form['email'], { code: outcome.code === 'signin.account_blocked' ? 'signin.invalid_credentials' : outcome.code }, 401);
+    if (outcome.code === 'signin.invalid_credentials' || outcome.code === 'signin.account_blocked') return renderSignIn(c, reply, form['email'], { code: 'signin.invalid_credentials' }, 401);
+    // The right password, but the code could not be sent (the address's email throttle).
+    return renderSignIn(c, reply, form['email'], refusalFieldError(outcome, reply), refusalStatus(outcome));
   }
 
   async function signUp(c: Context, request: FastifyRequest, reply: FastifyReply) {
@@ -331,23 +331,12 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     return c.t('page.code.intro_recovery', { email: String(flow.payload['address'] ?? '') });
   }
 
-  function mustVerifyFirst(c: Context, identity: Identity): boolean {
-    const verification = c.tenant.settings['verification'] as { allowSignInUnverified?: boolean } | undefined;
-    if (verification?.allowSignInUnverified !== false) return false;
-    const email = emailOf(identity);
-    return email !== '' && !identity.addresses.some((address) => address.kind === 'email' && address.value === email.toLowerCase() && address.verifiedAt !== null);
-  }
-
 }
 
 /** Registration, verification and recovery flows of an interaction are `<uid>.<type>`. */
 function codeFlowTypeOf(id: string | undefined): FlowType | undefined {
   const type = id?.slice(id.lastIndexOf('.') + 1);
   return type === 'registration' || type === 'verification' || type === 'recovery' ? type : undefined;
-}
-
-function emailOf(identity: Identity): string {
-  return typeof identity.traits['email'] === 'string' ? identity.traits['email'] : '';
 }
 
 function sameToken(expected: string, given: string): boolean {
