@@ -44,6 +44,13 @@ const settingsSchema = z
       })
       .strict()
       .optional(),
+    refreshTokens: z
+      .object({
+        /** Seconds a refresh token family may live from its first token, however often it rotates (default 90 days). */
+        absoluteLifetime: z.number().int().min(3_600).max(365 * 86_400).optional(),
+      })
+      .strict()
+      .optional(),
     verification: z
       .object({
         /** Whether a customer may sign in before verifying their email address (default: true). */

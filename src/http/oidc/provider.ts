@@ -22,6 +22,7 @@ import { cachedLookup } from './client-cache.ts';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.ts';
 import { createCookieSigner } from './cookie-signer.ts';
 import { browserSessionTtl } from './session-ttl.ts';
+import { DEFAULT_REFRESH_TOKEN_TTL, refreshTokenAbsoluteLifetimeOf, refreshTokenTtl } from './refresh-token-ttl.ts';
 import { outgoingFetch } from './outgoing-requests.ts';
 import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
@@ -67,6 +68,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   const issuer = issuerOf(deps.publicUrl, tenant);
   const mountPath = mountPathOf(tenant);
   const artifactAdapter = createOidcAdapter(deps.artifacts, tenant.id);
+  const refreshTokenLifetime = refreshTokenAbsoluteLifetimeOf(tenant);
   const clientAdapter = cachedLookup(async (id: string) => {
     if (id === ACCOUNT_CLIENT_ID) return accountClientMetadata(issuer, tenant);
     const found = await deps.applications.findWithSecret(tenant.id, id);
@@ -143,7 +145,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       AccessToken: (_ctx, _token, client) => ttlOf(client, 'accessToken') ?? HOUR,
       ClientCredentials: (_ctx, _token, client) => ttlOf(client, 'accessToken') ?? HOUR,
       IdToken: (_ctx, _token, client) => ttlOf(client, 'idToken') ?? HOUR,
-      RefreshToken: (_ctx, _token, client) => ttlOf(client, 'refreshToken') ?? 14 * DAY,
+      RefreshToken: (ctx, token, client) => refreshTokenTtl(ctx, token, client, { idle: ttlOf(client, 'refreshToken') ?? DEFAULT_REFRESH_TOKEN_TTL, absolute: refreshTokenLifetime }, Math.floor(Date.now() / 1000)),
       AuthorizationCode: 60,
       DeviceCode: 600,
       BackchannelAuthenticationRequest: 600,
