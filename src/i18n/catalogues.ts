@@ -1,6 +1,7 @@
-// Every language's catalogue. English is the reference (en.ts); each other one lives in locales/
-// and holds exactly its keys (test/i18n/catalogues.test.ts checks keys, placeholders, and that no
-// text was left in English unless the catalogue says the word is the same in its language).
+// Every language's catalogue, in ICU MessageFormat (ADR 0015). English is the reference (en.ts);
+// each other one lives in locales/ and holds exactly its keys (test/i18n/catalogues.test.ts checks
+// keys, arguments, plural forms, and that no text was left in English unless the catalogue says the
+// word is the same in its language).
 import { en } from './en.ts';
 import type { Catalogue, MessageKey } from './en.ts';
 import type { Locale } from './locales.ts';

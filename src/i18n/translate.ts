@@ -1,14 +1,20 @@
-// Looks a message up by key in the customer's language and fills its {placeholders}. A key missing
-// from a catalogue (never in a release: the catalogues are complete by type) falls back to English.
+// Looks a message up by key in the customer's language and formats it (ICU MessageFormat, see
+// message-format.ts). Each message is compiled once per language, on first use, and kept: pages
+// are rendered often, catalogues change only with a release. A key missing from a catalogue (never
+// in a release: the catalogues are complete by type) falls back to English; a key no catalogue
+// knows comes back as itself (callers use that to tell "no text for this trait").
 import { en } from './en.ts';
-import type { Catalogue, MessageKey } from './en.ts';
+import type { MessageKey } from './en.ts';
 import { DEFAULT_LOCALE, directionOf, matchLocale } from './locales.ts';
 import type { Locale } from './locales.ts';
 import { catalogues } from './catalogues.ts';
+import { compileMessage } from './message-format.ts';
+import type { CompiledMessage, MessageParams } from './message-format.ts';
 
 export type { Locale } from './locales.ts';
+export type { MessageParams } from './message-format.ts';
 
-export type Translate = ((key: MessageKey | string, params?: Record<string, string | number>) => string) & {
+export type Translate = ((key: MessageKey | string, params?: MessageParams) => string) & {
   readonly locale: Locale;
   readonly dir: 'ltr' | 'rtl';
 };
@@ -19,13 +25,35 @@ export function translator(requested: string): Translate {
   const locale = matchLocale(requested) ?? DEFAULT_LOCALE;
   const cached = cache.get(locale);
   if (cached) return cached;
-  const catalogue: Partial<Catalogue> = catalogues[locale] ?? {};
+  const catalogue = (catalogues[locale] ?? {}) as Partial<Record<string, string>>;
   const english = en as Record<string, string>;
-  const t = (key: string, params: Record<string, string | number> = {}) => {
-    const template = (catalogue as Record<string, string>)[key] ?? english[key] ?? key;
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  const compiled = new Map<string, CompiledMessage>();
+  const messageOf = (key: string): CompiledMessage | undefined => {
+    let message = compiled.get(key);
+    if (message) return message;
+    const own = catalogue[key];
+    const source = own ?? english[key];
+    if (source === undefined) return undefined;
+    message = compileOrFallBack(source, own !== undefined && own !== english[key] ? english[key] : undefined, locale);
+    compiled.set(key, message);
+    return message;
   };
+  const t = (key: string, params?: MessageParams) => messageOf(key)?.(params) ?? key;
   const bound = Object.assign(t, { locale, dir: directionOf(locale) }) as Translate;
   cache.set(locale, bound);
   return bound;
+}
+
+/** A message that does not parse (the catalogue tests forbid it) is shown in English rather than failing the page. */
+function compileOrFallBack(source: string, english: string | undefined, locale: Locale): CompiledMessage {
+  try {
+    return compileMessage(source, locale);
+  } catch {
+    if (english === undefined) return () => source;
+    try {
+      return compileMessage(english, DEFAULT_LOCALE);
+    } catch {
+      return () => source;
+    }
+  }
 }

@@ -155,10 +155,14 @@ describeEachEngine('account portal', (current) => {
   test('applications: an allowed application is listed with its permissions in words, and its access removed', async () => {
     const { browser } = await signUpThrough('/account', 'allowed');
     const flow = { redirectUri: PARTNER_CALLBACK, scope: 'openid email offline_access', parameters: { prompt: 'consent' } };
+    const startedAt = Date.now();
     const { tokens } = await authorizationCodeFlow(partnerRp, flow, (url) => browser.authorize(url, { consent: true }));
     const page = await browser.open(`${node.url}/account/applications`);
     const text = textOf(page.html);
     assert.match(text, /Partner Shop/);
+    // The day it was allowed, written as English writes dates (in UTC; the day may turn meanwhile).
+    const allowedOn = (at: number) => `Allowed on ${new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(at)}. It can:`;
+    assert.ok(text.includes(allowedOn(startedAt)) || text.includes(allowedOn(Date.now())), text);
     assert.match(text, /See your email address/);
     assert.match(text, /Stay connected when you are not using it/);
     const removed = await browser.submit(requireForm(page, isAction('/account/applications/revoke')));

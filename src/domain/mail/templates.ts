@@ -40,7 +40,8 @@ export function renderMail({ kind, to, params, t, branding, replies }: MailTempl
   if (missing.length > 0) throw new TypeError(`mail ${kind} needs ${missing.join(', ')}`);
   if (params['link'] !== undefined) checkLink(params['link']);
 
-  const words = { ...params, tenant: branding.name, email: to, minutes: params['expiresInMinutes'] ?? '' };
+  // The lifetime is a count: messages choose its plural form, so it goes in as a number.
+  const words = { ...params, tenant: branding.name, email: to, ...(params['expiresInMinutes'] !== undefined ? { minutes: Number(params['expiresInMinutes']) } : {}) };
   const texts = {
     subject: t(`mail.${kind}.subject`, words),
     heading: t(`mail.${kind}.heading`, words),

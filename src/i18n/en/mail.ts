@@ -2,7 +2,7 @@
 export const mail = {
   'mail.common.code_label': 'Your code',
   'mail.common.link_intro': 'Or open this link in your browser:',
-  'mail.common.expires': 'The code and the link work once, and only for the next {minutes} minutes.',
+  'mail.common.expires': 'The code and the link work once, and only for the next {minutes, plural, one {minute} other {# minutes}}.',
   'mail.common.footer': 'This email was sent by {tenant} about your account. Please do not reply to it.',
   'mail.common.footer_reply': 'This email was sent by {tenant} about your account.',
 

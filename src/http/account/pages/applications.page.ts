@@ -3,7 +3,6 @@ import type { SafeHtml } from '../../../lib/html.ts';
 import { hiddenInputs } from '../../hosted/pages/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 import type { ConnectedApplication } from '../../../domain/account/applications.ts';
-import { formatTime } from './account-frame.ts';
 
 export type ApplicationsView = {
   readonly revokeAction: string;
@@ -20,7 +19,7 @@ ${
     : html`<ul class="apps">${view.applications.map(
         (application) => html`<li>
 <h2>${application.logoUri ? html`<img class="app-icon" src="${application.logoUri}" alt="">` : ''}${application.name}</h2>
-<p>${t('account.applications.allowed', { date: formatTime(t, application.grantedAt) })}</p>
+<p>${t('account.applications.allowed', { date: application.grantedAt })}</p>
 <ul class="scopes">${application.scopes.map((scope) => html`<li>${scopeText(t, scope)}</li>`)}</ul>
 <form method="post" action="${view.revokeAction}">${hiddenInputs({ csrf_token: view.csrfToken, client_id: application.clientId })}<button class="secondary" type="submit" aria-label="${t('account.applications.revoke_label', { app: application.name })}">${t('account.applications.revoke')}</button></form>
 </li>`,
