@@ -8,7 +8,7 @@ import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { createBrowserSession } from '../helpers/browser-session.ts';
-import { authorizationCodeFlow, PASSWORD, postToken, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
+import { authorizationCodeFlow, basic, PASSWORD, postToken, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
 import type { RegisteredApplication } from '../helpers/oidc-clients.ts';
 
 const WEB_CALLBACK = 'https://web.example.test/callback';
@@ -140,5 +140,22 @@ describeEachEngine('authorization code flow with openid-client', (current) => {
     assert.deepEqual(await client.tokenIntrospection(webRp, tokens.access_token), { active: false });
     assert.deepEqual(await client.tokenIntrospection(webRp, 'never-issued'), { active: false });
     await assert.rejects(client.fetchUserInfo(webRp, tokens.access_token, claims.sub), (error: client.WWWAuthenticateChallengeError) => error.status === 401);
+  });
+
+  test('revocation answers 200 with an empty body and no content type, for a token or a stranger alike', async () => {
+    const browser = createBrowserSession({ mailbox: node.server.mailbox });
+    const { tokens } = await authorizationCodeFlow(webRp, { redirectUri: WEB_CALLBACK }, (url) => browser.signUpAndAuthorize(url, { email: uniqueEmail('revoke'), password: PASSWORD }));
+    // Browser clients that read JSON only (oidc-client-ts) refuse a `text/plain` answer outright.
+    for (const token of [tokens.access_token, 'never-issued']) {
+      const response = await fetch(webRp.serverMetadata().revocation_endpoint!, {
+        method: 'POST',
+        headers: { authorization: basic(web.application.id, web.clientSecret!), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+      });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('content-type'), null);
+      assert.equal(await response.text(), '');
+    }
+    assert.equal((await client.tokenIntrospection(webRp, tokens.access_token)).active, false);
   });
 });

@@ -25,6 +25,7 @@ import { browserSessionTtl } from './session-ttl.ts';
 import { DEFAULT_REFRESH_TOKEN_TTL, refreshTokenAbsoluteLifetimeOf, refreshTokenTtl } from './refresh-token-ttl.ts';
 import { outgoingFetch } from './outgoing-requests.ts';
 import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
+import { revocationWithoutContentType } from './revocation-response.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
 
 export type ProviderDeps = {
@@ -168,6 +169,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   // Outermost: the artifacts a request writes are saved together, before its answer is sent.
   provider.use(writeArtifactsTogether(renderProtocolError, deps.logger));
   provider.use(confirmLogoutOnInvalidHint(provider, ROUTES.end_session));
+  provider.use(revocationWithoutContentType(ROUTES.revocation));
   auditProviderEvents(provider, { tenantId: tenant.id, audit: deps.audit, logger: deps.logger });
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, presented: string) {
     return verifyHashedClientSecret(this.clientSecret, presented);
