@@ -30,10 +30,11 @@ const settingOptions: Command['options'] = {
   'backchannel-logout-uri': { type: 'string' },
   'logo-uri': { type: 'string' },
   'id-token-alg': { type: 'string' },
+  'id-token-claims': { type: 'string' },
 };
 const SETTINGS_USAGE =
   '[--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant <grant type>]… [--first-party | --third-party] ' +
-  '[--access-token-ttl <s>] [--id-token-ttl <s>] [--refresh-token-ttl <s>] [--backchannel-logout-uri <uri>] [--logo-uri <uri>] [--id-token-alg ES256|RS256]';
+  '[--access-token-ttl <s>] [--id-token-ttl <s>] [--refresh-token-ttl <s>] [--backchannel-logout-uri <uri>] [--logo-uri <uri>] [--id-token-alg ES256|RS256] [--id-token-claims scopes|minimal]';
 
 /** Domain field names → the options that set them, so a refusal names what the operator typed. */
 const OPTION_OF_FIELD: Record<string, string> = {
@@ -46,6 +47,7 @@ const OPTION_OF_FIELD: Record<string, string> = {
   backchannelLogoutUri: 'backchannel-logout-uri',
   logoUri: 'logo-uri',
   idTokenAlgorithm: 'id-token-alg',
+  idTokenClaims: 'id-token-claims',
 };
 
 function withOptionNames<T>(work: Promise<T>): Promise<T> {
@@ -86,6 +88,7 @@ function settingsInput(values: OptionValues): ApplicationInput {
     backchannelLogoutUri: text('backchannel-logout-uri'),
     logoUri: text('logo-uri'),
     idTokenAlgorithm: text('id-token-alg')?.trim().toUpperCase(),
+    idTokenClaims: text('id-token-claims')?.trim(),
   };
 }
 
@@ -109,6 +112,7 @@ function applicationJson(application: Application, tenant: Tenant) {
     backchannel_logout_uri: application.backchannelLogoutUri,
     logo_uri: application.logoUri,
     id_token_signed_response_alg: application.idTokenAlgorithm,
+    id_token_claims: application.idTokenClaims,
     created_at: new Date(application.createdAt).toISOString(),
     updated_at: new Date(application.updatedAt).toISOString(),
   };
@@ -135,6 +139,7 @@ function printApplication(io: CliIo, application: Application, tenant: Tenant, c
     ['backchannel_logout_uri', application.backchannelLogoutUri ?? '-'],
     ['logo_uri', application.logoUri ?? '-'],
     ['id_token_signed_response_alg', application.idTokenAlgorithm],
+    ['id_token_claims', application.idTokenClaims === 'minimal' ? 'minimal (sub, acr, amr, auth_time; the profile from userinfo)' : 'scopes (the claims of the granted scopes)'],
     ['created_at', new Date(application.createdAt).toISOString()],
     ['updated_at', new Date(application.updatedAt).toISOString()],
   ];

@@ -2,8 +2,8 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { ApplicationsTable } from './tables.ts';
-import type { Application, ApplicationFields, ApplicationKind, IdTokenAlgorithm } from '../domain/applications/application.ts';
-import { LEGACY_ID_TOKEN_ALGORITHM } from '../domain/applications/application.ts';
+import type { Application, ApplicationFields, ApplicationKind, IdTokenAlgorithm, IdTokenClaims } from '../domain/applications/application.ts';
+import { DEFAULT_ID_TOKEN_CLAIMS, LEGACY_ID_TOKEN_ALGORITHM } from '../domain/applications/application.ts';
 import type { ApplicationStore } from '../domain/applications/application.port.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUniqueViolation } from './errors.ts';
@@ -11,8 +11,8 @@ import { fromJson, toJson } from './json.ts';
 
 type ApplicationRow = Selectable<ApplicationsTable>;
 /** Everything but the name, which has its own column. */
-/** As stored: rows written before the ID token algorithm was a choice lack it. */
-type StoredSettings = Omit<ApplicationFields, 'name' | 'idTokenAlgorithm'> & { idTokenAlgorithm?: IdTokenAlgorithm };
+/** As stored: rows written before the ID token algorithm and claims were a choice lack them. */
+type StoredSettings = Omit<ApplicationFields, 'name' | 'idTokenAlgorithm' | 'idTokenClaims'> & { idTokenAlgorithm?: IdTokenAlgorithm; idTokenClaims?: IdTokenClaims };
 
 export function createApplicationStore(db: Db): ApplicationStore {
   function findRow(tenantId: string, id: string): Promise<ApplicationRow | undefined> {
@@ -97,6 +97,7 @@ function settingsOf(fields: ApplicationFields): Omit<ApplicationFields, 'name'> 
     backchannelLogoutUri: fields.backchannelLogoutUri,
     logoUri: fields.logoUri,
     idTokenAlgorithm: fields.idTokenAlgorithm,
+    idTokenClaims: fields.idTokenClaims,
   };
 }
 
@@ -124,6 +125,9 @@ function toApplication(row: ApplicationRow): Application {
     logoUri: settings.logoUri,
     // Stored before the choice existed: what oidc-provider gave them, RS256.
     idTokenAlgorithm: settings.idTokenAlgorithm ?? LEGACY_ID_TOKEN_ALGORITHM,
+    // Stored before the choice existed: the scope claims too. Their libraries found no email or
+    // name in the ID token, and extra claims break none of them.
+    idTokenClaims: settings.idTokenClaims ?? DEFAULT_ID_TOKEN_CLAIMS,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -119,7 +119,9 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         const claims = partnerTokens.claims()!;
         assert.equal(claims.aud, partner.config.clientMetadata().client_id);
         assert.deepEqual(claims['amr'], ['pwd']);
-        // conformIdTokenClaims: with an access token issued, scope claims come from userinfo (OIDC Core 5.4).
+        // The ID token carries the claims of the granted scopes (where most libraries read them), and userinfo agrees.
+        assert.equal(claims['email'], email);
+        assert.equal(claims['email_verified'], true);
         const profile = await oidc.fetchUserInfo(partner.config, partnerTokens.access_token, claims.sub);
         assert.equal(profile['email'], email);
 
@@ -131,6 +133,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         assert.equal(interactions.length, shownBefore, `no hosted page was shown: ${interactions.slice(shownBefore).join(', ')}`);
         const companionTokens = await redeem(companion, toCompanion, companionCallback.href);
         assert.equal(companionTokens.claims()!.sub, claims.sub);
+        assert.equal(companionTokens.claims()!['email'], email);
         assert.equal((await oidc.fetchUserInfo(companion.config, companionTokens.access_token, claims.sub))['email'], email);
         // Within the session the third-party consent is remembered: no consent page the second time.
         const partnerAgain = await authorizationRequest(partner);

@@ -131,6 +131,18 @@ describeEachEngine('foyer apps', (current) => {
     assert.match(shown.stdout, /^id_token_signed_response_alg\s+RS256$/m);
   });
 
+  test('ID tokens carry the scope claims unless --id-token-claims says minimal, on create and on update', async () => {
+    const app = await json(...WEB);
+    assert.equal(app['id_token_claims'], 'scopes');
+    const minimal = await json(...WEB, '--id-token-claims', 'minimal');
+    assert.equal(minimal['id_token_claims'], 'minimal');
+    const updated = await json('apps', 'update', '--client-id', minimal.client_id, '--id-token-claims', 'scopes');
+    assert.equal(updated['id_token_claims'], 'scopes');
+    await json('apps', 'update', '--client-id', app.client_id, '--id-token-claims', 'minimal');
+    const shown = await foyer('apps', 'show', '--client-id', app.client_id);
+    assert.match(shown.stdout, /^id_token_claims\s+minimal \(sub, acr, amr, auth_time; the profile from userinfo\)$/m);
+  });
+
   test('delete removes the application; then it is unknown (exit 1)', async () => {
     const app = await json(...WEB);
     const deleted = await foyer('apps', 'delete', '--client-id', app.client_id);
@@ -196,6 +208,7 @@ describeEachEngine('foyer apps', (current) => {
       [['apps', 'create', '--name', 'X', '--kind', 'spa', '--redirect-uri', 'https://x.example/', '--backchannel-logout-uri', 'https://x.example/bc'], /--backchannel-logout-uri: .*only web/],
       [['apps', 'create', '--name', 'X', '--kind', 'web', '--redirect-uri', 'https://x.example/', '--first-party', '--third-party'], /either --first-party or --third-party/],
       [['apps', 'create', '--name', 'X', '--kind', 'web', '--redirect-uri', 'https://x.example/', '--id-token-alg', 'HS256'], /^foyer apps create: --id-token-alg: Use one of ES256, RS256\.$/m],
+      [['apps', 'create', '--name', 'X', '--kind', 'web', '--redirect-uri', 'https://x.example/', '--id-token-claims', 'all'], /^foyer apps create: --id-token-claims: Use one of scopes, minimal\.$/m],
       [['apps', 'show'], /--client-id is required/],
       [['apps', 'update', '--client-id', 'abc'], /give at least one option to change/],
       [['apps', 'update', '--client-id', 'abc', '--kind', 'spa'], /Unknown option '--kind'/],

@@ -33,6 +33,7 @@ describeEachEngine('ApplicationStore', (current) => {
       backchannelLogoutUri: 'https://shop.example.com/logout',
       logoUri: null,
       idTokenAlgorithm: 'RS256',
+      idTokenClaims: 'minimal',
       secretHash: 'sha256:00',
       now: 1_790_000_000_123,
       ...overrides,
@@ -55,6 +56,7 @@ describeEachEngine('ApplicationStore', (current) => {
       backchannelLogoutUri: 'https://shop.example.com/logout',
       logoUri: null,
       idTokenAlgorithm: 'RS256',
+      idTokenClaims: 'minimal',
       createdAt: input.now,
       updatedAt: input.now,
     });
@@ -70,6 +72,17 @@ describeEachEngine('ApplicationStore', (current) => {
     delete settings['idTokenAlgorithm'];
     await current().handle.db.updateTable('applications').set({ settings: JSON.stringify(settings) }).where('id', '=', legacy.id).execute();
     assert.equal((await store().findById(tenantA, legacy.id))?.idTokenAlgorithm, 'RS256');
+  });
+
+  test('the ID token claims are kept as written; an application stored before they were a choice gets the scope claims', async () => {
+    const scopes = await store().create(record({ idTokenClaims: 'scopes' }));
+    assert.equal((await store().findById(tenantA, scopes.id))?.idTokenClaims, 'scopes');
+    const legacy = await store().create(record());
+    assert.equal((await store().findById(tenantA, legacy.id))?.idTokenClaims, 'minimal');
+    const settings = JSON.parse(String((await current().handle.db.selectFrom('applications').select('settings').where('id', '=', legacy.id).executeTakeFirstOrThrow()).settings)) as Record<string, unknown>;
+    delete settings['idTokenClaims'];
+    await current().handle.db.updateTable('applications').set({ settings: JSON.stringify(settings) }).where('id', '=', legacy.id).execute();
+    assert.equal((await store().findById(tenantA, legacy.id))?.idTokenClaims, 'scopes');
   });
 
   test('findById never exposes the secret hash; findWithSecret does', async () => {

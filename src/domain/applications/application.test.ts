@@ -35,6 +35,7 @@ describe('validateApplication', () => {
       backchannelLogoutUri: null,
       logoUri: null,
       idTokenAlgorithm: 'ES256',
+      idTokenClaims: 'scopes',
     });
     assert.deepEqual(validateApplication({ name: 'SPA', redirectUris: ['https://spa.example.com/'] }, 'spa').grantTypes, ['authorization_code', 'refresh_token']);
     assert.deepEqual(validateApplication(NATIVE, 'native').grantTypes, ['authorization_code', 'refresh_token']);
@@ -147,6 +148,12 @@ describe('validateApplication', () => {
     assert.equal(validateApplication(WEB, 'web').idTokenAlgorithm, 'ES256');
     assert.equal(validateApplication({ ...WEB, idTokenAlgorithm: 'RS256' }, 'web').idTokenAlgorithm, 'RS256');
     for (const alg of ['HS256', 'none', 'es256', '']) refuses({ ...WEB, idTokenAlgorithm: alg }, 'web', 'idTokenAlgorithm application.id_token_algorithm_invalid');
+  });
+
+  test('ID token claims: those of the granted scopes unless minimal is asked for', () => {
+    assert.equal(validateApplication(WEB, 'web').idTokenClaims, 'scopes');
+    assert.equal(validateApplication({ ...WEB, idTokenClaims: 'minimal' }, 'web').idTokenClaims, 'minimal');
+    for (const value of ['all', 'Minimal', '']) refuses({ ...WEB, idTokenClaims: value }, 'web', 'idTokenClaims application.id_token_claims_invalid');
   });
 
   test('logo URI: https or absent (an empty value is absent)', () => {

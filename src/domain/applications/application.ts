@@ -24,6 +24,17 @@ export const DEFAULT_ID_TOKEN_ALGORITHM: IdTokenAlgorithm = 'ES256';
 /** What an application stored before the choice existed was given, and still is. */
 export const LEGACY_ID_TOKEN_ALGORITHM: IdTokenAlgorithm = 'RS256';
 
+/**
+ * What an application's ID tokens carry. `scopes`: the claims of the granted scopes (email,
+ * email_verified, name, …), which is where most client libraries read the customer's profile
+ * (Auth.js, Passport's openid-client strategy, Authlib). `minimal`: only who signed in and how
+ * (sub, acr, amr, auth_time), for applications that fetch the profile from userinfo and want small
+ * tokens or none of the customer's details in them (OIDC Core 5.4).
+ */
+export const ID_TOKEN_CLAIMS = ['scopes', 'minimal'] as const;
+export type IdTokenClaims = (typeof ID_TOKEN_CLAIMS)[number];
+export const DEFAULT_ID_TOKEN_CLAIMS: IdTokenClaims = 'scopes';
+
 /** Seconds. */
 export type TokenLifetimes = { readonly accessToken: number; readonly idToken: number; readonly refreshToken: number };
 
@@ -39,6 +50,7 @@ export type ApplicationFields = {
   readonly backchannelLogoutUri: string | null;
   readonly logoUri: string | null;
   readonly idTokenAlgorithm: IdTokenAlgorithm;
+  readonly idTokenClaims: IdTokenClaims;
 };
 
 export type Application = ApplicationFields & {
@@ -61,6 +73,7 @@ export type ApplicationInput = {
   readonly backchannelLogoutUri?: string | null | undefined;
   readonly logoUri?: string | null | undefined;
   readonly idTokenAlgorithm?: string | undefined;
+  readonly idTokenClaims?: string | undefined;
 };
 
 export type NewApplication = ApplicationInput & { readonly name: string; readonly kind: string };
@@ -247,6 +260,10 @@ export function validateApplication(input: ApplicationInput, kind: string): Appl
   if (!(ID_TOKEN_ALGORITHMS as readonly string[]).includes(idTokenAlgorithm)) {
     problems.push({ field: 'idTokenAlgorithm', code: 'application.id_token_algorithm_invalid', message: `Use one of ${ID_TOKEN_ALGORITHMS.join(', ')}.` });
   }
+  const idTokenClaims = input.idTokenClaims ?? DEFAULT_ID_TOKEN_CLAIMS;
+  if (!(ID_TOKEN_CLAIMS as readonly string[]).includes(idTokenClaims)) {
+    problems.push({ field: 'idTokenClaims', code: 'application.id_token_claims_invalid', message: `Use one of ${ID_TOKEN_CLAIMS.join(', ')}.` });
+  }
   if (problems.length > 0) throw new ValidationError(problems);
   return {
     kind,
@@ -259,5 +276,6 @@ export function validateApplication(input: ApplicationInput, kind: string): Appl
     backchannelLogoutUri,
     logoUri,
     idTokenAlgorithm: idTokenAlgorithm as IdTokenAlgorithm,
+    idTokenClaims: idTokenClaims as IdTokenClaims,
   };
 }

@@ -39,6 +39,19 @@ export function claimsOf(identity: Identity): Claims {
   return claims;
 }
 
+/**
+ * The claims an answer may carry; oidc-provider then keeps those of the granted scopes. An
+ * application whose ID tokens are minimal (`foyer_id_token_claims`) gets in them only the subject
+ * and the claims it asked for by name, as with oidc-provider's conformIdTokenClaims (OIDC Core 5.4):
+ * the profile is at userinfo.
+ */
+export function releasedClaims(claims: Claims, use: string, client: { [key: string]: unknown } | undefined, requested: Record<string, unknown> | undefined): Claims {
+  if (use !== 'id_token' || client?.['foyer_id_token_claims'] !== 'minimal') return claims;
+  const minimal: Claims = { sub: claims.sub };
+  for (const name of Object.keys(requested ?? {})) if (claims[name] !== undefined) minimal[name] = claims[name];
+  return minimal;
+}
+
 function isVerified(identity: Identity, kind: 'email' | 'phone', value: string): boolean {
   const normalised = normalizeAddress(kind, value);
   return identity.addresses.some((address) => address.kind === kind && address.value === normalised && address.verifiedAt !== null);

@@ -23,6 +23,7 @@ export function clientMetadataOf(application: Application, secretHash: string | 
       : {}),
     id_token_signed_response_alg: application.idTokenAlgorithm,
     foyer_first_party: application.firstParty,
+    foyer_id_token_claims: application.idTokenClaims,
     foyer_ttl: { ...application.tokenLifetimes },
   };
 }

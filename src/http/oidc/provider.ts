@@ -16,7 +16,7 @@ import { auditProviderEvents } from './provider-audit.ts';
 import type { AuditStore } from '../../domain/audit/audit.port.ts';
 import type { ConsentStore } from '../../domain/consents/consent.port.ts';
 import type { FastifyBaseLogger } from 'fastify';
-import { claimsOf, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
+import { claimsOf, releasedClaims, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
 import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
 import { cachedLookup } from './client-cache.ts';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.ts';
@@ -79,18 +79,20 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   const configuration: Configuration = {
     adapter: ((name: string) => (name === 'Client' ? clientAdapter : artifactAdapter(name))) as unknown as Configuration['adapter'],
     jwks: deps.jwks as Configuration['jwks'],
-    findAccount: async (_ctx, sub) => {
+    findAccount: async (ctx, sub) => {
       const identity = await deps.identities.findById(tenant.id, sub);
       // Blocked and deleted customers have no account as far as the protocol is concerned: their
       // sessions stop resuming, refresh grants and userinfo fail.
       if (!identity || identity.status !== 'active') return undefined;
-      return { accountId: identity.id, claims: async () => claimsOf(identity) };
+      return { accountId: identity.id, claims: async (use, _scope, requested) => releasedClaims(claimsOf(identity), use, ctx.oidc?.client, requested) };
     },
     // How the customer signed in travels with every ID token (OIDC Core 2), so it belongs to `openid`.
     claims: { ...SCOPE_CLAIMS, openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'] } as unknown as Configuration['claims'],
     scopes: [...SUPPORTED_SCOPES],
     acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:mfa'],
-    conformIdTokenClaims: true,
+    // ID tokens carry the claims of the granted scopes, where most client libraries read the
+    // profile; an application may keep its ID tokens minimal instead (releasedClaims).
+    conformIdTokenClaims: false,
     cookies: {
       // oidc-provider hands a non-array `keys` to Koa's cookies as its keygrip instance.
       keys: createCookieSigner([cookieKey(deps.masterSecret, tenant.id)]) as unknown as string[],
@@ -137,7 +139,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256'],
       dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'],
     },
-    extraClientMetadata: { properties: ['foyer_first_party', 'foyer_ttl'] },
+    extraClientMetadata: { properties: ['foyer_first_party', 'foyer_ttl', 'foyer_id_token_claims'] },
     // First-party applications never show a consent screen: their grant is created on the spot.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => loadOrCreateGrant(ctx, deps.consents, tenant.id),
     rotateRefreshToken: true,
