@@ -70,6 +70,26 @@ describeEachEngine('account portal', (current) => {
     assert.ok(findForm(page, isAction('/t/shop/account/profile')));
   });
 
+  test('one browser signed in at the default tenant and at another stays signed in to both portals', async () => {
+    const signedInAs = (email: string) => new RegExp(`Signed in as ${email.replace('.', '\\.')}`);
+    const { browser, email } = await signUpThrough('/account', 'both-default');
+    const shopEmail = uniqueEmail('both-shop');
+    const signIn = await browser.open(`${node.url}/t/shop/account`);
+    assert.ok(findForm(signIn, isAction('/signin')), 'the other tenant asks for its own sign-in');
+    const shop = await browser.drive(signIn, { credentials: { email: shopEmail, password: PASSWORD }, signUp: true });
+    assert.equal(shop.url.pathname, '/t/shop/account');
+    assert.match(textOf(shop.html), signedInAs(shopEmail));
+
+    const home = await browser.open(`${node.url}/account`);
+    assert.equal(home.url.pathname, '/account', 'still signed in to the default tenant');
+    assert.match(textOf(home.html), signedInAs(email));
+    const shopAgain = await browser.open(`${node.url}/t/shop/account`);
+    assert.equal(shopAgain.url.pathname, '/t/shop/account', 'and to the other');
+    assert.match(textOf(shopAgain.html), signedInAs(shopEmail));
+    // The default tenant's cookie keeps its name: browsers signed in before an upgrade stay signed in.
+    assert.ok(browser.cookieNames().includes('foyer_session'));
+  });
+
   test('a callback with a state this browser did not send is refused', async () => {
     const browser = createBrowserSession({ mailbox: node.server.mailbox });
     await browser.open(`${node.url}/account`);

@@ -47,6 +47,18 @@ export function mountPathOf(tenant: Pick<Tenant, 'slug'>): string {
   return tenant.slug === 'default' ? '' : `/t/${tenant.slug}`;
 }
 
+/**
+ * The names of a tenant's oidc-provider cookies. All tenants share one host, and the session cookie's
+ * path is '/' (the default tenant's mount is '', so no path could keep its cookie from /t/{slug}):
+ * with one name, signing in to one tenant replaced the browser's session of another. The default
+ * tenant keeps the names it always had, so browsers signed in before an upgrade stay signed in.
+ */
+export function cookieNamesOf(tenant: Pick<Tenant, 'slug'>): { session: string; interaction: string; resume: string } {
+  // Slugs are [a-z0-9-]: valid in a cookie name, and never containing the '_' that separates them.
+  const suffix = tenant.slug === 'default' ? '' : `_${tenant.slug}`;
+  return { session: `foyer_session${suffix}`, interaction: `foyer_interaction${suffix}`, resume: `foyer_resume${suffix}` };
+}
+
 export const ROUTES = {
   authorization: '/auth',
   backchannel_authentication: '/backchannel',
@@ -96,7 +108,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     cookies: {
       // oidc-provider hands a non-array `keys` to Koa's cookies as its keygrip instance.
       keys: createCookieSigner([cookieKey(deps.masterSecret, tenant.id)]) as unknown as string[],
-      names: { session: 'foyer_session', interaction: 'foyer_interaction', resume: 'foyer_resume' },
+      names: cookieNamesOf(tenant),
       long: { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true },
     },
