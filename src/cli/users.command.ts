@@ -10,6 +10,9 @@ import { cliLogoutNotifier } from './logout-notifier.ts';
 import { blockIdentity, createIdentityByOperator, deleteIdentity, getIdentity, unblockIdentity } from '../domain/identity/identities.service.ts';
 import { ValidationError } from '../domain/errors.ts';
 import type { Tenant } from '../domain/tenants/tenant.ts';
+import { traitSchemaOf } from '../domain/identity/traits.ts';
+import type { TraitSchema } from '../domain/identity/traits.ts';
+import { traitFieldOf, traitValueOf } from '../domain/identity/trait-fields.ts';
 
 const tenantOption: Command['options'] = { tenant: { type: 'string' } };
 const identityOptions: Command['options'] = { ...tenantOption, id: { type: 'string' } };
@@ -24,13 +27,6 @@ async function passwordOf(values: OptionValues, io: CliIo): Promise<{ password?:
   if (fromStdin) return { password: await readStdin(io), option: 'password-stdin' };
   const given = values['password'];
   return typeof given === 'string' ? { password: given, option: 'password' } : { option: 'password' };
-}
-
-function withPasswordOption<T>(work: Promise<T>, option: string): Promise<T> {
-  return work.catch((error: unknown) => {
-    if (!(error instanceof ValidationError) || option === 'password') throw error;
-    throw new ValidationError(error.problems.map((problem) => (problem.field === 'password' ? { ...problem, field: option } : problem)));
-  });
 }
 
 function pageSizeOf(values: OptionValues): number {
@@ -87,20 +83,66 @@ function printIdentity(io: CliIo, identity: Identity, tenant: Tenant): void {
   printRows(io, rows);
 }
 
+/** --traits-json, then each --trait name=value on top (its text read as the schema's type: plan=pro, age=42, newsletter=true). */
+function traitsOf(values: OptionValues, schema: TraitSchema): Record<string, unknown> {
+  const traits: Record<string, unknown> = {};
+  const json = values['traits-json'];
+  if (typeof json === 'string') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      throw new UsageError('--traits-json must be a JSON object, such as \'{"plan":"pro"}\'');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--traits-json must be a JSON object, such as \'{"plan":"pro"}\'');
+    Object.assign(traits, parsed);
+  }
+  const given = values['trait'];
+  for (const pair of Array.isArray(given) ? given : given === undefined ? [] : [given]) {
+    const separator = typeof pair === 'string' ? pair.indexOf('=') : -1;
+    if (typeof pair !== 'string' || separator < 1) throw new UsageError(`--trait takes name=value, such as --trait plan=pro (got "${String(pair)}")`);
+    const name = pair.slice(0, separator).trim();
+    const text = pair.slice(separator + 1);
+    const field = traitFieldOf(schema, name);
+    traits[name] = field ? traitValueOf(field, text) : text;
+  }
+  return traits;
+}
+
+/** A problem named by the option that gave the value: --email, --name, the password's, or --trait <name>. */
+function withTraitOptions<T>(work: Promise<T>, options: { password: string; named: readonly string[] }): Promise<T> {
+  return work.catch((error: unknown) => {
+    if (!(error instanceof ValidationError)) throw error;
+    const optionOf = (field: string) => (field === 'password' ? options.password : options.named.includes(field) ? field : `trait ${field}`);
+    throw new ValidationError(error.problems.map((problem) => ({ ...problem, field: optionOf(problem.field) })));
+  });
+}
+
 export const usersCreateCommand: Command = {
   name: 'users create',
   summary:
-    'Create a customer. Give a password on standard input with --password-stdin (--password leaves it in your shell history), or none. --verified marks the email as verified.',
-  usage: '[--tenant <slug>] --email <email> [--name <name>] [--password-stdin | --password <password>] [--verified] [--json]',
-  options: { ...tenantOption, email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, verified: { type: 'boolean' } },
+    "Create a customer. Give a password on standard input with --password-stdin (--password leaves it in your shell history), or none. --verified marks the email as verified. Other traits (those the tenant's schema requires, say) with --trait name=value, repeated, or --traits-json '{…}'.",
+  usage: "[--tenant <slug>] --email <email> [--name <name>] [--trait <name>=<value>]… [--traits-json '{…}'] [--password-stdin | --password <password>] [--verified] [--json]",
+  options: {
+    ...tenantOption,
+    email: { type: 'string' },
+    name: { type: 'string' },
+    trait: { type: 'string', multiple: true },
+    'traits-json': { type: 'string' },
+    password: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    verified: { type: 'boolean' },
+  },
   async run(values, io) {
     const email = requireString(values, 'email');
     const name = typeof values['name'] === 'string' ? values['name'] : undefined;
     const { password, option } = await passwordOf(values, io);
-    const input = { traits: { email, ...(name === undefined ? {} : { name }) }, password, verified: values['verified'] === true };
     await withTenant(io, values, async (context, tenant) => {
+      const traits = { ...traitsOf(values, traitSchemaOf(tenant.settings)), email, ...(name === undefined ? {} : { name }) };
+      const input = { traits, password, verified: values['verified'] === true };
       const deps = { transaction: context.transaction, tenants: context.stores.tenants };
-      const identity = await withPasswordOption(createIdentityByOperator(deps, tenant.id, input, operatorActor(io)), option);
+      const named = ['email', ...(name === undefined ? [] : ['name'])];
+      const identity = await withTraitOptions(createIdentityByOperator(deps, tenant.id, input, operatorActor(io)), { password: option, named });
       if (values['json']) return printJson(io, identityJson(identity, tenant));
       io.stdout.write(`Created customer ${identity.id} in tenant ${tenant.slug}${password === undefined ? ', without a password' : ''}.\n`);
       printIdentity(io, identity, tenant);

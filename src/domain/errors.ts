@@ -18,8 +18,8 @@ export class DomainError extends Error {
   }
 }
 
-/** Field-level validation problems, reported all at once so a form can mark every field. */
-export type FieldProblem = { field: string; code: string; message: string };
+/** Field-level validation problems, reported all at once so a form can mark every field; `params` fill the message of `code` (a limit, an expected type). */
+export type FieldProblem = { field: string; code: string; message: string; params?: Record<string, string | number> };
 
 export class ValidationError extends DomainError {
   readonly problems: readonly FieldProblem[];

@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { runFoyer } from '../helpers/cli.ts';
 import type { CliRun } from '../helpers/cli.ts';
@@ -306,6 +309,44 @@ describeEachEngine('foyer users', (current) => {
     const unknownTenant = await foyer('users', 'list', '--tenant', 'nowhere');
     assert.equal(unknownTenant.code, 1);
     assert.equal(unknownTenant.stderr, 'foyer users list: No tenant has the slug "nowhere".\n');
+  });
+
+  test("traits a tenant's schema requires come with --trait name=value or --traits-json, read as the schema's types", async () => {
+    assert.equal((await foyer('tenants', 'create', '--slug', 'plan-users', '--name', 'Plans')).code, 0);
+    const settings = path.join(mkdtempSync(path.join(tmpdir(), 'foyer-plan-')), 'settings.json');
+    const schema = {
+      type: 'object',
+      properties: {
+        email: { type: 'string', 'x-foyer': { identifier: true, verifiable: 'email' } },
+        plan: { type: 'string', enum: ['free', 'pro'] },
+        seats: { type: 'integer', minimum: 1 },
+        newsletter: { type: 'boolean' },
+      },
+      required: ['email', 'plan'],
+      additionalProperties: false,
+    };
+    writeFileSync(settings, JSON.stringify({ identitySchema: schema }));
+    assert.equal((await foyer('tenants', 'configure', '--slug', 'plan-users', '--file', settings)).code, 0);
+
+    const missing = await foyer('users', 'create', '--tenant', 'plan-users', '--email', newEmail('plan'));
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr, 'foyer users create: --trait plan: This field is required.\n');
+    const wrong = await foyer('users', 'create', '--tenant', 'plan-users', '--email', newEmail('plan'), '--trait', 'plan=gold', '--trait', 'seats=none');
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /^foyer users create: --trait plan: must be equal to one of the allowed values$/m);
+    assert.match(wrong.stderr, /^foyer users create: --trait seats: must be integer$/m);
+    const malformed = await foyer('users', 'create', '--tenant', 'plan-users', '--email', newEmail('plan'), '--trait', 'plan');
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /--trait takes name=value, such as --trait plan=pro/);
+
+    const email = newEmail('plan');
+    const created = await json('users', 'create', '--tenant', 'plan-users', '--email', email, '--trait', 'plan=pro', '--trait', 'seats=3', '--trait', 'newsletter=yes');
+    assert.deepEqual(created.traits, { email, plan: 'pro', seats: 3, newsletter: true });
+    const fromJson = await json('users', 'create', '--tenant', 'plan-users', '--email', newEmail('json'), '--traits-json', '{"plan":"free","seats":2}', '--trait', 'plan=pro');
+    assert.deepEqual({ plan: fromJson.traits['plan'], seats: fromJson.traits['seats'] }, { plan: 'pro', seats: 2 }, '--trait wins over --traits-json');
+    const badJson = await foyer('users', 'create', '--tenant', 'plan-users', '--email', newEmail('json'), '--traits-json', '[1]');
+    assert.equal(badJson.code, 2);
+    assert.match(badJson.stderr, /--traits-json must be a JSON object/);
   });
 
   test('help lists every users command and steers passwords to standard input', async () => {

@@ -1,8 +1,10 @@
 // Traits are validated by the tenant's JSON Schema (tenant.settings.identitySchema, or the default
 // below). The extension keyword `x-foyer` marks which traits identify a customer (`identifier`) and
-// which are addresses Foyer can verify (`verifiable: 'email' | 'phone'`).
+// which are addresses Foyer can verify (`verifiable: 'email' | 'phone'`), and gives titles per
+// language (`titles`, `enumTitles`: trait-fields.ts). Of the string formats, `date` is checked.
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import type { FieldProblem } from '../errors.ts';
 import type { AddressKind, Traits } from './identity.ts';
 
@@ -24,8 +26,28 @@ export const DEFAULT_TRAIT_SCHEMA: TraitSchema = {
 
 const EMAIL = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:]{2,}$/;
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-ajv.addKeyword({ keyword: 'x-foyer', schemaType: 'object' });
+// Formats other than `date` (`uri`, `email`…) are not checked, as before formats were: silently.
+const ajv = new Ajv({ allErrors: true, strict: false, logger: false });
+addFormats.default(ajv, ['date']);
+const localizedTitles = {
+  type: 'object',
+  propertyNames: { pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$' },
+  additionalProperties: { type: 'string', minLength: 1, maxLength: 200 },
+} as const;
+ajv.addKeyword({
+  keyword: 'x-foyer',
+  schemaType: 'object',
+  // Checked when a schema is compiled, so `tenants configure` refuses a misshapen extension.
+  metaSchema: {
+    type: 'object',
+    properties: {
+      identifier: { type: 'boolean' },
+      verifiable: { enum: ['email', 'phone'] },
+      titles: localizedTitles,
+      enumTitles: { type: 'object', additionalProperties: localizedTitles },
+    },
+  },
+});
 const compiled = new WeakMap<TraitSchema, ValidateFunction>();
 
 export function traitSchemaOf(settings: Readonly<Record<string, unknown>>): TraitSchema {
@@ -86,5 +108,13 @@ function toProblem(error: ErrorObject): FieldProblem {
     const field = [path, String(error.params['additionalProperty'])].filter(Boolean).join('.');
     return { field, code: 'field.unknown', message: 'This field is not part of the profile.' };
   }
-  return { field: path || '(traits)', code: `field.${error.keyword}`, message: error.message ?? 'is not valid' };
+  const field = path || '(traits)';
+  const message = error.message ?? 'is not valid';
+  // A box that must be ticked (`const: true`, or `enum: [true]`), such as accepting terms.
+  const allowed = error.keyword === 'const' ? [error.params['allowedValue']] : error.keyword === 'enum' ? (error.params['allowedValues'] as unknown[]) : undefined;
+  if (allowed?.length === 1 && allowed[0] === true) return { field, code: 'field.must_accept', message: 'Tick this box to continue.' };
+  const params = Object.fromEntries(
+    Object.entries({ limit: error.params['limit'], type: error.params['type'], format: error.params['format'] }).filter(([, value]) => typeof value === 'string' || typeof value === 'number'),
+  ) as Record<string, string | number>;
+  return { field, code: `field.${error.keyword}`, message, ...(Object.keys(params).length > 0 ? { params } : {}) };
 }

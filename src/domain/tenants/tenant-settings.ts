@@ -1,11 +1,12 @@
 // What a tenant can configure, validated before it is stored: branding for the hosted pages, the
 // APIs its applications may request tokens for (resource indicators), and the JSON Schema of its
-// customers' traits.
+// customers' traits (one that sign-up can ask for: see checkIdentitySchema).
 import { z } from 'zod';
 import { LOCALES } from '../../i18n/locales.ts';
 import { ValidationError } from '../errors.ts';
 import type { FieldProblem } from '../errors.ts';
 import { identifierTraits, validateTraits } from '../identity/traits.ts';
+import { signUpTraitFields } from '../identity/trait-fields.ts';
 import type { TenantSettings } from './tenant.ts';
 
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'a scope is one word of printable characters, without quotes or backslashes');
@@ -88,5 +89,17 @@ function checkIdentitySchema(schema: Record<string, unknown>): FieldProblem[] {
   if (identifierTraits(schema).length === 0) {
     return [{ field, code: 'tenant.settings_invalid', message: 'must mark at least one trait as an identifier ("x-foyer": { "identifier": true })' }];
   }
-  return [];
+  const problems: FieldProblem[] = [];
+  const properties = (schema['properties'] ?? {}) as Record<string, unknown>;
+  for (const name of RESERVED_INPUT_NAMES) {
+    if (name in properties) problems.push({ field: `${field}.properties.${name}`, code: 'tenant.settings_invalid', message: `a trait may not be called "${name}": the sign-up form sends its own field of that name` });
+  }
+  // The sign-up page asks for every required trait, so each must be something a form can ask for.
+  for (const trait of signUpTraitFields(schema)) {
+    if (trait.kind === 'object') problems.push({ field: `${field}.properties.${trait.name}`, code: 'tenant.settings_invalid', message: 'a required trait must be text, an enum, a boolean, a number or a date, which sign-up can ask for; make it optional' });
+  }
+  return problems;
 }
+
+/** The sign-up form's own inputs beside the traits (each trait's input is named after it). */
+const RESERVED_INPUT_NAMES = ['password', 'flow', 'csrf_token'];

@@ -1,15 +1,47 @@
 // How a flow looks to a native app: its state, and what to send next (action and fields), so an
 // app renders the same steps as the hosted pages without knowing Foyer's internals.
 import type { Flow } from '../../domain/flows/flow.ts';
+import type { EnumValue, TraitField } from '../../domain/identity/trait-fields.ts';
+import type { Translate } from '../../i18n/translate.ts';
+import { traitChoicesOf, traitLabelOf } from '../trait-form.ts';
 
-type FieldView = { name: string; type: 'email' | 'password' | 'text' | 'object'; required: boolean; label: string };
+/**
+ * A field to send. Foyer's own fields are labelled with a message key (`field.password`); the
+ * tenant's traits (`traits.<name>`) with their title in the request's language, with their
+ * choices (an enum's `options`) and bounds as the schema gives them.
+ */
+type FieldView = {
+  name: string;
+  type: 'email' | 'password' | 'text' | 'object' | 'enum' | 'boolean' | 'number' | 'integer' | 'date';
+  required: boolean;
+  label: string;
+  options?: { value: EnumValue; label: string }[];
+  min_length?: number;
+  max_length?: number;
+  minimum?: number;
+  maximum?: number;
+};
 type Step = { path: string; fields: FieldView[]; resend?: boolean };
 
 const field = (name: string, type: FieldView['type'], label: string): FieldView => ({ name, type, required: true, label });
 const CODE: FieldView[] = [field('code', 'text', 'field.code')];
 
-/** The next step of the flow, or null when there is none. */
-function stepOf(flow: Flow, verification: Flow | undefined): Step | null {
+/** How a trait of the sign-up form is described to a native app, in the language of `t`. */
+export function traitFieldView(t: Translate, field: TraitField): FieldView {
+  const choices = traitChoicesOf(t, field);
+  const bounds = { min_length: field.minLength, max_length: field.maxLength, minimum: field.minimum, maximum: field.maximum };
+  return {
+    name: `traits.${field.name}`,
+    type: field.kind,
+    required: field.required,
+    label: traitLabelOf(t, field),
+    ...(field.kind === 'enum' ? { options: field.options.map((value, index) => ({ value, label: choices[index]!.label })) } : {}),
+    ...Object.fromEntries(Object.entries(bounds).filter(([, value]) => value !== undefined)),
+  };
+}
+
+/** The next step of the flow, or null when there is none. `traits`: what a registration asks for. */
+function stepOf(flow: Flow, verification: Flow | undefined, traits: readonly FieldView[] | undefined): Step | null {
   const sent = typeof flow.payload['address'] === 'string';
   if (flow.state === 'complete') return null;
   switch (flow.type) {
@@ -18,7 +50,8 @@ function stepOf(flow: Flow, verification: Flow | undefined): Step | null {
       if (verification) return { path: '/code', fields: CODE, resend: true };
       return { path: '', fields: [field('identifier', 'email', 'field.email'), field('password', 'password', 'field.password')] };
     case 'registration':
-      return sent ? { path: '/code', fields: CODE, resend: true } : { path: '', fields: [field('traits', 'object', 'field.traits'), field('password', 'password', 'field.password')] };
+      if (sent) return { path: '/code', fields: CODE, resend: true };
+      return { path: '', fields: [...(traits ?? [field('traits', 'object', 'field.traits')]), field('password', 'password', 'field.password')] };
     case 'recovery':
       if (flow.state === 'verified') return { path: '/password', fields: [field('password', 'password', 'field.new_password')] };
       return sent ? { path: '/code', fields: CODE, resend: true } : { path: '', fields: [field('email', 'email', 'field.email')] };
@@ -27,9 +60,12 @@ function stepOf(flow: Flow, verification: Flow | undefined): Step | null {
   }
 }
 
-/** `verification`: a login flow's open verification (the code step of a tenant that verifies first). */
-export function flowView(flow: Flow, issuer: string, verification?: Flow) {
-  const step = flow.state === 'verified' && flow.type !== 'recovery' ? null : stepOf(flow, verification);
+/**
+ * `verification`: a login flow's open verification (the code step of a tenant that verifies first).
+ * `form.traits`: the sign-up's trait fields (traitFieldView), for a registration flow not yet submitted.
+ */
+export function flowView(flow: Flow, issuer: string, verification?: Flow, form: { traits?: readonly FieldView[] } = {}) {
+  const step = flow.state === 'verified' && flow.type !== 'recovery' ? null : stepOf(flow, verification, form.traits);
   const address = (verification ?? flow).payload['address'];
   const base = `${issuer}/flows/${flow.type}/${flow.id}`;
   return {

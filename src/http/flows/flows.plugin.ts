@@ -22,7 +22,10 @@ import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
 import { hashSessionToken, isLive, newSession, SESSION_TOUCH_INTERVAL_MS } from '../../domain/sessions/session.ts';
 import { uuidv7 } from '../../lib/ids.ts';
-import { flowView } from './flow-view.ts';
+import { flowView, traitFieldView } from './flow-view.ts';
+import { signUpTraitFields } from '../../domain/identity/trait-fields.ts';
+import { localizedProblem } from '../trait-form.ts';
+import { translator } from '../../i18n/translate.ts';
 import { refusalProblem } from '../refusal.ts';
 
 export type FlowsDeps = {
@@ -71,7 +74,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     app.get(`${prefix}/flows/:id`, { schema: { params: flowParams } }, async (request) => {
       const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
       const verification = flow.type === 'login' && flow.state === 'active' ? await signInVerificationOf(tenant, flow) : undefined;
-      return flowView(flow, issuerOf(deps.publicUrl, tenant), verification);
+      return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, signUpFormOf(request, tenant, flow));
     });
     app.get(`${prefix}/sessions/whoami`, async (request, reply) => {
       const { session, identity } = await authenticate(request);
@@ -97,7 +100,14 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const now = Date.now();
     const flow = newFlow({ id: uuidv7(now), tenantId: tenant.id, type, kind: 'api', now });
     await deps.stores.flows.create(flow);
-    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant)));
+    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, signUpFormOf(request, tenant, flow)));
+  }
+
+  /** What a registration asks for: the tenant's sign-up traits, labelled in the app's language. */
+  function signUpFormOf(request: FastifyRequest, tenant: Tenant, flow: Flow) {
+    if (flow.type !== 'registration') return {};
+    const t = translator(localeOf(request, tenant));
+    return { traits: signUpTraitFields(traitSchemaOf(tenant.settings)).map((field) => traitFieldView(t, field)) };
   }
 
   async function activeFlow(request: FastifyRequest, type: FlowType | undefined, options: { allowComplete: boolean; states?: readonly FlowState[] } = { allowComplete: false }) {
@@ -169,7 +179,11 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const body = request.body as { traits: Record<string, unknown>; password: string };
     const locale = localeOf(request, tenant, body.traits['locale']);
     const outcome = await submitRegistration(deps.selfService, tenant, traitSchemaOf(tenant.settings), flow, body, requestContextOf(request), locale);
-    if (!outcome.ok && outcome.code === 'invalid') throw new ValidationError(outcome.problems.map((p) => ({ ...p, field: p.field === 'password' ? 'password' : `traits.${p.field}` })));
+    if (!outcome.ok && outcome.code === 'invalid') {
+      // Each message in the customer's language, for the app to show beside its field.
+      const t = translator(locale);
+      throw new ValidationError(outcome.problems.map((p) => localizedProblem(t, { ...p, field: p.field === 'password' ? 'password' : `traits.${p.field}` })));
+    }
     if (!outcome.ok) throw refusalProblem(outcome, reply);
     return reply.header('cache-control', 'no-store').send(flowView({ ...flow, payload: outcome.payload }, issuerOf(deps.publicUrl, tenant)));
   }

@@ -9,7 +9,9 @@ import type { TenantProvider } from '../oidc/provider-registry.ts';
 import { mountPathOf } from '../oidc/provider.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
 import { derivedCsrfToken, newFlow } from '../../domain/flows/flow.ts';
-import { isRequiredTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
+import { traitSchemaOf } from '../../domain/identity/traits.ts';
+import { signUpTraitFields } from '../../domain/identity/trait-fields.ts';
+import { traitChoicesOf, traitLabelOf } from '../trait-form.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import { brandingOf, sendPage, sendTemplatedPage } from './respond.ts';
@@ -53,9 +55,11 @@ export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCoo
     return sendPage(reply, page(values));
   }
 
-  function renderSignUp(c: InteractionContext, reply: FastifyReply, flow: Flow, values: { email?: string | undefined; name?: string | undefined }, errors: Record<string, FieldError>, error?: FieldError, status = 200) {
-    const askName = isRequiredTrait(traitSchemaOf(c.tenant.settings), 'name');
-    const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: hiddenOf(flow), askName, minLength: PASSWORD_MIN_LENGTH, values, errors, error });
+  function renderSignUp(c: InteractionContext, reply: FastifyReply, flow: Flow, values: Readonly<Record<string, string | undefined>>, errors: Record<string, FieldError>, error?: FieldError, status = 200) {
+    const traits = signUpTraitFields(traitSchemaOf(c.tenant.settings))
+      .filter((trait) => trait.name !== 'email')
+      .map((trait) => ({ name: trait.name, kind: trait.kind, label: traitLabelOf(c.t, trait), choices: traitChoicesOf(c.t, trait) }));
+    const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: hiddenOf(flow), traits, minLength: PASSWORD_MIN_LENGTH, values, errors, error });
     return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signup.title'), body, here: `${c.base}?screen=signup` });
   }
 

@@ -20,6 +20,8 @@ import { emailOf, signInVerifyingFirst } from '../../domain/self-service/sign-in
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { hasTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
+import { signUpTraitFields, traitsFromText } from '../../domain/identity/trait-fields.ts';
+import { problemMessageOf } from '../trait-form.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { widenConsent } from '../../domain/consents/consent.ts';
@@ -120,19 +122,23 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   async function signUp(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const form = formOf(request.body);
     const flow = await submittedFlow(c, form, 'registration');
-    const values = { email: form['email'], name: form['name'] };
-    if (!flow) return renderSignUp(c, reply, await browserFlow(c, 'registration'), values, {}, { code: 'flow.csrf' }, 400);
     const schema = traitSchemaOf(c.tenant.settings);
-    const traits: Record<string, unknown> = { email: form['email'] ?? '' };
-    if (form['name'] !== undefined && form['name'].trim() !== '') traits['name'] = form['name'];
+    const fields = signUpTraitFields(schema).filter((field) => field.name !== 'email');
+    // An unticked box sends nothing: for a yes-or-no trait the form asks for, that is a no.
+    const values: Record<string, string | undefined> = { email: form['email'] };
+    for (const field of fields) values[field.name] = form[field.name] ?? (field.kind === 'boolean' ? '' : undefined);
+    if (!flow) return renderSignUp(c, reply, await browserFlow(c, 'registration'), values, {}, { code: 'flow.csrf' }, 400);
+    const traits: Record<string, unknown> = { ...traitsFromText(fields, values), email: form['email'] ?? '' };
     const locale = c.t.locale;
     // The language the customer signed up in is theirs, for emails and pages, until they change it.
     if (hasTrait(schema, 'locale')) traits['locale'] = locale;
     const outcome = await submitRegistration(deps.selfService, c.tenant, schema, flow, { traits, password: form['password'] ?? '' }, requestContextOf(request), locale);
     if (!outcome.ok && outcome.code === 'invalid') {
       const errors: Record<string, FieldError> = {};
-      for (const problem of outcome.problems) errors[problem.field] ??= { code: problem.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } };
-      return renderSignUp(c, reply, flow, values, errors, undefined, 400);
+      for (const problem of outcome.problems) errors[problem.field] ??= problemMessageOf(problem);
+      // A problem no input of the page shows (a trait the form does not ask for) is said at the top.
+      const unshown = outcome.problems.find((problem) => problem.field !== 'email' && problem.field !== 'password' && !fields.some((field) => field.name === problem.field));
+      return renderSignUp(c, reply, flow, values, errors, unshown ? problemMessageOf(unshown) : undefined, 400);
     }
     if (!outcome.ok) return renderSignUp(c, reply, flow, values, {}, refusalFieldError(outcome, reply), 429);
     // The same page for a new email and a taken one (SECURITY.md 1).

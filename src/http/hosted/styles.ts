@@ -13,9 +13,10 @@ main{width:100%;max-width:26rem;background:#fff;border-radius:12px;box-shadow:0 
 h1{font-size:1.375rem;margin:0 0 1rem}
 p{margin:.5rem 0}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}
-input[type=email],input[type=password],input[type=text]{width:100%;font:inherit;padding:.625rem .75rem;border:1px solid #8e8e93;border-radius:8px}
-input:focus,button:focus,a:focus{outline:3px solid var(--brand);outline-offset:2px}
-input[aria-invalid=true]{border-color:#c00}
+input[type=email],input[type=password],input[type=text],input[type=number],input[type=date],select{width:100%;font:inherit;padding:.625rem .75rem;border:1px solid #8e8e93;border-radius:8px}
+label.check{display:flex;gap:.5rem;align-items:baseline;font-weight:400}
+input:focus,select:focus,button:focus,a:focus{outline:3px solid var(--brand);outline-offset:2px}
+input[aria-invalid=true],select[aria-invalid=true]{border-color:#c00}
 .hint{color:#555;font-size:.875rem;margin:.25rem 0 0}
 .field-error{color:#c00;font-size:.875rem;margin:.25rem 0 0}
 .alert{border-left:4px solid #c00;background:#fff3f3;padding:.75rem;margin:0 0 1rem;border-radius:4px}

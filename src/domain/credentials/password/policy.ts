@@ -29,10 +29,10 @@ export function checkPasswordPolicy(password: string, context: PasswordPolicyCon
   const minLength = Math.max(PASSWORD_MIN_LENGTH, context.minLength ?? PASSWORD_MIN_LENGTH);
   const problems: FieldProblem[] = [];
   if (length < minLength) {
-    problems.push(problem('password.too_short', `Use at least ${minLength} characters; a few unrelated words make a strong password.`));
+    problems.push(problem('password.too_short', `Use at least ${minLength} characters; a few unrelated words make a strong password.`, { min: minLength }));
   }
   if (length > PASSWORD_MAX_LENGTH) {
-    problems.push(problem('password.too_long', `Use at most ${PASSWORD_MAX_LENGTH} characters.`));
+    problems.push(problem('password.too_long', `Use at most ${PASSWORD_MAX_LENGTH} characters.`, { max: PASSWORD_MAX_LENGTH }));
   }
   if (isCommonPassword(normalized)) {
     problems.push(problem('password.too_common', 'This password is one of the most common ones and easy to guess: choose another one.'));
@@ -65,6 +65,6 @@ function countCodePoints(text: string): number {
   return count;
 }
 
-function problem(code: string, message: string): FieldProblem {
-  return { field: 'password', code, message };
+function problem(code: string, message: string, params?: Record<string, number>): FieldProblem {
+  return { field: 'password', code, message, ...(params ? { params } : {}) };
 }

@@ -1,8 +1,21 @@
+// The sign-up page: email and password, and every trait the tenant's schema requires (a text box,
+// a choice for an enum, a box to tick for a boolean, a number or a date), labelled in the
+// customer's language. Names come first, then the email and the other traits, the password, and the
+// boxes to tick (such as accepting terms) last, next to the button.
 import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
-import { alertBox, appLogo, field, hiddenInputs } from './form-fields.ts';
+import type { TraitFieldKind } from '../../../domain/identity/trait-fields.ts';
+import { alertBox, appLogo, checkboxField, field, hiddenInputs, selectField } from './form-fields.ts';
 import type { FieldError } from './form-fields.ts';
+
+/** A trait the page asks for, labelled for the customer. */
+export type TraitInput = {
+  readonly name: string;
+  readonly kind: TraitFieldKind;
+  readonly label: string;
+  readonly choices: readonly { value: string; label: string }[];
+};
 
 export type SignUpView = {
   readonly app: string;
@@ -10,22 +23,51 @@ export type SignUpView = {
   readonly action: string;
   readonly signInUrl: string;
   readonly hidden: Record<string, string>;
-  readonly askName: boolean;
+  /** The schema's required traits but the email, in the order of `required`. */
+  readonly traits: readonly TraitInput[];
   readonly minLength: number;
-  readonly values: { readonly email?: string | undefined; readonly name?: string | undefined };
+  /** What the customer typed, by input name, to show again. */
+  readonly values: Readonly<Record<string, string | undefined>>;
   readonly errors: Readonly<Record<string, FieldError>>;
   readonly error?: FieldError | undefined;
 };
 
+const NAMES = ['name', 'given_name', 'family_name'];
+const AUTOCOMPLETE: Record<string, string> = { name: 'name', given_name: 'given-name', family_name: 'family-name', phone: 'tel', phone_number: 'tel', birthdate: 'bday' };
+
 export function signUpPage(t: Translate, view: SignUpView): SafeHtml {
+  const names = view.traits.filter((trait) => NAMES.includes(trait.name) && trait.kind !== 'boolean');
+  const others = view.traits.filter((trait) => !NAMES.includes(trait.name) && trait.kind !== 'boolean');
+  const boxes = view.traits.filter((trait) => trait.kind === 'boolean');
+  const first = [...names, { name: 'email' }][0]!.name;
   return html`${appLogo(view.app, view.appLogo)}<h1>${t('page.signup.heading', { app: view.app })}</h1>
 ${alertBox(t, view.error)}
 <form method="post" action="${view.action}" novalidate>
 ${hiddenInputs(view.hidden)}
-${view.askName ? field(t, { name: 'name', label: t('field.name'), type: 'text', autocomplete: 'name', value: view.values.name, required: true, error: view.errors['name'], autofocus: true }) : ''}
-${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete: 'email', value: view.values.email, required: true, error: view.errors['email'], autofocus: !view.askName })}
+${names.map((trait) => traitInput(t, view, trait, trait.name === first))}
+${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete: 'email', value: view.values['email'], required: true, error: view.errors['email'], autofocus: first === 'email' })}
+${others.map((trait) => traitInput(t, view, trait, false))}
 ${field(t, { name: 'password', label: t('field.password'), type: 'password', autocomplete: 'new-password', required: true, hint: t('page.signup.password_hint', { min: view.minLength }), error: view.errors['password'] })}
+${boxes.map((trait) => traitInput(t, view, trait, false))}
 <button type="submit">${t('page.signup.submit')}</button>
 </form>
 <p class="switch">${t('page.signup.have_account')} <a href="${view.signInUrl}">${t('page.signup.sign_in')}</a></p>`;
+}
+
+function traitInput(t: Translate, view: SignUpView, trait: TraitInput, autofocus: boolean): SafeHtml {
+  const common = { name: trait.name, label: trait.label, required: true, error: view.errors[trait.name], autofocus };
+  const value = view.values[trait.name];
+  switch (trait.kind) {
+    case 'enum':
+      return selectField(t, { ...common, value, choices: trait.choices });
+    case 'boolean':
+      return checkboxField(t, { ...common, checked: value === 'true' });
+    case 'number':
+    case 'integer':
+      return field(t, { ...common, type: 'number', step: trait.kind === 'integer' ? '1' : 'any', value });
+    case 'date':
+      return field(t, { ...common, type: 'date', autocomplete: AUTOCOMPLETE[trait.name], value });
+    default:
+      return field(t, { ...common, type: trait.kind === 'email' ? 'email' : 'text', autocomplete: AUTOCOMPLETE[trait.name], value });
+  }
 }
