@@ -78,8 +78,8 @@ describeEachEngine('authorization code flow with openid-client', (current) => {
 
   test('refresh tokens rotate; replaying a used one revokes the whole family', async () => {
     const browser = createBrowserSession({ mailbox: node.server.mailbox });
-    // offline_access needs prompt=consent (OIDC Core 11), even for a first-party application.
-    const options = { redirectUri: WEB_CALLBACK, scope: 'openid offline_access', parameters: { prompt: 'consent' } };
+    // A first-party application gets offline access without prompt=consent (offline-access.test.ts).
+    const options = { redirectUri: WEB_CALLBACK, scope: 'openid offline_access' };
     const { tokens, claims } = await authorizationCodeFlow(webRp, options, (url) => browser.signUpAndAuthorize(url, { email: uniqueEmail('refresh'), password: PASSWORD }));
     const first = tokens.refresh_token;
     assert.ok(first);

@@ -32,7 +32,7 @@ describeEachEngine('ID token claims', (current) => {
   test('by default the ID token carries the claims of the granted scopes, on the code exchange and on refresh', async () => {
     const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const email = uniqueEmail('claims');
-    const options = { redirectUri: CALLBACK, scope: 'openid email profile offline_access', parameters: { prompt: 'consent' } };
+    const options = { redirectUri: CALLBACK, scope: 'openid email profile offline_access' };
     const { tokens, claims } = await authorizationCodeFlow(shop, options, (url) => browser.signUpAndAuthorize(url, { email, password: PASSWORD, name: 'Ada Lovelace' }));
     assert.equal(claims['email'], email);
     assert.equal(claims['email_verified'], true);

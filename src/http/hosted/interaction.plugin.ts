@@ -30,6 +30,7 @@ import { sendPage, brandingOf, errorBody } from './respond.ts';
 import { createInteractionPages } from './interaction-pages.ts';
 import type { InteractionContext as Context, InteractionDetails as Details } from './interaction-pages.ts';
 import { consentPage } from './pages/consent.page.ts';
+import { SUPPORTED_SCOPES } from '../oidc/claims.ts';
 import type { FieldError } from './pages/form-fields.ts';
 import { formOf, parseForm } from './form.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
@@ -218,7 +219,11 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const accountId = c.details.session?.accountId;
     const identity = accountId ? await deps.stores.identities.findById(c.tenant.id, accountId) : undefined;
     const missing = (c.details.prompt.details['missingOIDCScope'] ?? []) as string[];
-    const scopes = missing.filter((scope) => scope !== 'openid' || missing.length === 1);
+    // prompt=consent shows the screen even when everything asked for is granted already: then the
+    // customer is asked for all of it again (offline access included), not for "nothing new".
+    const requested = String(c.details.params['scope'] ?? '').split(' ').filter((scope) => (SUPPORTED_SCOPES as readonly string[]).includes(scope));
+    const asked = missing.length > 0 ? missing : requested;
+    const scopes = asked.filter((scope) => scope !== 'openid' || asked.length === 1);
     const body = consentPage(c.t, {
       app: c.app,
       appLogo: c.appLogo,

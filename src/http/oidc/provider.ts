@@ -26,6 +26,7 @@ import { DEFAULT_REFRESH_TOKEN_TTL, refreshTokenAbsoluteLifetimeOf, refreshToken
 import { outgoingFetch } from './outgoing-requests.ts';
 import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
 import { revocationWithoutContentType } from './revocation-response.ts';
+import { keepOfflineAccessOfFirstParty } from './offline-access.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
 
 export type ProviderDeps = {
@@ -101,6 +102,8 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     // How the customer signed in travels with every ID token (OIDC Core 2), so it belongs to `openid`.
     claims: { ...SCOPE_CLAIMS, openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'] } as unknown as Configuration['claims'],
     scopes: [...SUPPORTED_SCOPES],
+    // Not an extra parameter: the hook that runs right after oidc-provider's own scope check.
+    extraParams: { scope: keepOfflineAccessOfFirstParty },
     acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:mfa'],
     // ID tokens carry the claims of the granted scopes, where most client libraries read the
     // profile; an application may keep its ID tokens minimal instead (releasedClaims).
