@@ -51,6 +51,7 @@ describeEachEngine('foyer tenants configure', (current) => {
     ['a schema without identifier', { identitySchema: { type: 'object', properties: { email: { type: 'string' } } } }, /identitySchema: must mark at least one trait as an identifier/],
     ['a schema that does not compile', { identitySchema: { type: 'object', properties: { email: { type: 'nonsense' } } } }, /identitySchema: is not a valid JSON Schema/],
     ['a scope with a space', { apis: [{ identifier: 'https://b.example', scopes: ['read all'] }] }, /apis\.0\.scopes\.0: a scope is one word/],
+    ['opaque tokens for an API', { apis: [{ identifier: 'https://c.example', accessTokenFormat: 'opaque' }] }, /apis\.0\.accessTokenFormat: must be "jwt": an API validates its access tokens itself/],
   ];
   for (const [name, settings, message] of bad) {
     test(`refuses ${name} with exit 2, saying where in the file`, async () => {

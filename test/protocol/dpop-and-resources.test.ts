@@ -14,6 +14,7 @@ import type { RegisteredApplication } from '../helpers/oidc-clients.ts';
 
 const SPA_CALLBACK = 'https://spa.example.test/callback';
 const ORDERS_API = 'https://orders.example.test/';
+const STOCK_API = 'https://stock.example.test/';
 // The test server speaks plain http on 127.0.0.1.
 const HTTP = { [oauth.allowInsecureRequests]: true } as const;
 
@@ -35,8 +36,13 @@ describeEachEngine('DPoP and resource indicators with oauth4webapi', (current) =
     const registered = await registerApplication(node.server, node.server.defaultTenant.id, { name: 'SPA', kind: 'spa', redirectUris: [SPA_CALLBACK] });
     spa = { client_id: registered.application.id };
     as = await discover(node.url);
-    const tenant = await createTenant(node.server, 'shop', { apis: [{ identifier: ORDERS_API, scopes: ['orders:read', 'orders:write'] }] });
-    reporting = await registerApplication(node.server, tenant.id, { name: 'Reporting', kind: 'machine' });
+    const tenant = await createTenant(node.server, 'shop', {
+      apis: [
+        { identifier: ORDERS_API, scopes: ['orders:read', 'orders:write'], accessTokenTtl: 900 },
+        { identifier: STOCK_API, scopes: ['stock:read'] },
+      ],
+    });
+    reporting = await registerApplication(node.server, tenant.id, { name: 'Reporting', kind: 'machine', tokenLifetimes: { accessToken: 1200 } });
     apisIssuer = `${node.url}/t/shop`;
     apisServer = await discover(apisIssuer);
   });
@@ -102,6 +108,38 @@ describeEachEngine('DPoP and resource indicators with oauth4webapi', (current) =
     assert.equal(protectedHeader.alg, 'ES256');
     assert.equal(payload['client_id'], reporting.application.id);
     assert.equal(payload['scope'], 'orders:read');
+  });
+
+  test('resource indicators: an API with its own lifetime gets tokens of that lifetime, another the application\'s', async () => {
+    const machine: oauth.Client = { client_id: reporting.application.id };
+    const authentication = oauth.ClientSecretBasic(reporting.clientSecret!);
+    for (const [resource, scope, lifetime] of [[ORDERS_API, 'orders:read', 900], [STOCK_API, 'stock:read', 1200]] as const) {
+      const response = await oauth.clientCredentialsGrantRequest(apisServer, machine, authentication, { resource, scope }, HTTP);
+      const tokens = await oauth.processClientCredentialsResponse(apisServer, machine, response);
+      assert.equal(tokens.expires_in, lifetime, resource);
+      const { payload } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(apisServer.jwks_uri!)), { issuer: apisIssuer, audience: resource, typ: 'at+jwt' });
+      assert.equal(payload.exp! - payload.iat!, lifetime, resource);
+    }
+  });
+
+  test('client credentials: a scope the API (or the server) does not know is invalid_scope, not dropped', async () => {
+    const machine: oauth.Client = { client_id: reporting.application.id };
+    const authentication = oauth.ClientSecretBasic(reporting.clientSecret!);
+    const cases: [Record<string, string>, string][] = [
+      [{ resource: ORDERS_API, scope: 'orders:read orders:delete' }, 'orders:delete'],
+      [{ resource: ORDERS_API, scope: 'stock:read' }, 'stock:read'],
+      [{ scope: 'orders:read' }, 'orders:read'],
+    ];
+    for (const [parameters, unknown] of cases) {
+      const response = await oauth.clientCredentialsGrantRequest(apisServer, machine, authentication, parameters, HTTP);
+      await assert.rejects(oauth.processClientCredentialsResponse(apisServer, machine, response), (error: oauth.ResponseBodyError) => {
+        assert.equal(error.error, 'invalid_scope', JSON.stringify(parameters));
+        assert.match(String(error.error_description), new RegExp(unknown));
+        return true;
+      });
+    }
+    const granted = await oauth.clientCredentialsGrantRequest(apisServer, machine, authentication, { resource: ORDERS_API, scope: 'orders:read orders:write' }, HTTP);
+    assert.equal((await oauth.processClientCredentialsResponse(apisServer, machine, granted)).scope, 'orders:read orders:write');
   });
 
   test('resource indicators: a resource the tenant has not declared is invalid_target', async () => {

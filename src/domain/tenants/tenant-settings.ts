@@ -27,7 +27,8 @@ const settingsSchema = z
           .object({
             identifier: z.url({ error: 'must be an absolute URL, such as https://api.example.com' }).max(2000),
             scopes: z.array(scopeToken).max(100).default([]),
-            accessTokenFormat: z.enum(['jwt', 'opaque']).optional(),
+            // An API is no application of the tenant and cannot introspect: it validates JWTs itself.
+            accessTokenFormat: z.literal('jwt', { error: 'must be "jwt": an API validates its access tokens itself (JWT, RFC 9068); opaque tokens are not offered' }).optional(),
             accessTokenTtl: z.number().int().min(60).max(86_400).optional(),
           })
           .strict(),

@@ -3,7 +3,7 @@
 // and how accounts and claims are found. The protocol itself is oidc-provider's, never ours.
 import { createSecretKey, hkdfSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import Provider, { errors } from 'oidc-provider';
+import Provider from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
@@ -26,6 +26,7 @@ import { DEFAULT_REFRESH_TOKEN_TTL, refreshTokenAbsoluteLifetimeOf, refreshToken
 import { outgoingFetch } from './outgoing-requests.ts';
 import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
 import { revocationWithoutContentType } from './revocation-response.ts';
+import { noDefaultResource, resourceServerOf } from './resource-servers.ts';
 import { keepOfflineAccessOfFirstParty } from './offline-access.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
 
@@ -138,9 +139,9 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => undefined,
+        defaultResource: noDefaultResource,
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, resourceIndicator) => resourceServerOf(tenant, resourceIndicator),
+        getResourceServerInfo: async (ctx, resourceIndicator) => resourceServerOf(tenant, resourceIndicator, ctx),
       },
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -160,8 +161,9 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     ttl: {
-      AccessToken: (_ctx, _token, client) => ttlOf(client, 'accessToken') ?? HOUR,
-      ClientCredentials: (_ctx, _token, client) => ttlOf(client, 'accessToken') ?? HOUR,
+      // An API's own lifetime (tenant settings) comes first for the tokens addressed to it.
+      AccessToken: (_ctx, token, client) => token.resourceServer?.accessTokenTTL ?? ttlOf(client, 'accessToken') ?? HOUR,
+      ClientCredentials: (_ctx, token, client) => token.resourceServer?.accessTokenTTL ?? ttlOf(client, 'accessToken') ?? HOUR,
       IdToken: (_ctx, _token, client) => ttlOf(client, 'idToken') ?? HOUR,
       RefreshToken: (ctx, token, client) => refreshTokenTtl(ctx, token, client, { idle: ttlOf(client, 'refreshToken') ?? DEFAULT_REFRESH_TOKEN_TTL, absolute: refreshTokenLifetime }, Math.floor(Date.now() / 1000)),
       AuthorizationCode: 60,
@@ -256,22 +258,6 @@ async function loadOrCreateGrant(ctx: KoaContextWithOIDC, consents: ConsentStore
   for (const [resource, scopes] of allowed.resources) if (scopes.length > 0) grant.addResourceScope(resource, scopes.join(' '));
   await grant.save();
   return grant;
-}
-
-type ResourceServerSettings = { identifier: string; scopes?: string[]; accessTokenTtl?: number; accessTokenFormat?: 'jwt' | 'opaque' };
-
-/** APIs the tenant has declared (`tenant.settings.apis`) are the only valid resource indicators. */
-function resourceServerOf(tenant: Tenant, indicator: string) {
-  const apis = (tenant.settings['apis'] ?? []) as ResourceServerSettings[];
-  const api = apis.find((candidate) => candidate.identifier === indicator);
-  if (!api) throw new errors.InvalidTarget(`the resource ${indicator} is not an API of this tenant`);
-  return {
-    scope: (api.scopes ?? []).join(' '),
-    audience: api.identifier,
-    accessTokenTTL: api.accessTokenTtl ?? HOUR,
-    accessTokenFormat: api.accessTokenFormat ?? 'jwt',
-    jwt: { sign: { alg: 'ES256' as const } },
-  };
 }
 
 /** Cookie signing key of a tenant: derived, so it needs no storage and differs per tenant. */
