@@ -10,6 +10,7 @@ import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { createBrowserSession } from '../helpers/browser-session.ts';
 import { authorizationCodeFlow, PASSWORD, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
+import { createCustomer } from '../helpers/client-library-app.ts';
 
 const CALLBACK = 'https://shop.example.test/callback';
 const STANDARD = ['iss', 'aud', 'exp', 'iat', 'sub', 'nonce', 'auth_time', 'acr', 'amr', 'at_hash', 'sid'];
@@ -33,7 +34,8 @@ describeEachEngine('ID token claims', (current) => {
     const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const email = uniqueEmail('claims');
     const options = { redirectUri: CALLBACK, scope: 'openid email profile offline_access' };
-    const { tokens, claims } = await authorizationCodeFlow(shop, options, (url) => browser.signUpAndAuthorize(url, { email, password: PASSWORD, name: 'Ada Lovelace' }));
+    await createCustomer(node.server, { email, password: PASSWORD, name: 'Ada Lovelace' });
+    const { tokens, claims } = await authorizationCodeFlow(shop, options, (url) => browser.signInAndAuthorize(url, { email, password: PASSWORD }));
     assert.equal(claims['email'], email);
     assert.equal(claims['email_verified'], true);
     assert.equal(claims['name'], 'Ada Lovelace');
@@ -54,7 +56,8 @@ describeEachEngine('ID token claims', (current) => {
   test('an application that keeps ID tokens minimal gets who signed in and how; the profile is at userinfo', async () => {
     const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const email = uniqueEmail('minimal');
-    const { tokens, claims } = await authorizationCodeFlow(lean, { redirectUri: CALLBACK, scope: 'openid email profile' }, (url) => browser.signUpAndAuthorize(url, { email, password: PASSWORD, name: 'Grace Hopper' }));
+    await createCustomer(node.server, { email, password: PASSWORD, name: 'Grace Hopper' });
+    const { tokens, claims } = await authorizationCodeFlow(lean, { redirectUri: CALLBACK, scope: 'openid email profile' }, (url) => browser.signInAndAuthorize(url, { email, password: PASSWORD }));
     assert.deepEqual(Object.keys(claims).filter((name) => !STANDARD.includes(name)), [], `only standard claims: ${Object.keys(claims).join(', ')}`);
     assert.deepEqual(claims['amr'], ['pwd']);
     const userinfo = await client.fetchUserInfo(lean, tokens.access_token, claims.sub);
