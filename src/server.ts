@@ -89,11 +89,13 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const notifyLogout = createLogoutNotifier(registry, stores.tenants, logger);
     const breachedCheck = breachedCheckOf(config, logger);
     const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout, breachedCheck };
+    // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
+    const writeLimits = { redis: redisClient };
     const surfaces = [
-      (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl }),
+      (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl, writeLimits }),
       (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => selfServicePlugin(app, { registry, selfService }),
-      (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, selfService }),
+      (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, selfService, writeLimits }),
       (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, notifyLogout, breachedCheck }),
       (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle, selfService, notifyLogout, breachedCheck }),
       (app: FastifyInstance) => emailChangePlugin(app, { registry, selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),

@@ -27,6 +27,8 @@ import { signUpTraitFields } from '../../domain/identity/trait-fields.ts';
 import { localizedProblem } from '../trait-form.ts';
 import { translator } from '../../i18n/translate.ts';
 import { refusalProblem } from '../refusal.ts';
+import { createWriteLimiter, FLOW_CREATION_LIMIT } from '../write-limits.ts';
+import type { WriteLimitsDeps } from '../write-limits.ts';
 
 export type FlowsDeps = {
   readonly registry: ProviderRegistry;
@@ -35,6 +37,7 @@ export type FlowsDeps = {
   readonly throttle: SignInThrottle;
   readonly publicUrl: string;
   readonly selfService: SelfServiceDeps;
+  readonly writeLimits: WriteLimitsDeps;
 };
 
 const flowParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
@@ -56,9 +59,18 @@ const emailBody = { type: 'object', required: ['email'], additionalProperties: f
 const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 } } } as const;
 
 export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promise<void> {
+  // Starting a flow stores it: one budget per client address for every type and tenant, checked
+  // before anything else is done (SECURITY.md 36).
+  const flowCreation = await createWriteLimiter(app, 'flows', FLOW_CREATION_LIMIT, deps.writeLimits);
+  const limitFlowCreation = async (request: FastifyRequest, reply: FastifyReply) => {
+    const wait = await flowCreation(request);
+    if (wait === undefined) return;
+    reply.header('retry-after', String(wait));
+    throw new DomainError('request.rate_limited', 'rate_limited', `Too many new flows from this address. Wait ${wait} seconds, then try again.`, { seconds: wait });
+  };
   for (const prefix of ['', '/t/:slug']) {
     for (const type of ['login', 'registration', 'recovery'] as const) {
-      app.post(`${prefix}/flows/${type}`, async (request, reply) => createFlow(request, reply, type));
+      app.post(`${prefix}/flows/${type}`, { onRequest: limitFlowCreation }, async (request, reply) => createFlow(request, reply, type));
     }
     app.post(`${prefix}/flows/login/:id`, { schema: { params: flowParams, body: signInBody } }, (request, reply) => submitSignIn(request, reply));
     app.post(`${prefix}/flows/login/:id/code`, { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmSignIn(request, reply));

@@ -2,7 +2,7 @@
 // others' under /t/{slug}. Fastify routes the request, oidc-provider answers it on the raw
 // request and response; Foyer only decides which tenant, and what the provider may trust.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { ProviderRegistry, TenantProvider } from './provider-registry.ts';
 import { mountPathOf, ROUTES } from './provider.ts';
 import { attachPageContext } from './protocol-pages.ts';
@@ -13,13 +13,17 @@ import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { brandingOf } from '../hosted/respond.ts';
 import { styleSourceOf } from '../hosted/layout.ts';
 import { withRequestDevice } from './request-device.ts';
+import { sendPage } from '../hosted/respond.ts';
+import { html } from '../../lib/html.ts';
+import { AUTHORIZATION_LIMIT, createWriteLimiter } from '../write-limits.ts';
+import type { WriteLimitsDeps } from '../write-limits.ts';
 
-export type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string };
+export type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string; writeLimits: WriteLimitsDeps };
 
 /** The first path segment of every endpoint the provider serves. */
 const ROOT_PATHS = [...new Set([...Object.values(ROUTES).map((path) => path.split('/')[1]!), '.well-known'])];
 
-export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl }: OidcPluginOptions): Promise<void> {
+export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl, writeLimits }: OidcPluginOptions): Promise<void> {
   const origin = new URL(publicUrl);
   // The provider reads request bodies itself: Fastify must leave the stream alone.
   app.removeAllContentTypeParsers();
@@ -31,9 +35,24 @@ export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl }: 
     handOver(found, request, reply, prefix, origin);
   };
 
+  // Every authorization request stores an interaction: limited per client address (SECURITY.md 36)
+  // in front of the provider, which then answers as always.
+  const authorizations = await createWriteLimiter(app, 'auth', AUTHORIZATION_LIMIT, writeLimits);
+  const authorizationPath = ROUTES.authorization;
+  const authorize = (slug: (request: FastifyRequest) => string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const name = slug(request);
+    const wait = await authorizations(request);
+    if (wait !== undefined) return tooManyRequests(request, reply, registry, name, wait);
+    return forward(name, mountPathOf({ slug: name }))(request, reply);
+  };
+  app.route({ method: ['GET', 'POST'], url: authorizationPath, handler: authorize(() => DEFAULT_TENANT_SLUG) });
+  app.route({ method: ['GET', 'POST'], url: `/t/:slug${authorizationPath}`, handler: authorize((request) => (request.params as { slug: string }).slug) });
+
   for (const segment of ROOT_PATHS) {
     for (const url of [`/${segment}`, `/${segment}/*`]) {
-      app.route({ method: ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'], url, handler: forward(DEFAULT_TENANT_SLUG, '') });
+      // GET and POST of the authorization endpoint are routed above, through the limit.
+      const methods: HTTPMethods[] = url === authorizationPath ? ['OPTIONS', 'DELETE', 'PUT'] : ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'];
+      app.route({ method: methods, url, handler: forward(DEFAULT_TENANT_SLUG, '') });
     }
   }
   app.route({
@@ -44,6 +63,20 @@ export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl }: 
       return forward(slug, mountPathOf({ slug }))(request, reply);
     },
   });
+}
+
+/**
+ * The authorization endpoint's answer to an address over its limit: a page, as the endpoint's
+ * other errors are, before the provider does any work (no client lookup, nothing stored). It
+ * cannot redirect to the application with `temporarily_unavailable`: that needs the client and
+ * redirect URI checked, which is the provider's work and would cost what the limit saves.
+ */
+async function tooManyRequests(request: FastifyRequest, reply: FastifyReply, registry: ProviderRegistry, slug: string, wait: number) {
+  const tenant = (await registry.forSlug(slug))?.tenant;
+  const t = pageTranslator(request, { tenant, uiLocales: (request.query as Record<string, unknown>)['ui_locales'] });
+  reply.header('retry-after', String(wait));
+  const body = html`<h1>${t('page.error.heading')}</h1><div class="alert" role="alert"><p>${t('signin.throttled', { seconds: wait })}</p></div>`;
+  return sendPage(reply, { status: 429, t, branding: tenant ? brandingOf(tenant) : { name: 'Foyer' }, title: t('page.error.title'), body, here: '' });
 }
 
 function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest, reply: FastifyReply, prefix: string, origin: URL): void {
