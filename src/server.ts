@@ -103,7 +103,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),
     ];
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
-    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, ...(sqlThrottle ? [sqlThrottle] : [])]);
+    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
     const mailTransport = smtpUrl ? createSmtpTransport(smtpUrl) : createDevOutboxTransport(devOutboxDir(config.dataDir));

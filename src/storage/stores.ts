@@ -12,6 +12,7 @@ import type { FlowStore } from '../domain/flows/flow.port.ts';
 import type { SessionStore } from '../domain/sessions/session.port.ts';
 import type { ConsentStore } from '../domain/consents/consent.port.ts';
 import type { MailStore } from '../domain/mail/mail.port.ts';
+import type { LatestCodeStore } from '../domain/self-service/latest-code.port.ts';
 import { createTenantStore } from './tenant.store.ts';
 import { createIdentityStore } from './identity.store.ts';
 import { createAuditStore } from './audit.store.ts';
@@ -23,6 +24,7 @@ import { createFlowStore } from './flow.store.ts';
 import { createSessionStore } from './session.store.ts';
 import { createConsentStore } from './consent.store.ts';
 import { createMailStore } from './mail.store.ts';
+import { createLatestCodeStore } from './latest-code.store.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -36,6 +38,7 @@ export type Stores = {
   readonly sessions: SessionStore;
   readonly consents: ConsentStore;
   readonly mail: MailStore;
+  readonly latestCodes: LatestCodeStore;
 };
 
 /** What this node wants to hear about the writes of its stores, once they are committed. */
@@ -60,6 +63,7 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     sessions: createSessionStore(db),
     consents: createConsentStore(db),
     mail: createMailStore(db, hooks.mailQueued),
+    latestCodes: createLatestCodeStore(db),
   };
 }
 

@@ -174,6 +174,14 @@ export type ThrottleCountersTable = {
   last_at: EpochMs;
 };
 
+/** The flow whose code is the live one of an address (migration 0008). */
+export type LatestCodesTable = {
+  tenant_id: string;
+  address: string;
+  flow_id: string;
+  expires_at: EpochMs;
+};
+
 export type ConsentsTable = {
   id: string;
   tenant_id: string;
@@ -222,6 +230,7 @@ export type Database = {
   audit_events: AuditEventsTable;
   outbox_events: OutboxEventsTable;
   throttle_counters: ThrottleCountersTable;
+  latest_codes: LatestCodesTable;
   consents: ConsentsTable;
   mail_messages: MailMessagesTable;
 };

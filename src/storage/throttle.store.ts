@@ -8,12 +8,19 @@ import type { Db } from './database.ts';
 import { inTransaction } from './database.ts';
 import type { Reservation, ReservationRequest, ThrottleStore } from '../domain/flows/throttle.port.ts';
 import { ACCOUNT_POLICY, ADDRESS_POLICY, decideReservation } from '../domain/flows/throttle.ts';
+import { ENTRY_ADDRESS_KEY_PREFIX, ENTRY_ADDRESS_POLICY } from '../domain/self-service/code-steps.ts';
 import type { Sweepable } from '../infra/jobs/expired-rows.job.ts';
 import { prepareQuery } from './prepared-query.ts';
 import type { PreparedQuery } from './prepared-query.ts';
 
 /** No policy's window is longer: a counter untouched for this long can only start afresh. */
 const STALE_AFTER_MS = Math.max(ACCOUNT_POLICY.windowMs, ADDRESS_POLICY.windowMs);
+/**
+ * Except the per-address code counters, whose window is a day: kept that long, and only they (a
+ * day of every sign-in address's counter would be a far bigger table).
+ */
+const LONG_STALE_AFTER_MS = ENTRY_ADDRESS_POLICY.windowMs;
+const LONG_KEYS = `${ENTRY_ADDRESS_KEY_PREFIX}%`;
 
 // Every sign-in attempt reserves, and every successful one resets and releases: these statements
 // are compiled once (prepared-query.ts). A reservation in a transaction is two statements whatever
@@ -175,7 +182,11 @@ export function createSqlThrottleStore(db: Db): ThrottleStore & Sweepable {
     },
 
     async removeExpired(now, limit) {
-      const stale = db.selectFrom('throttle_counters').select('key').where('window_start', '<=', now - STALE_AFTER_MS).limit(limit);
+      const stale = db
+        .selectFrom('throttle_counters')
+        .select('key')
+        .where((eb) => eb.or([eb.and([eb('window_start', '<=', now - STALE_AFTER_MS), eb('key', 'not like', LONG_KEYS)]), eb('window_start', '<=', now - LONG_STALE_AFTER_MS)]))
+        .limit(limit);
       const result = await db.deleteFrom('throttle_counters').where('key', 'in', stale).executeTakeFirst();
       return Number(result.numDeletedRows);
     },

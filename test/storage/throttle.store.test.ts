@@ -11,6 +11,7 @@ import { createSqlThrottleStore } from '../../src/storage/throttle.store.ts';
 import { createRedisThrottleStore } from '../../src/infra/redis/throttle.redis.ts';
 import type { ThrottlePolicy, ThrottleStore } from '../../src/domain/flows/throttle.port.ts';
 import { ACCOUNT_POLICY } from '../../src/domain/flows/throttle.ts';
+import { ENTRY_ADDRESS_KEY_PREFIX, ENTRY_ADDRESS_POLICY } from '../../src/domain/self-service/code-steps.ts';
 
 const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const REQUIRED = process.env['CI'] === 'true';
@@ -203,6 +204,16 @@ describeEachEngine('ThrottleStore (SQL)', (current) => {
     while ((await store.removeExpired(T0 + 2 * 3600_000 + 1, 100)) === 100);
     assert.equal((await store.peek(fresh, T0 + 2 * 3600_000 + 1, WINDOW)).count, 1);
     assert.equal((await store.peek(stale, T0, WINDOW)).count, 0, 'the stale counter is gone');
+  });
+
+  test('the sweep keeps the per-address code counters for their day-long window', async () => {
+    const store = createSqlThrottleStore(current().handle.db);
+    const key = `${ENTRY_ADDRESS_KEY_PREFIX}${freshKey()}`;
+    await store.reserve(key, T0, ENTRY_ADDRESS_POLICY);
+    while ((await store.removeExpired(T0 + 2 * 3600_000, 100)) === 100);
+    assert.equal((await store.peek(key, T0 + 2 * 3600_000, ENTRY_ADDRESS_POLICY.windowMs)).count, 1, 'kept after two hours');
+    while ((await store.removeExpired(T0 + ENTRY_ADDRESS_POLICY.windowMs + 1, 100)) === 100);
+    assert.equal((await store.peek(key, T0, ENTRY_ADDRESS_POLICY.windowMs)).count, 0, 'gone after its window');
   });
 });
 

@@ -40,6 +40,16 @@ export const SEND_CLIENT_POLICY: ThrottlePolicy = { freeAttempts: 100, windowMs:
 export const ENTRY_FLOW_POLICY: ThrottlePolicy = { freeAttempts: 5, windowMs: CODE_LIFETIME_MS, maxDelayMs: 15 * 60_000 };
 /** Codes typed from one client address, across flows. */
 export const ENTRY_CLIENT_POLICY: ThrottlePolicy = { freeAttempts: 30, windowMs: 15 * 60_000, maxDelayMs: 15 * 60_000 };
+/**
+ * Codes typed for one address, across all its flows and from any client address: ten a day, then
+ * ever longer waits up to an hour, so about 44 guesses a day at the address's one live code
+ * (a chance of 1 in 23,000 a day). Keyed by the address typed, owned or not (SECURITY.md 1). A link
+ * is not counted here: its token cannot be guessed, so whoever keeps this counter spent cannot keep
+ * the owner from verifying or recovering by the emailed link.
+ */
+export const ENTRY_ADDRESS_POLICY: ThrottlePolicy = { freeAttempts: 10, windowMs: 24 * 60 * 60_000, maxDelayMs: 60 * 60_000 };
+/** The keys counted under ENTRY_ADDRESS_POLICY start with this (the sweep keeps them a day). */
+export const ENTRY_ADDRESS_KEY_PREFIX = 'code:address:';
 
 /** A resend waits this long after the last send; a flow sends at most MAX_SENDS codes. */
 export const RESEND_INTERVAL_MS = 30_000;
@@ -105,6 +115,9 @@ export async function composeCode(deps: SelfServiceDeps, stores: Stores, mail: C
     secret = unmatchable(issued.secret);
     rehearseMail(tenant, request);
   }
+  // The new code is the address's only live one: every code sent to it before is void (owned
+  // address or not, so the work is the same).
+  await stores.latestCodes.record(tenant.id, base.address, flow.id, secret.codeExpiresAt);
   const payload: CodePayload = { ...secret, address: base.address, subjectId: base.subjectId, sentCount: base.sentCount + 1, lastSentAt: now };
   return { ok: true, payload: { ...flow.payload, ...extra, ...payload } };
 }
@@ -134,27 +147,45 @@ export async function resendCode(deps: SelfServiceDeps, mail: CodeMail): Promise
 
 /**
  * Checks a typed code (or a clicked link's token) against the flow, throttled per flow and per
- * client address. Answers the flow's subject when it matches; the caller then advances the flow
- * atomically, which makes the code work once.
+ * client address, and a typed code also per address it was sent to (across every flow). Only the
+ * latest code sent to an address works. Answers the flow's subject when it matches; the caller
+ * then advances the flow atomically, which makes the code work once.
  */
 export async function checkCode(deps: SelfServiceDeps, flow: Flow, given: { code?: string; token?: string }, context: RequestContext): Promise<{ ok: true; subjectId: string } | Refusal> {
   const now = clock(deps);
+  const address = typeof flow.payload['address'] === 'string' ? flow.payload['address'] : undefined;
+  const typed = given.token === undefined;
+  const addressKey = typed && address !== undefined ? `${ENTRY_ADDRESS_KEY_PREFIX}${flow.tenantId}:${address}` : undefined;
   const reservation = await deps.throttle.reserveAll(
     [
       { key: `code:flow:${flow.id}`, policy: ENTRY_FLOW_POLICY },
       { key: `code:ip:${flow.tenantId}:${context.ip ?? 'unknown'}`, policy: ENTRY_CLIENT_POLICY },
+      ...(addressKey ? [{ key: addressKey, policy: ENTRY_ADDRESS_POLICY }] : []),
     ],
     now,
   );
   if (!reservation.allowed) return { ok: false, code: 'code.throttled', retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000) };
   const secret = secretOf(flow.payload);
   const subjectId = flow.payload['subjectId'];
-  const matches = given.token !== undefined ? tokenMatches(deps.codeKey, flow.id, secret, given.token, now) : codeMatches(deps.codeKey, flow.id, secret, given.code ?? '', now);
-  if (!matches || typeof subjectId !== 'string') return { ok: false, code: given.token !== undefined ? 'link.invalid' : 'code.invalid' };
-  // A right code gives its attempt back to the address, so customers behind one office address
-  // never throttle each other.
+  const matches = typed ? codeMatches(deps.codeKey, flow.id, secret, given.code ?? '', now) : tokenMatches(deps.codeKey, flow.id, secret, given.token ?? '', now);
+  if (!matches || typeof subjectId !== 'string' || !(await isLatestCode(deps, flow))) return { ok: false, code: typed ? 'code.invalid' : 'link.invalid' };
+  // A right code gives its attempt back to the client address and to the address it was sent to,
+  // so customers behind one office address never throttle each other, and only wrong codes count.
   await deps.throttle.resetAndRelease(`code:flow:${flow.id}`, `code:ip:${flow.tenantId}:${context.ip ?? 'unknown'}`);
+  if (addressKey) await deps.throttle.release(addressKey);
   return { ok: true, subjectId };
+}
+
+/**
+ * Whether the flow's code is still its address's live one: a newer code sent to the same address,
+ * from any flow, voids it. A flow whose address has no record (its code expired) is judged by its
+ * own expiry, as before.
+ */
+export async function isLatestCode(deps: SelfServiceDeps, flow: Flow): Promise<boolean> {
+  const address = flow.payload['address'];
+  if (typeof address !== 'string') return false;
+  const latest = await deps.stores.latestCodes.flowOf(flow.tenantId, address, clock(deps));
+  return latest === undefined || latest === flow.id;
 }
 
 /** The payload without its secret, once the code has been used (so it can never match again). */

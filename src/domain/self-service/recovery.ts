@@ -22,7 +22,7 @@ import { queueMail } from '../mail/mail.ts';
 import { browserSessionsOf, notifyEndedSessions } from '../oauth/logout.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
-import { auditOf, checkCode, clock, composeCode, reserveSend, spent } from './code-steps.ts';
+import { auditOf, checkCode, clock, composeCode, isLatestCode, reserveSend, spent } from './code-steps.ts';
 import { tokenMatches, secretOf } from './one-time-code.ts';
 
 export type RecoveryRequested = { readonly ok: true; readonly address: string } | Refusal | { readonly ok: false; readonly code: 'email.invalid' };
@@ -56,8 +56,8 @@ export async function confirmRecoveryCode(deps: SelfServiceDeps, tenant: Tenant,
 }
 
 /** Whether a link's token opens this flow's new-password step (checked again when the form comes back). */
-export function linkIsLive(deps: SelfServiceDeps, flow: Flow, token: string): boolean {
-  return flow.state === 'active' && tokenMatches(deps.codeKey, flow.id, secretOf(flow.payload), token, clock(deps));
+export async function linkIsLive(deps: SelfServiceDeps, flow: Flow, token: string): Promise<boolean> {
+  return flow.state === 'active' && tokenMatches(deps.codeKey, flow.id, secretOf(flow.payload), token, clock(deps)) && (await isLatestCode(deps, flow));
 }
 
 export type PasswordReset = { readonly ok: true; readonly address: string } | Refusal | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] };

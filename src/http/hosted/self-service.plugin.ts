@@ -9,6 +9,7 @@ import type { Flow } from '../../domain/flows/flow.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
+import { isLatestCode } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress } from '../../domain/self-service/registration.ts';
 import { linkIsLive, resetPassword } from '../../domain/self-service/recovery.ts';
 import { secretOf, tokenMatches } from '../../domain/self-service/one-time-code.ts';
@@ -57,7 +58,7 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
   async function showVerify(link: Link, request: FastifyRequest, reply: FastifyReply) {
     const { flow, t, tenant } = link;
     if (!flow || (flow.type !== 'registration' && flow.type !== 'verification') || flow.state !== 'active') return invalidLink(link, reply);
-    if (!tokenMatches(deps.selfService.codeKey, flow.id, secretOf(flow.payload), link.token, Date.now())) return invalidLink(link, reply);
+    if (!tokenMatches(deps.selfService.codeKey, flow.id, secretOf(flow.payload), link.token, Date.now()) || !(await isLatestCode(deps.selfService, flow))) return invalidLink(link, reply);
     const body = confirmLinkPage(t, { action: `${mountPathOf(tenant)}/verify`, hidden: { flow: flow.id, token: link.token }, email: String(flow.payload['address'] ?? '') });
     return sendPage(reply, { t, branding: brandingOf(tenant), title: t('page.verify.title'), body, here: request.url });
   }
@@ -80,7 +81,7 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
   }
 
   async function showRecovery(link: Link, reply: FastifyReply) {
-    if (!link.flow || link.flow.type !== 'recovery' || !linkIsLive(deps.selfService, link.flow, link.token)) return invalidLink(link, reply);
+    if (!link.flow || link.flow.type !== 'recovery' || !(await linkIsLive(deps.selfService, link.flow, link.token))) return invalidLink(link, reply);
     return renderNewPassword(link, reply, link.flow);
   }
 

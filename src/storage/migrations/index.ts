@@ -8,6 +8,7 @@ import * as consents from './0004-consents.ts';
 import * as mail from './0005-mail.ts';
 import * as accountPortal from './0006-account-portal.ts';
 import * as throttleReserveFunction from './0007-throttle-reserve-function.ts';
+import * as latestCodes from './0008-latest-codes.ts';
 
 export type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-mail': mail,
   '0006-account-portal': accountPortal,
   '0007-throttle-reserve-function': throttleReserveFunction,
+  '0008-latest-codes': latestCodes,
 };
