@@ -26,6 +26,7 @@ import { emailChangePlugin } from './http/account/email-change.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import type { SelfServiceDeps } from './domain/self-service/code-steps.ts';
 import { codeKeyOf } from './domain/self-service/one-time-code.ts';
+import { deviceTokenKeyOf } from './domain/flows/device-token.ts';
 import { selfServicePlugin } from './http/hosted/self-service.plugin.ts';
 import { createSqlThrottleStore } from './storage/throttle.store.ts';
 import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
@@ -88,7 +89,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // One notifier for every way Foyer itself ends browser sessions (back-channel logout).
     const notifyLogout = createLogoutNotifier(registry, stores.tenants, logger);
     const breachedCheck = breachedCheckOf(config, logger);
-    const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout, breachedCheck };
+    const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey: deviceTokenKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout, breachedCheck };
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
     const surfaces = [

@@ -152,7 +152,10 @@ describeEachEngine('flows API', (current) => {
     assert.equal(weak.json().errors[0].code, 'password.too_short');
     const reset = await post(`/flows/recovery/${known.id}/password`, { password: 'a brand new passphrase' });
     assert.equal(reset.statusCode, 200, reset.body);
-    assert.equal(reset.json().state, 'complete');
+    assert.equal(reset.json().flow.state, 'complete');
+    // The reset signs the owner in, as a sign-in does.
+    const signedIn = await server.app.inject({ url: '/sessions/whoami', headers: { authorization: `Bearer ${reset.json().session.token}` } });
+    assert.equal(signedIn.json().identity.id, signedUp.identity.id);
     await server.mailbox.next('ursula@example.com', 'password_changed');
 
     const whoami = await server.app.inject({ url: '/sessions/whoami', headers: { authorization: `Bearer ${signedUp.session.token}` } });

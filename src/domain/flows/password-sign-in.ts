@@ -11,16 +11,21 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from '../credentials
 import { uuidv7 } from '../../lib/ids.ts';
 import type { SignInThrottle } from './throttle.ts';
 import { signInThrottleKeys } from './throttle.ts';
+import type { KeyObject } from 'node:crypto';
+import { deviceOf, rememberDevice } from './device-token.ts';
 
 export type SignInDeps = {
   readonly identities: IdentityStore;
   readonly audit: AuditStore;
   readonly throttle: SignInThrottle;
+  /** deviceTokenKeyOf(master secret): when given, device tokens are read and issued. */
+  readonly deviceKey?: KeyObject | undefined;
   readonly now?: () => number;
 };
 
 export type SignInOutcome =
-  | { readonly ok: true; readonly identity: Identity; readonly methods: readonly ['pwd'] }
+  /** `deviceToken`: what the browser or app keeps and sends with its next sign-ins (device-token.ts). */
+  | { readonly ok: true; readonly identity: Identity; readonly methods: readonly ['pwd']; readonly deviceToken?: string | undefined }
   | { readonly ok: false; readonly code: 'signin.invalid_credentials' }
   | { readonly ok: false; readonly code: 'signin.account_blocked' }
   | { readonly ok: false; readonly code: 'signin.throttled'; readonly retryAfterSeconds: number };
@@ -28,12 +33,14 @@ export type SignInOutcome =
 export async function signInWithPassword(
   deps: SignInDeps,
   tenantId: string,
-  input: { identifier: string; password: string },
+  input: { identifier: string; password: string; deviceToken?: string | undefined },
   context: RequestContext,
 ): Promise<SignInOutcome> {
   const now = deps.now ?? Date.now;
   const identifier = normalizeAddress('email', input.identifier);
-  const keys = signInThrottleKeys(tenantId, identifier, context.ip ?? 'unknown');
+  // A browser or app that signed in to this account before is throttled on its own key.
+  const device = deps.deviceKey ? deviceOf(deps.deviceKey, tenantId, identifier, input.deviceToken, now()) : undefined;
+  const keys = signInThrottleKeys(tenantId, identifier, context.ip ?? 'unknown', device);
   const audit = (outcome: 'success' | 'failure', reason: string, identityId?: string, extra: Record<string, unknown> = {}) =>
     deps.audit.append({
       id: uuidv7(now()),
@@ -78,5 +85,6 @@ export async function signInWithPassword(
   }
   await deps.throttle.succeeded(keys);
   await audit('success', 'password', identity.id, needsRehash ? { rehashed: true } : {});
-  return { ok: true, identity, methods: ['pwd'] };
+  const deviceToken = deps.deviceKey ? rememberDevice(deps.deviceKey, tenantId, identifier, input.deviceToken, now()) : undefined;
+  return { ok: true, identity, methods: ['pwd'], ...(deviceToken ? { deviceToken } : {}) };
 }

@@ -41,8 +41,15 @@ export function decideReservation(stored: ThrottleWindow | undefined, now: numbe
   return { allowed: true, next: { count: count + 1, windowStart: live ? live.windowStart : now, lastAt: now } };
 }
 
-export function signInThrottleKeys(tenantId: string, identifier: string, ip: string): ThrottleKeys {
-  return { account: `signin:account:${tenantId}:${identifier}`, address: `signin:ip:${tenantId}:${ip}` };
+/**
+ * The keys of a sign-in attempt. With `device` (the id of a valid device token for this account,
+ * device-token.ts) the attempt is counted on that device's own key, under the same policy, instead
+ * of the account-wide one: guesses made elsewhere then never hold back a browser or app the owner
+ * signed in with before (SECURITY.md 7).
+ */
+export function signInThrottleKeys(tenantId: string, identifier: string, ip: string, device?: string): ThrottleKeys {
+  const account = device ? `signin:device:${tenantId}:${device}` : `signin:account:${tenantId}:${identifier}`;
+  return { account, address: `signin:ip:${tenantId}:${ip}` };
 }
 
 export function createSignInThrottle(store: ThrottleStore, now: () => number = Date.now) {

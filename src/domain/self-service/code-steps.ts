@@ -2,6 +2,7 @@
 // sending a code and link, resending it, and checking a typed code or a clicked link, each throttled
 // (SECURITY.md 7, 11, 30). Throttles are keyed by what the customer typed, never by whether an
 // account exists, so being throttled reveals nothing either (SECURITY.md 1).
+import type { KeyObject } from 'node:crypto';
 import type { Flow } from '../flows/flow.ts';
 import type { ThrottlePolicy, ThrottleStore } from '../flows/throttle.port.ts';
 import type { Stores, Transaction } from '../../storage/stores.ts';
@@ -27,6 +28,8 @@ export type SelfServiceDeps = {
   /** Links in emails start here, never at a request's Host header (SECURITY.md 9). */
   readonly publicUrl: string;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
+  /** deviceTokenKeyOf(master secret): a completed recovery hands the owner's browser or app a device token. */
+  readonly deviceKey?: KeyObject | undefined;
   /** Back-channel logout for the sessions a password reset ends. */
   readonly notifyLogout?: LogoutNotifier | undefined;
   readonly now?: () => number;

@@ -1,8 +1,8 @@
 // Password recovery (SECURITY.md 1, 8–10): email → code or link → new password. The request
 // answers the same for any email, owned or not, and changes nothing on the account. A reset sets
 // the new password, verifies the email (the inbox just proved itself), ends every session and token
-// of the customer, lifts sign-in throttling (the owner is never locked out, SECURITY.md 7), tells
-// the customer by email, and leaves them to sign in anew.
+// of the customer, lifts sign-in throttling, tells the customer by email, and signs them in anew
+// with a device token (the owner is never locked out, SECURITY.md 7).
 //
 //   stateDiagram-v2
 //     active --> active: email submitted (code sent, or an unmatchable one) · code resent · wrong code
@@ -18,6 +18,7 @@ import type { Locale } from '../../i18n/locales.ts';
 import { checkPasswordPolicy } from '../credentials/password/policy.ts';
 import { hashPassword } from '../credentials/password/argon2.ts';
 import { signInThrottleKeys } from '../flows/throttle.ts';
+import { rememberDevice } from '../flows/device-token.ts';
 import { queueMail } from '../mail/mail.ts';
 import { browserSessionsOf, notifyEndedSessions } from '../oauth/logout.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -60,13 +61,18 @@ export async function linkIsLive(deps: SelfServiceDeps, flow: Flow, token: strin
   return flow.state === 'active' && tokenMatches(deps.codeKey, flow.id, secretOf(flow.payload), token, clock(deps)) && (await isLatestCode(deps, flow));
 }
 
-export type PasswordReset = { readonly ok: true; readonly address: string } | Refusal | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] };
+/**
+ * A completed reset signs the owner in (SECURITY.md 7): `identityId` is whom the caller signs in,
+ * and `deviceToken` what the browser or app keeps, so that its next sign-ins are throttled on their
+ * own key whatever someone else guesses meanwhile.
+ */
+export type PasswordReset = { readonly ok: true; readonly address: string; readonly identityId: string; readonly deviceToken?: string | undefined } | Refusal | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] };
 
 /**
  * Sets the new password of a flow whose code was typed (state verified), or whose link's `token`
- * comes with the form (state active).
+ * comes with the form (state active). `deviceTokens` are those the browser or app holds already.
  */
-export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow: Flow, password: string, context: RequestContext, token?: string): Promise<PasswordReset> {
+export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow: Flow, password: string, context: RequestContext, token?: string, deviceTokens?: string): Promise<PasswordReset> {
   let from: 'active' | 'verified' = 'verified';
   let subjectId = flow.payload['subjectId'];
   if (token !== undefined) {
@@ -109,5 +115,6 @@ export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow:
   await notifyEndedSessions(deps.notifyLogout, tenant.id, done);
   // The owner proved control of the inbox: failed sign-ins no longer hold them back.
   await deps.throttle.reset(signInThrottleKeys(tenant.id, address, '').account);
-  return { ok: true, address };
+  const deviceToken = deps.deviceKey ? rememberDevice(deps.deviceKey, tenant.id, address, deviceTokens, now) : undefined;
+  return { ok: true, address, identityId: subjectId, deviceToken };
 }

@@ -16,7 +16,7 @@ import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { startVerification } from './verification.ts';
 
 export type SignInStep =
-  | { readonly ok: true; readonly step: 'signed_in'; readonly identity: Identity; readonly methods: readonly ['pwd'] }
+  | { readonly ok: true; readonly step: 'signed_in'; readonly identity: Identity; readonly methods: readonly ['pwd']; readonly deviceToken?: string | undefined }
   /** The password was right; `flow` (a verification flow) holds the code just emailed to `identity`. */
   | { readonly ok: true; readonly step: 'verify_address'; readonly identity: Identity; readonly flow: Flow }
   | Exclude<SignInOutcome, { ok: true }>
@@ -28,14 +28,14 @@ export type VerificationOwner = { readonly kind: 'browser'; readonly interaction
 export async function signInVerifyingFirst(
   deps: { readonly signIn: SignInDeps; readonly selfService: SelfServiceDeps },
   tenant: Tenant,
-  input: { identifier: string; password: string },
+  input: { identifier: string; password: string; deviceToken?: string | undefined },
   context: RequestContext,
   verification: VerificationOwner & { readonly locale: Locale },
 ): Promise<SignInStep> {
   const outcome = await signInWithPassword(deps.signIn, tenant.id, input, context);
   if (!outcome.ok) return outcome;
   const { identity } = outcome;
-  if (!mustVerifyFirst(tenant, identity)) return { ok: true, step: 'signed_in', identity, methods: outcome.methods };
+  if (!mustVerifyFirst(tenant, identity)) return { ok: true, step: 'signed_in', identity, methods: outcome.methods, ...(outcome.deviceToken ? { deviceToken: outcome.deviceToken } : {}) };
   const kind: FlowKind = verification.kind;
   const owner = verification.kind === 'browser' ? { interactionUid: verification.interactionUid } : { parentFlowId: verification.loginFlowId };
   const started = await startVerification(deps.selfService, tenant, { identity, address: emailOf(identity), purpose: 'signin', kind, ...owner }, context, verification.locale);

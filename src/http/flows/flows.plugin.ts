@@ -45,7 +45,7 @@ const signInBody = {
   type: 'object',
   required: ['identifier', 'password'],
   additionalProperties: false,
-  properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 4096 } },
+  properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 } },
 } as const;
 const signUpBody = {
   type: 'object',
@@ -56,7 +56,7 @@ const signUpBody = {
 
 const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
 const emailBody = { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
-const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 } } } as const;
+const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 } } } as const;
 
 export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promise<void> {
   // Starting a flow stores it: one budget per client address for every type and tenant, checked
@@ -141,11 +141,13 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
    */
   async function submitSignIn(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'login');
-    const body = request.body as { identifier: string; password: string };
+    const body = request.body as { identifier: string; password: string; device_token?: string };
     const verification = { kind: 'api', loginFlowId: flow.id, locale: localeOf(request, tenant) } as const;
-    const outcome = await signInVerifyingFirst({ signIn: { identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, selfService: deps.selfService }, tenant, body, requestContextOf(request), verification);
+    const signInDeps = { identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle, deviceKey: deps.selfService.deviceKey };
+    const input = { identifier: body.identifier, password: body.password, deviceToken: body.device_token };
+    const outcome = await signInVerifyingFirst({ signIn: signInDeps, selfService: deps.selfService }, tenant, input, requestContextOf(request), verification);
     if (outcome.ok && outcome.step === 'verify_address') return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), outcome.flow));
-    if (outcome.ok) return complete(reply, tenant, flow, outcome.identity, request);
+    if (outcome.ok) return complete(reply, tenant, flow, outcome.identity, request, { alreadyComplete: false, deviceToken: outcome.deviceToken });
     if (outcome.code === 'signin.throttled') {
       reply.header('retry-after', String(outcome.retryAfterSeconds));
       throw new DomainError(outcome.code, 'rate_limited', `Too many attempts. Wait ${outcome.retryAfterSeconds} seconds, then try again.`, { seconds: outcome.retryAfterSeconds });
@@ -227,10 +229,14 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
 
   async function submitNewPassword(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'recovery', { allowComplete: false, states: ['verified'] });
-    const reset = await resetPassword(deps.selfService, tenant, flow, (request.body as { password: string }).password, requestContextOf(request));
+    const body = request.body as { password: string; device_token?: string };
+    const reset = await resetPassword(deps.selfService, tenant, flow, body.password, requestContextOf(request), undefined, body.device_token);
     if (!reset.ok && reset.code === 'invalid') throw new ValidationError([...reset.problems]);
     if (!reset.ok) throw refusalProblem(reset, reply);
-    return reply.header('cache-control', 'no-store').send(flowView({ ...flow, state: 'complete' }, issuerOf(deps.publicUrl, tenant)));
+    // A completed recovery signs the owner in, as a sign-in does (SECURITY.md 7).
+    const identity = await deps.stores.identities.findById(tenant.id, reset.identityId);
+    if (!identity) throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
+    return complete(reply, tenant, { ...flow, state: 'complete' }, identity, request, { alreadyComplete: true, deviceToken: reset.deviceToken });
   }
 
   async function resend(request: FastifyRequest, reply: FastifyReply, type: 'registration' | 'recovery') {
@@ -241,7 +247,8 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     return reply.header('cache-control', 'no-store').send(flowView({ ...flow, payload: sent.payload }, issuerOf(deps.publicUrl, tenant)));
   }
 
-  async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, request: FastifyRequest, options = { alreadyComplete: false }) {
+  /** Signs the customer in: a session token, and a device token when there is one (docs/self-service.md). */
+  async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, request: FastifyRequest, options: { alreadyComplete: boolean; deviceToken?: string | undefined } = { alreadyComplete: false }) {
     const now = Date.now();
     if (!options.alreadyComplete && !(await deps.stores.flows.complete(tenant.id, flow.id, identity.id, now))) {
       throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
@@ -249,7 +256,8 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const { session, token } = newSession({ tenantId: tenant.id, identityId: identity.id, methods: ['pwd'], device: { userAgent: request.headers['user-agent'], ip: request.ip }, now });
     await deps.stores.sessions.create(session, hashSessionToken(token));
     const view = flowView({ ...flow, state: 'complete', identityId: identity.id }, issuerOf(deps.publicUrl, tenant));
-    return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), token }, identity: identityView(identity) });
+    const device = options.deviceToken ? { device_token: options.deviceToken } : {};
+    return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), token }, identity: identityView(identity), ...device });
   }
 
   async function authenticate(request: FastifyRequest) {

@@ -33,6 +33,7 @@ import { consentPage } from './pages/consent.page.ts';
 import { SUPPORTED_SCOPES } from '../oidc/claims.ts';
 import type { FieldError } from './pages/form-fields.ts';
 import { formOf, parseForm } from './form.ts';
+import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 
 export type InteractionDeps = {
@@ -48,10 +49,8 @@ export type InteractionDeps = {
 type Form = Record<string, string>;
 
 export async function interactionPlugin(app: FastifyInstance, deps: InteractionDeps): Promise<void> {
-  const { signInFlow, renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({
-    flowCsrfKey: deps.flowCsrfKey,
-    secureCookies: deps.selfService.publicUrl.startsWith('https:'),
-  });
+  const secureCookies = deps.selfService.publicUrl.startsWith('https:');
+  const { signInFlow, renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
 
   for (const prefix of ['', '/t/:slug']) {
@@ -101,14 +100,16 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const form = formOf(request.body);
     const flow = await submittedFlow(c, form, 'login');
     if (!flow) return renderSignIn(c, reply, form['email'], { code: 'flow.csrf' }, 400);
-    const input = { identifier: form['email'] ?? '', password: form['password'] ?? '' };
+    const input = { identifier: form['email'] ?? '', password: form['password'] ?? '', deviceToken: readDeviceCookie(request, c.tenant) };
     const verification = { kind: 'browser', interactionUid: c.uid, locale: c.t.locale } as const;
-    const outcome = await signInVerifyingFirst({ signIn: { identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle }, selfService: deps.selfService }, c.tenant, input, requestContextOf(request), verification);
+    const signInDeps = { identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle, deviceKey: deps.selfService.deviceKey };
+    const outcome = await signInVerifyingFirst({ signIn: signInDeps, selfService: deps.selfService }, c.tenant, input, requestContextOf(request), verification);
     if (outcome.ok && outcome.step === 'verify_address') {
       return renderCode(c, reply, outcome.flow, { intro: c.t('page.code.verify_first', { email: emailOf(outcome.identity) }), bind: true });
     }
     if (outcome.ok) {
       if (!(await completeOnce(c, flow, outcome.identity.id, reply))) return reply;
+      setDeviceCookie(reply, c.tenant, outcome.deviceToken, secureCookies);
       return finish(c, reply, { login: { accountId: outcome.identity.id, amr: [...outcome.methods], acr: 'urn:foyer:acr:password', remember: true } });
     }
     if (outcome.code === 'signin.throttled') {
@@ -190,12 +191,15 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const form = formOf(request.body);
     const flow = await submittedFlow(c, form, 'recovery', ['verified']);
     if (!flow) return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }), undefined, { code: 'flow.expired' }, 400);
-    const reset = await resetPassword(deps.selfService, c.tenant, flow, form['password'] ?? '', requestContextOf(request));
+    const reset = await resetPassword(deps.selfService, c.tenant, flow, form['password'] ?? '', requestContextOf(request), undefined, readDeviceCookie(request, c.tenant));
     if (!reset.ok) {
       const error = reset.code === 'invalid' ? { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } } : refusalFieldError(reset, reply);
       return renderNewPassword(c, reply, flow, error, 400);
     }
-    return renderSignIn(c, reply, reset.address, undefined, 200, c.t('page.signin.password_reset'));
+    // The owner proved the inbox and chose a new password: signed in, whatever someone else's
+    // guesses did to the account's sign-in throttle (SECURITY.md 7).
+    setDeviceCookie(reply, c.tenant, reset.deviceToken, secureCookies);
+    return finish(c, reply, { login: { accountId: reset.identityId, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
   }
 
   /**

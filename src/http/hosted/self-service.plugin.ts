@@ -21,6 +21,7 @@ import { formOf, parseForm } from './form.ts';
 import { isBoundBrowser } from './browser-binding.ts';
 import { refusalFieldError } from '../refusal.ts';
 import { requestContextOf } from '../request-context.ts';
+import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { confirmLinkPage, messagePage, newPasswordPage } from './pages/self-service.pages.ts';
 import type { FieldError } from './pages/form-fields.ts';
 
@@ -90,10 +91,13 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
     if (!flow || flow.type !== 'recovery') return invalidLink(link, reply);
     const context = requestContextOf(request);
     const password = formOf(request.body)['password'] ?? '';
-    const reset = await resetPassword(deps.selfService, tenant, flow, password, context, link.token);
+    const reset = await resetPassword(deps.selfService, tenant, flow, password, context, link.token, readDeviceCookie(request, tenant));
     if (!reset.ok && reset.code === 'invalid') return renderNewPassword(link, reply, flow, { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } }, 400);
     if (!reset.ok && reset.code === 'code.throttled') return renderNewPassword(link, reply, flow, refusalFieldError(reset, reply), 429);
     if (!reset.ok) return invalidLink(link, reply);
+    // No sign-in to finish here (the link may be opened anywhere), but this browser proved the
+    // inbox: its next sign-in is throttled on its own key, whatever someone else guesses meanwhile.
+    setDeviceCookie(reply, tenant, reset.deviceToken, deps.selfService.publicUrl.startsWith('https:'));
     return sendPage(reply, { t, branding: brandingOf(tenant), title: t('page.recovery.title'), body: messagePage(t('page.recovery.done.heading'), t('page.recovery.done.body')) });
   }
 
