@@ -38,6 +38,7 @@ import { createSmtpTransport } from './infra/mail/smtp.transport.ts';
 import { createDevOutboxTransport, devOutboxDir } from './infra/mail/dev-outbox.ts';
 import { redactUrl } from './config/redact.ts';
 import { devMailPlugin } from './http/dev/dev-mail.plugin.ts';
+import { homePlugin } from './http/hosted/home.plugin.ts';
 import { createBreachedPasswordCheck } from './domain/credentials/password/breached.ts';
 import type { BreachedPasswordCheck } from './domain/credentials/password/breached.ts';
 
@@ -100,6 +101,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, notifyLogout, breachedCheck }),
       (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle, selfService, notifyLogout, breachedCheck }),
       (app: FastifyInstance) => emailChangePlugin(app, { registry, selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
+      (app: FastifyInstance) => homePlugin(app, { registry, publicUrl: config.http.publicUrl, devMailPath: config.env === 'production' ? undefined : '/dev/mail' }),
       // Developers read the mail a flow sent here; production has no such page at all.
       ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),
     ];
