@@ -20,7 +20,7 @@ import { emailOf, signInVerifyingFirst } from '../../domain/self-service/sign-in
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { hasTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
-import { signUpTraitFields, traitsFromText } from '../../domain/identity/trait-fields.ts';
+import { signUpTraitFields, traitFieldOf, traitsFromText } from '../../domain/identity/trait-fields.ts';
 import { problemMessageOf } from '../trait-form.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -130,7 +130,10 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const values: Record<string, string | undefined> = { email: form['email'] };
     for (const field of fields) values[field.name] = form[field.name] ?? (field.kind === 'boolean' ? '' : undefined);
     if (!flow) return renderSignUp(c, reply, await browserFlow(c, 'registration'), values, {}, { code: 'flow.csrf' }, 400);
-    const traits: Record<string, unknown> = { ...traitsFromText(fields, values), email: form['email'] ?? '' };
+    // Optional traits the form sends too (a name, from a sign-up form of the tenant's own) are kept,
+    // as the JSON API keeps them; the form's own fields and names the schema lacks are not traits.
+    const optional = Object.keys(form).flatMap((name) => (name === 'email' || name === 'locale' || name in values ? [] : [traitFieldOf(schema, name)].filter((field) => field !== undefined)));
+    const traits: Record<string, unknown> = { ...traitsFromText([...fields, ...optional], { ...form, ...values }), email: form['email'] ?? '' };
     const locale = c.t.locale;
     // The language the customer signed up in is theirs, for emails and pages, until they change it.
     if (hasTrait(schema, 'locale')) traits['locale'] = locale;
