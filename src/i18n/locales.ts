@@ -24,20 +24,29 @@ export function directionOf(locale: Locale): 'ltr' | 'rtl' {
   return RIGHT_TO_LEFT.has(locale) ? 'rtl' : 'ltr';
 }
 
-/** Chinese written in simplified script, whatever the region says. */
-const ALIASES: Readonly<Record<string, Locale>> = { 'zh-hans': 'zh-CN', 'zh-sg': 'zh-CN', zh: 'zh-CN', pt: 'pt-BR' };
+/**
+ * Chinese written in simplified script, whatever the region says. A Map, not an object literal:
+ * the tags come from requests, and `__proto__` or `constructor` must find nothing.
+ */
+const ALIASES: ReadonlyMap<string, Locale> = new Map([
+  ['zh-hans', 'zh-CN'],
+  ['zh-sg', 'zh-CN'],
+  ['zh', 'zh-CN'],
+  ['pt', 'pt-BR'],
+]);
 
 /**
  * The supported locale a BCP 47 tag asks for, or undefined: an exact match first (any case), then
  * a known alias, then the same language in another region (de-AT → de, pt-PT → pt-BR).
  */
 export function matchLocale(tag: string): Locale | undefined {
+  if (typeof tag !== 'string') return undefined;
   const wanted = tag.trim().toLowerCase();
   if (!wanted || wanted.length > 35) return undefined;
   const exact = LOCALES.find((locale) => locale.toLowerCase() === wanted);
   if (exact) return exact;
   const language = wanted.split('-')[0]!;
-  const alias = ALIASES[wanted] ?? ALIASES[wanted.split('-').slice(0, 2).join('-')] ?? ALIASES[language];
+  const alias = ALIASES.get(wanted) ?? ALIASES.get(wanted.split('-').slice(0, 2).join('-')) ?? ALIASES.get(language);
   if (alias) return alias;
   return LOCALES.find((locale) => locale.toLowerCase().split('-')[0] === language);
 }

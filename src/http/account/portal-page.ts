@@ -10,22 +10,25 @@ import type { Portal } from './portal-session.ts';
 import type { Section } from './pages/account-frame.ts';
 import { accountFrame, sectionPath } from './pages/account-frame.ts';
 
-/** Notices a page may show after a change (`?done=`): a fixed list, so no text comes from the URL. */
-const NOTICES: Record<string, string> = {
-  saved: 'account.saved',
-  password: 'account.password.changed',
-  revoked: 'account.sessions.revoked',
-  others: 'account.sessions.revoked_others',
-  app: 'account.applications.revoked',
-  email: 'account.email.changed',
-};
+/**
+ * Notices a page may show after a change (`?done=`): a fixed list, so no text comes from the URL,
+ * and a Map, so that `?done=__proto__` or `?done=constructor` finds nothing.
+ */
+const NOTICES = new Map([
+  ['saved', 'account.saved'],
+  ['password', 'account.password.changed'],
+  ['revoked', 'account.sessions.revoked'],
+  ['others', 'account.sessions.revoked_others'],
+  ['app', 'account.applications.revoked'],
+  ['email', 'account.email.changed'],
+] as const);
 
-export type PortalNotice = keyof typeof NOTICES;
+export type PortalNotice = typeof NOTICES extends Map<infer Key, string> ? Key : never;
 
 /** Renders `body` in the portal's frame with `section` marked current; `title` defaults to the section's name. */
 export function sendPortalPage(reply: FastifyReply, portal: Portal, section: Section, body: SafeHtml, options: { status?: number; title?: string } = {}): FastifyReply {
   const query = (reply.request.query ?? {}) as Record<string, unknown>;
-  const notice = typeof query['done'] === 'string' ? NOTICES[query['done']] : undefined;
+  const notice = typeof query['done'] === 'string' ? NOTICES.get(query['done'] as PortalNotice) : undefined;
   const signOut = {
     action: `${mountPathOf(portal.tenant)}/session/end`,
     hidden: { client_id: ACCOUNT_CLIENT_ID, post_logout_redirect_uri: `${portal.issuer}${ACCOUNT_PATH}` },

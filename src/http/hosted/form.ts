@@ -3,9 +3,10 @@
 import type { FastifyRequest } from 'fastify';
 
 export function parseForm(_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, form?: Record<string, string>) => void): void {
+  // Own fields only: a field named `constructor` or `toString` is a field like any other.
   const form: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(body.toString())) {
-    if (!(key in form)) form[key] = value;
+    if (key !== '__proto__' && !Object.hasOwn(form, key)) form[key] = value;
   }
   done(null, form);
 }
