@@ -12,6 +12,7 @@ import { ensureDefaultTenant } from './domain/tenants/tenants.service.ts';
 import type { Tenant } from './domain/tenants/tenant.ts';
 import { connectRedis } from './infra/redis/redis.ts';
 import { buildApp } from './http/app.ts';
+import type { RegisteredRoute } from './http/app.ts';
 import { createSecretBox } from './infra/crypto/secret-box.ts';
 import { createProviderRegistry } from './http/oidc/provider-registry.ts';
 import type { ProviderRegistry } from './http/oidc/provider-registry.ts';
@@ -44,6 +45,8 @@ import type { BreachedPasswordCheck } from './domain/credentials/password/breach
 
 export type Foyer = {
   readonly app: FastifyInstance;
+  /** Every route the application registered, by method and pattern. */
+  readonly routes: readonly RegisteredRoute[];
   readonly database: DatabaseHandle;
   readonly stores: Stores;
   readonly transaction: Transaction;
@@ -105,7 +108,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       // Developers read the mail a flow sent here; production has no such page at all.
       ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),
     ];
-    const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces });
+    const routes: RegisteredRoute[] = [];
+    const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces, routeTable: routes });
     const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
@@ -124,6 +128,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
 
     return {
       app,
+      routes,
       database,
       stores,
       transaction,

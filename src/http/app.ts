@@ -4,7 +4,9 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.ts';
 import { generateRequestId, echoRequestId } from './request-id.ts';
 import { registerProblemHandlers, sendProblem, toProblem } from './problem.ts';
-import { registerSecurityHeaders } from './security-headers.ts';
+import { registerSecurityHeaders, securityHeadersOf } from './security-headers.ts';
+import { clientErrorHandler } from './client-errors.ts';
+import { registerTextGuard } from './text-guard.ts';
 import { registerHealthRoutes } from './health.routes.ts';
 import type { Lifecycle, ReadinessCheck } from './health.routes.ts';
 import { registerMetrics } from '../infra/metrics/metrics.ts';
@@ -19,9 +21,15 @@ export type AppDeps = {
   readonly lifecycle: Lifecycle;
   /** The product's HTTP surfaces (oidc, hosted, …), each an encapsulated plugin. */
   readonly surfaces?: readonly ((app: FastifyInstance) => Promise<void>)[];
+  /** Filled with every route as it is registered (the route fuzz test walks it). */
+  readonly routeTable?: RegisteredRoute[];
 };
 
-export async function buildApp({ config, logger, readinessChecks, lifecycle, surfaces = [] }: AppDeps): Promise<FastifyInstance> {
+/** One entry of the route table: a method and the route's pattern (`/t/:slug/flows/:id`, `/auth/*`). */
+export type RegisteredRoute = { readonly method: string; readonly url: string };
+
+export async function buildApp({ config, logger, readinessChecks, lifecycle, surfaces = [], routeTable }: AppDeps): Promise<FastifyInstance> {
+  const securityHeaders = { https: config.http.publicUrl.startsWith('https:') };
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     genReqId: generateRequestId,
@@ -34,9 +42,15 @@ export async function buildApp({ config, logger, readinessChecks, lifecycle, sur
     routerOptions: { ignoreTrailingSlash: true },
     ajv: AJV_OPTIONS,
     // Errors the router raises before any handler (a path parameter too long, a malformed URL)
-    // answer in the same problem format as everything else.
-    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
+    // answer in the same problem format as everything else; no onSend hook runs for them.
+    frameworkErrors: (error, request, reply) => sendProblem(reply.headers(securityHeadersOf(securityHeaders)), toProblem(error, request)),
+    clientErrorHandler: clientErrorHandler(securityHeaders, () => app.log),
   });
+  if (routeTable) {
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+    });
+  }
   echoRequestId(app);
   // A request in flight at shutdown ends its connection: server.close() only reaps the connections
   // idle at that moment, and a keep-alive one would otherwise hold the process open until
@@ -45,8 +59,9 @@ export async function buildApp({ config, logger, readinessChecks, lifecycle, sur
     if (lifecycle.shuttingDown) reply.header('connection', 'close');
     return payload;
   });
-  registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https:') });
+  registerSecurityHeaders(app, securityHeaders);
   registerProblemHandlers(app);
+  registerTextGuard(app);
   if (config.metricsEnabled) registerMetrics(app);
   registerHealthRoutes(app, { checks: readinessChecks, lifecycle });
   for (const surface of surfaces) await app.register(surface);

@@ -157,6 +157,8 @@ export function createBrowserSession(options: BrowserSessionOptions = {}) {
      * application. Any form (even consent, unless `consent`) fails the call.
      */
     authorize: (authorizationUrl: string | URL, options: { consent?: boolean } = {}) => finishAt(authorizationUrl, { consent: options.consent ?? false }),
+    /** The Cookie header this browser sends to `url` (to replay its session in other requests). */
+    cookiesFor: (url: string | URL) => cookieHeader(new URL(url)),
     /** Names of the cookies held, for assertions on what the server set or cleared. */
     cookieNames: () => [...new Set([...jar.values()].map((cookie) => cookie.name))],
   };

@@ -66,7 +66,9 @@ const codeBody = { type: 'object', required: ['code'], additionalProperties: fal
 const activityQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { limit: { type: 'integer', minimum: 1, maximum: 200 }, before: { type: 'integer', minimum: 0 } },
+  // `before` is a time in epoch milliseconds: past 2^53 a number is no longer exact, and past 2^63
+  // PostgreSQL's bigint refuses it.
+  properties: { limit: { type: 'integer', minimum: 1, maximum: 200 }, before: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
 } as const;
 
 export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDeps): Promise<void> {

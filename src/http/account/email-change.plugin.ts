@@ -18,6 +18,7 @@ import { redirectAfterChange, sendPortalPage } from './portal-page.ts';
 import { emailChangePage } from './pages/email.page.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { brandingOf, errorBody, sendPage } from '../hosted/respond.ts';
+import { registerPageErrors } from '../hosted/page-errors.ts';
 
 export type EmailChangeDeps = {
   readonly registry: ProviderRegistry;
@@ -27,6 +28,7 @@ export type EmailChangeDeps = {
 };
 
 export async function emailChangePlugin(app: FastifyInstance, deps: EmailChangeDeps): Promise<void> {
+  registerPageErrors(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   const sessionDeps = { registry: deps.registry, identities: deps.selfService.stores.identities, artifacts: deps.selfService.stores.oidcArtifacts, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
 

@@ -39,6 +39,7 @@ import { sessionsPage } from './pages/sessions.page.ts';
 import { applicationsPage } from './pages/applications.page.ts';
 import { activityPage } from './pages/activity.page.ts';
 import { dataPage, deletedPage, deletePage } from './pages/data.page.ts';
+import { registerPageErrors } from '../hosted/page-errors.ts';
 
 export type PortalDeps = {
   readonly registry: ProviderRegistry;
@@ -53,6 +54,7 @@ export type PortalDeps = {
 };
 
 export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Promise<void> {
+  registerPageErrors(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   const sessionDeps = { registry: deps.registry, identities: deps.stores.identities, artifacts: deps.stores.oidcArtifacts, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
   const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };

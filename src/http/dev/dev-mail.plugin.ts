@@ -10,6 +10,7 @@ import type { MailMessage, MailStore } from '../../domain/mail/mail.port.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { TenantStore } from '../../domain/tenants/tenant.port.ts';
 import { withOutboxBodies } from '../../infra/mail/dev-outbox.ts';
+import { registerPageErrors } from '../hosted/page-errors.ts';
 
 export type DevMailDeps = {
   readonly mail: MailStore;
@@ -25,6 +26,7 @@ const ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: ID_PATTERN } }, required: ['id'] } as const;
 
 export async function devMailPlugin(app: FastifyInstance, deps: DevMailDeps): Promise<void> {
+  registerPageErrors(app);
   // The page shows live codes: a server started without NODE_ENV=production by mistake must not
   // hand them to anyone who asks. Only the developer's own machine sees it.
   app.addHook('onRequest', async (request, reply) => {

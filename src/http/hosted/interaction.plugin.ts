@@ -35,6 +35,7 @@ import type { FieldError } from './pages/form-fields.ts';
 import { formOf, parseForm } from './form.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
+import { registerPageErrors } from './page-errors.ts';
 
 export type InteractionDeps = {
   readonly registry: ProviderRegistry;
@@ -49,6 +50,7 @@ export type InteractionDeps = {
 type Form = Record<string, string>;
 
 export async function interactionPlugin(app: FastifyInstance, deps: InteractionDeps): Promise<void> {
+  registerPageErrors(app);
   const secureCookies = deps.selfService.publicUrl.startsWith('https:');
   const { signInFlow, renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);

@@ -24,12 +24,14 @@ import { requestContextOf } from '../request-context.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { confirmLinkPage, messagePage, newPasswordPage } from './pages/self-service.pages.ts';
 import type { FieldError } from './pages/form-fields.ts';
+import { registerPageErrors } from './page-errors.ts';
 
 export type SelfServicePluginDeps = { readonly registry: ProviderRegistry; readonly selfService: SelfServiceDeps };
 
 type Link = { tenant: Tenant; t: Translate; flow: Flow | undefined; token: string };
 
 export async function selfServicePlugin(app: FastifyInstance, deps: SelfServicePluginDeps): Promise<void> {
+  registerPageErrors(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   for (const prefix of ['', '/t/:slug']) {
     app.get(`${prefix}/verify`, (request, reply) => withLink(request, reply, (link) => showVerify(link, request, reply)));

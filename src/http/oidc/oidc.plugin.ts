@@ -2,21 +2,23 @@
 // others' under /t/{slug}. Fastify routes the request, oidc-provider answers it on the raw
 // request and response; Foyer only decides which tenant, and what the provider may trust.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { ProviderRegistry, TenantProvider } from './provider-registry.ts';
 import { mountPathOf, ROUTES } from './provider.ts';
 import { attachPageContext } from './protocol-pages.ts';
 import { pageTranslator } from '../hosted/locale.ts';
-import { sendProblem, problem } from '../problem.ts';
+import { sendProblem, problem, toProblem } from '../problem.ts';
 import { REQUEST_ID_HEADER } from '../request-id.ts';
+import { securityHeadersOf } from '../security-headers.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
-import { brandingOf } from '../hosted/respond.ts';
 import { styleSourceOf } from '../hosted/layout.ts';
 import { withRequestDevice } from './request-device.ts';
-import { sendPage } from '../hosted/respond.ts';
+import { brandingOf, errorBody, sendPage } from '../hosted/respond.ts';
 import { html } from '../../lib/html.ts';
 import { AUTHORIZATION_LIMIT, createWriteLimiter } from '../write-limits.ts';
 import type { WriteLimitsDeps } from '../write-limits.ts';
+import { protocolBodyIsMalformed, readProtocolBodies, withReplayedBody } from './protocol-body.ts';
+import { malformedTextError } from '../text-guard.ts';
 
 export type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string; writeLimits: WriteLimitsDeps };
 
@@ -25,9 +27,9 @@ const ROOT_PATHS = [...new Set([...Object.values(ROUTES).map((path) => path.spli
 
 export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl, writeLimits }: OidcPluginOptions): Promise<void> {
   const origin = new URL(publicUrl);
-  // The provider reads request bodies itself: Fastify must leave the stream alone.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  // Form and JSON bodies are read and checked here, then replayed to the provider (protocol-body.ts).
+  readProtocolBodies(app);
+  registerProtocolErrors(app);
 
   const forward = (slug: string, prefix: string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const found = await registry.forSlug(slug);
@@ -80,7 +82,8 @@ async function tooManyRequests(request: FastifyRequest, reply: FastifyReply, reg
 }
 
 function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest, reply: FastifyReply, prefix: string, origin: URL): void {
-  const req = request.raw as IncomingMessage & { originalUrl?: string };
+  if (protocolBodyIsMalformed(request.headers['content-type'], request.body)) throw malformedTextError();
+  const req = withReplayedBody(request.raw, request.body) as IncomingMessage & { originalUrl?: string };
   const res = reply.raw as ServerResponse;
   // The provider builds every URL from these headers: pin them to PUBLIC_URL and to the client
   // address Fastify computed under TRUST_PROXY, whatever the client sent.
@@ -95,13 +98,10 @@ function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest,
   const branding = brandingOf(tenant);
   attachPageContext(req, { lang, branding });
   res.setHeader(REQUEST_ID_HEADER, request.id);
-  res.setHeader('x-content-type-options', 'nosniff');
-  res.setHeader('referrer-policy', 'no-referrer');
-  res.setHeader('x-frame-options', 'DENY');
+  for (const [name, value] of Object.entries(securityHeadersOf({ https: origin.protocol === 'https:' }))) res.setHeader(name, value);
   // script-src lists nothing: the provider appends the hash of the one inline script it emits
   // (the form_post auto-submit).
   res.setHeader('content-security-policy', `default-src 'none'; script-src 'self'; style-src ${styleSourceOf(branding)}; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
-  if (origin.protocol === 'https:') res.setHeader('strict-transport-security', 'max-age=63072000; includeSubDomains');
   reply.hijack();
   withRequestDevice({ userAgent: request.headers['user-agent'], ip: request.ip }, () => handlerOf(provider)(req, res));
 }
@@ -117,3 +117,23 @@ function handlerOf(provider: TenantProvider['provider']) {
   return handler;
 }
 
+
+/**
+ * What Fastify refuses before the provider sees a request (the text guard, a body over the
+ * provider's limit, a malformed URL) is answered as the provider answers: an OAuth error as JSON,
+ * or, to a browser's GET, the error page.
+ */
+function registerProtocolErrors(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblem(error, request);
+    const server = problem.status >= 500;
+    if (server) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: problem.code, status: problem.status }, 'request refused');
+    const out = { error: server ? 'server_error' : 'invalid_request', error_description: problem.detail };
+    if (request.method === 'GET' && /\btext\/html\b/.test(request.headers.accept ?? '')) {
+      const t = pageTranslator(request);
+      return sendPage(reply, { status: problem.status, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, server ? 'server.internal' : 'request.invalid') });
+    }
+    return reply.code(problem.status).header('cache-control', 'no-store').send(out);
+  });
+}

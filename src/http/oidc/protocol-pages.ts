@@ -22,6 +22,8 @@ function page(ctx: KoaContextWithOIDC, title: (t: Translate) => string, body: (t
   const context = (ctx.req as WithPageContext).foyer ?? { branding: { name: 'Foyer' }, lang: () => 'en' };
   const t = translator(context.lang());
   ctx.type = 'html';
+  // Device codes, form secrets and sign-out forms: never kept by a cache.
+  ctx.set('cache-control', 'no-store');
   ctx.body = renderPage({ title: title(t), t, branding: context.branding, body: body(t) });
 }
 

@@ -28,6 +28,7 @@ import { confirmLogoutOnInvalidHint } from './logout-hint.ts';
 import { revocationWithoutContentType } from './revocation-response.ts';
 import { noDefaultResource, resourceServerOf } from './resource-servers.ts';
 import { keepOfflineAccessOfFirstParty } from './offline-access.ts';
+import { guardProvider } from './provider-guards.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
 
 export type ProviderDeps = {
@@ -185,7 +186,8 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   // Foyer always hands the provider the canonical origin (PUBLIC_URL) and the client address it
   // computed itself (see oidc.plugin.ts), so the provider may trust these headers.
   provider.proxy = true;
-  // Outermost: the artifacts a request writes are saved together, before its answer is sent.
+  guardProvider(provider, { renderError: renderProtocolError, logger: deps.logger, resumePath: ROUTES.authorization });
+  // Outermost but for the above: the artifacts a request writes are saved together, before its answer is sent.
   provider.use(writeArtifactsTogether(renderProtocolError, deps.logger));
   provider.use(confirmLogoutOnInvalidHint(provider, ROUTES.end_session));
   provider.use(revocationWithoutContentType(ROUTES.revocation));

@@ -1,0 +1,33 @@
+// Refuses, at the HTTP edge, text that no part of Foyer can store or compare: the NUL character
+// (PostgreSQL's text cannot hold it) and lone UTF-16 surrogates (a string with one has no UTF-8
+// form; JSON's "\ud800" escape makes one). One root hook covers every surface: a request with such
+// a value anywhere in its path parameters, query or parsed body is refused with a 400 before any
+// handler reads it, answered by the route's surface in its own format (a problem document, a
+// page, an OAuth error). The protocol surface parses its bodies itself and checks them with
+// hasMalformedText before the provider reads them (oidc.plugin.ts).
+import type { FastifyInstance } from 'fastify';
+import { DomainError } from '../domain/errors.ts';
+
+/** Nesting deeper than this is not walked further (and no route accepts it). */
+const MAX_DEPTH = 32;
+
+/** Whether `value` (a string, or any JSON-like structure of them, keys included) holds NUL or a lone surrogate. */
+export function hasMalformedText(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed();
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || Buffer.isBuffer(value)) return false;
+  if (Array.isArray(value)) return value.some((item) => hasMalformedText(item, depth + 1));
+  for (const key of Object.keys(value)) {
+    if (hasMalformedText(key) || hasMalformedText((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
+export function malformedTextError(): DomainError {
+  return new DomainError('request.invalid', 'invalid', 'The request holds text that is not valid: a NUL character or an unpaired UTF-16 surrogate.');
+}
+
+export function registerTextGuard(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    if (hasMalformedText(request.params) || hasMalformedText(request.query) || hasMalformedText(request.body)) throw malformedTextError();
+  });
+}
