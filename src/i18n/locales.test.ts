@@ -40,3 +40,12 @@ test('a translator knows its language and direction, and fills placeholders', ()
   assert.equal(translator('nope').locale, 'en');
   assert.equal(translator('en')('signin.throttled', { seconds: 4 }), 'Too many attempts. Wait 4 seconds, then try again.');
 });
+
+test('prototype keys are no language and no message', () => {
+  for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '__proto__-x', 'constructor-de']) {
+    assert.equal(matchLocale(key), undefined, key);
+    assert.equal(negotiateLocale({ chosen: key, uiLocales: key, trait: key, acceptLanguage: `${key}, ${key};q=0.5`, tenantDefault: key }), 'en', key);
+    assert.equal(translator('de')(key), key, 'an unknown key comes back as itself');
+  }
+  assert.equal(translator('__proto__').locale, 'en');
+});

@@ -31,8 +31,9 @@ export function translator(requested: string): Translate {
   const messageOf = (key: string): CompiledMessage | undefined => {
     let message = compiled.get(key);
     if (message) return message;
-    const own = catalogue[key];
-    const source = own ?? english[key];
+    // Own keys only: `constructor` or `__proto__` (a trait name, a code) is no message.
+    const own = Object.hasOwn(catalogue, key) ? catalogue[key] : undefined;
+    const source = own ?? (Object.hasOwn(english, key) ? english[key] : undefined);
     if (source === undefined) return undefined;
     message = compileOrFallBack(source, own !== undefined && own !== english[key] ? english[key] : undefined, locale);
     compiled.set(key, message);
