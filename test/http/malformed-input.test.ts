@@ -76,7 +76,8 @@ describeEachEngine('malformed input', (current) => {
       assert.equal(signIn.status, 200, `ui_locales=${key}`);
       assert.equal(langOf(signIn.html), 'en');
       const interaction = signIn.url.pathname;
-      for (const init of [{ headers: { 'accept-language': key } }, { headers: { cookie: `foyer_lang=${key}` } }, {}]) {
+      const variants: { headers?: Record<string, string> }[] = [{ headers: { 'accept-language': key } }, { headers: { cookie: `foyer_lang=${key}` } }, {}];
+      for (const init of variants) {
         const query = init.headers ? '' : `?lang=${key}`;
         pages.push([`${interaction}${query} ${JSON.stringify(init)}`, await fetchAnswer(`${interaction}${query}`, init)]);
         pages.push([`/verify${query}`, await fetchAnswer(`/verify${query}`, init)]);
@@ -85,7 +86,7 @@ describeEachEngine('malformed input', (current) => {
         // The /auth error page (an unknown client), in a browser.
         pages.push([`/auth error${query}`, await fetchAnswer(`/auth?client_id=nobody&ui_locales=${key}${query ? `&lang=${key}` : ''}`, { headers: { accept: 'text/html', ...(init.headers ?? {}) } })]);
         // The portal, signed in.
-        const cookie = [customer.browser.cookiesFor(`${node.url}/account`), ...(init.headers?.cookie ? [init.headers.cookie] : [])].join('; ');
+        const cookie = [customer.browser.cookiesFor(`${node.url}/account`), ...(init.headers?.['cookie'] ? [init.headers['cookie']] : [])].join('; ');
         pages.push([`/account${query}`, await fetchAnswer(`/account${query}`, { headers: { ...(init.headers ?? {}), cookie } })]);
       }
       for (const [where, answer] of pages) {
