@@ -22,6 +22,8 @@ import { malformedTextError } from '../text-guard.ts';
 
 export type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string; writeLimits: WriteLimitsDeps };
 
+const METADATA_DOCUMENTS = ['oauth-authorization-server', 'openid-configuration'] as const;
+
 /** The first path segment of every endpoint the provider serves. */
 const ROOT_PATHS = [...new Set([...Object.values(ROUTES).map((path) => path.split('/')[1]!), '.well-known'])];
 
@@ -56,6 +58,23 @@ export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl, wr
       const methods: HTTPMethods[] = url === authorizationPath ? ['OPTIONS', 'DELETE', 'PUT'] : ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'];
       app.route({ method: methods, url, handler: forward(DEFAULT_TENANT_SLUG, '') });
     }
+  }
+  // RFC 8414 3.1: a tenant's metadata is also at the well-known path with the issuer's path after
+  // it (/.well-known/oauth-authorization-server/t/{slug}), where OAuth 2.0 clients look for it
+  // (oauth4webapi with algorithm 'oauth2'); OpenID Connect clients append it to the issuer instead.
+  for (const document of METADATA_DOCUMENTS) {
+    app.route({
+      method: ['GET', 'OPTIONS'],
+      url: `/.well-known/${document}/t/:slug`,
+      handler: async (request, reply) => {
+        const { slug } = request.params as { slug: string };
+        // The default tenant's issuer has no path: nothing is inserted for it (the provider's 404).
+        if (slug === DEFAULT_TENANT_SLUG) return forward(DEFAULT_TENANT_SLUG, '')(request, reply);
+        const query = request.raw.url!.indexOf('?');
+        request.raw.url = `${mountPathOf({ slug })}/.well-known/${document}${query === -1 ? '' : request.raw.url!.slice(query)}`;
+        return forward(slug, mountPathOf({ slug }))(request, reply);
+      },
+    });
   }
   app.route({
     method: ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'],

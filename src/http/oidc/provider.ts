@@ -29,6 +29,8 @@ import { revocationWithoutContentType } from './revocation-response.ts';
 import { noDefaultResource, resourceServerOf } from './resource-servers.ts';
 import { keepOfflineAccessOfFirstParty } from './offline-access.ts';
 import { guardProvider } from './provider-guards.ts';
+import { refuseUnmeetableEssentialAcr, SUPPORTED_ACR_VALUES } from './acr.ts';
+import { LOCALES } from '../../i18n/locales.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
 
 export type ProviderDeps = {
@@ -104,9 +106,10 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     // How the customer signed in travels with every ID token (OIDC Core 2), so it belongs to `openid`.
     claims: { ...SCOPE_CLAIMS, openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'] } as unknown as Configuration['claims'],
     scopes: [...SUPPORTED_SCOPES],
-    // Not an extra parameter: the hook that runs right after oidc-provider's own scope check.
-    extraParams: { scope: keepOfflineAccessOfFirstParty },
-    acrValues: ['urn:foyer:acr:password', 'urn:foyer:acr:mfa'],
+    // Not extra parameters: the hook that runs right after oidc-provider's own checks of these.
+    extraParams: { scope: keepOfflineAccessOfFirstParty, claims: refuseUnmeetableEssentialAcr },
+    acrValues: [...SUPPORTED_ACR_VALUES],
+    discovery: { ui_locales_supported: [...LOCALES] },
     // ID tokens carry the claims of the granted scopes, where most client libraries read the
     // profile; an application may keep its ID tokens minimal instead (releasedClaims).
     conformIdTokenClaims: false,
