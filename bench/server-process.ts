@@ -56,6 +56,8 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     NODE_ENV: 'development',
     PORT: String(port),
     HOST: '127.0.0.1',
+    // Another bench server may still hold the default metrics port.
+    METRICS_PORT: '0',
     PUBLIC_URL: url,
     DATA_DIR: options.dataDir,
     DATABASE_URL: options.databaseUrl,

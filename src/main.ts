@@ -13,6 +13,11 @@ async function main(): Promise<void> {
 
   const foyer = await createFoyer(config, logger);
   const address = await listen(foyer.app, config.http.host, config.http.port);
+  if (foyer.metricsApp) {
+    const { host, port } = config.metricsListener;
+    const metrics = await listen(foyer.metricsApp, host, port, { host: 'METRICS_HOST', port: 'METRICS_PORT' });
+    logger.info({ metrics: `${metrics}/metrics` }, `metrics are served at ${metrics}/metrics`);
+  }
   logger.info({ address, issuer: config.http.publicUrl, engine: foyer.database.engine }, `Foyer is listening on ${address}`);
 
   let stopping = false;
@@ -38,14 +43,14 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-async function listen(app: Foyer['app'], host: string, port: number): Promise<string> {
+async function listen(app: Foyer['app'], host: string, port: number, names = { host: 'HOST', port: 'PORT' }): Promise<string> {
   try {
     return await app.listen({ host, port });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw new StartupError(`PORT: ${port} is already in use on ${host}; choose another PORT or stop the other process`);
-    if (code === 'EACCES') throw new StartupError(`PORT: not allowed to listen on ${host}:${port}; choose a PORT above 1023`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartupError(`HOST: ${host} is not an address of this machine`);
+    if (code === 'EADDRINUSE') throw new StartupError(`${names.port}: ${port} is already in use on ${host}; choose another ${names.port} or stop the other process`);
+    if (code === 'EACCES') throw new StartupError(`${names.port}: not allowed to listen on ${host}:${port}; choose a ${names.port} above 1023`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartupError(`${names.host}: ${host} is not an address of this machine`);
     throw error;
   }
 }

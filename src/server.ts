@@ -12,6 +12,7 @@ import { ensureDefaultTenant } from './domain/tenants/tenants.service.ts';
 import type { Tenant } from './domain/tenants/tenant.ts';
 import { connectRedis } from './infra/redis/redis.ts';
 import { buildApp } from './http/app.ts';
+import { buildMetricsApp, createMetricsRegistry } from './infra/metrics/metrics.ts';
 import type { RegisteredRoute } from './http/app.ts';
 import { createSecretBox } from './infra/crypto/secret-box.ts';
 import { createProviderRegistry } from './http/oidc/provider-registry.ts';
@@ -45,6 +46,8 @@ import type { BreachedPasswordCheck } from './domain/credentials/password/breach
 
 export type Foyer = {
   readonly app: FastifyInstance;
+  /** The operators' listener with /metrics (METRICS_HOST:METRICS_PORT); main.ts makes it listen. */
+  readonly metricsApp: FastifyInstance | undefined;
   /** Every route the application registered, by method and pattern. */
   readonly routes: readonly RegisteredRoute[];
   readonly database: DatabaseHandle;
@@ -109,7 +112,9 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),
     ];
     const routes: RegisteredRoute[] = [];
-    const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces, routeTable: routes });
+    const metrics = config.metricsEnabled ? createMetricsRegistry() : undefined;
+    const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces, routeTable: routes, metrics });
+    const metricsApp = metrics ? await buildMetricsApp(metrics, logger) : undefined;
     const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
@@ -128,6 +133,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
 
     return {
       app,
+      metricsApp,
       routes,
       database,
       stores,
@@ -139,6 +145,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       async close() {
         lifecycle.shuttingDown = true;
         await app.close();
+        await metricsApp?.close();
         await cleanup.stop();
         await dispatcher.stop();
         mailTransport.close();

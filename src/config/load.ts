@@ -40,6 +40,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     logLevel: settings.LOG_LEVEL,
     masterSecret: secret.value,
     metricsEnabled: settings.METRICS_ENABLED,
+    metricsListener: { host: settings.METRICS_HOST, port: settings.METRICS_PORT },
     shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
     mail: { smtpUrl, from: settings.MAIL_FROM },
     passwords: { breachedRangeUrl: parseBreachedPasswordsUrl(settings.BREACHED_PASSWORDS_URL, settings.NODE_ENV), breachedTimeoutMs: settings.BREACHED_PASSWORDS_TIMEOUT_MS },
@@ -207,13 +208,19 @@ function parseBreachedPasswordsUrl(value: string | undefined, env: Settings['NOD
   return url.href.replace(/\/+$/, '');
 }
 
-/** `false` (default), `true` (trust every hop), a hop count, or a comma-separated list of proxy addresses. */
-function parseTrustProxy(value: string): boolean | number | string {
+/**
+ * `false` (default), a hop count, or a comma-separated list of proxy addresses. `true` is refused:
+ * it believes the left-most X-Forwarded-For entry, which the client writes itself, so any client
+ * could pick the address its rate limits, audit entries and loopback-only pages see.
+ */
+function parseTrustProxy(value: string): false | number | string {
   if (value === 'false' || value === '0' || value === '') return false;
-  if (value === 'true') return true;
+  if (value === 'true') {
+    throw new ConfigError('TRUST_PROXY', 'true would believe the client-written left-most X-Forwarded-For address; set the number of proxies in front of Foyer (1) or their addresses (10.0.0.0/8)');
+  }
   if (/^[1-9][0-9]*$/.test(value)) return Number(value);
   if (/^[0-9a-fA-F.:/,\s]+$/.test(value)) return value;
-  throw new ConfigError('TRUST_PROXY', `must be false, true, a hop count, or a comma-separated list of proxy addresses (got "${value}")`);
+  throw new ConfigError('TRUST_PROXY', `must be false, a hop count, or a comma-separated list of proxy addresses (got "${value}")`);
 }
 
 function deepFreeze<T>(value: T): T {

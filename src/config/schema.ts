@@ -34,6 +34,8 @@ export const settingsSchema = z.object({
   MASTER_SECRET: z.string().optional(),
   TRUST_PROXY: z.string().default('false'),
   METRICS_ENABLED: booleanString.default(true),
+  METRICS_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  METRICS_PORT: port.default(9464),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().trim().min(3, 'must be a sender such as Foyer <no-reply@example.com>').max(300, 'must be at most 300 characters').default('Foyer <no-reply@localhost>'),
@@ -59,7 +61,8 @@ export type Config = {
     readonly port: number;
     /** The issuer: every link and token Foyer makes starts here, never from a request's Host header. */
     readonly publicUrl: string;
-    readonly trustProxy: boolean | number | string;
+    /** false, a hop count, or proxy addresses (never `true`: see load.ts). */
+    readonly trustProxy: false | number | string;
   };
   readonly dataDir: string;
   readonly database: DatabaseConfig;
@@ -67,6 +70,8 @@ export type Config = {
   readonly logLevel: Settings['LOG_LEVEL'];
   readonly masterSecret: string;
   readonly metricsEnabled: boolean;
+  /** Where /metrics is served: a listener of its own, loopback by default, never the public one. */
+  readonly metricsListener: { readonly host: string; readonly port: number };
   readonly shutdownTimeoutMs: number;
   readonly mail: {
     /** smtp:// or smtps:// with credentials; undefined sends to the development outbox under DATA_DIR. */

@@ -9,7 +9,8 @@ import { clientErrorHandler } from './client-errors.ts';
 import { registerTextGuard } from './text-guard.ts';
 import { registerHealthRoutes } from './health.routes.ts';
 import type { Lifecycle, ReadinessCheck } from './health.routes.ts';
-import { registerMetrics } from '../infra/metrics/metrics.ts';
+import { recordRequestDurations } from '../infra/metrics/metrics.ts';
+import type { Registry } from 'prom-client';
 
 /** Unknown fields are refused rather than silently dropped, and every field problem is reported at once. */
 export const AJV_OPTIONS = { customOptions: { removeAdditional: false, allErrors: true } } as const;
@@ -21,6 +22,8 @@ export type AppDeps = {
   readonly lifecycle: Lifecycle;
   /** The product's HTTP surfaces (oidc, hosted, …), each an encapsulated plugin. */
   readonly surfaces?: readonly ((app: FastifyInstance) => Promise<void>)[];
+  /** Where request durations are recorded (served by the metrics listener, never by this app). */
+  readonly metrics?: Registry | undefined;
   /** Filled with every route as it is registered (the route fuzz test walks it). */
   readonly routeTable?: RegisteredRoute[];
 };
@@ -28,7 +31,7 @@ export type AppDeps = {
 /** One entry of the route table: a method and the route's pattern (`/t/:slug/flows/:id`, `/auth/*`). */
 export type RegisteredRoute = { readonly method: string; readonly url: string };
 
-export async function buildApp({ config, logger, readinessChecks, lifecycle, surfaces = [], routeTable }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, logger, readinessChecks, lifecycle, surfaces = [], routeTable, metrics }: AppDeps): Promise<FastifyInstance> {
   const securityHeaders = { https: config.http.publicUrl.startsWith('https:') };
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
@@ -62,7 +65,7 @@ export async function buildApp({ config, logger, readinessChecks, lifecycle, sur
   registerSecurityHeaders(app, securityHeaders);
   registerProblemHandlers(app);
   registerTextGuard(app);
-  if (config.metricsEnabled) registerMetrics(app);
+  if (metrics) recordRequestDurations(app, metrics);
   registerHealthRoutes(app, { checks: readinessChecks, lifecycle });
   for (const surface of surfaces) await app.register(surface);
   await app.ready();
@@ -70,6 +73,6 @@ export async function buildApp({ config, logger, readinessChecks, lifecycle, sur
 }
 
 /** Fastify takes a hop count as a function of the hop index. */
-function trustProxyOption(value: boolean | number | string): boolean | string | ((address: string, hop: number) => boolean) {
+function trustProxyOption(value: false | number | string): false | string | ((address: string, hop: number) => boolean) {
   return typeof value === 'number' ? (_address, hop) => hop < value : value;
 }

@@ -85,10 +85,11 @@ describeEachEngine('a Foyer node', (current) => {
     assert.match(String((incoming?.['req'] as { url: string }).url), /code=\[redacted\].*ui_locales=de/);
   });
 
-  test('exposes request duration histograms by route pattern on /metrics', async () => {
+  test('exposes request duration histograms by route pattern on /metrics of the metrics listener, not of the public one', async () => {
     await server.app.inject('/health/live');
     await server.app.inject('/missing/123');
-    const response = await server.app.inject('/metrics');
+    assert.equal((await server.app.inject('/metrics')).statusCode, 404, 'the public listener has no /metrics');
+    const response = await server.metricsApp!.inject('/metrics');
     assert.equal(response.statusCode, 200);
     assert.match(String(response.headers['content-type']), /^text\/plain/);
     assert.match(response.body, /foyer_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/health\/live",status_code="200"\} \d+/);

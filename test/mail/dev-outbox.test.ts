@@ -125,3 +125,24 @@ describeEachEngine('/dev/mail in production', (current) => {
     assert.doesNotMatch(JSON.stringify(server.logs), /hunter2/);
   });
 });
+
+describeEachEngine('/dev/mail behind a proxy (TRUST_PROXY=1)', (current) => {
+  let server: TestServer;
+  before(async () => {
+    server = await createTestServer(current().engine, { TRUST_PROXY: '1' });
+  });
+  after(() => server.stop());
+
+  test('answers only when both the connection and the forwarded client are this machine', async () => {
+    const read = (remoteAddress: string, forwardedFor?: string) =>
+      server.app.inject({ method: 'GET', url: '/dev/mail', remoteAddress, headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} });
+    // A remote client that writes a loopback address into X-Forwarded-For itself.
+    assert.equal((await read('203.0.113.9', '127.0.0.1')).statusCode, 404);
+    assert.equal((await read('203.0.113.9', '::1')).statusCode, 404);
+    // A proxy on this machine forwarding a remote client.
+    assert.equal((await read('127.0.0.1', '203.0.113.9')).statusCode, 404);
+    // This machine, directly or through a local proxy.
+    assert.equal((await read('127.0.0.1')).statusCode, 200);
+    assert.equal((await read('127.0.0.1', '127.0.0.1')).statusCode, 200);
+  });
+});

@@ -20,7 +20,7 @@ import { createTenantStore } from '../../src/storage/tenant.store.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 /** What every server gets; a test adds what it needs. Nothing is inherited from this process. */
-const BASE_ENV = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } as const;
+const BASE_ENV = { PORT: '0', HOST: '127.0.0.1', METRICS_PORT: '0', LOG_LEVEL: 'info' } as const;
 const START_TIMEOUT_MS = 15_000;
 const EXIT_TIMEOUT_MS = 15_000;
 /** Short, so that a shutdown that hangs shows up as exit code 1 well within the test's deadline. */
@@ -152,6 +152,14 @@ describeEachEngine('the server process', (current) => {
 
     assert.deepEqual(await getJson(`${address}/health/ready`), { status: 200, body: { status: 'ok', checks: { database: 'ok' } } });
     assert.deepEqual(await getJson(`${address}/health/live`), { status: 200, body: { status: 'ok' } });
+
+    // Metrics are served on their own loopback listener, not on the public one.
+    assert.equal((await fetch(`${address}/metrics`)).status, 404);
+    const metricsAt = server.logs.find((line) => typeof line['metrics'] === 'string')?.['metrics'] as string | undefined;
+    assert.match(metricsAt ?? '', /^http:\/\/127\.0\.0\.1:\d+\/metrics$/, 'the log says where metrics are served');
+    const metrics = await fetch(metricsAt!);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /foyer_http_request_duration_seconds_count\{method="GET",route="\/health\/live",status_code="200"\} 1/);
 
     const handle = await current().reopen();
     try {
@@ -287,6 +295,7 @@ describe('the server process with bad configuration', () => {
   const cases: { name: string; env: Record<string, string>; mentions: RegExp[] }[] = [
     { name: 'an unknown LOG_LEVEL', env: { LOG_LEVEL: 'loud' }, mentions: [/LOG_LEVEL/] },
     { name: 'a malformed DATABASE_URL', env: { DATABASE_URL: 'postgres//x' }, mentions: [/DATABASE_URL/] },
+    { name: 'TRUST_PROXY=true', env: { TRUST_PROXY: 'true' }, mentions: [/TRUST_PROXY/, /X-Forwarded-For/] },
     { name: 'an unreachable DATABASE_URL', env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' }, mentions: [/DATABASE_URL/] },
     {
       name: 'production without MASTER_SECRET',

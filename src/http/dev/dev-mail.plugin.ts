@@ -30,7 +30,10 @@ export async function devMailPlugin(app: FastifyInstance, deps: DevMailDeps): Pr
   // The page shows live codes: a server started without NODE_ENV=production by mistake must not
   // hand them to anyone who asks. Only the developer's own machine sees it.
   app.addHook('onRequest', async (request, reply) => {
-    if (!isLoopback(request.ip)) return reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not Found', status: 404, code: 'request.not_found', detail: 'There is no such page.' });
+    // Both the connection and the client it speaks for must be this machine: the socket alone would
+    // let a reverse proxy on this machine forward anyone, the forwarded address alone would trust
+    // whatever X-Forwarded-For a remote client writes.
+    if (!isLoopback(request.socket.remoteAddress ?? '') || !isLoopback(request.ip)) return reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not Found', status: 404, code: 'request.not_found', detail: 'There is no such page.' });
   });
   app.get('/dev/mail', async (request, reply) => {
     const tenant = await frameTenant();
