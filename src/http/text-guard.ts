@@ -26,8 +26,12 @@ export function malformedTextError(): DomainError {
   return new DomainError('request.invalid', 'invalid', 'The request holds text that is not valid: a NUL character or an unpaired UTF-16 surrogate.');
 }
 
+/** Registered before any surface, so that its checks run before theirs (a surface's onRequest hook may read the path). */
 export function registerTextGuard(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    if (hasMalformedText(request.params) || hasMalformedText(request.query)) throw malformedTextError();
+  });
   app.addHook('preValidation', async (request) => {
-    if (hasMalformedText(request.params) || hasMalformedText(request.query) || hasMalformedText(request.body)) throw malformedTextError();
+    if (hasMalformedText(request.body)) throw malformedTextError();
   });
 }

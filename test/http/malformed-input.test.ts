@@ -141,6 +141,7 @@ describeEachEngine('malformed input', (current) => {
       ['flow id with NUL', await fetchAnswer('/flows/a%00b')],
       ['Account API, NUL in a path id', await fetchAnswer('/api/account/sessions/a%00b', { method: 'DELETE', headers: { authorization: `Bearer ${customer.accessToken}` } })],
       ['a tenant slug with NUL', await fetchAnswer('/t/a%00b/flows/login', { method: 'POST' })],
+      ['Account API, a tenant slug with NUL (read before any handler, for CORS)', await fetchAnswer('/t/a%00b/api/account/profile', { headers: { authorization: `Bearer ${customer.accessToken}`, origin: 'https://shop.example.test' } })],
     ];
     for (const [where, answer] of problems) {
       assert.equal(answer.status, 400, `${where}: ${answer.text.slice(0, 200)}`);
