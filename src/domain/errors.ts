@@ -1,15 +1,60 @@
 // Product errors: a stable, namespaced code (also the i18n key of the message shown to people),
 // a kind that the HTTP layer maps to a status, and an English detail for operators and logs.
 // Protocol errors (OAuth) are a separate family owned by the oidc surface.
+import type { MessageKey } from '../i18n/en.ts';
+
+/**
+ * Every product error code, in one list: each is a message key, so a page can always say it in the
+ * customer's language (`satisfies` makes a code without an English message a type error;
+ * test/i18n/error-codes.test.ts checks every language has it).
+ */
+export const ERROR_CODES = [
+  'account.not_found',
+  'application.client_id_taken',
+  'application.not_connected',
+  'application.not_found',
+  'application.public_client_has_no_secret',
+  'authentication.not_recent',
+  'code.invalid',
+  'code.resend_limit',
+  'code.resend_wait',
+  'code.throttled',
+  'flow.already_complete',
+  'flow.code_sent',
+  'flow.expired',
+  'flow.not_found',
+  'flow.wrong_step',
+  'identity.address_taken',
+  'identity.identifier_taken',
+  'identity.not_found',
+  'link.invalid',
+  'mail.not_found',
+  'password.none',
+  'request.invalid',
+  'request.rate_limited',
+  'session.invalid',
+  'session.not_found',
+  'signin.invalid_credentials',
+  'signin.throttled',
+  'tenant.not_found',
+  'tenant.slug_taken',
+  'token.insufficient_scope',
+  'token.invalid',
+  'token.missing',
+  'token.not_first_party',
+  'validation.failed',
+] as const satisfies readonly MessageKey[];
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthenticated' | 'rate_limited' | 'unavailable';
 
 export class DomainError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly kind: ErrorKind;
   readonly params: Readonly<Record<string, string | number>>;
 
-  constructor(code: string, kind: ErrorKind, detail: string, params: Record<string, string | number> = {}) {
+  constructor(code: ErrorCode, kind: ErrorKind, detail: string, params: Record<string, string | number> = {}) {
     super(detail);
     this.name = 'DomainError';
     this.code = code;

@@ -6,8 +6,9 @@ import { pages } from './en/pages.ts';
 import { selfService } from './en/self-service.ts';
 import { account } from './en/account.ts';
 import { mail } from './en/mail.ts';
+import { errors } from './en/errors.ts';
 
-export const en = { ...pages, ...selfService, ...account, ...mail } as const;
+export const en = { ...pages, ...selfService, ...account, ...mail, ...errors } as const;
 
 export type MessageKey = keyof typeof en;
 /** A complete translation: every key of the English catalogue, no more. */

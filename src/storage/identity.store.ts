@@ -6,6 +6,7 @@ import type { Address, AddressKind, Identity, IdentityStatus, StoredCredential, 
 import { normalizeAddress } from '../domain/identity/identity.ts';
 import type { IdentityStore } from '../domain/identity/identity.port.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { ErrorCode } from '../domain/errors.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { isUniqueViolation } from './errors.ts';
 import { fromJson, toJson } from './json.ts';
@@ -273,7 +274,7 @@ async function insertCredential(tx: Db, tenantId: string, identityId: string, cr
   }
 }
 
-async function insertOrConflict(insert: Promise<unknown>, code: string, detail: string): Promise<void> {
+async function insertOrConflict(insert: Promise<unknown>, code: ErrorCode, detail: string): Promise<void> {
   try {
     await insert;
   } catch (error) {
