@@ -7,6 +7,7 @@ import { registerProblemHandlers, sendProblem, toProblem } from './problem.ts';
 import { registerSecurityHeaders, securityHeadersOf } from './security-headers.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { registerTextGuard } from './text-guard.ts';
+import { markPublicOrigin } from './public-origin.ts';
 import { registerHealthRoutes } from './health.routes.ts';
 import type { Lifecycle, ReadinessCheck } from './health.routes.ts';
 import { recordRequestDurations } from '../infra/metrics/metrics.ts';
@@ -65,6 +66,7 @@ export async function buildApp({ config, logger, readinessChecks, lifecycle, sur
   registerSecurityHeaders(app, securityHeaders);
   registerProblemHandlers(app);
   registerTextGuard(app);
+  markPublicOrigin(app, config.http.publicUrl);
   if (metrics) recordRequestDurations(app, metrics);
   registerHealthRoutes(app, { checks: readinessChecks, lifecycle });
   for (const surface of surfaces) await app.register(surface);

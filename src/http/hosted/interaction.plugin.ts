@@ -26,7 +26,7 @@ import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts
 import { uuidv7 } from '../../lib/ids.ts';
 import { widenConsent } from '../../domain/consents/consent.ts';
 import { pageTranslator } from './locale.ts';
-import { sendPage, brandingOf, errorBody } from './respond.ts';
+import { allowFormTargets, sendPage, brandingOf, errorBody } from './respond.ts';
 import { createInteractionPages } from './interaction-pages.ts';
 import type { InteractionContext as Context, InteractionDetails as Details } from './interaction-pages.ts';
 import { consentPage } from './pages/consent.page.ts';
@@ -64,7 +64,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     app.post(`${prefix}/interaction/:uid/recovery`, (request, reply) => withInteraction(request, reply, (c) => recover(c, request, reply)));
     app.post(`${prefix}/interaction/:uid/recovery/password`, (request, reply) => withInteraction(request, reply, (c) => newPassword(c, request, reply)));
     app.post(`${prefix}/interaction/:uid/consent`, (request, reply) => withInteraction(request, reply, (c) => consent(c, request, reply)));
-    app.post(`${prefix}/interaction/:uid/abort`, (request, reply) => withInteraction(request, reply, (c) => finish(c, reply, { error: 'access_denied', error_description: 'The customer declined.' })));
+    app.post(`${prefix}/interaction/:uid/abort`, (request, reply) => withInteraction(request, reply, (c) => decline(c, request, reply)));
   }
 
   async function withInteraction(request: FastifyRequest, reply: FastifyReply, handle: (context: Context) => Promise<unknown>) {
@@ -84,6 +84,9 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     }
     t = pageTranslator(request, { tenant: found.tenant, uiLocales: details.params['ui_locales'] });
     const client = await found.provider.Client.find(String(details.params['client_id']));
+    // The forms of these pages end in a redirect to the application (or its error response).
+    const redirectUri = details.params['redirect_uri'];
+    allowFormTargets(request, typeof redirectUri === 'string' ? [redirectUri] : (client?.redirectUris ?? []));
     const base = `${mountPathOf(found.tenant)}/interaction/${uid}`;
     return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name, appLogo: client?.logoUri });
   }
@@ -283,6 +286,17 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
       await outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: c.tenant.id, type: 'consent.granted', aggregate: { type: 'identity', id: accountId }, payload: { applicationId, scopes: consentRecord.scopes, resourceScopes: consentRecord.resourceScopes } });
     });
     return finish(c, reply, { consent: { grantId } });
+  }
+
+  /**
+   * "Deny" on the consent screen ends the authorization request with access_denied: only with the
+   * consent form's flow and CSRF token, like "Allow", so no other site can end a customer's sign-in.
+   */
+  async function decline(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    if (c.details.prompt.name !== 'consent') return show(c, request, reply);
+    const flow = await submittedFlow(c, formOf(request.body), 'consent');
+    if (!flow) return showConsent(c, reply);
+    return finish(c, reply, { error: 'access_denied', error_description: 'The customer declined.' });
   }
 
   /**

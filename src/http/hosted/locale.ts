@@ -6,6 +6,7 @@ import type { Locale } from '../../i18n/locales.ts';
 import { translator } from '../../i18n/translate.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
+import { servedOverHttps } from '../public-origin.ts';
 
 export const LANGUAGE_COOKIE = 'foyer_lang';
 const LANGUAGE_PARAM = 'lang';
@@ -48,7 +49,7 @@ export function rememberChosenLocale(request: FastifyRequest, reply: FastifyRepl
   const param = (request.query as Record<string, unknown> | undefined)?.[LANGUAGE_PARAM];
   const locale = typeof param === 'string' ? matchLocale(param) : undefined;
   if (!locale) return;
-  const secure = request.protocol === 'https' ? '; Secure' : '';
+  const secure = servedOverHttps(request) ? '; Secure' : '';
   reply.header('set-cookie', `${LANGUAGE_COOKIE}=${encodeURIComponent(locale)}; Path=/; Max-Age=${ONE_YEAR_SECONDS}; SameSite=Lax; HttpOnly${secure}`);
 }
 

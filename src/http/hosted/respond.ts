@@ -1,6 +1,6 @@
 // Sends a hosted page: the layout, a CSP that allows its stylesheet by hash, and headers that keep
 // pages with secrets in forms out of caches and frames.
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../../lib/html.ts';
 import type { SafeHtml } from '../../lib/html.ts';
 import { renderPageBytes, styleSourceOf } from './layout.ts';
@@ -78,10 +78,34 @@ function renderPageOf(reply: FastifyReply, page: PageReply): Buffer {
   return renderPageBytes({ title: page.title, t: page.t, branding: page.branding, body: page.body, languages, wide: page.wide });
 }
 
+/** Where a request's page forms may lead besides this server (see allowFormTargets). */
+const formTargets = new WeakMap<FastifyRequest, string>();
+
+/**
+ * Lets this request's page forms lead to where `urls` point: after a sign-in or consent form the
+ * browser follows redirects to the application's callback, and Chromium applies the CSP's
+ * form-action to every hop. An https or http URL allows its origin, any other (a native app's
+ * `com.example.app:/callback`) its scheme.
+ */
+export function allowFormTargets(request: FastifyRequest, urls: readonly string[]): void {
+  const sources = new Set<string>();
+  for (const url of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      continue;
+    }
+    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') sources.add(parsed.origin);
+    else if (/^[a-z][a-z0-9+.-]*:$/i.test(parsed.protocol)) sources.add(parsed.protocol);
+  }
+  formTargets.set(request, [...sources].map((source) => ` ${source}`).join(''));
+}
+
 function sendPageBytes(reply: FastifyReply, page: PageReply, bytes: Buffer): FastifyReply {
-  // No form-action: after a sign-in form the browser follows redirects to the application's
-  // callback, and Chromium applies form-action to every hop.
-  reply.header('content-security-policy', `default-src 'none'; style-src ${styleSourceOf(page.branding, page.wide)}; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'`);
+  // Forms post to this server, and lead on only to where allowFormTargets said.
+  const formAction = `form-action 'self'${formTargets.get(reply.request) ?? ''}`;
+  reply.header('content-security-policy', `default-src 'none'; style-src ${styleSourceOf(page.branding, page.wide)}; img-src 'self' https: data:; ${formAction}; frame-ancestors 'none'; base-uri 'none'`);
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
   rememberChosenLocale(reply.request, reply);

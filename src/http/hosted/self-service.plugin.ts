@@ -15,7 +15,7 @@ import { linkIsLive, resetPassword } from '../../domain/self-service/recovery.ts
 import { secretOf, tokenMatches } from '../../domain/self-service/one-time-code.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
 import type { Translate } from '../../i18n/translate.ts';
-import { brandingOf, errorBody, sendPage } from './respond.ts';
+import { allowFormTargets, brandingOf, errorBody, sendPage } from './respond.ts';
 import { pageTranslator } from './locale.ts';
 import { formOf, parseForm } from './form.ts';
 import { isBoundBrowser } from './browser-binding.ts';
@@ -62,6 +62,12 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
     const { flow, t, tenant } = link;
     if (!flow || (flow.type !== 'registration' && flow.type !== 'verification') || flow.state !== 'active') return invalidLink(link, reply);
     if (!tokenMatches(deps.selfService.codeKey, flow.id, secretOf(flow.payload), link.token, Date.now()) || !(await isLatestCode(deps.selfService, flow))) return invalidLink(link, reply);
+    if (flow.interactionUid !== null) {
+      // Confirming in the browser that started a sign-in continues it, to the application at last.
+      const interaction = await (await deps.registry.forSlug(tenant.slug))?.provider.Interaction.find(flow.interactionUid);
+      const redirectUri = interaction?.params['redirect_uri'];
+      if (typeof redirectUri === 'string') allowFormTargets(request, [redirectUri]);
+    }
     const body = confirmLinkPage(t, { action: `${mountPathOf(tenant)}/verify`, hidden: { flow: flow.id, token: link.token }, email: String(flow.payload['address'] ?? '') });
     return sendPage(reply, { t, branding: brandingOf(tenant), title: t('page.verify.title'), body, here: request.url });
   }

@@ -6,7 +6,6 @@
 import { errors } from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
-import { SUPPORTED_SCOPES } from './claims.ts';
 
 type ApiSettings = { identifier: string; scopes?: string[]; accessTokenTtl?: number };
 
@@ -26,9 +25,13 @@ export function resourceServerOf(tenant: Tenant, indicator: string, ctx: KoaCont
   };
 }
 
-/** No `resource`: a client-credentials request may ask for Foyer's own scopes only. */
+/**
+ * No `resource`: a client-credentials request asks for no scope at all. Foyer's own scopes
+ * (openid, account, email, …) are a customer's: a machine's token must never carry them, or it
+ * would pass for a customer's at the Account API or userinfo.
+ */
 export async function noDefaultResource(ctx: KoaContextWithOIDC): Promise<undefined> {
-  refuseUnknownClientCredentialsScopes(ctx, SUPPORTED_SCOPES, 'scopes this server knows');
+  refuseUnknownClientCredentialsScopes(ctx, [], 'scopes a machine may hold: those of an API, asked for with its resource; openid, account and the profile scopes belong to customers');
   return undefined;
 }
 
