@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { TenantsTable } from './tables.ts';
-import type { Tenant } from '../domain/tenants/tenant.ts';
+import type { Tenant, TenantSettings } from '../domain/tenants/tenant.ts';
 import type { TenantStore } from '../domain/tenants/tenant.port.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUniqueViolation } from './errors.ts';
@@ -50,7 +50,7 @@ function toTenant(row: Selectable<TenantsTable>): Tenant {
     id: row.id,
     slug: row.slug,
     name: row.name,
-    settings: fromJson(row.settings),
+    settings: fromJson<TenantSettings>(row.settings),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -50,9 +50,9 @@ ajv.addKeyword({
 });
 const compiled = new WeakMap<TraitSchema, ValidateFunction>();
 
-export function traitSchemaOf(settings: Readonly<Record<string, unknown>>): TraitSchema {
-  const custom = settings['identitySchema'];
-  return typeof custom === 'object' && custom !== null ? (custom as TraitSchema) : DEFAULT_TRAIT_SCHEMA;
+/** The tenant's trait schema (its settings' `identitySchema`), or the default one. */
+export function traitSchemaOf(settings: { readonly identitySchema?: TraitSchema | undefined }): TraitSchema {
+  return settings.identitySchema ?? DEFAULT_TRAIT_SCHEMA;
 }
 
 /** Every problem with `traits`, as field problems named by trait (`name`, `address.city`). */

@@ -55,12 +55,11 @@ export function nextAttemptAt(message: Pick<MailMessage, 'attempts' | 'createdAt
 }
 
 function mailSettingsOf(tenant: Tenant): { from: string | undefined; replyTo: string | undefined } {
-  const settings = (tenant.settings['mail'] ?? {}) as { from?: string; replyTo?: string };
-  return { from: settings.from, replyTo: settings.replyTo };
+  return { from: tenant.settings.mail?.from, replyTo: tenant.settings.mail?.replyTo };
 }
 
 /** The tenant's branding as the hosted pages show it (see brandingOf in http/hosted/respond.ts). */
 function mailBrandingOf(tenant: Tenant): MailBranding {
-  const branding = (tenant.settings['branding'] ?? {}) as { name?: string; logoUrl?: string; primaryColor?: string };
+  const branding = tenant.settings.branding ?? {};
   return { name: branding.name ?? tenant.name, logoUrl: branding.logoUrl, primaryColor: branding.primaryColor };
 }

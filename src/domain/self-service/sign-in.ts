@@ -45,8 +45,7 @@ export async function signInVerifyingFirst(
 
 /** Whether this customer must prove their email before signing in to this tenant. */
 export function mustVerifyFirst(tenant: Tenant, identity: Identity): boolean {
-  const verification = tenant.settings['verification'] as { allowSignInUnverified?: boolean } | undefined;
-  if (verification?.allowSignInUnverified !== false) return false;
+  if (tenant.settings.verification?.allowSignInUnverified !== false) return false;
   const email = emailOf(identity);
   if (email === '') return false;
   const address = normalizeAddress('email', email);

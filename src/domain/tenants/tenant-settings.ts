@@ -7,7 +7,6 @@ import { ValidationError } from '../errors.ts';
 import type { FieldProblem } from '../errors.ts';
 import { identifierTraits, validateTraits } from '../identity/traits.ts';
 import { signUpTraitFields } from '../identity/trait-fields.ts';
-import type { TenantSettings } from './tenant.ts';
 
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'a scope is one word of printable characters, without quotes or backslashes');
 
@@ -62,6 +61,9 @@ const settingsSchema = z
       .optional(),
   })
   .strict();
+
+/** A tenant's settings as validated (defaults filled in): what the tenant store keeps and returns. */
+export type TenantSettings = Readonly<z.output<typeof settingsSchema>>;
 
 /** Checks settings as an operator wrote them; throws ValidationError naming every bad field. */
 export function validateTenantSettings(raw: unknown): TenantSettings {

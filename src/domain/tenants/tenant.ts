@@ -1,9 +1,10 @@
 // Tenants are the isolation boundary: each has its own customers, applications, keys and policies.
 import { ValidationError } from '../errors.ts';
+import type { TenantSettings } from './tenant-settings.ts';
+
+export type { TenantSettings } from './tenant-settings.ts';
 
 export const DEFAULT_TENANT_SLUG = 'default';
-
-export type TenantSettings = Readonly<Record<string, unknown>>;
 
 export type Tenant = {
   readonly id: string;

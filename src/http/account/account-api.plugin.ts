@@ -229,7 +229,7 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     const identity = await deps.stores.identities.findById(found.tenant.id, token.accountId);
     if (!identity || identity.status !== 'active') throw invalid('the account no longer exists or is blocked');
     const sessionUid = typeof token.sessionUid === 'string' ? token.sessionUid : undefined;
-    const locale = negotiateLocale({ trait: identity.traits['locale'], acceptLanguage: request.headers['accept-language'], tenantDefault: found.tenant.settings['defaultLocale'] as string | undefined });
+    const locale = negotiateLocale({ trait: identity.traits['locale'], acceptLanguage: request.headers['accept-language'], tenantDefault: found.tenant.settings.defaultLocale });
     const customer: Customer = {
       tenant: found.tenant,
       tenantId: found.tenant.id,

@@ -285,5 +285,5 @@ function identityView(identity: Identity) {
 
 /** The language of emails a native app's flow sends: the customer's locale trait, else the app's Accept-Language. */
 function localeOf(request: FastifyRequest, tenant: Tenant, trait?: unknown) {
-  return negotiateLocale({ trait, acceptLanguage: request.headers['accept-language'], tenantDefault: tenant.settings['defaultLocale'] as string | undefined });
+  return negotiateLocale({ trait, acceptLanguage: request.headers['accept-language'], tenantDefault: tenant.settings.defaultLocale });
 }

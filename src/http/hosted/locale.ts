@@ -28,7 +28,7 @@ export function pageTranslator(request: FastifyRequest, sources: PageLocaleSourc
       uiLocales: typeof sources.uiLocales === 'string' ? sources.uiLocales : undefined,
       trait: sources.trait,
       acceptLanguage: request.headers['accept-language'],
-      tenantDefault: sources.tenant?.settings['defaultLocale'] as string | undefined,
+      tenantDefault: sources.tenant?.settings.defaultLocale,
     }),
   );
 }

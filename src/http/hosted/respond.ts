@@ -117,6 +117,6 @@ export function errorBody(t: Translate, code: string): SafeHtml {
 }
 
 export function brandingOf(tenant: Tenant): Branding {
-  const branding = (tenant.settings['branding'] ?? {}) as { name?: string; logoUrl?: string; primaryColor?: string };
+  const branding = tenant.settings.branding ?? {};
   return { name: branding.name ?? tenant.name, logoUrl: branding.logoUrl, primaryColor: branding.primaryColor };
 }

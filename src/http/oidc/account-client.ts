@@ -10,10 +10,9 @@ export const ACCOUNT_PATH = '/account';
 export const ACCOUNT_CALLBACK_PATH = '/account/callback';
 
 export function accountClientMetadata(issuer: string, tenant: Tenant): Record<string, unknown> {
-  const branding = (tenant.settings['branding'] ?? {}) as { name?: string };
   return {
     client_id: ACCOUNT_CLIENT_ID,
-    client_name: branding.name ?? tenant.name,
+    client_name: tenant.settings.branding?.name ?? tenant.name,
     token_endpoint_auth_method: 'none',
     application_type: 'web',
     grant_types: ['authorization_code'],

@@ -35,6 +35,5 @@ export function refreshTokenTtl(ctx: KoaContextWithOIDC | undefined, token: Refr
 
 /** The tenant's absolute lifetime of refresh token families (`refreshTokens.absoluteLifetime`). */
 export function refreshTokenAbsoluteLifetimeOf(tenant: Pick<Tenant, 'settings'>): number {
-  const settings = tenant.settings['refreshTokens'] as { absoluteLifetime?: number } | undefined;
-  return settings?.absoluteLifetime ?? DEFAULT_REFRESH_TOKEN_ABSOLUTE_LIFETIME;
+  return tenant.settings.refreshTokens?.absoluteLifetime ?? DEFAULT_REFRESH_TOKEN_ABSOLUTE_LIFETIME;
 }

@@ -7,12 +7,9 @@ import { errors } from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 
-type ApiSettings = { identifier: string; scopes?: string[]; accessTokenTtl?: number };
-
 /** APIs the tenant has declared (`tenant.settings.apis`) are the only valid resource indicators. */
 export function resourceServerOf(tenant: Tenant, indicator: string, ctx: KoaContextWithOIDC) {
-  const apis = (tenant.settings['apis'] ?? []) as ApiSettings[];
-  const api = apis.find((candidate) => candidate.identifier === indicator);
+  const api = (tenant.settings.apis ?? []).find((candidate) => candidate.identifier === indicator);
   if (!api) throw new errors.InvalidTarget(`the resource ${indicator} is not an API of this tenant`);
   refuseUnknownClientCredentialsScopes(ctx, api.scopes ?? [], `scopes of ${indicator}`);
   return {
