@@ -1,6 +1,7 @@
 // Per-address limits on the unauthenticated requests that store something (SECURITY.md 30, 36):
-// starting an authorization request (GET/POST {issuer}/auth stores an interaction) and starting a
-// flow of the JSON API (POST /flows/{type} stores a flow). A flood from one address gets fast 429s
+// starting an authorization request (GET/POST {issuer}/auth stores an interaction), starting a
+// flow of the JSON API (POST /flows/{type} stores a flow), the device and sign-out pages (a browser
+// session), and a public client's pushed or device authorization request (a request or device code). A flood from one address gets fast 429s
 // with Retry-After instead of filling the database; other addresses are unaffected.
 //
 // Counted by @fastify/rate-limit: a fixed window per client address (IPv6 by its /64, since one
@@ -25,6 +26,10 @@ export type WriteLimit = {
  */
 export const AUTHORIZATION_LIMIT: WriteLimit = { max: 300, windowMs: 60_000 };
 export const FLOW_CREATION_LIMIT: WriteLimit = { max: 300, windowMs: 60_000 };
+/** GET and POST of {issuer}/device and {issuer}/session/end together: two or three per customer. */
+export const SESSION_PAGE_LIMIT: WriteLimit = { max: 300, windowMs: 60_000 };
+/** Pushed (RFC 9126) and device (RFC 8628) authorization requests without client credentials, together. */
+export const PUBLIC_CLIENT_LIMIT: WriteLimit = { max: 300, windowMs: 60_000 };
 
 /** Client addresses remembered per limit on one node: older ones are forgotten first. */
 const ADDRESSES_REMEMBERED = 10_000;

@@ -55,10 +55,11 @@ export async function signInWithPassword(
     });
 
   // Reserved before any argon2 work: parallel guesses are counted as they arrive, not after their
-  // hashes, and a throttled attempt costs no hashing at all.
+  // hashes, and a throttled attempt costs no hashing at all. Nor does it write an audit entry: it
+  // checks and changes nothing, and one entry per refusal would let a flood of refused attempts
+  // fill the audit log, which is kept (SECURITY.md 36); the request log has each 429.
   const verdict = await deps.throttle.attempt(keys);
   if (!verdict.allowed) {
-    await audit('failure', 'throttled');
     return { ok: false, code: 'signin.throttled', retryAfterSeconds: verdict.retryAfterSeconds };
   }
 

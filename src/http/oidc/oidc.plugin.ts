@@ -15,8 +15,8 @@ import { styleSourceOf } from '../hosted/layout.ts';
 import { withRequestDevice } from './request-device.ts';
 import { brandingOf, errorBody, sendPage } from '../hosted/respond.ts';
 import { html } from '../../lib/html.ts';
-import { AUTHORIZATION_LIMIT, createWriteLimiter } from '../write-limits.ts';
-import type { WriteLimitsDeps } from '../write-limits.ts';
+import { AUTHORIZATION_LIMIT, createWriteLimiter, PUBLIC_CLIENT_LIMIT, SESSION_PAGE_LIMIT } from '../write-limits.ts';
+import type { WriteLimiter, WriteLimitsDeps } from '../write-limits.ts';
 import { protocolBodyIsMalformed, readProtocolBodies, withReplayedBody } from './protocol-body.ts';
 import { malformedTextError } from '../text-guard.ts';
 
@@ -39,24 +39,33 @@ export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl, wr
     handOver(found, request, reply, prefix, origin);
   };
 
-  // Every authorization request stores an interaction: limited per client address (SECURITY.md 36)
-  // in front of the provider, which then answers as always.
-  const authorizations = await createWriteLimiter(app, 'auth', AUTHORIZATION_LIMIT, writeLimits);
-  const authorizationPath = ROUTES.authorization;
-  const authorize = (slug: (request: FastifyRequest) => string) => async (request: FastifyRequest, reply: FastifyReply) => {
+  // The provider's endpoints that store something for a caller without credentials are limited
+  // per client address (SECURITY.md 36) in front of the provider, which then answers as always:
+  // the authorization endpoint (an interaction), the device and sign-out pages (a browser session
+  // holding the form's token), and, for public clients, pushed authorization and device
+  // authorization requests (docs/adr/0017-limits-on-unauthenticated-writes.md).
+  const limited: readonly LimitedRoute[] = [
+    { path: ROUTES.authorization, methods: ['GET', 'POST'], limiter: await createWriteLimiter(app, 'auth', AUTHORIZATION_LIMIT, writeLimits), answer: 'page' },
+    ...(await pageRoutes(app, writeLimits)),
+    ...(await clientRoutes(app, writeLimits)),
+  ];
+  const through = (route: LimitedRoute, slug: (request: FastifyRequest) => string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const name = slug(request);
-    const wait = await authorizations(request);
-    if (wait !== undefined) return tooManyRequests(request, reply, registry, name, wait);
+    const wait = route.counts?.(request) === false ? undefined : await route.limiter(request);
+    if (wait !== undefined) return route.answer === 'page' ? tooManyRequests(request, reply, registry, name, wait) : tooManyClientRequests(reply, wait);
     return forward(name, mountPathOf({ slug: name }))(request, reply);
   };
-  app.route({ method: ['GET', 'POST'], url: authorizationPath, handler: authorize(() => DEFAULT_TENANT_SLUG) });
-  app.route({ method: ['GET', 'POST'], url: `/t/:slug${authorizationPath}`, handler: authorize((request) => (request.params as { slug: string }).slug) });
+  for (const route of limited) {
+    app.route({ method: [...route.methods], url: route.path, handler: through(route, () => DEFAULT_TENANT_SLUG) });
+    app.route({ method: [...route.methods], url: `/t/:slug${route.path}`, handler: through(route, (request) => (request.params as { slug: string }).slug) });
+  }
 
+  const ALL_METHODS: HTTPMethods[] = ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'];
   for (const segment of ROOT_PATHS) {
     for (const url of [`/${segment}`, `/${segment}/*`]) {
-      // GET and POST of the authorization endpoint are routed above, through the limit.
-      const methods: HTTPMethods[] = url === authorizationPath ? ['OPTIONS', 'DELETE', 'PUT'] : ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'];
-      app.route({ method: methods, url, handler: forward(DEFAULT_TENANT_SLUG, '') });
+      // The methods of the limited endpoints are routed above, through their limit.
+      const taken = new Set<HTTPMethods>(limited.filter((route) => route.path === url).flatMap((route) => route.methods));
+      app.route({ method: ALL_METHODS.filter((method) => !taken.has(method)), url, handler: forward(DEFAULT_TENANT_SLUG, '') });
     }
   }
   // RFC 8414 3.1: a tenant's metadata is also at the well-known path with the issuer's path after
@@ -86,11 +95,65 @@ export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl, wr
   });
 }
 
+/** An endpoint of the provider that stores something, limited per client address before the provider sees it. */
+type LimitedRoute = {
+  readonly path: string;
+  readonly methods: readonly ('GET' | 'POST')[];
+  readonly limiter: WriteLimiter;
+  /** A page (browsers) or an OAuth error in JSON (clients). */
+  readonly answer: 'page' | 'json';
+  /** Whether the request counts against the limit; every request when absent. */
+  readonly counts?: (request: FastifyRequest) => boolean;
+};
+
 /**
- * The authorization endpoint's answer to an address over its limit: a page, as the endpoint's
- * other errors are, before the provider does any work (no client lookup, nothing stored). It
- * cannot redirect to the application with `temporarily_unavailable`: that needs the client and
- * redirect URI checked, which is the provider's work and would cost what the limit saves.
+ * The device code page and the sign-out page store a browser session for whoever opens them (it
+ * holds the token of the form they show): one budget per address for both.
+ */
+async function pageRoutes(app: FastifyInstance, writeLimits: WriteLimitsDeps): Promise<LimitedRoute[]> {
+  const limiter = await createWriteLimiter(app, 'pages', SESSION_PAGE_LIMIT, writeLimits);
+  return [ROUTES.code_verification, ROUTES.end_session].map((path) => ({ path, methods: ['GET', 'POST'], limiter, answer: 'page' }));
+}
+
+/**
+ * Pushed authorization requests (RFC 9126) and device authorization requests (RFC 8628) store a
+ * row for any public client's id, which is no secret. Requests that authenticate a client are the
+ * application's own (a wrong secret stores nothing) and are not counted: a busy application's
+ * backend sends many from one address.
+ */
+async function clientRoutes(app: FastifyInstance, writeLimits: WriteLimitsDeps): Promise<LimitedRoute[]> {
+  const limiter = await createWriteLimiter(app, 'clients', PUBLIC_CLIENT_LIMIT, writeLimits);
+  return [ROUTES.pushed_authorization_request, ROUTES.device_authorization].map((path) => ({ path, methods: ['POST'], limiter, answer: 'json', counts: (request) => !hasClientCredentials(request) }));
+}
+
+/** Whether a client request carries client authentication (RFC 6749 2.3, RFC 7523): HTTP Basic, a secret or an assertion. */
+function hasClientCredentials(request: FastifyRequest): boolean {
+  if (request.headers.authorization !== undefined) return true;
+  if (!Buffer.isBuffer(request.body) || !(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return false;
+  const form = new URLSearchParams(request.body.toString('latin1'));
+  return form.has('client_secret') || form.has('client_assertion');
+}
+
+/**
+ * The answer of a client endpoint to an address over its limit: 429 with Retry-After (RFC 9126
+ * 2.3 allows it for PAR) and an OAuth error body. `temporarily_unavailable` (RFC 6749 4.1.2.1, which
+ * RFC 9126 2.3 lets this endpoint use) says "try again later"; `slow_down` belongs to polling the
+ * token endpoint (RFC 8628 3.5), and a device client answers it by polling more slowly.
+ */
+function tooManyClientRequests(reply: FastifyReply, wait: number) {
+  return reply
+    .code(429)
+    .header('retry-after', String(wait))
+    .header('cache-control', 'no-store')
+    .send({ error: 'temporarily_unavailable', error_description: `Too many requests from this address. Wait ${wait} seconds, then try again.` });
+}
+
+/**
+ * A page's answer to an address over its limit (the authorization endpoint, the device and
+ * sign-out pages): a page, as these endpoints' other errors are, before the provider does any work
+ * (no client lookup, nothing stored). The authorization endpoint cannot redirect to the
+ * application with `temporarily_unavailable`: that needs the client and redirect URI checked,
+ * which is the provider's work and would cost what the limit saves.
  */
 async function tooManyRequests(request: FastifyRequest, reply: FastifyReply, registry: ProviderRegistry, slug: string, wait: number) {
   const tenant = (await registry.forSlug(slug))?.tenant;

@@ -25,6 +25,12 @@ export function auditProviderEvents(provider: Provider, { tenantId, audit, logge
     const ctx = koaContext as unknown as KoaContextWithOIDC;
     if (ctx.oidc?.route === 'revocation' && ctx.status === 200) {
       const clientId = ctx.oidc.client?.clientId;
+      // The endpoint answers 200 for any token (RFC 7009 2.2), also to anyone who knows a public
+      // client's id: only a token of this client, which it revoked, is recorded, so such requests
+      // write no row (SECURITY.md 36).
+      const { AccessToken, RefreshToken, ClientCredentials } = ctx.oidc.entities;
+      const token = AccessToken ?? RefreshToken ?? ClientCredentials;
+      if (!token || token.clientId !== clientId) return;
       record(ctx, { action: 'token.revoked', actor: { type: 'client', id: clientId }, target: clientId ? { type: 'application', id: clientId } : undefined });
     }
   });
