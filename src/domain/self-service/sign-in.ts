@@ -13,7 +13,9 @@ import type { Tenant } from '../tenants/tenant.ts';
 import type { RequestContext } from '../audit/audit.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
+import { clock } from './code-steps.ts';
 import { startVerification } from './verification.ts';
+import { rememberDevice } from '../flows/device-token.ts';
 
 export type SignInStep =
   | { readonly ok: true; readonly step: 'signed_in'; readonly identity: Identity; readonly methods: readonly ['pwd']; readonly deviceToken?: string | undefined }
@@ -54,4 +56,16 @@ export function mustVerifyFirst(tenant: Tenant, identity: Identity): boolean {
 
 export function emailOf(identity: Identity): string {
   return typeof identity.traits['email'] === 'string' ? identity.traits['email'] : '';
+}
+
+/**
+ * What a browser or app keeps after an emailed code or link signed the customer in instead of a
+ * password (a sign-up, a sign-in that verified its address first): a device token, as a password
+ * sign-in hands out, so that someone guessing the password afterwards cannot keep this customer out
+ * (SECURITY.md 7). `address` is the code flow's, which is the account's sign-in identifier; `held`
+ * are the tokens the browser or app has already.
+ */
+export function deviceTokenAfterCode(deps: SelfServiceDeps, tenantId: string, address: unknown, held: string | undefined): string | undefined {
+  if (!deps.deviceKey || typeof address !== 'string' || address === '') return undefined;
+  return rememberDevice(deps.deviceKey, tenantId, address, held, clock(deps));
 }

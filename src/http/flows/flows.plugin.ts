@@ -9,7 +9,7 @@ import type { Stores, Transaction } from '../../storage/stores.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
 import { newFlow } from '../../domain/flows/flow.ts';
-import { signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
+import { deviceTokenAfterCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress, submitRegistration } from '../../domain/self-service/registration.ts';
@@ -55,6 +55,8 @@ const signUpBody = {
 } as const;
 
 const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
+/** A code that signs the customer in: the app may send the device tokens it holds, as with a password. */
+const signInCodeBody = { ...codeBody, properties: { ...codeBody.properties, device_token: { type: 'string', maxLength: 1024 } } } as const;
 const emailBody = { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
 const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 } } } as const;
 
@@ -73,10 +75,10 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
       app.post(`${prefix}/flows/${type}`, { onRequest: limitFlowCreation }, async (request, reply) => createFlow(request, reply, type));
     }
     app.post(`${prefix}/flows/login/:id`, { schema: { params: flowParams, body: signInBody } }, (request, reply) => submitSignIn(request, reply));
-    app.post(`${prefix}/flows/login/:id/code`, { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmSignIn(request, reply));
+    app.post(`${prefix}/flows/login/:id/code`, { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignIn(request, reply));
     app.post(`${prefix}/flows/login/:id/resend`, { schema: { params: flowParams } }, (request, reply) => resendSignInCode(request, reply));
     app.post(`${prefix}/flows/registration/:id`, { schema: { params: flowParams, body: signUpBody } }, (request, reply) => submitSignUp(request, reply));
-    app.post(`${prefix}/flows/registration/:id/code`, { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmSignUp(request, reply));
+    app.post(`${prefix}/flows/registration/:id/code`, { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignUp(request, reply));
     app.post(`${prefix}/flows/recovery/:id`, { schema: { params: flowParams, body: emailBody } }, (request, reply) => submitRecovery(request, reply));
     app.post(`${prefix}/flows/recovery/:id/code`, { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmRecovery(request, reply));
     app.post(`${prefix}/flows/recovery/:id/password`, { schema: { params: flowParams, body: passwordBody } }, (request, reply) => submitNewPassword(request, reply));
@@ -165,9 +167,11 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const { tenant, flow } = await activeFlow(request, 'login');
     const verification = await signInVerificationOf(tenant, flow);
     if (!verification) throw new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
-    const verified = await confirmAddress(deps.selfService, tenant, verification, { code: (request.body as { code: string }).code }, requestContextOf(request), 'complete');
+    const body = request.body as { code: string; device_token?: string };
+    const verified = await confirmAddress(deps.selfService, tenant, verification, { code: body.code }, requestContextOf(request), 'complete');
     if (!verified.ok) throw refusalProblem(verified, reply);
-    return complete(reply, tenant, flow, verified.identity, request);
+    const deviceToken = deviceTokenAfterCode(deps.selfService, tenant.id, verification.payload['address'], body.device_token);
+    return complete(reply, tenant, flow, verified.identity, request, { alreadyComplete: false, deviceToken });
   }
 
   async function resendSignInCode(request: FastifyRequest, reply: FastifyReply) {
@@ -204,10 +208,11 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
 
   async function confirmSignUp(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'registration');
-    const { code } = request.body as { code: string };
-    const verified = await confirmAddress(deps.selfService, tenant, flow, { code }, requestContextOf(request), 'complete');
+    const body = request.body as { code: string; device_token?: string };
+    const verified = await confirmAddress(deps.selfService, tenant, flow, { code: body.code }, requestContextOf(request), 'complete');
     if (!verified.ok) throw refusalProblem(verified, reply);
-    return complete(reply, tenant, { ...flow, state: 'complete' }, verified.identity, request, { alreadyComplete: true });
+    const deviceToken = deviceTokenAfterCode(deps.selfService, tenant.id, flow.payload['address'], body.device_token);
+    return complete(reply, tenant, { ...flow, state: 'complete' }, verified.identity, request, { alreadyComplete: true, deviceToken });
   }
 
   async function submitRecovery(request: FastifyRequest, reply: FastifyReply) {

@@ -16,7 +16,7 @@ import { newFlow } from '../../domain/flows/flow.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress, submitRegistration } from '../../domain/self-service/registration.ts';
-import { emailOf, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
+import { deviceTokenAfterCode, emailOf, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { hasTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
@@ -94,7 +94,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {
     if (c.details.prompt.name === 'consent') return showConsent(c, reply);
     const query = request.query as { screen?: string; continue?: string };
-    if (query.continue !== undefined && (await continueVerified(c, reply))) return reply;
+    if (query.continue !== undefined && (await continueVerified(c, request, reply))) return reply;
     if (query.screen === 'recovery') return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }));
     if (query.screen === 'signup') return renderSignUp(c, reply, await browserFlow(c, 'registration'), {}, {});
     const hint = c.details.params['login_hint'];
@@ -170,6 +170,9 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (flow.state === 'verified') return renderSignIn(c, reply, String(flow.payload['address']), undefined, 200, c.t('page.signin.verified'));
     const verified = await confirmAddress(deps.selfService, c.tenant, flow, { code: form['code'] ?? '' }, requestContextOf(request), 'complete');
     if (!verified.ok) return renderCode(c, reply, flow, { intro: c.t('page.code.intro', { email: String(flow.payload['address']) }), error: refusalFieldError(verified, reply) }, refusalStatus(verified));
+    // Signed in by the code (a sign-up, or a sign-in that verified its address first): this browser
+    // gets its device token as after a password sign-in.
+    setDeviceCookie(reply, c.tenant, deviceTokenAfterCode(deps.selfService, c.tenant.id, flow.payload['address'], readDeviceCookie(request, c.tenant)), secureCookies);
     return finish(c, reply, { login: { accountId: verified.identity.id, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
   }
 
@@ -214,12 +217,13 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
    * Back from an emailed link opened in this same browser (the link page checked the flow's binding
    * cookie): the verified registration or verification flow of this interaction signs in, once.
    */
-  async function continueVerified(c: Context, reply: FastifyReply): Promise<boolean> {
+  async function continueVerified(c: Context, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const now = Date.now();
     for (const type of ['registration', 'verification'] as const) {
       const flow = await deps.stores.flows.find(c.tenant.id, `${c.uid}.${type}`, now);
       if (flow?.state !== 'verified' || flow.payload['sameBrowser'] !== true || !flow.identityId) continue;
       if (!(await deps.stores.flows.advance(c.tenant.id, flow.id, 'verified', { state: 'complete', payload: flow.payload }, now))) continue;
+      setDeviceCookie(reply, c.tenant, deviceTokenAfterCode(deps.selfService, c.tenant.id, flow.payload['address'], readDeviceCookie(request, c.tenant)), secureCookies);
       await finish(c, reply, { login: { accountId: flow.identityId, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
       return true;
     }
