@@ -1,14 +1,20 @@
-// The cookie that carries a browser's device tokens (domain/flows/device-token.ts) to the sign-in
-// forms of one tenant: HttpOnly, SameSite=Lax, Secure over https, sent only under the tenant's
-// interaction pages. Its name and path are decided here and nowhere else.
+// The cookie that carries a browser's device tokens (domain/flows/device-token.ts) to the forms of
+// one tenant that check a password or end in a sign-in: HttpOnly, SameSite=Lax, Secure over https.
+// A cookie has one path, so the same value is set under each of the tenant's paths that read it,
+// and is sent nowhere else. Its name and paths are decided here and nowhere else.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Tenant } from '../domain/tenants/tenant.ts';
 import { mountPathOf } from './oidc/provider.ts';
 import { DEVICE_TOKEN_LIFETIME_MS } from '../domain/flows/device-token.ts';
 
-/** Where the cookie lives: one per tenant, on the pages whose forms sign in. */
-export function deviceCookieOf(tenant: Pick<Tenant, 'slug'>): { readonly name: string; readonly path: string } {
-  return { name: 'foyer_device', path: `${mountPathOf(tenant)}/interaction` };
+/**
+ * Where the cookie lives: one per tenant, under the sign-in pages (`/interaction`), the account
+ * portal, whose password confirmation is counted like a sign-in (`/account`), and the emailed
+ * recovery link's page, whose reset hands out a token too (`/recovery`).
+ */
+export function deviceCookieOf(tenant: Pick<Tenant, 'slug'>): { readonly name: string; readonly paths: readonly string[] } {
+  const mount = mountPathOf(tenant);
+  return { name: 'foyer_device', paths: [`${mount}/interaction`, `${mount}/account`, `${mount}/recovery`] };
 }
 
 export function readDeviceCookie(request: FastifyRequest, tenant: Pick<Tenant, 'slug'>): string | undefined {
@@ -22,6 +28,6 @@ export function readDeviceCookie(request: FastifyRequest, tenant: Pick<Tenant, '
 
 export function setDeviceCookie(reply: FastifyReply, tenant: Pick<Tenant, 'slug'>, tokens: string | undefined, secure: boolean): void {
   if (!tokens) return;
-  const { name, path } = deviceCookieOf(tenant);
-  reply.header('set-cookie', `${name}=${tokens}; Path=${path}; Max-Age=${DEVICE_TOKEN_LIFETIME_MS / 1000}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
+  const { name, paths } = deviceCookieOf(tenant);
+  for (const path of paths) reply.header('set-cookie', `${name}=${tokens}; Path=${path}; Max-Age=${DEVICE_TOKEN_LIFETIME_MS / 1000}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
 }

@@ -11,6 +11,7 @@ import type { IdentityStore } from '../identity/identity.port.ts';
 import type { OidcArtifactStore } from '../oauth/oidc-artifact.port.ts';
 import type { SessionStore } from '../sessions/session.port.ts';
 import type { BreachedPasswordCheck } from '../credentials/password/breached.ts';
+import type { KeyObject } from 'node:crypto';
 import type { SignInThrottle } from '../flows/throttle.ts';
 import type { MailStore } from '../mail/mail.port.ts';
 import type { Tenant } from '../tenants/tenant.ts';
@@ -34,6 +35,8 @@ export type AccountDeps = {
   readonly transaction: <T>(work: (stores: AccountStores) => Promise<T>) => Promise<T>;
   /** Counts wrong current passwords like failed sign-ins (a stolen session must not guess it). */
   readonly throttle: SignInThrottle;
+  /** deviceTokenKeyOf(master secret): a device token of the account counts the check on the device's own key. */
+  readonly deviceKey?: KeyObject | undefined;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
   /** Back-channel logout for the browser sessions a change ends; none in tests that do not care. */
   readonly notifyLogout?: LogoutNotifier | undefined;

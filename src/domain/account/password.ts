@@ -8,6 +8,7 @@ import { passwordIdentifierOf } from '../identity/new-identity.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../credentials/password/argon2.ts';
 import { checkPasswordPolicy } from '../credentials/password/policy.ts';
 import { signInThrottleKeys } from '../flows/throttle.ts';
+import { deviceOf } from '../flows/device-token.ts';
 import type { AccountDeps, Customer } from './account.ts';
 import { recordChange } from './account.ts';
 import { queueMail } from '../mail/mail.ts';
@@ -15,16 +16,20 @@ import { getProfile } from './profile.ts';
 import { revokeEverythingElse } from './sessions.ts';
 import { notifyEndedSessions } from '../oauth/logout.ts';
 
-export type PasswordChange = { readonly current: string; readonly next: string };
+/** `deviceTokens`: those the browser or app holds (device-token.ts), for the check of `current`. */
+export type PasswordChange = { readonly current: string; readonly next: string; readonly deviceTokens?: string | undefined };
 
 /**
  * Checks the customer's current password, counted like a sign-in attempt (a stolen session must not
- * be a way to guess it). A wrong one is ValidationError `password.current_wrong` on `current_password`;
+ * be a way to guess it), and like a sign-in on the device's own key when `deviceTokens` hold a token
+ * of this account: someone guessing the password elsewhere does not hold the owner back here either
+ * (SECURITY.md 7). A wrong one is ValidationError `password.current_wrong` on `current_password`;
  * too many is DomainError `signin.throttled`.
  */
-export async function verifyCurrentPassword(deps: AccountDeps, customer: Customer, identity: Identity, password: string): Promise<void> {
+export async function verifyCurrentPassword(deps: AccountDeps, customer: Customer, identity: Identity, password: string, deviceTokens?: string): Promise<void> {
   const identifier = passwordIdentifierOf(identity.traits);
-  const keys = signInThrottleKeys(customer.tenantId, identifier, customer.context.ip ?? 'unknown');
+  const device = deps.deviceKey ? deviceOf(deps.deviceKey, customer.tenantId, identifier, deviceTokens, (deps.now ?? Date.now)()) : undefined;
+  const keys = signInThrottleKeys(customer.tenantId, identifier, customer.context.ip ?? 'unknown', device);
   const verdict = await deps.throttle.attempt(keys);
   if (!verdict.allowed) {
     throw new DomainError('signin.throttled', 'rate_limited', `Too many attempts. Wait ${verdict.retryAfterSeconds} seconds, then try again.`, { seconds: verdict.retryAfterSeconds });
@@ -53,7 +58,7 @@ export async function changePassword(deps: AccountDeps, customer: Customer, chan
     problems.push({ field: 'new_password', code: 'password.breached', message: 'This password has appeared in a data breach. Choose another one.' });
   }
   // The current password is checked first: the policy's answers are for its owner only.
-  await verifyCurrentPassword(deps, customer, identity, change.current);
+  await verifyCurrentPassword(deps, customer, identity, change.current, change.deviceTokens);
   if (problems.length > 0) throw new ValidationError(problems);
 
   const hash = await hashPassword(change.next);

@@ -49,18 +49,20 @@ type Authenticated = { tenant: Tenant; provider: Provider; identity: Identity; c
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
 const clientParams = { type: 'object', required: ['clientId'], properties: { clientId: { type: 'string', minLength: 1, maxLength: 200 }, slug: { type: 'string', maxLength: 63 } } } as const;
 const profileBody = { type: 'object', required: ['traits'], additionalProperties: false, properties: { traits: { type: 'object' } } } as const;
+/** The device tokens the app holds (docs/self-service.md): a password check is then counted on the device's own key. */
+const deviceToken = { type: 'string', maxLength: 1024 } as const;
 const passwordBody = {
   type: 'object',
   required: ['current_password', 'new_password'],
   additionalProperties: false,
-  properties: { current_password: { type: 'string', maxLength: 4096 }, new_password: { type: 'string', maxLength: 4096 } },
+  properties: { current_password: { type: 'string', maxLength: 4096 }, new_password: { type: 'string', maxLength: 4096 }, device_token: deviceToken },
 } as const;
-const deleteBody = { type: ['object', 'null'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 } } } as const;
+const deleteBody = { type: ['object', 'null'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 }, device_token: deviceToken } } as const;
 const emailBody = {
   type: 'object',
   required: ['email', 'current_password'],
   additionalProperties: false,
-  properties: { email: { type: 'string', minLength: 1, maxLength: 254 }, current_password: { type: 'string', maxLength: 4096 } },
+  properties: { email: { type: 'string', minLength: 1, maxLength: 254 }, current_password: { type: 'string', maxLength: 4096 }, device_token: deviceToken },
 } as const;
 const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
 const activityQuery = {
@@ -72,7 +74,7 @@ const activityQuery = {
 } as const;
 
 export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDeps): Promise<void> {
-  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
+  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, deviceKey: deps.selfService.deviceKey, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
 
   registerAccountApiCors(app, { registry: deps.registry, applications: deps.stores.applications }, ['/api/account/*', '/t/:slug/api/account/*']);
 
@@ -93,8 +95,8 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     });
     app.post(`${base}/password`, { schema: { body: passwordBody } }, async (request, reply) => {
       const { customer } = await authenticate(request, reply);
-      const body = request.body as { current_password: string; new_password: string };
-      await changePassword(account, customer, { current: body.current_password, next: body.new_password });
+      const body = request.body as { current_password: string; new_password: string; device_token?: string };
+      await changePassword(account, customer, { current: body.current_password, next: body.new_password, deviceTokens: body.device_token });
       return reply.code(204).send();
     });
     app.get(`${base}/sessions`, async (request, reply) => {
@@ -160,8 +162,8 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     // Changing the email: the current password (SECURITY.md 16), then the code sent to the new address.
     app.post(`${base}/email`, { schema: { body: emailBody } }, async (request, reply) => {
       const { tenant, identity, customer } = await authenticate(request, reply);
-      const body = request.body as { email: string; current_password: string };
-      await verifyCurrentPassword(account, customer, identity, body.current_password);
+      const body = request.body as { email: string; current_password: string; device_token?: string };
+      await verifyCurrentPassword(account, customer, identity, body.current_password, body.device_token);
       const started = await startEmailChange(deps.selfService, tenant, identity, body.email, 'api', customer.context, customer.locale);
       if (!started.ok) throw refusalProblem(started, reply);
       return reply.code(202).send({ flow: { id: started.flow.id, sent_to: started.flow.payload['address'], expires_at: iso(started.flow.expiresAt) } });
@@ -176,10 +178,10 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     });
     app.delete(base, { schema: { body: deleteBody } }, async (request, reply) => {
       const { provider, identity, customer, sessionUid } = await authenticate(request, reply);
-      const password = (request.body as { password?: string } | null | undefined)?.password;
+      const { password, device_token: deviceTokens } = (request.body as { password?: string; device_token?: string } | null | undefined) ?? {};
       // SECURITY.md 16: the current password, or a token from a sign-in of the last five minutes.
       if (password !== undefined) {
-        await verifyCurrentPassword(account, customer, identity, password);
+        await verifyCurrentPassword(account, customer, identity, password, deviceTokens);
       } else {
         const session = sessionUid ? await provider.Session.findByUid(sessionUid) : undefined;
         if (!session || session.accountId !== identity.id || !isRecentSignIn(session.loginTs, Date.now())) {

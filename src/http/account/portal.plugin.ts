@@ -2,6 +2,7 @@
 // devices, connected applications, security activity, data download and account deletion, as
 // server-rendered pages without JavaScript. Who the customer is comes from the tenant's SSO
 // session (portal-session.ts); what each page does is the account domain's (src/domain/account).
+import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
@@ -40,6 +41,7 @@ import { applicationsPage } from './pages/applications.page.ts';
 import { activityPage } from './pages/activity.page.ts';
 import { dataPage, deletedPage, deletePage } from './pages/data.page.ts';
 import { registerPageErrors } from '../hosted/page-errors.ts';
+import { readDeviceCookie } from '../device-cookie.ts';
 
 export type PortalDeps = {
   readonly registry: ProviderRegistry;
@@ -51,19 +53,21 @@ export type PortalDeps = {
   readonly publicUrl: string;
   readonly masterSecret: string;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
+  /** deviceTokenKeyOf(master secret): the password confirmation reads the browser's device cookie. */
+  readonly deviceKey?: KeyObject | undefined;
 };
 
 export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Promise<void> {
   registerPageErrors(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   const sessionDeps = { registry: deps.registry, identities: deps.stores.identities, artifacts: deps.stores.oidcArtifacts, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
-  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
+  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, deviceKey: deps.deviceKey, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
 
   for (const prefix of ['', '/t/:slug']) {
     app.get(`${prefix}/account`, (request, reply) => page(request, reply, {}, (portal) => showProfile(portal, reply)));
     app.post(`${prefix}/account/profile`, (request, reply) => change(request, reply, {}, (portal, form) => saveProfile(portal, form, reply)));
     app.get(`${prefix}/account/password`, (request, reply) => page(request, reply, { recent: true }, (portal) => showPassword(portal, reply, {})));
-    app.post(`${prefix}/account/password`, (request, reply) => change(request, reply, { recent: true, returnTo: 'password' }, (portal, form) => savePassword(portal, form, reply)));
+    app.post(`${prefix}/account/password`, (request, reply) => change(request, reply, { recent: true, returnTo: 'password' }, (portal, form) => savePassword(portal, form, request, reply)));
     app.get(`${prefix}/account/sessions`, (request, reply) => page(request, reply, {}, (portal) => showSessions(portal, reply)));
     app.post(`${prefix}/account/sessions/revoke`, (request, reply) =>
       change(request, reply, {}, async (portal, form) => {
@@ -160,9 +164,11 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
     return sendPortalPage(reply, portal, 'password', body, { status });
   }
 
-  async function savePassword(portal: Portal, form: Record<string, string>, reply: FastifyReply) {
+  async function savePassword(portal: Portal, form: Record<string, string>, request: FastifyRequest, reply: FastifyReply) {
     try {
-      await changePassword(account, portal.customer, { current: form['current_password'] ?? '', next: form['new_password'] ?? '' });
+      // A browser that signed in to this account before confirms the password on its own key, as it signs in.
+      const deviceTokens = readDeviceCookie(request, portal.tenant);
+      await changePassword(account, portal.customer, { current: form['current_password'] ?? '', next: form['new_password'] ?? '', deviceTokens });
     } catch (error) {
       if (error instanceof ValidationError) return showPassword(portal, reply, fieldErrors(error, () => ({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH })), undefined, 400);
       if (error instanceof DomainError && (error.code === 'signin.throttled' || error.code === 'password.none')) {
