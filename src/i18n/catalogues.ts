@@ -3,7 +3,7 @@
 // keys, arguments, plural forms, and that no text was left in English unless the catalogue says the
 // word is the same in its language).
 import { en } from './en.ts';
-import type { Catalogue, MessageKey } from './en.ts';
+import type { Catalogue, Translation } from './en.ts';
 import type { Locale } from './locales.ts';
 import { de } from './locales/de.ts';
 import { fr } from './locales/fr.ts';
@@ -14,9 +14,6 @@ import { nl } from './locales/nl.ts';
 import { ja } from './locales/ja.ts';
 import { zhCN } from './locales/zh-CN.ts';
 import { ar } from './locales/ar.ts';
-
-/** A language's texts, and the keys whose text is rightly the same as in English (e.g. "Email" in Italian). */
-export type Translation = { readonly messages: Partial<Catalogue>; readonly sameAsEnglish: readonly MessageKey[] };
 
 export const translations: Readonly<Record<Exclude<Locale, 'en'>, Translation>> = { de, fr, es, 'pt-BR': ptBR, it, nl, ja, 'zh-CN': zhCN, ar };
 

@@ -13,3 +13,5 @@ export const en = { ...pages, ...selfService, ...account, ...mail, ...errors } a
 export type MessageKey = keyof typeof en;
 /** A complete translation: every key of the English catalogue, no more. */
 export type Catalogue = { readonly [K in MessageKey]: string };
+/** A language's texts (locales/), and the keys whose text is rightly the same as in English (e.g. "Email" in Italian). */
+export type Translation = { readonly messages: Partial<Catalogue>; readonly sameAsEnglish: readonly MessageKey[] };

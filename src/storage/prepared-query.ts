@@ -9,8 +9,12 @@
 // one once instead of at every call. So that a schema change cannot change the columns a prepared
 // statement returns (PostgreSQL refuses to run it then), list the columns: no selectAll.
 import { createHash } from 'node:crypto';
-import type { Compilable, CompiledQuery, DialectAdapter, QueryResult } from 'kysely';
-import type { Db } from './database.ts';
+import type { Compilable, CompiledQuery, DialectAdapter, Kysely, QueryResult } from 'kysely';
+import type { Database } from './tables.ts';
+
+// Db of database.ts, spelled out: database.ts loads the PostgreSQL dialect, which reads statement
+// names from this module, and a type import back would close a cycle.
+type Db = Kysely<Database>;
 
 const NAME_PREFIX = '/* prepared ';
 const NAME_SUFFIX = ' */ ';

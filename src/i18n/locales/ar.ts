@@ -1,5 +1,5 @@
 // ar: every key of the English catalogue (../en.ts), translated.
-import type { Translation } from '../catalogues.ts';
+import type { Translation } from '../en.ts';
 
 export const ar: Translation = {
   sameAsEnglish: ['mail.dev_outbox.default_sender'],

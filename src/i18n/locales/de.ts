@@ -1,5 +1,5 @@
 // de: every key of the English catalogue (../en.ts), translated.
-import type { Translation } from '../catalogues.ts';
+import type { Translation } from '../en.ts';
 
 export const de: Translation = {
   sameAsEnglish: ['page.device.code', 'field.name', 'field.code', 'account.sessions.app', 'mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],

@@ -1,5 +1,5 @@
 // fr: every key of the English catalogue (../en.ts), translated.
-import type { Translation } from '../catalogues.ts';
+import type { Translation } from '../en.ts';
 
 export const fr: Translation = {
   sameAsEnglish: ['page.device.code', 'field.code', 'account.sessions.actions', 'mail.dev_outbox.default_sender'],

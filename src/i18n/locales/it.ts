@@ -1,5 +1,5 @@
 // it: every key of the English catalogue (../en.ts), translated.
-import type { Translation } from '../catalogues.ts';
+import type { Translation } from '../en.ts';
 
 export const it: Translation = {
   sameAsEnglish: ['field.email', 'field.password', 'account.nav.password', 'account.profile.email', 'account.field.email', 'account.sessions.app', 'mail.dev_outbox.default_sender'],

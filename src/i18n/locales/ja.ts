@@ -1,5 +1,5 @@
 // ja: every key of the English catalogue (../en.ts), translated.
-import type { Translation } from '../catalogues.ts';
+import type { Translation } from '../en.ts';
 
 export const ja: Translation = {
   sameAsEnglish: ['mail.dev_outbox.default_sender'],

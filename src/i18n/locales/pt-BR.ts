@@ -1,5 +1,5 @@
 // pt-BR: every key of the English catalogue (../en.ts), translated.
-import type { Translation } from '../catalogues.ts';
+import type { Translation } from '../en.ts';
 
 export const ptBR: Translation = {
   sameAsEnglish: ['mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],

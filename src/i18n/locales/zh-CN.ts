@@ -1,5 +1,5 @@
 // zh-CN: every key of the English catalogue (../en.ts), translated.
-import type { Translation } from '../catalogues.ts';
+import type { Translation } from '../en.ts';
 
 export const zhCN: Translation = {
   sameAsEnglish: ['mail.dev_outbox.default_sender'],
