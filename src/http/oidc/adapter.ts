@@ -1,10 +1,10 @@
 // oidc-provider's storage adapter for one tenant's Provider, on the OidcArtifactStore port.
-// oidc-provider asks the factory for one adapter per model (Session, AccessToken, Client…) and
-// relies on these semantics: expiresIn is in seconds; find answers undefined once an artifact is
-// gone or expired; a consumed artifact comes back with `consumed` (epoch seconds), which is how
-// reuse of a code or refresh token is detected; revokeByGrantId drops everything of the grant.
-// Static clients never reach the adapter (oidc-provider keeps them in memory): the `Client` model
-// only looks up unknown client ids here, and finds nothing unless dynamic registration stored one.
+// oidc-provider asks the factory for one adapter per model (Session, Grant, AccessToken,
+// Interaction…) and relies on these semantics: expiresIn is in seconds; find answers undefined once
+// an artifact is gone or expired; a consumed artifact comes back with `consumed` (epoch seconds),
+// which is how reuse of a code or refresh token is detected; revokeByGrantId drops everything of
+// the grant. The `Client` model does not come here: provider.ts gives it its own lookup, of the
+// tenant's applications (client-cache.ts) and the built-in account client.
 // While the provider answers a request, upserts and destroys wait in the request's batch and are
 // saved together before the answer is sent (artifact-batch.ts).
 import { errors } from 'oidc-provider';
