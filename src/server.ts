@@ -63,7 +63,7 @@ export type Foyer = {
   close(): Promise<void>;
 };
 
-export type FoyerOptions = {
+type FoyerOptions = {
   /** A database already opened (tests isolate themselves in a schema); otherwise the configured one. */
   database?: DatabaseHandle;
 };

@@ -147,7 +147,7 @@ function printApplication(io: CliIo, application: Application, tenant: Tenant, c
   if (clientSecret) io.stdout.write(SECRET_WARNING);
 }
 
-export const appsCreateCommand: Command = {
+const appsCreateCommand: Command = {
   name: 'apps create',
   summary: 'Register an application (OAuth client): web, spa, native or machine. Prints its client_id and, once, its client secret.',
   usage: `[--tenant <slug>] --name <name> --kind web|spa|native|machine ${SETTINGS_USAGE} [--json]`,
@@ -168,7 +168,7 @@ export const appsCreateCommand: Command = {
   },
 };
 
-export const appsListCommand: Command = {
+const appsListCommand: Command = {
   name: 'apps list',
   summary: "List a tenant's applications.",
   usage: '[--tenant <slug>] [--json]',
@@ -183,7 +183,7 @@ export const appsListCommand: Command = {
   },
 };
 
-export const appsShowCommand: Command = {
+const appsShowCommand: Command = {
   name: 'apps show',
   summary: 'Show one application (never its client secret).',
   usage: '[--tenant <slug>] --client-id <id> [--json]',
@@ -198,7 +198,7 @@ export const appsShowCommand: Command = {
   },
 };
 
-export const appsUpdateCommand: Command = {
+const appsUpdateCommand: Command = {
   name: 'apps update',
   summary: 'Change an application; a repeatable option replaces its whole list, an empty value clears it. The kind cannot change.',
   usage: `[--tenant <slug>] --client-id <id> [--name <name>] ${SETTINGS_USAGE} [--json]`,
@@ -217,7 +217,7 @@ export const appsUpdateCommand: Command = {
   },
 };
 
-export const appsDeleteCommand: Command = {
+const appsDeleteCommand: Command = {
   name: 'apps delete',
   summary: 'Delete an application: its client id and secret stop working at once.',
   usage: '[--tenant <slug>] --client-id <id> [--json]',
@@ -232,7 +232,7 @@ export const appsDeleteCommand: Command = {
   },
 };
 
-export const appsRotateSecretCommand: Command = {
+const appsRotateSecretCommand: Command = {
   name: 'apps rotate-secret',
   summary: 'Give a web or machine application a new client secret, printed once; the old one stops working at once.',
   usage: '[--tenant <slug>] --client-id <id> [--json]',

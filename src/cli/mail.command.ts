@@ -11,7 +11,7 @@ import { devOutboxDir, withOutboxBodies } from '../infra/mail/dev-outbox.ts';
 
 const DEFAULT_LIMIT = 50;
 
-export const mailListCommand: Command = {
+const mailListCommand: Command = {
   name: 'mail list',
   summary: 'List outgoing email, newest first: queued, sent or failed (every tenant unless --tenant).',
   usage: '[--tenant <slug>] [--limit <n>] [--json]',
@@ -30,7 +30,7 @@ export const mailListCommand: Command = {
   },
 };
 
-export const mailShowCommand: Command = {
+const mailShowCommand: Command = {
   name: 'mail show',
   summary: 'Show one email with its text (the development outbox keeps the bodies; SMTP delivery removes them).',
   usage: '<id> [--json]',

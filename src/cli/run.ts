@@ -9,9 +9,9 @@ import { commands } from './commands.ts';
 import type { CliIo } from './io.ts';
 import { UsageError } from './io.ts';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [first, second] = argv;

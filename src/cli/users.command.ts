@@ -118,7 +118,7 @@ function withTraitOptions<T>(work: Promise<T>, options: { password: string; name
   });
 }
 
-export const usersCreateCommand: Command = {
+const usersCreateCommand: Command = {
   name: 'users create',
   summary:
     "Create a customer. Give a password on standard input with --password-stdin (--password leaves it in your shell history), or none. --verified marks the email as verified. Other traits (those the tenant's schema requires, say) with --trait name=value, repeated, or --traits-json '{…}'.",
@@ -150,7 +150,7 @@ export const usersCreateCommand: Command = {
   },
 };
 
-export const usersListCommand: Command = {
+const usersListCommand: Command = {
   name: 'users list',
   summary: `List a tenant's customers, newest first, ${DEFAULT_PAGE_SIZE} at a time (--limit); --after <id of the last one listed> gives the next page.`,
   usage: '[--tenant <slug>] [--limit <n>] [--after <id>] [--json]',
@@ -170,7 +170,7 @@ export const usersListCommand: Command = {
   },
 };
 
-export const usersShowCommand: Command = {
+const usersShowCommand: Command = {
   name: 'users show',
   summary: 'Show one customer: traits, addresses (verified or not), status and times (never a password or its hash).',
   usage: '[--tenant <slug>] --id <id> [--json]',
@@ -185,7 +185,7 @@ export const usersShowCommand: Command = {
   },
 };
 
-export const usersBlockCommand: Command = {
+const usersBlockCommand: Command = {
   name: 'users block',
   summary: 'Block a customer: sign-in is refused, and every session, code and token they hold is revoked at once.',
   usage: '[--tenant <slug>] --id <id> [--json]',
@@ -200,7 +200,7 @@ export const usersBlockCommand: Command = {
   },
 };
 
-export const usersUnblockCommand: Command = {
+const usersUnblockCommand: Command = {
   name: 'users unblock',
   summary: 'Let a blocked customer sign in again (what blocking revoked stays revoked).',
   usage: '[--tenant <slug>] --id <id> [--json]',
@@ -215,7 +215,7 @@ export const usersUnblockCommand: Command = {
   },
 };
 
-export const usersDeleteCommand: Command = {
+const usersDeleteCommand: Command = {
   name: 'users delete',
   summary: 'Delete a customer for good: their profile, addresses and credentials, and every session and token they hold.',
   usage: '[--tenant <slug>] --id <id> [--json]',

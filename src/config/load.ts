@@ -9,7 +9,7 @@ import { ConfigError } from './config-error.ts';
 
 export { ConfigError };
 
-export type LoadedConfig = { config: Config; warnings: string[] };
+type LoadedConfig = { config: Config; warnings: string[] };
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -188,7 +188,7 @@ function parseSmtpUrl(value: string | undefined, production: boolean): string | 
   return value;
 }
 
-export const PWNED_PASSWORDS_RANGE_URL = 'https://api.pwnedpasswords.com/range';
+const PWNED_PASSWORDS_RANGE_URL = 'https://api.pwnedpasswords.com/range';
 
 /**
  * The breached-password range service: on by default (the public Pwned Passwords service, which

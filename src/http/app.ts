@@ -16,7 +16,7 @@ import type { Registry } from 'prom-client';
 /** Unknown fields are refused rather than silently dropped, and every field problem is reported at once. */
 export const AJV_OPTIONS = { customOptions: { removeAdditional: false, allErrors: true } } as const;
 
-export type AppDeps = {
+type AppDeps = {
   readonly config: Config;
   readonly logger: FastifyBaseLogger;
   readonly readinessChecks: ReadinessCheck[];

@@ -12,7 +12,7 @@ import { DEVICE_TOKEN_LIFETIME_MS } from '../domain/flows/device-token.ts';
  * portal, whose password confirmation is counted like a sign-in (`/account`), and the emailed
  * recovery link's page, whose reset hands out a token too (`/recovery`).
  */
-export function deviceCookieOf(tenant: Pick<Tenant, 'slug'>): { readonly name: string; readonly paths: readonly string[] } {
+function deviceCookieOf(tenant: Pick<Tenant, 'slug'>): { readonly name: string; readonly paths: readonly string[] } {
   const mount = mountPathOf(tenant);
   return { name: 'foyer_device', paths: [`${mount}/interaction`, `${mount}/account`, `${mount}/recovery`] };
 }

@@ -8,7 +8,7 @@ import type { ErrorKind, FieldProblem } from '../domain/errors.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-export type Problem = {
+type Problem = {
   type: string;
   title: string;
   status: number;

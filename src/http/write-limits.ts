@@ -11,7 +11,7 @@ import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 
-export type WriteLimit = {
+type WriteLimit = {
   /** Requests one client address may make in a window before it is refused. */
   readonly max: number;
   readonly windowMs: number;

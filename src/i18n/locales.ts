@@ -68,7 +68,7 @@ export function acceptedLanguages(header: string | undefined): string[] {
     .map((entry) => entry.tag);
 }
 
-export type LocaleSources = {
+type LocaleSources = {
   /** The customer picked a language with the switcher (cookie or ?lang=). */
   readonly chosen?: string | undefined;
   /** OIDC `ui_locales`: space-separated tags, most wanted first. */

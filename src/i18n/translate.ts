@@ -11,9 +11,6 @@ import { catalogues } from './catalogues.ts';
 import { compileMessage } from './message-format.ts';
 import type { CompiledMessage, MessageParams } from './message-format.ts';
 
-export type { Locale } from './locales.ts';
-export type { MessageParams } from './message-format.ts';
-
 export type Translate = ((key: MessageKey | string, params?: MessageParams) => string) & {
   readonly locale: Locale;
   readonly dir: 'ltr' | 'rtl';

@@ -9,7 +9,7 @@ const POOL_SIZE = 4096;
 /** Larger requests are rare (none on a hot path) and go straight to the CSPRNG. */
 const POOLED_MAX = 256;
 
-export type RandomPool = {
+type RandomPool = {
   /** `count` random bytes as a string in `encoding`. */
   randomString(count: number, encoding: 'base64' | 'base64url' | 'hex'): string;
   /** Fills `target` from index `start` to its end with random bytes. */

@@ -15,7 +15,7 @@ const parsers: Record<number, (value: string) => unknown> = {
   [JSONB_OID]: (value) => value,
 };
 
-export type PostgresOptions = {
+type PostgresOptions = {
   url: string;
   poolMax: number;
 };

@@ -7,7 +7,7 @@ import type { Generated } from 'kysely';
 /** JSON stored as text; the owning store parses and serialises it. */
 export type JsonText = string;
 /** Milliseconds since the Unix epoch. */
-export type EpochMs = number;
+type EpochMs = number;
 
 export type TenantsTable = {
   id: string;
@@ -41,7 +41,7 @@ export type IdentityAddressesTable = {
   updated_at: EpochMs;
 };
 
-export type CredentialsTable = {
+type CredentialsTable = {
   id: string;
   tenant_id: string;
   identity_id: string;
@@ -52,7 +52,7 @@ export type CredentialsTable = {
   updated_at: EpochMs;
 };
 
-export type CredentialIdentifiersTable = {
+type CredentialIdentifiersTable = {
   id: string;
   tenant_id: string;
   credential_id: string;
@@ -93,7 +93,7 @@ export type FlowsTable = {
   updated_at: EpochMs;
 };
 
-export type OidcArtifactsTable = {
+type OidcArtifactsTable = {
   tenant_id: string;
   model: string;
   id: string;
@@ -167,7 +167,7 @@ export type OutboxEventsTable = {
   published_at: EpochMs | null;
 };
 
-export type ThrottleCountersTable = {
+type ThrottleCountersTable = {
   key: string;
   count: number;
   window_start: EpochMs;
@@ -175,7 +175,7 @@ export type ThrottleCountersTable = {
 };
 
 /** The flow whose code is the live one of an address (migration 0008). */
-export type LatestCodesTable = {
+type LatestCodesTable = {
   tenant_id: string;
   address: string;
   flow_id: string;

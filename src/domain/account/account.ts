@@ -58,14 +58,14 @@ export type Customer = {
 };
 
 /** Minutes within which a sign-in counts as recent, for changes that require it (SECURITY.md 16). */
-export const RECENT_AUTHENTICATION_SECONDS = 5 * 60;
+const RECENT_AUTHENTICATION_SECONDS = 5 * 60;
 
 /** Whether a sign-in at `loginTs` (epoch seconds) is recent enough at `nowMs`. */
 export function isRecentSignIn(loginTs: number | undefined, nowMs: number): boolean {
   return typeof loginTs === 'number' && nowMs / 1000 - loginTs <= RECENT_AUTHENTICATION_SECONDS;
 }
 
-export type AuditedChange = {
+type AuditedChange = {
   readonly action: string;
   readonly outcome?: 'success' | 'failure';
   readonly details?: Record<string, unknown>;

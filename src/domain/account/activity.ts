@@ -14,7 +14,7 @@ export type ActivityEntry = {
   readonly by: 'customer' | 'operator' | 'client' | 'system';
 };
 
-export const ACTIVITY_LIMIT = 50;
+const ACTIVITY_LIMIT = 50;
 
 export async function recentActivity(deps: Pick<AccountDeps, 'stores'>, customer: Customer, options: { limit?: number; before?: number } = {}): Promise<ActivityEntry[]> {
   const limit = Math.min(Math.max(options.limit ?? ACTIVITY_LIMIT, 1), 1000);

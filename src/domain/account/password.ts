@@ -17,7 +17,7 @@ import { revokeEverythingElse } from './sessions.ts';
 import { notifyEndedSessions } from '../oauth/logout.ts';
 
 /** `deviceTokens`: those the browser or app holds (device-token.ts), for the check of `current`. */
-export type PasswordChange = { readonly current: string; readonly next: string; readonly deviceTokens?: string | undefined };
+type PasswordChange = { readonly current: string; readonly next: string; readonly deviceTokens?: string | undefined };
 
 /**
  * Checks the customer's current password, counted like a sign-in attempt (a stolen session must not

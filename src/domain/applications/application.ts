@@ -3,13 +3,13 @@
 import type { FieldProblem } from '../errors.ts';
 import { ValidationError } from '../errors.ts';
 
-export const APPLICATION_KINDS = ['web', 'spa', 'native', 'machine'] as const;
+const APPLICATION_KINDS = ['web', 'spa', 'native', 'machine'] as const;
 export type ApplicationKind = (typeof APPLICATION_KINDS)[number];
 
 export const GRANT_AUTHORIZATION_CODE = 'authorization_code';
-export const GRANT_REFRESH_TOKEN = 'refresh_token';
+const GRANT_REFRESH_TOKEN = 'refresh_token';
 export const GRANT_DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
-export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
+const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 
 /**
  * How an application's ID tokens are signed. ES256 for new applications: a signature costs a fifth
@@ -18,9 +18,9 @@ export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
  * parties whose library knows nothing else, and for applications created before the choice existed
  * (that is what they have always received).
  */
-export const ID_TOKEN_ALGORITHMS = ['ES256', 'RS256'] as const;
+const ID_TOKEN_ALGORITHMS = ['ES256', 'RS256'] as const;
 export type IdTokenAlgorithm = (typeof ID_TOKEN_ALGORITHMS)[number];
-export const DEFAULT_ID_TOKEN_ALGORITHM: IdTokenAlgorithm = 'ES256';
+const DEFAULT_ID_TOKEN_ALGORITHM: IdTokenAlgorithm = 'ES256';
 /** What an application stored before the choice existed was given, and still is. */
 export const LEGACY_ID_TOKEN_ALGORITHM: IdTokenAlgorithm = 'RS256';
 
@@ -31,12 +31,12 @@ export const LEGACY_ID_TOKEN_ALGORITHM: IdTokenAlgorithm = 'RS256';
  * (sub, acr, amr, auth_time), for applications that fetch the profile from userinfo and want small
  * tokens or none of the customer's details in them (OIDC Core 5.4).
  */
-export const ID_TOKEN_CLAIMS = ['scopes', 'minimal'] as const;
+const ID_TOKEN_CLAIMS = ['scopes', 'minimal'] as const;
 export type IdTokenClaims = (typeof ID_TOKEN_CLAIMS)[number];
 export const DEFAULT_ID_TOKEN_CLAIMS: IdTokenClaims = 'scopes';
 
 /** Seconds. */
-export type TokenLifetimes = { readonly accessToken: number; readonly idToken: number; readonly refreshToken: number };
+type TokenLifetimes = { readonly accessToken: number; readonly idToken: number; readonly refreshToken: number };
 
 /** What an operator may set on an application; everything but its identity, kind and times. */
 export type ApplicationFields = {
@@ -83,7 +83,7 @@ export function isConfidentialKind(kind: ApplicationKind): boolean {
   return kind === 'web' || kind === 'machine';
 }
 
-export function isApplicationKind(value: string): value is ApplicationKind {
+function isApplicationKind(value: string): value is ApplicationKind {
   return (APPLICATION_KINDS as readonly string[]).includes(value);
 }
 
@@ -94,18 +94,14 @@ const ALLOWED_GRANTS: Record<ApplicationKind, readonly string[]> = {
   machine: [GRANT_CLIENT_CREDENTIALS],
 };
 
-export function allowedGrantTypes(kind: ApplicationKind): readonly string[] {
-  return ALLOWED_GRANTS[kind];
-}
-
-export function defaultGrantTypes(kind: ApplicationKind): string[] {
+function defaultGrantTypes(kind: ApplicationKind): string[] {
   return kind === 'machine' ? [GRANT_CLIENT_CREDENTIALS] : [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN];
 }
 
 const DAY = 86_400;
 export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = { accessToken: 3_600, idToken: 3_600, refreshToken: 14 * DAY };
 /** Short enough that a leaked token dies within a day; long enough not to hammer the token endpoint. */
-export const TOKEN_LIFETIME_BOUNDS: Record<keyof TokenLifetimes, { min: number; max: number }> = {
+const TOKEN_LIFETIME_BOUNDS: Record<keyof TokenLifetimes, { min: number; max: number }> = {
   accessToken: { min: 60, max: DAY },
   idToken: { min: 60, max: DAY },
   refreshToken: { min: 3_600, max: 365 * DAY },

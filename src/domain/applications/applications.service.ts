@@ -13,13 +13,13 @@ import { uuidv7 } from '../../lib/ids.ts';
 
 type ApplicationWriteStores = { applications: ApplicationStore; audit: AuditStore; outbox: OutboxStore };
 
-export type ApplicationDeps = {
+type ApplicationDeps = {
   readonly transaction: <T>(work: (stores: ApplicationWriteStores) => Promise<T>) => Promise<T>;
   readonly now?: () => number;
 };
 
 /** The kind is fixed at creation: it decides whether the client has a secret at all. */
-export type ApplicationChanges = ApplicationInput;
+type ApplicationChanges = ApplicationInput;
 
 type Change = { action: string; application: Application; details: Record<string, unknown>; payload: Record<string, unknown> };
 

@@ -21,7 +21,7 @@ export function deviceTokenKeyOf(masterSecret: string): KeyObject {
 }
 
 /** A new token for `identifier` (normalized) in the tenant. */
-export function issueDeviceToken(key: KeyObject, tenantId: string, identifier: string, now: number): string {
+function issueDeviceToken(key: KeyObject, tenantId: string, identifier: string, now: number): string {
   const expiry = Math.floor((now + DEVICE_TOKEN_LIFETIME_MS) / 1000).toString(36);
   const device = randomBytes(16).toString('base64url');
   return `${expiry}.${device}.${mac(key, tenantId, identifier, expiry, device)}`;

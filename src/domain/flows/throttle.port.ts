@@ -12,7 +12,7 @@ export type ThrottlePolicy = {
 };
 
 /** How many attempts a key has used in its window, and when the last one was. */
-export type Counter = { readonly count: number; readonly lastAt: number };
+type Counter = { readonly count: number; readonly lastAt: number };
 
 export type Reservation = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
 

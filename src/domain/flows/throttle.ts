@@ -12,12 +12,12 @@ export const ACCOUNT_POLICY: ThrottlePolicy = { freeAttempts: 5, windowMs: 60 * 
 export const ADDRESS_POLICY: ThrottlePolicy = { freeAttempts: 30, windowMs: 15 * 60_000, maxDelayMs: 15 * 60_000 };
 
 export type ThrottleKeys = { readonly account: string; readonly address: string };
-export type ThrottleVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+type ThrottleVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
 /** What a store keeps under a key: the attempts of the window opened at `windowStart`. */
 export type ThrottleWindow = { readonly count: number; readonly windowStart: number; readonly lastAt: number };
 
-export type ReservationDecision = { readonly allowed: true; readonly next: ThrottleWindow } | { readonly allowed: false; readonly retryAfterMs: number };
+type ReservationDecision = { readonly allowed: true; readonly next: ThrottleWindow } | { readonly allowed: false; readonly retryAfterMs: number };
 
 /** How long the attempt after `count` counted ones must wait after the last: 0 while free, then 1 s, 2 s, 4 s … up to the cap. */
 export function delayAfter(count: number, policy: ThrottlePolicy): number {

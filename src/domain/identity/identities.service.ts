@@ -22,7 +22,7 @@ import { browserSessionsOf, notifyEndedSessions } from '../oauth/logout.ts';
 
 type IdentityWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; outbox: OutboxStore; mail: MailStore };
 
-export type IdentityDeps = {
+type IdentityDeps = {
   readonly transaction: <T>(work: (stores: IdentityWriteStores) => Promise<T>) => Promise<T>;
   /** Back-channel logout for the browser sessions a block or a deletion ends. */
   readonly notifyLogout?: LogoutNotifier | undefined;
@@ -30,12 +30,12 @@ export type IdentityDeps = {
 };
 
 /** Creation also reads the tenant (its trait schema) and may check passwords against breaches. */
-export type CreateIdentityDeps = IdentityDeps & {
+type CreateIdentityDeps = IdentityDeps & {
   readonly tenants: TenantStore;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
 };
 
-export type OperatorIdentityInput = {
+type OperatorIdentityInput = {
   readonly traits: Traits;
   /** Omitted: the customer has no password yet (they may sign in another way, or recover one). */
   readonly password?: string | undefined;
@@ -44,7 +44,7 @@ export type OperatorIdentityInput = {
 };
 
 /** What blocking or deleting ended: how many sessions, codes, grants and tokens were revoked. */
-export type Revocation = { readonly revokedArtifacts: number };
+type Revocation = { readonly revokedArtifacts: number };
 
 type Change = { tenantId: string; identityId: string; action: string; details: Record<string, unknown>; payload: Record<string, unknown> };
 

@@ -1,7 +1,7 @@
 // What the identity module needs from storage. Every call is scoped to a tenant.
 import type { AddressKind, Credential, Identity, IdentityStatus, NewIdentity, StoredCredential, Traits } from './identity.ts';
 
-export type IdentityPage = { readonly limit: number; /** id of the last identity of the previous page */ readonly after?: string | undefined };
+type IdentityPage = { readonly limit: number; /** id of the last identity of the previous page */ readonly after?: string | undefined };
 
 export interface IdentityStore {
   /** Creates the identity with its addresses and credentials at once. Throws DomainError

@@ -12,7 +12,7 @@ import { checkPasswordPolicy } from '../credentials/password/policy.ts';
 import type { BreachedPasswordCheck } from '../credentials/password/breached.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 
-export type NewIdentityInput = {
+type NewIdentityInput = {
   readonly tenantId: string;
   readonly schema: TraitSchema;
   /** Already trimmed (trimTraits) and checked (checkNewIdentity). */

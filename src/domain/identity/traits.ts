@@ -90,10 +90,6 @@ export function hasTrait(schema: TraitSchema, name: string): boolean {
   return name in propertiesOf(schema);
 }
 
-export function isRequiredTrait(schema: TraitSchema, name: string): boolean {
-  return Array.isArray(schema['required']) && (schema['required'] as unknown[]).includes(name);
-}
-
 function propertiesOf(schema: TraitSchema): Record<string, TraitProperty> {
   return (schema['properties'] ?? {}) as Record<string, TraitProperty>;
 }

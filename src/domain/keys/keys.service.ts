@@ -28,9 +28,9 @@ export type KeysDeps = {
   readonly now?: () => number;
 };
 
-export type RotateOptions = { readonly now: number; readonly maxTokenLifetimeSeconds: number; readonly actor: Actor };
+type RotateOptions = { readonly now: number; readonly maxTokenLifetimeSeconds: number; readonly actor: Actor };
 
-export type RotationResult = { added: SigningKeySummary[]; retired: SigningKeySummary[] };
+type RotationResult = { added: SigningKeySummary[]; retired: SigningKeySummary[] };
 
 /**
  * Gives the tenant an active ES256 and RS256 key if it lacks one. Concurrent callers (several

@@ -57,7 +57,7 @@ export type MailMessage = Omit<NewMailMessage, 'text' | 'html'> & {
   readonly sentAt: number | undefined;
 };
 
-export type MailListQuery = { readonly tenantId?: string | undefined; readonly limit: number };
+type MailListQuery = { readonly tenantId?: string | undefined; readonly limit: number };
 
 /**
  * Queued email. Claims are safe with several dispatchers (several nodes): a claimed message is

@@ -8,9 +8,9 @@ import type { MailKind } from './mail.port.ts';
 
 export type MailBranding = { readonly name: string; readonly logoUrl?: string | undefined; readonly primaryColor?: string | undefined };
 
-export type MailContent = { readonly subject: string; readonly text: string; readonly html: string };
+type MailContent = { readonly subject: string; readonly text: string; readonly html: string };
 
-export type MailTemplateInput = {
+type MailTemplateInput = {
   readonly kind: MailKind;
   readonly to: string;
   readonly params: Readonly<Record<string, string>>;

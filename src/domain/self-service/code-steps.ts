@@ -36,13 +36,13 @@ export type SelfServiceDeps = {
 };
 
 /** Emails sent to one address: a few freely, then ever longer waits (no mail bombing). */
-export const SEND_ADDRESS_POLICY: ThrottlePolicy = { freeAttempts: 3, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
+const SEND_ADDRESS_POLICY: ThrottlePolicy = { freeAttempts: 3, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
 /** Emails triggered from one client address, whatever the recipient. */
-export const SEND_CLIENT_POLICY: ThrottlePolicy = { freeAttempts: 100, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
+const SEND_CLIENT_POLICY: ThrottlePolicy = { freeAttempts: 100, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
 /** Codes typed into one flow: five tries, then ever longer waits; 20 or so tries in a code's life of a million codes. */
 export const ENTRY_FLOW_POLICY: ThrottlePolicy = { freeAttempts: 5, windowMs: CODE_LIFETIME_MS, maxDelayMs: 15 * 60_000 };
 /** Codes typed from one client address, across flows. */
-export const ENTRY_CLIENT_POLICY: ThrottlePolicy = { freeAttempts: 30, windowMs: 15 * 60_000, maxDelayMs: 15 * 60_000 };
+const ENTRY_CLIENT_POLICY: ThrottlePolicy = { freeAttempts: 30, windowMs: 15 * 60_000, maxDelayMs: 15 * 60_000 };
 /**
  * Codes typed for one address, across all its flows and from any client address: ten a day, then
  * ever longer waits up to an hour, so about 44 guesses a day at the address's one live code
@@ -55,11 +55,11 @@ export const ENTRY_ADDRESS_POLICY: ThrottlePolicy = { freeAttempts: 10, windowMs
 export const ENTRY_ADDRESS_KEY_PREFIX = 'code:address:';
 
 /** A resend waits this long after the last send; a flow sends at most MAX_SENDS codes. */
-export const RESEND_INTERVAL_MS = 30_000;
-export const MAX_SENDS = 5;
+const RESEND_INTERVAL_MS = 30_000;
+const MAX_SENDS = 5;
 
 /** What a code-bearing flow's payload holds. `subjectId` is whose address it is: absent for an address nobody owns. */
-export type CodePayload = CodeSecret & {
+type CodePayload = CodeSecret & {
   readonly address: string;
   readonly subjectId?: string | undefined;
   readonly sentCount: number;
@@ -70,9 +70,9 @@ export type Refusal =
   | { readonly ok: false; readonly code: 'code.invalid' | 'link.invalid' | 'code.resend_limit' }
   | { readonly ok: false; readonly code: 'code.throttled' | 'code.resend_wait'; readonly retryAfterSeconds: number };
 
-export type Sent = { readonly ok: true; readonly payload: Record<string, unknown> };
+type Sent = { readonly ok: true; readonly payload: Record<string, unknown> };
 
-export type CodeMail = {
+type CodeMail = {
   readonly tenant: Tenant;
   readonly flow: Flow;
   readonly locale: Locale;

@@ -6,7 +6,7 @@ import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
 import { randomToken } from '../../lib/ids.ts';
 
 export const CODE_LIFETIME_MS = 15 * 60_000;
-export const CODE_DIGITS = 6;
+const CODE_DIGITS = 6;
 
 /** The secret half of what was sent, as a flow's payload keeps it. */
 export type CodeSecret = {
@@ -15,7 +15,7 @@ export type CodeSecret = {
   readonly codeExpiresAt: number;
 };
 
-export type IssuedCode = { readonly code: string; readonly token: string; readonly secret: CodeSecret };
+type IssuedCode = { readonly code: string; readonly token: string; readonly secret: CodeSecret };
 
 /** The HMAC key for codes, derived once from the master secret. */
 export function codeKeyOf(masterSecret: string): Buffer {

@@ -26,7 +26,7 @@ import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, checkCode, clock, composeCode, isLatestCode, reserveSend, spent } from './code-steps.ts';
 import { tokenMatches, secretOf } from './one-time-code.ts';
 
-export type RecoveryRequested = { readonly ok: true; readonly address: string } | Refusal | { readonly ok: false; readonly code: 'email.invalid' };
+type RecoveryRequested = { readonly ok: true; readonly address: string } | Refusal | { readonly ok: false; readonly code: 'email.invalid' };
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
@@ -66,7 +66,7 @@ export async function linkIsLive(deps: SelfServiceDeps, flow: Flow, token: strin
  * and `deviceToken` what the browser or app keeps, so that its next sign-ins are throttled on their
  * own key whatever someone else guesses meanwhile.
  */
-export type PasswordReset = { readonly ok: true; readonly address: string; readonly identityId: string; readonly deviceToken?: string | undefined } | Refusal | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] };
+type PasswordReset = { readonly ok: true; readonly address: string; readonly identityId: string; readonly deviceToken?: string | undefined } | Refusal | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] };
 
 /**
  * Sets the new password of a flow whose code was typed (state verified), or whose link's `token`

@@ -24,7 +24,7 @@ import { uuidv7 } from '../../lib/ids.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, checkCode, clock, composeCode, reserveSend, spent } from './code-steps.ts';
 
-export type RegistrationSubmitted = { readonly ok: true; readonly payload: Record<string, unknown> } | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] } | Refusal;
+type RegistrationSubmitted = { readonly ok: true; readonly payload: Record<string, unknown> } | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] } | Refusal;
 
 export async function submitRegistration(
   deps: SelfServiceDeps,
@@ -69,7 +69,7 @@ export async function submitRegistration(
   });
 }
 
-export type Verified = { readonly ok: true; readonly identity: Identity } | Refusal;
+type Verified = { readonly ok: true; readonly identity: Identity } | Refusal;
 
 /**
  * The code (or link) of a registration or address-verification flow: marks the address verified

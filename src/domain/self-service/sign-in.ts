@@ -17,7 +17,7 @@ import { clock } from './code-steps.ts';
 import { startVerification } from './verification.ts';
 import { rememberDevice } from '../flows/device-token.ts';
 
-export type SignInStep =
+type SignInStep =
   | { readonly ok: true; readonly step: 'signed_in'; readonly identity: Identity; readonly methods: readonly ['pwd']; readonly deviceToken?: string | undefined }
   /** The password was right; `flow` (a verification flow) holds the code just emailed to `identity`. */
   | { readonly ok: true; readonly step: 'verify_address'; readonly identity: Identity; readonly flow: Flow }
@@ -25,7 +25,7 @@ export type SignInStep =
   | Refusal;
 
 /** Where the verification flow belongs: a browser interaction (`<uid>.verification`) or an api login flow (`<id>.verification`). */
-export type VerificationOwner = { readonly kind: 'browser'; readonly interactionUid: string } | { readonly kind: 'api'; readonly loginFlowId: string };
+type VerificationOwner = { readonly kind: 'browser'; readonly interactionUid: string } | { readonly kind: 'api'; readonly loginFlowId: string };
 
 export async function signInVerifyingFirst(
   deps: { readonly signIn: SignInDeps; readonly selfService: SelfServiceDeps },
@@ -46,7 +46,7 @@ export async function signInVerifyingFirst(
 }
 
 /** Whether this customer must prove their email before signing in to this tenant. */
-export function mustVerifyFirst(tenant: Tenant, identity: Identity): boolean {
+function mustVerifyFirst(tenant: Tenant, identity: Identity): boolean {
   if (tenant.settings.verification?.allowSignInUnverified !== false) return false;
   const email = emailOf(identity);
   if (email === '') return false;

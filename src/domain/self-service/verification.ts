@@ -14,9 +14,9 @@ import { traitSchemaOf, validateTraits } from '../identity/traits.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, clock, composeCode, reserveSend } from './code-steps.ts';
 
-export type VerificationPurpose = 'signin' | 'verify' | 'change_email';
+type VerificationPurpose = 'signin' | 'verify' | 'change_email';
 
-export type VerificationStart = {
+type VerificationStart = {
   readonly identity: Identity;
   readonly address: string;
   readonly purpose: VerificationPurpose;

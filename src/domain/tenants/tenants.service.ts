@@ -12,7 +12,7 @@ import { uuidv7 } from '../../lib/ids.ts';
 
 type TenantWriteStores = { tenants: TenantStore; audit: AuditStore; outbox: OutboxStore };
 
-export type TenantDeps = {
+type TenantDeps = {
   readonly transaction: <T>(work: (stores: TenantWriteStores) => Promise<T>) => Promise<T>;
   readonly now?: () => number;
 };

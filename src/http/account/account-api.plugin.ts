@@ -31,7 +31,7 @@ import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress } from '../../domain/self-service/registration.ts';
 import { emailChangeOf, startEmailChange } from '../../domain/self-service/verification.ts';
 
-export type AccountApiDeps = {
+type AccountApiDeps = {
   readonly registry: ProviderRegistry;
   /** Back-channel logout for the sessions the customer ends here. */
   readonly notifyLogout?: LogoutNotifier | undefined;
@@ -42,7 +42,7 @@ export type AccountApiDeps = {
   readonly selfService: SelfServiceDeps;
 };
 
-export const ACCOUNT_SCOPE = 'account';
+const ACCOUNT_SCOPE = 'account';
 
 type Authenticated = { tenant: Tenant; provider: Provider; identity: Identity; customer: Customer; sessionUid: string | undefined };
 

@@ -20,7 +20,7 @@ import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { brandingOf, errorBody, sendPage } from '../hosted/respond.ts';
 import { registerPageErrors } from '../hosted/page-errors.ts';
 
-export type EmailChangeDeps = {
+type EmailChangeDeps = {
   readonly registry: ProviderRegistry;
   readonly selfService: SelfServiceDeps;
   readonly publicUrl: string;

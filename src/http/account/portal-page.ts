@@ -23,7 +23,7 @@ const NOTICES = new Map([
   ['email', 'account.email.changed'],
 ] as const);
 
-export type PortalNotice = typeof NOTICES extends Map<infer Key, string> ? Key : never;
+type PortalNotice = typeof NOTICES extends Map<infer Key, string> ? Key : never;
 
 /** Renders `body` in the portal's frame with `section` marked current; `title` defaults to the section's name. */
 export function sendPortalPage(reply: FastifyReply, portal: Portal, section: Section, body: SafeHtml, options: { status?: number; title?: string } = {}): FastifyReply {

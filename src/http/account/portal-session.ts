@@ -28,12 +28,12 @@ import type { Customer } from '../../domain/account/account.ts';
 import { isRecentSignIn } from '../../domain/account/account.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import { pageTranslator } from '../hosted/locale.ts';
-import { brandingOf, errorBody, sendPage } from '../hosted/respond.ts';
+import { errorBody, sendPage } from '../hosted/respond.ts';
 
 /** A session's "last used" is kept to the minute: at most one write a minute per browser. */
-export const SEEN_RESOLUTION_MS = 60_000;
+const SEEN_RESOLUTION_MS = 60_000;
 
-export type PortalSessionDeps = {
+type PortalSessionDeps = {
   readonly registry: ProviderRegistry;
   readonly identities: IdentityStore;
   /** Where a portal visit records that the browser session was used. */
@@ -59,7 +59,7 @@ export type Portal = {
   readonly customer: Customer;
 };
 
-export const AUTHORIZATION_COOKIE = 'foyer_account_auth';
+const AUTHORIZATION_COOKIE = 'foyer_account_auth';
 const AUTHORIZATION_COOKIE_SECONDS = 600;
 
 /** `{mount}/account` of the request's tenant. */
@@ -159,7 +159,7 @@ export function authorizationCookie(deps: Pick<PortalSessionDeps, 'publicUrl'>, 
   return `${AUTHORIZATION_COOKIE}=${value}; Path=${portalBase(tenant)}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }
 
-export type PendingAuthorization = { readonly state: string; readonly verifier: string; readonly returnTo: string };
+type PendingAuthorization = { readonly state: string; readonly verifier: string; readonly returnTo: string };
 
 /** The pending authorization of this browser, if its cookie is there and well formed. */
 export function pendingAuthorization(request: FastifyRequest): PendingAuthorization | undefined {
@@ -179,8 +179,4 @@ export function safeReturnTo(base: string, candidate: string): string {
   const path = candidate.split('#')[0]!;
   const ok = (path === base || path.startsWith(`${base}/`) || path.startsWith(`${base}?`)) && !path.startsWith('//') && !path.includes('\\') && !path.startsWith(`${base}/callback`);
   return ok ? path : base;
-}
-
-export function brandingFor(portal: Pick<Portal, 'tenant'>) {
-  return brandingOf(portal.tenant);
 }

@@ -43,7 +43,7 @@ import { dataPage, deletedPage, deletePage } from './pages/data.page.ts';
 import { registerPageErrors } from '../hosted/page-errors.ts';
 import { readDeviceCookie } from '../device-cookie.ts';
 
-export type PortalDeps = {
+type PortalDeps = {
   readonly registry: ProviderRegistry;
   /** Back-channel logout for the sessions the customer ends here. */
   readonly notifyLogout?: LogoutNotifier | undefined;

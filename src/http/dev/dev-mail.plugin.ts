@@ -12,7 +12,7 @@ import type { TenantStore } from '../../domain/tenants/tenant.port.ts';
 import { withOutboxBodies } from '../../infra/mail/dev-outbox.ts';
 import { registerPageErrors } from '../hosted/page-errors.ts';
 
-export type DevMailDeps = {
+type DevMailDeps = {
   readonly mail: MailStore;
   /** DATA_DIR/mail: where the bodies of delivered development mail are kept. */
   readonly outboxDir: string;

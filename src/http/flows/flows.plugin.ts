@@ -30,7 +30,7 @@ import { refusalProblem } from '../refusal.ts';
 import { createWriteLimiter, FLOW_CREATION_LIMIT } from '../write-limits.ts';
 import type { WriteLimitsDeps } from '../write-limits.ts';
 
-export type FlowsDeps = {
+type FlowsDeps = {
   readonly registry: ProviderRegistry;
   readonly stores: Stores;
   readonly transaction: Transaction;

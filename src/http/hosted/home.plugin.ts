@@ -8,7 +8,7 @@ import { pageTranslator } from './locale.ts';
 import { brandingOf, errorBody, sendPage } from './respond.ts';
 import { homePage } from './pages/home.page.ts';
 
-export type HomePluginDeps = {
+type HomePluginDeps = {
   readonly registry: ProviderRegistry;
   readonly publicUrl: string;
   /** Where the development outbox is served (outside production), to point developers to it. */

@@ -26,7 +26,7 @@ export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails
 /** One request's interaction: its tenant and provider, details, pages' base path, application and language. */
 export type InteractionContext = TenantProvider & { details: InteractionDetails; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate };
 
-export type CodePageView = { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean };
+type CodePageView = { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean };
 
 export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCookies: boolean }) {
   /**

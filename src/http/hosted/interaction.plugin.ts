@@ -37,7 +37,7 @@ import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { registerPageErrors } from './page-errors.ts';
 
-export type InteractionDeps = {
+type InteractionDeps = {
   readonly registry: ProviderRegistry;
   readonly stores: Stores;
   readonly transaction: Transaction;

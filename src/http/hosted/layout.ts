@@ -9,7 +9,7 @@ import type { LanguageLink } from './locale.ts';
 
 export type Branding = { readonly name: string; readonly logoUrl?: string | undefined; readonly primaryColor?: string | undefined };
 
-export type PageOptions = {
+type PageOptions = {
   readonly title: string;
   readonly t: Translate;
   readonly branding: Branding;

@@ -8,11 +8,11 @@ import type { Translate } from '../../i18n/translate.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { servedOverHttps } from '../public-origin.ts';
 
-export const LANGUAGE_COOKIE = 'foyer_lang';
+const LANGUAGE_COOKIE = 'foyer_lang';
 const LANGUAGE_PARAM = 'lang';
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 
-export type PageLocaleSources = {
+type PageLocaleSources = {
   readonly tenant?: Tenant | undefined;
   /** OIDC `ui_locales` of the authorization request behind the page. */
   readonly uiLocales?: unknown;
@@ -34,7 +34,7 @@ export function pageTranslator(request: FastifyRequest, sources: PageLocaleSourc
 }
 
 /** The language picked with the switcher: `?lang=` on this request, else the remembered cookie. */
-export function chosenLocale(request: FastifyRequest): Locale | undefined {
+function chosenLocale(request: FastifyRequest): Locale | undefined {
   const param = (request.query as Record<string, unknown> | undefined)?.[LANGUAGE_PARAM];
   if (typeof param === 'string') {
     const locale = matchLocale(param);

@@ -9,7 +9,7 @@ import type { Translate } from '../../i18n/translate.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { languageLinks, rememberChosenLocale } from './locale.ts';
 
-export type PageReply = {
+type PageReply = {
   readonly t: Translate;
   readonly title: string;
   readonly body: SafeHtml;

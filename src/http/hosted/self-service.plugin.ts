@@ -26,7 +26,7 @@ import { confirmLinkPage, messagePage, newPasswordPage } from './pages/self-serv
 import type { FieldError } from './pages/form-fields.ts';
 import { registerPageErrors } from './page-errors.ts';
 
-export type SelfServicePluginDeps = { readonly registry: ProviderRegistry; readonly selfService: SelfServiceDeps };
+type SelfServicePluginDeps = { readonly registry: ProviderRegistry; readonly selfService: SelfServiceDeps };
 
 type Link = { tenant: Tenant; t: Translate; flow: Flow | undefined; token: string };
 

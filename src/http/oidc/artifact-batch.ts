@@ -16,7 +16,7 @@ import type { ArtifactWrite, OidcArtifactStore } from '../../domain/oauth/oidc-a
 /** Where a batch's writes go: one tenant's artifacts (one adapter factory). */
 export type BatchTarget = { readonly store: OidcArtifactStore; readonly tenantId: string };
 
-export class ArtifactBatch {
+class ArtifactBatch {
   readonly #pending = new Map<BatchTarget, Map<string, ArtifactWrite>>();
   /** The flush under way, which every later flush waits for: writes land in the order they were made. */
   #flushing: Promise<void> = Promise.resolve();
@@ -79,7 +79,7 @@ export function currentArtifactBatch(): ArtifactBatch | undefined {
 }
 
 /** Thrown by withArtifactBatch when `work` succeeded but what it wrote could not be saved. */
-export class ArtifactsNotSaved extends Error {
+class ArtifactsNotSaved extends Error {
   override name = 'ArtifactsNotSaved';
 }
 

@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
 /** The interface the cookies library expects of a keygrip instance. */
-export type CookieSigner = {
+type CookieSigner = {
   sign(data: string): string;
   verify(data: string, digest: string): boolean;
   /** The index of the key that made `digest`, or -1 when none did. */

@@ -20,7 +20,7 @@ import type { WriteLimiter, WriteLimitsDeps } from '../write-limits.ts';
 import { protocolBodyIsMalformed, readProtocolBodies, withReplayedBody } from './protocol-body.ts';
 import { malformedTextError } from '../text-guard.ts';
 
-export type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string; writeLimits: WriteLimitsDeps };
+type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string; writeLimits: WriteLimitsDeps };
 
 const METADATA_DOCUMENTS = ['oauth-authorization-server', 'openid-configuration'] as const;
 

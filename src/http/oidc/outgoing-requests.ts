@@ -10,7 +10,7 @@ function isHttpLoopback(url: URL): boolean {
   return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 }
 
-export type OutgoingFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+type OutgoingFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export function outgoingFetch(publicUrl: string): OutgoingFetch {
   const local = isHttpLoopback(new URL(publicUrl));

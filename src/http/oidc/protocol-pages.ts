@@ -11,7 +11,7 @@ import { translator } from '../../i18n/translate.ts';
 import type { Translate } from '../../i18n/translate.ts';
 
 /** `lang` is worked out only when a page is rendered: token and other JSON endpoints never need it. */
-export type PageContext = { branding: Branding; lang: () => string };
+type PageContext = { branding: Branding; lang: () => string };
 type WithPageContext = IncomingMessage & { foyer?: PageContext };
 
 export function attachPageContext(request: IncomingMessage, context: PageContext): void {

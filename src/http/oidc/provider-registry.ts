@@ -12,7 +12,7 @@ import { createProvider } from './provider.ts';
 const KEY_CHECK_INTERVAL_MS = 30_000;
 const TENANT_CACHE_MS = 30_000;
 
-export type ProviderRegistryDeps = {
+type ProviderRegistryDeps = {
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly secretBox: SecretBox;

@@ -33,7 +33,7 @@ import { refuseUnmeetableEssentialAcr, SUPPORTED_ACR_VALUES } from './acr.ts';
 import { LOCALES } from '../../i18n/locales.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
 
-export type ProviderDeps = {
+type ProviderDeps = {
   readonly consents: ConsentStore;
   readonly publicUrl: string;
   readonly masterSecret: string;
@@ -58,7 +58,7 @@ export function mountPathOf(tenant: Pick<Tenant, 'slug'>): string {
  * with one name, signing in to one tenant replaced the browser's session of another. The default
  * tenant keeps the names it always had, so browsers signed in before an upgrade stay signed in.
  */
-export function cookieNamesOf(tenant: Pick<Tenant, 'slug'>): { session: string; interaction: string; resume: string } {
+function cookieNamesOf(tenant: Pick<Tenant, 'slug'>): { session: string; interaction: string; resume: string } {
   // Slugs are [a-z0-9-]: valid in a cookie name, and never containing the '_' that separates them.
   const suffix = tenant.slug === 'default' ? '' : `_${tenant.slug}`;
   return { session: `foyer_session${suffix}`, interaction: `foyer_interaction${suffix}`, resume: `foyer_resume${suffix}` };

@@ -13,9 +13,9 @@ const DAY = 86_400;
 /** The refresh lifetime of an application that sets none (seconds). */
 export const DEFAULT_REFRESH_TOKEN_TTL = 14 * DAY;
 /** The absolute lifetime of a refresh token family when the tenant sets none (seconds). */
-export const DEFAULT_REFRESH_TOKEN_ABSOLUTE_LIFETIME = 90 * DAY;
+const DEFAULT_REFRESH_TOKEN_ABSOLUTE_LIFETIME = 90 * DAY;
 
-export type RefreshLifetimes = {
+type RefreshLifetimes = {
   /** The application's refresh lifetime, in seconds. */
   readonly idle: number;
   /** The tenant's absolute lifetime of a family, in seconds. */

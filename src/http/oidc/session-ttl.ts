@@ -9,7 +9,7 @@ import { SESSION_IDLE_TIMEOUT_MS, SESSION_LIFETIME_MS } from '../../domain/sessi
  * and sign-out pages store one for whoever opens them): it lives as long as an interaction, so a
  * flood of such pages leaves rows for an hour, not a week (docs/adr/0017).
  */
-export const ANONYMOUS_SESSION_TTL_SECONDS = 3600;
+const ANONYMOUS_SESSION_TTL_SECONDS = 3600;
 
 /** Seconds the session may live from `nowSeconds`; at least 1, as oidc-provider requires. */
 export function browserSessionTtl(session: { loginTs?: number | undefined }, nowSeconds: number): number {

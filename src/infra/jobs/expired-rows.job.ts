@@ -22,7 +22,7 @@ export function sweepTogether(tables: readonly Sweepable[]): Sweepable {
 
 type LogFunction = (fields: Record<string, unknown>, message: string) => void;
 
-export type ExpiredRowsCleanupDeps = {
+type ExpiredRowsCleanupDeps = {
   readonly store: Sweepable;
   /** Pause between the end of one run and the start of the next. */
   readonly intervalMs: number;
@@ -32,7 +32,7 @@ export type ExpiredRowsCleanupDeps = {
   readonly now?: () => number;
 };
 
-export type ExpiredRowsCleanup = {
+type ExpiredRowsCleanup = {
   /** Stops scheduling, lets a run in progress finish its current batch, and resolves after it. */
   stop(): Promise<void>;
   /**

@@ -8,7 +8,7 @@ const SENSITIVE_PARAMETERS = new Set([
   'password', 'user_code', 'device_code', 'assertion', 'client_assertion', 'logout_token', 'state',
 ]);
 
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
@@ -43,7 +43,7 @@ export function loggerOptions(level: string): LoggerOptions {
 }
 
 /** Replaces the values of sensitive query parameters, keeping the rest of the URL readable. */
-export function maskUrl(url: string): string {
+function maskUrl(url: string): string {
   const queryStart = url.indexOf('?');
   if (queryStart === -1) return url;
   const params = new URLSearchParams(url.slice(queryStart + 1));

@@ -8,7 +8,7 @@ import type { MailMessage } from '../../domain/mail/mail.port.ts';
 import type { MailTransport, OutgoingMail } from './transport.ts';
 import { mimeOptions } from './transport.ts';
 
-export type DevOutboxMessage = OutgoingMail & { readonly writtenAt: number };
+type DevOutboxMessage = OutgoingMail & { readonly writtenAt: number };
 
 const MESSAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -10,7 +10,7 @@ import type { MailTransport } from './transport.ts';
 
 type LogFunction = (fields: Record<string, unknown>, message: string) => void;
 
-export type MailDispatcherDeps = {
+type MailDispatcherDeps = {
   /** The node's store (not a transaction's). */
   readonly store: MailStore;
   readonly transport: MailTransport;
@@ -31,7 +31,7 @@ export type MailDispatcherDeps = {
   readonly now?: () => number;
 };
 
-export type DispatchReport = { readonly sent: number; readonly failed: number };
+type DispatchReport = { readonly sent: number; readonly failed: number };
 
 export type MailDispatcher = {
   /** A message was queued on this node: send it now rather than at the next poll. */
@@ -154,7 +154,7 @@ export function startMailDispatcher(deps: MailDispatcherDeps): MailDispatcher {
  * installation's configuration instead: once an operator fixes it, the queued messages must still
  * go out, so those are retried like an outage.
  */
-export function isPermanentRefusal(error: unknown): boolean {
+function isPermanentRefusal(error: unknown): boolean {
   const { responseCode, command } = (error ?? {}) as { responseCode?: unknown; command?: unknown };
   return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && (command === 'RCPT TO' || command === 'DATA');
 }

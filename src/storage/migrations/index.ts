@@ -10,7 +10,7 @@ import * as accountPortal from './0006-account-portal.ts';
 import * as throttleReserveFunction from './0007-throttle-reserve-function.ts';
 import * as latestCodes from './0008-latest-codes.ts';
 
-export type Migration = { up(db: Kysely<unknown>): Promise<void> };
+type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial-schema': initialSchema,

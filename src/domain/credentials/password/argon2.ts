@@ -14,7 +14,7 @@ export const CURRENT_ARGON2_PARAMETERS = {
   tagLength: 32,
 } as const;
 
-export type PasswordVerification = { readonly valid: boolean; readonly needsRehash: boolean };
+type PasswordVerification = { readonly valid: boolean; readonly needsRehash: boolean };
 
 type Argon2Hash = {
   algorithm: Argon2Algorithm;

@@ -6,7 +6,7 @@ import { normalizePassword } from './argon2.ts';
 
 export type BreachedPasswordVerdict = 'breached' | 'not_found' | 'unavailable';
 
-export type BreachedPasswordCheckOptions = {
+type BreachedPasswordCheckOptions = {
   /** The range endpoint, e.g. `https://api.pwnedpasswords.com/range`; the prefix is appended. */
   rangeUrl: string;
   /** How long sign-up waits for the service; default 1500 ms. */

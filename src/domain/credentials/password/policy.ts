@@ -5,7 +5,7 @@ import type { FieldProblem } from '../../errors.ts';
 import { normalizePassword } from './argon2.ts';
 import { isCommonPassword } from './common-passwords.ts';
 
-export type PasswordPolicyContext = {
+type PasswordPolicyContext = {
   /** Raises the minimum length; values below the floor of 8 are ignored. */
   minLength?: number;
   /** The customer's identifiers (email, user name, phone), which must not appear in the password. */

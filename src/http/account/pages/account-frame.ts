@@ -5,10 +5,10 @@ import type { SafeHtml } from '../../../lib/html.ts';
 import { hiddenInputs } from '../../hosted/pages/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 
-export const SECTIONS = ['profile', 'password', 'sessions', 'applications', 'activity', 'data'] as const;
+const SECTIONS = ['profile', 'password', 'sessions', 'applications', 'activity', 'data'] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export type FrameView = {
+type FrameView = {
   readonly base: string;
   readonly email: string;
   readonly section: Section;

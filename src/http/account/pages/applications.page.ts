@@ -4,7 +4,7 @@ import { hiddenInputs } from '../../hosted/pages/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 import type { ConnectedApplication } from '../../../domain/account/applications.ts';
 
-export type ApplicationsView = {
+type ApplicationsView = {
   readonly revokeAction: string;
   readonly csrfToken: string;
   readonly applications: readonly ConnectedApplication[];

@@ -4,7 +4,7 @@ import { field, hiddenInputs } from '../../hosted/pages/form-fields.ts';
 import type { FieldError } from '../../hosted/pages/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 
-export type DataView = {
+type DataView = {
   readonly exportUrl: string;
   readonly deleteUrl: string;
 };
@@ -19,7 +19,7 @@ export function dataPage(t: Translate, view: DataView): SafeHtml {
 <p><a class="button danger" href="${view.deleteUrl}">${t('account.delete.start')}</a></p>`;
 }
 
-export type DeleteView = {
+type DeleteView = {
   readonly action: string;
   readonly cancelUrl: string;
   readonly csrfToken: string;

@@ -4,7 +4,7 @@ import { alertBox, field, hiddenInputs } from '../../hosted/pages/form-fields.ts
 import type { FieldError } from '../../hosted/pages/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 
-export type EmailChangeView = {
+type EmailChangeView = {
   readonly action: string;
   readonly csrfToken: string;
   readonly current: string;

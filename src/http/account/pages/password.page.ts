@@ -4,7 +4,7 @@ import { alertBox, field, hiddenInputs } from '../../hosted/pages/form-fields.ts
 import type { FieldError } from '../../hosted/pages/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 
-export type PasswordView = {
+type PasswordView = {
   readonly action: string;
   readonly csrfToken: string;
   /** The account's email, for password managers (a hidden username field). */

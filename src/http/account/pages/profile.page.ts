@@ -6,7 +6,7 @@ import type { Translate } from '../../../i18n/translate.ts';
 import type { ProfileField } from '../../../domain/account/profile.ts';
 import { traitLabel } from './account-frame.ts';
 
-export type ProfileView = {
+type ProfileView = {
   readonly action: string;
   readonly changeEmailUrl: string;
   readonly csrfToken: string;

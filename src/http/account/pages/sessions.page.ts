@@ -6,7 +6,7 @@ import type { AccountSession } from '../../../domain/account/sessions.ts';
 import { describeUserAgent } from '../user-agent.ts';
 import { formatTime } from './account-frame.ts';
 
-export type SessionsView = {
+type SessionsView = {
   readonly revokeAction: string;
   readonly revokeOthersAction: string;
   readonly csrfToken: string;

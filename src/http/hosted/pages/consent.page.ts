@@ -3,7 +3,7 @@ import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 import { appLogo, hiddenInputs } from './form-fields.ts';
 
-export type ConsentView = {
+type ConsentView = {
   readonly app: string;
   readonly appLogo?: string | undefined;
   readonly email: string;

@@ -62,7 +62,7 @@ function below(t: Translate, id: string, options: Pick<FieldOptions, 'hint' | 'e
 }
 
 /** The error's text; a code without a message of its own (an unusual schema keyword) reads as "not valid". */
-export function messageOf(t: Translate, error: FieldError): string {
+function messageOf(t: Translate, error: FieldError): string {
   const text = t(error.code, error.params);
   return text === error.code ? t('field.invalid') : text;
 }

@@ -5,7 +5,7 @@ import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 
-export type HomeView = {
+type HomeView = {
   /** Whose sign-in service this is (the tenant's brand name). */
   readonly name: string;
   readonly issuer: string;

@@ -6,7 +6,7 @@ import type { Translate } from '../../../i18n/translate.ts';
 import { alertBox, field, hiddenInputs, noticeBox } from './form-fields.ts';
 import type { FieldError } from './form-fields.ts';
 
-export type CodeView = {
+type CodeView = {
   readonly intro: string;
   readonly action: string;
   readonly resendAction: string;
@@ -29,7 +29,7 @@ ${field(t, { name: 'code', label: t('field.code'), type: 'text', inputmode: 'num
 ${view.startOverUrl ? html`<p class="switch"><a href="${view.startOverUrl}">${t('page.code.start_over')}</a></p>` : ''}`;
 }
 
-export type RecoveryRequestView = {
+type RecoveryRequestView = {
   readonly action: string;
   readonly hidden: Record<string, string>;
   readonly email?: string | undefined;
@@ -50,7 +50,7 @@ ${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete
 <p class="switch"><a href="${view.signInUrl}">${t('page.recovery.back')}</a></p>`;
 }
 
-export type NewPasswordView = {
+type NewPasswordView = {
   readonly action: string;
   readonly hidden: Record<string, string>;
   readonly minLength: number;

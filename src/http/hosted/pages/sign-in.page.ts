@@ -4,7 +4,7 @@ import type { Translate } from '../../../i18n/translate.ts';
 import { alertBox, appLogo, field, hiddenInputs, noticeBox } from './form-fields.ts';
 import type { FieldError } from './form-fields.ts';
 
-export type SignInView = {
+type SignInView = {
   readonly app: string;
   readonly appLogo?: string | undefined;
   readonly action: string;

@@ -10,14 +10,14 @@ import { alertBox, appLogo, checkboxField, field, hiddenInputs, selectField } fr
 import type { FieldError } from './form-fields.ts';
 
 /** A trait the page asks for, labelled for the customer. */
-export type TraitInput = {
+type TraitInput = {
   readonly name: string;
   readonly kind: TraitFieldKind;
   readonly label: string;
   readonly choices: readonly { value: string; label: string }[];
 };
 
-export type SignUpView = {
+type SignUpView = {
   readonly app: string;
   readonly appLogo?: string | undefined;
   readonly action: string;
