@@ -7,9 +7,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
+const ROOT = path.resolve(import.meta.dirname, '../..');
 
-export type Module = {
+type Module = {
   /** Path from the repository root, e.g. `src/storage/database.ts`. */
   readonly file: string;
   readonly text: string;
