@@ -1,7 +1,8 @@
 // Proof that an emailed link is opened in the browser that asked for it: the code page sets a
-// cookie holding the flow's CSRF token, sent only to the link's page. The same browser may then
-// finish its sign-in from the link; any other browser only verifies the address, so a link
-// forwarded to (or clicked by) someone else never signs anyone in.
+// cookie holding the flow's CSRF token, sent only to the link's page (/verify for an address,
+// /recovery for a password). The same browser may then finish its sign-in from the link; any other
+// browser only verifies the address or sets the password, so a link forwarded to (or clicked by)
+// someone else never signs anyone in.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Flow } from '../../domain/flows/flow.ts';
@@ -11,7 +12,8 @@ const LIFETIME_SECONDS = 30 * 60;
 
 export function bindBrowser(reply: FastifyReply, mountPath: string, flow: Flow, secure: boolean): void {
   const value = `${flow.id}~${flow.csrfToken}`;
-  reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(value)}; Path=${mountPath}/verify; Max-Age=${LIFETIME_SECONDS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
+  const page = flow.type === 'recovery' ? 'recovery' : 'verify';
+  reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(value)}; Path=${mountPath}/${page}; Max-Age=${LIFETIME_SECONDS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
 }
 
 export function isBoundBrowser(request: FastifyRequest, flow: Flow): boolean {

@@ -195,7 +195,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (!requested.ok) return renderRecovery(c, reply, flow, form['email'], refusalFieldError(requested, reply), requested.code === 'email.invalid' ? 400 : 429);
     // The same page whether or not an account uses this email (SECURITY.md 1).
     const sent = { ...flow, payload: { ...flow.payload, address: requested.address } };
-    return renderCode(c, reply, sent, { intro: recoveryIntro(c, sent), startOverUrl: `${c.base}?screen=recovery` });
+    return renderCode(c, reply, sent, { intro: recoveryIntro(c, sent), startOverUrl: `${c.base}?screen=recovery`, bind: true });
   }
 
   async function newPassword(c: Context, request: FastifyRequest, reply: FastifyReply) {

@@ -1,5 +1,6 @@
-// The pages emailed links open, outside any sign-in: {issuer}/verify confirms an address, and
-// {issuer}/recovery sets a new password. Opening a link changes nothing (mail scanners fetch
+// The pages emailed links open: {issuer}/verify confirms an address, and {issuer}/recovery sets a
+// new password; opened in the browser whose sign-in sent the email, either then finishes that
+// sign-in, and anywhere else does only that. Opening a link changes nothing (mail scanners fetch
 // links); a button posts the form. Every hosted page already sends `Referrer-Policy: no-referrer`,
 // so the token in the address never leaks to another site (SECURITY.md 9).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -36,7 +37,7 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
   for (const prefix of ['', '/t/:slug']) {
     app.get(`${prefix}/verify`, (request, reply) => withLink(request, reply, (link) => showVerify(link, request, reply)));
     app.post(`${prefix}/verify`, (request, reply) => withLink(request, reply, (link) => verify(link, request, reply)));
-    app.get(`${prefix}/recovery`, (request, reply) => withLink(request, reply, (link) => showRecovery(link, reply)));
+    app.get(`${prefix}/recovery`, (request, reply) => withLink(request, reply, (link) => showRecovery(link, request, reply)));
     app.post(`${prefix}/recovery`, (request, reply) => withLink(request, reply, (link) => recover(link, request, reply)));
   }
 
@@ -89,9 +90,9 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
     return sendPage(reply, { t, branding: brandingOf(tenant), title: t('page.verify.title'), body });
   }
 
-  async function showRecovery(link: Link, reply: FastifyReply) {
+  async function showRecovery(link: Link, request: FastifyRequest, reply: FastifyReply) {
     if (!link.flow || link.flow.type !== 'recovery' || !(await linkIsLive(deps.selfService, link.flow, link.token))) return invalidLink(link, reply);
-    return renderNewPassword(link, reply, link.flow);
+    return renderNewPassword(link, request, reply, link.flow);
   }
 
   async function recover(link: Link, request: FastifyRequest, reply: FastifyReply) {
@@ -100,16 +101,38 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
     const context = requestContextOf(request);
     const password = formOf(request.body)['password'] ?? '';
     const reset = await resetPassword(deps.selfService, tenant, flow, password, context, link.token, readDeviceCookie(request, tenant));
-    if (!reset.ok && reset.code === 'invalid') return renderNewPassword(link, reply, flow, { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } }, 400);
-    if (!reset.ok && reset.code === 'code.throttled') return renderNewPassword(link, reply, flow, refusalFieldError(reset, reply), 429);
+    if (!reset.ok && reset.code === 'invalid') return renderNewPassword(link, request, reply, flow, { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } }, 400);
+    if (!reset.ok && reset.code === 'code.throttled') return renderNewPassword(link, request, reply, flow, refusalFieldError(reset, reply), 429);
     if (!reset.ok) return invalidLink(link, reply);
-    // No sign-in to finish here (the link may be opened anywhere), but this browser proved the
-    // inbox: its next sign-in is throttled on its own key, whatever someone else guesses meanwhile.
+    // This browser proved the inbox: its next sign-in is throttled on its own key, whatever someone
+    // else guesses meanwhile.
     setDeviceCookie(reply, tenant, reset.deviceToken, deps.selfService.publicUrl.startsWith('https:'));
+    // Opened in the browser whose sign-in asked for it: that sign-in finishes, as after the code
+    // (SECURITY.md 7). Anywhere else the link only sets the password.
+    const pending = await pendingSignIn(request, tenant, flow);
+    if (pending) {
+      pending.result = { login: { accountId: reset.identityId, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } };
+      await pending.save(pending.exp - Math.floor(Date.now() / 1000));
+      return reply.code(303).header('location', pending.returnTo).header('cache-control', 'no-store').send();
+    }
     return sendPage(reply, { t, branding: brandingOf(tenant), title: t('page.recovery.title'), body: messagePage(t('page.recovery.done.heading'), t('page.recovery.done.body')) });
   }
 
-  function renderNewPassword({ tenant, t, token }: Link, reply: FastifyReply, flow: Flow, error?: FieldError, status = 200) {
+  /**
+   * The sign-in this recovery was asked for from, when the link is opened in the browser that asked
+   * (the code page's binding cookie) and that sign-in still waits for the customer.
+   */
+  async function pendingSignIn(request: FastifyRequest, tenant: Tenant, flow: Flow) {
+    if (flow.interactionUid === null || !isBoundBrowser(request, flow)) return undefined;
+    const interaction = await (await deps.registry.forSlug(tenant.slug))?.provider.Interaction.find(flow.interactionUid);
+    return interaction?.prompt.name === 'login' && !interaction.result ? interaction : undefined;
+  }
+
+  async function renderNewPassword(link: Link, request: FastifyRequest, reply: FastifyReply, flow: Flow, error?: FieldError, status = 200) {
+    const { tenant, t, token } = link;
+    // The form may finish a sign-in, which ends at the application (respond.ts, allowFormTargets).
+    const redirectUri = (await pendingSignIn(request, tenant, flow))?.params['redirect_uri'];
+    if (typeof redirectUri === 'string') allowFormTargets(request, [redirectUri]);
     const body = newPasswordPage(t, { action: `${mountPathOf(tenant)}/recovery`, hidden: { flow: flow.id, token }, minLength: PASSWORD_MIN_LENGTH, email: String(flow.payload['address'] ?? ''), error });
     return sendPage(reply, { status, t, branding: brandingOf(tenant), title: t('page.password.title'), body });
   }
