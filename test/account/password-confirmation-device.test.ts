@@ -11,8 +11,7 @@ import type { ListeningServer } from '../helpers/listening-server.ts';
 import { createBrowserSession, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
 import { authorizationCodeFlow, PASSWORD, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
 import { createIdentityByOperator } from '../../src/domain/identity/identities.service.ts';
-import { ACCOUNT_POLICY, delayAfter, signInThrottleKeys } from '../../src/domain/flows/throttle.ts';
-import { createSqlThrottleStore } from '../../src/storage/throttle.store.ts';
+import { keepAccountThrottled } from '../helpers/account-lockout.ts';
 
 const CALLBACK = 'https://web.example.test/callback';
 
@@ -36,17 +35,10 @@ describeEachEngine('password confirmation with a device token', (current) => {
 
   /**
    * Someone guessing the password as fast as the account-wide key allows, for the next minute
-   * (recorded ahead of time in the server's throttle store, as device-token-after-code.test.ts
-   * does): the right password without a device token waits a minute at least.
+   * (recorded ahead of time in the server's throttle store: keepAccountThrottled): the right password without a device token waits a minute at least.
    */
   async function lockOut(email: string) {
-    const store = createSqlThrottleStore(node.server.database.db);
-    const key = signInThrottleKeys(node.server.defaultTenant.id, email, '').account;
-    let at = Date.now();
-    for (let count = 0; count < 10; count += 1) {
-      at += delayAfter(count, ACCOUNT_POLICY);
-      assert.ok((await store.reserveAll([{ key, policy: ACCOUNT_POLICY }], at)).allowed);
-    }
+    await keepAccountThrottled(node.server, node.server.defaultTenant.id, email);
   }
 
   async function apiSignIn(email: string) {

@@ -12,8 +12,7 @@ import { createTenant, PASSWORD, registerApplication, relyingParty, uniqueEmail 
 import { codeIn, linkIn } from '../helpers/mailbox.ts';
 import { createIdentityByOperator } from '../../src/domain/identity/identities.service.ts';
 import type { Tenant } from '../../src/domain/tenants/tenant.ts';
-import { ACCOUNT_POLICY, delayAfter, signInThrottleKeys } from '../../src/domain/flows/throttle.ts';
-import { createSqlThrottleStore } from '../../src/storage/throttle.store.ts';
+import { keepAccountThrottled } from '../helpers/account-lockout.ts';
 
 const CALLBACK = 'https://shop.example.test/callback';
 const PKCE = { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
@@ -45,21 +44,9 @@ describeEachEngine('device tokens after a sign-up or a verify-first code', (curr
     return post(`${prefixOf(tenant)}/flows/login/${(created.json() as { id: string }).id}`, { identifier, password, ...extra }, remoteAddress);
   }
 
-  /**
-   * Someone who keeps guessing the password, as fast as the account-wide key allows, for the next
-   * minute: ten guesses counted there, the last one half a minute from now, so any sign-in on that
-   * key waits for a minute at least, however slowly the test gets to it. Recorded in the server's
-   * throttle store ahead of time (the same store, keys and policy a guess over HTTP is counted in).
-   */
+  /** Someone keeps the account-wide key throttled; over HTTP, from an address of its own, the right password now waits. */
   async function lockOut(email: string, tenant?: Tenant) {
-    const store = createSqlThrottleStore(node.server.database.db);
-    const key = signInThrottleKeys((tenant ?? node.server.defaultTenant).id, email, '').account;
-    let at = Date.now();
-    for (let count = 0; count < 10; count += 1) {
-      at += delayAfter(count, ACCOUNT_POLICY);
-      assert.ok((await store.reserveAll([{ key, policy: ACCOUNT_POLICY }], at)).allowed);
-    }
-    // Over HTTP, from an address of its own, the right password now waits.
+    await keepAccountThrottled(node.server, (tenant ?? node.server.defaultTenant).id, email);
     const refused = await apiSignIn(email, PASSWORD, {}, `203.0.113.${(++attackers % 250) + 1}`, tenant);
     assert.equal(refused.statusCode, 429, refused.body);
     assert.ok(Number(refused.headers['retry-after']) >= 60);

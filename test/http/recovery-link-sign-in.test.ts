@@ -12,8 +12,7 @@ import type { BrowserSession } from '../helpers/browser-session.ts';
 import { PASSWORD, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
 import { linkIn } from '../helpers/mailbox.ts';
 import { createIdentityByOperator } from '../../src/domain/identity/identities.service.ts';
-import { ACCOUNT_POLICY, delayAfter, signInThrottleKeys } from '../../src/domain/flows/throttle.ts';
-import { createSqlThrottleStore } from '../../src/storage/throttle.store.ts';
+import { keepAccountThrottled } from '../helpers/account-lockout.ts';
 
 const CALLBACK = 'https://shop.example.test/callback';
 const NEW_PASSWORD = 'a brand new passphrase 2026';
@@ -63,13 +62,7 @@ describeEachEngine('the recovery link in the browser of a pending sign-in', (cur
     assert.equal((await browser.submit(requireForm(form, isAction('/recovery')), { password: 'yet another passphrase 1' })).status, 400);
 
     // Someone guessing the password now does not keep this browser out (its device cookie).
-    const store = createSqlThrottleStore(node.server.database.db);
-    const key = signInThrottleKeys(node.server.defaultTenant.id, email, '').account;
-    let at = Date.now();
-    for (let count = 0; count < 10; count += 1) {
-      at += delayAfter(count, ACCOUNT_POLICY);
-      await store.reserveAll([{ key, policy: ACCOUNT_POLICY }], at);
-    }
+    await keepAccountThrottled(node.server, node.server.defaultTenant.id, email);
     assert.ok((await browser.signInAndAuthorize(authorizationUrl(), { email, password: NEW_PASSWORD })).searchParams.get('code'));
   });
 
