@@ -6,6 +6,7 @@ import { DomainError } from '../domain/errors.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import type { FieldError } from './hosted/pages/form-fields.ts';
+import { waitSeconds } from '../lib/english.ts';
 
 type Refused = { readonly code: ErrorCode; readonly retryAfterSeconds?: number };
 /** A page can show any message; an API problem carries an error code. */
@@ -33,5 +34,5 @@ export function refusalStatus(refused: RefusedOnPage): number {
 export function refusalProblem(refused: Refused, reply: FastifyReply): DomainError {
   if (refused.retryAfterSeconds === undefined) return new DomainError(refused.code, 'invalid', DETAILS[refused.code] ?? 'This step was refused.');
   reply.header('retry-after', String(refused.retryAfterSeconds));
-  return new DomainError(refused.code, 'rate_limited', `Wait ${refused.retryAfterSeconds} seconds, then try again.`, { seconds: refused.retryAfterSeconds });
+  return new DomainError(refused.code, 'rate_limited', `${waitSeconds(refused.retryAfterSeconds)}, then try again.`, { seconds: refused.retryAfterSeconds });
 }

@@ -194,7 +194,9 @@ describeEachEngine('flows API', (current) => {
     for (let i = 0; i < 7; i++) last = await post(`/flows/login/${(await flow('login')).id}`, { identifier: 'rita@example.com', password: `wrong ${i}` });
     assert.equal(last?.statusCode, 429);
     assert.equal(last?.json().code, 'signin.throttled');
-    assert.ok(Number(last?.headers['retry-after']) >= 1);
+    const wait = Number(last?.headers['retry-after']);
+    assert.ok(wait >= 1);
+    assert.equal(last?.json().detail, `Too many attempts. Wait ${wait} ${wait === 1 ? 'second' : 'seconds'}, then try again.`);
     const right = await post(`/flows/login/${(await flow('login')).id}`, { identifier: 'rita@example.com', password: PASSWORD });
     assert.equal(right.statusCode, 429, 'even the right password waits out the delay');
   });

@@ -15,6 +15,7 @@ import { queueMail } from '../mail/mail.ts';
 import { getProfile } from './profile.ts';
 import { revokeEverythingElse } from './sessions.ts';
 import { notifyEndedSessions } from '../oauth/logout.ts';
+import { waitSeconds } from '../../lib/english.ts';
 
 /** `deviceTokens`: those the browser or app holds (device-token.ts), for the check of `current`. */
 type PasswordChange = { readonly current: string; readonly next: string; readonly deviceTokens?: string | undefined };
@@ -32,7 +33,7 @@ export async function verifyCurrentPassword(deps: AccountDeps, customer: Custome
   const keys = signInThrottleKeys(customer.tenantId, identifier, customer.context.ip ?? 'unknown', device);
   const verdict = await deps.throttle.attempt(keys);
   if (!verdict.allowed) {
-    throw new DomainError('signin.throttled', 'rate_limited', `Too many attempts. Wait ${verdict.retryAfterSeconds} seconds, then try again.`, { seconds: verdict.retryAfterSeconds });
+    throw new DomainError('signin.throttled', 'rate_limited', `Too many attempts. ${waitSeconds(verdict.retryAfterSeconds)}, then try again.`, { seconds: verdict.retryAfterSeconds });
   }
   const credential = (await deps.stores.identities.listCredentials(customer.tenantId, customer.identityId)).find((candidate) => candidate.type === 'password');
   const hash = credential?.config['hash'];

@@ -29,6 +29,7 @@ import { translator } from '../../i18n/translate.ts';
 import { refusalProblem } from '../refusal.ts';
 import { createWriteLimiter, FLOW_CREATION_LIMIT } from '../write-limits.ts';
 import type { WriteLimitsDeps } from '../write-limits.ts';
+import { waitSeconds } from '../../lib/english.ts';
 
 type FlowsDeps = {
   readonly registry: ProviderRegistry;
@@ -68,7 +69,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const wait = await flowCreation(request);
     if (wait === undefined) return;
     reply.header('retry-after', String(wait));
-    throw new DomainError('request.rate_limited', 'rate_limited', `Too many new flows from this address. Wait ${wait} seconds, then try again.`, { seconds: wait });
+    throw new DomainError('request.rate_limited', 'rate_limited', `Too many new flows from this address. ${waitSeconds(wait)}, then try again.`, { seconds: wait });
   };
   for (const prefix of ['', '/t/:slug']) {
     for (const type of ['login', 'registration', 'recovery'] as const) {
@@ -152,7 +153,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     if (outcome.ok) return complete(reply, tenant, flow, outcome.identity, request, { alreadyComplete: false, deviceToken: outcome.deviceToken });
     if (outcome.code === 'signin.throttled') {
       reply.header('retry-after', String(outcome.retryAfterSeconds));
-      throw new DomainError(outcome.code, 'rate_limited', `Too many attempts. Wait ${outcome.retryAfterSeconds} seconds, then try again.`, { seconds: outcome.retryAfterSeconds });
+      throw new DomainError(outcome.code, 'rate_limited', `Too many attempts. ${waitSeconds(outcome.retryAfterSeconds)}, then try again.`, { seconds: outcome.retryAfterSeconds });
     }
     // A blocked account answers like a wrong password: only the audit log tells them apart.
     if (outcome.code === 'signin.invalid_credentials' || outcome.code === 'signin.account_blocked') {

@@ -19,6 +19,7 @@ import { AUTHORIZATION_LIMIT, createWriteLimiter, PUBLIC_CLIENT_LIMIT, SESSION_P
 import type { WriteLimiter, WriteLimitsDeps } from '../write-limits.ts';
 import { protocolBodyIsMalformed, readProtocolBodies, withReplayedBody } from './protocol-body.ts';
 import { malformedTextError } from '../text-guard.ts';
+import { waitSeconds } from '../../lib/english.ts';
 
 type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string; writeLimits: WriteLimitsDeps };
 
@@ -145,7 +146,7 @@ function tooManyClientRequests(reply: FastifyReply, wait: number) {
     .code(429)
     .header('retry-after', String(wait))
     .header('cache-control', 'no-store')
-    .send({ error: 'temporarily_unavailable', error_description: `Too many requests from this address. Wait ${wait} seconds, then try again.` });
+    .send({ error: 'temporarily_unavailable', error_description: `Too many requests from this address. ${waitSeconds(wait)}, then try again.` });
 }
 
 /**
