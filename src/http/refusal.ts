@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { MessageKey } from '../i18n/en.ts';
-import type { FieldError } from './hosted/pages/form-fields.ts';
+import type { FieldError } from './shared/form-fields.ts';
 import { waitSeconds } from '../lib/english.ts';
 
 type Refused = { readonly code: ErrorCode; readonly retryAfterSeconds?: number };

@@ -8,7 +8,7 @@ import type Provider from 'oidc-provider';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
 import { registerAccountApiCors } from './account-api-cors.ts';
-import type { Stores, Transaction } from '../../storage/stores.ts';
+import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';

@@ -9,16 +9,16 @@ import { confirmAddress } from '../../domain/self-service/registration.ts';
 import { emailChangeOf, startEmailChange } from '../../domain/self-service/verification.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
-import { formOf, parseForm } from '../hosted/form.ts';
-import type { FieldError } from '../hosted/pages/form-fields.ts';
+import { formOf, parseForm } from '../shared/form.ts';
+import type { FieldError } from '../shared/form-fields.ts';
 import { codePage } from '../hosted/pages/self-service.pages.ts';
 import type { Portal } from './portal-session.ts';
 import { hasValidCsrf, portalOf } from './portal-session.ts';
 import { redirectAfterChange, sendPortalPage } from './portal-page.ts';
 import { emailChangePage } from './pages/email.page.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
-import { brandingOf, errorBody, sendPage } from '../hosted/respond.ts';
-import { registerPageErrors } from '../hosted/page-errors.ts';
+import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
+import { registerPageErrors } from '../shared/page-errors.ts';
 
 type EmailChangeDeps = {
   readonly registry: ProviderRegistry;

@@ -3,7 +3,7 @@
 // (the change-of-email page) send theirs with this, under the section they belong to.
 import type { FastifyReply } from 'fastify';
 import type { SafeHtml } from '../../lib/html.ts';
-import { brandingOf, sendPage } from '../hosted/respond.ts';
+import { brandingOf, sendPage } from '../shared/respond.ts';
 import { mountPathOf } from '../oidc/provider.ts';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from '../oidc/account-client.ts';
 import type { Portal } from './portal-session.ts';

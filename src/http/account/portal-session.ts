@@ -27,8 +27,8 @@ import type { IdentityStore } from '../../domain/identity/identity.port.ts';
 import type { Customer } from '../../domain/account/account.ts';
 import { isRecentSignIn } from '../../domain/account/account.ts';
 import type { Translate } from '../../i18n/translate.ts';
-import { pageTranslator } from '../hosted/locale.ts';
-import { errorBody, sendPage } from '../hosted/respond.ts';
+import { pageTranslator } from '../shared/locale.ts';
+import { errorBody, sendPage } from '../shared/respond.ts';
 
 /** A session's "last used" is kept to the minute: at most one write a minute per browser. */
 const SEEN_RESOLUTION_MS = 60_000;

@@ -8,7 +8,7 @@ import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
 import { mountPathOf } from '../oidc/provider.ts';
 import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../oidc/account-client.ts';
-import type { Stores, Transaction } from '../../storage/stores.ts';
+import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import { DEFAULT_TENANT_SLUG, issuerOf } from '../../domain/tenants/tenant.ts';
@@ -27,10 +27,10 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/credentia
 import { html } from '../../lib/html.ts';
 import type { SafeHtml } from '../../lib/html.ts';
 import type { Translate } from '../../i18n/translate.ts';
-import { brandingOf, errorBody, sendPage } from '../hosted/respond.ts';
-import { formOf, parseForm } from '../hosted/form.ts';
-import type { FieldError } from '../hosted/pages/form-fields.ts';
-import { pageTranslator } from '../hosted/locale.ts';
+import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
+import { formOf, parseForm } from '../shared/form.ts';
+import type { FieldError } from '../shared/form-fields.ts';
+import { pageTranslator } from '../shared/locale.ts';
 import type { Portal } from './portal-session.ts';
 import { authorizationCookie, hasValidCsrf, pendingAuthorization, portalOf, safeReturnTo, portalBase } from './portal-session.ts';
 import { redirectAfterChange, sendPortalPage } from './portal-page.ts';
@@ -40,7 +40,7 @@ import { sessionsPage } from './pages/sessions.page.ts';
 import { applicationsPage } from './pages/applications.page.ts';
 import { activityPage } from './pages/activity.page.ts';
 import { dataPage, deletedPage, deletePage } from './pages/data.page.ts';
-import { registerPageErrors } from '../hosted/page-errors.ts';
+import { registerPageErrors } from '../shared/page-errors.ts';
 import { readDeviceCookie } from '../device-cookie.ts';
 
 type PortalDeps = {

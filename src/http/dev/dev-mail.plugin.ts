@@ -3,14 +3,14 @@
 // it answers requests from this machine only (loopback).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../../lib/html.ts';
-import { brandingOf, sendPage } from '../hosted/respond.ts';
-import { pageTranslator } from '../hosted/locale.ts';
+import { brandingOf, sendPage } from '../shared/respond.ts';
+import { pageTranslator } from '../shared/locale.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import type { MailMessage, MailStore } from '../../domain/mail/mail.port.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { TenantStore } from '../../domain/tenants/tenant.port.ts';
 import { withOutboxBodies } from '../../infra/mail/dev-outbox.ts';
-import { registerPageErrors } from '../hosted/page-errors.ts';
+import { registerPageErrors } from '../shared/page-errors.ts';
 
 type DevMailDeps = {
   readonly mail: MailStore;

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
-import type { Stores, Transaction } from '../../storage/stores.ts';
+import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
 import { newFlow } from '../../domain/flows/flow.ts';

@@ -4,8 +4,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import { DEFAULT_TENANT_SLUG, issuerOf } from '../../domain/tenants/tenant.ts';
-import { pageTranslator } from './locale.ts';
-import { brandingOf, errorBody, sendPage } from './respond.ts';
+import { pageTranslator } from '../shared/locale.ts';
+import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
 import { homePage } from './pages/home.page.ts';
 
 type HomePluginDeps = {

@@ -14,12 +14,12 @@ import { signUpTraitFields } from '../../domain/identity/trait-fields.ts';
 import { traitChoicesOf, traitLabelOf } from '../trait-form.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
 import type { Translate } from '../../i18n/translate.ts';
-import { brandingOf, sendPage, sendTemplatedPage } from './respond.ts';
+import { brandingOf, sendPage, sendTemplatedPage } from '../shared/respond.ts';
 import { bindBrowser } from './browser-binding.ts';
 import { signInPage } from './pages/sign-in.page.ts';
 import { signUpPage } from './pages/sign-up.page.ts';
 import { codePage, newPasswordPage, recoveryRequestPage } from './pages/self-service.pages.ts';
-import type { FieldError } from './pages/form-fields.ts';
+import type { FieldError } from '../shared/form-fields.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 

@@ -16,16 +16,16 @@ import { linkIsLive, resetPassword } from '../../domain/self-service/recovery.ts
 import { secretOf, tokenMatches } from '../../domain/self-service/one-time-code.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
 import type { Translate } from '../../i18n/translate.ts';
-import { allowFormTargets, brandingOf, errorBody, sendPage } from './respond.ts';
-import { pageTranslator } from './locale.ts';
-import { formOf, parseForm } from './form.ts';
+import { allowFormTargets, brandingOf, errorBody, sendPage } from '../shared/respond.ts';
+import { pageTranslator } from '../shared/locale.ts';
+import { formOf, parseForm } from '../shared/form.ts';
 import { isBoundBrowser } from './browser-binding.ts';
 import { refusalFieldError } from '../refusal.ts';
 import { requestContextOf } from '../request-context.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { confirmLinkPage, messagePage, newPasswordPage } from './pages/self-service.pages.ts';
-import type { FieldError } from './pages/form-fields.ts';
-import { registerPageErrors } from './page-errors.ts';
+import type { FieldError } from '../shared/form-fields.ts';
+import { registerPageErrors } from '../shared/page-errors.ts';
 
 type SelfServicePluginDeps = { readonly registry: ProviderRegistry; readonly selfService: SelfServiceDeps };
 

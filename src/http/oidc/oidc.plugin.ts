@@ -6,14 +6,14 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPM
 import type { ProviderRegistry, TenantProvider } from './provider-registry.ts';
 import { mountPathOf, ROUTES } from './provider.ts';
 import { attachPageContext } from './protocol-pages.ts';
-import { pageTranslator } from '../hosted/locale.ts';
+import { pageTranslator } from '../shared/locale.ts';
 import { sendProblem, problem, toProblem } from '../problem.ts';
 import { REQUEST_ID_HEADER } from '../request-id.ts';
 import { securityHeadersOf } from '../security-headers.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
-import { styleSourceOf } from '../hosted/layout.ts';
+import { styleSourceOf } from '../shared/layout.ts';
 import { withRequestDevice } from './request-device.ts';
-import { brandingOf, errorBody, sendPage } from '../hosted/respond.ts';
+import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
 import { html } from '../../lib/html.ts';
 import { AUTHORIZATION_LIMIT, createWriteLimiter, PUBLIC_CLIENT_LIMIT, SESSION_PAGE_LIMIT } from '../write-limits.ts';
 import type { WriteLimiter, WriteLimitsDeps } from '../write-limits.ts';

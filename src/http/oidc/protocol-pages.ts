@@ -5,8 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import { html, trusted } from '../../lib/html.ts';
 import type { SafeHtml } from '../../lib/html.ts';
-import { renderPage } from '../hosted/layout.ts';
-import type { Branding } from '../hosted/layout.ts';
+import { renderPage } from '../shared/layout.ts';
+import type { Branding } from '../shared/layout.ts';
 import { translator } from '../../i18n/translate.ts';
 import type { Translate } from '../../i18n/translate.ts';
 

@@ -2,7 +2,7 @@
 // the section itself, and a sign-out form (RP-initiated logout of the portal's own client).
 import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
-import { hiddenInputs } from '../../hosted/pages/form-fields.ts';
+import { hiddenInputs } from '../../shared/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 
 const SECTIONS = ['profile', 'password', 'sessions', 'applications', 'activity', 'data'] as const;

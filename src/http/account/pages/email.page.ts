@@ -1,7 +1,7 @@
 import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
-import { alertBox, field, hiddenInputs } from '../../hosted/pages/form-fields.ts';
-import type { FieldError } from '../../hosted/pages/form-fields.ts';
+import { alertBox, field, hiddenInputs } from '../../shared/form-fields.ts';
+import type { FieldError } from '../../shared/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 
 type EmailChangeView = {

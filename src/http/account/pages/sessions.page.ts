@@ -1,6 +1,6 @@
 import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
-import { hiddenInputs } from '../../hosted/pages/form-fields.ts';
+import { hiddenInputs } from '../../shared/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 import type { AccountSession } from '../../../domain/account/sessions.ts';
 import { describeUserAgent } from '../user-agent.ts';

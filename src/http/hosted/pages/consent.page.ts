@@ -1,7 +1,7 @@
 import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
-import { appLogo, hiddenInputs } from './form-fields.ts';
+import { appLogo, hiddenInputs } from '../../shared/form-fields.ts';
 
 type ConsentView = {
   readonly app: string;

@@ -3,8 +3,8 @@
 import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
-import { alertBox, field, hiddenInputs, noticeBox } from './form-fields.ts';
-import type { FieldError } from './form-fields.ts';
+import { alertBox, field, hiddenInputs, noticeBox } from '../../shared/form-fields.ts';
+import type { FieldError } from '../../shared/form-fields.ts';
 
 type CodeView = {
   readonly intro: string;

@@ -1,8 +1,8 @@
 import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
-import { alertBox, appLogo, field, hiddenInputs, noticeBox } from './form-fields.ts';
-import type { FieldError } from './form-fields.ts';
+import { alertBox, appLogo, field, hiddenInputs, noticeBox } from '../../shared/form-fields.ts';
+import type { FieldError } from '../../shared/form-fields.ts';
 
 type SignInView = {
   readonly app: string;

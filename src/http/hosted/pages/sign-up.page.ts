@@ -6,8 +6,8 @@ import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 import type { TraitFieldKind } from '../../../domain/identity/trait-fields.ts';
-import { alertBox, appLogo, checkboxField, field, hiddenInputs, selectField } from './form-fields.ts';
-import type { FieldError } from './form-fields.ts';
+import { alertBox, appLogo, checkboxField, field, hiddenInputs, selectField } from '../../shared/form-fields.ts';
+import type { FieldError } from '../../shared/form-fields.ts';
 
 /** A trait the page asks for, labelled for the customer. */
 type TraitInput = {

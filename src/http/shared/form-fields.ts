@@ -1,8 +1,8 @@
 // Accessible form pieces shared by the hosted pages: a labelled input whose error is announced and
 // tied to it, and the alert at the top of a form.
-import { html } from '../../../lib/html.ts';
-import type { SafeHtml } from '../../../lib/html.ts';
-import type { Translate } from '../../../i18n/translate.ts';
+import { html } from '../../lib/html.ts';
+import type { SafeHtml } from '../../lib/html.ts';
+import type { Translate } from '../../i18n/translate.ts';
 
 export type FieldError = { readonly code: string; readonly params?: Record<string, string | number> };
 
