@@ -6,7 +6,7 @@ import type { DatabaseHandle } from '../storage/database.ts';
 import { migrateToLatest } from '../storage/migrate.ts';
 import type { MigrationReport } from '../storage/migrate.ts';
 import { createStores, createTransaction } from '../storage/stores.ts';
-import type { Stores, Transaction } from '../storage/stores.ts';
+import type { Stores, Transaction } from '../domain/unit-of-work.ts';
 import type { CliIo } from './io.ts';
 
 export type CliContext = {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { createStores, createTransaction } from '../../src/storage/stores.ts';
-import type { Stores, Transaction } from '../../src/storage/stores.ts';
+import type { Stores, Transaction } from '../../src/domain/unit-of-work.ts';
 import {
   blockIdentity,
   createIdentityByOperator,

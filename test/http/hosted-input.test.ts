@@ -7,7 +7,7 @@ import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { createBrowserSession, isAction, requireForm } from '../helpers/browser-session.ts';
 import { PASSWORD, pkcePair, registerApplication, uniqueEmail } from '../helpers/oidc-clients.ts';
-import { formOf } from '../../src/http/hosted/form.ts';
+import { formOf } from '../../src/http/shared/form.ts';
 
 test('formOf keeps string fields only', () => {
   assert.deepEqual(formOf(undefined), {});

@@ -18,6 +18,7 @@ import type { Tenant } from '../tenants/tenant.ts';
 import type { LogoutNotifier } from '../oauth/logout.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
 
 export type AccountStores = {
   readonly identities: IdentityStore;
@@ -32,7 +33,7 @@ export type AccountStores = {
 
 export type AccountDeps = {
   readonly stores: AccountStores;
-  readonly transaction: <T>(work: (stores: AccountStores) => Promise<T>) => Promise<T>;
+  readonly transaction: UnitOfWork<AccountStores>;
   /** Counts wrong current passwords like failed sign-ins (a stolen session must not guess it). */
   readonly throttle: SignInThrottle;
   /** deviceTokenKeyOf(master secret): a device token of the account counts the check on the device's own key. */

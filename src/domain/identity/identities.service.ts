@@ -19,11 +19,12 @@ import { uuidv7 } from '../../lib/ids.ts';
 import type { SessionStore } from '../sessions/session.port.ts';
 import type { LogoutNotifier } from '../oauth/logout.ts';
 import { browserSessionsOf, notifyEndedSessions } from '../oauth/logout.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
 
 type IdentityWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; outbox: OutboxStore; mail: MailStore };
 
 type IdentityDeps = {
-  readonly transaction: <T>(work: (stores: IdentityWriteStores) => Promise<T>) => Promise<T>;
+  readonly transaction: UnitOfWork<IdentityWriteStores>;
   /** Back-channel logout for the browser sessions a block or a deletion ends. */
   readonly notifyLogout?: LogoutNotifier | undefined;
   readonly now?: () => number;

@@ -12,6 +12,7 @@ import { uuidv7 } from '../../lib/ids.ts';
 import type { SigningKeyStore } from './signing-key.port.ts';
 import type { NewSigningKey, PrivateSigningJwk, PublicSigningJwk, SigningAlgorithm, SigningKey, SigningKeySummary } from './signing-key.ts';
 import { SIGNING_ALGORITHMS, jwkThumbprint, signingKeyContext, summarizeSigningKey } from './signing-key.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
 
 /**
  * How long a retired key stays published when nothing says otherwise: the longest lifetime of a
@@ -22,7 +23,7 @@ export const DEFAULT_MAX_SIGNED_TOKEN_LIFETIME_SECONDS = 86_400;
 type KeyWriteStores = { signingKeys: SigningKeyStore; audit: AuditStore };
 
 export type KeysDeps = {
-  readonly transaction: <T>(work: (stores: KeyWriteStores) => Promise<T>) => Promise<T>;
+  readonly transaction: UnitOfWork<KeyWriteStores>;
   readonly keys: SigningKeyStore;
   readonly secretBox: SecretBox;
   readonly now?: () => number;

@@ -58,7 +58,7 @@ function mailSettingsOf(tenant: Tenant): { from: string | undefined; replyTo: st
   return { from: tenant.settings.mail?.from, replyTo: tenant.settings.mail?.replyTo };
 }
 
-/** The tenant's branding as the hosted pages show it (see brandingOf in http/hosted/respond.ts). */
+/** The tenant's branding as the hosted pages show it (see brandingOf in http/shared/respond.ts). */
 function mailBrandingOf(tenant: Tenant): MailBranding {
   const branding = tenant.settings.branding ?? {};
   return { name: branding.name ?? tenant.name, logoUrl: branding.logoUrl, primaryColor: branding.primaryColor };

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Flow } from '../flows/flow.ts';
 import type { ThrottlePolicy, ThrottleStore } from '../flows/throttle.port.ts';
-import type { Stores, Transaction } from '../../storage/stores.ts';
+import type { Stores, Transaction } from '../unit-of-work.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { issuerOf } from '../tenants/tenant.ts';
 import type { RequestContext } from '../audit/audit.ts';

@@ -1,0 +1,42 @@
+// The domain's view of storage: every port the domain declares, and the unit of work that runs a
+// use case's writes in one transaction. Storage implements these (storage/stores.ts); domain and
+// HTTP code name only these types, never the storage module. A use case asks for the few ports it
+// needs (`Pick<Stores, 'identities' | 'audit'>`, or a type of its own such as `AccountStores`),
+// and a unit of work over exactly those.
+import type { TenantStore } from './tenants/tenant.port.ts';
+import type { IdentityStore } from './identity/identity.port.ts';
+import type { AuditStore } from './audit/audit.port.ts';
+import type { OutboxStore } from './events/outbox.port.ts';
+import type { SigningKeyStore } from './keys/signing-key.port.ts';
+import type { ApplicationStore } from './applications/application.port.ts';
+import type { OidcArtifactStore } from './oauth/oidc-artifact.port.ts';
+import type { FlowStore } from './flows/flow.port.ts';
+import type { SessionStore } from './sessions/session.port.ts';
+import type { ConsentStore } from './consents/consent.port.ts';
+import type { MailStore } from './mail/mail.port.ts';
+import type { LatestCodeStore } from './self-service/latest-code.port.ts';
+
+export type Stores = {
+  readonly tenants: TenantStore;
+  readonly identities: IdentityStore;
+  readonly audit: AuditStore;
+  readonly outbox: OutboxStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly applications: ApplicationStore;
+  readonly oidcArtifacts: OidcArtifactStore;
+  readonly flows: FlowStore;
+  readonly sessions: SessionStore;
+  readonly consents: ConsentStore;
+  readonly mail: MailStore;
+  readonly latestCodes: LatestCodeStore;
+};
+
+/**
+ * Runs `work` in one database transaction over the ports `S`: everything it writes commits
+ * together or not at all. The storage's unit of work offers every port; a use case that declares
+ * `UnitOfWork<Pick<Stores, 'identities' | 'audit'>>` can reach only those.
+ */
+export type UnitOfWork<S = Stores> = <T>(work: (stores: S) => Promise<T>) => Promise<T>;
+
+/** The unit of work over every port. */
+export type Transaction = UnitOfWork<Stores>;
