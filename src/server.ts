@@ -13,7 +13,8 @@ import { ensureDefaultTenant } from './domain/tenants/tenants.service.ts';
 import type { Tenant } from './domain/tenants/tenant.ts';
 import { connectRedis } from './infra/redis/redis.ts';
 import { buildApp } from './http/app.ts';
-import { buildMetricsApp, createMetricsRegistry } from './infra/metrics/metrics.ts';
+import { createMetricsRegistry } from './infra/metrics/metrics.ts';
+import { buildMetricsApp } from './http/metrics.app.ts';
 import type { RegisteredRoute } from './http/app.ts';
 import { createSecretBox } from './infra/crypto/secret-box.ts';
 import { createProviderRegistry } from './http/oidc/provider-registry.ts';
@@ -97,7 +98,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // One notifier for every way Foyer itself ends browser sessions (back-channel logout).
     const notifyLogout = createLogoutNotifier(registry, stores.tenants, logger);
     const breachedCheck = breachedCheckOf(config, logger);
-    const selfService: SelfServiceDeps = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey: deviceTokenKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout, breachedCheck };
+    // `satisfies`, not a declared type: the email-change page reads more of these stores than the steps do.
+    const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey: deviceTokenKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout, breachedCheck } satisfies SelfServiceDeps;
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
     const surfaces = [

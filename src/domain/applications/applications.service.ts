@@ -10,11 +10,12 @@ import { isConfidentialKind, validateApplication } from './application.ts';
 import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.ts';
 import { DomainError } from '../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
 
 type ApplicationWriteStores = { applications: ApplicationStore; audit: AuditStore; outbox: OutboxStore };
 
 type ApplicationDeps = {
-  readonly transaction: <T>(work: (stores: ApplicationWriteStores) => Promise<T>) => Promise<T>;
+  readonly transaction: UnitOfWork<ApplicationWriteStores>;
   readonly now?: () => number;
 };
 

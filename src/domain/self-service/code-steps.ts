@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Flow } from '../flows/flow.ts';
 import type { ThrottlePolicy, ThrottleStore } from '../flows/throttle.port.ts';
-import type { Stores, Transaction } from '../unit-of-work.ts';
+import type { Stores, UnitOfWork } from '../unit-of-work.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { issuerOf } from '../tenants/tenant.ts';
 import type { RequestContext } from '../audit/audit.ts';
@@ -19,9 +19,14 @@ import { uuidv7 } from '../../lib/ids.ts';
 import { CODE_LIFETIME_MS, codeMatches, issueCode, secretOf, tokenMatches, unmatchable } from './one-time-code.ts';
 import type { CodeSecret } from './one-time-code.ts';
 
+/** What the self-service steps read outside a transaction. */
+type SelfServiceReads = Pick<Stores, 'identities' | 'flows' | 'latestCodes'>;
+/** What they write, each step's writes in one unit of work. */
+type SelfServiceStores = Pick<Stores, 'identities' | 'flows' | 'latestCodes' | 'mail' | 'audit' | 'outbox' | 'oidcArtifacts' | 'sessions'>;
+
 export type SelfServiceDeps = {
-  readonly stores: Stores;
-  readonly transaction: Transaction;
+  readonly stores: SelfServiceReads;
+  readonly transaction: UnitOfWork<SelfServiceStores>;
   readonly throttle: ThrottleStore;
   /** HMAC key of one-time codes (codeKeyOf the master secret). */
   readonly codeKey: Buffer;
@@ -103,7 +108,7 @@ export async function reserveSend(deps: SelfServiceDeps, tenantId: string, addre
  * email queued with `stores` (call inside the transaction that stores the payload). An address
  * nobody owns gets a payload of the same shape that no code matches, and no email.
  */
-export async function composeCode(deps: SelfServiceDeps, stores: Stores, mail: CodeMail, base: { address: string; subjectId?: string | undefined; sentCount: number }, extra: Record<string, unknown> = {}): Promise<Sent> {
+export async function composeCode(deps: SelfServiceDeps, stores: SelfServiceStores, mail: CodeMail, base: { address: string; subjectId?: string | undefined; sentCount: number }, extra: Record<string, unknown> = {}): Promise<Sent> {
   const now = clock(deps);
   const { flow, tenant } = mail;
   let secret: CodeSecret;

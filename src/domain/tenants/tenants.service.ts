@@ -9,11 +9,12 @@ import { DEFAULT_TENANT_SLUG, validateNewTenant } from './tenant.ts';
 import { validateTenantSettings } from './tenant-settings.ts';
 import { DomainError } from '../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
 
 type TenantWriteStores = { tenants: TenantStore; audit: AuditStore; outbox: OutboxStore };
 
 type TenantDeps = {
-  readonly transaction: <T>(work: (stores: TenantWriteStores) => Promise<T>) => Promise<T>;
+  readonly transaction: UnitOfWork<TenantWriteStores>;
   readonly now?: () => number;
 };
 

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Flow } from '../../domain/flows/flow.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
+import type { Stores } from '../../domain/unit-of-work.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress } from '../../domain/self-service/registration.ts';
 import { emailChangeOf, startEmailChange } from '../../domain/self-service/verification.ts';
@@ -22,7 +23,8 @@ import { registerPageErrors } from '../shared/page-errors.ts';
 
 type EmailChangeDeps = {
   readonly registry: ProviderRegistry;
-  readonly selfService: SelfServiceDeps;
+  /** Its stores serve the portal session too, which also reads the customer's browser sessions. */
+  readonly selfService: SelfServiceDeps & { readonly stores: Pick<Stores, 'oidcArtifacts'> };
   readonly publicUrl: string;
   readonly masterSecret: string;
 };
