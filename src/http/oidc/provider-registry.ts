@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
-import type { SecretBox } from '../../infra/crypto/secret-box.ts';
+import type { SecretBox } from '../../domain/keys/secret-box.port.ts';
 import { ensureSigningKeys, loadSigningJwks } from '../../domain/keys/keys.service.ts';
 import { createProvider } from './provider.ts';
 

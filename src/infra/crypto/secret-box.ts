@@ -4,15 +4,9 @@
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { MIN_SECRET_LENGTH } from '../../config/master-secret.ts';
+import type { SecretBox } from '../../domain/keys/secret-box.port.ts';
 
-export type SecretBox = {
-  /** Encrypts `plaintext` for the row named by `context`; a fresh IV each time, so equal inputs differ. */
-  seal(plaintext: string, context: string): string;
-  /** Decrypts what `seal` produced for the same context; throws SecretBoxError otherwise. */
-  open(sealed: string, context: string): string;
-};
-
-/** The sealed value cannot be opened: tampered, moved to another context, another master secret, or unknown format. */
+/** The sealed value cannot be opened (SecretBox.open throws it): tampered, moved to another context, another master secret, or unknown format. */
 export class SecretBoxError extends Error {
   override name = 'SecretBoxError';
 }
