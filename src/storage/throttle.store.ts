@@ -6,10 +6,9 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from './database.ts';
 import { inTransaction } from './database.ts';
-import type { Reservation, ReservationRequest, ThrottleStore } from '../domain/flows/throttle.port.ts';
+import type { Reservation, ReservationRequest, SweptThrottleStore } from '../domain/flows/throttle.port.ts';
 import { ACCOUNT_POLICY, ADDRESS_POLICY, decideReservation } from '../domain/flows/throttle.ts';
 import { ENTRY_ADDRESS_KEY_PREFIX, ENTRY_ADDRESS_POLICY } from '../domain/self-service/code-steps.ts';
-import type { Sweepable } from '../infra/jobs/expired-rows.job.ts';
 import { prepareQuery } from './prepared-query.ts';
 import type { PreparedQuery } from './prepared-query.ts';
 
@@ -100,7 +99,7 @@ const resetAndReleaseOne = prepareQuery((db, $: { reset: string; release: string
     .where('count', '>', 0),
 );
 
-export function createSqlThrottleStore(db: Db): ThrottleStore & Sweepable {
+export function createSqlThrottleStore(db: Db): SweptThrottleStore {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
 
   async function reserveAll(requests: readonly ReservationRequest[], now: number): Promise<Reservation> {

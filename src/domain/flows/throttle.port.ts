@@ -41,3 +41,12 @@ export interface ThrottleStore {
    */
   resetAndRelease(resetKey: string, releaseKey: string): Promise<void>;
 }
+
+/**
+ * Counters in the database, which nothing expires on its own (Redis expires its keys itself): the
+ * expired-rows sweep removes stale ones, as it does expired flows and sessions.
+ */
+export interface SweptThrottleStore extends ThrottleStore {
+  /** Deletes up to `limit` counters no policy can count on any more at `now`, and says how many. */
+  removeExpired(now: number, limit: number): Promise<number>;
+}
