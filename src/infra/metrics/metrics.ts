@@ -1,11 +1,8 @@
 // Prometheus metrics, one registry per server instance (tests run several in one process). The
 // public application records request durations into it; the registry is served by a listener of
-// its own (METRICS_HOST:METRICS_PORT, loopback by default), never by the public one: what runs,
-// how often and how slowly is for operators, not for the internet (SECURITY.md 35).
-import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+// its own (http/metrics.app.ts), never by the public one.
+import type { FastifyInstance } from 'fastify';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { registerSecurityHeaders } from '../../http/security-headers.ts';
 
 const DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -29,17 +26,4 @@ export function recordRequestDurations(app: FastifyInstance, registry: Registry)
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-}
-
-/** The operators' listener: GET /metrics and nothing else. `main.ts` makes it listen. */
-export async function buildMetricsApp(registry: Registry, logger: FastifyBaseLogger): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger, forceCloseConnections: true });
-  registerSecurityHeaders(app, { https: false });
-  // Scraped every few seconds: its requests are not worth a log line each.
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
-    reply.type(registry.contentType).header('cache-control', 'no-store');
-    return registry.metrics();
-  });
-  await app.ready();
-  return app;
 }
