@@ -1,9 +1,10 @@
 // The project's own modules as a graph, read from their import and export statements: which module
 // imports which (type-only imports too, since a type cycle still ties two modules together), and
 // which names each one exports and takes from the others. The tests beside this file read it to
-// keep import cycles and needless exports out. The project's code has one import style (static
-// `import … from './x.ts'`, explicit extensions, no default exports), which is all this parses;
-// TypeScript 7's compiler has no JavaScript API to ask instead.
+// keep imports against the layers, import cycles and needless exports out. The project's code has
+// one import style (static `import … from './x.ts'`, explicit extensions, no default exports, no
+// dynamic imports of its own modules), which is all this parses; TypeScript 7's compiler has no
+// JavaScript API to ask instead.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
