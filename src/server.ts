@@ -28,6 +28,7 @@ import { portalPlugin } from './http/account/portal.plugin.ts';
 import { accountApiPlugin } from './http/account/account-api.plugin.ts';
 import { emailChangePlugin } from './http/account/email-change.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
+import { createStrategies } from './domain/credentials/strategies.ts';
 import type { SelfServiceDeps } from './domain/self-service/code-steps.ts';
 import { codeKeyOf } from './domain/self-service/one-time-code.ts';
 import { deviceTokenKeyOf } from './domain/flows/device-token.ts';
@@ -98,15 +99,18 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // One notifier for every way Foyer itself ends browser sessions (back-channel logout).
     const notifyLogout = createLogoutNotifier(registry, stores.tenants, logger);
     const breachedCheck = breachedCheckOf(config, logger);
+    // The ways to sign in (ADR 0019), built once; each surface's routes call them through the use cases.
+    const deviceKey = deviceTokenKeyOf(config.masterSecret);
+    const strategies = createStrategies({ password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey } });
     // `satisfies`, not a declared type: the email-change page reads more of these stores than the steps do.
-    const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey: deviceTokenKeyOf(config.masterSecret), publicUrl: config.http.publicUrl, notifyLogout, breachedCheck } satisfies SelfServiceDeps;
+    const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, notifyLogout, breachedCheck } satisfies SelfServiceDeps;
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
     const surfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl, writeLimits }),
-      (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, throttle, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),
+      (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => selfServicePlugin(app, { registry, selfService }),
-      (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, selfService, writeLimits }),
+      (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),
       (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, notifyLogout, breachedCheck, deviceKey: selfService.deviceKey }),
       (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle, selfService, notifyLogout, breachedCheck }),
       (app: FastifyInstance) => emailChangePlugin(app, { registry, selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),

@@ -201,6 +201,21 @@ describeEachEngine('flows API', (current) => {
     assert.equal(right.statusCode, 429, 'even the right password waits out the delay');
   });
 
+  test('the language a customer signs up in becomes their locale trait, as on the hosted pages; a locale the app sends is kept', async () => {
+    const created = await flow('registration');
+    const submitted = await post(`/flows/registration/${created.id}`, { traits: { email: 'lea@example.com' }, password: PASSWORD }, { 'accept-language': 'fr-CH, de;q=0.5' });
+    assert.equal(submitted.statusCode, 200, submitted.body);
+    const code = codeIn(await server.mailbox.next('lea@example.com', 'verify_email'));
+    const done = await post(`/flows/registration/${created.id}/code`, { code });
+    assert.equal(done.statusCode, 200, done.body);
+    assert.deepEqual(done.json().identity.traits, { email: 'lea@example.com', locale: 'fr' });
+
+    const chosen = await flow('registration');
+    assert.equal((await post(`/flows/registration/${chosen.id}`, { traits: { email: 'jan@example.com', locale: 'nl' }, password: PASSWORD }, { 'accept-language': 'fr' })).statusCode, 200);
+    const signedUp = await post(`/flows/registration/${chosen.id}/code`, { code: codeIn(await server.mailbox.next('jan@example.com', 'verify_email')) });
+    assert.deepEqual(signedUp.json().identity.traits, { email: 'jan@example.com', locale: 'nl' });
+  });
+
   test('a tenant that verifies first: sign-in answers a code step, and only the emailed code gives a session', async () => {
     const now = Date.now();
     const slug = `strict-${process.pid}-${now}`;

@@ -130,7 +130,8 @@ describeEachEngine('sign-up with the tenant’s required traits', (current) => {
     const code = codeIn(await node.server.mailbox.next(email, 'verify_email'));
     const done = await post(`/t/plans/flows/registration/${id}/code`, { code });
     assert.equal(done.statusCode, 200, done.body);
-    assert.deepEqual(done.json().identity.traits, { email, plan: 'free' });
+    // Signed up in German, as on the hosted page: the schema's locale trait says so (one sign-up use case).
+    assert.deepEqual(done.json().identity.traits, { email, plan: 'free', locale: 'de' });
   });
 
   test('numbers, dates and boxes to tick: typed on the page, checked, stored as JSON of their type', async () => {

@@ -17,6 +17,9 @@ import type { RequestContext } from '../audit/audit.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { checkPasswordPolicy } from '../credentials/password/policy.ts';
 import { hashPassword } from '../credentials/password/argon2.ts';
+import type { AuthenticationResult } from '../credentials/authentication.ts';
+import { authenticatedBy } from '../credentials/authentication.ts';
+import { PASSWORD } from '../credentials/password/password-sign-in.ts';
 import { signInThrottleKeys } from '../flows/throttle.ts';
 import { rememberDevice } from '../flows/device-token.ts';
 import { queueMail } from '../mail/mail.ts';
@@ -62,11 +65,12 @@ export async function linkIsLive(deps: SelfServiceDeps, flow: Flow, token: strin
 }
 
 /**
- * A completed reset signs the owner in (SECURITY.md 7): `identityId` is whom the caller signs in,
- * and `deviceToken` what the browser or app keeps, so that its next sign-ins are throttled on their
- * own key whatever someone else guesses meanwhile.
+ * A completed reset signs the owner in (SECURITY.md 7): `result` is whom the caller signs in, and
+ * how (with the password just set, as a password sign-in says), and `deviceToken` what the browser
+ * or app keeps, so that its next sign-ins are throttled on their own key whatever someone else
+ * guesses meanwhile.
  */
-type PasswordReset = { readonly ok: true; readonly address: string; readonly identityId: string; readonly deviceToken?: string | undefined } | Refusal | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] };
+type PasswordReset = { readonly ok: true; readonly address: string; readonly identityId: string; readonly result: AuthenticationResult; readonly deviceToken?: string | undefined } | Refusal | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] };
 
 /**
  * Sets the new password of a flow whose code was typed (state verified), or whose link's `token`
@@ -116,5 +120,5 @@ export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow:
   // The owner proved control of the inbox: failed sign-ins no longer hold them back.
   await deps.throttle.reset(signInThrottleKeys(tenant.id, address, '').account);
   const deviceToken = deps.deviceKey ? rememberDevice(deps.deviceKey, tenant.id, address, deviceTokens, now) : undefined;
-  return { ok: true, address, identityId: subjectId, deviceToken };
+  return { ok: true, address, identityId: subjectId, result: authenticatedBy(PASSWORD, subjectId), deviceToken };
 }

@@ -14,6 +14,7 @@ import { DomainError } from '../errors.ts';
 import type { Flow } from '../flows/flow.ts';
 import type { Identity, Traits } from '../identity/identity.ts';
 import type { TraitSchema } from '../identity/traits.ts';
+import { hasTrait, traitSchemaOf } from '../identity/traits.ts';
 import { checkNewIdentity, identityCreatedPayload, passwordIdentifierOf, prepareNewIdentity, trimTraits } from '../identity/new-identity.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { issuerOf } from '../tenants/tenant.ts';
@@ -25,6 +26,18 @@ import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, checkCode, clock, composeCode, reserveSend, spent } from './code-steps.ts';
 
 type RegistrationSubmitted = { readonly ok: true; readonly payload: Record<string, unknown> } | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] } | Refusal;
+
+/**
+ * A sign-up as every surface submits it (the hosted page's form, the JSON API's traits): the
+ * tenant's schema decides what is asked, and the language the customer signed up in (`locale`) is
+ * theirs, for emails and pages, until they change it: it becomes the `locale` trait when the
+ * schema has one.
+ */
+export async function startSignUp(deps: SelfServiceDeps, tenant: Tenant, flow: Flow, input: { traits: Traits; password: string }, context: RequestContext, locale: Locale): Promise<RegistrationSubmitted> {
+  const schema = traitSchemaOf(tenant.settings);
+  const traits = hasTrait(schema, 'locale') ? { ...input.traits, locale } : input.traits;
+  return submitRegistration(deps, tenant, schema, flow, { traits, password: input.password }, context, locale);
+}
 
 export async function submitRegistration(
   deps: SelfServiceDeps,

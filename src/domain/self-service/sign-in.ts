@@ -1,11 +1,12 @@
-// Password sign-in as every surface runs it (the hosted pages and the JSON flows API alike): the
-// password strategy, then, when the tenant requires a verified email before sign-in
+// Sign-in as every surface runs it (the hosted pages and the JSON flows API alike): a first-factor
+// strategy (domain/credentials, ADR 0019; the password today), then, when the tenant requires a verified email before sign-in
 // (`verification.allowSignInUnverified: false`) and this customer's is not, an emailed code before
 // anyone is signed in. Only the right password for an active account reaches the code step, so it
 // tells a stranger nothing that a wrong password does not (SECURITY.md 1); and an address someone
 // pre-registered in another person's name never signs in until its inbox proves itself.
-import type { SignInDeps, SignInOutcome } from '../flows/password-sign-in.ts';
-import { signInWithPassword } from '../flows/password-sign-in.ts';
+import type { AuthenticationResult, FirstFactor } from '../credentials/authentication.ts';
+import { authenticatedBy } from '../credentials/authentication.ts';
+import { PASSWORD } from '../credentials/password/password-sign-in.ts';
 import type { Flow, FlowKind } from '../flows/flow.ts';
 import type { Identity } from '../identity/identity.ts';
 import { normalizeAddress } from '../identity/identity.ts';
@@ -15,32 +16,34 @@ import type { Locale } from '../../i18n/locales.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { clock } from './code-steps.ts';
 import { startVerification } from './verification.ts';
+import { confirmAddress } from './registration.ts';
 import { rememberDevice } from '../flows/device-token.ts';
 
-type SignInStep =
-  | { readonly ok: true; readonly step: 'signed_in'; readonly identity: Identity; readonly methods: readonly ['pwd']; readonly deviceToken?: string | undefined }
-  /** The password was right; `flow` (a verification flow) holds the code just emailed to `identity`. */
+type SignInStep<FactorRefusal> =
+  | { readonly ok: true; readonly step: 'signed_in'; readonly identity: Identity; readonly result: AuthenticationResult; readonly deviceToken?: string | undefined }
+  /** The first factor was right; `flow` (a verification flow) holds the code just emailed to `identity`. */
   | { readonly ok: true; readonly step: 'verify_address'; readonly identity: Identity; readonly flow: Flow }
-  | Exclude<SignInOutcome, { ok: true }>
+  | FactorRefusal
   | Refusal;
 
 /** Where the verification flow belongs: a browser interaction (`<uid>.verification`) or an api login flow (`<id>.verification`). */
 type VerificationOwner = { readonly kind: 'browser'; readonly interactionUid: string } | { readonly kind: 'api'; readonly loginFlowId: string };
 
-export async function signInVerifyingFirst(
-  deps: { readonly signIn: SignInDeps; readonly selfService: SelfServiceDeps },
+export async function signInVerifyingFirst<Input, FactorRefusal extends { readonly ok: false }>(
+  deps: SelfServiceDeps,
+  firstFactor: FirstFactor<Input, FactorRefusal>,
   tenant: Tenant,
-  input: { identifier: string; password: string; deviceToken?: string | undefined },
+  input: Input,
   context: RequestContext,
   verification: VerificationOwner & { readonly locale: Locale },
-): Promise<SignInStep> {
-  const outcome = await signInWithPassword(deps.signIn, tenant.id, input, context);
+): Promise<SignInStep<FactorRefusal>> {
+  const outcome = await firstFactor.authenticate(tenant, input, context);
   if (!outcome.ok) return outcome;
   const { identity } = outcome;
-  if (!mustVerifyFirst(tenant, identity)) return { ok: true, step: 'signed_in', identity, methods: outcome.methods, ...(outcome.deviceToken ? { deviceToken: outcome.deviceToken } : {}) };
+  if (!mustVerifyFirst(tenant, identity)) return { ok: true, step: 'signed_in', identity, result: outcome.result, ...(outcome.deviceToken ? { deviceToken: outcome.deviceToken } : {}) };
   const kind: FlowKind = verification.kind;
   const owner = verification.kind === 'browser' ? { interactionUid: verification.interactionUid } : { parentFlowId: verification.loginFlowId };
-  const started = await startVerification(deps.selfService, tenant, { identity, address: emailOf(identity), purpose: 'signin', kind, ...owner }, context, verification.locale);
+  const started = await startVerification(deps, tenant, { identity, address: emailOf(identity), purpose: 'signin', kind, ...owner }, context, verification.locale);
   if (!started.ok) return started;
   return { ok: true, step: 'verify_address', identity, flow: started.flow };
 }
@@ -56,6 +59,22 @@ function mustVerifyFirst(tenant: Tenant, identity: Identity): boolean {
 
 export function emailOf(identity: Identity): string {
   return typeof identity.traits['email'] === 'string' ? identity.traits['email'] : '';
+}
+
+/** A sign-in an emailed code (or link) completed: who, how, and the browser's or app's device token. */
+type SignedInByCode = { readonly ok: true; readonly identity: Identity; readonly result: AuthenticationResult; readonly deviceToken: string | undefined };
+
+/**
+ * The emailed code of a sign-up, or of a sign-in that verifies its address first: right, it
+ * verifies the address, completes the flow, and signs the customer in. The account's credential is
+ * the password set at sign-up or checked before the code, so the sign-in says what a password
+ * sign-in says (PASSWORD). `heldDeviceTokens` are those the browser or app holds already.
+ */
+export async function signInByCode(deps: SelfServiceDeps, tenant: Tenant, flow: Flow, code: string, context: RequestContext, heldDeviceTokens: string | undefined): Promise<SignedInByCode | Refusal> {
+  const verified = await confirmAddress(deps, tenant, flow, { code }, context, 'complete');
+  if (!verified.ok) return verified;
+  const deviceToken = deviceTokenAfterCode(deps, tenant.id, flow.payload['address'], heldDeviceTokens);
+  return { ok: true, identity: verified.identity, result: authenticatedBy(PASSWORD, verified.identity.id), deviceToken };
 }
 
 /**

@@ -6,22 +6,22 @@ import { requestContextOf } from '../request-context.ts';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
-import type { SignInThrottle } from '../../domain/flows/throttle.ts';
+import type { Strategies } from '../../domain/credentials/strategies.ts';
+import type { AuthenticationResult } from '../../domain/credentials/authentication.ts';
 import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
-import { newFlow } from '../../domain/flows/flow.ts';
-import { deviceTokenAfterCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
+import { signInByCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
-import { confirmAddress, submitRegistration } from '../../domain/self-service/registration.ts';
+import { startSignUp } from '../../domain/self-service/registration.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
+import { activeApiFlow, completeApiFlow, signInVerificationOf, startApiFlow } from '../../domain/self-service/api-flow.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
-import { hashSessionToken, isLive, newSession, SESSION_TOUCH_INTERVAL_MS } from '../../domain/sessions/session.ts';
-import { uuidv7 } from '../../lib/ids.ts';
+import { hashSessionToken, isLive, SESSION_TOUCH_INTERVAL_MS } from '../../domain/sessions/session.ts';
 import { flowView, traitFieldView } from './flow-view.ts';
 import { signUpTraitFields } from '../../domain/identity/trait-fields.ts';
 import { localizedProblem } from '../trait-form.ts';
@@ -35,7 +35,7 @@ type FlowsDeps = {
   readonly registry: ProviderRegistry;
   readonly stores: Stores;
   readonly transaction: Transaction;
-  readonly throttle: SignInThrottle;
+  readonly strategies: Strategies;
   readonly publicUrl: string;
   readonly selfService: SelfServiceDeps;
   readonly writeLimits: WriteLimitsDeps;
@@ -88,7 +88,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     }
     app.get(`${prefix}/flows/:id`, { schema: { params: flowParams } }, async (request) => {
       const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
-      const verification = flow.type === 'login' && flow.state === 'active' ? await signInVerificationOf(tenant, flow) : undefined;
+      const verification = flow.type === 'login' && flow.state === 'active' ? await signInVerificationOf(deps.stores.flows, tenant.id, flow) : undefined;
       return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, signUpFormOf(request, tenant, flow));
     });
     app.get(`${prefix}/sessions/whoami`, async (request, reply) => {
@@ -112,9 +112,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
 
   async function createFlow(request: FastifyRequest, reply: FastifyReply, type: FlowType) {
     const tenant = await tenantOf(request);
-    const now = Date.now();
-    const flow = newFlow({ id: uuidv7(now), tenantId: tenant.id, type, kind: 'api', now });
-    await deps.stores.flows.create(flow);
+    const flow = await startApiFlow(deps.stores.flows, tenant.id, type);
     return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, signUpFormOf(request, tenant, flow)));
   }
 
@@ -128,14 +126,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   async function activeFlow(request: FastifyRequest, type: FlowType | undefined, options: { allowComplete: boolean; states?: readonly FlowState[] } = { allowComplete: false }) {
     const tenant = await tenantOf(request);
     const { id } = request.params as { id: string };
-    const flow = await deps.stores.flows.find(tenant.id, id, Date.now());
-    if (!flow || flow.kind !== 'api' || (type && flow.type !== type)) {
-      throw new DomainError('flow.not_found', 'not_found', 'This flow does not exist or has expired; start a new one.');
-    }
-    if (!options.allowComplete && !(options.states ?? ['active']).includes(flow.state)) {
-      throw new DomainError(flow.state === 'complete' ? 'flow.already_complete' : 'flow.wrong_step', 'conflict', flow.state === 'complete' ? 'This flow is complete; start a new one.' : 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
-    }
-    return { tenant, flow };
+    return { tenant, flow: await activeApiFlow(deps.stores.flows, tenant.id, id, type, options) };
   }
 
   /**
@@ -146,11 +137,10 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const { tenant, flow } = await activeFlow(request, 'login');
     const body = request.body as { identifier: string; password: string; device_token?: string };
     const verification = { kind: 'api', loginFlowId: flow.id, locale: localeOf(request, tenant) } as const;
-    const signInDeps = { identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle, deviceKey: deps.selfService.deviceKey };
     const input = { identifier: body.identifier, password: body.password, deviceToken: body.device_token };
-    const outcome = await signInVerifyingFirst({ signIn: signInDeps, selfService: deps.selfService }, tenant, input, requestContextOf(request), verification);
+    const outcome = await signInVerifyingFirst(deps.selfService, deps.strategies.password, tenant, input, requestContextOf(request), verification);
     if (outcome.ok && outcome.step === 'verify_address') return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), outcome.flow));
-    if (outcome.ok) return complete(reply, tenant, flow, outcome.identity, request, { alreadyComplete: false, deviceToken: outcome.deviceToken });
+    if (outcome.ok) return complete(reply, tenant, flow, outcome.identity, outcome.result, request, { alreadyComplete: false, deviceToken: outcome.deviceToken });
     if (outcome.code === 'signin.throttled') {
       reply.header('retry-after', String(outcome.retryAfterSeconds));
       throw new DomainError(outcome.code, 'rate_limited', `Too many attempts. ${waitSeconds(outcome.retryAfterSeconds)}, then try again.`, { seconds: outcome.retryAfterSeconds });
@@ -166,29 +156,22 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   /** The emailed code of a sign-in that must verify the address first: right, it verifies the address and issues the session. */
   async function confirmSignIn(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'login');
-    const verification = await signInVerificationOf(tenant, flow);
+    const verification = await signInVerificationOf(deps.stores.flows, tenant.id, flow);
     if (!verification) throw new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
     const body = request.body as { code: string; device_token?: string };
-    const verified = await confirmAddress(deps.selfService, tenant, verification, { code: body.code }, requestContextOf(request), 'complete');
-    if (!verified.ok) throw refusalProblem(verified, reply);
-    const deviceToken = deviceTokenAfterCode(deps.selfService, tenant.id, verification.payload['address'], body.device_token);
-    return complete(reply, tenant, flow, verified.identity, request, { alreadyComplete: false, deviceToken });
+    const signedIn = await signInByCode(deps.selfService, tenant, verification, body.code, requestContextOf(request), body.device_token);
+    if (!signedIn.ok) throw refusalProblem(signedIn, reply);
+    return complete(reply, tenant, flow, signedIn.identity, signedIn.result, request, { alreadyComplete: false, deviceToken: signedIn.deviceToken });
   }
 
   async function resendSignInCode(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'login');
-    const verification = await signInVerificationOf(tenant, flow);
+    const verification = await signInVerificationOf(deps.stores.flows, tenant.id, flow);
     if (!verification) throw new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
     const mail = { tenant, flow: verification, locale: localeOf(request, tenant, verification.payload['locale']), linkPath: 'verify', kind: 'verify_email', context: requestContextOf(request) } as const;
     const sent = await resendCode(deps.selfService, mail);
     if (!sent.ok) throw refusalProblem(sent, reply);
     return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), { ...verification, payload: sent.payload }));
-  }
-
-  /** The open verification of an api login flow (`<id>.verification`, see signInVerifyingFirst), if it has one. */
-  async function signInVerificationOf(tenant: Tenant, flow: Flow): Promise<Flow | undefined> {
-    const verification = await deps.stores.flows.find(tenant.id, `${flow.id}.verification`, Date.now());
-    return verification?.type === 'verification' && verification.kind === 'api' && verification.state === 'active' ? verification : undefined;
   }
 
   /** Verification first (ADR 0010): the same answer, a code step, whether the email is new or taken. */
@@ -197,7 +180,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     if (typeof flow.payload['address'] === 'string') throw new DomainError('flow.code_sent', 'conflict', 'A code was sent for this flow already: send the code, or start a new flow.');
     const body = request.body as { traits: Record<string, unknown>; password: string };
     const locale = localeOf(request, tenant, body.traits['locale']);
-    const outcome = await submitRegistration(deps.selfService, tenant, traitSchemaOf(tenant.settings), flow, body, requestContextOf(request), locale);
+    const outcome = await startSignUp(deps.selfService, tenant, flow, body, requestContextOf(request), locale);
     if (!outcome.ok && outcome.code === 'invalid') {
       // Each message in the customer's language, for the app to show beside its field.
       const t = translator(locale);
@@ -210,10 +193,9 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   async function confirmSignUp(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'registration');
     const body = request.body as { code: string; device_token?: string };
-    const verified = await confirmAddress(deps.selfService, tenant, flow, { code: body.code }, requestContextOf(request), 'complete');
-    if (!verified.ok) throw refusalProblem(verified, reply);
-    const deviceToken = deviceTokenAfterCode(deps.selfService, tenant.id, flow.payload['address'], body.device_token);
-    return complete(reply, tenant, { ...flow, state: 'complete' }, verified.identity, request, { alreadyComplete: true, deviceToken });
+    const signedIn = await signInByCode(deps.selfService, tenant, flow, body.code, requestContextOf(request), body.device_token);
+    if (!signedIn.ok) throw refusalProblem(signedIn, reply);
+    return complete(reply, tenant, flow, signedIn.identity, signedIn.result, request, { alreadyComplete: true, deviceToken: signedIn.deviceToken });
   }
 
   async function submitRecovery(request: FastifyRequest, reply: FastifyReply) {
@@ -242,7 +224,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     // A completed recovery signs the owner in, as a sign-in does (SECURITY.md 7).
     const identity = await deps.stores.identities.findById(tenant.id, reset.identityId);
     if (!identity) throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
-    return complete(reply, tenant, { ...flow, state: 'complete' }, identity, request, { alreadyComplete: true, deviceToken: reset.deviceToken });
+    return complete(reply, tenant, flow, identity, reset.result, request, { alreadyComplete: true, deviceToken: reset.deviceToken });
   }
 
   async function resend(request: FastifyRequest, reply: FastifyReply, type: 'registration' | 'recovery') {
@@ -254,16 +236,12 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   }
 
   /** Signs the customer in: a session token, and a device token when there is one (docs/self-service.md). */
-  async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, request: FastifyRequest, options: { alreadyComplete: boolean; deviceToken?: string | undefined } = { alreadyComplete: false }) {
-    const now = Date.now();
-    if (!options.alreadyComplete && !(await deps.stores.flows.complete(tenant.id, flow.id, identity.id, now))) {
-      throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
-    }
-    const { session, token } = newSession({ tenantId: tenant.id, identityId: identity.id, methods: ['pwd'], device: { userAgent: request.headers['user-agent'], ip: request.ip }, now });
-    await deps.stores.sessions.create(session, hashSessionToken(token));
-    const view = flowView({ ...flow, state: 'complete', identityId: identity.id }, issuerOf(deps.publicUrl, tenant));
-    const device = options.deviceToken ? { device_token: options.deviceToken } : {};
-    return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), token }, identity: identityView(identity), ...device });
+  async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, result: AuthenticationResult, request: FastifyRequest, options: { alreadyComplete: boolean; deviceToken?: string | undefined }) {
+    const device = { userAgent: request.headers['user-agent'], ip: request.ip };
+    const { flow: completed, session, token } = await completeApiFlow(deps.stores, flow, result, device, { alreadyComplete: options.alreadyComplete });
+    const view = flowView(completed, issuerOf(deps.publicUrl, tenant));
+    const deviceToken = options.deviceToken ? { device_token: options.deviceToken } : {};
+    return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), token }, identity: identityView(identity), ...deviceToken });
   }
 
   async function authenticate(request: FastifyRequest) {

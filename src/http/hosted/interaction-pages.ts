@@ -8,7 +8,7 @@ import type Provider from 'oidc-provider';
 import type { TenantProvider } from '../oidc/provider-registry.ts';
 import { mountPathOf } from '../oidc/provider.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
-import { derivedCsrfToken, newFlow } from '../../domain/flows/flow.ts';
+import { signInFlowOf } from '../../domain/self-service/browser-flow.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import { signUpTraitFields } from '../../domain/identity/trait-fields.ts';
 import { traitChoicesOf, traitLabelOf } from '../trait-form.ts';
@@ -29,16 +29,6 @@ export type InteractionContext = TenantProvider & { details: InteractionDetails;
 type CodePageView = { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean };
 
 export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCookies: boolean }) {
-  /**
-   * The sign-in flow of this interaction. It holds nothing between requests but its CSRF token,
-   * which is derived, so it is stored only once it is over: showing the sign-in page, the page
-   * every customer sees, reads and writes no flow.
-   */
-  function signInFlow(c: InteractionContext): Flow {
-    const id = `${c.uid}.login`;
-    return newFlow({ id, tenantId: c.tenant.id, type: 'login', kind: 'browser', interactionUid: c.uid, now: Date.now(), csrfToken: derivedCsrfToken(deps.flowCsrfKey, c.tenant.id, id) });
-  }
-
   function renderSignIn(c: InteractionContext, reply: FastifyReply, email?: string, error?: FieldError, status = 200, notice?: string) {
     const branding = brandingOf(c.tenant);
     const page = ([uid, csrfToken]: readonly string[]) => {
@@ -46,7 +36,7 @@ export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCoo
       const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: `${base}?screen=signup`, recoveryUrl: `${base}?screen=recovery`, hidden: { flow: `${uid}.login`, csrf_token: csrfToken! }, email, error, notice });
       return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base };
     };
-    const values = [c.uid, signInFlow(c).csrfToken];
+    const values = [c.uid, signInFlowOf(deps.flowCsrfKey, c.tenant.id, c.uid).csrfToken];
     // The page every customer sees first is the same for all of them but for the interaction and
     // the form's token: it is rendered once per tenant, application and language.
     if (email === undefined && !error && !notice && status === 200) {
@@ -81,7 +71,7 @@ export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCoo
     return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.password.title'), body });
   }
 
-  return { signInFlow, renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword };
+  return { renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword };
 }
 
 function hiddenOf(flow: Flow): Record<string, string> {

@@ -2,7 +2,6 @@
 // {issuer}/interaction/{uid}. They drive browser flows (DESIGN.md) and hand the result back to the
 // tenant's oidc-provider, which resumes the authorization request; what each page shows is
 // interaction-pages.ts.
-import { timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
@@ -10,16 +9,16 @@ import type { InteractionResults } from 'oidc-provider';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import { mountPathOf } from '../oidc/provider.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
-import type { SignInThrottle } from '../../domain/flows/throttle.ts';
+import type { Strategies } from '../../domain/credentials/strategies.ts';
 import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
-import { newFlow } from '../../domain/flows/flow.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
-import { confirmAddress, submitRegistration } from '../../domain/self-service/registration.ts';
-import { deviceTokenAfterCode, emailOf, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
+import { startSignUp } from '../../domain/self-service/registration.ts';
+import { emailOf, signInByCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
+import { browserFlow, codeFlowTypeOf, completeOnce, continueVerified, submittedFlow } from '../../domain/self-service/browser-flow.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
-import { hasTrait, traitSchemaOf } from '../../domain/identity/traits.ts';
+import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import { signUpTraitFields, traitFieldOf, traitsFromText } from '../../domain/identity/trait-fields.ts';
 import { problemMessageOf } from '../trait-form.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
@@ -28,6 +27,7 @@ import { widenConsent } from '../../domain/consents/consent.ts';
 import { pageTranslator } from '../shared/locale.ts';
 import { allowFormTargets, sendPage, brandingOf, errorBody } from '../shared/respond.ts';
 import { createInteractionPages } from './interaction-pages.ts';
+import { loginResultOf } from './login-result.ts';
 import type { InteractionContext as Context, InteractionDetails as Details } from './interaction-pages.ts';
 import { consentPage } from './pages/consent.page.ts';
 import { SUPPORTED_SCOPES } from '../oidc/claims.ts';
@@ -41,7 +41,7 @@ type InteractionDeps = {
   readonly registry: ProviderRegistry;
   readonly stores: Stores;
   readonly transaction: Transaction;
-  readonly throttle: SignInThrottle;
+  readonly strategies: Strategies;
   readonly selfService: SelfServiceDeps;
   /** flowCsrfKeyOf(master secret): the sign-in form's CSRF token is derived, not stored. */
   readonly flowCsrfKey: KeyObject;
@@ -52,7 +52,8 @@ type Form = Record<string, string>;
 export async function interactionPlugin(app: FastifyInstance, deps: InteractionDeps): Promise<void> {
   registerPageErrors(app);
   const secureCookies = deps.selfService.publicUrl.startsWith('https:');
-  const { signInFlow, renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies });
+  const { renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies });
+  const flowDeps = { flows: deps.stores.flows, csrfKey: deps.flowCsrfKey };
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
 
   for (const prefix of ['', '/t/:slug']) {
@@ -94,28 +95,27 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {
     if (c.details.prompt.name === 'consent') return showConsent(c, reply);
     const query = request.query as { screen?: string; continue?: string };
-    if (query.continue !== undefined && (await continueVerified(c, request, reply))) return reply;
-    if (query.screen === 'recovery') return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }));
-    if (query.screen === 'signup') return renderSignUp(c, reply, await browserFlow(c, 'registration'), {}, {});
+    if (query.continue !== undefined && (await continueInThisBrowser(c, request, reply))) return reply;
+    if (query.screen === 'recovery') return renderRecovery(c, reply, await screenFlow(c, 'recovery', { fresh: true }));
+    if (query.screen === 'signup') return renderSignUp(c, reply, await screenFlow(c, 'registration'), {}, {});
     const hint = c.details.params['login_hint'];
     return renderSignIn(c, reply, typeof hint === 'string' ? hint : undefined);
   }
 
   async function signIn(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const form = formOf(request.body);
-    const flow = await submittedFlow(c, form, 'login');
+    const flow = await submitted(c, form, 'login');
     if (!flow) return renderSignIn(c, reply, form['email'], { code: 'flow.csrf' }, 400);
     const input = { identifier: form['email'] ?? '', password: form['password'] ?? '', deviceToken: readDeviceCookie(request, c.tenant) };
     const verification = { kind: 'browser', interactionUid: c.uid, locale: c.t.locale } as const;
-    const signInDeps = { identities: deps.stores.identities, audit: deps.stores.audit, throttle: deps.throttle, deviceKey: deps.selfService.deviceKey };
-    const outcome = await signInVerifyingFirst({ signIn: signInDeps, selfService: deps.selfService }, c.tenant, input, requestContextOf(request), verification);
+    const outcome = await signInVerifyingFirst(deps.selfService, deps.strategies.password, c.tenant, input, requestContextOf(request), verification);
     if (outcome.ok && outcome.step === 'verify_address') {
       return renderCode(c, reply, outcome.flow, { intro: c.t('page.code.verify_first', { email: emailOf(outcome.identity) }), bind: true });
     }
     if (outcome.ok) {
-      if (!(await completeOnce(c, flow, outcome.identity.id, reply))) return reply;
+      if (!(await completed(c, flow, outcome.identity.id, reply))) return reply;
       setDeviceCookie(reply, c.tenant, outcome.deviceToken, secureCookies);
-      return finish(c, reply, { login: { accountId: outcome.identity.id, amr: [...outcome.methods], acr: 'urn:foyer:acr:password', remember: true } });
+      return finish(c, reply, loginResultOf(outcome.result));
     }
     if (outcome.code === 'signin.throttled') {
       reply.header('retry-after', String(outcome.retryAfterSeconds));
@@ -128,21 +128,19 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
 
   async function signUp(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const form = formOf(request.body);
-    const flow = await submittedFlow(c, form, 'registration');
+    const flow = await submitted(c, form, 'registration');
     const schema = traitSchemaOf(c.tenant.settings);
     const fields = signUpTraitFields(schema).filter((field) => field.name !== 'email');
     // An unticked box sends nothing: for a yes-or-no trait the form asks for, that is a no.
     const values: Record<string, string | undefined> = { email: form['email'] };
     for (const field of fields) values[field.name] = form[field.name] ?? (field.kind === 'boolean' ? '' : undefined);
-    if (!flow) return renderSignUp(c, reply, await browserFlow(c, 'registration'), values, {}, { code: 'flow.csrf' }, 400);
+    if (!flow) return renderSignUp(c, reply, await screenFlow(c, 'registration'), values, {}, { code: 'flow.csrf' }, 400);
     // Optional traits the form sends too (a name, from a sign-up form of the tenant's own) are kept,
     // as the JSON API keeps them; the form's own fields and names the schema lacks are not traits.
     const optional = Object.keys(form).flatMap((name) => (name === 'email' || name === 'locale' || name in values ? [] : [traitFieldOf(schema, name)].filter((field) => field !== undefined)));
     const traits: Record<string, unknown> = { ...traitsFromText([...fields, ...optional], { ...form, ...values }), email: form['email'] ?? '' };
-    const locale = c.t.locale;
-    // The language the customer signed up in is theirs, for emails and pages, until they change it.
-    if (hasTrait(schema, 'locale')) traits['locale'] = locale;
-    const outcome = await submitRegistration(deps.selfService, c.tenant, schema, flow, { traits, password: form['password'] ?? '' }, requestContextOf(request), locale);
+    // Signed up in the page's language (which startSignUp keeps as the locale trait).
+    const outcome = await startSignUp(deps.selfService, c.tenant, flow, { traits, password: form['password'] ?? '' }, requestContextOf(request), c.t.locale);
     if (!outcome.ok && outcome.code === 'invalid') {
       const errors: Record<string, FieldError> = {};
       for (const problem of outcome.problems) errors[problem.field] ??= problemMessageOf(problem);
@@ -159,7 +157,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   /** A code typed into a registration, verification or recovery flow of this interaction. */
   async function enterCode(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const form = formOf(request.body);
-    const flow = await submittedFlow(c, form, codeFlowTypeOf(form['flow']), ['active', 'verified']);
+    const flow = await submitted(c, form, codeFlowTypeOf(form['flow']), ['active', 'verified']);
     if (!flow) return renderSignIn(c, reply, undefined, { code: 'flow.csrf' }, 400);
     if (flow.type === 'recovery') {
       const confirmed = await confirmRecoveryCode(deps.selfService, c.tenant, flow, form['code'] ?? '', requestContextOf(request));
@@ -168,17 +166,17 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     }
     // Verified by its link in another browser: that browser signed nobody in, nor does this one.
     if (flow.state === 'verified') return renderSignIn(c, reply, String(flow.payload['address']), undefined, 200, c.t('page.signin.verified'));
-    const verified = await confirmAddress(deps.selfService, c.tenant, flow, { code: form['code'] ?? '' }, requestContextOf(request), 'complete');
-    if (!verified.ok) return renderCode(c, reply, flow, { intro: c.t('page.code.intro', { email: String(flow.payload['address']) }), error: refusalFieldError(verified, reply) }, refusalStatus(verified));
+    const signedIn = await signInByCode(deps.selfService, c.tenant, flow, form['code'] ?? '', requestContextOf(request), readDeviceCookie(request, c.tenant));
+    if (!signedIn.ok) return renderCode(c, reply, flow, { intro: c.t('page.code.intro', { email: String(flow.payload['address']) }), error: refusalFieldError(signedIn, reply) }, refusalStatus(signedIn));
     // Signed in by the code (a sign-up, or a sign-in that verified its address first): this browser
     // gets its device token as after a password sign-in.
-    setDeviceCookie(reply, c.tenant, deviceTokenAfterCode(deps.selfService, c.tenant.id, flow.payload['address'], readDeviceCookie(request, c.tenant)), secureCookies);
-    return finish(c, reply, { login: { accountId: verified.identity.id, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
+    setDeviceCookie(reply, c.tenant, signedIn.deviceToken, secureCookies);
+    return finish(c, reply, loginResultOf(signedIn.result));
   }
 
   async function resend(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const form = formOf(request.body);
-    const flow = await submittedFlow(c, form, codeFlowTypeOf(form['flow']));
+    const flow = await submitted(c, form, codeFlowTypeOf(form['flow']));
     if (!flow) return renderSignIn(c, reply, undefined, { code: 'flow.csrf' }, 400);
     const recovery = flow.type === 'recovery';
     const intro = recovery ? recoveryIntro(c, flow) : c.t('page.code.intro', { email: String(flow.payload['address']) });
@@ -189,8 +187,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
 
   async function recover(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const form = formOf(request.body);
-    const flow = await submittedFlow(c, form, 'recovery');
-    if (!flow) return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }), form['email'], { code: 'flow.csrf' }, 400);
+    const flow = await submitted(c, form, 'recovery');
+    if (!flow) return renderRecovery(c, reply, await screenFlow(c, 'recovery', { fresh: true }), form['email'], { code: 'flow.csrf' }, 400);
     const requested = await requestRecovery(deps.selfService, c.tenant, flow, form['email'] ?? '', requestContextOf(request), c.t.locale);
     if (!requested.ok) return renderRecovery(c, reply, flow, form['email'], refusalFieldError(requested, reply), requested.code === 'email.invalid' ? 400 : 429);
     // The same page whether or not an account uses this email (SECURITY.md 1).
@@ -200,8 +198,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
 
   async function newPassword(c: Context, request: FastifyRequest, reply: FastifyReply) {
     const form = formOf(request.body);
-    const flow = await submittedFlow(c, form, 'recovery', ['verified']);
-    if (!flow) return renderRecovery(c, reply, await browserFlow(c, 'recovery', { fresh: true }), undefined, { code: 'flow.expired' }, 400);
+    const flow = await submitted(c, form, 'recovery', ['verified']);
+    if (!flow) return renderRecovery(c, reply, await screenFlow(c, 'recovery', { fresh: true }), undefined, { code: 'flow.expired' }, 400);
     const reset = await resetPassword(deps.selfService, c.tenant, flow, form['password'] ?? '', requestContextOf(request), undefined, readDeviceCookie(request, c.tenant));
     if (!reset.ok) {
       const error = reset.code === 'invalid' ? { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } } : refusalFieldError(reset, reply);
@@ -210,28 +208,20 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     // The owner proved the inbox and chose a new password: signed in, whatever someone else's
     // guesses did to the account's sign-in throttle (SECURITY.md 7).
     setDeviceCookie(reply, c.tenant, reset.deviceToken, secureCookies);
-    return finish(c, reply, { login: { accountId: reset.identityId, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
+    return finish(c, reply, loginResultOf(reset.result));
   }
 
-  /**
-   * Back from an emailed link opened in this same browser (the link page checked the flow's binding
-   * cookie): the verified registration or verification flow of this interaction signs in, once.
-   */
-  async function continueVerified(c: Context, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-    const now = Date.now();
-    for (const type of ['registration', 'verification'] as const) {
-      const flow = await deps.stores.flows.find(c.tenant.id, `${c.uid}.${type}`, now);
-      if (flow?.state !== 'verified' || flow.payload['sameBrowser'] !== true || !flow.identityId) continue;
-      if (!(await deps.stores.flows.advance(c.tenant.id, flow.id, 'verified', { state: 'complete', payload: flow.payload }, now))) continue;
-      setDeviceCookie(reply, c.tenant, deviceTokenAfterCode(deps.selfService, c.tenant.id, flow.payload['address'], readDeviceCookie(request, c.tenant)), secureCookies);
-      await finish(c, reply, { login: { accountId: flow.identityId, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } });
-      return true;
-    }
-    return false;
+  /** Back from an emailed link opened in this same browser: the sign-in it verified finishes, once. */
+  async function continueInThisBrowser(c: Context, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const signedIn = await continueVerified(deps.selfService, c.tenant, c.uid, readDeviceCookie(request, c.tenant));
+    if (!signedIn) return false;
+    setDeviceCookie(reply, c.tenant, signedIn.deviceToken, secureCookies);
+    await finish(c, reply, loginResultOf(signedIn.result));
+    return true;
   }
 
   async function showConsent(c: Context, reply: FastifyReply) {
-    const flow = await browserFlow(c, 'consent');
+    const flow = await screenFlow(c, 'consent');
     const accountId = c.details.session?.accountId;
     const identity = accountId ? await deps.stores.identities.findById(c.tenant.id, accountId) : undefined;
     const missing = (c.details.prompt.details['missingOIDCScope'] ?? []) as string[];
@@ -255,9 +245,9 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   async function consent(c: Context, request: FastifyRequest, reply: FastifyReply) {
     // A consent post while the interaction is at another step shows that step.
     if (c.details.prompt.name !== 'consent') return show(c, request, reply);
-    const flow = await submittedFlow(c, formOf(request.body), 'consent');
+    const flow = await submitted(c, formOf(request.body), 'consent');
     if (!flow) return showConsent(c, reply);
-    if (!(await completeOnce(c, flow, c.details.session!.accountId, reply))) return reply;
+    if (!(await completed(c, flow, c.details.session!.accountId, reply))) return reply;
     const { provider, details } = c;
     const accountId = details.session!.accountId;
     const grant = details.grantId
@@ -298,24 +288,14 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
    */
   async function decline(c: Context, request: FastifyRequest, reply: FastifyReply) {
     if (c.details.prompt.name !== 'consent') return show(c, request, reply);
-    const flow = await submittedFlow(c, formOf(request.body), 'consent');
+    const flow = await submitted(c, formOf(request.body), 'consent');
     if (!flow) return showConsent(c, reply);
     return finish(c, reply, { error: 'access_denied', error_description: 'The customer declined.' });
   }
 
-  /**
-   * A flow completes once: a second submission of the same form (a double click, a replay) gets an
-   * error page instead of finishing the interaction again.
-   */
-  async function completeOnce(c: Context, flow: Flow, identityId: string, reply: FastifyReply): Promise<boolean> {
-    const now = Date.now();
-    // A sign-in flow is stored complete, once (its id is the interaction's). A stored active one
-    // (made by an earlier version, which stored it on first view) completes as every other flow.
-    const completed =
-      flow.type === 'login'
-        ? (await deps.stores.flows.claim({ ...flow, state: 'complete', identityId })) || (await deps.stores.flows.complete(c.tenant.id, flow.id, identityId, now))
-        : await deps.stores.flows.complete(c.tenant.id, flow.id, identityId, now);
-    if (completed) return true;
+  /** A flow completes once: a second submission of the same form gets an error page instead of finishing the interaction again. */
+  async function completed(c: Context, flow: Flow, identityId: string, reply: FastifyReply): Promise<boolean> {
+    if (await completeOnce(deps.stores.flows, c.tenant.id, flow, identityId)) return true;
     await sendPage(reply, { status: 409, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.error.title'), body: errorBody(c.t, 'flow.expired') });
     return false;
   }
@@ -329,56 +309,16 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     return reply.code(303).header('location', details.returnTo).header('cache-control', 'no-store').send();
   }
 
-  /**
-   * The browser flow of this interaction and screen, created on first view. Its id derives from the
-   * interaction, so every view and node finds the same flow without an extra index.
-   */
-  async function browserFlow(c: Context, type: Exclude<FlowType, 'login'>, options: { fresh?: boolean } = {}): Promise<Flow> {
-    const id = `${c.uid}.${type}`;
-    const now = Date.now();
-    const existing = await deps.stores.flows.find(c.tenant.id, id, now);
-    // A finished recovery is started afresh when the customer asks again.
-    if (existing && options.fresh && existing.state !== 'active') await deps.stores.flows.delete(c.tenant.id, id);
-    else if (existing) return existing;
-    const flow = newFlow({ id, tenantId: c.tenant.id, type, kind: 'browser', interactionUid: c.uid, now });
-    try {
-      await deps.stores.flows.create(flow);
-      return flow;
-    } catch (error) {
-      // Two first views at once: the other one created it.
-      const raced = await deps.stores.flows.find(c.tenant.id, id, now);
-      if (raced) return raced;
-      throw error;
-    }
+  function screenFlow(c: Context, type: Exclude<FlowType, 'login'>, options: { fresh?: boolean } = {}): Promise<Flow> {
+    return browserFlow(deps.stores.flows, c.tenant.id, c.uid, type, options);
   }
 
-  /** The submitted flow, when it belongs to this interaction and the form echoes its CSRF token. */
-  async function submittedFlow(c: Context, form: Form, type: FlowType | undefined, states: readonly FlowState[] = ['active']): Promise<Flow | undefined> {
-    const id = form['flow'];
-    if (!id || !type) return undefined;
-    if (type === 'login') {
-      const flow = signInFlow(c);
-      return id === flow.id && sameToken(flow.csrfToken, form['csrf_token'] ?? '') ? flow : undefined;
-    }
-    const flow = await deps.stores.flows.find(c.tenant.id, id, Date.now());
-    if (!flow || flow.type !== type || flow.kind !== 'browser' || flow.interactionUid !== c.uid || !states.includes(flow.state)) return undefined;
-    return sameToken(flow.csrfToken, form['csrf_token'] ?? '') ? flow : undefined;
+  function submitted(c: Context, form: Form, type: FlowType | undefined, states?: readonly FlowState[]): Promise<Flow | undefined> {
+    return submittedFlow(flowDeps, c.tenant.id, c.uid, { flow: form['flow'], csrfToken: form['csrf_token'] }, type, states);
   }
 
   function recoveryIntro(c: Context, flow: Flow): string {
     return c.t('page.code.intro_recovery', { email: String(flow.payload['address'] ?? '') });
   }
 
-}
-
-/** Registration, verification and recovery flows of an interaction are `<uid>.<type>`. */
-function codeFlowTypeOf(id: string | undefined): FlowType | undefined {
-  const type = id?.slice(id.lastIndexOf('.') + 1);
-  return type === 'registration' || type === 'verification' || type === 'recovery' ? type : undefined;
-}
-
-function sameToken(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

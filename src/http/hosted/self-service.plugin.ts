@@ -20,6 +20,7 @@ import { allowFormTargets, brandingOf, errorBody, sendPage } from '../shared/res
 import { pageTranslator } from '../shared/locale.ts';
 import { formOf, parseForm } from '../shared/form.ts';
 import { isBoundBrowser } from './browser-binding.ts';
+import { loginResultOf } from './login-result.ts';
 import { refusalFieldError } from '../refusal.ts';
 import { requestContextOf } from '../request-context.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
@@ -111,7 +112,7 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
     // (SECURITY.md 7). Anywhere else the link only sets the password.
     const pending = await pendingSignIn(request, tenant, flow);
     if (pending) {
-      pending.result = { login: { accountId: reset.identityId, amr: ['pwd'], acr: 'urn:foyer:acr:password', remember: true } };
+      pending.result = loginResultOf(reset.result);
       await pending.save(pending.exp - Math.floor(Date.now() / 1000));
       return reply.code(303).header('location', pending.returnTo).header('cache-control', 'no-store').send();
     }

@@ -1,11 +1,10 @@
 // Authentication context classes: what Foyer can actually assert, and what happens when an
-// application makes one it cannot assert essential. Every sign-in today is a password (the
-// interaction's result says urn:foyer:acr:password); a class is added here when a way to reach it
-// exists, so discovery's acr_values_supported never promises more.
+// application makes one it cannot assert essential. The classes are those the registered sign-in
+// strategies reach (domain/credentials/strategies.ts), so discovery's acr_values_supported never
+// promises more than a sign-in can give.
 import { errors } from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-
-export const SUPPORTED_ACR_VALUES = ['urn:foyer:acr:password'] as const;
+import { REACHABLE_ACR_VALUES } from '../../domain/credentials/strategies.ts';
 
 /**
  * An essential `acr` in the claims parameter (OIDC Core 5.5.1.1) that names no class Foyer can
@@ -28,8 +27,8 @@ export async function refuseUnmeetableEssentialAcr(_ctx: KoaContextWithOIDC, cla
     const acr = (request as Record<string, Record<string, unknown> | undefined> | null)?.[target]?.['acr'] as { essential?: unknown; value?: unknown; values?: unknown } | undefined;
     if (acr?.essential !== true) continue;
     const wanted = Array.isArray(acr.values) ? acr.values : acr.value === undefined ? [] : [acr.value];
-    if (wanted.length > 0 && !wanted.some((value) => (SUPPORTED_ACR_VALUES as readonly unknown[]).includes(value))) {
-      throw new errors.UnmetAuthenticationRequirements(`none of the essential acr values can be met; this server reaches ${SUPPORTED_ACR_VALUES.join(', ')}`);
+    if (wanted.length > 0 && !wanted.some((value) => (REACHABLE_ACR_VALUES as readonly unknown[]).includes(value))) {
+      throw new errors.UnmetAuthenticationRequirements(`none of the essential acr values can be met; this server reaches ${REACHABLE_ACR_VALUES.join(', ')}`);
     }
   }
 }

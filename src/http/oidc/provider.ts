@@ -29,7 +29,8 @@ import { revocationWithoutContentType } from './revocation-response.ts';
 import { noDefaultResource, resourceServerOf } from './resource-servers.ts';
 import { keepOfflineAccessOfFirstParty } from './offline-access.ts';
 import { guardProvider } from './provider-guards.ts';
-import { refuseUnmeetableEssentialAcr, SUPPORTED_ACR_VALUES } from './acr.ts';
+import { refuseUnmeetableEssentialAcr } from './acr.ts';
+import { REACHABLE_ACR_VALUES } from '../../domain/credentials/strategies.ts';
 import { LOCALES } from '../../i18n/locales.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
 
@@ -108,7 +109,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
     scopes: [...SUPPORTED_SCOPES],
     // Not extra parameters: the hook that runs right after oidc-provider's own checks of these.
     extraParams: { scope: keepOfflineAccessOfFirstParty, claims: refuseUnmeetableEssentialAcr },
-    acrValues: [...SUPPORTED_ACR_VALUES],
+    acrValues: [...REACHABLE_ACR_VALUES],
     discovery: { ui_locales_supported: [...LOCALES] },
     // ID tokens carry the claims of the granted scopes, where most client libraries read the
     // profile; an application may keep its ID tokens minimal instead (releasedClaims).

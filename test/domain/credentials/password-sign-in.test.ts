@@ -5,23 +5,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { describeEachEngine } from '../helpers/engines.ts';
-import type { TestDatabase } from '../helpers/engines.ts';
-import { createStores } from '../../src/storage/stores.ts';
-import { createSqlThrottleStore } from '../../src/storage/throttle.store.ts';
-import { signInWithPassword } from '../../src/domain/flows/password-sign-in.ts';
-import type { SignInDeps } from '../../src/domain/flows/password-sign-in.ts';
-import { ACCOUNT_POLICY, ADDRESS_POLICY, createSignInThrottle, signInThrottleKeys } from '../../src/domain/flows/throttle.ts';
-import { hashPassword, verifyPassword } from '../../src/domain/credentials/password/argon2.ts';
-import type { AuditEvent, RequestContext } from '../../src/domain/audit/audit.ts';
-import type { Identity } from '../../src/domain/identity/identity.ts';
-import { uuidv7 } from '../../src/lib/ids.ts';
+import { describeEachEngine } from '../../helpers/engines.ts';
+import type { TestDatabase } from '../../helpers/engines.ts';
+import { createStores } from '../../../src/storage/stores.ts';
+import { createSqlThrottleStore } from '../../../src/storage/throttle.store.ts';
+import { signInWithPassword } from '../../../src/domain/credentials/password/password-sign-in.ts';
+import type { SignInDeps } from '../../../src/domain/credentials/password/password-sign-in.ts';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, createSignInThrottle, signInThrottleKeys } from '../../../src/domain/flows/throttle.ts';
+import { hashPassword, verifyPassword } from '../../../src/domain/credentials/password/argon2.ts';
+import type { AuditEvent, RequestContext } from '../../../src/domain/audit/audit.ts';
+import type { Identity } from '../../../src/domain/identity/identity.ts';
+import { uuidv7 } from '../../../src/lib/ids.ts';
 
 const T0 = 1_790_000_000_000;
 const PASSWORD = 'violet-tractor-harbour';
 const WRONG_PASSWORD = 'violet-tractor-harbor';
 const CONTEXT: RequestContext = { ip: '203.0.113.7', userAgent: 'test-agent', requestId: 'req-1' };
 const INVALID = { ok: false, code: 'signin.invalid_credentials' } as const;
+/** A right password signs in by the password method: `pwd` (RFC 8176), the password class, AAL1. */
+const signedIn = (identity: Identity) => ({ ok: true, identity, result: { identityId: identity.id, method: 'password', amr: ['pwd'], acr: 'urn:foyer:acr:password', aal: 1 } });
 // Hashed once for the whole file: each hash is tens of milliseconds of argon2id.
 const HASH = await hashPassword(PASSWORD);
 const CURRENT_PHC_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$';
@@ -73,7 +75,7 @@ describeEachEngine('signInWithPassword', (current) => {
 
   test('signs in with the right password, the email in any case and with spaces, and audits the success', async () => {
     const { tenantId, ann } = await tenantWithCustomer(current());
-    assert.deepEqual(await signIn(tenantId, '  ANN@example.COM ', PASSWORD), { ok: true, identity: ann, methods: ['pwd'] });
+    assert.deepEqual(await signIn(tenantId, '  ANN@example.COM ', PASSWORD), signedIn(ann));
     const [entry, ...more] = await auditOf(tenantId);
     assert.deepEqual(more, []);
     assert.deepEqual(entry, {
@@ -140,7 +142,7 @@ describeEachEngine('signInWithPassword', (current) => {
     assert.deepEqual((await auditOf(tenantId)).map((entry) => entry.details?.['reason']), Array(5).fill('wrong_password'));
 
     clock += 1_000;
-    assert.deepEqual(await signIn(tenantId, 'ann@example.com', PASSWORD), { ok: true, identity: ann, methods: ['pwd'] });
+    assert.deepEqual(await signIn(tenantId, 'ann@example.com', PASSWORD), signedIn(ann));
     // The success cleared the account's counter, and gave its own attempt back to the address: the
     // 5 failures still count there, the success does not (the throttled attempt never did).
     const keys = signInThrottleKeys(tenantId, 'ann@example.com', CONTEXT.ip!);
@@ -178,7 +180,7 @@ describeEachEngine('signInWithPassword', (current) => {
     assert.deepEqual(await signIn(tenantId, 'ann@example.com', WRONG_PASSWORD), INVALID);
     assert.ok((await storedHash()).startsWith('$argon2id$v=19$m=4096,t=3,p=1$'));
 
-    assert.deepEqual(await signIn(tenantId, 'ann@example.com', PASSWORD), { ok: true, identity: ann, methods: ['pwd'] });
+    assert.deepEqual(await signIn(tenantId, 'ann@example.com', PASSWORD), signedIn(ann));
     const upgraded = await storedHash();
     assert.ok(upgraded.startsWith(CURRENT_PHC_PREFIX), upgraded);
     assert.deepEqual(await verifyPassword(upgraded, PASSWORD), { valid: true, needsRehash: false });

@@ -1,18 +1,26 @@
-// The password strategy's sign-in step. Whether the account exists, is blocked, or the password is
+// The password strategy (ADR 0019): its first factor, the sign-in step. Whether the account exists, is blocked, or the password is
 // wrong, an attacker sees the same answer after the same work (one argon2id computation); only the
 // owner, with the right password, learns more. Every attempt is throttled and audited; a hash made
 // with older parameters (or imported) is upgraded once the right password has been seen.
-import type { IdentityStore } from '../identity/identity.port.ts';
-import type { Identity } from '../identity/identity.ts';
-import { normalizeAddress } from '../identity/identity.ts';
-import type { AuditStore } from '../audit/audit.port.ts';
-import type { RequestContext } from '../audit/audit.ts';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from '../credentials/password/argon2.ts';
-import { uuidv7 } from '../../lib/ids.ts';
-import type { SignInThrottle } from './throttle.ts';
-import { signInThrottleKeys } from './throttle.ts';
+import type { IdentityStore } from '../../identity/identity.port.ts';
+import { normalizeAddress } from '../../identity/identity.ts';
+import type { AuditStore } from '../../audit/audit.port.ts';
+import type { RequestContext } from '../../audit/audit.ts';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from './argon2.ts';
+import { uuidv7 } from '../../../lib/ids.ts';
+import type { SignInThrottle } from '../../flows/throttle.ts';
+import { signInThrottleKeys } from '../../flows/throttle.ts';
 import type { KeyObject } from 'node:crypto';
-import { deviceOf, rememberDevice } from './device-token.ts';
+import { deviceOf, rememberDevice } from '../../flows/device-token.ts';
+import type { AuthenticationMethod, FirstFactor, FirstFactorOutcome } from '../authentication.ts';
+import { authenticatedBy } from '../authentication.ts';
+
+/**
+ * A password sign-in: something the customer knows (RFC 8176 `pwd`), one factor (AAL1). A sign-in
+ * an emailed code completes after a password was set or checked (sign-up, verify-first, recovery)
+ * proves no more than the password, and says the same.
+ */
+export const PASSWORD: AuthenticationMethod = { id: 'password', amr: ['pwd'], acr: 'urn:foyer:acr:password', aal: 1 };
 
 export type SignInDeps = {
   readonly identities: IdentityStore;
@@ -23,19 +31,21 @@ export type SignInDeps = {
   readonly now?: () => number;
 };
 
-export type SignInOutcome =
-  /** `deviceToken`: what the browser or app keeps and sends with its next sign-ins (device-token.ts). */
-  | { readonly ok: true; readonly identity: Identity; readonly methods: readonly ['pwd']; readonly deviceToken?: string | undefined }
+type PasswordInput = { readonly identifier: string; readonly password: string; readonly deviceToken?: string | undefined };
+
+/** Why a password sign-in says no; a blocked account is told apart only in the audit log. */
+type PasswordRefusal =
   | { readonly ok: false; readonly code: 'signin.invalid_credentials' }
   | { readonly ok: false; readonly code: 'signin.account_blocked' }
   | { readonly ok: false; readonly code: 'signin.throttled'; readonly retryAfterSeconds: number };
 
-export async function signInWithPassword(
-  deps: SignInDeps,
-  tenantId: string,
-  input: { identifier: string; password: string; deviceToken?: string | undefined },
-  context: RequestContext,
-): Promise<SignInOutcome> {
+export type PasswordFirstFactor = FirstFactor<PasswordInput, PasswordRefusal>;
+
+export function createPasswordFirstFactor(deps: SignInDeps): PasswordFirstFactor {
+  return { method: PASSWORD, authenticate: (tenant, input, context) => signInWithPassword(deps, tenant.id, input, context) };
+}
+
+export async function signInWithPassword(deps: SignInDeps, tenantId: string, input: PasswordInput, context: RequestContext): Promise<FirstFactorOutcome<PasswordRefusal>> {
   const now = deps.now ?? Date.now;
   const identifier = normalizeAddress('email', input.identifier);
   // A browser or app that signed in to this account before is throttled on its own key.
@@ -51,7 +61,7 @@ export async function signInWithPassword(
       actor: { type: 'customer', id: identityId },
       target: identityId ? { type: 'identity', id: identityId } : undefined,
       context,
-      details: { method: 'password', reason, ...extra },
+      details: { method: PASSWORD.id, reason, ...extra },
     });
 
   // Reserved before any argon2 work: parallel guesses are counted as they arrive, not after their
@@ -87,5 +97,5 @@ export async function signInWithPassword(
   await deps.throttle.succeeded(keys);
   await audit('success', 'password', identity.id, needsRehash ? { rehashed: true } : {});
   const deviceToken = deps.deviceKey ? rememberDevice(deps.deviceKey, tenantId, identifier, input.deviceToken, now()) : undefined;
-  return { ok: true, identity, methods: ['pwd'], ...(deviceToken ? { deviceToken } : {}) };
+  return { ok: true, identity, result: authenticatedBy(PASSWORD, identity.id), ...(deviceToken ? { deviceToken } : {}) };
 }

@@ -1,0 +1,62 @@
+// What a way to sign in is, as the flows see it (DESIGN.md "Authentication methods", ADR 0019): a
+// method (password now; passkeys, TOTP, emailed codes, social and enterprise connections next)
+// takes part in flow steps through one small interface per step, and every completed step answers
+// the same typed AuthenticationResult. Flows, pages, the JSON API and the protocol's claims read
+// `amr` and `acr` from that result only, so none of them knows which methods exist.
+import type { RequestContext } from '../audit/audit.ts';
+import type { Identity } from '../identity/identity.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+
+/**
+ * Authentication method reference values (RFC 8176 section 2, the IANA registry): what the customer
+ * did, as the ID token's `amr` and the session's methods say it.
+ */
+type AuthenticationMethodReference =
+  | 'face' | 'fpt' | 'geo' | 'hwk' | 'iris' | 'kba' | 'mca' | 'mfa' | 'otp' | 'pin' | 'pop' | 'pwd' | 'rba' | 'retina' | 'sc' | 'sms' | 'swk' | 'tel' | 'user' | 'vbm' | 'wia';
+
+/** NIST SP 800-63B authenticator assurance level a completed sign-in reached. */
+type AssuranceLevel = 1 | 2 | 3;
+
+/** What a method proves when it completes a sign-in on its own: the same for every customer it signs in. */
+export type AuthenticationMethod = {
+  /** Stable id (the folder under domain/credentials/, and the audit log's `method`). */
+  readonly id: string;
+  readonly amr: readonly AuthenticationMethodReference[];
+  /** The authentication context class reference (OIDC Core 2) a sign-in by this method reaches. */
+  readonly acr: string;
+  readonly aal: AssuranceLevel;
+};
+
+/** Who signed in, and how: everything the session, the interaction result and the ID token say about it. */
+export type AuthenticationResult = {
+  readonly identityId: string;
+  /** The id of the method that completed the sign-in. */
+  readonly method: string;
+  readonly amr: readonly AuthenticationMethodReference[];
+  readonly acr: string;
+  readonly aal: AssuranceLevel;
+};
+
+/** The result of a sign-in `method` completed for `identityId`. */
+export function authenticatedBy(method: AuthenticationMethod, identityId: string): AuthenticationResult {
+  return { identityId, method: method.id, amr: method.amr, acr: method.acr, aal: method.aal };
+}
+
+/**
+ * The first step of a sign-in: tells who the customer is from what they present (an identifier and
+ * a password today). `Input` is what the method's routes parse; `Refusal` its own reasons to say no,
+ * which its routes render. A refusal never tells a stranger more than a wrong guess would (SECURITY.md 1).
+ */
+export interface FirstFactor<Input, Refusal extends { readonly ok: false }> {
+  readonly method: AuthenticationMethod;
+  authenticate(tenant: Tenant, input: Input, context: RequestContext): Promise<FirstFactorOutcome<Refusal>>;
+}
+
+/**
+ * A first factor that succeeded: the result, and the identity it found (the flow may need more of
+ * it, e.g. whether its email is verified). `deviceToken` is what the browser or app keeps so that
+ * its next sign-ins are throttled on their own key (flows/device-token.ts).
+ */
+export type FirstFactorOutcome<Refusal> =
+  | { readonly ok: true; readonly identity: Identity; readonly result: AuthenticationResult; readonly deviceToken?: string | undefined }
+  | Refusal;
