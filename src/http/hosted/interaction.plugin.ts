@@ -22,8 +22,8 @@ import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import { signUpTraitFields, traitFieldOf, traitsFromText } from '../../domain/identity/trait-fields.ts';
 import { problemMessageOf } from '../trait-form.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/credentials/password/policy.ts';
-import { uuidv7 } from '../../lib/ids.ts';
-import { widenConsent } from '../../domain/consents/consent.ts';
+import { giveConsent } from '../../domain/consents/consents.service.ts';
+import { saveConsentGrant } from '../oidc/grants.ts';
 import { pageTranslator } from '../shared/locale.ts';
 import { allowFormTargets, sendPage, brandingOf, errorBody } from '../shared/respond.ts';
 import { createInteractionPages } from './interaction-pages.ts';
@@ -250,35 +250,11 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (!(await completed(c, flow, c.details.session!.accountId, reply))) return reply;
     const { provider, details } = c;
     const accountId = details.session!.accountId;
-    const grant = details.grantId
-      ? (await provider.Grant.find(details.grantId))!
-      : new provider.Grant({ accountId, clientId: String(details.params['client_id']) });
-    const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-    if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
-    if (promptDetails.missingOIDCClaims) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(promptDetails.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
-    const grantId = await grant.save();
-    const now = Date.now();
     const applicationId = String(details.params['client_id']);
-    const allowed = { scopes: promptDetails.missingOIDCScope ?? [], resourceScopes: promptDetails.missingResourceScopes ?? {} };
-    // Remembered beyond this grant (which sign-out revokes), so the customer is not asked again.
-    await deps.transaction(async ({ consents, audit, outbox }) => {
-      const existing = await consents.find(c.tenant.id, accountId, applicationId);
-      const consentRecord = widenConsent(existing, allowed, { tenantId: c.tenant.id, identityId: accountId, applicationId }, now);
-      await consents.save(consentRecord);
-      await audit.append({
-        id: uuidv7(now),
-        occurredAt: now,
-        tenantId: c.tenant.id,
-        action: 'consent.granted',
-        outcome: 'success',
-        actor: { type: 'customer', id: accountId },
-        target: { type: 'application', id: applicationId },
-        context: requestContextOf(request),
-        details: { scopes: allowed.scopes },
-      });
-      await outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: c.tenant.id, type: 'consent.granted', aggregate: { type: 'identity', id: accountId }, payload: { applicationId, scopes: consentRecord.scopes, resourceScopes: consentRecord.resourceScopes } });
-    });
+    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    const asked = { scopes: missing.missingOIDCScope, claims: missing.missingOIDCClaims, resourceScopes: missing.missingResourceScopes };
+    const given = { tenantId: c.tenant.id, identityId: accountId, applicationId, asked, context: requestContextOf(request) };
+    const grantId = await giveConsent(deps.transaction, given, (decision) => saveConsentGrant(provider, { grantId: details.grantId, accountId, clientId: applicationId }, decision));
     return finish(c, reply, { consent: { grantId } });
   }
 

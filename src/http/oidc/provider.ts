@@ -11,6 +11,7 @@ import type { IdentityStore } from '../../domain/identity/identity.port.ts';
 import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
 import type { ApplicationStore } from '../../domain/applications/application.port.ts';
 import { createOidcAdapter } from './adapter.ts';
+import { loadOrCreateGrant } from './grants.ts';
 import { writeArtifactsTogether } from './artifact-batch.ts';
 import { auditProviderEvents } from './provider-audit.ts';
 import type { AuditStore } from '../../domain/audit/audit.port.ts';
@@ -228,42 +229,6 @@ export function reuseClientInstances(provider: Provider, metadata: { find(id: st
 function ttlOf(client: { [key: string]: unknown } | undefined, key: 'accessToken' | 'idToken' | 'refreshToken'): number | undefined {
   const ttl = client?.['foyer_ttl'] as Record<string, number> | undefined;
   return ttl?.[key];
-}
-
-/**
- * The grant of this customer and application. The session may still name a grant that is gone
- * (sign-out, a revocation, a refresh token replay revoke grants): then a first-party application
- * gets a fresh grant for what it asks, and a third-party one a fresh grant for what the customer
- * already consented to (Foyer's consent record outlives grants), so that the consent screen only
- * asks for what is new.
- */
-async function loadOrCreateGrant(ctx: KoaContextWithOIDC, consents: ConsentStore, tenantId: string) {
-  const { oidc } = ctx;
-  const client = oidc.client!;
-  const accountId = oidc.session!.accountId!;
-  const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
-  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-  if (existing) return existing;
-  const requested = typeof oidc.params!['scope'] === 'string' ? oidc.params!['scope'].split(' ') : ['openid'];
-  const resources = Object.entries(oidc.resourceServers ?? {}).map(([resource, server]) => [resource, (server.scope ?? '').split(' ').filter(Boolean)] as const);
-
-  let allowed: { scopes: string[]; resources: (readonly [string, string[]])[] };
-  if ((client as unknown as Record<string, unknown>)['foyer_first_party']) {
-    allowed = { scopes: requested, resources: resources.map(([resource, scopes]) => [resource, scopes] as const) };
-  } else {
-    const consent = await consents.find(tenantId, accountId, client.clientId);
-    if (!consent) return undefined;
-    allowed = {
-      scopes: requested.filter((scope) => consent.scopes.includes(scope)),
-      resources: resources.map(([resource, scopes]) => [resource, scopes.filter((scope) => consent.resourceScopes[resource]?.includes(scope))] as const),
-    };
-    if (allowed.scopes.length === 0) return undefined;
-  }
-  const grant = new oidc.provider.Grant({ clientId: client.clientId, accountId });
-  grant.addOIDCScope(allowed.scopes.join(' '));
-  for (const [resource, scopes] of allowed.resources) if (scopes.length > 0) grant.addResourceScope(resource, scopes.join(' '));
-  await grant.save();
-  return grant;
 }
 
 /** Cookie signing key of a tenant: derived, so it needs no storage and differs per tenant. */
