@@ -4,6 +4,11 @@
 // anyone is signed in. Only the right password for an active account reaches the code step, so it
 // tells a stranger nothing that a wrong password does not (SECURITY.md 1); and an address someone
 // pre-registered in another person's name never signs in until its inbox proves itself.
+//
+//   stateDiagram-v2
+//     [*] --> signed_in: first factor right; the address is verified, or the tenant does not ask
+//     [*] --> verify_address: first factor right, address unverified (a verification flow `<owner>.verification` holds the emailed code)
+//     verify_address --> signed_in: the code (signInByCode), or the link opened in the same browser (continueVerified)
 import type { AuthenticationResult, FirstFactor } from '../credentials/authentication.ts';
 import { authenticatedBy } from '../credentials/authentication.ts';
 import { PASSWORD } from '../credentials/password/password-sign-in.ts';
