@@ -17,6 +17,8 @@ import { createMetricsRegistry } from './infra/metrics/metrics.ts';
 import { buildMetricsApp } from './http/metrics.app.ts';
 import type { RegisteredRoute } from './http/app.ts';
 import { createSecretBox } from './infra/crypto/secret-box.ts';
+import { tenancyPlugin } from './http/tenancy/tenancy.plugin.ts';
+import { createTenantDirectory } from './http/tenancy/tenant-directory.ts';
 import { createProviderRegistry } from './http/oidc/provider-registry.ts';
 import type { ProviderRegistry } from './http/oidc/provider-registry.ts';
 import { createLogoutNotifier } from './http/oidc/backchannel-logout.ts';
@@ -91,13 +93,15 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const redisClient = redis;
     if (redisClient) checks.push({ name: 'redis', check: async () => void (await redisClient.ping()) });
     const secretBox = createSecretBox(config.masterSecret);
+    // Which tenant a request is for (cached by slug), and each tenant's oidc-provider.
+    const tenants = createTenantDirectory({ tenants: stores.tenants });
     const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, logger });
     // Throttle counters live in Redis when there is one (shared by every node), else in the database.
     const sqlThrottle = redisClient ? undefined : createSqlThrottleStore(database.db);
     const throttleStore = sqlThrottle ?? createRedisThrottleStore(redisClient!);
     const throttle = createSignInThrottle(throttleStore);
     // One notifier for every way Foyer itself ends browser sessions (back-channel logout).
-    const notifyLogout = createLogoutNotifier(registry, stores.tenants, logger);
+    const notifyLogout = createLogoutNotifier(registry, stores.tenants, tenants, logger);
     const breachedCheck = breachedCheckOf(config, logger);
     // The ways to sign in (ADR 0019), built once; each surface's routes call them through the use cases.
     const deviceKey = deviceTokenKeyOf(config.masterSecret);
@@ -106,16 +110,22 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, notifyLogout, breachedCheck } satisfies SelfServiceDeps;
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
+    // Every surface of a tenant is declared once, at the default tenant's paths; the tenancy plugin
+    // mounts it under /t/{slug} too and sets each request's tenant (http/tenancy/tenancy.plugin.ts).
+    const tenantSurfaces = [
+      (app: FastifyInstance) => oidcPlugin(app, { tenants, publicUrl: config.http.publicUrl, writeLimits }),
+      (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),
+      (app: FastifyInstance) => selfServicePlugin(app, { selfService }),
+      (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),
+      (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, notifyLogout, breachedCheck, deviceKey: selfService.deviceKey }),
+      (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, notifyLogout, breachedCheck }),
+      (app: FastifyInstance) => emailChangePlugin(app, { selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
+      (app: FastifyInstance) => homePlugin(app, { publicUrl: config.http.publicUrl, devMailPath: config.env === 'production' ? undefined : '/dev/mail' }),
+    ];
     const surfaces = [
-      (app: FastifyInstance) => oidcPlugin(app, { registry, publicUrl: config.http.publicUrl, writeLimits }),
-      (app: FastifyInstance) => interactionPlugin(app, { registry, stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),
-      (app: FastifyInstance) => selfServicePlugin(app, { registry, selfService }),
-      (app: FastifyInstance) => flowsPlugin(app, { registry, stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),
-      (app: FastifyInstance) => portalPlugin(app, { registry, stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, notifyLogout, breachedCheck, deviceKey: selfService.deviceKey }),
-      (app: FastifyInstance) => accountApiPlugin(app, { registry, stores, transaction, throttle, selfService, notifyLogout, breachedCheck }),
-      (app: FastifyInstance) => emailChangePlugin(app, { registry, selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
-      (app: FastifyInstance) => homePlugin(app, { registry, publicUrl: config.http.publicUrl, devMailPath: config.env === 'production' ? undefined : '/dev/mail' }),
-      // Developers read the mail a flow sent here; production has no such page at all.
+      (app: FastifyInstance) => tenancyPlugin(app, { tenants, providerOf: registry.providerOf, surfaces: tenantSurfaces }),
+      // Developers read the mail a flow sent here (one page for the whole server, not per tenant);
+      // production has no such page at all.
       ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),
     ];
     const routes: RegisteredRoute[] = [];

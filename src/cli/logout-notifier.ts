@@ -19,5 +19,7 @@ export function cliLogoutNotifier(context: CliContext, io: CliIo): LogoutNotifie
   const warn = {
     warn: (fields: { clientId?: string }, message: string) => void io.stderr.write(`foyer: ${message} (application ${fields.clientId ?? '?'})\n`),
   } as Pick<FastifyBaseLogger, 'warn'>;
-  return createLogoutNotifier(registry, stores.tenants, warn);
+  // A command is one short process: its tenants are read as they are, nothing is worth caching.
+  const directory = { bySlug: (slug: string) => stores.tenants.findBySlug(slug) };
+  return createLogoutNotifier(registry, stores.tenants, directory, warn);
 }

@@ -4,7 +4,7 @@
 // and is sent nowhere else. Its name and paths are decided here and nowhere else.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Tenant } from '../domain/tenants/tenant.ts';
-import { mountPathOf } from './oidc/provider.ts';
+import { mountPathOf } from './tenancy/mount.ts';
 import { DEVICE_TOKEN_LIFETIME_MS } from '../domain/flows/device-token.ts';
 
 /**

@@ -95,7 +95,7 @@ describeEachEngine('token and ID token checks', (current) => {
     }
     assert.equal((await fetch(`${node.url}/reg`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"redirect_uris":["https://x.example/cb"],"id_token_signed_response_alg":"none"}' })).status, 404, 'no dynamic registration');
 
-    const { provider } = (await node.server.providers.forSlug('default'))!;
+    const provider = await node.server.providers.providerOf(node.server.defaultTenant);
     const found = await node.server.stores.applications.findWithSecret(node.server.defaultTenant.id, web.application.id);
     const registered = clientMetadataOf(found!.application, found!.secretHash);
     await provider.Client.validate(registered as never);

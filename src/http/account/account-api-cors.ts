@@ -5,9 +5,9 @@
 // travel in the Authorization header, never in cookies: no credentials are allowed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApplicationStore } from '../../domain/applications/application.port.ts';
-import type { ProviderRegistry } from '../oidc/provider-registry.ts';
-import { cachedLookup } from '../oidc/client-cache.ts';
-import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
+import { cachedLookup } from '../shared/client-cache.ts';
+import { resolveTenant } from '../tenancy/tenancy.plugin.ts';
+import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 import { problem, sendProblem } from '../problem.ts';
 
 const ALLOWED_METHODS = 'GET, POST, PATCH, DELETE';
@@ -16,7 +16,7 @@ const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept-Language';
 const EXPOSED_HEADERS = 'WWW-Authenticate, Retry-After';
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
-export function registerAccountApiCors(app: FastifyInstance, deps: { registry: ProviderRegistry; applications: ApplicationStore }, paths: readonly string[]): void {
+export function registerAccountApiCors(app: FastifyInstance, deps: { tenants: TenantDirectory; applications: ApplicationStore }, path: string): void {
   const origins = cachedLookup(async (tenantId: string) => {
     const applications = await deps.applications.list(tenantId);
     const allowed = new Set<string>();
@@ -33,8 +33,8 @@ export function registerAccountApiCors(app: FastifyInstance, deps: { registry: P
   async function allowedOrigin(request: FastifyRequest): Promise<string | undefined> {
     const origin = request.headers.origin;
     if (typeof origin !== 'string') return undefined;
-    const { slug = DEFAULT_TENANT_SLUG } = request.params as { slug?: string };
-    const tenant = await deps.registry.tenantBySlug(slug);
+    // Before the handler: a refused request (a bad body, a bad token) must carry the header too.
+    const tenant = await resolveTenant(request, deps.tenants);
     return tenant && (await origins.find(tenant.id))?.has(origin) ? origin : undefined;
   }
 
@@ -51,17 +51,15 @@ export function registerAccountApiCors(app: FastifyInstance, deps: { registry: P
     if (origin) allow(reply, origin);
   });
 
-  for (const path of paths) {
-    app.options(path, async (request, reply) => {
-      const origin = await allowedOrigin(request);
-      if (!origin) {
-        return sendProblem(reply, problem(403, 'cors.origin_not_allowed', 'This origin is not one of the first-party applications of this tenant; register a redirect URI on it.'));
-      }
-      allow(reply, origin);
-      reply.header('access-control-allow-methods', ALLOWED_METHODS);
-      reply.header('access-control-allow-headers', ALLOWED_HEADERS);
-      reply.header('access-control-max-age', String(PREFLIGHT_MAX_AGE_SECONDS));
-      return reply.code(204).send();
-    });
-  }
+  app.options(path, async (request, reply) => {
+    const origin = await allowedOrigin(request);
+    if (!origin) {
+      return sendProblem(reply, problem(403, 'cors.origin_not_allowed', 'This origin is not one of the first-party applications of this tenant; register a redirect URI on it.'));
+    }
+    allow(reply, origin);
+    reply.header('access-control-allow-methods', ALLOWED_METHODS);
+    reply.header('access-control-allow-headers', ALLOWED_HEADERS);
+    reply.header('access-control-max-age', String(PREFLIGHT_MAX_AGE_SECONDS));
+    return reply.code(204).send();
+  });
 }

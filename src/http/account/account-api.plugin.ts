@@ -5,13 +5,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
-import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
 import { registerAccountApiCors } from './account-api-cors.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
-import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
@@ -30,9 +28,12 @@ import { refusalProblem } from '../refusal.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress } from '../../domain/self-service/registration.ts';
 import { emailChangeOf, startEmailChange } from '../../domain/self-service/verification.ts';
+import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
+import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 
 type AccountApiDeps = {
-  readonly registry: ProviderRegistry;
+  /** Where the CORS check finds the tenant before the request is routed further. */
+  readonly tenants: TenantDirectory;
   /** Back-channel logout for the sessions the customer ends here. */
   readonly notifyLogout?: LogoutNotifier | undefined;
   readonly stores: Stores;
@@ -76,122 +77,120 @@ const activityQuery = {
 export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDeps): Promise<void> {
   const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, deviceKey: deps.selfService.deviceKey, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
 
-  registerAccountApiCors(app, { registry: deps.registry, applications: deps.stores.applications }, ['/api/account/*', '/t/:slug/api/account/*']);
+  registerAccountApiCors(app, { tenants: deps.tenants, applications: deps.stores.applications }, '/api/account/*');
 
-  for (const prefix of ['', '/t/:slug']) {
-    const base = `${prefix}/api/account`;
-    app.get(`${base}/profile`, async (request, reply) => {
-      const { tenant, identity } = await authenticate(request, reply);
-      return profileView(tenant, identity);
-    });
-    app.patch(`${base}/profile`, { schema: { body: profileBody } }, async (request, reply) => {
-      const { tenant, customer } = await authenticate(request, reply);
-      const { traits } = request.body as { traits: Record<string, unknown> };
-      try {
-        return profileView(tenant, await updateProfile(account, traitSchemaOf(tenant.settings), customer, traits));
-      } catch (error) {
-        throw error instanceof ValidationError ? new ValidationError(error.problems.map((problem) => ({ ...problem, field: `traits.${problem.field}` })), error.message) : error;
+  const base = '/api/account';
+  app.get(`${base}/profile`, async (request, reply) => {
+    const { tenant, identity } = await authenticate(request, reply);
+    return profileView(tenant, identity);
+  });
+  app.patch(`${base}/profile`, { schema: { body: profileBody } }, async (request, reply) => {
+    const { tenant, customer } = await authenticate(request, reply);
+    const { traits } = request.body as { traits: Record<string, unknown> };
+    try {
+      return profileView(tenant, await updateProfile(account, traitSchemaOf(tenant.settings), customer, traits));
+    } catch (error) {
+      throw error instanceof ValidationError ? new ValidationError(error.problems.map((problem) => ({ ...problem, field: `traits.${problem.field}` })), error.message) : error;
+    }
+  });
+  app.post(`${base}/password`, { schema: { body: passwordBody } }, async (request, reply) => {
+    const { customer } = await authenticate(request, reply);
+    const body = request.body as { current_password: string; new_password: string; device_token?: string };
+    await changePassword(account, customer, { current: body.current_password, next: body.new_password, deviceTokens: body.device_token });
+    return reply.code(204).send();
+  });
+  app.get(`${base}/sessions`, async (request, reply) => {
+    const { customer } = await authenticate(request, reply);
+    const sessions = await listSessions(account, customer);
+    return {
+      sessions: sessions.map((session) => ({
+        id: session.id,
+        kind: session.kind,
+        current: session.current,
+        user_agent: session.userAgent ?? null,
+        ip: session.ip ?? null,
+        signed_in_at: iso(session.signedInAt),
+        last_seen_at: session.lastSeenAt === undefined ? null : iso(session.lastSeenAt),
+        expires_at: iso(session.expiresAt),
+        applications: session.applications,
+      })),
+    };
+  });
+  app.delete(`${base}/sessions/:id`, { schema: { params: idParams } }, async (request, reply) => {
+    const { customer } = await authenticate(request, reply);
+    await revokeSession(account, customer, (request.params as { id: string }).id);
+    return reply.code(204).send();
+  });
+  app.delete(`${base}/sessions`, async (request, reply) => {
+    const { customer } = await authenticate(request, reply);
+    await revokeOtherSessions(account, customer);
+    return reply.code(204).send();
+  });
+  app.get(`${base}/applications`, async (request, reply) => {
+    const { customer } = await authenticate(request, reply);
+    const applications = await listApplications(account, customer);
+    return {
+      applications: applications.map((application) => ({
+        client_id: application.clientId,
+        name: application.name,
+        logo_uri: application.logoUri ?? null,
+        scopes: application.scopes,
+        resource_scopes: application.resourceScopes,
+        granted_at: iso(application.grantedAt),
+        updated_at: iso(application.updatedAt),
+      })),
+    };
+  });
+  app.delete(`${base}/applications/:clientId`, { schema: { params: clientParams } }, async (request, reply) => {
+    const { customer } = await authenticate(request, reply);
+    await revokeApplication(account, customer, (request.params as { clientId: string }).clientId);
+    return reply.code(204).send();
+  });
+  app.get(`${base}/activity`, { schema: { querystring: activityQuery } }, async (request, reply) => {
+    const { customer } = await authenticate(request, reply);
+    const query = request.query as { limit?: number; before?: number };
+    const entries = await recentActivity(account, customer, query);
+    return {
+      activity: entries.map((entry) => ({ id: entry.id, at: iso(entry.at), action: entry.action, outcome: entry.outcome, by: entry.by, ip: entry.ip ?? null, user_agent: entry.userAgent ?? null })),
+    };
+  });
+  app.get(`${base}/export`, async (request, reply) => {
+    const { customer } = await authenticate(request, reply);
+    const data = await exportAccountData(account, customer);
+    return reply.header('content-disposition', 'attachment; filename="account-data.json"').send(data);
+  });
+  // Changing the email: the current password (SECURITY.md 16), then the code sent to the new address.
+  app.post(`${base}/email`, { schema: { body: emailBody } }, async (request, reply) => {
+    const { tenant, identity, customer } = await authenticate(request, reply);
+    const body = request.body as { email: string; current_password: string; device_token?: string };
+    await verifyCurrentPassword(account, customer, identity, body.current_password, body.device_token);
+    const started = await startEmailChange(deps.selfService, tenant, identity, body.email, 'api', customer.context, customer.locale);
+    if (!started.ok) throw refusalProblem(started, reply);
+    return reply.code(202).send({ flow: { id: started.flow.id, sent_to: started.flow.payload['address'], expires_at: iso(started.flow.expiresAt) } });
+  });
+  app.post(`${base}/email/:id/code`, { schema: { params: idParams, body: codeBody } }, async (request, reply) => {
+    const { tenant, identity, customer } = await authenticate(request, reply);
+    const flow = await emailChangeOf(deps.selfService, tenant.id, identity.id, (request.params as { id: string }).id);
+    if (!flow) throw new DomainError('flow.not_found', 'not_found', 'This change of email does not exist or has expired; start again.');
+    const verified = await confirmAddress(deps.selfService, tenant, flow, { code: (request.body as { code: string }).code }, customer.context, 'complete');
+    if (!verified.ok) throw refusalProblem(verified, reply);
+    return profileView(tenant, verified.identity);
+  });
+  app.delete(base, { schema: { body: deleteBody } }, async (request, reply) => {
+    const { provider, identity, customer, sessionUid } = await authenticate(request, reply);
+    const { password, device_token: deviceTokens } = (request.body as { password?: string; device_token?: string } | null | undefined) ?? {};
+    // SECURITY.md 16: the current password, or a token from a sign-in of the last five minutes.
+    if (password !== undefined) {
+      await verifyCurrentPassword(account, customer, identity, password, deviceTokens);
+    } else {
+      const session = sessionUid ? await provider.Session.findByUid(sessionUid) : undefined;
+      if (!session || session.accountId !== identity.id || !isRecentSignIn(session.loginTs, Date.now())) {
+        throw new DomainError('authentication.not_recent', 'forbidden', 'Deleting the account needs the current password in `password`, or a token from a sign-in within the last 5 minutes.');
       }
-    });
-    app.post(`${base}/password`, { schema: { body: passwordBody } }, async (request, reply) => {
-      const { customer } = await authenticate(request, reply);
-      const body = request.body as { current_password: string; new_password: string; device_token?: string };
-      await changePassword(account, customer, { current: body.current_password, next: body.new_password, deviceTokens: body.device_token });
-      return reply.code(204).send();
-    });
-    app.get(`${base}/sessions`, async (request, reply) => {
-      const { customer } = await authenticate(request, reply);
-      const sessions = await listSessions(account, customer);
-      return {
-        sessions: sessions.map((session) => ({
-          id: session.id,
-          kind: session.kind,
-          current: session.current,
-          user_agent: session.userAgent ?? null,
-          ip: session.ip ?? null,
-          signed_in_at: iso(session.signedInAt),
-          last_seen_at: session.lastSeenAt === undefined ? null : iso(session.lastSeenAt),
-          expires_at: iso(session.expiresAt),
-          applications: session.applications,
-        })),
-      };
-    });
-    app.delete(`${base}/sessions/:id`, { schema: { params: idParams } }, async (request, reply) => {
-      const { customer } = await authenticate(request, reply);
-      await revokeSession(account, customer, (request.params as { id: string }).id);
-      return reply.code(204).send();
-    });
-    app.delete(`${base}/sessions`, async (request, reply) => {
-      const { customer } = await authenticate(request, reply);
-      await revokeOtherSessions(account, customer);
-      return reply.code(204).send();
-    });
-    app.get(`${base}/applications`, async (request, reply) => {
-      const { customer } = await authenticate(request, reply);
-      const applications = await listApplications(account, customer);
-      return {
-        applications: applications.map((application) => ({
-          client_id: application.clientId,
-          name: application.name,
-          logo_uri: application.logoUri ?? null,
-          scopes: application.scopes,
-          resource_scopes: application.resourceScopes,
-          granted_at: iso(application.grantedAt),
-          updated_at: iso(application.updatedAt),
-        })),
-      };
-    });
-    app.delete(`${base}/applications/:clientId`, { schema: { params: clientParams } }, async (request, reply) => {
-      const { customer } = await authenticate(request, reply);
-      await revokeApplication(account, customer, (request.params as { clientId: string }).clientId);
-      return reply.code(204).send();
-    });
-    app.get(`${base}/activity`, { schema: { querystring: activityQuery } }, async (request, reply) => {
-      const { customer } = await authenticate(request, reply);
-      const query = request.query as { limit?: number; before?: number };
-      const entries = await recentActivity(account, customer, query);
-      return {
-        activity: entries.map((entry) => ({ id: entry.id, at: iso(entry.at), action: entry.action, outcome: entry.outcome, by: entry.by, ip: entry.ip ?? null, user_agent: entry.userAgent ?? null })),
-      };
-    });
-    app.get(`${base}/export`, async (request, reply) => {
-      const { customer } = await authenticate(request, reply);
-      const data = await exportAccountData(account, customer);
-      return reply.header('content-disposition', 'attachment; filename="account-data.json"').send(data);
-    });
-    // Changing the email: the current password (SECURITY.md 16), then the code sent to the new address.
-    app.post(`${base}/email`, { schema: { body: emailBody } }, async (request, reply) => {
-      const { tenant, identity, customer } = await authenticate(request, reply);
-      const body = request.body as { email: string; current_password: string; device_token?: string };
-      await verifyCurrentPassword(account, customer, identity, body.current_password, body.device_token);
-      const started = await startEmailChange(deps.selfService, tenant, identity, body.email, 'api', customer.context, customer.locale);
-      if (!started.ok) throw refusalProblem(started, reply);
-      return reply.code(202).send({ flow: { id: started.flow.id, sent_to: started.flow.payload['address'], expires_at: iso(started.flow.expiresAt) } });
-    });
-    app.post(`${base}/email/:id/code`, { schema: { params: idParams, body: codeBody } }, async (request, reply) => {
-      const { tenant, identity, customer } = await authenticate(request, reply);
-      const flow = await emailChangeOf(deps.selfService, tenant.id, identity.id, (request.params as { id: string }).id);
-      if (!flow) throw new DomainError('flow.not_found', 'not_found', 'This change of email does not exist or has expired; start again.');
-      const verified = await confirmAddress(deps.selfService, tenant, flow, { code: (request.body as { code: string }).code }, customer.context, 'complete');
-      if (!verified.ok) throw refusalProblem(verified, reply);
-      return profileView(tenant, verified.identity);
-    });
-    app.delete(base, { schema: { body: deleteBody } }, async (request, reply) => {
-      const { provider, identity, customer, sessionUid } = await authenticate(request, reply);
-      const { password, device_token: deviceTokens } = (request.body as { password?: string; device_token?: string } | null | undefined) ?? {};
-      // SECURITY.md 16: the current password, or a token from a sign-in of the last five minutes.
-      if (password !== undefined) {
-        await verifyCurrentPassword(account, customer, identity, password, deviceTokens);
-      } else {
-        const session = sessionUid ? await provider.Session.findByUid(sessionUid) : undefined;
-        if (!session || session.accountId !== identity.id || !isRecentSignIn(session.loginTs, Date.now())) {
-          throw new DomainError('authentication.not_recent', 'forbidden', 'Deleting the account needs the current password in `password`, or a token from a sign-in within the last 5 minutes.');
-        }
-      }
-      await deleteAccount(account, customer);
-      return reply.code(204).send();
-    });
-  }
+    }
+    await deleteAccount(account, customer);
+    return reply.code(204).send();
+  });
 
   /**
    * The customer behind the request's bearer token: an access token of this tenant, unexpired, for
@@ -200,9 +199,9 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
    */
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Authenticated> {
     reply.header('cache-control', 'no-store');
-    const { slug = DEFAULT_TENANT_SLUG } = request.params as { slug?: string };
-    const found = await deps.registry.forSlug(slug);
-    if (!found) throw new DomainError('tenant.not_found', 'not_found', `There is no tenant "${slug}".`);
+    const { tenant } = request;
+    if (!tenant) throw unknownTenant(request);
+    const found = { tenant, provider: await request.tenantProvider() };
     const header = request.headers.authorization ?? '';
     const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/.exec(header);
     if (!match) {

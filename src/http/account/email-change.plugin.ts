@@ -9,10 +9,9 @@ import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress } from '../../domain/self-service/registration.ts';
 import { emailChangeOf, startEmailChange } from '../../domain/self-service/verification.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
-import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import { formOf, parseForm } from '../shared/form.ts';
 import type { FieldError } from '../shared/form-fields.ts';
-import { codePage } from '../hosted/pages/self-service.pages.ts';
+import { codePage } from '../shared/code-page.ts';
 import type { Portal } from './portal-session.ts';
 import { hasValidCsrf, portalOf } from './portal-session.ts';
 import { redirectAfterChange, sendPortalPage } from './portal-page.ts';
@@ -22,7 +21,6 @@ import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
 import { registerPageErrors } from '../shared/page-errors.ts';
 
 type EmailChangeDeps = {
-  readonly registry: ProviderRegistry;
   /** Its stores serve the portal session too, which also reads the customer's browser sessions. */
   readonly selfService: SelfServiceDeps & { readonly stores: Pick<Stores, 'oidcArtifacts'> };
   readonly publicUrl: string;
@@ -32,17 +30,15 @@ type EmailChangeDeps = {
 export async function emailChangePlugin(app: FastifyInstance, deps: EmailChangeDeps): Promise<void> {
   registerPageErrors(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
-  const sessionDeps = { registry: deps.registry, identities: deps.selfService.stores.identities, artifacts: deps.selfService.stores.oidcArtifacts, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
+  const sessionDeps = { identities: deps.selfService.stores.identities, artifacts: deps.selfService.stores.oidcArtifacts, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
 
-  for (const prefix of ['', '/t/:slug']) {
-    app.get(`${prefix}/account/email`, async (request, reply) => {
-      const portal = await portalOf(sessionDeps, request, reply, { recent: true });
-      return portal ? showForm(portal, reply) : reply;
-    });
-    app.post(`${prefix}/account/email`, (request, reply) => posted(request, reply, true, (portal, form) => start(portal, form, reply)));
-    app.post(`${prefix}/account/email/code`, (request, reply) => posted(request, reply, false, (portal, form) => confirm(portal, form, reply)));
-    app.post(`${prefix}/account/email/resend`, (request, reply) => posted(request, reply, false, (portal, form) => resend(portal, form, reply)));
-  }
+  app.get('/account/email', async (request, reply) => {
+    const portal = await portalOf(sessionDeps, request, reply, { recent: true });
+    return portal ? showForm(portal, reply) : reply;
+  });
+  app.post('/account/email', (request, reply) => posted(request, reply, true, (portal, form) => start(portal, form, reply)));
+  app.post('/account/email/code', (request, reply) => posted(request, reply, false, (portal, form) => confirm(portal, form, reply)));
+  app.post('/account/email/resend', (request, reply) => posted(request, reply, false, (portal, form) => resend(portal, form, reply)));
 
   /** A signed-in POST with the portal's CSRF token. The first step needs a recent sign-in; the code steps follow it. */
   async function posted(request: FastifyRequest, reply: FastifyReply, recent: boolean, handle: (portal: Portal, form: Record<string, string>) => Promise<unknown>) {

@@ -4,7 +4,7 @@
 import type { FastifyReply } from 'fastify';
 import type { SafeHtml } from '../../lib/html.ts';
 import { brandingOf, sendPage } from '../shared/respond.ts';
-import { mountPathOf } from '../oidc/provider.ts';
+import { mountPathOf } from '../tenancy/mount.ts';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from '../oidc/account-client.ts';
 import type { Portal } from './portal-session.ts';
 import type { Section } from './pages/account-frame.ts';

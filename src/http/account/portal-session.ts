@@ -16,11 +16,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
 import type { Context as KoaContext } from 'koa';
-import type { ProviderRegistry } from '../oidc/provider-registry.ts';
-import { mountPathOf } from '../oidc/provider.ts';
+import { mountPathOf } from '../tenancy/mount.ts';
 import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from '../oidc/account-client.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
-import { DEFAULT_TENANT_SLUG, issuerOf } from '../../domain/tenants/tenant.ts';
+import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
 import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
 import type { IdentityStore } from '../../domain/identity/identity.port.ts';
@@ -34,7 +33,6 @@ import { errorBody, sendPage } from '../shared/respond.ts';
 const SEEN_RESOLUTION_MS = 60_000;
 
 type PortalSessionDeps = {
-  readonly registry: ProviderRegistry;
   readonly identities: IdentityStore;
   /** Where a portal visit records that the browser session was used. */
   readonly artifacts: Pick<OidcArtifactStore, 'markSeen'>;
@@ -74,14 +72,13 @@ export function portalBase(tenant: Pick<Tenant, 'slug'>): string {
  * or the portal's home for a POST).
  */
 export async function portalOf(deps: PortalSessionDeps, request: FastifyRequest, reply: FastifyReply, options: { recent?: boolean; returnTo?: string } = {}): Promise<Portal | undefined> {
-  const { slug = DEFAULT_TENANT_SLUG } = request.params as { slug?: string };
-  const found = await deps.registry.forSlug(slug);
-  if (!found) {
+  const { tenant } = request;
+  if (!tenant) {
     const t = pageTranslator(request);
     await sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
     return undefined;
   }
-  const { tenant, provider } = found;
+  const provider = await request.tenantProvider();
   const base = portalBase(tenant);
   const returnTo = safeReturnTo(base, options.returnTo ?? (request.method === 'GET' ? request.url : base));
   const session = await provider.Session.get(provider.createContext(request.raw, reply.raw) as unknown as KoaContext);

@@ -4,14 +4,13 @@
 // session (portal-session.ts); what each page does is the account domain's (src/domain/account).
 import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
-import { mountPathOf } from '../oidc/provider.ts';
+import { mountPathOf } from '../tenancy/mount.ts';
 import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../oidc/account-client.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
-import { DEFAULT_TENANT_SLUG, issuerOf } from '../../domain/tenants/tenant.ts';
+import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { AccountDeps } from '../../domain/account/account.ts';
 import { profileFields, updateProfile } from '../../domain/account/profile.ts';
 import { changePassword } from '../../domain/account/password.ts';
@@ -44,7 +43,6 @@ import { registerPageErrors } from '../shared/page-errors.ts';
 import { readDeviceCookie } from '../device-cookie.ts';
 
 type PortalDeps = {
-  readonly registry: ProviderRegistry;
   /** Back-channel logout for the sessions the customer ends here. */
   readonly notifyLogout?: LogoutNotifier | undefined;
   readonly stores: Stores;
@@ -60,52 +58,50 @@ type PortalDeps = {
 export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Promise<void> {
   registerPageErrors(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
-  const sessionDeps = { registry: deps.registry, identities: deps.stores.identities, artifacts: deps.stores.oidcArtifacts, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
+  const sessionDeps = { identities: deps.stores.identities, artifacts: deps.stores.oidcArtifacts, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
   const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, deviceKey: deps.deviceKey, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
 
-  for (const prefix of ['', '/t/:slug']) {
-    app.get(`${prefix}/account`, (request, reply) => page(request, reply, {}, (portal) => showProfile(portal, reply)));
-    app.post(`${prefix}/account/profile`, (request, reply) => change(request, reply, {}, (portal, form) => saveProfile(portal, form, reply)));
-    app.get(`${prefix}/account/password`, (request, reply) => page(request, reply, { recent: true }, (portal) => showPassword(portal, reply, {})));
-    app.post(`${prefix}/account/password`, (request, reply) => change(request, reply, { recent: true, returnTo: 'password' }, (portal, form) => savePassword(portal, form, request, reply)));
-    app.get(`${prefix}/account/sessions`, (request, reply) => page(request, reply, {}, (portal) => showSessions(portal, reply)));
-    app.post(`${prefix}/account/sessions/revoke`, (request, reply) =>
-      change(request, reply, {}, async (portal, form) => {
-        await revokeSession(account, portal.customer, form['id'] ?? '').catch(ignoreNotFound);
-        return redirectAfterChange(reply, portal, 'sessions', 'revoked');
-      }),
-    );
-    app.post(`${prefix}/account/sessions/revoke-others`, (request, reply) =>
-      change(request, reply, {}, async (portal) => {
-        await revokeOtherSessions(account, portal.customer);
-        return redirectAfterChange(reply, portal, 'sessions', 'others');
-      }),
-    );
-    app.get(`${prefix}/account/applications`, (request, reply) => page(request, reply, {}, (portal) => showApplications(portal, reply)));
-    app.post(`${prefix}/account/applications/revoke`, (request, reply) =>
-      change(request, reply, {}, async (portal, form) => {
-        await revokeApplication(account, portal.customer, form['client_id'] ?? '').catch(ignoreNotFound);
-        return redirectAfterChange(reply, portal, 'applications', 'app');
-      }),
-    );
-    app.get(`${prefix}/account/activity`, (request, reply) => page(request, reply, {}, async (portal) => sendPortalPage(reply, portal, 'activity', activityPage(portal.t, await recentActivity(account, portal.customer)))));
-    app.get(`${prefix}/account/data`, (request, reply) =>
-      page(request, reply, {}, (portal) => sendPortalPage(reply, portal, 'data', dataPage(portal.t, { exportUrl: `${portal.base}/export`, deleteUrl: `${portal.base}/delete` }))),
-    );
-    app.get(`${prefix}/account/export`, (request, reply) =>
-      page(request, reply, {}, async (portal) => {
-        const data = await exportAccountData(account, portal.customer);
-        return reply
-          .header('cache-control', 'no-store')
-          .header('content-disposition', 'attachment; filename="account-data.json"')
-          .type('application/json; charset=utf-8')
-          .send(JSON.stringify(data, null, 2));
-      }),
-    );
-    app.get(`${prefix}/account/delete`, (request, reply) => page(request, reply, { recent: true }, (portal) => showDelete(portal, reply)));
-    app.post(`${prefix}/account/delete`, (request, reply) => change(request, reply, { recent: true, returnTo: 'delete' }, (portal, form) => confirmDelete(portal, form, reply)));
-    app.get(`${prefix}${ACCOUNT_CALLBACK_PATH}`, (request, reply) => callback(request, reply));
-  }
+  app.get('/account', (request, reply) => page(request, reply, {}, (portal) => showProfile(portal, reply)));
+  app.post('/account/profile', (request, reply) => change(request, reply, {}, (portal, form) => saveProfile(portal, form, reply)));
+  app.get('/account/password', (request, reply) => page(request, reply, { recent: true }, (portal) => showPassword(portal, reply, {})));
+  app.post('/account/password', (request, reply) => change(request, reply, { recent: true, returnTo: 'password' }, (portal, form) => savePassword(portal, form, request, reply)));
+  app.get('/account/sessions', (request, reply) => page(request, reply, {}, (portal) => showSessions(portal, reply)));
+  app.post('/account/sessions/revoke', (request, reply) =>
+    change(request, reply, {}, async (portal, form) => {
+      await revokeSession(account, portal.customer, form['id'] ?? '').catch(ignoreNotFound);
+      return redirectAfterChange(reply, portal, 'sessions', 'revoked');
+    }),
+  );
+  app.post('/account/sessions/revoke-others', (request, reply) =>
+    change(request, reply, {}, async (portal) => {
+      await revokeOtherSessions(account, portal.customer);
+      return redirectAfterChange(reply, portal, 'sessions', 'others');
+    }),
+  );
+  app.get('/account/applications', (request, reply) => page(request, reply, {}, (portal) => showApplications(portal, reply)));
+  app.post('/account/applications/revoke', (request, reply) =>
+    change(request, reply, {}, async (portal, form) => {
+      await revokeApplication(account, portal.customer, form['client_id'] ?? '').catch(ignoreNotFound);
+      return redirectAfterChange(reply, portal, 'applications', 'app');
+    }),
+  );
+  app.get('/account/activity', (request, reply) => page(request, reply, {}, async (portal) => sendPortalPage(reply, portal, 'activity', activityPage(portal.t, await recentActivity(account, portal.customer)))));
+  app.get('/account/data', (request, reply) =>
+    page(request, reply, {}, (portal) => sendPortalPage(reply, portal, 'data', dataPage(portal.t, { exportUrl: `${portal.base}/export`, deleteUrl: `${portal.base}/delete` }))),
+  );
+  app.get('/account/export', (request, reply) =>
+    page(request, reply, {}, async (portal) => {
+      const data = await exportAccountData(account, portal.customer);
+      return reply
+        .header('cache-control', 'no-store')
+        .header('content-disposition', 'attachment; filename="account-data.json"')
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify(data, null, 2));
+    }),
+  );
+  app.get('/account/delete', (request, reply) => page(request, reply, { recent: true }, (portal) => showDelete(portal, reply)));
+  app.post('/account/delete', (request, reply) => change(request, reply, { recent: true, returnTo: 'delete' }, (portal, form) => confirmDelete(portal, form, reply)));
+  app.get(ACCOUNT_CALLBACK_PATH, (request, reply) => callback(request, reply));
 
   /** A GET page of the portal: the customer must be signed in (recently, for sensitive pages). */
   async function page(request: FastifyRequest, reply: FastifyReply, options: { recent?: boolean }, handle: (portal: Portal) => unknown) {
@@ -116,9 +112,9 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
 
   /** A POST of the portal: signed in, the CSRF token right, then the change. */
   async function change(request: FastifyRequest, reply: FastifyReply, options: { recent?: boolean; returnTo?: string }, handle: (portal: Portal, form: Record<string, string>) => unknown) {
-    const { slug = DEFAULT_TENANT_SLUG } = request.params as { slug?: string };
-    const base = portalBase({ slug });
-    const portal = await portalOf(sessionDeps, request, reply, { recent: options.recent, returnTo: options.returnTo ? `${base}/${options.returnTo}` : base });
+    // A POST returns to the portal's home after signing in, unless it names its page.
+    const returnTo = options.returnTo && request.tenant ? `${portalBase(request.tenant)}/${options.returnTo}` : undefined;
+    const portal = await portalOf(sessionDeps, request, reply, { recent: options.recent, returnTo });
     if (!portal) return reply;
     const form = formOf(request.body);
     if (!hasValidCsrf(portal, form)) {
@@ -212,8 +208,7 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
    * sign-in completed for the portal's client. The portal then reads the SSO session it created.
    */
   async function callback(request: FastifyRequest, reply: FastifyReply) {
-    const { slug = DEFAULT_TENANT_SLUG } = request.params as { slug?: string };
-    const tenant = await deps.registry.tenantBySlug(slug);
+    const tenant = request.tenant ?? undefined;
     const t = pageTranslator(request, { tenant });
     if (!tenant) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
     const base = portalBase(tenant);

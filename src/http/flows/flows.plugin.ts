@@ -3,7 +3,6 @@
 // involved, so there is nothing for CSRF to forge; every answer is JSON or problem+json.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
-import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
@@ -19,7 +18,6 @@ import { negotiateLocale } from '../../i18n/locales.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
-import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
 import { hashSessionToken, isLive, SESSION_TOUCH_INTERVAL_MS } from '../../domain/sessions/session.ts';
 import { flowView, traitFieldView } from './flow-view.ts';
@@ -30,9 +28,9 @@ import { refusalProblem } from '../refusal.ts';
 import { createWriteLimiter, FLOW_CREATION_LIMIT } from '../write-limits.ts';
 import type { WriteLimitsDeps } from '../write-limits.ts';
 import { waitSeconds } from '../../lib/english.ts';
+import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
 
 type FlowsDeps = {
-  readonly registry: ProviderRegistry;
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly strategies: Strategies;
@@ -71,43 +69,39 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     reply.header('retry-after', String(wait));
     throw new DomainError('request.rate_limited', 'rate_limited', `Too many new flows from this address. ${waitSeconds(wait)}, then try again.`, { seconds: wait });
   };
-  for (const prefix of ['', '/t/:slug']) {
-    for (const type of ['login', 'registration', 'recovery'] as const) {
-      app.post(`${prefix}/flows/${type}`, { onRequest: limitFlowCreation }, async (request, reply) => createFlow(request, reply, type));
-    }
-    app.post(`${prefix}/flows/login/:id`, { schema: { params: flowParams, body: signInBody } }, (request, reply) => submitSignIn(request, reply));
-    app.post(`${prefix}/flows/login/:id/code`, { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignIn(request, reply));
-    app.post(`${prefix}/flows/login/:id/resend`, { schema: { params: flowParams } }, (request, reply) => resendSignInCode(request, reply));
-    app.post(`${prefix}/flows/registration/:id`, { schema: { params: flowParams, body: signUpBody } }, (request, reply) => submitSignUp(request, reply));
-    app.post(`${prefix}/flows/registration/:id/code`, { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignUp(request, reply));
-    app.post(`${prefix}/flows/recovery/:id`, { schema: { params: flowParams, body: emailBody } }, (request, reply) => submitRecovery(request, reply));
-    app.post(`${prefix}/flows/recovery/:id/code`, { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmRecovery(request, reply));
-    app.post(`${prefix}/flows/recovery/:id/password`, { schema: { params: flowParams, body: passwordBody } }, (request, reply) => submitNewPassword(request, reply));
-    for (const type of ['registration', 'recovery'] as const) {
-      app.post(`${prefix}/flows/${type}/:id/resend`, { schema: { params: flowParams } }, (request, reply) => resend(request, reply, type));
-    }
-    app.get(`${prefix}/flows/:id`, { schema: { params: flowParams } }, async (request) => {
-      const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
-      const verification = flow.type === 'login' && flow.state === 'active' ? await signInVerificationOf(deps.stores.flows, tenant.id, flow) : undefined;
-      return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, signUpFormOf(request, tenant, flow));
-    });
-    app.get(`${prefix}/sessions/whoami`, async (request, reply) => {
-      const { session, identity } = await authenticate(request);
-      reply.header('cache-control', 'no-store');
-      return { session: sessionView(session), identity: identityView(identity) };
-    });
-    app.delete(`${prefix}/sessions/current`, async (request, reply) => {
-      const { tenant, session } = await authenticate(request);
-      await deps.stores.sessions.revoke(tenant.id, session.id, Date.now());
-      return reply.code(204).send();
-    });
+  for (const type of ['login', 'registration', 'recovery'] as const) {
+    app.post(`/flows/${type}`, { onRequest: limitFlowCreation }, async (request, reply) => createFlow(request, reply, type));
   }
+  app.post('/flows/login/:id', { schema: { params: flowParams, body: signInBody } }, (request, reply) => submitSignIn(request, reply));
+  app.post('/flows/login/:id/code', { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignIn(request, reply));
+  app.post('/flows/login/:id/resend', { schema: { params: flowParams } }, (request, reply) => resendSignInCode(request, reply));
+  app.post('/flows/registration/:id', { schema: { params: flowParams, body: signUpBody } }, (request, reply) => submitSignUp(request, reply));
+  app.post('/flows/registration/:id/code', { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignUp(request, reply));
+  app.post('/flows/recovery/:id', { schema: { params: flowParams, body: emailBody } }, (request, reply) => submitRecovery(request, reply));
+  app.post('/flows/recovery/:id/code', { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmRecovery(request, reply));
+  app.post('/flows/recovery/:id/password', { schema: { params: flowParams, body: passwordBody } }, (request, reply) => submitNewPassword(request, reply));
+  for (const type of ['registration', 'recovery'] as const) {
+    app.post(`/flows/${type}/:id/resend`, { schema: { params: flowParams } }, (request, reply) => resend(request, reply, type));
+  }
+  app.get('/flows/:id', { schema: { params: flowParams } }, async (request) => {
+    const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
+    const verification = flow.type === 'login' && flow.state === 'active' ? await signInVerificationOf(deps.stores.flows, tenant.id, flow) : undefined;
+    return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, signUpFormOf(request, tenant, flow));
+  });
+  app.get('/sessions/whoami', async (request, reply) => {
+    const { session, identity } = await authenticate(request);
+    reply.header('cache-control', 'no-store');
+    return { session: sessionView(session), identity: identityView(identity) };
+  });
+  app.delete('/sessions/current', async (request, reply) => {
+    const { tenant, session } = await authenticate(request);
+    await deps.stores.sessions.revoke(tenant.id, session.id, Date.now());
+    return reply.code(204).send();
+  });
 
   async function tenantOf(request: FastifyRequest): Promise<Tenant> {
-    const { slug = DEFAULT_TENANT_SLUG } = request.params as { slug?: string };
-    const tenant = await deps.registry.tenantBySlug(slug);
-    if (!tenant) throw new DomainError('tenant.not_found', 'not_found', `There is no tenant "${slug}".`);
-    return tenant;
+    if (!request.tenant) throw unknownTenant(request);
+    return request.tenant;
   }
 
   async function createFlow(request: FastifyRequest, reply: FastifyReply, type: FlowType) {

@@ -5,8 +5,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type Provider from 'oidc-provider';
-import type { TenantProvider } from '../oidc/provider-registry.ts';
-import { mountPathOf } from '../oidc/provider.ts';
+import { mountPathOf } from '../tenancy/mount.ts';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
 import { signInFlowOf } from '../../domain/self-service/browser-flow.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
@@ -18,13 +18,14 @@ import { brandingOf, sendPage, sendTemplatedPage } from '../shared/respond.ts';
 import { bindBrowser } from './browser-binding.ts';
 import { signInPage } from './pages/sign-in.page.ts';
 import { signUpPage } from './pages/sign-up.page.ts';
-import { codePage, newPasswordPage, recoveryRequestPage } from './pages/self-service.pages.ts';
+import { newPasswordPage, recoveryRequestPage } from './pages/self-service.pages.ts';
+import { codePage } from '../shared/code-page.ts';
 import type { FieldError } from '../shared/form-fields.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /** One request's interaction: its tenant and provider, details, pages' base path, application and language. */
-export type InteractionContext = TenantProvider & { details: InteractionDetails; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate };
+export type InteractionContext = { tenant: Tenant; provider: Provider; details: InteractionDetails; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate };
 
 type CodePageView = { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean };
 

@@ -6,8 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
 import type { InteractionResults } from 'oidc-provider';
-import type { ProviderRegistry } from '../oidc/provider-registry.ts';
-import { mountPathOf } from '../oidc/provider.ts';
+import { mountPathOf } from '../tenancy/mount.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
 import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
@@ -34,11 +33,9 @@ import { SUPPORTED_SCOPES } from '../oidc/claims.ts';
 import type { FieldError } from '../shared/form-fields.ts';
 import { formOf, parseForm } from '../shared/form.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
-import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { registerPageErrors } from '../shared/page-errors.ts';
 
 type InteractionDeps = {
-  readonly registry: ProviderRegistry;
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly strategies: Strategies;
@@ -56,21 +53,19 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   const flowDeps = { flows: deps.stores.flows, csrfKey: deps.flowCsrfKey };
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
 
-  for (const prefix of ['', '/t/:slug']) {
-    app.get(`${prefix}/interaction/:uid`, (request, reply) => withInteraction(request, reply, (c) => show(c, request, reply)));
-    app.post(`${prefix}/interaction/:uid/signin`, (request, reply) => withInteraction(request, reply, (c) => signIn(c, request, reply)));
-    app.post(`${prefix}/interaction/:uid/signup`, (request, reply) => withInteraction(request, reply, (c) => signUp(c, request, reply)));
-    app.post(`${prefix}/interaction/:uid/code`, (request, reply) => withInteraction(request, reply, (c) => enterCode(c, request, reply)));
-    app.post(`${prefix}/interaction/:uid/resend`, (request, reply) => withInteraction(request, reply, (c) => resend(c, request, reply)));
-    app.post(`${prefix}/interaction/:uid/recovery`, (request, reply) => withInteraction(request, reply, (c) => recover(c, request, reply)));
-    app.post(`${prefix}/interaction/:uid/recovery/password`, (request, reply) => withInteraction(request, reply, (c) => newPassword(c, request, reply)));
-    app.post(`${prefix}/interaction/:uid/consent`, (request, reply) => withInteraction(request, reply, (c) => consent(c, request, reply)));
-    app.post(`${prefix}/interaction/:uid/abort`, (request, reply) => withInteraction(request, reply, (c) => decline(c, request, reply)));
-  }
+  app.get('/interaction/:uid', (request, reply) => withInteraction(request, reply, (c) => show(c, request, reply)));
+  app.post('/interaction/:uid/signin', (request, reply) => withInteraction(request, reply, (c) => signIn(c, request, reply)));
+  app.post('/interaction/:uid/signup', (request, reply) => withInteraction(request, reply, (c) => signUp(c, request, reply)));
+  app.post('/interaction/:uid/code', (request, reply) => withInteraction(request, reply, (c) => enterCode(c, request, reply)));
+  app.post('/interaction/:uid/resend', (request, reply) => withInteraction(request, reply, (c) => resend(c, request, reply)));
+  app.post('/interaction/:uid/recovery', (request, reply) => withInteraction(request, reply, (c) => recover(c, request, reply)));
+  app.post('/interaction/:uid/recovery/password', (request, reply) => withInteraction(request, reply, (c) => newPassword(c, request, reply)));
+  app.post('/interaction/:uid/consent', (request, reply) => withInteraction(request, reply, (c) => consent(c, request, reply)));
+  app.post('/interaction/:uid/abort', (request, reply) => withInteraction(request, reply, (c) => decline(c, request, reply)));
 
   async function withInteraction(request: FastifyRequest, reply: FastifyReply, handle: (context: Context) => Promise<unknown>) {
-    const { slug = DEFAULT_TENANT_SLUG, uid } = request.params as { slug?: string; uid: string };
-    const found = await deps.registry.forSlug(slug);
+    const { uid } = request.params as { uid: string };
+    const found = request.tenant && { tenant: request.tenant, provider: await request.tenantProvider() };
     let t = pageTranslator(request, { tenant: found?.tenant });
     if (!found) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
     let details: Details;

@@ -4,11 +4,9 @@
 // links); a button posts the form. Every hosted page already sends `Referrer-Policy: no-referrer`,
 // so the token in the address never leaks to another site (SECURITY.md 9).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ProviderRegistry } from '../oidc/provider-registry.ts';
-import { mountPathOf } from '../oidc/provider.ts';
+import { mountPathOf } from '../tenancy/mount.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
-import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { isLatestCode } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress } from '../../domain/self-service/registration.ts';
@@ -28,23 +26,20 @@ import { confirmLinkPage, messagePage, newPasswordPage } from './pages/self-serv
 import type { FieldError } from '../shared/form-fields.ts';
 import { registerPageErrors } from '../shared/page-errors.ts';
 
-type SelfServicePluginDeps = { readonly registry: ProviderRegistry; readonly selfService: SelfServiceDeps };
+type SelfServicePluginDeps = { readonly selfService: SelfServiceDeps };
 
 type Link = { tenant: Tenant; t: Translate; flow: Flow | undefined; token: string };
 
 export async function selfServicePlugin(app: FastifyInstance, deps: SelfServicePluginDeps): Promise<void> {
   registerPageErrors(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
-  for (const prefix of ['', '/t/:slug']) {
-    app.get(`${prefix}/verify`, (request, reply) => withLink(request, reply, (link) => showVerify(link, request, reply)));
-    app.post(`${prefix}/verify`, (request, reply) => withLink(request, reply, (link) => verify(link, request, reply)));
-    app.get(`${prefix}/recovery`, (request, reply) => withLink(request, reply, (link) => showRecovery(link, request, reply)));
-    app.post(`${prefix}/recovery`, (request, reply) => withLink(request, reply, (link) => recover(link, request, reply)));
-  }
+  app.get('/verify', (request, reply) => withLink(request, reply, (link) => showVerify(link, request, reply)));
+  app.post('/verify', (request, reply) => withLink(request, reply, (link) => verify(link, request, reply)));
+  app.get('/recovery', (request, reply) => withLink(request, reply, (link) => showRecovery(link, request, reply)));
+  app.post('/recovery', (request, reply) => withLink(request, reply, (link) => recover(link, request, reply)));
 
   async function withLink(request: FastifyRequest, reply: FastifyReply, handle: (link: Link) => Promise<unknown>) {
-    const { slug = DEFAULT_TENANT_SLUG } = request.params as { slug?: string };
-    const tenant = await deps.registry.tenantBySlug(slug);
+    const tenant = request.tenant ?? undefined;
     const t = pageTranslator(request, { tenant });
     if (!tenant) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
     // Links carry flow and token in the query; the confirming forms post them back.
@@ -66,7 +61,7 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
     if (!tokenMatches(deps.selfService.codeKey, flow.id, secretOf(flow.payload), link.token, Date.now()) || !(await isLatestCode(deps.selfService, flow))) return invalidLink(link, reply);
     if (flow.interactionUid !== null) {
       // Confirming in the browser that started a sign-in continues it, to the application at last.
-      const interaction = await (await deps.registry.forSlug(tenant.slug))?.provider.Interaction.find(flow.interactionUid);
+      const interaction = await (await request.tenantProvider()).Interaction.find(flow.interactionUid);
       const redirectUri = interaction?.params['redirect_uri'];
       if (typeof redirectUri === 'string') allowFormTargets(request, [redirectUri]);
     }
@@ -110,7 +105,7 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
     setDeviceCookie(reply, tenant, reset.deviceToken, deps.selfService.publicUrl.startsWith('https:'));
     // Opened in the browser whose sign-in asked for it: that sign-in finishes, as after the code
     // (SECURITY.md 7). Anywhere else the link only sets the password.
-    const pending = await pendingSignIn(request, tenant, flow);
+    const pending = await pendingSignIn(request, flow);
     if (pending) {
       pending.result = loginResultOf(reset.result);
       await pending.save(pending.exp - Math.floor(Date.now() / 1000));
@@ -123,16 +118,16 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
    * The sign-in this recovery was asked for from, when the link is opened in the browser that asked
    * (the code page's binding cookie) and that sign-in still waits for the customer.
    */
-  async function pendingSignIn(request: FastifyRequest, tenant: Tenant, flow: Flow) {
+  async function pendingSignIn(request: FastifyRequest, flow: Flow) {
     if (flow.interactionUid === null || !isBoundBrowser(request, flow)) return undefined;
-    const interaction = await (await deps.registry.forSlug(tenant.slug))?.provider.Interaction.find(flow.interactionUid);
+    const interaction = await (await request.tenantProvider()).Interaction.find(flow.interactionUid);
     return interaction?.prompt.name === 'login' && !interaction.result ? interaction : undefined;
   }
 
   async function renderNewPassword(link: Link, request: FastifyRequest, reply: FastifyReply, flow: Flow, error?: FieldError, status = 200) {
     const { tenant, t, token } = link;
     // The form may finish a sign-in, which ends at the application (respond.ts, allowFormTargets).
-    const redirectUri = (await pendingSignIn(request, tenant, flow))?.params['redirect_uri'];
+    const redirectUri = (await pendingSignIn(request, flow))?.params['redirect_uri'];
     if (typeof redirectUri === 'string') allowFormTargets(request, [redirectUri]);
     const body = newPasswordPage(t, { action: `${mountPathOf(tenant)}/recovery`, hidden: { flow: flow.id, token }, minLength: PASSWORD_MIN_LENGTH, email: String(flow.payload['address'] ?? ''), error });
     return sendPage(reply, { status, t, branding: brandingOf(tenant), title: t('page.password.title'), body });

@@ -4,7 +4,7 @@
 // an artifact is gone or expired; a consumed artifact comes back with `consumed` (epoch seconds),
 // which is how reuse of a code or refresh token is detected; revokeByGrantId drops everything of
 // the grant. The `Client` model does not come here: provider.ts gives it its own lookup, of the
-// tenant's applications (client-cache.ts) and the built-in account client.
+// tenant's applications (shared/client-cache.ts) and the built-in account client.
 // While the provider answers a request, upserts and destroys wait in the request's batch and are
 // saved together before the answer is sent (artifact-batch.ts).
 import { errors } from 'oidc-provider';

@@ -8,21 +8,24 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
 import type { TenantStore } from '../../domain/tenants/tenant.port.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
+import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 
 /** What oidc-provider's Client offers for this, which its type declarations leave out. */
 type LogoutCapableClient = { readonly backchannelLogoutUri?: string | undefined; backchannelLogout(sub: string, sid: string): Promise<void> };
 
-export function createLogoutNotifier(registry: ProviderRegistry, tenants: TenantStore, logger: Pick<FastifyBaseLogger, 'warn'>): LogoutNotifier {
+export function createLogoutNotifier(registry: ProviderRegistry, tenants: TenantStore, directory: Pick<TenantDirectory, 'bySlug'>, logger: Pick<FastifyBaseLogger, 'warn'>): LogoutNotifier {
   return async (tenantId, sessions) => {
-    const tenant = await tenants.findById(tenantId);
-    const found = tenant && (await registry.forSlug(tenant.slug));
-    if (!found) return;
+    const stored = await tenants.findById(tenantId);
+    // The tenant as requests see it (cached): its provider is the one they use.
+    const tenant = stored && (await directory.bySlug(stored.slug));
+    if (!tenant) return;
+    const provider = await registry.providerOf(tenant);
     const deliveries: Promise<void>[] = [];
     for (const session of sessions) {
       for (const { clientId, sid } of session.applications) {
         deliveries.push(
           (async () => {
-            const client = (await found.provider.Client.find(clientId)) as unknown as LogoutCapableClient | undefined;
+            const client = (await provider.Client.find(clientId)) as unknown as LogoutCapableClient | undefined;
             if (!client?.backchannelLogoutUri) return;
             await client.backchannelLogout(session.accountId, sid);
           })().catch((error: unknown) => {

@@ -1,15 +1,17 @@
 // Mounts the tenants' oidc-provider instances: the default tenant's endpoints at the root, the
-// others' under /t/{slug}. Fastify routes the request, oidc-provider answers it on the raw
-// request and response; Foyer only decides which tenant, and what the provider may trust.
+// others' under /t/{slug} (the tenancy plugin mounts each route there and says which tenant a
+// request is for). Fastify routes the request, oidc-provider answers it on the raw request and
+// response; Foyer only decides what the provider may trust.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import type { ProviderRegistry, TenantProvider } from './provider-registry.ts';
-import { mountPathOf, ROUTES } from './provider.ts';
+import { ROUTES } from './provider.ts';
 import { attachPageContext } from './protocol-pages.ts';
 import { pageTranslator } from '../shared/locale.ts';
 import { sendProblem, problem, toProblem } from '../problem.ts';
 import { REQUEST_ID_HEADER } from '../request-id.ts';
 import { securityHeadersOf } from '../security-headers.ts';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { DEFAULT_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
 import { styleSourceOf } from '../shared/layout.ts';
 import { withRequestDevice } from './request-device.ts';
@@ -20,45 +22,50 @@ import type { WriteLimiter, WriteLimitsDeps } from '../write-limits.ts';
 import { protocolBodyIsMalformed, readProtocolBodies, withReplayedBody } from './protocol-body.ts';
 import { malformedTextError } from '../text-guard.ts';
 import { waitSeconds } from '../../lib/english.ts';
+import { mountPathOf, TENANT_PATH } from '../tenancy/mount.ts';
+import { resolveTenant, unknownTenant } from '../tenancy/tenancy.plugin.ts';
+import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 
-type OidcPluginOptions = { registry: ProviderRegistry; publicUrl: string; writeLimits: WriteLimitsDeps };
+type OidcPluginOptions = { tenants: TenantDirectory; publicUrl: string; writeLimits: WriteLimitsDeps };
 
 const METADATA_DOCUMENTS = ['oauth-authorization-server', 'openid-configuration'] as const;
 
 /** The first path segment of every endpoint the provider serves. */
 const ROOT_PATHS = [...new Set([...Object.values(ROUTES).map((path) => path.split('/')[1]!), '.well-known'])];
 
-export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl, writeLimits }: OidcPluginOptions): Promise<void> {
+export async function oidcPlugin(app: FastifyInstance, { tenants, publicUrl, writeLimits }: OidcPluginOptions): Promise<void> {
   const origin = new URL(publicUrl);
   // Form and JSON bodies are read and checked here, then replayed to the provider (protocol-body.ts).
   readProtocolBodies(app);
   registerProtocolErrors(app);
 
-  const forward = (slug: string, prefix: string) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const found = await registry.forSlug(slug);
-    if (!found) return sendProblem(reply, problem(404, 'tenant.not_found', `There is no tenant "${slug}".`));
-    handOver(found, request, reply, prefix, origin);
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { tenant } = request;
+    if (!tenant) {
+      const { code, message } = unknownTenant(request);
+      return sendProblem(reply, problem(404, code, message));
+    }
+    handOver(tenant, await request.tenantProvider(), request, reply, origin);
   };
 
   // The provider's endpoints that store something for a caller without credentials are limited
   // per client address (SECURITY.md 36) in front of the provider, which then answers as always:
   // the authorization endpoint (an interaction), the device and sign-out pages (a browser session
   // holding the form's token), and, for public clients, pushed authorization and device
-  // authorization requests (docs/adr/0017-limits-on-unauthenticated-writes.md).
+  // authorization requests (docs/adr/0017-limits-on-unauthenticated-writes.md). The limit is
+  // checked before the tenant is looked up: a flood costs no database read.
   const limited: readonly LimitedRoute[] = [
     { path: ROUTES.authorization, methods: ['GET', 'POST'], limiter: await createWriteLimiter(app, 'auth', AUTHORIZATION_LIMIT, writeLimits), answer: 'page' },
     ...(await pageRoutes(app, writeLimits)),
     ...(await clientRoutes(app, writeLimits)),
   ];
-  const through = (route: LimitedRoute, slug: (request: FastifyRequest) => string) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const name = slug(request);
+  const limit = (route: LimitedRoute) => async (request: FastifyRequest, reply: FastifyReply) => {
     const wait = route.counts?.(request) === false ? undefined : await route.limiter(request);
-    if (wait !== undefined) return route.answer === 'page' ? tooManyRequests(request, reply, registry, name, wait) : tooManyClientRequests(reply, wait);
-    return forward(name, mountPathOf({ slug: name }))(request, reply);
+    if (wait === undefined) return;
+    return route.answer === 'page' ? tooManyRequests(request, reply, tenants, wait) : tooManyClientRequests(reply, wait);
   };
   for (const route of limited) {
-    app.route({ method: [...route.methods], url: route.path, handler: through(route, () => DEFAULT_TENANT_SLUG) });
-    app.route({ method: [...route.methods], url: `/t/:slug${route.path}`, handler: through(route, (request) => (request.params as { slug: string }).slug) });
+    app.route({ method: [...route.methods], url: route.path, preValidation: limit(route), handler: forward });
   }
 
   const ALL_METHODS: HTTPMethods[] = ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'];
@@ -66,7 +73,7 @@ export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl, wr
     for (const url of [`/${segment}`, `/${segment}/*`]) {
       // The methods of the limited endpoints are routed above, through their limit.
       const taken = new Set<HTTPMethods>(limited.filter((route) => route.path === url).flatMap((route) => route.methods));
-      app.route({ method: ALL_METHODS.filter((method) => !taken.has(method)), url, handler: forward(DEFAULT_TENANT_SLUG, '') });
+      app.route({ method: ALL_METHODS.filter((method) => !taken.has(method)), url, handler: forward });
     }
   }
   // RFC 8414 3.1: a tenant's metadata is also at the well-known path with the issuer's path after
@@ -75,25 +82,20 @@ export async function oidcPlugin(app: FastifyInstance, { registry, publicUrl, wr
   for (const document of METADATA_DOCUMENTS) {
     app.route({
       method: ['GET', 'OPTIONS'],
-      url: `/.well-known/${document}/t/:slug`,
+      url: `/.well-known/${document}${TENANT_PATH}`,
       handler: async (request, reply) => {
-        const { slug } = request.params as { slug: string };
+        const { tenant } = request;
         // The default tenant's issuer has no path: nothing is inserted for it (the provider's 404).
-        if (slug === DEFAULT_TENANT_SLUG) return forward(DEFAULT_TENANT_SLUG, '')(request, reply);
-        const query = request.raw.url!.indexOf('?');
-        request.raw.url = `${mountPathOf({ slug })}/.well-known/${document}${query === -1 ? '' : request.raw.url!.slice(query)}`;
-        return forward(slug, mountPathOf({ slug }))(request, reply);
+        if (tenant && tenant.slug !== DEFAULT_TENANT_SLUG) {
+          const query = request.raw.url!.indexOf('?');
+          request.raw.url = `${mountPathOf(tenant)}/.well-known/${document}${query === -1 ? '' : request.raw.url!.slice(query)}`;
+        }
+        return forward(request, reply);
       },
     });
   }
-  app.route({
-    method: ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'],
-    url: '/t/:slug/*',
-    handler: async (request, reply) => {
-      const { slug } = request.params as { slug: string };
-      return forward(slug, mountPathOf({ slug }))(request, reply);
-    },
-  });
+  // Under a tenant's path, everything no other surface serves is the provider's to answer.
+  app.route({ method: ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'], url: `${TENANT_PATH}/*`, handler: forward });
 }
 
 /** An endpoint of the provider that stores something, limited per client address before the provider sees it. */
@@ -156,15 +158,15 @@ function tooManyClientRequests(reply: FastifyReply, wait: number) {
  * application with `temporarily_unavailable`: that needs the client and redirect URI checked,
  * which is the provider's work and would cost what the limit saves.
  */
-async function tooManyRequests(request: FastifyRequest, reply: FastifyReply, registry: ProviderRegistry, slug: string, wait: number) {
-  const tenant = (await registry.forSlug(slug))?.tenant;
+async function tooManyRequests(request: FastifyRequest, reply: FastifyReply, tenants: TenantDirectory, wait: number) {
+  const tenant = (await resolveTenant(request, tenants)) ?? undefined;
   const t = pageTranslator(request, { tenant, uiLocales: (request.query as Record<string, unknown>)['ui_locales'] });
   reply.header('retry-after', String(wait));
   const body = html`<h1>${t('page.error.heading')}</h1><div class="alert" role="alert"><p>${t('signin.throttled', { seconds: wait })}</p></div>`;
   return sendPage(reply, { status: 429, t, branding: tenant ? brandingOf(tenant) : { name: 'Foyer' }, title: t('page.error.title'), body, here: '' });
 }
 
-function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest, reply: FastifyReply, prefix: string, origin: URL): void {
+function handOver(tenant: Tenant, provider: Provider, request: FastifyRequest, reply: FastifyReply, origin: URL): void {
   if (protocolBodyIsMalformed(request.headers['content-type'], request.body)) throw malformedTextError();
   const req = withReplayedBody(request.raw, request.body) as IncomingMessage & { originalUrl?: string };
   const res = reply.raw as ServerResponse;
@@ -175,6 +177,7 @@ function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest,
   req.headers['x-forwarded-for'] = request.ip;
   // Mounted like Express would: the provider sees its own path, and finds its mount in originalUrl.
   req.originalUrl = req.url;
+  const prefix = mountPathOf(tenant);
   if (prefix) req.url = req.url!.slice(prefix.length) || '/';
 
   const lang = () => pageTranslator(request, { tenant, uiLocales: (request.query as Record<string, unknown>)['ui_locales'] }).locale;
@@ -190,8 +193,8 @@ function handOver({ tenant, provider }: TenantProvider, request: FastifyRequest,
 }
 
 // Koa composes the middleware stack on every callback() call: build it once per provider.
-const handlers = new WeakMap<TenantProvider['provider'], (req: IncomingMessage, res: ServerResponse) => unknown>();
-function handlerOf(provider: TenantProvider['provider']) {
+const handlers = new WeakMap<Provider, (req: IncomingMessage, res: ServerResponse) => unknown>();
+function handlerOf(provider: Provider) {
   let handler = handlers.get(provider);
   if (!handler) {
     handler = provider.callback();

@@ -1,6 +1,8 @@
 // One oidc-provider per tenant, created on first use and cached. A provider holds its signing keys,
 // so it is rebuilt when the tenant's published key set changes (a rotation by `foyer keys rotate`
-// on any machine is noticed within KEY_CHECK_INTERVAL_MS).
+// on any machine is noticed within KEY_CHECK_INTERVAL_MS), and its settings, so it is rebuilt when
+// the tenant it is asked for has changed. Which tenant a request is for is the tenancy plugin's
+// business (http/tenancy): the tenants given here come from its directory, cached there.
 import type Provider from 'oidc-provider';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
@@ -10,7 +12,6 @@ import { ensureSigningKeys, loadSigningJwks } from '../../domain/keys/keys.servi
 import { createProvider } from './provider.ts';
 
 const KEY_CHECK_INTERVAL_MS = 30_000;
-const TENANT_CACHE_MS = 30_000;
 
 type ProviderRegistryDeps = {
   readonly stores: Stores;
@@ -22,13 +23,12 @@ type ProviderRegistryDeps = {
   readonly now?: () => number;
 };
 
-export type TenantProvider = { readonly tenant: Tenant; readonly provider: Provider };
-
 export type ProviderRegistry = {
-  /** The tenant and its provider, or undefined when no tenant has that slug. */
-  forSlug(slug: string): Promise<TenantProvider | undefined>;
-  /** The tenant alone (cached), for surfaces that need no provider. */
-  tenantBySlug(slug: string): Promise<Tenant | undefined>;
+  /**
+   * The tenant's provider. Pass the tenant as the tenant directory has it (`request.tenant`): a
+   * tenant whose `updatedAt` differs from the one the provider was built for gets a new provider.
+   */
+  providerOf(tenant: Tenant): Promise<Provider>;
   /**
    * Makes the tenant's next request re-read its published keys instead of waiting for the periodic
    * check: a rotation made on this node (admin API, tests) takes effect at once.
@@ -41,18 +41,8 @@ type Entry = { provider: Promise<Provider>; tenantVersion: number; fingerprint: 
 
 export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegistry {
   const now = deps.now ?? Date.now;
-  const tenants = new Map<string, { tenant: Tenant | undefined; loadedAt: number }>();
   const providers = new Map<string, Entry>();
   const keysDeps = { transaction: deps.transaction, keys: deps.stores.signingKeys, secretBox: deps.secretBox, now };
-
-  async function tenantBySlug(slug: string): Promise<Tenant | undefined> {
-    const cached = tenants.get(slug);
-    if (cached && now() - cached.loadedAt < TENANT_CACHE_MS) return cached.tenant;
-    const tenant = await deps.stores.tenants.findBySlug(slug);
-    // Only tenants that exist are remembered: one created a moment after a miss must answer at once.
-    if (tenant) tenants.set(slug, { tenant, loadedAt: now() });
-    return tenant;
-  }
 
   async function fingerprintOf(tenantId: string): Promise<string> {
     const keys = await deps.stores.signingKeys.listPublished(tenantId, now());
@@ -82,7 +72,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
   async function providerOf(tenant: Tenant): Promise<Provider> {
     const entry = providers.get(tenant.id);
     // The provider holds the tenant's settings (its APIs, for resource indicators): a tenant that
-    // changed (seen through the tenant cache) gets a new provider.
+    // changed (seen through the tenant directory's cache) gets a new provider.
     const current = entry?.tenantVersion === tenant.updatedAt ? entry : undefined;
     if (current && now() - current.checkedAt < KEY_CHECK_INTERVAL_MS) return current.provider;
     if (current) {
@@ -105,12 +95,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
   }
 
   return {
-    tenantBySlug,
-    async forSlug(slug) {
-      const tenant = await tenantBySlug(slug);
-      if (!tenant) return undefined;
-      return { tenant, provider: await providerOf(tenant) };
-    },
+    providerOf,
     checkKeysNow(tenantId) {
       const entry = providers.get(tenantId);
       if (entry) entry.checkedAt = Number.NEGATIVE_INFINITY;

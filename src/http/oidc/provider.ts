@@ -12,6 +12,7 @@ import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts
 import type { ApplicationStore } from '../../domain/applications/application.port.ts';
 import { createOidcAdapter } from './adapter.ts';
 import { loadOrCreateGrant } from './grants.ts';
+import { mountPathOf } from '../tenancy/mount.ts';
 import { writeArtifactsTogether } from './artifact-batch.ts';
 import { auditProviderEvents } from './provider-audit.ts';
 import type { AuditStore } from '../../domain/audit/audit.port.ts';
@@ -19,7 +20,7 @@ import type { ConsentStore } from '../../domain/consents/consent.port.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { claimsOf, releasedClaims, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
 import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
-import { cachedLookup } from './client-cache.ts';
+import { cachedLookup } from '../shared/client-cache.ts';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.ts';
 import { createCookieSigner } from './cookie-signer.ts';
 import { browserSessionTtl } from './session-ttl.ts';
@@ -47,12 +48,6 @@ type ProviderDeps = {
   readonly audit: AuditStore;
   readonly logger: FastifyBaseLogger;
 };
-
-
-/** The path prefix of a tenant's endpoints on this server ('' for the default tenant). */
-export function mountPathOf(tenant: Pick<Tenant, 'slug'>): string {
-  return tenant.slug === 'default' ? '' : `/t/${tenant.slug}`;
-}
 
 /**
  * The names of a tenant's oidc-provider cookies. All tenants share one host, and the session cookie's

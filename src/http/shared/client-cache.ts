@@ -1,6 +1,7 @@
 // Client metadata for the token endpoints' hot path: every token, refresh, introspection and
 // revocation request authenticates its client, and applications change rarely. A changed, deleted or
-// re-keyed application (`foyer apps …`) takes effect on every node within CLIENT_CACHE_MS.
+// re-keyed application (`foyer apps …`) takes effect on every node within CLIENT_CACHE_MS. The
+// Account API's CORS origins, read from the same applications, follow them with the same delay.
 export const CLIENT_CACHE_MS = 5_000;
 const MAX_ENTRIES = 10_000;
 
