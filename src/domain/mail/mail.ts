@@ -2,6 +2,8 @@
 // stored beside the change that caused it (pass the transaction's `stores.mail`). The mail
 // dispatcher delivers it later; the request never waits for SMTP.
 import { uuidv7 } from '../../lib/ids.ts';
+import { retryAt } from '../../lib/backoff.ts';
+import type { RetryPolicy } from '../../lib/backoff.ts';
 import { translator } from '../../i18n/translate.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import type { MailMessage, MailRequest, MailStore } from './mail.port.ts';
@@ -44,14 +46,11 @@ function compose(tenant: Tenant, request: MailRequest) {
 /** How retries space out: 5 s after the first failure, doubling, at most 10 min apart, for a day. */
 export const MAIL_RETRY = { firstDelayMs: 5_000, maxDelayMs: 10 * 60_000, giveUpAfterMs: 24 * 60 * 60_000 } as const;
 
-export type MailRetryPolicy = { readonly firstDelayMs: number; readonly maxDelayMs: number; readonly giveUpAfterMs: number };
+export type MailRetryPolicy = RetryPolicy;
 
 /** When to try a message again after its latest attempt failed at `now`, or undefined to give up. */
 export function nextAttemptAt(message: Pick<MailMessage, 'attempts' | 'createdAt'>, now: number, policy: MailRetryPolicy = MAIL_RETRY): number | undefined {
-  const exponent = Math.min(Math.max(message.attempts - 1, 0), 30);
-  const delay = Math.min(policy.firstDelayMs * 2 ** exponent, policy.maxDelayMs);
-  const retryAt = now + delay;
-  return retryAt - message.createdAt > policy.giveUpAfterMs ? undefined : retryAt;
+  return retryAt(message.attempts, message.createdAt, now, policy);
 }
 
 function mailSettingsOf(tenant: Tenant): { from: string | undefined; replyTo: string | undefined } {
