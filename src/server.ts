@@ -21,7 +21,7 @@ import { tenancyPlugin } from './http/tenancy/tenancy.plugin.ts';
 import { createTenantDirectory } from './http/tenancy/tenant-directory.ts';
 import { createProviderRegistry } from './http/oidc/provider-registry.ts';
 import type { ProviderRegistry } from './http/oidc/provider-registry.ts';
-import { createLogoutNotifier } from './http/oidc/backchannel-logout.ts';
+import { createBackchannelLogoutHandler } from './http/oidc/backchannel-logout.ts';
 import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
 import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
 import { flowCsrfKeyOf } from './domain/flows/flow.ts';
@@ -37,10 +37,13 @@ import { deviceTokenKeyOf } from './domain/flows/device-token.ts';
 import { selfServicePlugin } from './http/hosted/self-service.plugin.ts';
 import { createSqlThrottleStore } from './storage/throttle.store.ts';
 import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
-import { startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
+import { publishedEventsOf, startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
 import type { Lifecycle, ReadinessCheck } from './http/health.routes.ts';
 import { startMailDispatcher } from './infra/mail/mail-dispatcher.job.ts';
 import type { MailDispatcher } from './infra/mail/mail-dispatcher.job.ts';
+import { isHandled, startOutboxDispatcher } from './infra/jobs/outbox-dispatcher.job.ts';
+import type { Dispatcher } from './infra/jobs/dispatcher.ts';
+import type { EventHandlers } from './domain/events/event-handler.port.ts';
 import { createSmtpTransport } from './infra/mail/smtp.transport.ts';
 import { createDevOutboxTransport, devOutboxDir } from './infra/mail/dev-outbox.ts';
 import { redactUrl } from './config/redact.ts';
@@ -64,6 +67,8 @@ export type Foyer = {
   readonly providers: ProviderRegistry;
   /** Sends queued email; woken when this node queues one (tests call runOnce to deliver now). */
   readonly mailDispatcher: MailDispatcher;
+  /** Hands outbox events to this node's handlers (back-channel logout); woken when this node records one. */
+  readonly outboxDispatcher: Dispatcher;
   /** Stops serving (in-flight requests finish), then closes the database and Redis. */
   close(): Promise<void>;
 };
@@ -81,7 +86,14 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
     // The dispatcher starts last; until then a message queued on this node waits for its first run.
     let mailDispatcher: MailDispatcher | undefined;
-    const hooks: StoreHooks = { mailQueued: () => mailDispatcher?.notify() };
+    let outboxDispatcher: Dispatcher | undefined;
+    let handlers: EventHandlers = {};
+    const hooks: StoreHooks = {
+      mailQueued: () => mailDispatcher?.notify(),
+      eventRecorded: (type) => {
+        if (isHandled(handlers, type)) outboxDispatcher?.notify();
+      },
+    };
     const stores = createStores(database.db, hooks);
     const transaction = createTransaction(database.db, hooks);
     const { tenant, created } = await ensureDefaultTenant({ transaction, tenants: stores.tenants });
@@ -100,14 +112,14 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const sqlThrottle = redisClient ? undefined : createSqlThrottleStore(database.db);
     const throttleStore = sqlThrottle ?? createRedisThrottleStore(redisClient!);
     const throttle = createSignInThrottle(throttleStore);
-    // One notifier for every way Foyer itself ends browser sessions (back-channel logout).
-    const notifyLogout = createLogoutNotifier(registry, stores.tenants, tenants, logger);
+    // Foyer's own consumers of its events: back-channel logout for every way Foyer ends browser sessions.
+    handlers = { 'browser_sessions.ended': createBackchannelLogoutHandler(registry, stores.tenants, tenants) };
     const breachedCheck = breachedCheckOf(config, logger);
     // The ways to sign in (ADR 0019), built once; each surface's routes call them through the use cases.
     const deviceKey = deviceTokenKeyOf(config.masterSecret);
     const strategies = createStrategies({ password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey } });
     // `satisfies`, not a declared type: the email-change page reads more of these stores than the steps do.
-    const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, notifyLogout, breachedCheck } satisfies SelfServiceDeps;
+    const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, breachedCheck } satisfies SelfServiceDeps;
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
     // Every surface of a tenant is declared once, at the default tenant's paths; the tenancy plugin
@@ -117,8 +129,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => selfServicePlugin(app, { selfService }),
       (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),
-      (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, notifyLogout, breachedCheck, deviceKey: selfService.deviceKey }),
-      (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, notifyLogout, breachedCheck }),
+      (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, breachedCheck, deviceKey: selfService.deviceKey }),
+      (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, breachedCheck }),
       (app: FastifyInstance) => emailChangePlugin(app, { selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => homePlugin(app, { publicUrl: config.http.publicUrl, devMailPath: config.env === 'production' ? undefined : '/dev/mail' }),
     ];
@@ -132,7 +144,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const metrics = config.metricsEnabled ? createMetricsRegistry() : undefined;
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces, routeTable: routes, metrics });
     const metricsApp = metrics ? await buildMetricsApp(metrics, logger) : undefined;
-    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, ...(sqlThrottle ? [sqlThrottle] : [])]);
+    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, publishedEventsOf(stores.outbox, config.eventRetentionMs), ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
     const mailTransport = smtpUrl ? createSmtpTransport(smtpUrl) : createDevOutboxTransport(devOutboxDir(config.dataDir));
@@ -147,6 +159,16 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       leaseMs: 120_000,
     });
     mailDispatcher = dispatcher;
+    const events = startOutboxDispatcher({
+      store: stores.outbox,
+      handlers,
+      logger: jobLogger(logger),
+      pollIntervalMs: 5_000,
+      batchSize: 50,
+      // Longer than a batch of logout posts can take (oidc-provider gives each 2.5 s by default).
+      leaseMs: 60_000,
+    });
+    outboxDispatcher = events;
 
     return {
       app,
@@ -159,12 +181,14 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       lifecycle,
       providers: registry,
       mailDispatcher: dispatcher,
+      outboxDispatcher: events,
       async close() {
         lifecycle.shuttingDown = true;
         await app.close();
         await metricsApp?.close();
         await cleanup.stop();
         await dispatcher.stop();
+        await events.stop();
         mailTransport.close();
         redisClient?.disconnect();
         await database.close();

@@ -1,12 +1,13 @@
 // The `foyer users` commands: operators create, find, block, unblock and delete a tenant's
-// customers. Blocking and deleting end every session and token of the customer at once. Nothing
+// customers. Blocking and deleting end every session and token of the customer at once; the
+// applications signed in through their browser sessions hear of it from a server node (the
+// command records the event, a node's outbox dispatcher sends the back-channel logout). Nothing
 // here ever prints a password or its hash.
 import type { Command, CliIo, OptionValues } from './io.ts';
 import { printJson, printRows, printTable, readStdin, requireString, UsageError } from './io.ts';
 import { operatorActor } from './actor.ts';
 import { withTenant } from './tenant-option.ts';
 import type { Identity } from '../domain/identity/identity.ts';
-import { cliLogoutNotifier } from './logout-notifier.ts';
 import { blockIdentity, createIdentityByOperator, deleteIdentity, getIdentity, unblockIdentity } from '../domain/identity/identities.service.ts';
 import { ValidationError } from '../domain/errors.ts';
 import type { Tenant } from '../domain/tenants/tenant.ts';
@@ -193,7 +194,7 @@ const usersBlockCommand: Command = {
   async run(values, io) {
     const id = requireString(values, 'id');
     await withTenant(io, values, async (context, tenant) => {
-      const { identity, revokedArtifacts } = await blockIdentity({ ...context, notifyLogout: cliLogoutNotifier(context, io) }, tenant.id, id, operatorActor(io));
+      const { identity, revokedArtifacts } = await blockIdentity(context, tenant.id, id, operatorActor(io));
       if (values['json']) return printJson(io, { id: identity.id, status: identity.status, revoked_artifacts: revokedArtifacts });
       io.stdout.write(`Blocked customer ${identity.id} in tenant ${tenant.slug}; revoked ${revokedArtifacts} session(s), code(s), grant(s) and token(s).\n`);
     });
@@ -223,7 +224,7 @@ const usersDeleteCommand: Command = {
   async run(values, io) {
     const id = requireString(values, 'id');
     await withTenant(io, values, async (context, tenant) => {
-      const { revokedArtifacts } = await deleteIdentity({ ...context, notifyLogout: cliLogoutNotifier(context, io) }, tenant.id, id, operatorActor(io));
+      const { revokedArtifacts } = await deleteIdentity(context, tenant.id, id, operatorActor(io));
       if (values['json']) return printJson(io, { id, deleted: true, revoked_artifacts: revokedArtifacts });
       io.stdout.write(`Deleted customer ${id} from tenant ${tenant.slug}; revoked ${revokedArtifacts} session(s), code(s), grant(s) and token(s).\n`);
     });

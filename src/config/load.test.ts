@@ -47,6 +47,15 @@ describe('loadConfig', () => {
     assert.match(refusal({ BREACHED_PASSWORDS_TIMEOUT_MS: '0' }).message, /^BREACHED_PASSWORDS_TIMEOUT_MS: must be positive/);
   });
 
+  test('delivered events are kept 7 days unless EVENT_RETENTION_DAYS says otherwise, from 1 day to 10 years', () => {
+    const retention = (env: Record<string, string>) => loadConfig({ MASTER_SECRET: SECRET, ...env }, workDir()).config.eventRetentionMs;
+    assert.equal(retention({}), 7 * 24 * 60 * 60_000);
+    assert.equal(retention({ EVENT_RETENTION_DAYS: '30' }), 30 * 24 * 60 * 60_000);
+    assert.match(refusal({ EVENT_RETENTION_DAYS: '0' }).message, /^EVENT_RETENTION_DAYS: must be positive/);
+    assert.match(refusal({ EVENT_RETENTION_DAYS: '1.5' }).message, /^EVENT_RETENTION_DAYS: must be a whole number/);
+    assert.match(refusal({ EVENT_RETENTION_DAYS: '3651' }).message, /^EVENT_RETENTION_DAYS: must be at most 3650/);
+  });
+
   test('the result is frozen all the way down', () => {
     const { config } = loadConfig({ MASTER_SECRET: SECRET }, workDir());
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.http) && Object.isFrozen(config.database));

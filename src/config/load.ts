@@ -44,6 +44,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
     mail: { smtpUrl, from: settings.MAIL_FROM },
     passwords: { breachedRangeUrl: parseBreachedPasswordsUrl(settings.BREACHED_PASSWORDS_URL, settings.NODE_ENV), breachedTimeoutMs: settings.BREACHED_PASSWORDS_TIMEOUT_MS },
+    eventRetentionMs: settings.EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
   };
   return { config: deepFreeze(config), warnings };
 }

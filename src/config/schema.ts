@@ -41,6 +41,7 @@ export const settingsSchema = z.object({
   MAIL_FROM: z.string().trim().min(3, 'must be a sender such as Foyer <no-reply@example.com>').max(300, 'must be at most 300 characters').default('Foyer <no-reply@localhost>'),
   BREACHED_PASSWORDS_URL: z.string().optional(),
   BREACHED_PASSWORDS_TIMEOUT_MS: positiveInt.max(30_000, 'must be at most 30000').default(1500),
+  EVENT_RETENTION_DAYS: positiveInt.max(3650, 'must be at most 3650').default(7),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -84,4 +85,6 @@ export type Config = {
     readonly breachedRangeUrl: string | undefined;
     readonly breachedTimeoutMs: number;
   };
+  /** How long delivered outbox events are kept before the expired-rows sweep deletes them. */
+  readonly eventRetentionMs: number;
 };

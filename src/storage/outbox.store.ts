@@ -1,11 +1,24 @@
+// The transactional outbox. A claim leases the due events it picks (moves their available_at to
+// the end of the lease and counts the attempt) in one short transaction, as the mail queue does
+// (mail.store.ts): PostgreSQL skips rows another dispatcher is claiming at that moment (FOR UPDATE
+// SKIP LOCKED), SQLite has one writer anyway. Delivered events stay (published_at set) until the
+// retention prunes them.
+import { PostgresAdapter } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
+import { inTransaction } from './database.ts';
 import type { OutboxEventsTable } from './tables.ts';
 import type { OutboxEvent } from '../domain/events/event.ts';
 import type { OutboxStore } from '../domain/events/outbox.port.ts';
 import { fromJson, toJson } from './json.ts';
 
-export function createOutboxStore(db: Db): OutboxStore {
+/** Longer errors are cut: the start says what went wrong. */
+const MAX_ERROR_LENGTH = 2000;
+
+/** `recorded` is told the type of each event written (a transaction passes its own, and tells the node after commit). */
+export function createOutboxStore(db: Db, recorded: (type: string) => void = () => {}): OutboxStore {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+
   return {
     async enqueue(event) {
       await db
@@ -23,43 +36,68 @@ export function createOutboxStore(db: Db): OutboxStore {
           published_at: null,
         })
         .execute();
+      recorded(event.type);
     },
 
-    async listPending(now, limit) {
-      const rows = await db
-        .selectFrom('outbox_events')
-        .selectAll()
-        .where('published_at', 'is', null)
-        .where('available_at', '<=', now)
-        .orderBy('available_at')
-        .orderBy('id')
-        .limit(limit)
-        .execute();
-      return rows.map(toOutboxEvent);
+    async claimDue(now, limit, leaseMs) {
+      // The select reads the partial index of undelivered events (outbox_events_pending) only.
+      const claim = async (tx: Db) => {
+        let due = tx
+          .selectFrom('outbox_events')
+          .select('id')
+          .where('published_at', 'is', null)
+          .where('available_at', '<=', now)
+          .orderBy('available_at')
+          .orderBy('id')
+          .limit(limit);
+        if (postgres) due = due.forUpdate().skipLocked();
+        const ids = (await due.execute()).map((row) => row.id);
+        if (ids.length === 0) return [];
+        // The conditions again: an event another dispatcher leased meanwhile is no longer due, so
+        // each event is claimed by one dispatcher even where the select above cannot lock.
+        return tx
+          .updateTable('outbox_events')
+          .set((eb) => ({ available_at: now + leaseMs, attempts: eb('attempts', '+', 1) }))
+          .where('id', 'in', ids)
+          .where('published_at', 'is', null)
+          .where('available_at', '<=', now)
+          .returningAll()
+          .execute();
+      };
+      const rows = await inTransaction(db, claim);
+      return rows.map(toOutboxEvent).sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
     },
 
     async markPublished(ids, now) {
       if (ids.length === 0) return;
-      await db.updateTable('outbox_events').set({ published_at: now }).where('id', 'in', ids).execute();
+      await db.updateTable('outbox_events').set({ published_at: now }).where('id', 'in', ids).where('published_at', 'is', null).execute();
     },
 
-    async redactAggregate(tenantId, aggregateType, aggregateId) {
-      const result = await db
+    async markFailed(id, error, retryAt, now) {
+      const lastError = error.slice(0, MAX_ERROR_LENGTH);
+      // Giving up ends the event as a delivery does (the retention prunes it), its error kept.
+      const update = retryAt === undefined ? { last_error: lastError, published_at: now } : { last_error: lastError, available_at: retryAt };
+      await db.updateTable('outbox_events').set(update).where('id', '=', id).where('published_at', 'is', null).execute();
+    },
+
+    async redactAggregate(tenantId, aggregate, { except }) {
+      let update = db
         .updateTable('outbox_events')
         .set({ payload: toJson({ redacted: true }) })
         .where('tenant_id', '=', tenantId)
-        .where('aggregate_type', '=', aggregateType)
-        .where('aggregate_id', '=', aggregateId)
-        .executeTakeFirst();
+        .where('aggregate_type', '=', aggregate.type)
+        .where('aggregate_id', '=', aggregate.id);
+      if (except.length > 0) update = update.where('type', 'not in', except);
+      const result = await update.executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
 
-    async markFailed(id, error, retryAt) {
-      await db
-        .updateTable('outbox_events')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error.slice(0, 2000), available_at: retryAt }))
-        .where('id', '=', id)
-        .execute();
+    async prunePublished(before, limit) {
+      // A batch of ids, as the expired-rows sweep deletes elsewhere: no long lock, and PostgreSQL
+      // has no DELETE … LIMIT. Reads the partial index of published events (outbox_events_published).
+      const old = db.selectFrom('outbox_events').select('id').where('published_at', 'is not', null).where('published_at', '<', before).limit(limit);
+      const result = await db.deleteFrom('outbox_events').where('id', 'in', old).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

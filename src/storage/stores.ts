@@ -19,6 +19,8 @@ import { createLatestCodeStore } from './latest-code.store.ts';
 export type StoreHooks = {
   /** Email was queued: the mail dispatcher wakes up rather than waiting for its next poll. */
   readonly mailQueued?: () => void;
+  /** An event of this type was recorded: the outbox dispatcher wakes when one of its handlers consumes it. */
+  readonly eventRecorded?: (type: string) => void;
 };
 
 export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
@@ -26,7 +28,7 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     tenants: createTenantStore(db),
     identities: createIdentityStore(db),
     audit: createAuditStore(db),
-    outbox: createOutboxStore(db),
+    outbox: createOutboxStore(db, hooks.eventRecorded),
     signingKeys: createSigningKeyStore(db),
     applications: createApplicationStore(db),
     oidcArtifacts: createOidcArtifactStore(db),
@@ -42,8 +44,10 @@ export function createTransaction(db: Db, hooks: StoreHooks = {}): Transaction {
   return async (work) => {
     // Hooks run after commit: a dispatcher woken earlier would not see the rows yet.
     let mailQueued = false;
-    const result = await db.transaction().execute((tx) => work(createStores(tx, { mailQueued: () => (mailQueued = true) })));
+    const eventTypes = new Set<string>();
+    const result = await db.transaction().execute((tx) => work(createStores(tx, { mailQueued: () => (mailQueued = true), eventRecorded: (type) => eventTypes.add(type) })));
     if (mailQueued) hooks.mailQueued?.();
+    for (const type of eventTypes) hooks.eventRecorded?.(type);
     return result;
   };
 }

@@ -1,7 +1,8 @@
 // Sessions ended from the account portal reach the applications signed in through them by
 // back-channel logout, as RP-initiated logout does: signing another browser out, removing an
 // application's access, deleting the account, and a password reset by recovery. Over HTTP, with a real application server that
-// receives the logout tokens, verified against the tenant's JWKS.
+// receives the logout tokens, verified against the tenant's JWKS. The tokens leave from the outbox
+// after the change committed, so each test waits for them to arrive.
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
@@ -53,8 +54,14 @@ describeEachEngine('back-channel logout from the account portal', (current) => {
     return { sub: shopFlow.claims.sub, sid: shopFlow.claims.sid as string };
   }
 
-  /** The logout tokens Shop received, verified: signed by the tenant, for Shop, of the back-channel logout event. */
+  /**
+   * The logout tokens Shop received, verified: signed by the tenant, for Shop, of the back-channel
+   * logout event. They leave from the outbox after commit: once the first is in, the outbox is
+   * drained (runOnce) so that a second one, if any were sent, would be there too.
+   */
   async function logoutTokens() {
+    await receiver.arrived(1);
+    await node.server.outboxDispatcher.runOnce();
     const jwks = createRemoteJWKSet(new URL(shopRp.serverMetadata().jwks_uri!));
     return Promise.all(
       receiver.received.map(async (token) => {

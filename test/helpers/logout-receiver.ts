@@ -1,9 +1,18 @@
 // An application's server for back-channel logout: records every logout token POSTed to it.
+// Foyer sends the tokens of sessions it ends itself from its outbox, after commit: `arrived` waits
+// for them (with a deadline), rather than expecting them by the time the request answered.
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type LogoutReceiver = { readonly server: Server; readonly url: string; readonly received: string[]; close(): Promise<void> };
+export type LogoutReceiver = {
+  readonly server: Server;
+  readonly url: string;
+  readonly received: string[];
+  /** Resolves with what was received once at least `count` tokens are in, or rejects after `timeoutMs`. */
+  arrived(count: number, timeoutMs?: number): Promise<string[]>;
+  close(): Promise<void>;
+};
 
 export async function startLogoutReceiver(): Promise<LogoutReceiver> {
   const received: string[] = [];
@@ -20,6 +29,14 @@ export async function startLogoutReceiver(): Promise<LogoutReceiver> {
     server,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel-logout`,
     received,
+    async arrived(count, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count) {
+        if (Date.now() > deadline) throw new Error(`expected ${count} logout token(s) within ${timeoutMs} ms, got ${received.length}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return received;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

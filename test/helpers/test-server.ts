@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { loggerOptions } from '../../src/infra/logging/logger.ts';
 import { createFoyer } from '../../src/server.ts';
 import type { Foyer } from '../../src/server.ts';
-import type { Engine } from '../../src/storage/database.ts';
+import type { DatabaseHandle, Engine } from '../../src/storage/database.ts';
 import { createTestDatabase } from './engines.ts';
 import { mailboxOf } from './mailbox.ts';
 import type { Mailbox } from './mailbox.ts';
@@ -28,6 +28,23 @@ export type TestServer = Foyer & {
 
 export async function createTestServer(engine: Engine, env: Record<string, string> = {}): Promise<TestServer> {
   const testDatabase = await createTestDatabase(engine);
+  const node = await createServerNode(testDatabase, env, testDatabase.handle);
+  return {
+    ...node,
+    async stop() {
+      await node.close();
+      // close() closed the handle; dispose only removes what is left (file or schema).
+      await testDatabase.dispose();
+    },
+  };
+}
+
+/**
+ * A Foyer node on a test database that exists already (a command's, or another node's), with
+ * a handle of its own unless given one; close() closes that handle and removes its DATA_DIR, leaving
+ * the database.
+ */
+export async function createServerNode(testDatabase: TestDatabase, env: Record<string, string> = {}, database?: DatabaseHandle): Promise<Omit<TestServer, 'stop'>> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'foyer-data-'));
   const { config } = loadConfig({
     NODE_ENV: 'test',
@@ -43,17 +60,15 @@ export async function createTestServer(engine: Engine, env: Record<string, strin
       logs.push(JSON.parse(line) as Record<string, unknown>);
     },
   });
-  const foyer = await createFoyer(config, logger, { database: testDatabase.handle });
+  const foyer = await createFoyer(config, logger, { database: database ?? (await testDatabase.reopen()) });
   return {
     ...foyer,
     testDatabase,
     logs,
     dataDir,
     mailbox: mailboxOf(dataDir),
-    async stop() {
+    async close() {
       await foyer.close();
-      // close() closed the handle; dispose only removes what is left (file or schema).
-      await testDatabase.dispose();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -7,6 +7,8 @@ import type { RequestContext } from '../audit/audit.ts';
 import type { ApplicationStore } from '../applications/application.port.ts';
 import type { ConsentStore } from '../consents/consent.port.ts';
 import type { OutboxStore } from '../events/outbox.port.ts';
+import type { CatalogueEvent } from '../events/catalogue.ts';
+import { recordEvent } from '../events/record-event.ts';
 import type { IdentityStore } from '../identity/identity.port.ts';
 import type { OidcArtifactStore } from '../oauth/oidc-artifact.port.ts';
 import type { SessionStore } from '../sessions/session.port.ts';
@@ -15,7 +17,6 @@ import type { KeyObject } from 'node:crypto';
 import type { SignInThrottle } from '../flows/throttle.ts';
 import type { MailStore } from '../mail/mail.port.ts';
 import type { Tenant } from '../tenants/tenant.ts';
-import type { LogoutNotifier } from '../oauth/logout.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
@@ -39,8 +40,6 @@ export type AccountDeps = {
   /** deviceTokenKeyOf(master secret): a device token of the account counts the check on the device's own key. */
   readonly deviceKey?: KeyObject | undefined;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
-  /** Back-channel logout for the browser sessions a change ends; none in tests that do not care. */
-  readonly notifyLogout?: LogoutNotifier | undefined;
   readonly now?: () => number;
 };
 
@@ -71,7 +70,7 @@ type AuditedChange = {
   readonly outcome?: 'success' | 'failure';
   readonly details?: Record<string, unknown>;
   /** The domain event, when the change is one the outside world hears of. */
-  readonly event?: { readonly type: string; readonly payload: Record<string, unknown> };
+  readonly event?: CatalogueEvent;
 };
 
 /** The audit entry (and event) of a change the customer made to their own account. */
@@ -88,7 +87,5 @@ export async function recordChange(stores: Pick<AccountStores, 'audit' | 'outbox
     context: customer.context,
     details: change.details ?? {},
   });
-  if (change.event) {
-    await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId, type: change.event.type, aggregate: { type: 'identity', id: identityId }, payload: change.event.payload });
-  }
+  if (change.event) await recordEvent(stores.outbox, { tenantId, aggregateId: identityId, occurredAt: now }, change.event);
 }

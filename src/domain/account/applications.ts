@@ -1,7 +1,7 @@
 // Applications the customer has allowed into their account (SECURITY.md 25): the consents they
 // gave, reviewable and revocable. Revoking deletes the consent and ends that application's grants
 // and tokens for this customer, so its refresh token stops working at once.
-import { browserSessionsOf, notifyEndedSessions } from '../oauth/logout.ts';
+import { browserSessionsOf, recordEndedSessions } from '../oauth/logout.ts';
 import { DomainError } from '../errors.ts';
 import type { AccountDeps, Customer } from './account.ts';
 import { recordChange } from './account.ts';
@@ -36,7 +36,7 @@ export async function listApplications(deps: Pick<AccountDeps, 'stores'>, custom
 
 export async function revokeApplication(deps: AccountDeps, customer: Customer, clientId: string): Promise<{ revokedGrants: number }> {
   const now = (deps.now ?? Date.now)();
-  const { revokedGrants, ended } = await deps.transaction(async (stores) => {
+  return deps.transaction(async (stores) => {
     const { tenantId, identityId } = customer;
     const removed = await stores.consents.delete(tenantId, identityId, clientId);
     const grants = (await stores.oidcArtifacts.listByAccountId(tenantId, 'Grant', identityId, now)).filter((grant) => grant.payload['clientId'] === clientId);
@@ -51,8 +51,7 @@ export async function revokeApplication(deps: AccountDeps, customer: Customer, c
       event: { type: 'consent.revoked', payload: { applicationId: clientId } },
     });
     // The browser sessions stay, but the application's sign-in through each of them ends with its grant.
-    return { revokedGrants: grants.length, ended: await browserSessionsOf(stores.oidcArtifacts, tenantId, identityId, now, clientId) };
+    await recordEndedSessions(stores.outbox, tenantId, identityId, await browserSessionsOf(stores.oidcArtifacts, tenantId, identityId, now, clientId), now);
+    return { revokedGrants: grants.length };
   });
-  await notifyEndedSessions(deps.notifyLogout, customer.tenantId, ended);
-  return { revokedGrants };
 }

@@ -21,6 +21,6 @@ export async function deleteAccount(deps: AccountDeps, customer: Customer): Prom
       if (email) await queueMail(stores.mail, customer.tenant, { tenantId: customer.tenantId, to: email, kind: 'account_deleted', locale: customer.locale, params: {} }, now);
       return erased;
     });
-  // Every browser session ends with the account: deleteIdentity tells the applications signed in through them.
-  return deleteIdentity({ transaction, notifyLogout: deps.notifyLogout, now: () => now }, customer.tenantId, customer.identityId, actor);
+  // Every browser session ends with the account: deleteIdentity records them for back-channel logout.
+  return deleteIdentity({ transaction, now: () => now }, customer.tenantId, customer.identityId, actor);
 }

@@ -14,7 +14,6 @@ import { recordChange } from './account.ts';
 import { queueMail } from '../mail/mail.ts';
 import { getProfile } from './profile.ts';
 import { revokeEverythingElse } from './sessions.ts';
-import { notifyEndedSessions } from '../oauth/logout.ts';
 import { waitSeconds } from '../../lib/english.ts';
 
 /** `deviceTokens`: those the browser or app holds (device-token.ts), for the check of `current`. */
@@ -64,7 +63,7 @@ export async function changePassword(deps: AccountDeps, customer: Customer, chan
 
   const hash = await hashPassword(change.next);
   const now = (deps.now ?? Date.now)();
-  const { revokedArtifacts, ended } = await deps.transaction(async (stores) => {
+  return deps.transaction(async (stores) => {
     const credentials = await stores.identities.listCredentials(customer.tenantId, customer.identityId);
     const credential = credentials.find((candidate) => candidate.type === 'password');
     if (!credential) throw new DomainError('password.none', 'conflict', 'This account has no password to change.');
@@ -75,6 +74,4 @@ export async function changePassword(deps: AccountDeps, customer: Customer, chan
     if (email) await queueMail(stores.mail, customer.tenant, { tenantId: customer.tenantId, to: email, kind: 'password_changed', locale: customer.locale, params: {} }, now);
     return revoked;
   });
-  await notifyEndedSessions(deps.notifyLogout, customer.tenantId, ended);
-  return { revokedArtifacts };
 }

@@ -4,8 +4,7 @@
 import { DomainError } from '../errors.ts';
 import type { AccountArtifact } from '../oauth/oidc-artifact.port.ts';
 import type { AccountDeps, AccountStores, Customer } from './account.ts';
-import type { EndedBrowserSession } from '../oauth/logout.ts';
-import { endedSessionOf, notifyEndedSessions } from '../oauth/logout.ts';
+import { endedSessionOf, recordEndedSessions } from '../oauth/logout.ts';
 import { recordChange } from './account.ts';
 
 export type AccountSession = {
@@ -65,7 +64,7 @@ export async function listSessions(deps: Pick<AccountDeps, 'stores' | 'now'>, cu
 /** Ends one session: a browser session is destroyed with the grants (and tokens) it authorised. */
 export async function revokeSession(deps: AccountDeps, customer: Customer, id: string): Promise<void> {
   const now = (deps.now ?? Date.now)();
-  const ended = await deps.transaction(async (stores) => {
+  await deps.transaction(async (stores) => {
     const browser = (await stores.oidcArtifacts.listByAccountId(customer.tenantId, 'Session', customer.identityId, now)).find((artifact) => artifact.payload['uid'] === id);
     let kind: 'browser' | 'app';
     if (browser) {
@@ -77,29 +76,26 @@ export async function revokeSession(deps: AccountDeps, customer: Customer, id: s
       throw new DomainError('session.not_found', 'not_found', 'There is no such session of yours; it may have ended already.');
     }
     await recordChange(stores, customer, now, { action: 'session.revoked', details: { kind, current: id === customer.current.sessionUid }, event: { type: 'session.revoked', payload: { kind } } });
-    return browser ? [endedSessionOf(browser, customer.identityId)] : [];
+    if (browser) await recordEndedSessions(stores.outbox, customer.tenantId, customer.identityId, [endedSessionOf(browser, customer.identityId)], now);
   });
-  await notifyEndedSessions(deps.notifyLogout, customer.tenantId, ended);
 }
 
 /** Ends every session but the current one, with everything they authorised. */
 export async function revokeOtherSessions(deps: AccountDeps, customer: Customer): Promise<{ revokedArtifacts: number }> {
   const now = (deps.now ?? Date.now)();
-  const { revokedArtifacts, ended } = await deps.transaction(async (stores) => {
+  return deps.transaction(async (stores) => {
     const revoked = await revokeEverythingElse(stores, customer, now);
     await recordChange(stores, customer, now, { action: 'session.revoked_others', details: { revokedArtifacts: revoked.revokedArtifacts }, event: { type: 'session.revoked', payload: { kind: 'others' } } });
     return revoked;
   });
-  await notifyEndedSessions(deps.notifyLogout, customer.tenantId, ended);
-  return { revokedArtifacts };
 }
 
 /**
  * Revokes every session, grant, code and token of the customer except the current session and
- * the grants it rides on, and every native-app session. Runs inside the caller's transaction;
- * `ended` are the browser sessions it ended, for notifyEndedSessions once the transaction commits.
+ * the grants it rides on, and every native-app session. Runs inside the caller's transaction, in
+ * which it records the browser sessions it ended for back-channel logout.
  */
-export async function revokeEverythingElse(stores: AccountStores, customer: Customer, now: number): Promise<{ revokedArtifacts: number; ended: EndedBrowserSession[] }> {
+export async function revokeEverythingElse(stores: AccountStores, customer: Customer, now: number): Promise<{ revokedArtifacts: number }> {
   const { tenantId, identityId, current } = customer;
   let grantIds = [...current.grantIds];
   const sessions = await stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identityId, now);
@@ -108,7 +104,8 @@ export async function revokeEverythingElse(stores: AccountStores, customer: Cust
   if (kept) grantIds = [...new Set([...grantIds, ...grantsOf(kept)])];
   const revoked = await stores.oidcArtifacts.revokeByAccountIdExcept(tenantId, identityId, { sessionUid: current.sessionUid, grantIds });
   const ended = sessions.filter((session) => session !== kept).map((session) => endedSessionOf(session, identityId));
-  return { revokedArtifacts: revoked + (await stores.sessions.revokeAllOf(tenantId, identityId, now)), ended };
+  await recordEndedSessions(stores.outbox, tenantId, identityId, ended, now);
+  return { revokedArtifacts: revoked + (await stores.sessions.revokeAllOf(tenantId, identityId, now)) };
 }
 
 async function destroyBrowserSession(stores: AccountStores, tenantId: string, session: AccountArtifact): Promise<void> {

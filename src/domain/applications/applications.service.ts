@@ -3,6 +3,8 @@
 // rotation, and are never written anywhere but as a hash.
 import type { AuditStore } from '../audit/audit.port.ts';
 import type { OutboxStore } from '../events/outbox.port.ts';
+import type { CatalogueEvent } from '../events/catalogue.ts';
+import { recordEvent } from '../events/record-event.ts';
 import type { Actor } from '../tenants/tenants.service.ts';
 import type { ApplicationStore } from './application.port.ts';
 import type { Application, ApplicationInput, NewApplication } from './application.ts';
@@ -22,7 +24,8 @@ type ApplicationDeps = {
 /** The kind is fixed at creation: it decides whether the client has a secret at all. */
 type ApplicationChanges = ApplicationInput;
 
-type Change = { action: string; application: Application; details: Record<string, unknown>; payload: Record<string, unknown> };
+/** The audit action is the event's name. */
+type Change = { application: Application; details: Record<string, unknown>; event: CatalogueEvent<'application.created' | 'application.updated' | 'application.deleted' | 'application.secret_rotated'> };
 
 function applicationNotFound(clientId: string): DomainError {
   return new DomainError('application.not_found', 'not_found', `No application with the client id "${clientId}" in this tenant.`, { clientId });
@@ -41,26 +44,19 @@ export async function getApplication(stores: { applications: ApplicationStore },
 }
 
 async function record(stores: ApplicationWriteStores, now: number, actor: Actor, change: Change): Promise<void> {
-  const { action, application, details, payload } = change;
+  const { application, details, event } = change;
   await stores.audit.append({
     id: uuidv7(now),
     occurredAt: now,
     tenantId: application.tenantId,
-    action,
+    action: event.type,
     outcome: 'success',
     actor: { type: actor.type, id: actor.id },
     target: { type: 'application', id: application.id },
     context: actor.context,
     details,
   });
-  await stores.outbox.enqueue({
-    id: uuidv7(now),
-    occurredAt: now,
-    tenantId: application.tenantId,
-    type: action,
-    aggregate: { type: 'application', id: application.id },
-    payload: { clientId: application.id, ...payload },
-  });
+  await recordEvent(stores.outbox, { tenantId: application.tenantId, aggregateId: application.id, occurredAt: now }, event);
 }
 
 /** Creates the application; `clientSecret` is returned for confidential kinds only, and only here. */
@@ -77,10 +73,9 @@ export async function createApplication(
   return deps.transaction(async (stores) => {
     const application = await stores.applications.create({ ...fields, id: generateClientId(), tenantId, kind, secretHash, now });
     await record(stores, now, actor, {
-      action: 'application.created',
       application,
       details: { name: application.name, kind },
-      payload: { name: application.name, kind },
+      event: { type: 'application.created', payload: { clientId: application.id, name: application.name, kind } },
     });
     return clientSecret === undefined ? { application } : { application, clientSecret };
   });
@@ -103,7 +98,7 @@ export async function updateApplication(
     const application = await stores.applications.update(tenantId, clientId, fields, now);
     if (!application) throw applicationNotFound(clientId);
     const changed = Object.keys(fields).filter((key) => JSON.stringify(fields[key as keyof typeof fields]) !== JSON.stringify(current[key as keyof typeof fields]));
-    await record(stores, now, actor, { action: 'application.updated', application, details: { changed }, payload: { changed } });
+    await record(stores, now, actor, { application, details: { changed }, event: { type: 'application.updated', payload: { clientId: application.id, changed } } });
     return application;
   });
 }
@@ -114,10 +109,9 @@ export async function deleteApplication(deps: ApplicationDeps, tenantId: string,
     const application = await getApplication(stores, tenantId, clientId);
     if (!(await stores.applications.delete(tenantId, clientId))) throw applicationNotFound(clientId);
     await record(stores, now, actor, {
-      action: 'application.deleted',
       application,
       details: { name: application.name, kind: application.kind },
-      payload: {},
+      event: { type: 'application.deleted', payload: { clientId: application.id } },
     });
   });
 }
@@ -146,7 +140,7 @@ export async function rotateClientSecret(
     const clientSecret = generateClientSecret();
     if (!(await stores.applications.updateSecretHash(tenantId, clientId, hashClientSecret(clientSecret), now))) throw applicationNotFound(clientId);
     const application = { ...current, updatedAt: now };
-    await record(stores, now, actor, { action: 'application.secret_rotated', application, details: {}, payload: {} });
+    await record(stores, now, actor, { application, details: {}, event: { type: 'application.secret_rotated', payload: { clientId: application.id } } });
     return { application, clientSecret };
   });
 }

@@ -9,6 +9,7 @@ import { widenConsent } from './consent.ts';
 import type { RequestContext } from '../audit/audit.ts';
 import type { Stores, UnitOfWork } from '../unit-of-work.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 /**
  * What a grant gains: OIDC scopes and claims (left alone when absent), and scopes of APIs
@@ -85,7 +86,7 @@ export async function giveConsent(transaction: UnitOfWork<Pick<Stores, 'consents
       context: given.context,
       details: { scopes: allowed.scopes },
     });
-    await outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId, type: 'consent.granted', aggregate: { type: 'identity', id: identityId }, payload: { applicationId, scopes: consent.scopes, resourceScopes: consent.resourceScopes } });
+    await recordEvent(outbox, { tenantId, aggregateId: identityId, occurredAt: now }, { type: 'consent.granted', payload: { applicationId, scopes: consent.scopes, resourceScopes: consent.resourceScopes } });
   });
   return grantId;
 }

@@ -1,12 +1,26 @@
 import type { DomainEvent, OutboxEvent } from './event.ts';
 
 export interface OutboxStore {
+  /** Written by recordEvent only (record-event.ts): a catalogue name with its payload. */
   enqueue(event: DomainEvent & { id: string; occurredAt: number }): Promise<void>;
-  /** Undelivered events due at `now`, oldest first. */
-  listPending(now: number, limit: number): Promise<OutboxEvent[]>;
+  /**
+   * Up to `limit` undelivered events due at `now`, oldest first, each leased until `now + leaseMs`
+   * (no other claim returns it meanwhile) and its attempts counted. Two dispatchers claiming at
+   * once never get the same event.
+   */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxEvent[]>;
+  /** Delivered (or nobody is there to deliver it to): done, kept until the retention prunes it. */
   markPublished(ids: readonly string[], now: number): Promise<void>;
-  /** Records a failed delivery and when to try again. */
-  markFailed(id: string, error: string, retryAt: number): Promise<void>;
-  /** The aggregate was erased: the payloads of its earlier events (traits, addresses) are emptied to `{ redacted: true }`. */
-  redactAggregate(tenantId: string, aggregateType: string, aggregateId: string): Promise<number>;
+  /**
+   * The attempt failed: try again at `retryAt`, or, when it is undefined, give up (the event is
+   * done, with the error kept).
+   */
+  markFailed(id: string, error: string, retryAt: number | undefined, now: number): Promise<void>;
+  /**
+   * The aggregate was erased: the payloads of its earlier events (traits, addresses) are emptied to
+   * `{ redacted: true }`, but for the event types in `except`. Says how many.
+   */
+  redactAggregate(tenantId: string, aggregate: { readonly type: string; readonly id: string }, options: { readonly except: readonly string[] }): Promise<number>;
+  /** Deletes up to `limit` events published before `before` (the retention); says how many. */
+  prunePublished(before: number, limit: number): Promise<number>;
 }

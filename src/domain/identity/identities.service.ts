@@ -5,6 +5,8 @@
 import type { AuditStore } from '../audit/audit.port.ts';
 import type { MailStore } from '../mail/mail.port.ts';
 import type { OutboxStore } from '../events/outbox.port.ts';
+import type { CatalogueEvent } from '../events/catalogue.ts';
+import { recordEvent, redactEventsOf } from '../events/record-event.ts';
 import type { OidcArtifactStore } from '../oauth/oidc-artifact.port.ts';
 import type { TenantStore } from '../tenants/tenant.port.ts';
 import type { Actor } from '../tenants/tenants.service.ts';
@@ -17,16 +19,13 @@ import { checkNewIdentity, identityCreatedPayload, prepareNewIdentity, trimTrait
 import { DomainError, ValidationError } from '../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { SessionStore } from '../sessions/session.port.ts';
-import type { LogoutNotifier } from '../oauth/logout.ts';
-import { browserSessionsOf, notifyEndedSessions } from '../oauth/logout.ts';
+import { browserSessionsOf, recordEndedSessions } from '../oauth/logout.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 
 type IdentityWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; outbox: OutboxStore; mail: MailStore };
 
 type IdentityDeps = {
   readonly transaction: UnitOfWork<IdentityWriteStores>;
-  /** Back-channel logout for the browser sessions a block or a deletion ends. */
-  readonly notifyLogout?: LogoutNotifier | undefined;
   readonly now?: () => number;
 };
 
@@ -47,7 +46,8 @@ type OperatorIdentityInput = {
 /** What blocking or deleting ended: how many sessions, codes, grants and tokens were revoked. */
 type Revocation = { readonly revokedArtifacts: number };
 
-type Change = { tenantId: string; identityId: string; action: string; details: Record<string, unknown>; payload: Record<string, unknown> };
+/** The audit action is the event's name. */
+type Change = { tenantId: string; identityId: string; details: Record<string, unknown>; event: CatalogueEvent<'identity.created' | 'identity.blocked' | 'identity.unblocked' | 'identity.deleted'> };
 
 function identityNotFound(identityId: string): DomainError {
   return new DomainError('identity.not_found', 'not_found', `No customer with the id "${identityId}" in this tenant.`, { identityId });
@@ -67,19 +67,19 @@ export async function getIdentity(stores: { identities: IdentityStore }, tenantI
 }
 
 async function record(stores: IdentityWriteStores, now: number, actor: Actor, change: Change): Promise<void> {
-  const { tenantId, identityId, action, details, payload } = change;
+  const { tenantId, identityId, details, event } = change;
   await stores.audit.append({
     id: uuidv7(now),
     occurredAt: now,
     tenantId,
-    action,
+    action: event.type,
     outcome: 'success',
     actor: { type: actor.type, id: actor.id },
     target: { type: 'identity', id: identityId },
     context: actor.context,
     details,
   });
-  await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId, type: action, aggregate: { type: 'identity', id: identityId }, payload });
+  await recordEvent(stores.outbox, { tenantId, aggregateId: identityId, occurredAt: now }, event);
 }
 
 /**
@@ -113,7 +113,7 @@ export async function createIdentityByOperator(
     const identity = await stores.identities.create(newIdentity);
     // Personal data stays out of the audit log, so that deleting the customer erases it.
     const details = { password: input.password !== undefined, verified: verifiedAt !== null };
-    await record(stores, now, actor, { tenantId, identityId: identity.id, action: 'identity.created', details, payload: identityCreatedPayload(identity) });
+    await record(stores, now, actor, { tenantId, identityId: identity.id, details, event: { type: 'identity.created', payload: identityCreatedPayload(identity) } });
     return identity;
   });
 }
@@ -142,17 +142,17 @@ export async function blockIdentity(
   actor: Actor,
 ): Promise<Revocation & { identity: Identity }> {
   const now = (deps.now ?? Date.now)();
-  const { ended, ...blocked } = await deps.transaction(async (stores) => {
+  return deps.transaction(async (stores) => {
     const identity = await changeStatus(stores, tenantId, identityId, 'blocked', now);
     const ended = await browserSessionsOf(stores.oidcArtifacts, tenantId, identityId, now);
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenantId, identityId);
     // Foyer's own session tokens (native apps) die too; deleting an identity cascades to them.
     await stores.sessions.revokeAllOf(tenantId, identityId, now);
-    await record(stores, now, actor, { tenantId, identityId, action: 'identity.blocked', details: { revokedArtifacts }, payload: { status: 'blocked' } });
-    return { identity, revokedArtifacts, ended };
+    await record(stores, now, actor, { tenantId, identityId, details: { revokedArtifacts }, event: { type: 'identity.blocked', payload: { status: 'blocked' } } });
+    // The applications signed in through the ended sessions are told once this commits.
+    await recordEndedSessions(stores.outbox, tenantId, identityId, ended, now);
+    return { identity, revokedArtifacts };
   });
-  await notifyEndedSessions(deps.notifyLogout, tenantId, ended);
-  return blocked;
 }
 
 /** Lets the customer sign in again; what blocking revoked stays revoked. */
@@ -160,7 +160,7 @@ export async function unblockIdentity(deps: IdentityDeps, tenantId: string, iden
   const now = (deps.now ?? Date.now)();
   return deps.transaction(async (stores) => {
     const identity = await changeStatus(stores, tenantId, identityId, 'active', now);
-    await record(stores, now, actor, { tenantId, identityId, action: 'identity.unblocked', details: {}, payload: { status: 'active' } });
+    await record(stores, now, actor, { tenantId, identityId, details: {}, event: { type: 'identity.unblocked', payload: { status: 'active' } } });
     return identity;
   });
 }
@@ -173,7 +173,7 @@ export async function unblockIdentity(deps: IdentityDeps, tenantId: string, iden
  */
 export async function deleteIdentity(deps: IdentityDeps, tenantId: string, identityId: string, actor: Actor): Promise<Revocation> {
   const now = (deps.now ?? Date.now)();
-  const { ended, ...deleted } = await deps.transaction(async (stores) => {
+  return deps.transaction(async (stores) => {
     const identity = await getIdentity(stores, tenantId, identityId);
     const ended = await browserSessionsOf(stores.oidcArtifacts, tenantId, identityId, now);
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenantId, identityId);
@@ -182,10 +182,9 @@ export async function deleteIdentity(deps: IdentityDeps, tenantId: string, ident
     for (const address of identity.addresses) if (address.kind === 'email') await stores.mail.forget(tenantId, address.value);
     // What happened stays in the audit log and the event stream, without what it said about them.
     await stores.audit.forgetPersonalData(tenantId, identityId);
-    await stores.outbox.redactAggregate(tenantId, 'identity', identityId);
-    await record(stores, now, actor, { tenantId, identityId, action: 'identity.deleted', details: { revokedArtifacts }, payload: {} });
-    return { revokedArtifacts, ended };
+    await redactEventsOf(stores.outbox, tenantId, 'identity', identityId);
+    await record(stores, now, actor, { tenantId, identityId, details: { revokedArtifacts }, event: { type: 'identity.deleted', payload: {} } });
+    await recordEndedSessions(stores.outbox, tenantId, identityId, ended, now);
+    return { revokedArtifacts };
   });
-  await notifyEndedSessions(deps.notifyLogout, tenantId, ended);
-  return deleted;
 }

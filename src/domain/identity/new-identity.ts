@@ -3,6 +3,7 @@
 // policy, then the record the store writes, with the verifiable addresses the traits name and, when
 // there is a password, its argon2id credential found by the normalised email.
 import type { FieldProblem } from '../errors.ts';
+import type { EventPayload } from '../events/catalogue.ts';
 import type { Identity, NewIdentity, Traits } from './identity.ts';
 import { normalizeAddress } from './identity.ts';
 import type { TraitSchema } from './traits.ts';
@@ -78,7 +79,7 @@ export async function prepareNewIdentity(input: NewIdentityInput): Promise<NewId
 }
 
 /** The payload of `identity.created`, the same whoever created the identity. */
-export function identityCreatedPayload(identity: Identity): Record<string, unknown> {
+export function identityCreatedPayload(identity: Identity): EventPayload<'identity.created'> {
   return { traits: identity.traits, addresses: identity.addresses };
 }
 

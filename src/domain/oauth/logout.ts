@@ -1,18 +1,17 @@
 // Back-channel logout, as the domain sees it: when Foyer itself ends browser sessions (the customer
-// in the account portal or API, an operator blocking or deleting a customer), the applications
-// signed in through them are told, once the change is committed. Sessions are oidc-provider's;
-// what identifies each application's sign-in is the session id (`sid`) its ID tokens carried.
+// in the account portal or API, an operator blocking or deleting a customer, a password reset), the
+// applications signed in through them are told. The use case records a `browser_sessions.ended`
+// event in the transaction that ends the sessions; a server node's outbox dispatcher sends the
+// logout tokens after commit (never inline in the request, never from the CLI). Sessions are
+// oidc-provider's; what identifies each application's sign-in is the session id (`sid`) its ID
+// tokens carried.
 import type { AccountArtifact, OidcArtifactStore } from './oidc-artifact.port.ts';
+import type { EndedSessionApplication } from '../events/catalogue.ts';
+import type { OutboxStore } from '../events/outbox.port.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 /** A browser session that ended, with the applications signed in through it and the session id each was given. */
-export type EndedBrowserSession = { readonly accountId: string; readonly applications: readonly { readonly clientId: string; readonly sid: string }[] };
-
-/**
- * Tells the applications that asked for it (OpenID Connect Back-Channel Logout) that these
- * sessions of the tenant ended. Never throws: a delivery that fails is logged, and the change that
- * ended them stands.
- */
-export type LogoutNotifier = (tenantId: string, sessions: readonly EndedBrowserSession[]) => Promise<void>;
+type EndedBrowserSession = { readonly accountId: string; readonly applications: readonly EndedSessionApplication[] };
 
 type SessionPayload = { authorizations?: Record<string, { sid?: unknown }> };
 
@@ -33,8 +32,12 @@ export async function browserSessionsOf(artifacts: Pick<OidcArtifactStore, 'list
   return (await artifacts.listByAccountId(tenantId, 'Session', accountId, now)).map((session) => endedSessionOf(session, accountId, onlyClientId));
 }
 
-/** After the change committed: the applications hear of the sessions it ended (none: nothing is sent). */
-export async function notifyEndedSessions(notify: LogoutNotifier | undefined, tenantId: string, ended: readonly EndedBrowserSession[]): Promise<void> {
-  const sessions = ended.filter((session) => session.applications.length > 0);
-  if (notify && sessions.length > 0) await notify(tenantId, sessions);
+/**
+ * In the transaction that ends the customer's sessions: records who is to be sent back-channel
+ * logout (nothing when no application was signed in through them).
+ */
+export async function recordEndedSessions(outbox: Pick<OutboxStore, 'enqueue'>, tenantId: string, accountId: string, ended: readonly EndedBrowserSession[], now: number): Promise<void> {
+  const applications = ended.flatMap((session) => session.applications);
+  if (applications.length === 0) return;
+  await recordEvent(outbox, { tenantId, aggregateId: accountId, occurredAt: now }, { type: 'browser_sessions.ended', payload: { applications } });
 }

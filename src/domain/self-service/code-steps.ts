@@ -14,7 +14,6 @@ import type { BreachedPasswordCheck } from '../credentials/password/breached.ts'
 import type { MailKind } from '../mail/mail.port.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { queueMail, rehearseMail } from '../mail/mail.ts';
-import type { LogoutNotifier } from '../oauth/logout.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { CODE_LIFETIME_MS, codeMatches, issueCode, secretOf, tokenMatches, unmatchable } from './one-time-code.ts';
 import type { CodeSecret } from './one-time-code.ts';
@@ -35,8 +34,6 @@ export type SelfServiceDeps = {
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
   /** deviceTokenKeyOf(master secret): a completed recovery hands the owner's browser or app a device token. */
   readonly deviceKey?: KeyObject | undefined;
-  /** Back-channel logout for the sessions a password reset ends. */
-  readonly notifyLogout?: LogoutNotifier | undefined;
   readonly now?: () => number;
 };
 

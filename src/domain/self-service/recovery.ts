@@ -23,7 +23,8 @@ import { PASSWORD } from '../credentials/password/password-sign-in.ts';
 import { signInThrottleKeys } from '../flows/throttle.ts';
 import { rememberDevice } from '../flows/device-token.ts';
 import { queueMail } from '../mail/mail.ts';
-import { browserSessionsOf, notifyEndedSessions } from '../oauth/logout.ts';
+import { browserSessionsOf, recordEndedSessions } from '../oauth/logout.ts';
+import { recordEvent } from '../events/record-event.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, checkCode, clock, composeCode, isLatestCode, reserveSend, spent } from './code-steps.ts';
@@ -110,13 +111,13 @@ export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow:
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(tenant.id, identity.id);
     await stores.sessions.revokeAllOf(tenant.id, identity.id, now);
     await stores.audit.append(auditOf(tenant.id, 'recovery.succeeded', identity.id, context, { revokedArtifacts }));
-    await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, type: 'identity.password_changed', aggregate: { type: 'identity', id: identity.id }, payload: { via: 'recovery' } });
+    await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: identity.id, occurredAt: now }, { type: 'identity.password_changed', payload: { via: 'recovery' } });
+    // Every session ended with the reset: the applications signed in through them hear of it.
+    await recordEndedSessions(stores.outbox, tenant.id, identity.id, ended, now);
     await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: address, kind: 'password_changed', locale, params: {} }, now);
-    return ended;
+    return true;
   });
   if (!done) return { ok: false, code: token !== undefined ? 'link.invalid' : 'code.invalid' };
-  // Every session ended with the reset: the applications signed in through them hear of it.
-  await notifyEndedSessions(deps.notifyLogout, tenant.id, done);
   // The owner proved control of the inbox: failed sign-ins no longer hold them back.
   await deps.throttle.reset(signInThrottleKeys(tenant.id, address, '').account);
   const deviceToken = deps.deviceKey ? rememberDevice(deps.deviceKey, tenant.id, address, deviceTokens, now) : undefined;

@@ -17,11 +17,11 @@ import type { TraitSchema } from '../identity/traits.ts';
 import { hasTrait, traitSchemaOf } from '../identity/traits.ts';
 import { checkNewIdentity, identityCreatedPayload, passwordIdentifierOf, prepareNewIdentity, trimTraits } from '../identity/new-identity.ts';
 import type { Tenant } from '../tenants/tenant.ts';
+import { recordEvent } from '../events/record-event.ts';
 import { issuerOf } from '../tenants/tenant.ts';
 import type { RequestContext } from '../audit/audit.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { queueMail } from '../mail/mail.ts';
-import { uuidv7 } from '../../lib/ids.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, checkCode, clock, composeCode, reserveSend, spent } from './code-steps.ts';
 
@@ -63,7 +63,7 @@ export async function submitRegistration(
     return await deps.transaction(async (stores) => {
       const created = await stores.identities.create(record);
       await stores.audit.append(auditOf(tenant.id, 'signup.succeeded', created.id, context, { method: 'password' }));
-      await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, type: 'identity.created', aggregate: { type: 'identity', id: created.id }, payload: identityCreatedPayload(created) });
+      await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: created.id, occurredAt: now }, { type: 'identity.created', payload: identityCreatedPayload(created) });
       const sent = await composeCode(deps, stores, mail, { address, subjectId: created.id, sentCount: 0 });
       await advanceOrFail(stores.flows.advance(tenant.id, flow.id, 'active', { state: 'active', payload: sent.payload }, now));
       return sent;
@@ -113,7 +113,7 @@ export async function confirmAddress(
     } else {
       await stores.identities.markAddressVerified(tenant.id, identity.id, 'email', address, now);
       await stores.audit.append(auditOf(tenant.id, 'address.verified', identity.id, context, { kind: 'email', via: given.token !== undefined ? 'link' : 'code' }));
-      await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, type: 'identity.address_verified', aggregate: { type: 'identity', id: identity.id }, payload: { kind: 'email' } });
+      await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: identity.id, occurredAt: now }, { type: 'identity.address_verified', payload: { kind: 'email' } });
     }
     return { ok: true, identity: (await stores.identities.findById(tenant.id, identity.id))! };
   });
@@ -124,7 +124,7 @@ async function changeEmail(stores: SelfServiceStores, tenant: Tenant, identity: 
   const previous = typeof identity.traits['email'] === 'string' ? identity.traits['email'] : '';
   await stores.identities.replaceEmail(tenant.id, identity.id, previous, address, { ...identity.traits, email: address }, now);
   await stores.audit.append(auditOf(tenant.id, 'email.changed', identity.id, context));
-  await stores.outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, type: 'identity.updated', aggregate: { type: 'identity', id: identity.id }, payload: { changed: ['email'] } });
+  await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: identity.id, occurredAt: now }, { type: 'identity.updated', payload: { changed: ['email'] } });
   if (previous) {
     const locale = String(flow.payload['locale'] ?? 'en') as Locale;
     await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: previous, kind: 'email_changed', locale, params: { newEmail: address } }, now);

@@ -3,6 +3,7 @@
 import type { AuditStore } from '../audit/audit.port.ts';
 import type { RequestContext, ActorType } from '../audit/audit.ts';
 import type { OutboxStore } from '../events/outbox.port.ts';
+import { recordEvent } from '../events/record-event.ts';
 import type { TenantStore } from './tenant.port.ts';
 import type { NewTenant, Tenant } from './tenant.ts';
 import { DEFAULT_TENANT_SLUG, validateNewTenant } from './tenant.ts';
@@ -36,14 +37,7 @@ export async function createTenant(deps: TenantDeps, input: NewTenant, actor: Ac
       context: actor.context,
       details: { slug: tenant.slug },
     });
-    await outbox.enqueue({
-      id: uuidv7(now),
-      occurredAt: now,
-      tenantId: tenant.id,
-      type: 'tenant.created',
-      aggregate: { type: 'tenant', id: tenant.id },
-      payload: { slug: tenant.slug, name: tenant.name },
-    });
+    await recordEvent(outbox, { tenantId: tenant.id, aggregateId: tenant.id, occurredAt: now }, { type: 'tenant.created', payload: { slug: tenant.slug, name: tenant.name } });
     return tenant;
   });
 }
@@ -84,7 +78,7 @@ export async function configureTenant(deps: TenantDeps, tenantId: string, rawSet
       context: actor.context,
       details: { sections },
     });
-    await outbox.enqueue({ id: uuidv7(now), occurredAt: now, tenantId, type: 'tenant.configured', aggregate: { type: 'tenant', id: tenantId }, payload: { sections } });
+    await recordEvent(outbox, { tenantId, aggregateId: tenantId, occurredAt: now }, { type: 'tenant.configured', payload: { sections } });
     return tenant;
   });
 }

@@ -5,7 +5,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
-import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
 import { registerAccountApiCors } from './account-api-cors.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
@@ -34,8 +33,6 @@ import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 type AccountApiDeps = {
   /** Where the CORS check finds the tenant before the request is routed further. */
   readonly tenants: TenantDirectory;
-  /** Back-channel logout for the sessions the customer ends here. */
-  readonly notifyLogout?: LogoutNotifier | undefined;
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly throttle: SignInThrottle;
@@ -75,7 +72,7 @@ const activityQuery = {
 } as const;
 
 export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDeps): Promise<void> {
-  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, deviceKey: deps.selfService.deviceKey, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
+  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, deviceKey: deps.selfService.deviceKey, breachedCheck: deps.breachedCheck };
 
   registerAccountApiCors(app, { tenants: deps.tenants, applications: deps.stores.applications }, '/api/account/*');
 

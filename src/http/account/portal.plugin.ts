@@ -4,7 +4,6 @@
 // session (portal-session.ts); what each page does is the account domain's (src/domain/account).
 import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { LogoutNotifier } from '../../domain/oauth/logout.ts';
 import { mountPathOf } from '../tenancy/mount.ts';
 import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../oidc/account-client.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
@@ -43,8 +42,6 @@ import { registerPageErrors } from '../shared/page-errors.ts';
 import { readDeviceCookie } from '../device-cookie.ts';
 
 type PortalDeps = {
-  /** Back-channel logout for the sessions the customer ends here. */
-  readonly notifyLogout?: LogoutNotifier | undefined;
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly throttle: SignInThrottle;
@@ -59,7 +56,7 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
   registerPageErrors(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   const sessionDeps = { identities: deps.stores.identities, artifacts: deps.stores.oidcArtifacts, publicUrl: deps.publicUrl, masterSecret: deps.masterSecret };
-  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, deviceKey: deps.deviceKey, breachedCheck: deps.breachedCheck, notifyLogout: deps.notifyLogout };
+  const account: AccountDeps = { stores: deps.stores, transaction: deps.transaction, throttle: deps.throttle, deviceKey: deps.deviceKey, breachedCheck: deps.breachedCheck };
 
   app.get('/account', (request, reply) => page(request, reply, {}, (portal) => showProfile(portal, reply)));
   app.post('/account/profile', (request, reply) => change(request, reply, {}, (portal, form) => saveProfile(portal, form, reply)));

@@ -1,7 +1,8 @@
 // The background sweep that deletes expired rows: oidc-provider artifacts, flows, sessions, stale
-// throttle counters. Lookups already ignore expired rows, so the sweep only keeps tables from
+// throttle counters, outbox events delivered longer ago than the retention. Lookups already ignore expired rows, so the sweep only keeps tables from
 // growing without bound; it deletes in short batches so that no transaction holds many row locks,
 // and each node may run it (a batch another node took is simply short).
+import type { OutboxStore } from '../../domain/events/outbox.port.ts';
 
 /** A table the sweep can clean: deletes up to `limit` rows expired at `now`, and says how many. */
 export type Sweepable = { removeExpired(now: number, limit: number): Promise<number> };
@@ -18,6 +19,11 @@ export function sweepTogether(tables: readonly Sweepable[]): Sweepable {
       return removed;
     },
   };
+}
+
+/** Outbox events published (delivered, or given up) more than `retentionMs` ago. */
+export function publishedEventsOf(outbox: Pick<OutboxStore, 'prunePublished'>, retentionMs: number): Sweepable {
+  return { removeExpired: (now, limit) => outbox.prunePublished(now - retentionMs, limit) };
 }
 
 type LogFunction = (fields: Record<string, unknown>, message: string) => void;

@@ -9,6 +9,7 @@ import * as mail from './0005-mail.ts';
 import * as accountPortal from './0006-account-portal.ts';
 import * as throttleReserveFunction from './0007-throttle-reserve-function.ts';
 import * as latestCodes from './0008-latest-codes.ts';
+import * as outboxRetention from './0009-outbox-retention.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -21,4 +22,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-account-portal': accountPortal,
   '0007-throttle-reserve-function': throttleReserveFunction,
   '0008-latest-codes': latestCodes,
+  '0009-outbox-retention': outboxRetention,
 };

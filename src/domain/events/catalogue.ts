@@ -1,0 +1,70 @@
+// Every domain event Foyer records, declared once: its name, the aggregate it belongs to, the type
+// of its payload, whether that payload carries personal data, and whether it is internal (delivered
+// only to Foyer's own handlers, such as back-channel logout). recordEvent (record-event.ts) accepts
+// only a name from here with its payload type; subscribers outside Foyer (webhooks) will see only
+// the events that are not internal, scrubbed of personal data unless they may have it.
+//
+// Names and payloads are a contract with whoever reads the event stream (the data export,
+// subscribers): a new field is fine, renaming or removing one is a new event.
+import type { ApplicationKind } from '../applications/application.ts';
+import type { Address, Traits } from '../identity/identity.ts';
+
+export type AggregateType = 'identity' | 'tenant' | 'application';
+
+/** One catalogue entry. `payload` is never set: it only carries the payload's type. */
+type EventDefinition<Payload> = {
+  readonly aggregate: AggregateType;
+  /** The payload names or describes the person (traits, addresses): scrubbed for subscribers not allowed to see it. */
+  readonly personalData: boolean;
+  /** For Foyer's own handlers only; never offered to outside subscribers. */
+  readonly internal: boolean;
+  readonly payload?: Payload;
+};
+
+function event<Payload>(definition: Omit<EventDefinition<Payload>, 'payload'>): EventDefinition<Payload> {
+  return definition;
+}
+
+type Changed = { readonly changed: readonly string[] };
+
+/** An application signed in through an ended browser session, and the session id (`sid`) its ID tokens carried. */
+export type EndedSessionApplication = { readonly clientId: string; readonly sid: string };
+
+export const EVENT_CATALOGUE = {
+  'identity.created': event<{ readonly traits: Traits; readonly addresses: readonly Address[] }>({ aggregate: 'identity', personalData: true, internal: false }),
+  /** `traits` when the customer changed them in the account; an email change names only the field. */
+  'identity.updated': event<Changed & { readonly traits?: Traits }>({ aggregate: 'identity', personalData: true, internal: false }),
+  'identity.address_verified': event<{ readonly kind: 'email' }>({ aggregate: 'identity', personalData: false, internal: false }),
+  'identity.password_changed': event<{ readonly via?: 'recovery' }>({ aggregate: 'identity', personalData: false, internal: false }),
+  'identity.blocked': event<{ readonly status: 'blocked' }>({ aggregate: 'identity', personalData: false, internal: false }),
+  'identity.unblocked': event<{ readonly status: 'active' }>({ aggregate: 'identity', personalData: false, internal: false }),
+  'identity.deleted': event<Record<string, never>>({ aggregate: 'identity', personalData: false, internal: false }),
+  'session.revoked': event<{ readonly kind: 'browser' | 'app' | 'others' }>({ aggregate: 'identity', personalData: false, internal: false }),
+  'consent.granted': event<{ readonly applicationId: string; readonly scopes: readonly string[]; readonly resourceScopes: Readonly<Record<string, readonly string[]>> }>({
+    aggregate: 'identity',
+    personalData: false,
+    internal: false,
+  }),
+  'consent.revoked': event<{ readonly applicationId: string }>({ aggregate: 'identity', personalData: false, internal: false }),
+  /**
+   * Foyer ended browser sessions of the customer (account, operator, recovery): the applications
+   * signed in through them, each with the `sid` its ID tokens carried, are sent back-channel logout.
+   */
+  'browser_sessions.ended': event<{ readonly applications: readonly EndedSessionApplication[] }>({ aggregate: 'identity', personalData: false, internal: true }),
+  'tenant.created': event<{ readonly slug: string; readonly name: string }>({ aggregate: 'tenant', personalData: false, internal: false }),
+  'tenant.configured': event<{ readonly sections: readonly string[] }>({ aggregate: 'tenant', personalData: false, internal: false }),
+  'application.created': event<{ readonly clientId: string; readonly name: string; readonly kind: ApplicationKind }>({ aggregate: 'application', personalData: false, internal: false }),
+  'application.updated': event<{ readonly clientId: string } & Changed>({ aggregate: 'application', personalData: false, internal: false }),
+  'application.deleted': event<{ readonly clientId: string }>({ aggregate: 'application', personalData: false, internal: false }),
+  'application.secret_rotated': event<{ readonly clientId: string }>({ aggregate: 'application', personalData: false, internal: false }),
+} as const;
+
+export type EventName = keyof typeof EVENT_CATALOGUE;
+
+export type EventPayload<Name extends EventName> = (typeof EVENT_CATALOGUE)[Name] extends EventDefinition<infer Payload> ? Payload : never;
+
+/** A catalogue event: its name and the payload of that name (a union, so each name keeps its own payload type). */
+export type CatalogueEvent<Name extends EventName = EventName> = { [N in Name]: { readonly type: N; readonly payload: EventPayload<N> } }[Name];
+
+/** Internal events: their payloads are what Foyer still has to deliver itself, and carry no personal data. */
+export const INTERNAL_EVENTS: readonly EventName[] = (Object.keys(EVENT_CATALOGUE) as EventName[]).filter((name) => EVENT_CATALOGUE[name].internal);

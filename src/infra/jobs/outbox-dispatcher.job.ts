@@ -1,0 +1,59 @@
+// The outbox dispatcher: the leased dispatcher (dispatcher.ts) over the outbox, handing each due
+// event to Foyer's own handler of its type (back-channel logout for `browser_sessions.ended`).
+// An event no handler consumes is marked published at once: nothing delivers events to outside
+// subscribers yet, and the retention prunes published events. Every server node runs one; it is
+// woken after commit when this node records an event that has a handler, and polls otherwise (for
+// events recorded by other nodes or by the CLI, and for retries).
+import type { OutboxEvent } from '../../domain/events/event.ts';
+import type { OutboxStore } from '../../domain/events/outbox.port.ts';
+import type { EventHandlers } from '../../domain/events/event-handler.port.ts';
+import type { EventName } from '../../domain/events/catalogue.ts';
+import { retryAt } from '../../lib/backoff.ts';
+import type { RetryPolicy } from '../../lib/backoff.ts';
+import { startDispatcher } from './dispatcher.ts';
+import type { Dispatcher, DispatcherDeps } from './dispatcher.ts';
+
+/**
+ * 5 s after the first failure, doubling, at most 5 min apart, for an hour: an application that is
+ * down longer misses the event, as with oidc-provider's own back-channel logout (the session is
+ * gone either way).
+ */
+const OUTBOX_RETRY: RetryPolicy = { firstDelayMs: 5_000, maxDelayMs: 5 * 60_000, giveUpAfterMs: 60 * 60_000 };
+
+type OutboxDispatcherDeps = Omit<DispatcherDeps<OutboxEvent>, 'name' | 'queue'> & {
+  /** The node's store (not a transaction's). */
+  readonly store: OutboxStore;
+  readonly handlers: EventHandlers;
+  readonly retry?: RetryPolicy;
+};
+
+/** Whether some handler of this node consumes events of `type` (else waking the dispatcher for one is pointless). */
+export function isHandled(handlers: EventHandlers, type: string): boolean {
+  return handlerOf(handlers, type) !== undefined;
+}
+
+function handlerOf(handlers: EventHandlers, type: string): ((event: { id: string; tenantId: string; aggregateId: string; payload: unknown }) => Promise<void>) | undefined {
+  // Stored types are plain strings; a handler exists only under a catalogue name, with its payload type.
+  return Object.hasOwn(handlers, type) ? (handlers[type as EventName] as (event: { id: string; tenantId: string; aggregateId: string; payload: unknown }) => Promise<void>) : undefined;
+}
+
+export function startOutboxDispatcher(deps: OutboxDispatcherDeps): Dispatcher {
+  const { store, handlers } = deps;
+  const retry = deps.retry ?? OUTBOX_RETRY;
+  return startDispatcher<OutboxEvent>({
+    ...deps,
+    name: 'outbox',
+    queue: {
+      claimDue: (now, limit, leaseMs) => store.claimDue(now, limit, leaseMs),
+      async deliver(event) {
+        await handlerOf(handlers, event.type)?.({ id: event.id, tenantId: event.tenantId, aggregateId: event.aggregate.id, payload: event.payload });
+      },
+      markDone: (event, now) => store.markPublished([event.id], now),
+      markFailed: (event, error, at, now) => store.markFailed(event.id, error instanceof Error ? error.message : String(error), at, now),
+      retryAt: (event, _error, now) => retryAt(event.attempts, event.occurredAt, now, retry),
+      // Events nobody handles are published without a line each; deliveries are logged.
+      logFields: (event) => (isHandled(handlers, event.type) ? { eventId: event.id, tenantId: event.tenantId, type: event.type, attempts: event.attempts } : undefined),
+      failureFields: (error) => ({ error: error instanceof Error ? error.message : String(error) }),
+    },
+  });
+}
