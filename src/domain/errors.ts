@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'flow.expired',
   'flow.not_found',
   'flow.wrong_step',
+  'idempotency.in_progress',
+  'idempotency.key_reused',
   'identity.address_taken',
   'identity.identifier_taken',
   'identity.not_found',
@@ -31,11 +33,16 @@ export const ERROR_CODES = [
   'mail.not_found',
   'password.none',
   'request.invalid',
+  'request.precondition_failed',
   'request.rate_limited',
   'session.invalid',
   'session.not_found',
+  'setup.link_invalid',
   'signin.invalid_credentials',
   'signin.throttled',
+  'signup.disabled',
+  'staff.last_owner',
+  'staff.not_found',
   'tenant.not_found',
   'tenant.slug_taken',
   'token.insufficient_scope',
@@ -47,7 +54,7 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthenticated' | 'rate_limited' | 'unavailable';
+export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthenticated' | 'rate_limited' | 'unavailable' | 'precondition_failed' | 'unprocessable';
 
 export class DomainError extends Error {
   readonly code: ErrorCode;

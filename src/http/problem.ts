@@ -24,6 +24,8 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  precondition_failed: 412,
+  unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
 };

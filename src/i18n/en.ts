@@ -7,8 +7,9 @@ import { selfService } from './en/self-service.ts';
 import { account } from './en/account.ts';
 import { mail } from './en/mail.ts';
 import { errors } from './en/errors.ts';
+import { admin } from './en/admin.ts';
 
-export const en = { ...pages, ...selfService, ...account, ...mail, ...errors } as const;
+export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin } as const;
 
 export type MessageKey = keyof typeof en;
 /** A complete translation: every key of the English catalogue, no more. */

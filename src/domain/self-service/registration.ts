@@ -18,7 +18,7 @@ import { hasTrait, traitSchemaOf } from '../identity/traits.ts';
 import { checkNewIdentity, identityCreatedPayload, passwordIdentifierOf, prepareNewIdentity, trimTraits } from '../identity/new-identity.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { recordEvent } from '../events/record-event.ts';
-import { issuerOf } from '../tenants/tenant.ts';
+import { issuerOf, signUpAllowed } from '../tenants/tenant.ts';
 import type { RequestContext } from '../audit/audit.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { queueMail } from '../mail/mail.ts';
@@ -34,9 +34,15 @@ type RegistrationSubmitted = { readonly ok: true; readonly payload: Record<strin
  * schema has one.
  */
 export async function startSignUp(deps: SelfServiceDeps, tenant: Tenant, flow: Flow, input: { traits: Traits; password: string }, context: RequestContext, locale: Locale): Promise<RegistrationSubmitted> {
+  if (!signUpAllowed(tenant)) throw signUpDisabled();
   const schema = traitSchemaOf(tenant.settings);
   const traits = hasTrait(schema, 'locale') ? { ...input.traits, locale } : input.traits;
   return submitRegistration(deps, tenant, schema, flow, { traits, password: input.password }, context, locale);
+}
+
+/** Nobody signs up where the tenant's owners add the accounts (the admin tenant). */
+export function signUpDisabled(): DomainError {
+  return new DomainError('signup.disabled', 'forbidden', 'Accounts here are created by the administrators; sign-up is not offered.');
 }
 
 export async function submitRegistration(

@@ -6,6 +6,13 @@ export type { TenantSettings } from './tenant-settings.ts';
 
 export const DEFAULT_TENANT_SLUG = 'default';
 
+/**
+ * The internal tenant of Foyer's own staff (docs/admin-api.md): created at start like the default
+ * tenant, never a customer tenant. Its slug is reserved, nobody signs up there (owners add staff),
+ * and the admin API never serves it as a resource.
+ */
+export const ADMIN_TENANT_SLUG = 'admin';
+
 export type Tenant = {
   readonly id: string;
   /** URL-safe name: the tenant's issuer is `${PUBLIC_URL}/t/${slug}` (the default tenant's is PUBLIC_URL). */
@@ -33,6 +40,9 @@ export function validateNewTenant(input: NewTenant): NewTenant {
       message: 'Use 2 to 63 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen.',
     });
   }
+  if (slug === ADMIN_TENANT_SLUG) {
+    problems.push({ field: 'slug', code: 'tenant.slug_reserved', message: `"${ADMIN_TENANT_SLUG}" is reserved for Foyer's own staff; choose another slug.` });
+  }
   if (name.length === 0 || name.length > MAX_NAME_LENGTH) {
     problems.push({ field: 'name', code: 'tenant.name_invalid', message: `Give a name of 1 to ${MAX_NAME_LENGTH} characters.` });
   }
@@ -43,4 +53,9 @@ export function validateNewTenant(input: NewTenant): NewTenant {
 /** The issuer of a tenant: the public URL for the default tenant, `/t/<slug>` below it for the others. */
 export function issuerOf(publicUrl: string, tenant: Pick<Tenant, 'slug'>): string {
   return tenant.slug === DEFAULT_TENANT_SLUG ? publicUrl : `${publicUrl}/t/${tenant.slug}`;
+}
+
+/** Whether customers may create their own accounts: everywhere but the admin tenant, whose owners add staff. */
+export function signUpAllowed(tenant: Pick<Tenant, 'slug'>): boolean {
+  return tenant.slug !== ADMIN_TENANT_SLUG;
 }

@@ -6,7 +6,7 @@ import type { OutboxStore } from '../events/outbox.port.ts';
 import { recordEvent } from '../events/record-event.ts';
 import type { TenantStore } from './tenant.port.ts';
 import type { NewTenant, Tenant } from './tenant.ts';
-import { DEFAULT_TENANT_SLUG, validateNewTenant } from './tenant.ts';
+import { ADMIN_TENANT_SLUG, DEFAULT_TENANT_SLUG, validateNewTenant } from './tenant.ts';
 import { validateTenantSettings } from './tenant-settings.ts';
 import { DomainError } from '../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -22,7 +22,10 @@ type TenantDeps = {
 export type Actor = { readonly type: ActorType; readonly id?: string; readonly context?: RequestContext };
 
 export async function createTenant(deps: TenantDeps, input: NewTenant, actor: Actor): Promise<Tenant> {
-  const fields = validateNewTenant(input);
+  return insertTenant(deps, validateNewTenant(input), actor);
+}
+
+async function insertTenant(deps: TenantDeps, fields: NewTenant, actor: Actor): Promise<Tenant> {
   const now = (deps.now ?? Date.now)();
   return deps.transaction(async ({ tenants, audit, outbox }) => {
     const tenant = await tenants.create({ ...fields, id: uuidv7(now), now });
@@ -47,13 +50,25 @@ export async function createTenant(deps: TenantDeps, input: NewTenant, actor: Ac
  * the loser of the race finds the winner's tenant.
  */
 export async function ensureDefaultTenant(deps: TenantDeps & { tenants: TenantStore }): Promise<{ tenant: Tenant; created: boolean }> {
-  const existing = await deps.tenants.findBySlug(DEFAULT_TENANT_SLUG);
+  return ensureTenant(deps, { slug: DEFAULT_TENANT_SLUG, name: 'Default' });
+}
+
+/**
+ * Makes sure the admin tenant, where Foyer's staff sign in, exists (first start). Its slug is
+ * reserved, so no customer tenant can take it first; concurrent starts settle as above.
+ */
+export async function ensureAdminTenant(deps: TenantDeps & { tenants: TenantStore }): Promise<{ tenant: Tenant; created: boolean }> {
+  return ensureTenant(deps, { slug: ADMIN_TENANT_SLUG, name: 'Administration' });
+}
+
+async function ensureTenant(deps: TenantDeps & { tenants: TenantStore }, fields: NewTenant): Promise<{ tenant: Tenant; created: boolean }> {
+  const existing = await deps.tenants.findBySlug(fields.slug);
   if (existing) return { tenant: existing, created: false };
   try {
-    const tenant = await createTenant(deps, { slug: DEFAULT_TENANT_SLUG, name: 'Default' }, { type: 'system' });
+    const tenant = await insertTenant(deps, { ...fields, settings: {} }, { type: 'system' });
     return { tenant, created: true };
   } catch (error) {
-    const raced = await deps.tenants.findBySlug(DEFAULT_TENANT_SLUG);
+    const raced = await deps.tenants.findBySlug(fields.slug);
     if (raced) return { tenant: raced, created: false };
     throw error;
   }

@@ -3,7 +3,7 @@
 // involved, so there is nothing for CSRF to forge; every answer is JSON or problem+json.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
-import { issuerOf } from '../../domain/tenants/tenant.ts';
+import { issuerOf, signUpAllowed } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
 import type { AuthenticationResult } from '../../domain/credentials/authentication.ts';
@@ -11,7 +11,7 @@ import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
 import { signInByCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
-import { startSignUp } from '../../domain/self-service/registration.ts';
+import { signUpDisabled, startSignUp } from '../../domain/self-service/registration.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
 import { activeApiFlow, completeApiFlow, signInVerificationOf, startApiFlow } from '../../domain/self-service/api-flow.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
@@ -106,6 +106,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
 
   async function createFlow(request: FastifyRequest, reply: FastifyReply, type: FlowType) {
     const tenant = await tenantOf(request);
+    if (type === 'registration' && !signUpAllowed(tenant)) throw signUpDisabled();
     const flow = await startApiFlow(deps.stores.flows, tenant.id, type);
     return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, signUpFormOf(request, tenant, flow)));
   }

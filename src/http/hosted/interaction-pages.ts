@@ -7,6 +7,7 @@ import type { FastifyReply } from 'fastify';
 import type Provider from 'oidc-provider';
 import { mountPathOf } from '../tenancy/mount.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
+import { signUpAllowed } from '../../domain/tenants/tenant.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
 import { signInFlowOf } from '../../domain/self-service/browser-flow.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
@@ -34,7 +35,7 @@ export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCoo
     const branding = brandingOf(c.tenant);
     const page = ([uid, csrfToken]: readonly string[]) => {
       const base = `${mountPathOf(c.tenant)}/interaction/${uid}`;
-      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: `${base}?screen=signup`, recoveryUrl: `${base}?screen=recovery`, hidden: { flow: `${uid}.login`, csrf_token: csrfToken! }, email, error, notice });
+      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: signUpAllowed(c.tenant) ? `${base}?screen=signup` : undefined, recoveryUrl: `${base}?screen=recovery`, hidden: { flow: `${uid}.login`, csrf_token: csrfToken! }, email, error, notice });
       return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base };
     };
     const values = [c.uid, signInFlowOf(deps.flowCsrfKey, c.tenant.id, c.uid).csrfToken];

@@ -13,6 +13,7 @@ import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { startSignUp } from '../../domain/self-service/registration.ts';
+import { signUpAllowed } from '../../domain/tenants/tenant.ts';
 import { emailOf, signInByCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
 import { browserFlow, codeFlowTypeOf, completeOnce, continueVerified, submittedFlow } from '../../domain/self-service/browser-flow.ts';
@@ -92,7 +93,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const query = request.query as { screen?: string; continue?: string };
     if (query.continue !== undefined && (await continueInThisBrowser(c, request, reply))) return reply;
     if (query.screen === 'recovery') return renderRecovery(c, reply, await screenFlow(c, 'recovery', { fresh: true }));
-    if (query.screen === 'signup') return renderSignUp(c, reply, await screenFlow(c, 'registration'), {}, {});
+    if (query.screen === 'signup' && signUpAllowed(c.tenant)) return renderSignUp(c, reply, await screenFlow(c, 'registration'), {}, {});
     const hint = c.details.params['login_hint'];
     return renderSignIn(c, reply, typeof hint === 'string' ? hint : undefined);
   }
@@ -122,6 +123,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   }
 
   async function signUp(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    if (!signUpAllowed(c.tenant)) return renderSignIn(c, reply, undefined, { code: 'signup.disabled' }, 403);
     const form = formOf(request.body);
     const flow = await submitted(c, form, 'registration');
     const schema = traitSchemaOf(c.tenant.settings);

@@ -323,5 +323,20 @@ export const ar: Translation = {
     'token.missing': 'يُرجى تسجيل الدخول للمتابعة.',
     'token.not_first_party': 'لا يمكن إدارة حسابك إلا من خلال تطبيقات هذه الخدمة نفسها.',
     'validation.failed': 'بعض الحقول غير صالحة. تحقّق من الحقول المميّزة وحاول مرة أخرى.',
+
+    // admin.ts
+    'idempotency.in_progress': 'لا يزال طلب بمفتاح Idempotency-Key هذا قيد المعالجة. أعد المحاولة بعد لحظة.',
+    'idempotency.key_reused': 'استُخدم مفتاح Idempotency-Key هذا لطلب مختلف. استخدم مفتاحًا جديدًا لطلب جديد.',
+    'request.precondition_failed': 'تغيّر هذا منذ أن قرأته. اقرأه مرة أخرى، ثم طبّق تغييرك.',
+    'setup.link_invalid': 'رابط الإعداد هذا غير صالح: انتهت صلاحيته أو استُخدم من قبل أو يوجد مالك بالفعل. اطلب رابطًا جديدًا بالأمر «foyer admin setup».',
+    'signup.disabled': 'ينشئ المسؤولون الحسابات هنا. اطلب حسابًا من أحدهم.',
+    'staff.last_owner': 'هذا هو المالك الأخير. اجعل شخصًا آخر مالكًا أولًا.',
+    'staff.not_found': 'لا يوجد عضو في الفريق بهذا المعرّف.',
+    'admin.setup.title': 'إعداد Foyer',
+    'admin.setup.heading': 'أنشئ المالك الأول',
+    'admin.setup.intro': 'يدير المالك Foyer وفريقه. اختر عنوان البريد الإلكتروني وكلمة المرور اللذين ستسجّل الدخول بهما.',
+    'admin.setup.submit': 'إنشاء المالك',
+    'admin.setup.done_heading': 'تم إنشاء المالك',
+    'admin.setup.done': 'سجّل الدخول باسم {email} لإدارة Foyer. لم يعد رابط الإعداد هذا يعمل.',
   },
 };

@@ -313,5 +313,20 @@ export const de: Translation = {
     'token.missing': 'Bitte melden Sie sich an, um fortzufahren.',
     'token.not_first_party': 'Nur die eigenen Anwendungen dieses Dienstes können Ihr Konto verwalten.',
     'validation.failed': 'Einige Felder sind ungültig. Überprüfen Sie die markierten Felder und versuchen Sie es erneut.',
+
+    // admin.ts
+    'idempotency.in_progress': 'Eine Anfrage mit diesem Idempotency-Key wird noch verarbeitet. Wiederholen Sie sie gleich.',
+    'idempotency.key_reused': 'Dieser Idempotency-Key wurde für eine andere Anfrage verwendet. Verwenden Sie für eine neue Anfrage einen neuen Schlüssel.',
+    'request.precondition_failed': 'Dies wurde geändert, seit Sie es gelesen haben. Lesen Sie es erneut und nehmen Sie dann Ihre Änderung vor.',
+    'setup.link_invalid': 'Dieser Einrichtungslink ist ungültig: Er ist abgelaufen, wurde bereits verwendet, oder es gibt schon einen Eigentümer. Fordern Sie mit „foyer admin setup“ einen neuen an.',
+    'signup.disabled': 'Konten werden hier von den Administratoren angelegt. Bitten Sie einen von ihnen um ein Konto.',
+    'staff.last_owner': 'Dies ist der letzte Eigentümer. Machen Sie zuerst eine andere Person zum Eigentümer.',
+    'staff.not_found': 'Es gibt kein Teammitglied mit dieser ID.',
+    'admin.setup.title': 'Foyer einrichten',
+    'admin.setup.heading': 'Den ersten Eigentümer anlegen',
+    'admin.setup.intro': 'Der Eigentümer verwaltet Foyer und sein Team. Wählen Sie die E-Mail-Adresse und das Passwort, mit denen Sie sich anmelden werden.',
+    'admin.setup.submit': 'Eigentümer anlegen',
+    'admin.setup.done_heading': 'Der Eigentümer ist angelegt',
+    'admin.setup.done': 'Melden Sie sich als {email} an, um Foyer zu verwalten. Dieser Einrichtungslink funktioniert nicht mehr.',
   },
 };

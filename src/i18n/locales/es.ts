@@ -313,5 +313,20 @@ export const es: Translation = {
     'token.missing': 'Inicia sesión para continuar.',
     'token.not_first_party': 'Solo las aplicaciones propias de este servicio pueden gestionar tu cuenta.',
     'validation.failed': 'Algunos campos no son válidos. Revisa los campos marcados e inténtalo de nuevo.',
+
+    // admin.ts
+    'idempotency.in_progress': 'Una solicitud con esta Idempotency-Key aún se está procesando. Vuelve a intentarlo en un momento.',
+    'idempotency.key_reused': 'Esta Idempotency-Key se usó para otra solicitud. Usa una clave nueva para una solicitud nueva.',
+    'request.precondition_failed': 'Esto ha cambiado desde que lo leíste. Vuelve a leerlo y después aplica tu cambio.',
+    'setup.link_invalid': 'Este enlace de configuración no es válido: ha caducado, ya se usó o ya existe un propietario. Pide uno nuevo con «foyer admin setup».',
+    'signup.disabled': 'Aquí las cuentas las crean los administradores. Pide una cuenta a uno de ellos.',
+    'staff.last_owner': 'Es el último propietario. Haz propietario a otra persona primero.',
+    'staff.not_found': 'No hay ningún miembro del equipo con este ID.',
+    'admin.setup.title': 'Configurar Foyer',
+    'admin.setup.heading': 'Crea el primer propietario',
+    'admin.setup.intro': 'El propietario administra Foyer y su equipo. Elige la dirección de correo y la contraseña con las que iniciarás sesión.',
+    'admin.setup.submit': 'Crear el propietario',
+    'admin.setup.done_heading': 'El propietario está creado',
+    'admin.setup.done': 'Inicia sesión como {email} para administrar Foyer. Este enlace de configuración ya no funciona.',
   },
 };

@@ -313,5 +313,20 @@ export const fr: Translation = {
     'token.missing': 'Veuillez vous connecter pour continuer.',
     'token.not_first_party': 'Seules les applications propres à ce service peuvent gérer votre compte.',
     'validation.failed': 'Certains champs ne sont pas valides. Vérifiez les champs signalés et réessayez.',
+
+    // admin.ts
+    'idempotency.in_progress': 'Une requête avec cette Idempotency-Key est encore en cours de traitement. Réessayez dans un instant.',
+    'idempotency.key_reused': 'Cette Idempotency-Key a servi pour une autre requête. Utilisez une nouvelle clé pour une nouvelle requête.',
+    'request.precondition_failed': 'Cet élément a été modifié depuis que vous l’avez lu. Relisez-le, puis appliquez votre modification.',
+    'setup.link_invalid': 'Ce lien de configuration n’est pas valide : il a expiré, a déjà servi, ou un propriétaire existe déjà. Demandez-en un nouveau avec « foyer admin setup ».',
+    'signup.disabled': 'Ici, les comptes sont créés par les administrateurs. Demandez un compte à l’un d’eux.',
+    'staff.last_owner': 'C’est le dernier propriétaire. Nommez d’abord quelqu’un d’autre propriétaire.',
+    'staff.not_found': 'Aucun membre de l’équipe n’a cet identifiant.',
+    'admin.setup.title': 'Configurer Foyer',
+    'admin.setup.heading': 'Créer le premier propriétaire',
+    'admin.setup.intro': 'Le propriétaire gère Foyer et son équipe. Choisissez l’adresse e-mail et le mot de passe avec lesquels vous vous connecterez.',
+    'admin.setup.submit': 'Créer le propriétaire',
+    'admin.setup.done_heading': 'Le propriétaire est créé',
+    'admin.setup.done': 'Connectez-vous en tant que {email} pour administrer Foyer. Ce lien de configuration ne fonctionne plus.',
   },
 };

@@ -323,5 +323,20 @@ export const it: Translation = {
     'token.missing': 'Accedi per continuare.',
     'token.not_first_party': 'Solo le applicazioni di questo servizio possono gestire il tuo account.',
     'validation.failed': 'Alcuni campi non sono validi. Controlla i campi segnalati e riprova.',
+
+    // admin.ts
+    'idempotency.in_progress': 'Una richiesta con questa Idempotency-Key è ancora in elaborazione. Riprova tra un attimo.',
+    'idempotency.key_reused': 'Questa Idempotency-Key è stata usata per un’altra richiesta. Usa una chiave nuova per una nuova richiesta.',
+    'request.precondition_failed': 'È stato modificato da quando l’hai letto. Rileggilo, poi applica la tua modifica.',
+    'setup.link_invalid': 'Questo link di configurazione non è valido: è scaduto, è già stato usato oppure esiste già un proprietario. Chiedine uno nuovo con «foyer admin setup».',
+    'signup.disabled': 'Qui gli account vengono creati dagli amministratori. Chiedi un account a uno di loro.',
+    'staff.last_owner': 'Questo è l’ultimo proprietario. Prima rendi proprietario qualcun altro.',
+    'staff.not_found': 'Non esiste nessun membro del team con questo ID.',
+    'admin.setup.title': 'Configura Foyer',
+    'admin.setup.heading': 'Crea il primo proprietario',
+    'admin.setup.intro': 'Il proprietario gestisce Foyer e il suo team. Scegli l’indirizzo email e la password con cui accederai.',
+    'admin.setup.submit': 'Crea il proprietario',
+    'admin.setup.done_heading': 'Il proprietario è stato creato',
+    'admin.setup.done': 'Accedi come {email} per amministrare Foyer. Questo link di configurazione non funziona più.',
   },
 };

@@ -323,5 +323,20 @@ export const ja: Translation = {
     'token.missing': '続けるにはログインしてください。',
     'token.not_first_party': 'アカウントを管理できるのは、このサービス自身のアプリだけです。',
     'validation.failed': '無効な項目があります。印の付いた項目を確認して、もう一度お試しください。',
+
+    // admin.ts
+    'idempotency.in_progress': 'この Idempotency-Key のリクエストはまだ処理中です。少し待ってから再試行してください。',
+    'idempotency.key_reused': 'この Idempotency-Key は別のリクエストに使われています。新しいリクエストには新しいキーを使ってください。',
+    'request.precondition_failed': '読み込んだ後に変更されています。もう一度読み込んでから変更してください。',
+    'setup.link_invalid': 'このセットアップリンクは無効です。期限切れか、使用済みか、すでにオーナーがいます。「foyer admin setup」で新しいリンクを取得してください。',
+    'signup.disabled': 'ここでは管理者がアカウントを作成します。管理者にアカウントを依頼してください。',
+    'staff.last_owner': '最後のオーナーです。先に別の人をオーナーにしてください。',
+    'staff.not_found': 'この ID のスタッフはいません。',
+    'admin.setup.title': 'Foyer のセットアップ',
+    'admin.setup.heading': '最初のオーナーを作成',
+    'admin.setup.intro': 'オーナーは Foyer とそのスタッフを管理します。ログインに使うメールアドレスとパスワードを決めてください。',
+    'admin.setup.submit': 'オーナーを作成',
+    'admin.setup.done_heading': 'オーナーを作成しました',
+    'admin.setup.done': '{email} でログインして Foyer を管理してください。このセットアップリンクはもう使えません。',
   },
 };

@@ -323,5 +323,20 @@ export const nl: Translation = {
     'token.missing': 'Log in om verder te gaan.',
     'token.not_first_party': 'Alleen de eigen apps van deze dienst kunnen je account beheren.',
     'validation.failed': 'Sommige velden zijn ongeldig. Controleer de gemarkeerde velden en probeer het opnieuw.',
+
+    // admin.ts
+    'idempotency.in_progress': 'Een verzoek met deze Idempotency-Key wordt nog verwerkt. Probeer het zo opnieuw.',
+    'idempotency.key_reused': 'Deze Idempotency-Key is voor een ander verzoek gebruikt. Gebruik een nieuwe sleutel voor een nieuw verzoek.',
+    'request.precondition_failed': 'Dit is gewijzigd sinds u het las. Lees het opnieuw en breng dan uw wijziging aan.',
+    'setup.link_invalid': 'Deze installatielink is niet geldig: hij is verlopen, al gebruikt, of er is al een eigenaar. Vraag een nieuwe aan met ‘foyer admin setup’.',
+    'signup.disabled': 'Accounts worden hier door de beheerders aangemaakt. Vraag een van hen om een account.',
+    'staff.last_owner': 'Dit is de laatste eigenaar. Maak eerst iemand anders eigenaar.',
+    'staff.not_found': 'Er is geen teamlid met deze ID.',
+    'admin.setup.title': 'Foyer instellen',
+    'admin.setup.heading': 'Maak de eerste eigenaar aan',
+    'admin.setup.intro': 'De eigenaar beheert Foyer en het team. Kies het e-mailadres en wachtwoord waarmee u zich aanmeldt.',
+    'admin.setup.submit': 'Eigenaar aanmaken',
+    'admin.setup.done_heading': 'De eigenaar is aangemaakt',
+    'admin.setup.done': 'Meld u aan als {email} om Foyer te beheren. Deze installatielink werkt niet meer.',
   },
 };

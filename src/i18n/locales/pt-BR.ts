@@ -323,5 +323,20 @@ export const ptBR: Translation = {
     'token.missing': 'Entre para continuar.',
     'token.not_first_party': 'Somente os aplicativos do próprio serviço podem gerenciar sua conta.',
     'validation.failed': 'Alguns campos não são válidos. Verifique os campos marcados e tente novamente.',
+
+    // admin.ts
+    'idempotency.in_progress': 'Uma solicitação com esta Idempotency-Key ainda está sendo processada. Tente novamente em instantes.',
+    'idempotency.key_reused': 'Esta Idempotency-Key foi usada em outra solicitação. Use uma chave nova para uma nova solicitação.',
+    'request.precondition_failed': 'Isto foi alterado desde que você leu. Leia novamente e depois aplique sua alteração.',
+    'setup.link_invalid': 'Este link de configuração não é válido: expirou, já foi usado ou já existe um proprietário. Peça um novo com “foyer admin setup”.',
+    'signup.disabled': 'Aqui as contas são criadas pelos administradores. Peça uma conta a um deles.',
+    'staff.last_owner': 'Este é o último proprietário. Torne outra pessoa proprietária primeiro.',
+    'staff.not_found': 'Não há nenhum membro da equipe com este ID.',
+    'admin.setup.title': 'Configurar o Foyer',
+    'admin.setup.heading': 'Crie o primeiro proprietário',
+    'admin.setup.intro': 'O proprietário administra o Foyer e sua equipe. Escolha o e-mail e a senha com que você vai entrar.',
+    'admin.setup.submit': 'Criar o proprietário',
+    'admin.setup.done_heading': 'O proprietário foi criado',
+    'admin.setup.done': 'Entre como {email} para administrar o Foyer. Este link de configuração não funciona mais.',
   },
 };

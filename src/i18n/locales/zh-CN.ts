@@ -323,5 +323,20 @@ export const zhCN: Translation = {
     'token.missing': '请登录后继续。',
     'token.not_first_party': '只有本服务自己的应用才能管理您的账号。',
     'validation.failed': '部分字段无效。请检查标出的字段后重试。',
+
+    // admin.ts
+    'idempotency.in_progress': '使用此 Idempotency-Key 的请求仍在处理中。请稍后重试。',
+    'idempotency.key_reused': '此 Idempotency-Key 已用于另一个请求。新请求请使用新的键。',
+    'request.precondition_failed': '在您读取之后它已被更改。请重新读取，然后再应用您的更改。',
+    'setup.link_invalid': '此设置链接无效：已过期、已被使用，或已存在所有者。请使用“foyer admin setup”获取新链接。',
+    'signup.disabled': '此处的账户由管理员创建。请向管理员申请账户。',
+    'staff.last_owner': '这是最后一位所有者。请先将其他人设为所有者。',
+    'staff.not_found': '没有此 ID 的员工。',
+    'admin.setup.title': '设置 Foyer',
+    'admin.setup.heading': '创建第一位所有者',
+    'admin.setup.intro': '所有者管理 Foyer 及其员工。请选择您用于登录的电子邮件地址和密码。',
+    'admin.setup.submit': '创建所有者',
+    'admin.setup.done_heading': '所有者已创建',
+    'admin.setup.done': '请以 {email} 登录来管理 Foyer。此设置链接已失效。',
   },
 };

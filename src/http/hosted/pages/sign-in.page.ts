@@ -8,7 +8,8 @@ type SignInView = {
   readonly app: string;
   readonly appLogo?: string | undefined;
   readonly action: string;
-  readonly signUpUrl: string;
+  /** Absent where nobody signs up (the admin tenant). */
+  readonly signUpUrl?: string | undefined;
   readonly recoveryUrl: string;
   /** Something that went well just before (a verified email, a changed password). */
   readonly notice?: string | undefined;
@@ -32,5 +33,5 @@ ${field(t, { name: 'password', label: t('field.password'), type: 'password', aut
 <button type="submit">${t('page.signin.submit')}</button>
 </form>
 <p class="switch"><a href="${view.recoveryUrl}">${t('page.signin.forgot')}</a></p>
-<p class="switch">${t('page.signin.no_account')} <a href="${view.signUpUrl}">${t('page.signin.create_account')}</a></p>`;
+${view.signUpUrl === undefined ? '' : html`<p class="switch">${t('page.signin.no_account')} <a href="${view.signUpUrl}">${t('page.signin.create_account')}</a></p>`}`;
 }
