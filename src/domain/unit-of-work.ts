@@ -15,6 +15,8 @@ import type { SessionStore } from './sessions/session.port.ts';
 import type { ConsentStore } from './consents/consent.port.ts';
 import type { MailStore } from './mail/mail.port.ts';
 import type { LatestCodeStore } from './self-service/latest-code.port.ts';
+import type { IdempotencyStore } from './admin/idempotency.port.ts';
+import type { SetupLinkStore } from './admin/setup-link.port.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -29,6 +31,8 @@ export type Stores = {
   readonly consents: ConsentStore;
   readonly mail: MailStore;
   readonly latestCodes: LatestCodeStore;
+  readonly idempotencyKeys: IdempotencyStore;
+  readonly setupLinks: SetupLinkStore;
 };
 
 /**

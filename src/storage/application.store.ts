@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { ApplicationsTable } from './tables.ts';
-import type { Application, ApplicationFields, ApplicationKind, IdTokenAlgorithm, IdTokenClaims } from '../domain/applications/application.ts';
+import type { AdminAccess, Application, ApplicationFields, ApplicationKind, IdTokenAlgorithm, IdTokenClaims } from '../domain/applications/application.ts';
 import { DEFAULT_ID_TOKEN_CLAIMS, LEGACY_ID_TOKEN_ALGORITHM } from '../domain/applications/application.ts';
 import type { ApplicationStore } from '../domain/applications/application.port.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -12,7 +12,7 @@ import { fromJson, toJson } from './json.ts';
 type ApplicationRow = Selectable<ApplicationsTable>;
 /** Everything but the name, which has its own column. */
 /** As stored: rows written before the ID token algorithm and claims were a choice lack them. */
-type StoredSettings = Omit<ApplicationFields, 'name' | 'idTokenAlgorithm' | 'idTokenClaims'> & { idTokenAlgorithm?: IdTokenAlgorithm; idTokenClaims?: IdTokenClaims };
+type StoredSettings = Omit<ApplicationFields, 'name' | 'idTokenAlgorithm' | 'idTokenClaims' | 'adminAccess'> & { idTokenAlgorithm?: IdTokenAlgorithm; idTokenClaims?: IdTokenClaims; adminAccess?: AdminAccess | null };
 
 export function createApplicationStore(db: Db): ApplicationStore {
   function findRow(tenantId: string, id: string): Promise<ApplicationRow | undefined> {
@@ -98,6 +98,7 @@ function settingsOf(fields: ApplicationFields): Omit<ApplicationFields, 'name'> 
     logoUri: fields.logoUri,
     idTokenAlgorithm: fields.idTokenAlgorithm,
     idTokenClaims: fields.idTokenClaims,
+    adminAccess: fields.adminAccess,
   };
 }
 
@@ -128,6 +129,7 @@ function toApplication(row: ApplicationRow): Application {
     // Stored before the choice existed: the scope claims too. Their libraries found no email or
     // name in the ID token, and extra claims break none of them.
     idTokenClaims: settings.idTokenClaims ?? DEFAULT_ID_TOKEN_CLAIMS,
+    adminAccess: settings.adminAccess ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -229,6 +229,11 @@ export function createIdentityStore(db: Db): IdentityStore {
       return result.numUpdatedRows > 0n;
     },
 
+    async updateMetadataAdmin(tenantId, id, metadata, now) {
+      const result = await db.updateTable('identities').set({ metadata_admin: toJson(metadata), updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     async listCredentials(tenantId, identityId) {
       const credentials = await db
         .selectFrom('credentials')

@@ -14,6 +14,8 @@ import { createSessionStore } from './session.store.ts';
 import { createConsentStore } from './consent.store.ts';
 import { createMailStore } from './mail.store.ts';
 import { createLatestCodeStore } from './latest-code.store.ts';
+import { createIdempotencyStore } from './idempotency.store.ts';
+import { createSetupLinkStore } from './setup-link.store.ts';
 
 /** What this node wants to hear about the writes of its stores, once they are committed. */
 export type StoreHooks = {
@@ -37,6 +39,8 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     consents: createConsentStore(db),
     mail: createMailStore(db, hooks.mailQueued),
     latestCodes: createLatestCodeStore(db),
+    idempotencyKeys: createIdempotencyStore(db),
+    setupLinks: createSetupLinkStore(db),
   };
 }
 

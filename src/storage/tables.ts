@@ -216,6 +216,26 @@ export type MailMessagesTable = {
   sent_at: EpochMs | null;
 };
 
+/** Stored answers of creates sent with an Idempotency-Key (migration 0010). */
+type IdempotencyKeysTable = {
+  credential: string;
+  key: string;
+  request_hash: string;
+  status: number | null;
+  /** Sealed JSON of the answer's headers and body. */
+  response: string | null;
+  created_at: EpochMs;
+  expires_at: EpochMs;
+};
+
+/** First-run setup links (migration 0010), by the SHA-256 of their token. */
+type AdminSetupLinksTable = {
+  token_hash: string;
+  created_at: EpochMs;
+  expires_at: EpochMs;
+  used_at: EpochMs | null;
+};
+
 export type Database = {
   tenants: TenantsTable;
   identities: IdentitiesTable;
@@ -233,4 +253,6 @@ export type Database = {
   latest_codes: LatestCodesTable;
   consents: ConsentsTable;
   mail_messages: MailMessagesTable;
+  idempotency_keys: IdempotencyKeysTable;
+  admin_setup_links: AdminSetupLinksTable;
 };

@@ -34,6 +34,7 @@ describeEachEngine('ApplicationStore', (current) => {
       logoUri: null,
       idTokenAlgorithm: 'RS256',
       idTokenClaims: 'minimal',
+      adminAccess: null,
       secretHash: 'sha256:00',
       now: 1_790_000_000_123,
       ...overrides,
@@ -57,6 +58,7 @@ describeEachEngine('ApplicationStore', (current) => {
       logoUri: null,
       idTokenAlgorithm: 'RS256',
       idTokenClaims: 'minimal',
+      adminAccess: null,
       createdAt: input.now,
       updatedAt: input.now,
     });
@@ -83,6 +85,18 @@ describeEachEngine('ApplicationStore', (current) => {
     delete settings['idTokenClaims'];
     await current().handle.db.updateTable('applications').set({ settings: JSON.stringify(settings) }).where('id', '=', legacy.id).execute();
     assert.equal((await store().findById(tenantA, legacy.id))?.idTokenClaims, 'scopes');
+  });
+
+  test('an admin client keeps its admin access; an application stored before it existed has none', async () => {
+    const machine = await store().create(record({ kind: 'machine', redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], backchannelLogoutUri: null, adminAccess: { scopes: ['apps:read', 'stats:read'], tenant: 'acme' } }));
+    assert.deepEqual((await store().findById(tenantA, machine.id))?.adminAccess, { scopes: ['apps:read', 'stats:read'], tenant: 'acme' });
+    const updated = await store().update(tenantA, machine.id, { adminAccess: { scopes: ['apps:write'], tenant: '*' } }, Date.now());
+    assert.deepEqual(updated?.adminAccess, { scopes: ['apps:write'], tenant: '*' });
+    const legacy = await store().create(record());
+    const settings = JSON.parse(String((await current().handle.db.selectFrom('applications').select('settings').where('id', '=', legacy.id).executeTakeFirstOrThrow()).settings)) as Record<string, unknown>;
+    delete settings['adminAccess'];
+    await current().handle.db.updateTable('applications').set({ settings: JSON.stringify(settings) }).where('id', '=', legacy.id).execute();
+    assert.equal((await store().findById(tenantA, legacy.id))?.adminAccess, null);
   });
 
   test('findById never exposes the secret hash; findWithSecret does', async () => {

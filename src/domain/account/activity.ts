@@ -26,6 +26,7 @@ export async function recentActivity(deps: Pick<AccountDeps, 'stores'>, customer
     outcome: event.outcome,
     ip: event.context?.ip,
     userAgent: event.context?.userAgent,
-    by: event.actor.type,
+    // Staff and admin clients act as the business's operators, which is all a customer needs to know.
+    by: event.actor.type === 'staff' || event.actor.type === 'machine' ? 'operator' : event.actor.type,
   }));
 }

@@ -36,6 +36,7 @@ describe('validateApplication', () => {
       logoUri: null,
       idTokenAlgorithm: 'ES256',
       idTokenClaims: 'scopes',
+      adminAccess: null,
     });
     assert.deepEqual(validateApplication({ name: 'SPA', redirectUris: ['https://spa.example.com/'] }, 'spa').grantTypes, ['authorization_code', 'refresh_token']);
     assert.deepEqual(validateApplication(NATIVE, 'native').grantTypes, ['authorization_code', 'refresh_token']);
@@ -170,6 +171,24 @@ describe('validateApplication', () => {
     refuses({ ...WEB, backchannelLogoutUri: 'https://shop.example.com/logout#x' }, 'web', 'backchannelLogoutUri application.backchannel_logout_uri_invalid');
     refuses({ ...WEB, backchannelLogoutUri: 'https://spa.example.com/logout' }, 'spa', 'backchannelLogoutUri application.backchannel_logout_uri_invalid');
     refuses({ name: 'Worker', backchannelLogoutUri: 'https://worker.example/logout' }, 'machine', 'backchannelLogoutUri application.backchannel_logout_uri_invalid');
+  });
+
+  test('admin access: machines only, known scopes, at least one, a tenant slug or *', () => {
+    const machine = validateApplication({ name: 'CRM', adminAccess: { scopes: ['apps:read', 'apps:read', 'stats:read'], tenant: 'acme' } }, 'machine');
+    assert.deepEqual(machine.adminAccess, { scopes: ['apps:read', 'stats:read'], tenant: 'acme' });
+    assert.deepEqual(validateApplication({ name: 'All', adminAccess: { scopes: ['staff:write'], tenant: '*' } }, 'machine').adminAccess, { scopes: ['staff:write'], tenant: '*' });
+    const refusedFields = (input: Parameters<typeof validateApplication>[0], kind: string) => {
+      try {
+        validateApplication(input, kind);
+      } catch (error) {
+        return (error as ValidationError).problems.map((problem) => problem.field);
+      }
+      return [];
+    };
+    assert.deepEqual(refusedFields({ name: 'SPA', redirectUris: ['https://spa.example.com/'], adminAccess: { scopes: ['apps:read'], tenant: '*' } }, 'spa'), ['adminAccess']);
+    assert.deepEqual(refusedFields({ name: 'X', adminAccess: { scopes: ['apps:read', 'root'], tenant: '*' } }, 'machine'), ['adminAccess.scopes']);
+    assert.deepEqual(refusedFields({ name: 'X', adminAccess: { scopes: [], tenant: '*' } }, 'machine'), ['adminAccess.scopes']);
+    assert.deepEqual(refusedFields({ name: 'X', adminAccess: { scopes: ['apps:read'], tenant: 'Not A Slug' } }, 'machine'), ['adminAccess.tenant']);
   });
 
   test('first-party unless said otherwise', () => {

@@ -2,6 +2,8 @@
 // token lifetimes and whether customers see a consent screen. This module owns their rules.
 import type { FieldProblem } from '../errors.ts';
 import { ValidationError } from '../errors.ts';
+import type { AdminScope } from '../admin/scopes.ts';
+import { isAdminScope } from '../admin/scopes.ts';
 
 const APPLICATION_KINDS = ['web', 'spa', 'native', 'machine'] as const;
 export type ApplicationKind = (typeof APPLICATION_KINDS)[number];
@@ -35,6 +37,16 @@ const ID_TOKEN_CLAIMS = ['scopes', 'minimal'] as const;
 export type IdTokenClaims = (typeof ID_TOKEN_CLAIMS)[number];
 export const DEFAULT_ID_TOKEN_CLAIMS: IdTokenClaims = 'scopes';
 
+/**
+ * What an admin client (a machine application of the admin tenant) may do through the admin API:
+ * the scopes its tokens may carry, and the one tenant (by slug) it may reach, or `*` for every
+ * tenant. Other applications have none.
+ */
+export type AdminAccess = { readonly scopes: readonly AdminScope[]; readonly tenant: string };
+
+/** The binding of an admin client that may reach every tenant. */
+export const ALL_TENANTS = '*';
+
 /** Seconds. */
 type TokenLifetimes = { readonly accessToken: number; readonly idToken: number; readonly refreshToken: number };
 
@@ -51,6 +63,7 @@ export type ApplicationFields = {
   readonly logoUri: string | null;
   readonly idTokenAlgorithm: IdTokenAlgorithm;
   readonly idTokenClaims: IdTokenClaims;
+  readonly adminAccess: AdminAccess | null;
 };
 
 export type Application = ApplicationFields & {
@@ -74,6 +87,7 @@ export type ApplicationInput = {
   readonly logoUri?: string | null | undefined;
   readonly idTokenAlgorithm?: string | undefined;
   readonly idTokenClaims?: string | undefined;
+  readonly adminAccess?: { readonly scopes: readonly string[]; readonly tenant: string } | null | undefined;
 };
 
 export type NewApplication = ApplicationInput & { readonly name: string; readonly kind: string };
@@ -260,6 +274,7 @@ export function validateApplication(input: ApplicationInput, kind: string): Appl
   if (!(ID_TOKEN_CLAIMS as readonly string[]).includes(idTokenClaims)) {
     problems.push({ field: 'idTokenClaims', code: 'application.id_token_claims_invalid', message: `Use one of ${ID_TOKEN_CLAIMS.join(', ')}.` });
   }
+  const adminAccess = checkAdminAccess(problems, kind, input.adminAccess ?? null);
   if (problems.length > 0) throw new ValidationError(problems);
   return {
     kind,
@@ -273,5 +288,23 @@ export function validateApplication(input: ApplicationInput, kind: string): Appl
     logoUri,
     idTokenAlgorithm: idTokenAlgorithm as IdTokenAlgorithm,
     idTokenClaims: idTokenClaims as IdTokenClaims,
+    adminAccess,
   };
+}
+
+const TENANT_SLUG = /^[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+
+/** Admin access is for machines only (staff sign in as themselves); at least one known scope. */
+function checkAdminAccess(problems: FieldProblem[], kind: ApplicationKind, access: Exclude<ApplicationInput['adminAccess'], undefined>): AdminAccess | null {
+  if (access === null) return null;
+  const code = 'application.admin_access_invalid';
+  if (kind !== 'machine') problems.push({ field: 'adminAccess', code, message: 'Only machine applications hold admin scopes; staff sign in with their own role.' });
+  const scopes = [...new Set(access.scopes)];
+  const unknown = scopes.filter((scope) => !isAdminScope(scope));
+  if (unknown.length > 0) problems.push({ field: 'adminAccess.scopes', code, message: `Unknown scopes: ${unknown.join(', ')}.` });
+  if (scopes.length === 0) problems.push({ field: 'adminAccess.scopes', code, message: 'Give at least one scope.' });
+  if (access.tenant !== ALL_TENANTS && !TENANT_SLUG.test(access.tenant)) {
+    problems.push({ field: 'adminAccess.tenant', code, message: `Give a tenant's slug, or "${ALL_TENANTS}" for every tenant.` });
+  }
+  return { scopes: scopes.filter(isAdminScope), tenant: access.tenant };
 }

@@ -1,7 +1,8 @@
 // The audit log: who did what, to whom, when and from where. Append-only; read by operators and,
 // for their own account, by customers. Entries never hold secrets (passwords, tokens, codes).
 
-export type ActorType = 'customer' | 'operator' | 'client' | 'system';
+/** `staff` and `machine`: people and admin clients acting through the admin API (docs/admin-api.md). */
+export type ActorType = 'customer' | 'operator' | 'client' | 'system' | 'staff' | 'machine';
 
 export type RequestContext = {
   readonly ip?: string | undefined;

@@ -34,6 +34,9 @@ export interface IdentityStore {
   /** Replaces the traits (addresses are not touched: verifiable traits change through their own flows).
    * Returns false when there is no such identity in the tenant. */
   updateTraits(tenantId: string, id: string, traits: Traits, now: number): Promise<boolean>;
+  /** Replaces the metadata only operators see and change (a staff member's role lives there).
+   * Returns false when there is no such identity in the tenant. */
+  updateMetadataAdmin(tenantId: string, id: string, metadata: Readonly<Record<string, unknown>>, now: number): Promise<boolean>;
   /** Every credential of the identity, oldest first, with the identifiers it is found by. */
   listCredentials(tenantId: string, identityId: string): Promise<(Credential & { readonly createdAt: number; readonly updatedAt: number })[]>;
   /** Removes the identity and, with it, its addresses, credentials and sessions. */

@@ -10,6 +10,7 @@ import * as accountPortal from './0006-account-portal.ts';
 import * as throttleReserveFunction from './0007-throttle-reserve-function.ts';
 import * as latestCodes from './0008-latest-codes.ts';
 import * as outboxRetention from './0009-outbox-retention.ts';
+import * as adminApi from './0010-admin-api.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007-throttle-reserve-function': throttleReserveFunction,
   '0008-latest-codes': latestCodes,
   '0009-outbox-retention': outboxRetention,
+  '0010-admin-api': adminApi,
 };

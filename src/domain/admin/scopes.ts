@@ -1,0 +1,54 @@
+// What may be done through the admin API, as scopes per resource and action, and what each staff
+// role may do. Machines hold the scopes their admin client was given; staff hold their role's
+// scopes, read on every request (a demoted staff member loses power at once). The catalogue is the
+// contract of docs/admin-api.md: adding a scope is a change there too.
+
+/** Every scope a route can require, one per resource and action. */
+export const ADMIN_SCOPES = [
+  'tenants:read',
+  'tenants:write',
+  'apps:read',
+  'apps:write',
+  'customers:read',
+  'customers:write',
+  /** Acting on a customer's account without changing their data: block, unblock, recovery email, resend verification, revoke sessions. */
+  'customers:support',
+  'customers:erase',
+  'keys:read',
+  'keys:write',
+  'audit:read',
+  'mail:read',
+  'mail:write',
+  'stats:read',
+  'staff:write',
+] as const;
+
+export type AdminScope = (typeof ADMIN_SCOPES)[number];
+
+export const STAFF_ROLES = ['owner', 'admin', 'support', 'analyst'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/**
+ * The one scope a staff member's token carries: "act as the signed-in staff member". What they may
+ * do comes from their role, never from the token, so it cannot outlive a change of role.
+ */
+export const STAFF_SIGN_IN_SCOPE = 'admin';
+
+const EVERYTHING: readonly AdminScope[] = ADMIN_SCOPES;
+
+export const ROLE_SCOPES: Readonly<Record<StaffRole, readonly AdminScope[]>> = {
+  owner: EVERYTHING,
+  admin: EVERYTHING.filter((scope) => scope !== 'staff:write'),
+  // Support reads customers and acts on their accounts; no settings, no applications, no erasure.
+  support: ['tenants:read', 'customers:read', 'customers:support'],
+  // Analysts see statistics and customer lists with the personal data masked (request.admin.masked).
+  analyst: ['tenants:read', 'customers:read', 'stats:read'],
+};
+
+export function isAdminScope(value: string): value is AdminScope {
+  return (ADMIN_SCOPES as readonly string[]).includes(value);
+}
+
+export function isStaffRole(value: unknown): value is StaffRole {
+  return typeof value === 'string' && (STAFF_ROLES as readonly string[]).includes(value);
+}
