@@ -9,7 +9,7 @@ import { migrateToLatest } from './storage/migrate.ts';
 import { createStores, createTransaction } from './storage/stores.ts';
 import type { StoreHooks } from './storage/stores.ts';
 import type { Stores, Transaction } from './domain/unit-of-work.ts';
-import { ensureDefaultTenant } from './domain/tenants/tenants.service.ts';
+import { ensureAdminTenant, ensureDefaultTenant } from './domain/tenants/tenants.service.ts';
 import type { Tenant } from './domain/tenants/tenant.ts';
 import { connectRedis } from './infra/redis/redis.ts';
 import { buildApp } from './http/app.ts';
@@ -51,6 +51,10 @@ import { devMailPlugin } from './http/dev/dev-mail.plugin.ts';
 import { homePlugin } from './http/hosted/home.plugin.ts';
 import { createBreachedPasswordCheck } from './domain/credentials/password/breached.ts';
 import type { BreachedPasswordCheck } from './domain/credentials/password/breached.ts';
+import { adminApiPlugin } from './http/admin/admin.plugin.ts';
+import { setupPagePlugin } from './http/admin/setup.plugin.ts';
+import { ADMIN_API_PATH } from './http/admin/admin-resource.ts';
+import { issueSetupLink, setupLinkOf } from './domain/admin/setup.ts';
 
 export type Foyer = {
   readonly app: FastifyInstance;
@@ -62,6 +66,8 @@ export type Foyer = {
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly defaultTenant: Tenant;
+  /** The internal tenant of Foyer's staff (docs/admin-api.md). */
+  readonly adminTenant: Tenant;
   readonly lifecycle: Lifecycle;
   /** Each tenant's oidc-provider (e.g. to apply a key rotation made on this node at once). */
   readonly providers: ProviderRegistry;
@@ -98,6 +104,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const transaction = createTransaction(database.db, hooks);
     const { tenant, created } = await ensureDefaultTenant({ transaction, tenants: stores.tenants });
     if (created) logger.info({ tenantId: tenant.id }, 'created the default tenant');
+    const admin = await ensureAdminTenant({ transaction, tenants: stores.tenants });
+    if (admin.created) logger.info({ tenantId: admin.tenant.id }, 'created the admin tenant');
     if (config.redisUrl) redis = await connectRedis(config.redisUrl);
 
     const lifecycle: Lifecycle = { shuttingDown: false };
@@ -136,6 +144,14 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     ];
     const surfaces = [
       (app: FastifyInstance) => tenancyPlugin(app, { tenants, providerOf: registry.providerOf, surfaces: tenantSurfaces }),
+      // The admin API names its tenant in its own paths: it is outside the tenancy plugin.
+      async (app: FastifyInstance) => {
+        const adminDeps = { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck };
+        await app.register((scope) => adminApiPlugin(scope, adminDeps), { prefix: ADMIN_API_PATH });
+        // The first-run page that creates the first owner (a page, so outside the JSON API's handlers).
+        const secureCookies = config.http.publicUrl.startsWith('https:');
+        await app.register((scope) => setupPagePlugin(scope, { adminTenant: admin.tenant, stores, transaction, masterSecret: config.masterSecret, secureCookies, breachedCheck }));
+      },
       // Developers read the mail a flow sent here (one page for the whole server, not per tenant);
       // production has no such page at all.
       ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),
@@ -144,7 +160,11 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const metrics = config.metricsEnabled ? createMetricsRegistry() : undefined;
     const app = await buildApp({ config, logger, readinessChecks: checks, lifecycle, surfaces, routeTable: routes, metrics });
     const metricsApp = metrics ? await buildMetricsApp(metrics, logger) : undefined;
-    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, publishedEventsOf(stores.outbox, config.eventRetentionMs), ...(sqlThrottle ? [sqlThrottle] : [])]);
+    // First run: until someone owns the installation, each start offers a one-time link that creates
+    // the first owner (docs/admin-api.md). It expires within the hour and dies once an owner exists.
+    const setupToken = await issueSetupLink({ setupLinks: stores.setupLinks, identities: stores.identities }, admin.tenant.id);
+    if (setupToken) logger.warn({ setupLink: setupLinkOf(config.http.publicUrl, setupToken) }, 'no owner yet: open the setup link within the hour to create the first owner (`foyer admin setup` prints a new one)');
+    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, publishedEventsOf(stores.outbox, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
     const mailTransport = smtpUrl ? createSmtpTransport(smtpUrl) : createDevOutboxTransport(devOutboxDir(config.dataDir));
@@ -178,6 +198,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       stores,
       transaction,
       defaultTenant: tenant,
+      adminTenant: admin.tenant,
       lifecycle,
       providers: registry,
       mailDispatcher: dispatcher,

@@ -6,5 +6,6 @@ import { keysListCommand, keysRotateCommand } from './keys.command.ts';
 import { appsCommands } from './apps.command.ts';
 import { usersCommands } from './users.command.ts';
 import { mailCommands } from './mail.command.ts';
+import { adminSetupCommand } from './admin.command.ts';
 
-export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands];
+export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands, adminSetupCommand];

@@ -45,6 +45,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     mail: { smtpUrl, from: settings.MAIL_FROM },
     passwords: { breachedRangeUrl: parseBreachedPasswordsUrl(settings.BREACHED_PASSWORDS_URL, settings.NODE_ENV), breachedTimeoutMs: settings.BREACHED_PASSWORDS_TIMEOUT_MS },
     eventRetentionMs: settings.EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
+    adminApiRateLimit: settings.ADMIN_API_RATE_LIMIT,
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -42,6 +42,7 @@ export const settingsSchema = z.object({
   BREACHED_PASSWORDS_URL: z.string().optional(),
   BREACHED_PASSWORDS_TIMEOUT_MS: positiveInt.max(30_000, 'must be at most 30000').default(1500),
   EVENT_RETENTION_DAYS: positiveInt.max(3650, 'must be at most 3650').default(7),
+  ADMIN_API_RATE_LIMIT: positiveInt.max(1_000_000, 'must be at most 1000000').default(600),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -87,4 +88,6 @@ export type Config = {
   };
   /** How long delivered outbox events are kept before the expired-rows sweep deletes them. */
   readonly eventRetentionMs: number;
+  /** Requests one admin API credential (a staff member, an admin client) may make per minute. */
+  readonly adminApiRateLimit: number;
 };

@@ -2,6 +2,7 @@
 // The secret travels as its hash: `compareClientSecret` is replaced to verify against it.
 import type { Application } from '../../domain/applications/application.ts';
 import { verifyClientSecret } from '../../domain/applications/client-secret.ts';
+import { ADMIN_SCOPES_METADATA } from '../admin/admin-resource.ts';
 
 export function clientMetadataOf(application: Application, secretHash: string | null): Record<string, unknown> {
   const confidential = secretHash !== null;
@@ -25,6 +26,7 @@ export function clientMetadataOf(application: Application, secretHash: string | 
     foyer_first_party: application.firstParty,
     foyer_id_token_claims: application.idTokenClaims,
     foyer_ttl: { ...application.tokenLifetimes },
+    ...(application.adminAccess ? { [ADMIN_SCOPES_METADATA]: [...application.adminAccess.scopes] } : {}),
   };
 }
 

@@ -6,7 +6,8 @@ import type { KeyObject } from 'node:crypto';
 import Provider from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
-import { issuerOf } from '../../domain/tenants/tenant.ts';
+import { ADMIN_TENANT_SLUG, issuerOf } from '../../domain/tenants/tenant.ts';
+import { ADMIN_SCOPES_METADATA, adminApiUrlOf, adminResourceServer } from '../admin/admin-resource.ts';
 import type { IdentityStore } from '../../domain/identity/identity.port.ts';
 import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts';
 import type { ApplicationStore } from '../../domain/applications/application.port.ts';
@@ -84,6 +85,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   const mountPath = mountPathOf(tenant);
   const artifactAdapter = createOidcAdapter(deps.artifacts, tenant.id);
   const refreshTokenLifetime = refreshTokenAbsoluteLifetimeOf(tenant);
+  const adminApi = tenant.slug === ADMIN_TENANT_SLUG ? adminApiUrlOf(deps.publicUrl) : undefined;
   const clientAdapter = cachedLookup(async (id: string) => {
     if (id === ACCOUNT_CLIENT_ID) return accountClientMetadata(issuer, tenant);
     const found = await deps.applications.findWithSecret(tenant.id, id);
@@ -142,7 +144,9 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
         enabled: true,
         defaultResource: noDefaultResource,
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (ctx, resourceIndicator) => resourceServerOf(tenant, resourceIndicator, ctx),
+        // The admin tenant serves one API of its own, the admin API (http/admin/admin-resource.ts).
+        getResourceServerInfo: async (ctx, resourceIndicator) =>
+          adminApi !== undefined && resourceIndicator === adminApi ? adminResourceServer(ctx, adminApi) : resourceServerOf(tenant, resourceIndicator, ctx),
       },
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -156,7 +160,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256'],
       dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'],
     },
-    extraClientMetadata: { properties: ['foyer_first_party', 'foyer_ttl', 'foyer_id_token_claims'] },
+    extraClientMetadata: { properties: ['foyer_first_party', 'foyer_ttl', 'foyer_id_token_claims', ADMIN_SCOPES_METADATA] },
     // First-party applications never show a consent screen: their grant is created on the spot.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => loadOrCreateGrant(ctx, deps.consents, tenant.id),
     rotateRefreshToken: true,

@@ -1,0 +1,26 @@
+// What the admin API plugin is built from (server.ts), and what each resource's route file gets
+// from it (`src/http/admin/<resource>.routes.ts`, registered in admin.plugin.ts).
+import type { Redis } from 'ioredis';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
+import type { SecretBox } from '../../domain/keys/secret-box.port.ts';
+import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
+import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
+import type { AdminAuthenticator } from './credentials.ts';
+
+export type AdminApiDeps = {
+  readonly publicUrl: string;
+  readonly adminTenant: Tenant;
+  readonly tenants: TenantDirectory;
+  readonly stores: Stores;
+  readonly transaction: Transaction;
+  readonly secretBox: SecretBox;
+  readonly redis?: Redis | undefined;
+  /** Requests per minute per credential (ADMIN_API_RATE_LIMIT). */
+  readonly rateLimitPerMinute: number;
+  /** New staff passwords are checked like customers' (SECURITY.md 3). */
+  readonly breachedCheck?: BreachedPasswordCheck | undefined;
+};
+
+/** What each resource's route file gets: the shared dependencies, and the authenticator to forget a changed principal. */
+export type AdminRouteDeps = AdminApiDeps & { readonly baseUrl: string; readonly authenticator: AdminAuthenticator };
