@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import type { AuditEventsTable } from './tables.ts';
@@ -49,6 +50,37 @@ export function createAuditStore(db: Db): AuditStore {
       let query = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId);
       if (targetId !== undefined) query = query.where('target_id', '=', targetId);
       if (before !== undefined) query = query.where('occurred_at', '<', before);
+      const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map(toAuditEvent);
+    },
+
+    async search(tenantId, filter, { limit, after }) {
+      let query = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId);
+      if (filter.actorId !== undefined) query = query.where('actor_id', '=', filter.actorId);
+      if (filter.subjectId !== undefined) query = query.where('target_id', '=', filter.subjectId);
+      if (filter.action?.endsWith('.*')) {
+        // LIKE with `_` and `%` escaped: action names contain underscores.
+        const prefix = filter.action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+        query = query.where(sql<boolean>`${sql.ref('action')} like ${`${prefix}%`} escape '\\'`);
+      } else if (filter.action !== undefined) {
+        query = query.where('action', '=', filter.action);
+      }
+      if (filter.applicationId !== undefined) {
+        const id = filter.applicationId;
+        query = query.where((eb) =>
+          eb.or([
+            eb.and([eb('target_type', '=', 'application'), eb('target_id', '=', id)]),
+            eb.and([eb('actor_type', '=', 'client'), eb('actor_id', '=', id)]),
+          ]),
+        );
+      }
+      if (filter.since !== undefined) query = query.where('occurred_at', '>=', filter.since);
+      if (filter.until !== undefined) query = query.where('occurred_at', '<', filter.until);
+      if (after !== undefined) {
+        query = query.where((eb) =>
+          eb.or([eb('occurred_at', '<', after.occurredAt), eb.and([eb('occurred_at', '=', after.occurredAt), eb('id', '<', after.id)])]),
+        );
+      }
       const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
       return rows.map(toAuditEvent);
     },

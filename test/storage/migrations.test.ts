@@ -57,6 +57,7 @@ describeEachEngine('migrations', (current) => {
     for (const index of [
       'identity_addresses_unique_value', 'credential_identifiers_unique', 'oidc_artifacts_uid', 'oidc_artifacts_user_code',
       'oidc_artifacts_grant', 'browser_sessions_identity', 'audit_events_tenant_time', 'outbox_events_pending', 'outbox_events_published', 'mail_messages_due', 'idempotency_keys_expiry', 'admin_setup_links_expiry',
+      'audit_events_action', 'mail_messages_tenant_status',
     ]) {
       assert.ok(names.has(index), `missing index ${index}`);
     }

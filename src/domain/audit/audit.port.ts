@@ -1,8 +1,13 @@
-import type { AuditEvent, AuditQuery } from './audit.ts';
+import type { AuditEvent, AuditFilter, AuditPosition, AuditQuery } from './audit.ts';
 
 export interface AuditStore {
   append(event: AuditEvent): Promise<void>;
   list(tenantId: string, query: AuditQuery): Promise<AuditEvent[]>;
+  /**
+   * Up to `limit` entries of the tenant that match every field of the filter, newest first (by
+   * occurredAt, then id), strictly after `after` in that order when it is given.
+   */
+  search(tenantId: string, filter: AuditFilter, page: { readonly limit: number; readonly after?: AuditPosition | undefined }): Promise<AuditEvent[]>;
   /** Events about the identity or done by it (as target or actor), newest first. */
   listForIdentity(tenantId: string, identityId: string, query: { readonly limit: number; readonly before?: number | undefined }): Promise<AuditEvent[]>;
   /**

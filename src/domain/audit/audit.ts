@@ -29,3 +29,21 @@ export type AuditQuery = {
   readonly before?: number | undefined;
   readonly limit: number;
 };
+
+/**
+ * What an operator's query of the log may ask for; every given field must match. `action` is one
+ * action, or a prefix of whole segments ending in `.*` (`signin.*`). `applicationId` matches
+ * entries about the application (target) or done by it (actor of type client). Times are epoch
+ * milliseconds: `since` inclusive, `until` exclusive.
+ */
+export type AuditFilter = {
+  readonly actorId?: string | undefined;
+  readonly subjectId?: string | undefined;
+  readonly action?: string | undefined;
+  readonly applicationId?: string | undefined;
+  readonly since?: number | undefined;
+  readonly until?: number | undefined;
+};
+
+/** Where a page of the log (newest first) ended: the next page holds older entries only. */
+export type AuditPosition = { readonly occurredAt: number; readonly id: string };

@@ -53,6 +53,9 @@ export const EVENT_CATALOGUE = {
   'browser_sessions.ended': event<{ readonly applications: readonly EndedSessionApplication[] }>({ aggregate: 'identity', personalData: false, internal: true }),
   'tenant.created': event<{ readonly slug: string; readonly name: string }>({ aggregate: 'tenant', personalData: false, internal: false }),
   'tenant.configured': event<{ readonly sections: readonly string[] }>({ aggregate: 'tenant', personalData: false, internal: false }),
+  /** Names what changed: `name`, or `settings.<section>`. */
+  'tenant.updated': event<Changed>({ aggregate: 'tenant', personalData: false, internal: false }),
+  'tenant.deleted': event<{ readonly slug: string }>({ aggregate: 'tenant', personalData: false, internal: false }),
   'application.created': event<{ readonly clientId: string; readonly name: string; readonly kind: ApplicationKind }>({ aggregate: 'application', personalData: false, internal: false }),
   'application.updated': event<{ readonly clientId: string } & Changed>({ aggregate: 'application', personalData: false, internal: false }),
   'application.deleted': event<{ readonly clientId: string }>({ aggregate: 'application', personalData: false, internal: false }),

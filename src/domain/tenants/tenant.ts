@@ -1,6 +1,8 @@
 // Tenants are the isolation boundary: each has its own customers, applications, keys and policies.
 import { ValidationError } from '../errors.ts';
+import type { FieldProblem } from '../errors.ts';
 import type { TenantSettings } from './tenant-settings.ts';
+import { validateTenantSettings } from './tenant-settings.ts';
 
 export type { TenantSettings } from './tenant-settings.ts';
 
@@ -23,16 +25,19 @@ export type Tenant = {
   readonly updatedAt: number;
 };
 
-export type NewTenant = { slug: string; name: string; settings?: TenantSettings };
+/** A tenant as an operator asks for it: `settings` as written, checked by validateNewTenant. */
+export type NewTenant = { slug: string; name: string; settings?: unknown };
 
 const SLUG_PATTERN = /^[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 const MAX_NAME_LENGTH = 200;
 
-/** Checks a new tenant's fields and returns them trimmed; throws ValidationError naming each bad field. */
-export function validateNewTenant(input: NewTenant): NewTenant {
+/**
+ * Checks a new tenant's fields, its settings included, and returns them trimmed and validated;
+ * throws ValidationError naming each bad field (settings fields as `settings.<path>`).
+ */
+export function validateNewTenant(input: NewTenant): { slug: string; name: string; settings: TenantSettings } {
   const slug = input.slug.trim();
-  const name = input.name.trim();
-  const problems = [];
+  const problems: FieldProblem[] = [];
   if (!SLUG_PATTERN.test(slug) || slug.includes('--')) {
     problems.push({
       field: 'slug',
@@ -43,11 +48,25 @@ export function validateNewTenant(input: NewTenant): NewTenant {
   if (slug === ADMIN_TENANT_SLUG) {
     problems.push({ field: 'slug', code: 'tenant.slug_reserved', message: `"${ADMIN_TENANT_SLUG}" is reserved for Foyer's own staff; choose another slug.` });
   }
+  const name = checkTenantName(input.name, problems);
+  let settings: TenantSettings = {};
+  try {
+    settings = validateTenantSettings(input.settings ?? {});
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    problems.push(...error.problems.map((problem) => ({ ...problem, field: `settings.${problem.field}` })));
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  return { slug, name, settings };
+}
+
+/** The name trimmed; a problem added when it is empty or too long. */
+export function checkTenantName(raw: string, problems: FieldProblem[]): string {
+  const name = raw.trim();
   if (name.length === 0 || name.length > MAX_NAME_LENGTH) {
     problems.push({ field: 'name', code: 'tenant.name_invalid', message: `Give a name of 1 to ${MAX_NAME_LENGTH} characters.` });
   }
-  if (problems.length > 0) throw new ValidationError(problems);
-  return { slug, name, settings: input.settings ?? {} };
+  return name;
 }
 
 /** The issuer of a tenant: the public URL for the default tenant, `/t/<slug>` below it for the others. */

@@ -11,6 +11,7 @@ import * as throttleReserveFunction from './0007-throttle-reserve-function.ts';
 import * as latestCodes from './0008-latest-codes.ts';
 import * as outboxRetention from './0009-outbox-retention.ts';
 import * as adminApi from './0010-admin-api.ts';
+import * as adminQueries from './0012-admin-queries.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-latest-codes': latestCodes,
   '0009-outbox-retention': outboxRetention,
   '0010-admin-api': adminApi,
+  '0012-admin-queries': adminQueries,
 };
