@@ -1,12 +1,13 @@
 // Queued email. A claim leases the due rows it picks (moves their available_at to the end of the
 // lease and counts the attempt) in one short transaction: PostgreSQL skips rows another dispatcher
 // is claiming at that moment (FOR UPDATE SKIP LOCKED), SQLite has one writer anyway.
-import { PostgresAdapter } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import { inTransaction } from './database.ts';
 import type { MailMessagesTable } from './tables.ts';
 import type { MailKind, MailMessage, MailStatus, MailStore } from '../domain/mail/mail.port.ts';
+import { ONE_TIME_CODE_KINDS } from '../domain/mail/mail.port.ts';
 import type { Locale } from '../i18n/locales.ts';
 
 /** Longer errors (an SMTP server's whole transcript) are cut: the start says what went wrong. */
@@ -78,9 +79,16 @@ export function createMailStore(db: Db, queued: () => void = () => {}): MailStor
 
     async markFailed(id, error, retryAt) {
       const lastError = error.slice(0, MAX_ERROR_LENGTH);
+      // Given up: a body with a one-time code goes (the code is dead); others stay for a retry.
+      const codeKind = sql<boolean>`${sql.ref('kind')} in (${sql.join([...ONE_TIME_CODE_KINDS])})`;
       const update =
         retryAt === undefined
-          ? { status: 'failed' satisfies MailStatus, last_error: lastError, text_body: null, html_body: null }
+          ? {
+              status: 'failed' satisfies MailStatus,
+              last_error: lastError,
+              text_body: sql<string | null>`case when ${codeKind} then null else ${sql.ref('text_body')} end`,
+              html_body: sql<string | null>`case when ${codeKind} then null else ${sql.ref('html_body')} end`,
+            }
           : { last_error: lastError, available_at: retryAt };
       await db.updateTable('mail_messages').set(update).where('id', '=', id).where('status', '=', 'queued').execute();
     },
@@ -95,6 +103,30 @@ export function createMailStore(db: Db, queued: () => void = () => {}): MailStor
     async forget(tenantId, recipient) {
       const result = await db.deleteFrom('mail_messages').where('tenant_id', '=', tenantId).where('recipient', '=', recipient).executeTakeFirst();
       return Number(result.numDeletedRows);
+    },
+
+    async listByStatus(tenantId, statuses, { limit, after }) {
+      if (statuses.length === 0) return [];
+      let query = db.selectFrom('mail_messages').selectAll().where('tenant_id', '=', tenantId).where('status', 'in', statuses);
+      if (after !== undefined) {
+        query = query.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+      }
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map(toMailMessage);
+    },
+
+    async requeueFailed(tenantId, which, now) {
+      let update = db
+        .updateTable('mail_messages')
+        .set({ status: 'queued' satisfies MailStatus, available_at: now, attempts: 0 })
+        .where('tenant_id', '=', tenantId)
+        .where('status', '=', 'failed')
+        .where('text_body', 'is not', null);
+      if (which !== 'all') update = update.where('id', '=', which.id);
+      const result = await update.executeTakeFirst();
+      const requeued = Number(result.numUpdatedRows);
+      if (requeued > 0) queued();
+      return requeued;
     },
 
     async find(id) {

@@ -17,6 +17,14 @@ export type MailKind =
   /** params: link (the sign-in page's recovery). Sent when someone signs up with an address that has an account already. */
   | 'account_exists';
 
+/**
+ * Kinds whose body holds a one-time code or link. Once such a message is given up its bodies are
+ * cleared, and it is never retried: the code has expired by then, and the customer (or an operator,
+ * by resending the verification or the recovery email) asks for a new one. Other kinds keep their
+ * bodies while failed, so an operator can retry them (mail-queue.ts).
+ */
+export const ONE_TIME_CODE_KINDS: readonly MailKind[] = ['verify_email', 'recover_password'];
+
 export type MailRequest = {
   readonly tenantId: string;
   readonly to: string;
@@ -59,6 +67,9 @@ export type MailMessage = Omit<NewMailMessage, 'text' | 'html'> & {
 
 type MailListQuery = { readonly tenantId?: string | undefined; readonly limit: number };
 
+/** Where a page of the queue (newest first) ended. */
+export type MailPosition = { readonly createdAt: number; readonly id: string };
+
 /**
  * Queued email. Claims are safe with several dispatchers (several nodes): a claimed message is
  * leased (its available_at moves to the end of the lease), so no other dispatcher takes it unless
@@ -71,11 +82,21 @@ export type MailStore = {
   claimDue(now: number, limit: number, leaseMs: number): Promise<MailMessage[]>;
   /** Delivered: status sent, bodies cleared (subject, kind and recipient stay for the list and audit). */
   markSent(id: string, now: number): Promise<void>;
-  /** The attempt failed: try again at `retryAt`, or give up (status failed) when it is undefined. */
+  /**
+   * The attempt failed: try again at `retryAt`, or give up (status failed) when it is undefined;
+   * giving up clears the bodies of ONE_TIME_CODE_KINDS.
+   */
   markFailed(id: string, error: string, retryAt: number | undefined): Promise<void>;
   /** Newest first; every tenant unless `tenantId` is given (operators' tools only). */
   list(query: MailListQuery): Promise<MailMessage[]>;
   find(id: string): Promise<MailMessage | undefined>;
+  /** The tenant's messages in the given statuses, newest first (by createdAt, then id), strictly after `after` when given. */
+  listByStatus(tenantId: string, statuses: readonly MailStatus[], page: { readonly limit: number; readonly after?: MailPosition | undefined }): Promise<MailMessage[]>;
+  /**
+   * Puts the tenant's failed messages that still have their bodies (one, by id, or all) back in
+   * the queue, due at `now`, attempts counted afresh; says how many.
+   */
+  requeueFailed(tenantId: string, which: { readonly id: string } | 'all', now: number): Promise<number>;
   /** Deletes every message to this address in the tenant (its owner was erased); says how many. */
   forget(tenantId: string, recipient: string): Promise<number>;
 };
