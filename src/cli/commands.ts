@@ -7,5 +7,6 @@ import { appsCommands } from './apps.command.ts';
 import { usersCommands } from './users.command.ts';
 import { mailCommands } from './mail.command.ts';
 import { adminSetupCommand } from './admin.command.ts';
+import { auditCommands } from './audit.command.ts';
 
-export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands, adminSetupCommand];
+export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands, ...auditCommands, adminSetupCommand];

@@ -3,8 +3,7 @@ import type { Command } from './io.ts';
 import { printJson, printTable } from './io.ts';
 import { withTenant } from './tenant-option.ts';
 import { operatorActor } from './actor.ts';
-import { DEFAULT_MAX_SIGNED_TOKEN_LIFETIME_SECONDS, rotateSigningKeys } from '../domain/keys/keys.service.ts';
-import { summarizeSigningKey } from '../domain/keys/signing-key.ts';
+import { DEFAULT_MAX_SIGNED_TOKEN_LIFETIME_SECONDS, listSigningKeys, rotateSigningKeys } from '../domain/keys/keys.service.ts';
 import type { SigningKeySummary } from '../domain/keys/signing-key.ts';
 import { createSecretBox } from '../infra/crypto/secret-box.ts';
 
@@ -40,7 +39,7 @@ export const keysListCommand: Command = {
   options: tenantOption,
   async run(values, io) {
     await withTenant(io, values, async (context, tenant) => {
-      const keys = (await context.stores.signingKeys.listPublished(tenant.id, Date.now())).map(summarizeSigningKey);
+      const keys = await listSigningKeys({ keys: context.stores.signingKeys }, tenant.id, Date.now());
       if (values['json']) return printJson(io, keys.map(keyJson));
       if (keys.length === 0) {
         io.stdout.write(`Tenant "${tenant.slug}" has no signing keys yet: they are generated on first use, or now by "foyer keys rotate --tenant ${tenant.slug}".\n`);

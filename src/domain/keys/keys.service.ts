@@ -102,6 +102,11 @@ export async function rotateSigningKeys(deps: KeysDeps, tenantId: string, option
   });
 }
 
+/** What operators see of the tenant's published keys (active first): never any key material. */
+export async function listSigningKeys(deps: Pick<KeysDeps, 'keys'>, tenantId: string, now: number): Promise<SigningKeySummary[]> {
+  return (await deps.keys.listPublished(tenantId, now)).map(summarizeSigningKey);
+}
+
 /**
  * The tenant's still-published keys as oidc-provider's `jwks` option takes them: private JWKs with
  * `kid`, `alg` and `use: 'sig'`, active keys first.
