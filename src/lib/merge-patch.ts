@@ -2,7 +2,7 @@
 // changes. An object patch merges member by member, `null` removes a member, anything else (an
 // array, a string, a number) replaces the target whole.
 
-export type JsonObject = { readonly [key: string]: unknown };
+type JsonObject = { readonly [key: string]: unknown };
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -8,13 +8,13 @@ import type { FieldProblem } from '../errors.ts';
 import type { AuditStore } from './audit.port.ts';
 import type { AuditEvent, AuditFilter, AuditPosition } from './audit.ts';
 
-export type { AuditFilter, AuditPosition } from './audit.ts';
+export type { AuditFilter } from './audit.ts';
 
 type AuditReadDeps = { readonly audit: Pick<AuditStore, 'search'> };
 
 export const MAX_AUDIT_PAGE = 200;
 /** Rows per store read while exporting: large enough to keep round trips few, small enough to bound memory. */
-export const AUDIT_EXPORT_PAGE = 1_000;
+const AUDIT_EXPORT_PAGE = 1_000;
 
 // A dotted action (`signin.failed`), or a prefix of whole segments ending in `.*` (`signin.*`).
 const ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$/;
