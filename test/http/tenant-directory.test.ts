@@ -30,6 +30,19 @@ describeEachEngine('tenant directory', (current) => {
     assert.deepEqual(reads, ['remembered', 'remembered']);
   });
 
+  test('a forgotten slug is read again at once: a change made on this node is seen without waiting', async () => {
+    const stores = createStores(current().handle.db);
+    const reads: string[] = [];
+    const tenants = createTenantDirectory({ tenants: { findBySlug: (slug) => (reads.push(slug), stores.tenants.findBySlug(slug)) } });
+    const created = await stores.tenants.create({ id: uuidv7(Date.now()), slug: 'forgotten', name: 'Forgotten', now: Date.now() });
+    await tenants.bySlug('forgotten');
+    await stores.tenants.updateSettings(created.id, { defaultLocale: 'fr' }, Date.now() + 1);
+    tenants.forget('forgotten');
+    assert.equal(tenants.cached('forgotten'), undefined);
+    assert.deepEqual((await tenants.bySlug('forgotten'))?.settings, { defaultLocale: 'fr' });
+    assert.deepEqual(reads, ['forgotten', 'forgotten']);
+  });
+
   test('a slug nobody has is not remembered: a tenant created after a miss is found at once', async () => {
     const stores = createStores(current().handle.db);
     const reads: string[] = [];

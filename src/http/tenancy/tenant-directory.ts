@@ -1,6 +1,7 @@
 // The tenants as the HTTP surfaces see them, found by slug on every request: a tenant found is
 // remembered for TENANT_CACHE_MS, so a request reads the database for its tenant at most once in
-// that time per node, and a change to a tenant's settings reaches every node within it. A slug
+// that time per node, and a change to a tenant's settings reaches every node within it (the node
+// that made the change, through the admin API, forgets its copy at once). A slug
 // nobody has is asked again each time: a tenant created a moment after a miss answers at once, and
 // slugs an attacker invents are never remembered.
 import type { Tenant } from '../../domain/tenants/tenant.ts';
@@ -18,6 +19,8 @@ export type TenantDirectory = {
   bySlug(slug: string): Promise<Tenant | undefined>;
   /** The remembered tenant of this slug while it is fresh, without reading the database. */
   cached(slug: string): Tenant | undefined;
+  /** Drops what is remembered of the slug: a change or deletion made on this node is seen here at once. */
+  forget(slug: string): void;
 };
 
 export function createTenantDirectory(deps: TenantDirectoryDeps): TenantDirectory {
@@ -31,6 +34,9 @@ export function createTenantDirectory(deps: TenantDirectoryDeps): TenantDirector
 
   return {
     cached,
+    forget(slug) {
+      remembered.delete(slug);
+    },
     async bySlug(slug) {
       const hit = cached(slug);
       if (hit) return hit;
