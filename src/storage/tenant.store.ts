@@ -48,8 +48,9 @@ export function createTenantStore(db: Db): TenantStore {
       return rows.map(toTenant);
     },
 
-    async listPage({ limit, after }) {
+    async listPage({ limit, after, exceptSlugs = [] }) {
       let query = db.selectFrom('tenants').selectAll();
+      if (exceptSlugs.length > 0) query = query.where('slug', 'not in', exceptSlugs);
       if (after !== undefined) {
         query = query.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]));
       }

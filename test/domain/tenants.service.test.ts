@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { createStores, createTransaction } from '../../src/storage/stores.ts';
-import { createTenant, deleteTenant, ensureDefaultTenant, getTenant, listTenants, updateTenant } from '../../src/domain/tenants/tenants.service.ts';
+import { createTenant, deleteTenant, ensureAdminTenant, ensureDefaultTenant, getTenant, listTenants, updateTenant } from '../../src/domain/tenants/tenants.service.ts';
 import type { Actor } from '../../src/domain/tenants/tenants.service.ts';
 import { createApplication } from '../../src/domain/applications/applications.service.ts';
 import { DomainError, ValidationError } from '../../src/domain/errors.ts';
@@ -89,9 +89,14 @@ describeEachEngine('tenants use cases', (current) => {
     assert.equal(new Set(seen).size, seen.length);
   });
 
-  test('the default tenant cannot be deleted', async () => {
+  test('the default and the admin tenant cannot be deleted, and the admin tenant is never listed', async () => {
     await ensureDefaultTenant({ ...deps(), tenants: deps().stores.tenants });
+    await ensureAdminTenant({ ...deps(), tenants: deps().stores.tenants });
     await assert.rejects(deleteTenant(deps(), 'default', {}, OPERATOR), coded('tenant.protected'));
+    await assert.rejects(deleteTenant(deps(), 'admin', {}, OPERATOR), coded('tenant.protected'));
+    const { tenants } = await listTenants(deps().stores, { limit: 200 });
+    assert.ok(tenants.some((t) => t.slug === 'default'));
+    assert.ok(!tenants.some((t) => t.slug === 'admin'));
   });
 
   test('a tenant with an application or a customer is not deleted', async () => {

@@ -14,8 +14,8 @@ export interface TenantStore {
   findBySlug(slug: string): Promise<Tenant | undefined>;
   /** All tenants, oldest first (tenants number in the tens or hundreds, never millions). */
   list(): Promise<Tenant[]>;
-  /** A page of tenants, oldest first (by createdAt, then id), strictly after `after` when given. */
-  listPage(page: { readonly limit: number; readonly after?: TenantPosition | undefined }): Promise<Tenant[]>;
+  /** A page of tenants, oldest first (by createdAt, then id), strictly after `after` when given, without those of `exceptSlugs`. */
+  listPage(page: { readonly limit: number; readonly after?: TenantPosition | undefined; readonly exceptSlugs?: readonly string[] }): Promise<Tenant[]>;
   /**
    * Replaces the name and settings of the tenant if it is still at version `ifUpdatedAt` (its
    * updatedAt), and sets its updatedAt to `updatedAt`; false when it is gone or changed meanwhile.

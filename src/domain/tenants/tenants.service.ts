@@ -113,13 +113,16 @@ export async function configureTenant(deps: TenantDeps, tenantId: string, rawSet
 
 export const MAX_TENANT_PAGE = 200;
 
-/** A page of tenants, oldest first, and where the next page starts (null after the last). */
+/**
+ * A page of the tenants operators manage, oldest first, and where the next page starts (null after
+ * the last). The admin tenant is Foyer's own and not among them.
+ */
 export async function listTenants(
   deps: { readonly tenants: Pick<TenantStore, 'listPage'> },
   page: { readonly limit: number; readonly after?: TenantPosition | undefined },
 ): Promise<{ tenants: Tenant[]; next: TenantPosition | null }> {
   const limit = Math.min(Math.max(Math.trunc(page.limit), 1), MAX_TENANT_PAGE);
-  const rows = await deps.tenants.listPage({ limit: limit + 1, after: page.after });
+  const rows = await deps.tenants.listPage({ limit: limit + 1, after: page.after, exceptSlugs: [ADMIN_TENANT_SLUG] });
   const tenants = rows.slice(0, limit);
   const last = tenants.at(-1);
   return { tenants, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
@@ -194,7 +197,7 @@ export async function updateTenant(deps: TenantDeps, slug: string, patch: Tenant
 }
 
 /** Tenants that hold Foyer itself together: never deleted. */
-const PROTECTED_TENANT_SLUGS: readonly string[] = [DEFAULT_TENANT_SLUG];
+const PROTECTED_TENANT_SLUGS: readonly string[] = [DEFAULT_TENANT_SLUG, ADMIN_TENANT_SLUG];
 
 /**
  * Deletes an empty tenant (see the module comment). DomainError `tenant.protected` for the default
