@@ -71,13 +71,21 @@ export function validateTenantSettings(raw: unknown): TenantSettings {
   const problems: FieldProblem[] = parsed.success
     ? []
     : parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(settings)', code: 'tenant.settings_invalid', message: issue.message }));
-  if (parsed.success && parsed.data.identitySchema) problems.push(...checkIdentitySchema(parsed.data.identitySchema));
+  // The trait schema is checked even when another section failed, so that every bad field is named at once.
+  const identitySchema = parsed.success ? parsed.data.identitySchema : objectMember(raw, 'identitySchema');
+  if (identitySchema) problems.push(...checkIdentitySchema(identitySchema));
   if (parsed.success) {
     const identifiers = (parsed.data.apis ?? []).map((api) => api.identifier);
     if (new Set(identifiers).size !== identifiers.length) problems.push({ field: 'apis', code: 'tenant.settings_invalid', message: 'Each API identifier may appear once.' });
   }
   if (problems.length > 0 || !parsed.success) throw new ValidationError(problems);
   return parsed.data;
+}
+
+function objectMember(raw: unknown, name: string): Record<string, unknown> | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const value = (raw as Record<string, unknown>)[name];
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function checkIdentitySchema(schema: Record<string, unknown>): FieldProblem[] {
