@@ -12,7 +12,7 @@ import type { UnitOfWork } from '../unit-of-work.ts';
 import type { MailKind, MailMessage, MailPosition, MailStatus, MailStore } from './mail.port.ts';
 import { ONE_TIME_CODE_KINDS } from './mail.port.ts';
 
-export const MAX_MAIL_PAGE = 200;
+const MAX_MAIL_PAGE = 200;
 
 /** The queue's statuses an operator looks at: sent messages are history, not the queue. */
 export type QueueStatus = Extract<MailStatus, 'queued' | 'failed'>;

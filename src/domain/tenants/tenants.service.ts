@@ -111,7 +111,7 @@ export async function configureTenant(deps: TenantDeps, tenantId: string, rawSet
   });
 }
 
-export const MAX_TENANT_PAGE = 200;
+const MAX_TENANT_PAGE = 200;
 
 /**
  * A page of the tenants operators manage, oldest first, and where the next page starts (null after

@@ -21,6 +21,10 @@ import { adminApiUrlOf } from './admin-resource.ts';
 import { REFERENCE_CSP, renderReference } from './reference.page.ts';
 import { applicationRoutes } from './applications.routes.ts';
 import { staffRoutes } from './staff.routes.ts';
+import { tenantRoutes } from './tenants.routes.ts';
+import { keyRoutes } from './keys.routes.ts';
+import { auditRoutes } from './audit.routes.ts';
+import { mailRoutes } from './mail.routes.ts';
 import { tenantOf } from './principal.ts';
 
 /** The tags of the document, in the order the reference page lists them. */
@@ -92,6 +96,10 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
   // The admin tenant's own applications: the machines of the admin API, and the consoles staff sign in through.
   await applicationRoutes(app, applicationDeps, { path: '/admin-clients', tenantOf: () => deps.adminTenant, tag: 'admin clients', noun: 'AdminClient', read: 'staff:write', write: 'staff:write', adminAccess: true });
   await staffRoutes(app, routeDeps);
+  await tenantRoutes(app, routeDeps);
+  await keyRoutes(app, routeDeps);
+  await auditRoutes(app, routeDeps);
+  await mailRoutes(app, routeDeps);
 
   app.get('/openapi.json', { schema: { hide: true }, config: { adminPublic: true } }, async () => app.swagger());
   let reference: string | undefined;

@@ -85,8 +85,11 @@ export function listOf<T extends object>(item: T, description: string) {
 
 type SortKey = readonly (string | number)[];
 
-/** An opaque cursor: the base64url JSON of the last item's sort key. Never an offset. */
-function encodeCursor(key: SortKey): string {
+/**
+ * An opaque cursor: the base64url JSON of the last item's sort key. Never an offset. For a use case
+ * that pages itself and answers where the next page starts (`next`), the route encodes that key.
+ */
+export function encodeCursor(key: SortKey): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 

@@ -6,12 +6,15 @@ import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SecretBox } from '../../domain/keys/secret-box.port.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
+import type { ProviderRegistry } from '../oidc/provider-registry.ts';
 import type { AdminAuthenticator } from './credentials.ts';
 
 export type AdminApiDeps = {
   readonly publicUrl: string;
   readonly adminTenant: Tenant;
   readonly tenants: TenantDirectory;
+  /** Each tenant's oidc-provider: a key rotation made here takes effect on this node at once. */
+  readonly providers: Pick<ProviderRegistry, 'checkKeysNow'>;
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly secretBox: SecretBox;
