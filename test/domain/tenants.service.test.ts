@@ -59,6 +59,15 @@ describeEachEngine('tenants use cases', (current) => {
     assert.deepEqual(await getTenant(deps().stores, 'shop'), before);
   });
 
+  test('settings: null resets every setting; settings that are no object are refused', async () => {
+    await createTenant(deps(), { slug: 'reset', name: 'Reset', settings: { defaultLocale: 'fr', branding: { name: 'R' } } }, OPERATOR);
+    const error = await updateTenant(deps(), 'reset', { settings: ['not', 'an', 'object'] }, {}, OPERATOR).catch((e: unknown) => e);
+    assert.deepEqual(fields(error), ['settings']);
+    const reset = await updateTenant(deps(), 'reset', { settings: null }, {}, OPERATOR);
+    assert.deepEqual(reset.settings, {});
+    assert.deepEqual((await getTenant(deps().stores, 'reset')).settings, {});
+  });
+
   test('a change expecting another version is refused (precondition), and a no-op keeps the version', async () => {
     const before = await getTenant(deps().stores, 'shop');
     await assert.rejects(updateTenant(deps(), 'shop', { name: 'Lost update' }, { expectedUpdatedAt: before.updatedAt - 1 }, OPERATOR), coded('request.precondition_failed'));

@@ -162,10 +162,11 @@ export async function updateTenant(deps: TenantDeps, slug: string, patch: Tenant
     }
     let settings = tenant.settings;
     if (patch.settings !== undefined) {
-      const patched = applyMergePatch(tenant.settings, patch.settings);
+      // `settings: null` removes the member (RFC 7396): the tenant is back to every default.
+      const patched = patch.settings === null ? {} : applyMergePatch(tenant.settings, patch.settings);
       try {
-        settings = validateTenantSettings(isJsonObject(patched) ? patched : {});
         if (!isJsonObject(patched)) problems.push({ field: 'settings', code: 'tenant.settings_invalid', message: 'Give the settings as an object.' });
+        else settings = validateTenantSettings(patched);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         problems.push(...error.problems.map((problem) => ({ ...problem, field: `settings.${problem.field}` })));
