@@ -1,5 +1,6 @@
-// foyer mail list|show: the queue of outgoing email, and in development the outbox's messages with
-// their bodies (codes and links), so a developer can sign up without a mail server.
+// foyer mail list|show|retry: the queue of outgoing email, and in development the outbox's messages
+// with their bodies (codes and links), so a developer can sign up without a mail server; a retry
+// of failed messages is the admin API's use case (domain/mail/mail-queue.ts).
 import type { Command, OptionValues } from './io.ts';
 import { printJson, printRows, printTable, UsageError } from './io.ts';
 import { withContext } from './context.ts';
@@ -8,6 +9,9 @@ import { DomainError } from '../domain/errors.ts';
 import type { MailMessage } from '../domain/mail/mail.port.ts';
 import type { Tenant } from '../domain/tenants/tenant.ts';
 import { devOutboxDir, withOutboxBodies } from '../infra/mail/dev-outbox.ts';
+import { retryFailedMail, retryMail } from '../domain/mail/mail-queue.ts';
+import { withTenant } from './tenant-option.ts';
+import { operatorActor } from './actor.ts';
 
 const DEFAULT_LIMIT = 50;
 
@@ -52,7 +56,31 @@ const mailShowCommand: Command = {
   },
 };
 
-export const mailCommands: readonly Command[] = [mailListCommand, mailShowCommand];
+const mailRetryCommand: Command = {
+  name: 'mail retry',
+  summary: "Send a failed email again (one without a one-time code), or every such email of a tenant with --all-failed.",
+  usage: '<id> | --all-failed  [--tenant <slug>] [--json]',
+  options: { tenant: { type: 'string' }, 'all-failed': { type: 'boolean' } },
+  positionals: ['id'],
+  async run(values, io) {
+    const id = typeof values['id'] === 'string' ? values['id'].trim() : '';
+    const all = values['all-failed'] === true;
+    if ((id === '') === !all) throw new UsageError('give the id of a failed email, as "foyer mail list" shows it, or --all-failed');
+    await withTenant(io, values, async ({ transaction }, tenant) => {
+      if (all) {
+        const retried = await retryFailedMail({ transaction }, tenant.id, operatorActor(io));
+        if (values['json']) return printJson(io, { retried });
+        io.stdout.write(`Queued ${retried} failed email${retried === 1 ? '' : 's'} of tenant "${tenant.slug}" again.\n`);
+        return;
+      }
+      const message = await retryMail({ transaction }, tenant.id, id, operatorActor(io));
+      if (values['json']) return printJson(io, { id: message.id, kind: message.kind, status: message.status });
+      io.stdout.write(`Queued email ${message.id} (${message.kind}) again.\n`);
+    });
+  },
+};
+
+export const mailCommands: readonly Command[] = [mailListCommand, mailShowCommand, mailRetryCommand];
 
 function limitOf(values: OptionValues): number {
   const given = values['limit'];
