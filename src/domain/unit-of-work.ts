@@ -17,6 +17,7 @@ import type { MailStore } from './mail/mail.port.ts';
 import type { LatestCodeStore } from './self-service/latest-code.port.ts';
 import type { IdempotencyStore } from './admin/idempotency.port.ts';
 import type { SetupLinkStore } from './admin/setup-link.port.ts';
+import type { StatsStore } from './stats/stats.port.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -33,6 +34,7 @@ export type Stores = {
   readonly latestCodes: LatestCodeStore;
   readonly idempotencyKeys: IdempotencyStore;
   readonly setupLinks: SetupLinkStore;
+  readonly stats: StatsStore;
 };
 
 /**

@@ -16,6 +16,7 @@ import { createMailStore } from './mail.store.ts';
 import { createLatestCodeStore } from './latest-code.store.ts';
 import { createIdempotencyStore } from './idempotency.store.ts';
 import { createSetupLinkStore } from './setup-link.store.ts';
+import { createStatsStore } from './stats.store.ts';
 
 /** What this node wants to hear about the writes of its stores, once they are committed. */
 export type StoreHooks = {
@@ -41,6 +42,7 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     latestCodes: createLatestCodeStore(db),
     idempotencyKeys: createIdempotencyStore(db),
     setupLinks: createSetupLinkStore(db),
+    stats: createStatsStore(db),
   };
 }
 

@@ -236,6 +236,39 @@ type AdminSetupLinksTable = {
   used_at: EpochMs | null;
 };
 
+/** Daily counters (ADR 0022); '' for a dimension that does not apply. */
+type StatsDailyTable = {
+  tenant_id: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  metric: string;
+  application: string;
+  method: string;
+  count: number;
+};
+
+type StatsActiveTable = {
+  tenant_id: string;
+  day: string;
+  /** HyperLogLog registers, deflated. */
+  registers: Uint8Array;
+  /** Bumped by every merge: a merge writes only over the version it read. */
+  version: number;
+};
+
+type StatsExpectedReturnsTable = {
+  tenant_id: string;
+  identity_id: string;
+  application: string;
+  day: string;
+  expires_at: EpochMs;
+};
+
+type StatsBatchesTable = {
+  id: string;
+  written_at: EpochMs;
+};
+
 export type Database = {
   tenants: TenantsTable;
   identities: IdentitiesTable;
@@ -255,4 +288,8 @@ export type Database = {
   mail_messages: MailMessagesTable;
   idempotency_keys: IdempotencyKeysTable;
   admin_setup_links: AdminSetupLinksTable;
+  stats_daily: StatsDailyTable;
+  stats_active: StatsActiveTable;
+  stats_expected_returns: StatsExpectedReturnsTable;
+  stats_batches: StatsBatchesTable;
 };

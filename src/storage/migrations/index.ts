@@ -12,6 +12,7 @@ import * as latestCodes from './0008-latest-codes.ts';
 import * as outboxRetention from './0009-outbox-retention.ts';
 import * as adminApi from './0010-admin-api.ts';
 import * as adminQueries from './0012-admin-queries.ts';
+import * as statistics from './0013-statistics.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009-outbox-retention': outboxRetention,
   '0010-admin-api': adminApi,
   '0012-admin-queries': adminQueries,
+  '0013-statistics': statistics,
 };
