@@ -55,6 +55,9 @@ import { adminApiPlugin } from './http/admin/admin.plugin.ts';
 import { setupPagePlugin } from './http/admin/setup.plugin.ts';
 import { ADMIN_API_PATH } from './http/admin/admin-resource.ts';
 import { issueSetupLink, setupLinkOf } from './domain/admin/setup.ts';
+import { activeKeyOf, createStatsCollector } from './domain/stats/stats-collector.ts';
+import type { StatsCollector } from './domain/stats/stats-collector.ts';
+import { startStatsFlush } from './infra/jobs/stats-flush.job.ts';
 
 export type Foyer = {
   readonly app: FastifyInstance;
@@ -75,6 +78,8 @@ export type Foyer = {
   readonly mailDispatcher: MailDispatcher;
   /** Hands outbox events to this node's handlers (back-channel logout); woken when this node records one. */
   readonly outboxDispatcher: Dispatcher;
+  /** This node's statistics, flushed every few seconds (tests call flush to write them now). */
+  readonly stats: StatsCollector;
   /** Stops serving (in-flight requests finish), then closes the database and Redis. */
   close(): Promise<void>;
 };
@@ -123,11 +128,13 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // Foyer's own consumers of its events: back-channel logout for every way Foyer ends browser sessions.
     handlers = { 'browser_sessions.ended': createBackchannelLogoutHandler(registry, stores.tenants, tenants) };
     const breachedCheck = breachedCheckOf(config, logger);
+    // Dashboards' counters, gathered in memory by the use cases and written in batches (ADR 0022).
+    const stats = createStatsCollector({ transaction, activeKey: activeKeyOf(config.masterSecret) });
     // The ways to sign in (ADR 0019), built once; each surface's routes call them through the use cases.
     const deviceKey = deviceTokenKeyOf(config.masterSecret);
     const strategies = createStrategies({ password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey } });
     // `satisfies`, not a declared type: the email-change page reads more of these stores than the steps do.
-    const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, breachedCheck } satisfies SelfServiceDeps;
+    const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, breachedCheck, stats } satisfies SelfServiceDeps;
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
     // Every surface of a tenant is declared once, at the default tenant's paths; the tenancy plugin
@@ -164,7 +171,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // the first owner (docs/admin-api.md). It expires within the hour and dies once an owner exists.
     const setupToken = await issueSetupLink({ setupLinks: stores.setupLinks, identities: stores.identities }, admin.tenant.id);
     if (setupToken) logger.warn({ setupLink: setupLinkOf(config.http.publicUrl, setupToken) }, 'no owner yet: open the setup link within the hour to create the first owner (`foyer admin setup` prints a new one)');
-    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, publishedEventsOf(stores.outbox, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, ...(sqlThrottle ? [sqlThrottle] : [])]);
+    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
     const mailTransport = smtpUrl ? createSmtpTransport(smtpUrl) : createDevOutboxTransport(devOutboxDir(config.dataDir));
@@ -189,6 +196,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       leaseMs: 60_000,
     });
     outboxDispatcher = events;
+    const statsFlush = startStatsFlush({ collector: stats, intervalMs: STATS_FLUSH_INTERVAL_MS, logger: jobLogger(logger) });
 
     return {
       app,
@@ -203,9 +211,12 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       providers: registry,
       mailDispatcher: dispatcher,
       outboxDispatcher: events,
+      stats,
       async close() {
         lifecycle.shuttingDown = true;
         await app.close();
+        // Every request has been answered: nothing records any more, and the last counts are written.
+        await statsFlush.stop();
         await metricsApp?.close();
         await cleanup.stop();
         await dispatcher.stop();
@@ -221,6 +232,9 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     throw error;
   }
 }
+
+/** How often a node writes its statistics: the dashboards lag by about this much. */
+const STATS_FLUSH_INTERVAL_MS = 10_000;
 
 /**
  * New passwords (sign-up, recovery, a change in the account) are checked against the configured

@@ -8,6 +8,8 @@ export type RequestContext = {
   readonly ip?: string | undefined;
   readonly userAgent?: string | undefined;
   readonly requestId?: string | undefined;
+  /** The application the customer came from (its client id), when the request is part of its authorization: statistics count by it. */
+  readonly applicationId?: string | undefined;
 };
 
 export type AuditEntry = {

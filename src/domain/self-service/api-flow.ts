@@ -17,11 +17,17 @@ import { hashSessionToken, newSession } from '../sessions/session.ts';
 import type { AuthenticationResult } from '../credentials/authentication.ts';
 import { DomainError } from '../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import type { StatsRecorder } from '../stats/stats-recorder.port.ts';
 
-export async function startApiFlow(flows: FlowStore, tenantId: string, type: FlowType): Promise<Flow> {
+/**
+ * A new api flow. A registration flow is the sign-up form an app is about to show: the first step
+ * of the sign-up funnel (ADR 0022), counted without an application (the app is not named here).
+ */
+export async function startApiFlow(deps: { readonly flows: FlowStore; readonly stats?: StatsRecorder | undefined }, tenantId: string, type: FlowType): Promise<Flow> {
   const now = Date.now();
   const flow = newFlow({ id: uuidv7(now), tenantId, type, kind: 'api', now });
-  await flows.create(flow);
+  await deps.flows.create(flow);
+  if (type === 'registration') deps.stats?.count(tenantId, 'signup.viewed', { application: '' });
   return flow;
 }
 

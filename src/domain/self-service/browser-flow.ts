@@ -17,8 +17,10 @@ import type { Tenant } from '../tenants/tenant.ts';
 import type { AuthenticationResult } from '../credentials/authentication.ts';
 import { authenticatedBy } from '../credentials/authentication.ts';
 import { PASSWORD } from '../credentials/password/password-sign-in.ts';
+import type { RequestContext } from '../audit/audit.ts';
+import type { StatsRecorder } from '../stats/stats-recorder.port.ts';
 import type { SelfServiceDeps } from './code-steps.ts';
-import { deviceTokenAfterCode } from './sign-in.ts';
+import { countSignIn, deviceTokenAfterCode } from './sign-in.ts';
 
 type BrowserFlowDeps = {
   readonly flows: FlowStore;
@@ -41,20 +43,35 @@ export function signInFlowOf(csrfKey: KeyObject, tenantId: string, uid: string):
 
 /** The browser flow of this interaction and screen, created on first view. */
 export async function browserFlow(flows: FlowStore, tenantId: string, uid: string, type: Exclude<FlowType, 'login'>, options: { fresh?: boolean } = {}): Promise<Flow> {
+  return (await findOrCreate(flows, tenantId, uid, type, options)).flow;
+}
+
+/**
+ * The sign-up screen of an interaction: its registration flow, created on first view. Its creation
+ * is the sign-up form shown to this customer once, the first step of the funnel of `application`
+ * (ADR 0022), however often the page is shown again.
+ */
+export async function signUpScreen(deps: { readonly flows: FlowStore; readonly stats?: StatsRecorder | undefined }, tenantId: string, uid: string, application: string): Promise<Flow> {
+  const { flow, created } = await findOrCreate(deps.flows, tenantId, uid, 'registration');
+  if (created) deps.stats?.count(tenantId, 'signup.viewed', { application });
+  return flow;
+}
+
+async function findOrCreate(flows: FlowStore, tenantId: string, uid: string, type: Exclude<FlowType, 'login'>, options: { fresh?: boolean } = {}): Promise<{ flow: Flow; created: boolean }> {
   const id = `${uid}.${type}`;
   const now = Date.now();
   const existing = await flows.find(tenantId, id, now);
   // A finished recovery is started afresh when the customer asks again.
   if (existing && options.fresh && existing.state !== 'active') await flows.delete(tenantId, id);
-  else if (existing) return existing;
+  else if (existing) return { flow: existing, created: false };
   const flow = newFlow({ id, tenantId, type, kind: 'browser', interactionUid: uid, now });
   try {
     await flows.create(flow);
-    return flow;
+    return { flow, created: true };
   } catch (error) {
     // Two first views at once: the other one created it.
     const raced = await flows.find(tenantId, id, now);
-    if (raced) return raced;
+    if (raced) return { flow: raced, created: false };
     throw error;
   }
 }
@@ -88,13 +105,15 @@ export async function completeOnce(flows: FlowStore, tenantId: string, flow: Flo
  * cookie): the verified registration or verification flow of this interaction signs in, once. As
  * after the code, it is the account's password sign-in completed by the inbox (signInByCode).
  */
-export async function continueVerified(deps: SelfServiceDeps, tenant: Tenant, uid: string, heldDeviceTokens: string | undefined): Promise<{ readonly result: AuthenticationResult; readonly deviceToken: string | undefined } | undefined> {
+export async function continueVerified(deps: SelfServiceDeps, tenant: Tenant, uid: string, heldDeviceTokens: string | undefined, context: RequestContext): Promise<{ readonly result: AuthenticationResult; readonly deviceToken: string | undefined } | undefined> {
   const now = Date.now();
   for (const type of ['registration', 'verification'] as const) {
     const flow = await deps.stores.flows.find(tenant.id, `${uid}.${type}`, now);
     if (flow?.state !== 'verified' || flow.payload['sameBrowser'] !== true || !flow.identityId) continue;
     if (!(await deps.stores.flows.advance(tenant.id, flow.id, 'verified', { state: 'complete', payload: flow.payload }, now))) continue;
-    return { result: authenticatedBy(PASSWORD, flow.identityId), deviceToken: deviceTokenAfterCode(deps, tenant.id, flow.payload['address'], heldDeviceTokens) };
+    const result = authenticatedBy(PASSWORD, flow.identityId);
+    countSignIn(deps, tenant.id, result, context, { completesSignUp: type === 'registration' });
+    return { result, deviceToken: deviceTokenAfterCode(deps, tenant.id, flow.payload['address'], heldDeviceTokens) };
   }
   return undefined;
 }

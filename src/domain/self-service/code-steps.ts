@@ -12,6 +12,7 @@ import type { RequestContext } from '../audit/audit.ts';
 import type { AuditEntry } from '../audit/audit.ts';
 import type { BreachedPasswordCheck } from '../credentials/password/breached.ts';
 import type { MailKind } from '../mail/mail.port.ts';
+import type { StatsRecorder } from '../stats/stats-recorder.port.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { queueMail, rehearseMail } from '../mail/mail.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -34,6 +35,8 @@ export type SelfServiceDeps = {
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
   /** deviceTokenKeyOf(master secret): a completed recovery hands the owner's browser or app a device token. */
   readonly deviceKey?: KeyObject | undefined;
+  /** Sign-ups, sign-ins and their failures, counted in memory for the dashboards (ADR 0022). */
+  readonly stats?: StatsRecorder | undefined;
   readonly now?: () => number;
 };
 

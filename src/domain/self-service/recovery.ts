@@ -29,6 +29,7 @@ import { uuidv7 } from '../../lib/ids.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, checkCode, clock, composeCode, isLatestCode, reserveSend, spent } from './code-steps.ts';
 import { tokenMatches, secretOf } from './one-time-code.ts';
+import { countSignIn } from './sign-in.ts';
 
 type RecoveryRequested = { readonly ok: true; readonly address: string } | Refusal | { readonly ok: false; readonly code: 'email.invalid' };
 
@@ -97,9 +98,9 @@ export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow:
   const now = clock(deps);
   const locale = String(flow.payload['locale'] ?? 'en') as Locale;
   const done = await deps.transaction(async (stores) => {
-    if (!(await stores.flows.advance(tenant.id, flow.id, from, { state: 'complete', payload: spent(flow.payload), identityId: subjectId }, now))) return false;
+    if (!(await stores.flows.advance(tenant.id, flow.id, from, { state: 'complete', payload: spent(flow.payload), identityId: subjectId }, now))) return undefined;
     const identity = await stores.identities.findById(tenant.id, subjectId);
-    if (!identity || identity.status !== 'active') return false;
+    if (!identity || identity.status !== 'active') return undefined;
     const credential = await stores.identities.findCredential(tenant.id, 'password', address);
     if (credential && credential.identityId === identity.id) {
       await stores.identities.updateCredentialConfig(tenant.id, credential.id, { ...credential.config, hash }, now);
@@ -115,11 +116,13 @@ export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow:
     // Every session ended with the reset: the applications signed in through them hear of it.
     await recordEndedSessions(stores.outbox, tenant.id, identity.id, ended, now);
     await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: address, kind: 'password_changed', locale, params: {} }, now);
-    return true;
+    return { signedUpAt: identity.createdAt };
   });
   if (!done) return { ok: false, code: token !== undefined ? 'link.invalid' : 'code.invalid' };
   // The owner proved control of the inbox: failed sign-ins no longer hold them back.
   await deps.throttle.reset(signInThrottleKeys(tenant.id, address, '').account);
   const deviceToken = deps.deviceKey ? rememberDevice(deps.deviceKey, tenant.id, address, deviceTokens, now) : undefined;
-  return { ok: true, address, identityId: subjectId, result: authenticatedBy(PASSWORD, subjectId), deviceToken };
+  const result = authenticatedBy(PASSWORD, subjectId);
+  countSignIn(deps, tenant.id, result, context, { signedUpAt: done.signedUpAt, completesSignUp: false });
+  return { ok: true, address, identityId: subjectId, result, deviceToken };
 }

@@ -65,15 +65,22 @@ export async function submitRegistration(
   // Hashed whether or not the email is free: both answers cost the same argon2id work.
   const record = await prepareNewIdentity({ tenantId: tenant.id, schema, traits, password: input.password, now });
   const mail = { tenant, flow, locale, linkPath: 'verify', kind: 'verify_email', context } as const;
+  // The flow keeps the application the sign-up came from: its verification, perhaps by a link
+  // opened elsewhere, counts in that application's funnel (ADR 0022).
+  const application = context.applicationId ?? '';
+  deps.stats?.count(tenant.id, 'signup.submitted', { application });
   try {
-    return await deps.transaction(async (stores) => {
+    const sent = await deps.transaction(async (stores) => {
       const created = await stores.identities.create(record);
       await stores.audit.append(auditOf(tenant.id, 'signup.succeeded', created.id, context, { method: 'password' }));
       await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: created.id, occurredAt: now }, { type: 'identity.created', payload: identityCreatedPayload(created) });
-      const sent = await composeCode(deps, stores, mail, { address, subjectId: created.id, sentCount: 0 });
+      const sent = await composeCode(deps, stores, mail, { address, subjectId: created.id, sentCount: 0 }, { application });
       await advanceOrFail(stores.flows.advance(tenant.id, flow.id, 'active', { state: 'active', payload: sent.payload }, now));
       return sent;
     });
+    deps.stats?.count(tenant.id, 'signup.created', { application });
+    deps.stats?.signedUp(tenant.id, record.id, application);
+    return sent;
   } catch (error) {
     if (!(error instanceof DomainError) || error.kind !== 'conflict') throw error;
   }
@@ -82,7 +89,7 @@ export async function submitRegistration(
     const signIn = `${issuerOf(deps.publicUrl, tenant)}/account`;
     await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: address, kind: 'account_exists', locale, params: { link: signIn } }, now);
     await stores.audit.append(auditOf(tenant.id, 'signup.failed', undefined, context, { method: 'password', reason: 'address_taken' }, 'failure'));
-    const sent = await composeCode(deps, stores, mail, { address, sentCount: 0 });
+    const sent = await composeCode(deps, stores, mail, { address, sentCount: 0 }, { application });
     await advanceOrFail(stores.flows.advance(tenant.id, flow.id, 'active', { state: 'active', payload: sent.payload }, now));
     return sent;
   });
@@ -109,7 +116,7 @@ export async function confirmAddress(
   if (!checked.ok) return checked;
   const now = clock(deps);
   const address = String(flow.payload['address']);
-  return deps.transaction(async (stores) => {
+  const verified = await deps.transaction(async (stores) => {
     const moved = await stores.flows.advance(tenant.id, flow.id, 'active', { state: to, payload: { ...spent(flow.payload), ...extraPayload }, identityId: checked.subjectId }, now);
     const identity = moved ? await stores.identities.findById(tenant.id, checked.subjectId) : undefined;
     if (!identity || identity.status !== 'active') return { ok: false, code: given.token !== undefined ? 'link.invalid' : 'code.invalid' } as const;
@@ -121,8 +128,11 @@ export async function confirmAddress(
       await stores.audit.append(auditOf(tenant.id, 'address.verified', identity.id, context, { kind: 'email', via: given.token !== undefined ? 'link' : 'code' }));
       await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: identity.id, occurredAt: now }, { type: 'identity.address_verified', payload: { kind: 'email' } });
     }
-    return { ok: true, identity: (await stores.identities.findById(tenant.id, identity.id))! };
+    return { ok: true, identity: (await stores.identities.findById(tenant.id, identity.id))! } as const;
   });
+  // A sign-up's address verified: the funnel's third step, in the application it came from.
+  if (verified.ok && flow.type === 'registration') deps.stats?.count(tenant.id, 'signup.verified', { application: String(flow.payload['application'] ?? '') });
+  return verified;
 }
 
 /** The verified new address replaces the old one everywhere; the old address is told. */

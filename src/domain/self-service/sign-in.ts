@@ -23,6 +23,8 @@ import { clock } from './code-steps.ts';
 import { startVerification } from './verification.ts';
 import { confirmAddress } from './registration.ts';
 import { rememberDevice } from '../flows/device-token.ts';
+import type { StatsRecorder } from '../stats/stats-recorder.port.ts';
+import { RETURN_WINDOW_MS } from '../stats/stats.ts';
 
 type SignInStep<FactorRefusal> =
   | { readonly ok: true; readonly step: 'signed_in'; readonly identity: Identity; readonly result: AuthenticationResult; readonly deviceToken?: string | undefined }
@@ -34,7 +36,7 @@ type SignInStep<FactorRefusal> =
 /** Where the verification flow belongs: a browser interaction (`<uid>.verification`) or an api login flow (`<id>.verification`). */
 type VerificationOwner = { readonly kind: 'browser'; readonly interactionUid: string } | { readonly kind: 'api'; readonly loginFlowId: string };
 
-export async function signInVerifyingFirst<Input, FactorRefusal extends { readonly ok: false }>(
+export async function signInVerifyingFirst<Input, FactorRefusal extends { readonly ok: false; readonly code: string }>(
   deps: SelfServiceDeps,
   firstFactor: FirstFactor<Input, FactorRefusal>,
   tenant: Tenant,
@@ -43,9 +45,16 @@ export async function signInVerifyingFirst<Input, FactorRefusal extends { readon
   verification: VerificationOwner & { readonly locale: Locale },
 ): Promise<SignInStep<FactorRefusal>> {
   const outcome = await firstFactor.authenticate(tenant, input, context);
-  if (!outcome.ok) return outcome;
+  if (!outcome.ok) {
+    // A blocked account counts as a failure like a wrong password: only the audit log tells them apart.
+    deps.stats?.count(tenant.id, outcome.code === 'signin.throttled' ? 'signin.throttled' : 'signin.failed', { application: context.applicationId, method: firstFactor.method.id });
+    return outcome;
+  }
   const { identity } = outcome;
-  if (!mustVerifyFirst(tenant, identity)) return { ok: true, step: 'signed_in', identity, result: outcome.result, ...(outcome.deviceToken ? { deviceToken: outcome.deviceToken } : {}) };
+  if (!mustVerifyFirst(tenant, identity)) {
+    countSignIn(deps, tenant.id, outcome.result, context, { signedUpAt: identity.createdAt, completesSignUp: false });
+    return { ok: true, step: 'signed_in', identity, result: outcome.result, ...(outcome.deviceToken ? { deviceToken: outcome.deviceToken } : {}) };
+  }
   const kind: FlowKind = verification.kind;
   const owner = verification.kind === 'browser' ? { interactionUid: verification.interactionUid } : { parentFlowId: verification.loginFlowId };
   const started = await startVerification(deps, tenant, { identity, address: emailOf(identity), purpose: 'signin', kind, ...owner }, context, verification.locale);
@@ -79,7 +88,22 @@ export async function signInByCode(deps: SelfServiceDeps, tenant: Tenant, flow: 
   const verified = await confirmAddress(deps, tenant, flow, { code }, context, 'complete');
   if (!verified.ok) return verified;
   const deviceToken = deviceTokenAfterCode(deps, tenant.id, flow.payload['address'], heldDeviceTokens);
-  return { ok: true, identity: verified.identity, result: authenticatedBy(PASSWORD, verified.identity.id), deviceToken };
+  const result = authenticatedBy(PASSWORD, verified.identity.id);
+  countSignIn(deps, tenant.id, result, context, { signedUpAt: verified.identity.createdAt, completesSignUp: flow.type === 'registration' });
+  return { ok: true, identity: verified.identity, result, deviceToken };
+}
+
+/**
+ * A completed sign-in, for the dashboards (ADR 0022): counted by method and application, the
+ * customer among today's active ones, and a possible return to count for their sign-up, unless
+ * this sign-in is the one that completed it. `signedUpAt` (when known) spares the flush a lookup
+ * for customers whose window has closed.
+ */
+export function countSignIn(deps: { readonly stats?: StatsRecorder | undefined; readonly now?: () => number }, tenantId: string, result: AuthenticationResult, context: RequestContext, customer: { readonly signedUpAt?: number | undefined; readonly completesSignUp: boolean }): void {
+  if (!deps.stats) return;
+  deps.stats.count(tenantId, 'signin.succeeded', { application: context.applicationId, method: result.method });
+  const inWindow = customer.signedUpAt === undefined || (deps.now ?? Date.now)() - customer.signedUpAt < RETURN_WINDOW_MS;
+  deps.stats.signedIn(tenantId, result.identityId, !customer.completesSignUp && inWindow);
 }
 
 /**

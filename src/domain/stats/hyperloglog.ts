@@ -5,8 +5,8 @@
 // stored format: PRECISION and the meaning of a register never change once written.
 
 /** 2^12 registers: a relative standard error of 1.04 / √4096 ≈ 1.6 %. */
-export const PRECISION = 12;
-export const REGISTER_COUNT = 1 << PRECISION;
+const PRECISION = 12;
+const REGISTER_COUNT = 1 << PRECISION;
 /** The estimate's relative standard error (ADR 0022). */
 export const RELATIVE_STANDARD_ERROR = 1.04 / Math.sqrt(REGISTER_COUNT);
 

@@ -3,7 +3,7 @@
 // The names are stored: add metrics freely, never rename one.
 
 /** The counted metrics. Sign-up funnel: viewed → submitted → verified → returned (signed in again within RETURN_WINDOW_MS). */
-export const METRICS = [
+const METRICS = [
   'signup.viewed',
   'signup.submitted',
   'signup.created',

@@ -107,7 +107,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   async function createFlow(request: FastifyRequest, reply: FastifyReply, type: FlowType) {
     const tenant = await tenantOf(request);
     if (type === 'registration' && !signUpAllowed(tenant)) throw signUpDisabled();
-    const flow = await startApiFlow(deps.stores.flows, tenant.id, type);
+    const flow = await startApiFlow({ flows: deps.stores.flows, stats: deps.selfService.stats }, tenant.id, type);
     return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, signUpFormOf(request, tenant, flow)));
   }
 

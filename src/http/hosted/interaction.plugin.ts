@@ -5,6 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../request-context.ts';
+import type { RequestContext } from '../../domain/audit/audit.ts';
 import type { InteractionResults } from 'oidc-provider';
 import { mountPathOf } from '../tenancy/mount.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
@@ -16,7 +17,7 @@ import { startSignUp } from '../../domain/self-service/registration.ts';
 import { signUpAllowed } from '../../domain/tenants/tenant.ts';
 import { emailOf, signInByCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
-import { browserFlow, codeFlowTypeOf, completeOnce, continueVerified, submittedFlow } from '../../domain/self-service/browser-flow.ts';
+import { browserFlow, codeFlowTypeOf, completeOnce, continueVerified, signUpScreen, submittedFlow } from '../../domain/self-service/browser-flow.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import { signUpTraitFields, traitFieldOf, traitsFromText } from '../../domain/identity/trait-fields.ts';
@@ -104,7 +105,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (!flow) return renderSignIn(c, reply, form['email'], { code: 'flow.csrf' }, 400);
     const input = { identifier: form['email'] ?? '', password: form['password'] ?? '', deviceToken: readDeviceCookie(request, c.tenant) };
     const verification = { kind: 'browser', interactionUid: c.uid, locale: c.t.locale } as const;
-    const outcome = await signInVerifyingFirst(deps.selfService, deps.strategies.password, c.tenant, input, requestContextOf(request), verification);
+    const outcome = await signInVerifyingFirst(deps.selfService, deps.strategies.password, c.tenant, input, contextOf(c, request), verification);
     if (outcome.ok && outcome.step === 'verify_address') {
       return renderCode(c, reply, outcome.flow, { intro: c.t('page.code.verify_first', { email: emailOf(outcome.identity) }), bind: true });
     }
@@ -137,7 +138,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const optional = Object.keys(form).flatMap((name) => (name === 'email' || name === 'locale' || name in values ? [] : [traitFieldOf(schema, name)].filter((field) => field !== undefined)));
     const traits: Record<string, unknown> = { ...traitsFromText([...fields, ...optional], { ...form, ...values }), email: form['email'] ?? '' };
     // Signed up in the page's language (which startSignUp keeps as the locale trait).
-    const outcome = await startSignUp(deps.selfService, c.tenant, flow, { traits, password: form['password'] ?? '' }, requestContextOf(request), c.t.locale);
+    const outcome = await startSignUp(deps.selfService, c.tenant, flow, { traits, password: form['password'] ?? '' }, contextOf(c, request), c.t.locale);
     if (!outcome.ok && outcome.code === 'invalid') {
       const errors: Record<string, FieldError> = {};
       for (const problem of outcome.problems) errors[problem.field] ??= problemMessageOf(problem);
@@ -157,13 +158,13 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const flow = await submitted(c, form, codeFlowTypeOf(form['flow']), ['active', 'verified']);
     if (!flow) return renderSignIn(c, reply, undefined, { code: 'flow.csrf' }, 400);
     if (flow.type === 'recovery') {
-      const confirmed = await confirmRecoveryCode(deps.selfService, c.tenant, flow, form['code'] ?? '', requestContextOf(request));
+      const confirmed = await confirmRecoveryCode(deps.selfService, c.tenant, flow, form['code'] ?? '', contextOf(c, request));
       if (!confirmed.ok) return renderCode(c, reply, flow, { intro: recoveryIntro(c, flow), error: refusalFieldError(confirmed, reply) }, refusalStatus(confirmed));
       return renderNewPassword(c, reply, flow);
     }
     // Verified by its link in another browser: that browser signed nobody in, nor does this one.
     if (flow.state === 'verified') return renderSignIn(c, reply, String(flow.payload['address']), undefined, 200, c.t('page.signin.verified'));
-    const signedIn = await signInByCode(deps.selfService, c.tenant, flow, form['code'] ?? '', requestContextOf(request), readDeviceCookie(request, c.tenant));
+    const signedIn = await signInByCode(deps.selfService, c.tenant, flow, form['code'] ?? '', contextOf(c, request), readDeviceCookie(request, c.tenant));
     if (!signedIn.ok) return renderCode(c, reply, flow, { intro: c.t('page.code.intro', { email: String(flow.payload['address']) }), error: refusalFieldError(signedIn, reply) }, refusalStatus(signedIn));
     // Signed in by the code (a sign-up, or a sign-in that verified its address first): this browser
     // gets its device token as after a password sign-in.
@@ -177,7 +178,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (!flow) return renderSignIn(c, reply, undefined, { code: 'flow.csrf' }, 400);
     const recovery = flow.type === 'recovery';
     const intro = recovery ? recoveryIntro(c, flow) : c.t('page.code.intro', { email: String(flow.payload['address']) });
-    const sent = await resendCode(deps.selfService, { tenant: c.tenant, flow, locale: c.t.locale, linkPath: recovery ? 'recovery' : 'verify', kind: recovery ? 'recover_password' : 'verify_email', context: requestContextOf(request) });
+    const sent = await resendCode(deps.selfService, { tenant: c.tenant, flow, locale: c.t.locale, linkPath: recovery ? 'recovery' : 'verify', kind: recovery ? 'recover_password' : 'verify_email', context: contextOf(c, request) });
     if (!sent.ok) return renderCode(c, reply, flow, { intro, error: refusalFieldError(sent, reply) }, refusalStatus(sent));
     return renderCode(c, reply, { ...flow, payload: sent.payload }, { intro, notice: c.t('page.code.resent') });
   }
@@ -186,7 +187,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const form = formOf(request.body);
     const flow = await submitted(c, form, 'recovery');
     if (!flow) return renderRecovery(c, reply, await screenFlow(c, 'recovery', { fresh: true }), form['email'], { code: 'flow.csrf' }, 400);
-    const requested = await requestRecovery(deps.selfService, c.tenant, flow, form['email'] ?? '', requestContextOf(request), c.t.locale);
+    const requested = await requestRecovery(deps.selfService, c.tenant, flow, form['email'] ?? '', contextOf(c, request), c.t.locale);
     if (!requested.ok) return renderRecovery(c, reply, flow, form['email'], refusalFieldError(requested, reply), requested.code === 'email.invalid' ? 400 : 429);
     // The same page whether or not an account uses this email (SECURITY.md 1).
     const sent = { ...flow, payload: { ...flow.payload, address: requested.address } };
@@ -197,7 +198,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const form = formOf(request.body);
     const flow = await submitted(c, form, 'recovery', ['verified']);
     if (!flow) return renderRecovery(c, reply, await screenFlow(c, 'recovery', { fresh: true }), undefined, { code: 'flow.expired' }, 400);
-    const reset = await resetPassword(deps.selfService, c.tenant, flow, form['password'] ?? '', requestContextOf(request), undefined, readDeviceCookie(request, c.tenant));
+    const reset = await resetPassword(deps.selfService, c.tenant, flow, form['password'] ?? '', contextOf(c, request), undefined, readDeviceCookie(request, c.tenant));
     if (!reset.ok) {
       const error = reset.code === 'invalid' ? { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } } : refusalFieldError(reset, reply);
       return renderNewPassword(c, reply, flow, error, 400);
@@ -210,7 +211,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
 
   /** Back from an emailed link opened in this same browser: the sign-in it verified finishes, once. */
   async function continueInThisBrowser(c: Context, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-    const signedIn = await continueVerified(deps.selfService, c.tenant, c.uid, readDeviceCookie(request, c.tenant));
+    const signedIn = await continueVerified(deps.selfService, c.tenant, c.uid, readDeviceCookie(request, c.tenant), contextOf(c, request));
     if (!signedIn) return false;
     setDeviceCookie(reply, c.tenant, signedIn.deviceToken, secureCookies);
     await finish(c, reply, loginResultOf(signedIn.result));
@@ -250,7 +251,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const applicationId = String(details.params['client_id']);
     const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
     const asked = { scopes: missing.missingOIDCScope, claims: missing.missingOIDCClaims, resourceScopes: missing.missingResourceScopes };
-    const given = { tenantId: c.tenant.id, identityId: accountId, applicationId, asked, context: requestContextOf(request) };
+    const given = { tenantId: c.tenant.id, identityId: accountId, applicationId, asked, context: contextOf(c, request) };
     const grantId = await giveConsent(deps.transaction, given, (decision) => saveConsentGrant(provider, { grantId: details.grantId, accountId, clientId: applicationId }, decision));
     return finish(c, reply, { consent: { grantId } });
   }
@@ -283,7 +284,17 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   }
 
   function screenFlow(c: Context, type: Exclude<FlowType, 'login'>, options: { fresh?: boolean } = {}): Promise<Flow> {
+    if (type === 'registration') return signUpScreen({ flows: deps.stores.flows, stats: deps.selfService.stats }, c.tenant.id, c.uid, applicationOf(c));
     return browserFlow(deps.stores.flows, c.tenant.id, c.uid, type, options);
+  }
+
+  /** The request's context, with the application the customer came from: statistics count by it (ADR 0022). */
+  function contextOf(c: Context, request: FastifyRequest): RequestContext {
+    return { ...requestContextOf(request), applicationId: applicationOf(c) };
+  }
+
+  function applicationOf(c: Context): string {
+    return String(c.details.params['client_id'] ?? '');
   }
 
   function submitted(c: Context, form: Form, type: FlowType | undefined, states?: readonly FlowState[]): Promise<Flow | undefined> {
