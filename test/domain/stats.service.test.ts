@@ -9,7 +9,8 @@ import { createStatsStore } from '../../src/storage/stats.store.ts';
 import { activeCustomers, failuresPerDay, MAX_PERIOD_DAYS, periodOf, signInsPerDay, signUpFunnel, signUpsPerDay } from '../../src/domain/stats/stats.service.ts';
 import type { Period } from '../../src/domain/stats/stats.service.ts';
 import { ValidationError } from '../../src/domain/errors.ts';
-import { addHash, emptySketch } from '../../src/domain/stats/hyperloglog.ts';
+import { addHash, emptySketch, estimate } from '../../src/domain/stats/hyperloglog.ts';
+import { addDays } from '../../src/domain/stats/stats.ts';
 import type { DailyCount } from '../../src/domain/stats/stats.ts';
 import { uuidv7 } from '../../src/lib/ids.ts';
 
@@ -92,6 +93,30 @@ describeEachEngine('statistics queries', (current) => {
     assert.deepEqual(await customers('day'), [2, 2, 0]);
     assert.deepEqual(await customers('week'), [3, 4, 3], 'dan (Feb 24) leaves the week on Mar 3');
     assert.deepEqual(await customers('month'), [3, 4, 4], 'old (Jan 30) is out of every window');
+  });
+
+  test('weekly and monthly figures over a long period equal the union of their days, gaps included', async () => {
+    const tenant = uuidv7(NOW);
+    const idsOf = (i: number) => [`c${i}`, `c${i + 1}`, `c${i % 5}`];
+    const sketchOf = (ids: Iterable<string>) => {
+      const sketch = emptySketch();
+      for (const id of ids) addHash(sketch, createHash('sha256').update(id).digest());
+      return sketch;
+    };
+    const days = Array.from({ length: 100 }, (_, i) => addDays('2026-01-01', i));
+    for (const [i, day] of days.entries()) {
+      if (i % 7 !== 3) await deps().stats.mergeActive({ tenantId: tenant, day, registers: sketchOf(idsOf(i)) });
+    }
+    const long: Period = { from: days[30]!, to: days[99]! };
+    for (const [window, span] of [['week', 7], ['month', 30]] as const) {
+      const expected = days.slice(30).map((day, k) => {
+        const end = 30 + k;
+        const ids = new Set<string>();
+        for (let i = end - span + 1; i <= end; i += 1) if (i % 7 !== 3) for (const id of idsOf(i)) ids.add(id);
+        return { day, customers: estimate(sketchOf(ids)) };
+      });
+      assert.deepEqual(await activeCustomers(deps(), tenant, long, window), expected, window);
+    }
   });
 
   test('the funnel per day, of one application or of all', async () => {

@@ -10,6 +10,9 @@ const REGISTER_COUNT = 1 << PRECISION;
 /** The estimate's relative standard error (ADR 0022). */
 export const RELATIVE_STANDARD_ERROR = 1.04 / Math.sqrt(REGISTER_COUNT);
 
+/** 2^-rank for every rank a register can hold (0 to 64 - PRECISION + 1). */
+const INVERSE_POWERS = Float64Array.from({ length: 66 - PRECISION }, (_, rank) => 2 ** -rank);
+
 /** A sketch with nothing in it. */
 export function emptySketch(): Uint8Array {
   return new Uint8Array(REGISTER_COUNT);
@@ -47,7 +50,7 @@ export function estimate(registers: Uint8Array): number {
   let zeros = 0;
   for (let i = 0; i < REGISTER_COUNT; i += 1) {
     const value = registers[i]!;
-    sum += 2 ** -value;
+    sum += INVERSE_POWERS[value]!;
     if (value === 0) zeros += 1;
   }
   const alpha = 0.7213 / (1 + 1.079 / REGISTER_COUNT);

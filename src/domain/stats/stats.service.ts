@@ -49,15 +49,15 @@ export function periodOf(input: { readonly from?: string | undefined; readonly t
 
 /** New accounts per day. */
 export async function signUpsPerDay(deps: StatsReads, tenantId: string, period: Period) {
-  const rows = await deps.stats.countsBetween(tenantId, ['signup.created'], period.from, period.to);
-  return daysBetween(period.from, period.to).map((day) => ({ day, count: sumOf(rows, (row) => row.day === day) }));
+  const days = byDay(await deps.stats.countsBetween(tenantId, ['signup.created'], period.from, period.to));
+  return daysBetween(period.from, period.to).map((day) => ({ day, count: sumOf(days.get(day), () => true) }));
 }
 
 /** Completed sign-ins per day, and, when asked, split by method or by application ('' for none: the JSON flows API). */
 export async function signInsPerDay(deps: StatsReads, tenantId: string, period: Period, by: SignInBreakdown | undefined) {
-  const rows = await deps.stats.countsBetween(tenantId, ['signin.succeeded'], period.from, period.to);
+  const days = byDay(await deps.stats.countsBetween(tenantId, ['signin.succeeded'], period.from, period.to));
   return daysBetween(period.from, period.to).map((day) => {
-    const ofDay = rows.filter((row) => row.day === day);
+    const ofDay = days.get(day) ?? [];
     const count = sumOf(ofDay, () => true);
     if (!by) return { day, count };
     const split: Record<string, number> = {};
@@ -68,11 +68,11 @@ export async function signInsPerDay(deps: StatsReads, tenantId: string, period: 
 
 /** Refused sign-ins per day: wrong credentials (or a blocked account: told apart only in the audit log), and attempts refused by the throttle. */
 export async function failuresPerDay(deps: StatsReads, tenantId: string, period: Period) {
-  const rows = await deps.stats.countsBetween(tenantId, ['signin.failed', 'signin.throttled'], period.from, period.to);
+  const days = byDay(await deps.stats.countsBetween(tenantId, ['signin.failed', 'signin.throttled'], period.from, period.to));
   return daysBetween(period.from, period.to).map((day) => ({
     day,
-    failed: sumOf(rows, (row) => row.day === day && row.metric === 'signin.failed'),
-    throttled: sumOf(rows, (row) => row.day === day && row.metric === 'signin.throttled'),
+    failed: sumOf(days.get(day), (row) => row.metric === 'signin.failed'),
+    throttled: sumOf(days.get(day), (row) => row.metric === 'signin.throttled'),
   }));
 }
 
@@ -82,15 +82,46 @@ export async function failuresPerDay(deps: StatsReads, tenantId: string, period:
  */
 export async function activeCustomers(deps: StatsReads, tenantId: string, period: Period, window: ActiveWindow) {
   const span = WINDOW_DAYS[window];
-  const sketches = new Map((await deps.stats.activeBetween(tenantId, addDays(period.from, -(span - 1)), period.to)).map((sketch) => [sketch.day, sketch.registers]));
-  return daysBetween(period.from, period.to).map((day) => {
-    const union = emptySketch();
-    for (let back = 0; back < span; back += 1) {
-      const sketch = sketches.get(addDays(day, -back));
-      if (sketch) mergeInto(union, sketch);
+  const first = addDays(period.from, -(span - 1));
+  const stored = new Map((await deps.stats.activeBetween(tenantId, first, period.to)).map((sketch) => [sketch.day, sketch.registers]));
+  const sketches = daysBetween(first, period.to).map((day) => stored.get(day) ?? emptySketch());
+  const unions = slidingUnions(sketches, span);
+  return daysBetween(period.from, period.to).map((day, i) => ({ day, customers: estimate(unions[i]!) }));
+}
+
+/**
+ * The union of every `span` consecutive sketches, for each window that fits (van Herk and
+ * Gil-Werman: within blocks of `span` days, unions from each day to its block's end and from its
+ * block's start; a window is one of each). About three merges a day whatever the span, so 90
+ * monthly figures cost 270 merges rather than 2,700.
+ */
+function slidingUnions(sketches: readonly Uint8Array[], span: number): Uint8Array[] {
+  const n = sketches.length;
+  const fromStart: Uint8Array[] = [];
+  const toEnd: Uint8Array[] = new Array<Uint8Array>(n);
+  for (let i = 0; i < n; i += 1) {
+    const union = i % span === 0 ? new Uint8Array(sketches[i]!) : new Uint8Array(fromStart[i - 1]!);
+    if (i % span !== 0) mergeInto(union, sketches[i]!);
+    fromStart.push(union);
+  }
+  for (let i = n - 1; i >= 0; i -= 1) {
+    const blockEnd = i % span === span - 1 || i === n - 1;
+    const union = blockEnd ? new Uint8Array(sketches[i]!) : new Uint8Array(toEnd[i + 1]!);
+    if (!blockEnd) mergeInto(union, sketches[i]!);
+    toEnd[i] = union;
+  }
+  const unions: Uint8Array[] = [];
+  for (let end = span - 1; end < n; end += 1) {
+    const start = end - span + 1;
+    if (start % span === 0) {
+      unions.push(fromStart[end]!);
+    } else {
+      const union = new Uint8Array(toEnd[start]!);
+      mergeInto(union, fromStart[end]!);
+      unions.push(union);
     }
-    return { day, customers: estimate(union) };
-  });
+  }
+  return unions;
 }
 
 const FUNNEL: readonly { readonly step: 'viewed' | 'submitted' | 'verified' | 'returned'; readonly metric: Metric }[] = [
@@ -107,16 +138,26 @@ const FUNNEL: readonly { readonly step: 'viewed' | 'submitted' | 'verified' | 'r
  */
 export async function signUpFunnel(deps: StatsReads, tenantId: string, period: Period, application: string | undefined) {
   const rows = await deps.stats.countsBetween(tenantId, FUNNEL.map((entry) => entry.metric), period.from, period.to);
-  const mine = application === undefined ? rows : rows.filter((row) => row.application === application);
+  const days = byDay(application === undefined ? rows : rows.filter((row) => row.application === application));
   return daysBetween(period.from, period.to).map((day) => {
-    const steps = Object.fromEntries(FUNNEL.map(({ step, metric }) => [step, sumOf(mine, (row) => row.day === day && row.metric === metric)]));
+    const steps = Object.fromEntries(FUNNEL.map(({ step, metric }) => [step, sumOf(days.get(day), (row) => row.metric === metric)]));
     return { day, ...(steps as Record<(typeof FUNNEL)[number]['step'], number>) };
   });
 }
 
-function sumOf(rows: readonly DailyCount[], include: (row: DailyCount) => boolean): number {
+function byDay(rows: readonly DailyCount[]): Map<string, DailyCount[]> {
+  const days = new Map<string, DailyCount[]>();
+  for (const row of rows) {
+    const ofDay = days.get(row.day);
+    if (ofDay) ofDay.push(row);
+    else days.set(row.day, [row]);
+  }
+  return days;
+}
+
+function sumOf(rows: readonly DailyCount[] | undefined, include: (row: DailyCount) => boolean): number {
   let sum = 0;
-  for (const row of rows) if (include(row)) sum += row.count;
+  for (const row of rows ?? []) if (include(row)) sum += row.count;
   return sum;
 }
 
