@@ -116,6 +116,8 @@ export type BenchReport = {
   readonly machine: Machine;
   readonly totalSeconds: number;
   readonly engines: readonly EngineResult[];
+  /** Main-thread time statistics add to each completed sign-in (stats-recording.ts). */
+  readonly statsRecording?: { readonly microsPerSignIn: number; readonly signIns: number };
 };
 
 export type Verdict = {
@@ -209,6 +211,9 @@ export function renderMarkdown(report: BenchReport): string {
     `- CPU: ${machine.cpuModel}, ${machine.cores} cores; memory ${gib(machine.memoryBytes)}`,
     `- Node.js ${machine.node} on ${machine.os}`,
     `- Load average at the start: ${machine.loadAverage.map((value) => value.toFixed(2)).join(', ')} (other work on the machine makes every figure lower)`,
+    ...(report.statsRecording
+      ? [`- Statistics (ADR 0022) add ${report.statsRecording.microsPerSignIn.toFixed(2)} µs of main thread to each sign-in (in memory; timed here over ${report.statsRecording.signIns.toLocaleString('en-US')} sign-ins); the sign-in figures below include it`]
+      : []),
     '',
   ];
   for (const result of report.engines) lines.push(...engineSection(result));

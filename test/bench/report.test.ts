@@ -128,6 +128,7 @@ describe('bench report rendering', () => {
     date: '2026-01-02T03:04:05.000Z',
     machine: { cpuModel: 'Test CPU', cores: 2, memoryBytes: 4 * 2 ** 30, node: 'v24.0.0', os: 'Linux 6', loadAverage: [1, 0.5, 0.25] },
     totalSeconds: 180.4,
+    statsRecording: { microsPerSignIn: 1.234, signIns: 200_000 },
     engines: [
       engineResult('sqlite', [...passing, scenario('userinfo', { failed: 3, firstFailure: 'unexpected answers: 3 × 5xx' })]),
       { engine: 'postgres', skipped: 'PostgreSQL unreachable at postgres://127.0.0.1:5432/foyer_bench: connect ECONNREFUSED' },
@@ -139,6 +140,7 @@ describe('bench report rendering', () => {
     assert.match(markdown, /Measured 2026-01-02T03:04:05.000Z .* in 180 s/);
     assert.match(markdown, /CPU: Test CPU, 2 cores; memory 4\.0 GiB/);
     assert.match(markdown, /Node\.js v24\.0\.0 on Linux 6/);
+    assert.match(markdown, /Statistics \(ADR 0022\) add 1\.23 µs of main thread to each sign-in \(in memory; timed here over 200,000 sign-ins\)/);
   });
 
   test('shows the ceiling, each figure with its verdict, failures and the peak RSS', () => {

@@ -33,7 +33,7 @@ export type DailyCount = {
 /** A sign-up counts as returned when its customer signs in again within this long of signing up. */
 export const RETURN_WINDOW_MS = 30 * 24 * 60 * 60_000;
 
-const DAY_MS = 24 * 60 * 60_000;
+export const DAY_MS = 24 * 60 * 60_000;
 
 /** The UTC day of a moment, as YYYY-MM-DD. */
 export function dayOf(ms: number): string {
