@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config/load.ts';
 import { loggerOptions } from '../../src/infra/logging/logger.ts';
 import { createFoyer } from '../../src/server.ts';
+import { RESPONSE_MISMATCH } from '../../src/http/admin/response-check.ts';
 import type { Foyer } from '../../src/server.ts';
 import type { DatabaseHandle, Engine } from '../../src/storage/database.ts';
 import { createTestDatabase } from './engines.ts';
@@ -32,9 +33,12 @@ export async function createTestServer(engine: Engine, env: Record<string, strin
   return {
     ...node,
     async stop() {
-      await node.close();
-      // close() closed the handle; dispose only removes what is left (file or schema).
-      await testDatabase.dispose();
+      try {
+        await node.close();
+      } finally {
+        // close() closed the handle; dispose only removes what is left (file or schema).
+        await testDatabase.dispose();
+      }
     },
   };
 }
@@ -60,7 +64,8 @@ export async function createServerNode(testDatabase: TestDatabase, env: Record<s
       logs.push(JSON.parse(line) as Record<string, unknown>);
     },
   });
-  const foyer = await createFoyer(config, logger, { database: database ?? (await testDatabase.reopen()) });
+  // Every admin API answer is held to its declared schema; a mismatch fails the suite at close().
+  const foyer = await createFoyer(config, logger, { database: database ?? (await testDatabase.reopen()), checkAdminResponses: true });
   return {
     ...foyer,
     testDatabase,
@@ -68,8 +73,13 @@ export async function createServerNode(testDatabase: TestDatabase, env: Record<s
     dataDir,
     mailbox: mailboxOf(dataDir),
     async close() {
-      await foyer.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await foyer.close();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+      const mismatches = logs.filter((line) => line['msg'] === RESPONSE_MISMATCH);
+      if (mismatches.length > 0) throw new Error(`admin answers that do not match their declared schemas: ${JSON.stringify(mismatches.map(({ route, status, problem }) => ({ route, status, problem })))}`);
     },
   };
 }

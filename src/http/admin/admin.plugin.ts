@@ -20,6 +20,7 @@ import { PROBLEM_SCHEMA, STANDARD_PROBLEMS } from './conventions.ts';
 import { adminApiUrlOf } from './admin-resource.ts';
 import { REFERENCE_CSP, renderReference } from './reference.page.ts';
 import { applicationRoutes } from './applications.routes.ts';
+import { checkResponsesAgainstSchemas } from './response-check.ts';
 import { staffRoutes } from './staff.routes.ts';
 import { tenantRoutes } from './tenants.routes.ts';
 import { keyRoutes } from './keys.routes.ts';
@@ -90,6 +91,7 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
     return undefined;
   });
   app.addHook('onSend', async (request, reply, payload) => idempotency.storeAnswer(request, reply, payload));
+  if (deps.checkResponses) checkResponsesAgainstSchemas(app);
 
   const routeDeps: AdminRouteDeps = { ...deps, baseUrl, authenticator };
   const applicationDeps = { stores: deps.stores, transaction: deps.transaction, baseUrl, forget: authenticator.forget };

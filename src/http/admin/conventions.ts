@@ -45,6 +45,7 @@ export const STANDARD_PROBLEMS = {
   403: problemRef('The credential lacks the scope this route requires.'),
   404: problemRef('No such resource, or a tenant the credential may not reach.'),
   429: problemRef('Too many requests from this credential; retry after `Retry-After` seconds.'),
+  '4xx': problemRef('Another refusal of the request as sent (a body too large, an unsupported media type).'),
   500: problemRef('Something went wrong on the server; the request id identifies it.'),
 } as const;
 

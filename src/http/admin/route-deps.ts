@@ -23,6 +23,8 @@ export type AdminApiDeps = {
   readonly rateLimitPerMinute: number;
   /** New staff passwords are checked like customers' (SECURITY.md 3). */
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
+  /** Tests: hold every answer to its declared schema (response-check.ts). */
+  readonly checkResponses?: boolean | undefined;
 };
 
 /** What each resource's route file gets: the shared dependencies, and the authenticator to forget a changed principal. */
