@@ -64,6 +64,10 @@ describeEachEngine('admin API: applications', (current) => {
     const page2 = second.json<{ items: { name: string }[]; next_cursor: string | null }>();
     assert.deepEqual(page2.items.map((item) => item.name), ['P3']);
     assert.equal(page2.next_cursor, null);
+    // 1e309 is Infinity once coerced, which the schema's maximum does not catch on its own.
+    const infinite = await callAdmin(server, reader, 'GET', '/tenants/globex/applications?limit=1e309');
+    assert.equal(infinite.statusCode, 400);
+    assert.equal(infinite.json<{ errors: { field: string }[] }>().errors[0]?.field, 'limit');
     const forged = await callAdmin(server, reader, 'GET', '/tenants/globex/applications?cursor=bm90LWEtY3Vyc29y');
     assert.equal(forged.statusCode, 400);
     assert.equal(forged.json<{ errors: { field: string }[] }>().errors[0]?.field, 'cursor');
