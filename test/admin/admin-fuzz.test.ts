@@ -11,7 +11,8 @@ import fc from 'fast-check';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { createTestServer, TEST_MASTER_SECRET } from '../helpers/test-server.ts';
 import type { TestServer } from '../helpers/test-server.ts';
-import { createTenant } from '../helpers/oidc-clients.ts';
+import { createTenant, SYSTEM_ACTOR } from '../helpers/oidc-clients.ts';
+import { createApplication } from '../../src/domain/applications/applications.service.ts';
 import { machineToken } from '../helpers/admin.ts';
 import { adminOperations } from '../helpers/admin-operations.ts';
 import type { AdminOperation } from '../helpers/admin-operations.ts';
@@ -60,7 +61,9 @@ describeEachEngine('admin API fuzz (from the OpenAPI document)', (current) => {
 
   before(async () => {
     server = await createTestServer(current().engine, { ADMIN_API_RATE_LIMIT: '1000000' });
-    await createTenant(server, 'acme');
+    const acme = await createTenant(server, 'acme');
+    // Not empty, so a fuzzed DELETE of the tenant cannot take it from under the later rounds.
+    await createApplication({ transaction: server.transaction }, acme.id, { name: 'Fixture', kind: 'machine' }, SYSTEM_ACTOR);
     token = await machineToken(server, ADMIN_SCOPES);
     operations = await adminOperations(server);
   });

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
-import { createTenant } from '../helpers/oidc-clients.ts';
+import { createTenant, SYSTEM_ACTOR } from '../helpers/oidc-clients.ts';
+import { createApplication } from '../../src/domain/applications/applications.service.ts';
 import { callAdmin, machineToken, staffToken } from '../helpers/admin.ts';
 import { ADMIN_SCOPES, ROLE_SCOPES, STAFF_ROLES } from '../../src/domain/admin/scopes.ts';
 import type { AdminScope, StaffRole } from '../../src/domain/admin/scopes.ts';
@@ -35,6 +36,11 @@ describeEachEngine('admin API: role × route matrix', (current) => {
     node = await startListeningServer(current().engine, { ADMIN_API_RATE_LIMIT: '1000000' });
     await createTenant(node.server, 'acme');
     await createTenant(node.server, 'globex');
+    // Neither tenant is empty, so no route can delete one from under the later rows.
+    for (const slug of ['acme', 'globex']) {
+      const tenant = (await node.server.stores.tenants.findBySlug(slug))!;
+      await createApplication({ transaction: node.server.transaction }, tenant.id, { name: 'Fixture', kind: 'machine' }, SYSTEM_ACTOR);
+    }
     operations = await adminOperations(node.server);
     for (const role of STAFF_ROLES) staff.set(role, (await staffToken(node, role)).token);
     for (const scope of ADMIN_SCOPES) {
@@ -45,8 +51,11 @@ describeEachEngine('admin API: role × route matrix', (current) => {
   });
   after(() => node.stop());
 
-  const request = (token: string | undefined, operation: AdminOperation) =>
-    callAdmin(node.server, token, operation.method, fillPath(operation.path, { tenant: 'acme' }), operation.hasBody ? { body: {} } : {});
+  // A stale If-Match on every request: a route that lets the caller through must still change
+  // nothing (a DELETE of the tenant itself answers 412, not 204), so every row sees the same fixtures.
+  const send = (token: string | undefined, operation: AdminOperation, tenant: string) =>
+    callAdmin(node.server, token, operation.method, fillPath(operation.path, { tenant }), { headers: { 'if-match': '"zz-stale"' }, ...(operation.hasBody ? { body: {} } : {}) });
+  const request = (token: string | undefined, operation: AdminOperation) => send(token, operation, 'acme');
 
   function assertAllowed(status: number, who: string, operation: AdminOperation): void {
     assert.ok(status !== 401 && status !== 403, `${who} may ${operation.method} ${operation.path} (${operation.scope}), got ${status}`);
@@ -55,7 +64,7 @@ describeEachEngine('admin API: role × route matrix', (current) => {
 
   async function assertRefused(token: string, who: string, operation: AdminOperation): Promise<void> {
     const answer = await request(token, operation);
-    assert.equal(answer.statusCode, 403, `${who} may not ${operation.method} ${operation.path} (${operation.scope})`);
+    assert.equal(answer.statusCode, 403, `${who} may not ${operation.method} ${operation.path} (${operation.scope}): ${answer.body.slice(0, 300)}`);
     assert.equal(answer.json<{ code: string }>().code, 'token.insufficient_scope');
     assert.match(String(answer.headers['www-authenticate']), new RegExp(`insufficient_scope", scope="${operation.scope}"`));
   }
@@ -95,11 +104,11 @@ describeEachEngine('admin API: role × route matrix', (current) => {
     assert.ok(perTenant.length > 0);
     for (const operation of perTenant) {
       for (const tenant of ['acme', 'admin']) {
-        const answer = await callAdmin(node.server, boundElsewhere, operation.method, fillPath(operation.path, { tenant }), operation.hasBody ? { body: {} } : {});
+        const answer = await send(boundElsewhere, operation, tenant);
         assert.equal(answer.statusCode, 404, `${operation.method} ${operation.path} for ${tenant}`);
         assert.equal(answer.json<{ code: string }>().code, 'tenant.not_found');
       }
-      assertAllowed((await callAdmin(node.server, boundElsewhere, operation.method, fillPath(operation.path, { tenant: 'globex' }), operation.hasBody ? { body: {} } : {})).statusCode, 'the globex credential', operation);
+      assertAllowed((await send(boundElsewhere, operation, 'globex')).statusCode, 'the globex credential', operation);
     }
   });
 });
