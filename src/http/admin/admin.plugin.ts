@@ -9,8 +9,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { ADMIN_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
-import { DomainError, ValidationError } from '../../domain/errors.ts';
-import type { FieldProblem } from '../../domain/errors.ts';
+import { DomainError } from '../../domain/errors.ts';
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 import { createAdminAuthenticator } from './credentials.ts';
 import type { AdminAuthenticator } from './credentials.ts';
@@ -88,7 +87,6 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
     requireScope(request, reply);
   });
   app.addHook('preHandler', async (request, reply) => {
-    refuseNonFiniteNumbers(request);
     if (request.routeOptions.config.idempotent) return idempotency.claimOrReplay(request, reply);
     return undefined;
   });
@@ -130,21 +128,6 @@ function declareConventions(route: RouteOptions): void {
   if (!schema['response']) throw new Error(`${where} declares no response schema`);
   schema['response'] = { ...STANDARD_PROBLEMS, ...(schema['response'] as object) };
   schema['security'] = [{ adminToken: [config.adminScope] }];
-}
-
-/**
- * Ajv lets a coerced `1e309` (Infinity) through `type: integer` with a `maximum`, and JSON.parse
- * reads `1e309` as Infinity too: no handler should have to think about it, so it is a 400 here.
- */
-function refuseNonFiniteNumbers(request: FastifyRequest): void {
-  const problems: FieldProblem[] = [];
-  const visit = (value: unknown, field: string, depth: number): void => {
-    if (typeof value === 'number' && !Number.isFinite(value)) problems.push({ field: field || '(body)', code: 'request.type', message: 'must be a finite number' });
-    else if (typeof value === 'object' && value !== null && depth < 32) for (const [key, inner] of Object.entries(value)) visit(inner, field ? `${field}.${key}` : key, depth + 1);
-  };
-  visit(request.query, '', 0);
-  visit(request.body, '', 0);
-  if (problems.length > 0) throw new ValidationError(problems, 'The request is not valid; see `errors` for each field.');
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/;
