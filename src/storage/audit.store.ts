@@ -97,17 +97,32 @@ export function createAuditStore(db: Db): AuditStore {
       return Number(result.numUpdatedRows);
     },
 
-    async listForIdentity(tenantId, identityId, { limit, before }) {
+    async listForIdentity(tenantId, identityId, { limit, before, beforeId }) {
       // Two indexed lookups (by target, by actor) merged, rather than an OR no index serves.
       const side = (column: 'target_id' | 'actor_id') => {
         let query = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId).where(column, '=', identityId);
-        if (before !== undefined) query = query.where('occurred_at', '<', before);
+        if (before !== undefined && beforeId !== undefined) query = query.where((eb) => eb(eb.refTuple('occurred_at', 'id'), '<', eb.tuple(before, beforeId)));
+        else if (before !== undefined) query = query.where('occurred_at', '<', before);
         return query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
       };
       const [asTarget, asActor] = await Promise.all([side('target_id'), side('actor_id')]);
       const byId = new Map([...asTarget, ...asActor].map((row) => [row.id, row]));
       const rows = [...byId.values()].sort((a, b) => b.occurred_at - a.occurred_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
       return rows.slice(0, limit).map(toAuditEvent);
+    },
+
+    async lastOccurrences(tenantId, action, targetIds) {
+      if (targetIds.length === 0) return new Map();
+      // Each target's entries are one range of audit_events_target, read from its newest end.
+      const rows = await db
+        .selectFrom('audit_events')
+        .select((eb) => ['target_id', eb.fn.max('occurred_at').as('at')])
+        .where('tenant_id', '=', tenantId)
+        .where('target_id', 'in', targetIds)
+        .where('action', '=', action)
+        .groupBy('target_id')
+        .execute();
+      return new Map(rows.flatMap((row) => (row.target_id === null ? [] : [[row.target_id, Number(row.at)] as const])));
     },
   };
 }

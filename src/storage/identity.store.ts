@@ -1,10 +1,14 @@
+import { PostgresAdapter } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import { inTransaction } from './database.ts';
 import type { IdentitiesTable, IdentityAddressesTable } from './tables.ts';
 import type { Address, AddressKind, Identity, IdentityStatus, StoredCredential, Credential } from '../domain/identity/identity.ts';
 import { normalizeAddress } from '../domain/identity/identity.ts';
+import type { Traits } from '../domain/identity/identity.ts';
 import type { IdentityStore } from '../domain/identity/identity.port.ts';
+import { searchableTraits } from '../domain/identity/trait-index.ts';
+import { searchIdentities } from './identity-search.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import { uuidv7 } from '../lib/ids.ts';
@@ -116,6 +120,7 @@ export function createIdentityStore(db: Db): IdentityStore {
           await insertOrConflict(tx.insertInto('identity_addresses').values(address).execute(), 'identity.address_taken', 'This address is already in use.');
         }
         for (const credential of identity.credentials) await insertCredential(tx, tenantId, id, credential, now);
+        await insertTraitValues(tx, tenantId, id, now, identity.traits);
         return toIdentity(row, addresses.map(toAddress));
       };
       return inTransaction(db, write);
@@ -181,13 +186,13 @@ export function createIdentityStore(db: Db): IdentityStore {
       return result.numUpdatedRows > 0n;
     },
 
-    async replaceEmail(tenantId, identityId, from, to, traits, now) {
+    async replaceEmail(tenantId, identityId, { from, to, traits, verifiedAt }, now) {
       const old = normalizeAddress('email', from);
       const next = normalizeAddress('email', to);
       await insertOrConflict(
         db
           .updateTable('identity_addresses')
-          .set({ value: next, verified_at: now, updated_at: now })
+          .set({ value: next, verified_at: verifiedAt, updated_at: now })
           .where('tenant_id', '=', tenantId)
           .where('identity_id', '=', identityId)
           .where('kind', '=', 'email')
@@ -207,8 +212,7 @@ export function createIdentityStore(db: Db): IdentityStore {
         'identity.identifier_taken',
         'This email address belongs to another account.',
       );
-      const result = await db.updateTable('identities').set({ traits: toJson(traits), updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', identityId).executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return writeTraits(db, tenantId, identityId, traits, now);
     },
 
     async list(tenantId, { limit, after }) {
@@ -219,14 +223,17 @@ export function createIdentityStore(db: Db): IdentityStore {
       return withAddresses(rows);
     },
 
+    async search(tenantId, query, page) {
+      return withAddresses(await searchIdentities(db, db.getExecutor().adapter instanceof PostgresAdapter, tenantId, query, page));
+    },
+
     async setStatus(tenantId, id, status, now) {
       const result = await db.updateTable('identities').set({ status, updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
 
     async updateTraits(tenantId, id, traits, now) {
-      const result = await db.updateTable('identities').set({ traits: toJson(traits), updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return writeTraits(db, tenantId, id, traits, now);
     },
 
     async updateMetadataAdmin(tenantId, id, metadata, now) {
@@ -277,6 +284,29 @@ async function insertCredential(tx: Db, tenantId: string, identityId: string, cr
     const values = { id: uuidv7(now), tenant_id: tenantId, credential_id: credential.id, identity_id: identityId, type: credential.type, identifier };
     await insertOrConflict(tx.insertInto('credential_identifiers').values(values).execute(), 'identity.identifier_taken', 'This identifier is already in use.');
   }
+}
+
+/** The traits and their searchable values, replaced together (in a transaction of their own when `db` is none). */
+function writeTraits(db: Db, tenantId: string, identityId: string, traits: Traits, now: number): Promise<boolean> {
+  return inTransaction(db, async (tx) => {
+    const row = await tx
+      .updateTable('identities')
+      .set({ traits: toJson(traits), updated_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', identityId)
+      .returning('created_at')
+      .executeTakeFirst();
+    if (!row) return false;
+    await tx.deleteFrom('identity_trait_values').where('identity_id', '=', identityId).execute();
+    await insertTraitValues(tx, tenantId, identityId, row.created_at, traits);
+    return true;
+  });
+}
+
+/** One multi-row insert of what search finds the identity by (trait-index.ts). */
+async function insertTraitValues(tx: Db, tenantId: string, identityId: string, createdAt: number, traits: Traits): Promise<void> {
+  const rows = searchableTraits(traits).map(({ name, value }) => ({ tenant_id: tenantId, identity_id: identityId, name, value, identity_created_at: createdAt }));
+  if (rows.length > 0) await tx.insertInto('identity_trait_values').values(rows).execute();
 }
 
 async function insertOrConflict(insert: Promise<unknown>, code: ErrorCode, detail: string): Promise<void> {

@@ -41,6 +41,17 @@ export type IdentityAddressesTable = {
   updated_at: EpochMs;
 };
 
+/** What customer search finds an identity by: one row per searchable trait (domain/identity/trait-index.ts, migration 0011). */
+type IdentityTraitValuesTable = {
+  tenant_id: string;
+  identity_id: string;
+  name: string;
+  /** Folded (trimmed, lower case) text of the trait's value. */
+  value: string;
+  /** The identity's, so that one index range gives matches newest first. */
+  identity_created_at: EpochMs;
+};
+
 type CredentialsTable = {
   id: string;
   tenant_id: string;
@@ -273,6 +284,7 @@ export type Database = {
   tenants: TenantsTable;
   identities: IdentitiesTable;
   identity_addresses: IdentityAddressesTable;
+  identity_trait_values: IdentityTraitValuesTable;
   credentials: CredentialsTable;
   credential_identifiers: CredentialIdentifiersTable;
   browser_sessions: BrowserSessionsTable;

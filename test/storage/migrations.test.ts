@@ -8,7 +8,7 @@ import { migrations } from '../../src/storage/migrations/index.ts';
 
 const TABLES = [
   'tenants', 'identities', 'identity_addresses', 'credentials', 'credential_identifiers', 'browser_sessions',
-  'flows', 'oidc_artifacts', 'applications', 'signing_keys', 'audit_events', 'outbox_events', 'mail_messages',
+  'flows', 'oidc_artifacts', 'applications', 'signing_keys', 'audit_events', 'outbox_events', 'mail_messages', 'identity_trait_values',
 ];
 
 /** Tables and columns of the suite's own schema only (catalogue-wide introspection races with parallel suites dropping theirs). */
@@ -58,6 +58,7 @@ describeEachEngine('migrations', (current) => {
       'identity_addresses_unique_value', 'credential_identifiers_unique', 'oidc_artifacts_uid', 'oidc_artifacts_user_code',
       'oidc_artifacts_grant', 'browser_sessions_identity', 'audit_events_tenant_time', 'outbox_events_pending', 'outbox_events_published', 'mail_messages_due', 'idempotency_keys_expiry', 'admin_setup_links_expiry',
       'audit_events_action', 'mail_messages_tenant_status',
+      'identity_trait_values_search', 'identities_tenant_status',
     ]) {
       assert.ok(names.has(index), `missing index ${index}`);
     }

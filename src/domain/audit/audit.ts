@@ -1,6 +1,13 @@
 // The audit log: who did what, to whom, when and from where. Append-only; read by operators and,
 // for their own account, by customers. Entries never hold secrets (passwords, tokens, codes).
 
+/**
+ * The entry every successful first factor writes (the password today, each later strategy too).
+ * A customer's last sign-in is the latest of these about them: read from the log, not stored on
+ * the identity, so a sign-in writes nothing more than it did (ADR 0021).
+ */
+export const SIGN_IN_AUDIT_ACTION = 'signin.succeeded';
+
 /** `staff` and `machine`: people and admin clients acting through the admin API (docs/admin-api.md). */
 export type ActorType = 'customer' | 'operator' | 'client' | 'system' | 'staff' | 'machine';
 

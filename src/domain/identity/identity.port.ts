@@ -3,6 +3,27 @@ import type { AddressKind, Credential, Identity, IdentityStatus, NewIdentity, St
 
 type IdentityPage = { readonly limit: number; /** id of the last identity of the previous page */ readonly after?: string | undefined };
 
+/** A text to match: the whole value, or the values that start with it. */
+export type TextMatch = { readonly value: string; readonly prefix: boolean };
+
+/** From (inclusive) and to (exclusive), epoch milliseconds; either may be open. */
+export type TimeRange = { readonly from?: number | undefined; readonly to?: number | undefined };
+
+/** Where a page of search results starts: after this identity, in newest-first order. */
+export type IdentityCursor = { readonly createdAt: number; readonly id: string };
+
+/** Every given criterion must hold. */
+export type IdentitySearch = {
+  readonly status?: IdentityStatus | undefined;
+  /** On the identity's email addresses, in their normalised (lower-case) form. */
+  readonly email?: TextMatch | undefined;
+  /** Each: one of the named traits' searchable text (trait-index.ts, already folded) matches. */
+  readonly traits?: readonly { readonly names: readonly string[]; readonly match: TextMatch }[] | undefined;
+  readonly createdAt?: TimeRange | undefined;
+  /** When the customer last signed in: the latest SIGN_IN_AUDIT_ACTION entry of the audit log about them. */
+  readonly lastSignedInAt?: TimeRange | undefined;
+};
+
 export interface IdentityStore {
   /** Creates the identity with its addresses and credentials at once. Throws DomainError
    * `identity.address_taken` or `identity.identifier_taken` (conflict) and writes nothing. */
@@ -22,13 +43,19 @@ export interface IdentityStore {
   /** Marks one of the identity's addresses verified now; false when it has no such address. */
   markAddressVerified(tenantId: string, identityId: string, kind: AddressKind, value: string, now: number): Promise<boolean>;
   /**
-   * Moves the identity to a new, verified email address: the address, the password identifier and
-   * the traits change together (call it in a transaction). Throws DomainError
-   * `identity.address_taken` (conflict) when another account holds the new address.
+   * Moves the identity to a new email address, verified at `verifiedAt` (null: not yet): the address,
+   * the password identifier and the traits change together (call it in a transaction). Throws
+   * DomainError `identity.address_taken` (conflict) when another account holds the new address.
    */
-  replaceEmail(tenantId: string, identityId: string, from: string, to: string, traits: Traits, now: number): Promise<boolean>;
+  replaceEmail(tenantId: string, identityId: string, change: { readonly from: string; readonly to: string; readonly traits: Traits; readonly verifiedAt: number | null }, now: number): Promise<boolean>;
   /** Newest first. */
   list(tenantId: string, page: IdentityPage): Promise<Identity[]>;
+  /**
+   * The identities matching every criterion, newest first (created_at, then id, descending), at
+   * most `limit`, starting after `after`. Keyset paging: a page stays right when identities are
+   * added or removed meanwhile.
+   */
+  search(tenantId: string, query: IdentitySearch, page: { readonly limit: number; readonly after?: IdentityCursor | undefined }): Promise<Identity[]>;
   /** Returns false when there is no such identity in the tenant. */
   setStatus(tenantId: string, id: string, status: IdentityStatus, now: number): Promise<boolean>;
   /** Replaces the traits (addresses are not touched: verifiable traits change through their own flows).

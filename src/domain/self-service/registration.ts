@@ -138,7 +138,7 @@ export async function confirmAddress(
 /** The verified new address replaces the old one everywhere; the old address is told. */
 async function changeEmail(stores: SelfServiceStores, tenant: Tenant, identity: Identity, address: string, flow: Flow, context: RequestContext, now: number): Promise<void> {
   const previous = typeof identity.traits['email'] === 'string' ? identity.traits['email'] : '';
-  await stores.identities.replaceEmail(tenant.id, identity.id, previous, address, { ...identity.traits, email: address }, now);
+  await stores.identities.replaceEmail(tenant.id, identity.id, { from: previous, to: address, traits: { ...identity.traits, email: address }, verifiedAt: now }, now);
   await stores.audit.append(auditOf(tenant.id, 'email.changed', identity.id, context));
   await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: identity.id, occurredAt: now }, { type: 'identity.updated', payload: { changed: ['email'] } });
   if (previous) {

@@ -11,6 +11,7 @@ import * as throttleReserveFunction from './0007-throttle-reserve-function.ts';
 import * as latestCodes from './0008-latest-codes.ts';
 import * as outboxRetention from './0009-outbox-retention.ts';
 import * as adminApi from './0010-admin-api.ts';
+import * as customerSearch from './0011-customer-search.ts';
 import * as adminQueries from './0012-admin-queries.ts';
 import * as statistics from './0013-statistics.ts';
 
@@ -27,6 +28,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-latest-codes': latestCodes,
   '0009-outbox-retention': outboxRetention,
   '0010-admin-api': adminApi,
+  '0011-customer-search': customerSearch,
   '0012-admin-queries': adminQueries,
   '0013-statistics': statistics,
 };

@@ -6,6 +6,7 @@ import type { IdentityStore } from '../../identity/identity.port.ts';
 import { normalizeAddress } from '../../identity/identity.ts';
 import type { AuditStore } from '../../audit/audit.port.ts';
 import type { RequestContext } from '../../audit/audit.ts';
+import { SIGN_IN_AUDIT_ACTION } from '../../audit/audit.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './argon2.ts';
 import { uuidv7 } from '../../../lib/ids.ts';
 import type { SignInThrottle } from '../../flows/throttle.ts';
@@ -56,7 +57,7 @@ export async function signInWithPassword(deps: SignInDeps, tenantId: string, inp
       id: uuidv7(now()),
       occurredAt: now(),
       tenantId,
-      action: outcome === 'success' ? 'signin.succeeded' : 'signin.failed',
+      action: outcome === 'success' ? SIGN_IN_AUDIT_ACTION : 'signin.failed',
       outcome,
       actor: { type: 'customer', id: identityId },
       target: identityId ? { type: 'identity', id: identityId } : undefined,
