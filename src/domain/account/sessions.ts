@@ -25,11 +25,15 @@ export type AccountSession = {
 type SessionPayload = { uid?: string; loginTs?: number; iat?: number; exp?: number; authorizations?: Record<string, { grantId?: string }> };
 
 export async function listSessions(deps: Pick<AccountDeps, 'stores' | 'now'>, customer: Customer): Promise<AccountSession[]> {
-  const now = (deps.now ?? Date.now)();
-  const [browser, apps] = await Promise.all([
-    deps.stores.oidcArtifacts.listByAccountId(customer.tenantId, 'Session', customer.identityId, now),
-    deps.stores.sessions.listOf(customer.tenantId, customer.identityId, now),
-  ]);
+  return sessionsOf(deps.stores, customer.tenantId, customer.identityId, (deps.now ?? Date.now)(), customer.current.sessionUid);
+}
+
+/**
+ * The live sessions of a customer, browser and app, the one `currentUid` names first, then the
+ * most recently used; what the customer sees in their account and an operator about them.
+ */
+export async function sessionsOf(stores: Pick<AccountStores, 'oidcArtifacts' | 'sessions'>, tenantId: string, identityId: string, now: number, currentUid?: string): Promise<AccountSession[]> {
+  const [browser, apps] = await Promise.all([stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identityId, now), stores.sessions.listOf(tenantId, identityId, now)]);
   const browserSessions = browser.flatMap((artifact) => {
     const payload = artifact.payload as SessionPayload;
     if (typeof payload.uid !== 'string' || typeof payload.loginTs !== 'number') return [];
@@ -42,7 +46,7 @@ export async function listSessions(deps: Pick<AccountDeps, 'stores' | 'now'>, cu
         signedInAt: payload.loginTs * 1000,
         lastSeenAt: artifact.seenAt ?? undefined,
         expiresAt: (payload.exp ?? 0) * 1000,
-        current: payload.uid === customer.current.sessionUid,
+        current: payload.uid === currentUid,
         applications: Object.keys(payload.authorizations ?? {}),
       },
     ];
@@ -65,19 +69,27 @@ export async function listSessions(deps: Pick<AccountDeps, 'stores' | 'now'>, cu
 export async function revokeSession(deps: AccountDeps, customer: Customer, id: string): Promise<void> {
   const now = (deps.now ?? Date.now)();
   await deps.transaction(async (stores) => {
-    const browser = (await stores.oidcArtifacts.listByAccountId(customer.tenantId, 'Session', customer.identityId, now)).find((artifact) => artifact.payload['uid'] === id);
-    let kind: 'browser' | 'app';
-    if (browser) {
-      await destroyBrowserSession(stores, customer.tenantId, browser);
-      kind = 'browser';
-    } else if (await stores.sessions.revokeOf(customer.tenantId, customer.identityId, id, now)) {
-      kind = 'app';
-    } else {
-      throw new DomainError('session.not_found', 'not_found', 'There is no such session of yours; it may have ended already.');
-    }
+    const ended = await endSession(stores, customer.tenantId, customer.identityId, id, now);
+    if (!ended) throw new DomainError('session.not_found', 'not_found', 'There is no such session of yours; it may have ended already.');
+    const { kind } = ended;
     await recordChange(stores, customer, now, { action: 'session.revoked', details: { kind, current: id === customer.current.sessionUid }, event: { type: 'session.revoked', payload: { kind } } });
-    if (browser) await recordEndedSessions(stores.outbox, customer.tenantId, customer.identityId, [endedSessionOf(browser, customer.identityId)], now);
+    await recordEndedSessions(stores.outbox, customer.tenantId, customer.identityId, ended.browserSessions, now);
   });
+}
+
+/**
+ * Ends one session of the customer, inside the caller's transaction: a browser session with the
+ * grants (and tokens) it authorised, an app session revoked. Says which kind it was and, for the
+ * caller to record with recordEndedSessions after its audit entry, the browser session that ended;
+ * undefined when the customer has no such session.
+ */
+export async function endSession(stores: Pick<AccountStores, 'oidcArtifacts' | 'sessions'>, tenantId: string, identityId: string, id: string, now: number): Promise<{ readonly kind: 'browser' | 'app'; readonly browserSessions: ReturnType<typeof endedSessionOf>[] } | undefined> {
+  const browser = (await stores.oidcArtifacts.listByAccountId(tenantId, 'Session', identityId, now)).find((artifact) => artifact.payload['uid'] === id);
+  if (browser) {
+    await destroyBrowserSession(stores, tenantId, browser);
+    return { kind: 'browser', browserSessions: [endedSessionOf(browser, identityId)] };
+  }
+  return (await stores.sessions.revokeOf(tenantId, identityId, id, now)) ? { kind: 'app', browserSessions: [] } : undefined;
 }
 
 /** Ends every session but the current one, with everything they authorised. */
@@ -108,7 +120,7 @@ export async function revokeEverythingElse(stores: AccountStores, customer: Cust
   return { revokedArtifacts: revoked + (await stores.sessions.revokeAllOf(tenantId, identityId, now)) };
 }
 
-async function destroyBrowserSession(stores: AccountStores, tenantId: string, session: AccountArtifact): Promise<void> {
+async function destroyBrowserSession(stores: Pick<AccountStores, 'oidcArtifacts'>, tenantId: string, session: AccountArtifact): Promise<void> {
   for (const grantId of grantsOf(session)) {
     await stores.oidcArtifacts.revokeByGrantId(tenantId, grantId);
     await stores.oidcArtifacts.destroy(tenantId, 'Grant', grantId);

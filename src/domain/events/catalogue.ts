@@ -39,7 +39,8 @@ export const EVENT_CATALOGUE = {
   'identity.blocked': event<{ readonly status: 'blocked' }>({ aggregate: 'identity', personalData: false, internal: false }),
   'identity.unblocked': event<{ readonly status: 'active' }>({ aggregate: 'identity', personalData: false, internal: false }),
   'identity.deleted': event<Record<string, never>>({ aggregate: 'identity', personalData: false, internal: false }),
-  'session.revoked': event<{ readonly kind: 'browser' | 'app' | 'others' }>({ aggregate: 'identity', personalData: false, internal: false }),
+  /** `others`: every session but the customer's current one; `all`: an operator signed them out everywhere. */
+  'session.revoked': event<{ readonly kind: 'browser' | 'app' | 'others' | 'all' }>({ aggregate: 'identity', personalData: false, internal: false }),
   'consent.granted': event<{ readonly applicationId: string; readonly scopes: readonly string[]; readonly resourceScopes: Readonly<Record<string, readonly string[]>> }>({
     aggregate: 'identity',
     personalData: false,

@@ -6,7 +6,8 @@ import type { AuditStore } from '../audit/audit.port.ts';
 import type { MailStore } from '../mail/mail.port.ts';
 import type { OutboxStore } from '../events/outbox.port.ts';
 import type { CatalogueEvent } from '../events/catalogue.ts';
-import { recordEvent, redactEventsOf } from '../events/record-event.ts';
+import { redactEventsOf } from '../events/record-event.ts';
+import { recordOperatorChange } from '../customers/operator-change.ts';
 import type { OidcArtifactStore } from '../oauth/oidc-artifact.port.ts';
 import type { TenantStore } from '../tenants/tenant.port.ts';
 import type { Actor } from '../tenants/tenants.service.ts';
@@ -14,10 +15,9 @@ import type { BreachedPasswordCheck } from '../credentials/password/breached.ts'
 import type { IdentityStore } from './identity.port.ts';
 import type { AddressKind, Identity, IdentityStatus, Traits } from './identity.ts';
 import { normalizeAddress } from './identity.ts';
-import { traitSchemaOf } from './traits.ts';
+import { traitSchemaOf, verifiableTraits } from './traits.ts';
 import { checkNewIdentity, identityCreatedPayload, prepareNewIdentity, trimTraits } from './new-identity.ts';
 import { DomainError, ValidationError } from '../errors.ts';
-import { uuidv7 } from '../../lib/ids.ts';
 import type { SessionStore } from '../sessions/session.port.ts';
 import { browserSessionsOf, recordEndedSessions } from '../oauth/logout.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
@@ -39,8 +39,11 @@ type OperatorIdentityInput = {
   readonly traits: Traits;
   /** Omitted: the customer has no password yet (they may sign in another way, or recover one). */
   readonly password?: string | undefined;
-  /** The operator vouches for the addresses: they are stored as verified now. */
-  readonly verified?: boolean | undefined;
+  /**
+   * The operator vouches for the addresses: they are stored as verified now. True for all of
+   * them, or the names of the verifiable traits whose addresses are (the others are not).
+   */
+  readonly verified?: boolean | readonly string[] | undefined;
 };
 
 /** What blocking or deleting ended: how many sessions, codes, grants and tokens were revoked. */
@@ -66,20 +69,8 @@ export async function getIdentity(stores: { identities: IdentityStore }, tenantI
   return identity;
 }
 
-async function record(stores: IdentityWriteStores, now: number, actor: Actor, change: Change): Promise<void> {
-  const { tenantId, identityId, details, event } = change;
-  await stores.audit.append({
-    id: uuidv7(now),
-    occurredAt: now,
-    tenantId,
-    action: event.type,
-    outcome: 'success',
-    actor: { type: actor.type, id: actor.id },
-    target: { type: 'identity', id: identityId },
-    context: actor.context,
-    details,
-  });
-  await recordEvent(stores.outbox, { tenantId, aggregateId: identityId, occurredAt: now }, event);
+function record(stores: IdentityWriteStores, now: number, actor: Actor, change: Change): Promise<void> {
+  return recordOperatorChange(stores, now, actor, { ...change, action: change.event.type });
 }
 
 /**
@@ -98,11 +89,16 @@ export async function createIdentityByOperator(
   const schema = traitSchemaOf(tenant.settings);
   const traits = trimTraits(input.traits);
   const problems = await checkNewIdentity(schema, traits, input.password, deps.breachedCheck);
+  const verifiable = verifiableTraits(schema).map(([name]) => name);
+  const verifiedTraits = Array.isArray(input.verified) ? input.verified : undefined;
+  for (const name of verifiedTraits ?? []) {
+    if (!verifiable.includes(name)) problems.push({ field: `verified.${name}`, code: 'trait.not_verifiable', message: 'This trait is not an address Foyer can verify.' });
+  }
   if (problems.length > 0) throw new ValidationError(problems);
 
   const now = (deps.now ?? Date.now)();
-  const verifiedAt = input.verified ? now : null;
-  const newIdentity = await prepareNewIdentity({ tenantId, schema, traits, password: input.password, verifiedAt, now });
+  const verifiedAt = input.verified === true || (verifiedTraits?.length ?? 0) > 0 ? now : null;
+  const newIdentity = await prepareNewIdentity({ tenantId, schema, traits, password: input.password, verifiedAt, verifiedTraits, now });
   return deps.transaction(async (stores) => {
     // Checked first for a message that names the address; the unique index still settles a race.
     for (const address of newIdentity.addresses) {
@@ -112,7 +108,7 @@ export async function createIdentityByOperator(
     }
     const identity = await stores.identities.create(newIdentity);
     // Personal data stays out of the audit log, so that deleting the customer erases it.
-    const details = { password: input.password !== undefined, verified: verifiedAt !== null };
+    const details = { password: input.password !== undefined, verified: verifiedAt !== null, ...(verifiedTraits ? { verifiedTraits } : {}) };
     await record(stores, now, actor, { tenantId, identityId: identity.id, details, event: { type: 'identity.created', payload: identityCreatedPayload(identity) } });
     return identity;
   });

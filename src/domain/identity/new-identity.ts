@@ -21,6 +21,8 @@ type NewIdentityInput = {
   readonly password?: string | undefined;
   /** When the addresses were verified; null or omitted when they still have to be. */
   readonly verifiedAt?: number | null | undefined;
+  /** Only the addresses of these traits were verified (at verifiedAt); omitted: all of them. */
+  readonly verifiedTraits?: readonly string[] | undefined;
   readonly now: number;
 };
 
@@ -71,7 +73,8 @@ export async function prepareNewIdentity(input: NewIdentityInput): Promise<NewId
   const verifiedAt = input.verifiedAt ?? null;
   const addresses = verifiableTraits(schema).flatMap(([name, kind]) => {
     const value = traits[name];
-    return typeof value === 'string' ? [{ kind, value, verifiedAt }] : [];
+    const verified = input.verifiedTraits === undefined || input.verifiedTraits.includes(name);
+    return typeof value === 'string' ? [{ kind, value, verifiedAt: verified ? verifiedAt : null }] : [];
   });
   const credentials =
     password === undefined ? [] : [{ id: uuidv7(now), type: 'password', config: { hash: await hashPassword(password) }, identifiers: [passwordIdentifierOf(traits)] }];

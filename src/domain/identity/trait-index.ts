@@ -9,7 +9,7 @@ import type { Traits } from './identity.ts';
 export const TRAIT_INDEX_MAX_LENGTH = 200;
 
 /** The text a trait value is searched by, or undefined when it is not searchable. */
-export function searchableText(value: unknown): string | undefined {
+function searchableText(value: unknown): string | undefined {
   let text: string;
   if (typeof value === 'string') text = value;
   else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);

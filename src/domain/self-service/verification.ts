@@ -6,7 +6,7 @@ import { newFlow } from '../flows/flow.ts';
 import type { Identity } from '../identity/identity.ts';
 import { normalizeAddress } from '../identity/identity.ts';
 import type { Tenant } from '../tenants/tenant.ts';
-import type { RequestContext } from '../audit/audit.ts';
+import type { ActorType, RequestContext } from '../audit/audit.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { ValidationError } from '../errors.ts';
@@ -33,6 +33,8 @@ export async function startVerification(
   start: VerificationStart,
   context: RequestContext,
   locale: Locale,
+  /** Someone else sent it on the customer's behalf (an operator): the audit entry names them. */
+  by?: { readonly type: ActorType; readonly id?: string | undefined },
 ): Promise<{ readonly ok: true; readonly flow: Flow } | Refusal> {
   const address = normalizeAddress('email', start.address);
   const refused = await reserveSend(deps, tenant.id, address, context);
@@ -47,7 +49,8 @@ export async function startVerification(
     // A second sign-in of the same interaction (or login flow) starts its verification again.
     if (parent) await stores.flows.delete(tenant.id, id);
     await stores.flows.create(flow);
-    await stores.audit.append(auditOf(tenant.id, 'address.verification_sent', start.identity.id, context, { purpose: start.purpose }));
+    const entry = auditOf(tenant.id, 'address.verification_sent', start.identity.id, context, { purpose: start.purpose });
+    await stores.audit.append(by ? { ...entry, actor: { type: by.type, id: by.id } } : entry);
     return { ok: true, flow } as const;
   });
 }
