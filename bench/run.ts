@@ -1,7 +1,8 @@
 // `npm run bench`: starts Foyer as a separate process on SQLite and on PostgreSQL (when reachable),
 // seeds it, loads it from this process over loopback, measures the argon2id ceiling of the same
 // machine in the same run, and writes bench/report.md and bench/report.json. Options (after `--`):
-// --engine sqlite|postgres, --only <scenario>, --duration <seconds>, --cpu-prof, --out <dir>.
+// --engine sqlite|postgres, --only <scenario>, --duration <seconds>, --cpu-prof, --out <dir>,
+// --customers <n> (bulk-load n more customers), --admin (the admin search scenario).
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,9 @@ import type { Tokens } from './hosted-sign-in.ts';
 import { barePageFloor, CONCURRENCY, clientCredentials, introspection, refreshGrants, signedInCustomers, signIns, signInPage, userinfo } from './scenarios.ts';
 import type { ScenarioContext, Timing } from './scenarios.ts';
 import { judgementOf, mergeRuns, renderMarkdown, SCENARIO_NAMES, verdictsOf } from './report.ts';
-import type { BenchReport, Ceiling, EngineResult, Machine, ScenarioName, ScenarioResult, SignInRound } from './report.ts';
+import type { AdminFigure, BenchReport, Ceiling, EngineResult, Machine, ScenarioName, ScenarioResult, SignInRound } from './report.ts';
+import { loadBulkCustomers } from './bulk-customers.ts';
+import { adminSearches } from './admin-search.ts';
 import { summarizeProfile } from './profile-summary.ts';
 
 const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
@@ -29,7 +32,7 @@ const CEILING_TIMING = { warmupMs: 1_000, durationMs: 4_000 } as const;
 /** Sign-in rounds, each between two ceiling measurements; the verdict takes the median round. */
 const SIGN_IN_ROUNDS = 3;
 
-type Options = { engines: Engine[]; only: ScenarioName[]; timing: Timing; cpuProfile: boolean; outDir: string };
+type Options = { engines: Engine[]; only: ScenarioName[]; timing: Timing; cpuProfile: boolean; outDir: string; customers: number; admin: boolean };
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -39,18 +42,24 @@ function parseOptions(argv: string[]): Options {
       only: { type: 'string', multiple: true },
       duration: { type: 'string', default: '8' },
       'cpu-prof': { type: 'boolean', default: false },
+      customers: { type: 'string', default: '0' },
+      admin: { type: 'boolean', default: false },
       out: { type: 'string', default: fileURLToPath(new URL('.', import.meta.url)) },
     },
   });
   const engines = (values.engine ?? [...ENGINES]) as Engine[];
   const unknownEngine = engines.find((engine) => !ENGINES.includes(engine));
   if (unknownEngine) throw new Error(`--engine ${unknownEngine}: use ${ENGINES.join(' or ')}`);
-  const only = (values.only ?? [...SCENARIO_NAMES]) as ScenarioName[];
-  const unknownScenario = only.find((name) => !SCENARIO_NAMES.includes(name));
+  const onlyScenarios = (values.only ?? [...SCENARIO_NAMES]) as ScenarioName[];
+  const unknownScenario = onlyScenarios.find((name) => !SCENARIO_NAMES.includes(name));
   if (unknownScenario) throw new Error(`--only ${unknownScenario}: use one of ${SCENARIO_NAMES.join(', ')}`);
   const duration = Number(values.duration);
   if (!Number.isInteger(duration) || duration < 1) throw new Error('--duration: a whole number of seconds, at least 1');
-  return { engines, only, timing: { warmupSeconds: Math.min(2, duration), durationSeconds: duration }, cpuProfile: values['cpu-prof'], outDir: path.resolve(values.out) };
+  const customers = Number(values.customers);
+  if (!Number.isInteger(customers) || customers < 0) throw new Error('--customers: a whole number of customers, 0 or more');
+  // The admin scenario runs when asked for, alone with --admin --only none of the rest.
+  const only = values.only === undefined && values.admin ? [] : onlyScenarios;
+  return { engines, only, timing: { warmupSeconds: Math.min(2, duration), durationSeconds: duration }, cpuProfile: values['cpu-prof'], outDir: path.resolve(values.out), customers, admin: values.admin };
 }
 
 function describeMachine(): Machine {
@@ -83,9 +92,14 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
   let server: ServerProcess | undefined;
   let peakRssBytes = 0;
   let error: string | undefined;
+  let admin: AdminFigure[] | undefined;
   try {
     log(`${engine}: seeding ${CONCURRENCY.signIn} customers and two applications`);
     const seed = await seedDatabase(database.config, CONCURRENCY.signIn);
+    if (options.customers > 0) {
+      log(`${engine}: loading ${options.customers.toLocaleString('en-US')} more customers`);
+      await loadBulkCustomers(database.config, seed.tenantId, options.customers, (message) => log(`${engine}: ${message}`));
+    }
     server = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret: randomBytes(32).toString('base64url'), cpuProfileDir: profileDir });
     log(`${engine}: Foyer is up at ${server.url} (pid ${server.pid})`);
     const http = createHttpClient(server.url, CONCURRENCY.signInPage);
@@ -135,6 +149,10 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
         if (wanted('bare-page')) record(await barePageFloor(context));
         if (wanted('sign-in-page-paced')) record(await signInPage(context, Math.max(1, Math.floor(flatOut.perSecond / 2))));
       }
+      if (options.admin) {
+        admin = await adminSearches(database.config, seed.tenantId, options.customers);
+        for (const figure of admin) log(`${engine}: admin ${figure.name}: p50 ${figure.p50.toFixed(1)} ms, p95 ${figure.p95.toFixed(1)} ms, ${figure.meanResults.toFixed(1)} per page`);
+      }
     } finally {
       http.close();
       peakRssBytes = peakRssOf(server);
@@ -147,7 +165,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     await database.dispose();
   }
   const profile = profileDir ? readProfile(profileDir, path.join(options.outDir, `${engine}.cpuprofile`)) : undefined;
-  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, ...(error ? { error } : {}), ...(profile ? { profile } : {}) };
+  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}) };
 }
 
 /** 0 when the server is gone already (it crashed): the error says so. */

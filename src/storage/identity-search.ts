@@ -6,7 +6,7 @@
 // place the identity store reads another module's table, in SQL, so the filter and the page stay
 // one statement.
 import { sql } from 'kysely';
-import type { Expression, ExpressionBuilder, Selectable } from 'kysely';
+import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely';
 import type { Db } from './database.ts';
 import type { Database, IdentitiesTable } from './tables.ts';
 import type { IdentityCursor, IdentitySearch, TextMatch, TimeRange } from '../domain/identity/identity.port.ts';
@@ -21,47 +21,82 @@ export async function searchIdentities(
   search: IdentitySearch,
   page: { readonly limit: number; readonly after?: IdentityCursor | undefined },
 ): Promise<Selectable<IdentitiesTable>[]> {
+  // One trait's exact value reads the matches from its index newest first and stops at the page's
+  // end, however many customers share the value; every other criterion is a filter on the way.
+  const driver = search.traits?.find((trait) => trait.names.length === 1 && !trait.match.prefix);
+  if (driver) return searchByTrait(db, postgres, tenantId, search, page, driver);
   let query = db.selectFrom('identities').selectAll('identities').where('identities.tenant_id', '=', tenantId);
-  if (search.status !== undefined) query = query.where('identities.status', '=', search.status);
-  query = query.where((eb) => inRange(eb, eb.ref('identities.created_at'), search.createdAt));
   const { after } = page;
   if (after) query = query.where((eb) => eb(eb.refTuple('identities.created_at', 'identities.id'), '<', eb.tuple(after.createdAt, after.id)));
+  query = query.where((eb) => filters(eb, postgres, tenantId, search));
+  return query.orderBy('identities.created_at', 'desc').orderBy('identities.id', 'desc').limit(page.limit).execute();
+}
+
+async function searchByTrait(db: Db, postgres: boolean, tenantId: string, search: IdentitySearch, page: { readonly limit: number; readonly after?: IdentityCursor | undefined }, driver: TraitCriterion): Promise<Selectable<IdentitiesTable>[]> {
+  let query = db
+    .selectFrom('identity_trait_values')
+    .innerJoin('identities', 'identities.id', 'identity_trait_values.identity_id')
+    .selectAll('identities')
+    .where('identity_trait_values.tenant_id', '=', tenantId)
+    .where('identity_trait_values.name', '=', driver.names[0]!)
+    .where('identity_trait_values.value', '=', driver.match.value);
+  const { after } = page;
+  if (after) query = query.where((eb) => eb(eb.refTuple('identity_trait_values.identity_created_at', 'identity_trait_values.identity_id'), '<', eb.tuple(after.createdAt, after.id)));
+  const rest = { ...search, traits: search.traits?.filter((trait) => trait !== driver) };
+  query = query.where((eb) => filters(eb as unknown as Where, postgres, tenantId, rest));
+  return query.orderBy('identity_trait_values.identity_created_at', 'desc').orderBy('identity_trait_values.identity_id', 'desc').limit(page.limit).execute();
+}
+
+type TraitCriterion = NonNullable<IdentitySearch['traits']>[number];
+
+/** Every criterion as a condition on `identities` (the tenant and the cursor are the caller's). */
+function filters(eb: Where, postgres: boolean, tenantId: string, search: IdentitySearch): Expression<SqlBool> {
+  const conditions = [];
+  if (search.status !== undefined) conditions.push(eb('identities.status', '=', search.status));
+  conditions.push(inRange(eb, eb.ref('identities.created_at'), search.createdAt));
   const { email } = search;
   if (email) {
-    query = query.where('identities.id', 'in', (eb) =>
-      eb
-        .selectFrom('identity_addresses')
-        .select('identity_addresses.identity_id')
-        .where('identity_addresses.tenant_id', '=', tenantId)
-        .where('identity_addresses.kind', '=', 'email')
-        .where((inner) => textMatches(inner, postgres, sql.ref('identity_addresses.value'), email)),
+    conditions.push(
+      eb(
+        'identities.id',
+        'in',
+        eb
+          .selectFrom('identity_addresses')
+          .select('identity_addresses.identity_id')
+          .where('identity_addresses.tenant_id', '=', tenantId)
+          .where('identity_addresses.kind', '=', 'email')
+          .where((inner) => textMatches(inner, postgres, sql.ref('identity_addresses.value'), email)),
+      ),
     );
   }
   for (const trait of search.traits ?? []) {
-    if (trait.names.length === 0) return [];
-    query = query.where('identities.id', 'in', (eb) =>
-      eb
-        .selectFrom('identity_trait_values')
-        .select('identity_trait_values.identity_id')
-        .where('identity_trait_values.tenant_id', '=', tenantId)
-        .where('identity_trait_values.name', 'in', trait.names)
-        .where((inner) => textMatches(inner, postgres, sql.ref('identity_trait_values.value'), trait.match)),
+    // No trait to look in (a schema without identifiers, say): nothing matches.
+    if (trait.names.length === 0) return sql<SqlBool>`1 = 0`;
+    conditions.push(
+      eb(
+        'identities.id',
+        'in',
+        eb
+          .selectFrom('identity_trait_values')
+          .select('identity_trait_values.identity_id')
+          .where('identity_trait_values.tenant_id', '=', tenantId)
+          .where('identity_trait_values.name', 'in', trait.names)
+          .where((inner) => textMatches(inner, postgres, sql.ref('identity_trait_values.value'), trait.match)),
+      ),
     );
   }
   const signedIn = search.lastSignedInAt;
   if (signedIn && (signedIn.from !== undefined || signedIn.to !== undefined)) {
     // The newest sign-in entry about each candidate: one short backward read of audit_events_target.
-    query = query.where((eb) => {
-      const last = eb
-        .selectFrom('audit_events')
-        .select((inner) => inner.fn.max('audit_events.occurred_at').as('at'))
-        .where('audit_events.tenant_id', '=', tenantId)
-        .whereRef('audit_events.target_id', '=', 'identities.id')
-        .where('audit_events.action', '=', SIGN_IN_AUDIT_ACTION);
-      return inRange(eb, last.$asScalar(), signedIn);
-    });
+    const last = eb
+      .selectFrom('audit_events')
+      .select((inner) => inner.fn.max('audit_events.occurred_at').as('at'))
+      .where('audit_events.tenant_id', '=', tenantId)
+      .whereRef('audit_events.target_id', '=', 'identities.id')
+      .where('audit_events.action', '=', SIGN_IN_AUDIT_ACTION);
+    conditions.push(inRange(eb, last.$asScalar(), signedIn));
   }
-  return query.orderBy('identities.created_at', 'desc').orderBy('identities.id', 'desc').limit(page.limit).execute();
+  return eb.and(conditions);
 }
 
 /** `value` is a column or a scalar subquery. */
