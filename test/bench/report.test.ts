@@ -172,4 +172,20 @@ test('machine CPU from /proc/stat: busy is user, nice, system, irq and softirq; 
   assert.ok(Math.abs(between.busySeconds - 1.6) < 1e-9);
   assert.ok(Math.abs(between.stealShare - 0.4 / 3.0) < 1e-9);
   assert.throws(() => readMachineCpu('intr 1 2 3\n'), /no cpu line/);
+
+  test('admin searches are judged against their p95 targets only with a million customers, SQLite at twice the PostgreSQL target', () => {
+    const admin = [
+      { name: 'email-prefix', label: 'Email prefix', samples: 200, p50: 10, p95: 49.9, meanResults: 30 },
+      { name: 'cursor-page', label: 'Page', samples: 200, p50: 5, p95: 30, meanResults: 50 },
+      { name: 'trait-value', label: 'Trait', samples: 200, p50: 5, p95: 150, meanResults: 50 },
+    ] as const;
+    const judged = (engine: 'sqlite' | 'postgres', customers: number) =>
+      verdictsOf({ ...engineResult(engine, []), customers, admin }).map((verdict) => [verdict.figure, verdict.pass]);
+    assert.deepEqual(judged('postgres', 1_000_000), [['Email prefix, p95', true], ['Page, p95', false], ['Trait, p95', false]]);
+    assert.deepEqual(judged('sqlite', 1_000_000), [['Email prefix, p95', true], ['Page, p95', true], ['Trait, p95', true]]);
+    assert.deepEqual(judged('postgres', 64), []);
+    const markdown = renderMarkdown({ date: '2026-01-01T00:00:00Z', machine: { cpuModel: 'x', cores: 2, memoryBytes: 2 ** 30, node: 'v24', os: 'Linux', loadAverage: [0] }, totalSeconds: 1, engines: [{ ...engineResult('postgres', []), customers: 1_000_000, admin }] });
+    assert.match(markdown, /Admin searches with 1,000,000 bulk-loaded customers/);
+    assert.match(markdown, /\| Email prefix \| 10 ms \| 50 ms \| 30.0 \| 200 \|/);
+  });
 });
