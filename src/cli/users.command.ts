@@ -14,6 +14,7 @@ import type { Tenant } from '../domain/tenants/tenant.ts';
 import { traitSchemaOf } from '../domain/identity/traits.ts';
 import type { TraitSchema } from '../domain/identity/traits.ts';
 import { traitFieldOf, traitValueOf } from '../domain/identity/trait-fields.ts';
+import { searchCustomers } from '../domain/customers/customer-search.ts';
 
 const tenantOption: Command['options'] = { tenant: { type: 'string' } };
 const identityOptions: Command['options'] = { ...tenantOption, id: { type: 'string' } };
@@ -171,6 +172,72 @@ const usersListCommand: Command = {
   },
 };
 
+/** An ISO 8601 time option as epoch milliseconds. */
+function timeOf(values: OptionValues, name: string): number | undefined {
+  const given = values[name];
+  if (given === undefined) return undefined;
+  const time = typeof given === 'string' ? Date.parse(given) : Number.NaN;
+  if (Number.isNaN(time)) throw new UsageError(`--${name} takes a date or time such as 2026-01-31 or 2026-01-31T12:00:00Z`);
+  return time;
+}
+
+const SEARCH_TEXT_OPTIONS = ['email', 'email-prefix', 'identifier', 'identifier-prefix', 'name'] as const;
+
+const usersSearchCommand: Command = {
+  name: 'users search',
+  summary:
+    "Find a tenant's customers, newest first, as the admin API does: by --email or --email-prefix, --identifier or --identifier-prefix (the traits the schema marks as identifiers), --name (first letters of a name), --status, --trait name=value (exact, any case), --created-after/--created-before and --last-sign-in-after/--last-sign-in-before (dates or times). --cursor <the one printed after a page> gives the next page.",
+  usage: '[--tenant <slug>] [--email <e> | --email-prefix <p>] [--identifier <i> | --identifier-prefix <p>] [--name <n>] [--status active|blocked] [--trait <name>=<value>] [--created-after <time>] [--created-before <time>] [--last-sign-in-after <time>] [--last-sign-in-before <time>] [--limit <n>] [--cursor <cursor>] [--json]',
+  options: {
+    ...tenantOption,
+    ...Object.fromEntries(SEARCH_TEXT_OPTIONS.map((name) => [name, { type: 'string' as const }])),
+    status: { type: 'string' },
+    trait: { type: 'string' },
+    'created-after': { type: 'string' },
+    'created-before': { type: 'string' },
+    'last-sign-in-after': { type: 'string' },
+    'last-sign-in-before': { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+  },
+  async run(values, io) {
+    const limit = Math.min(pageSizeOf(values), 200);
+    const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+    const status = text('status');
+    if (status !== undefined && status !== 'active' && status !== 'blocked') throw new UsageError('--status is active or blocked');
+    const trait = text('trait');
+    const separator = trait?.indexOf('=') ?? -1;
+    if (trait !== undefined && separator < 1) throw new UsageError(`--trait takes name=value, such as --trait plan=pro (got "${trait}")`);
+    const criteria = {
+      email: text('email'),
+      email_prefix: text('email-prefix'),
+      identifier: text('identifier'),
+      identifier_prefix: text('identifier-prefix'),
+      name: text('name'),
+      status,
+      created_after: timeOf(values, 'created-after'),
+      created_before: timeOf(values, 'created-before'),
+      last_sign_in_after: timeOf(values, 'last-sign-in-after'),
+      last_sign_in_before: timeOf(values, 'last-sign-in-before'),
+      trait_name: trait === undefined ? undefined : trait.slice(0, separator).trim(),
+      trait_value: trait === undefined ? undefined : trait.slice(separator + 1),
+    } as const;
+    await withTenant(io, values, async (context, tenant) => {
+      const found = await searchCustomers(context, { id: tenant.id, schema: traitSchemaOf(tenant.settings) }, criteria, { limit, cursor: text('cursor') }).catch((error: unknown) => {
+        // The criteria are named as the admin API's query; here, as this command's options.
+        if (!(error instanceof ValidationError)) throw error;
+        throw new ValidationError(error.problems.map((problem) => ({ ...problem, field: problem.field.startsWith('trait_') ? 'trait' : problem.field.replaceAll('_', '-') })));
+      });
+      if (values['json']) {
+        return printJson(io, { items: found.items.map((item) => ({ ...identityJson(item.identity, tenant), last_signed_in_at: item.lastSignedInAt === null ? null : isoTime(item.lastSignedInAt) })), next_cursor: found.nextCursor });
+      }
+      const rows = found.items.map(({ identity, lastSignedInAt }) => [identity.id, emailOf(identity), identity.status, new Date(identity.createdAt).toISOString(), lastSignedInAt === null ? '-' : new Date(lastSignedInAt).toISOString()]);
+      printTable(io, ['ID', 'EMAIL', 'STATUS', 'CREATED', 'LAST SIGN-IN'], rows);
+      if (found.nextCursor) io.stderr.write(`More follow: add --cursor ${found.nextCursor}\n`);
+    });
+  },
+};
+
 const usersShowCommand: Command = {
   name: 'users show',
   summary: 'Show one customer: traits, addresses (verified or not), status and times (never a password or its hash).',
@@ -234,6 +301,7 @@ const usersDeleteCommand: Command = {
 export const usersCommands: readonly Command[] = [
   usersCreateCommand,
   usersListCommand,
+  usersSearchCommand,
   usersShowCommand,
   usersBlockCommand,
   usersUnblockCommand,

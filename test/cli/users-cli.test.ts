@@ -138,6 +138,27 @@ describeEachEngine('foyer users', (current) => {
     assert.equal(latest?.id, first.id);
   });
 
+  test('search finds customers as the admin API does, newest first, page by page with --cursor', async () => {
+    assert.equal((await foyer('tenants', 'create', '--slug', 'search-shop', '--name', 'Search')).code, 0);
+    const created = [];
+    for (const name of ['ann', 'anna', 'bob']) created.push(await json('users', 'create', '--tenant', 'search-shop', '--email', newEmail(name), '--name', `${name} Smith`));
+    const search = async (...argv: string[]) => JSON.parse((await foyer('users', 'search', '--tenant', 'search-shop', '--json', ...argv)).stdout) as { items: UserJson[]; next_cursor: string | null };
+    const ids = (page: { items: UserJson[] }) => page.items.map((user) => user.id);
+    assert.deepEqual(ids(await search('--email-prefix', 'ANN')), [created[1]!.id, created[0]!.id]);
+    assert.deepEqual(ids(await search('--name', 'bo')), [created[2]!.id]);
+    assert.deepEqual(ids(await search('--status', 'active', '--created-after', '2000-01-01')), created.map((user) => user.id).reverse());
+    const first = await search('--limit', '2');
+    assert.deepEqual(ids(first), [created[2]!.id, created[1]!.id]);
+    const second = await search('--limit', '2', '--cursor', first.next_cursor!);
+    assert.deepEqual([ids(second), second.next_cursor], [[created[0]!.id], null]);
+    const table = await foyer('users', 'search', '--tenant', 'search-shop', '--limit', '1', '--email-prefix', 'bob');
+    assert.match(table.stdout, /^ID\s+EMAIL\s+STATUS\s+CREATED\s+LAST SIGN-IN\n/);
+    const refused = await foyer('users', 'search', '--tenant', 'search-shop', '--email', 'a', '--email-prefix', 'a', '--trait', 'plan=pro');
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /--email-prefix: Give the exact value or the prefix, not both/);
+    assert.match(refused.stderr, /--trait: The tenant's trait schema has no trait of this name/);
+  });
+
   test('list pages newest first with --limit and --after, as JSON and as a table', async () => {
     assert.equal((await foyer('tenants', 'create', '--slug', 'list-shop', '--name', 'List')).code, 0);
     const created = [];

@@ -90,7 +90,7 @@ function searchOf(schema: TraitSchema, criteria: CustomerCriteria, problems: Fie
     return folded;
   };
   const either = (exact: keyof CustomerCriteria, prefix: keyof CustomerCriteria) => {
-    if (criteria[exact] !== undefined && criteria[prefix] !== undefined) problems.push({ field: prefix, code: 'field.exclusive', message: `Give ${exact} or ${prefix}, not both.` });
+    if (criteria[exact] !== undefined && criteria[prefix] !== undefined) problems.push({ field: prefix, code: 'field.exclusive', message: 'Give the exact value or the prefix, not both.' });
   };
   either('email', 'email_prefix');
   either('identifier', 'identifier_prefix');
