@@ -2,7 +2,7 @@
 // tenant, and the page is read newest first by (created_at, id) after the cursor, never by offset.
 // Text criteria read the tables built for them (migration 0011): email addresses in their
 // normalised form, and identity_trait_values for traits (trait-index.ts). The last sign-in is
-// derived from the audit log, where every sign-in writes its entry anyway (ADR 0021): the one
+// derived from the audit log, where every sign-in writes its entry anyway (ADR 0022): the one
 // place the identity store reads another module's table, in SQL, so the filter and the page stay
 // one statement.
 import { sql } from 'kysely';

@@ -1,4 +1,4 @@
-// What the admin API's customer search reads (ADR 0021). A table of every identity's searchable
+// What the admin API's customer search reads (ADR 0022). A table of every identity's searchable
 // trait values (domain/identity/trait-index.ts), filled here from the identities that exist, so
 // that a trait's value, a name's first letters or an identifier are one index range, newest first,
 // on both engines; an index per status for "the blocked ones, newest first"; and on PostgreSQL
