@@ -37,7 +37,7 @@ export async function adminSearches(config: DatabaseConfig, tenantId: string, cu
     figures.push(
       await measure('cursor-page', 'A page of 50 after a cursor anywhere in the list (no filter)', async (prepared) => (await search({}, prepared)).items.length, async () => {
         // A real cursor: the one the page ending just before a random customer would give.
-        const before = await search({ created_before: Date.now() - Math.random() * 3 * 365 * 24 * 3_600_000 });
+        const before = await search({ created_before: Math.floor(Date.now() - Math.random() * 3 * 365 * 24 * 3_600_000) });
         return before.nextCursor ?? undefined;
       }),
     );

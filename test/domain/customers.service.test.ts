@@ -92,8 +92,8 @@ describeEachEngine('customers service', (current) => {
     assert.equal(second.nextCursor, null);
 
     await assert.rejects(
-      searchCustomers(deps, scope, { email: 'a', email_prefix: 'a', trait_name: 'nope', trait_value: 'x' }, { limit: 500, cursor: 'not-a-cursor' }),
-      (error) => error instanceof ValidationError && error.problems.map((problem) => problem.field).sort().join() === 'cursor,email_prefix,limit,trait_name',
+      searchCustomers(deps, scope, { email: 'a', email_prefix: 'a', trait_name: 'nope', trait_value: 'x', created_after: 1.5 }, { limit: 500, cursor: 'not-a-cursor' }),
+      (error) => error instanceof ValidationError && error.problems.map((problem) => problem.field).sort().join() === 'created_after,cursor,email_prefix,limit,trait_name',
     );
 
     assert.equal(maskEmail('ann@example.com'), 'a•••@example.com');

@@ -119,6 +119,9 @@ function searchOf(schema: TraitSchema, criteria: CustomerCriteria, problems: Fie
   const range = (from: keyof CustomerCriteria, to: keyof CustomerCriteria): TimeRange | undefined => {
     const start = criteria[from] as number | undefined;
     const end = criteria[to] as number | undefined;
+    for (const [field, time] of [[from, start], [to, end]] as const) {
+      if (time !== undefined && !Number.isSafeInteger(time)) problems.push({ field, code: 'field.type', message: 'Must be a time in whole milliseconds.', params: { type: 'integer' } });
+    }
     if (start !== undefined && end !== undefined && start >= end) problems.push({ field: to, code: 'range.empty', message: `Must be later than ${from}.` });
     return start === undefined && end === undefined ? undefined : { from: start, to: end };
   };
