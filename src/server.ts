@@ -155,7 +155,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => tenancyPlugin(app, { tenants, providerOf: registry.providerOf, surfaces: tenantSurfaces }),
       // The admin API names its tenant in its own paths: it is outside the tenancy plugin.
       async (app: FastifyInstance) => {
-        const adminDeps = { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, providers: registry, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck, checkResponses: options.checkAdminResponses };
+        const adminDeps = { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, providers: registry, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck, checkResponses: options.checkAdminResponses, selfService };
         await app.register((scope) => adminApiPlugin(scope, adminDeps), { prefix: ADMIN_API_PATH });
         // The first-run page that creates the first owner (a page, so outside the JSON API's handlers).
         const secureCookies = config.http.publicUrl.startsWith('https:');

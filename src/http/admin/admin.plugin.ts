@@ -27,6 +27,7 @@ import { keyRoutes } from './keys.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
 import { mailRoutes } from './mail.routes.ts';
 import { statsRoutes } from './stats.routes.ts';
+import { customerRoutes } from './customers.routes.ts';
 import { tenantOf } from './principal.ts';
 
 /** The tags of the document, in the order the reference page lists them. */
@@ -104,6 +105,7 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
   await auditRoutes(app, routeDeps);
   await mailRoutes(app, routeDeps);
   await statsRoutes(app, routeDeps);
+  await customerRoutes(app, routeDeps);
 
   app.get('/openapi.json', { schema: { hide: true }, config: { adminPublic: true } }, async () => app.swagger());
   let reference: string | undefined;

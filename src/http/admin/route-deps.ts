@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SecretBox } from '../../domain/keys/secret-box.port.ts';
+import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 import type { ProviderRegistry } from '../oidc/provider-registry.ts';
@@ -25,6 +26,8 @@ export type AdminApiDeps = {
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
   /** Tests: hold every answer to its declared schema (response-check.ts). */
   readonly checkResponses?: boolean | undefined;
+  /** What the emails sent for a customer need (codes, links from the public URL, the send limits): the self-service flows' own. */
+  readonly selfService: SelfServiceDeps;
 };
 
 /** What each resource's route file gets: the shared dependencies, and the authenticator to forget a changed principal. */
