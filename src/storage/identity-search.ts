@@ -1,10 +1,11 @@
 // Customer search (IdentityStore.search) as SQL: every criterion narrows the identities of one
 // tenant, and the page is read newest first by (created_at, id) after the cursor, never by offset.
-// Text criteria read the tables built for them (migration 0011): email addresses in their
-// normalised form, and identity_trait_values for traits (trait-index.ts). The last sign-in is
-// derived from the audit log, where every sign-in writes its entry anyway (ADR 0022): the one
-// place the identity store reads another module's table, in SQL, so the filter and the page stay
-// one statement.
+// Text criteria read identity_trait_values (migration 0011, trait-index.ts), whose index holds the
+// value, the identity's creation time and its id: a search by text takes the page's ids from that
+// index alone (an exact value in order, stopping at the page's end; a prefix by sorting its matches'
+// keys) and reads only the page's identities. The last sign-in is derived from the audit log, where
+// every sign-in writes its entry anyway (ADR 0022): the one place the identity store reads another
+// module's table, in SQL, so the filter and the page stay one statement.
 import { sql } from 'kysely';
 import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely';
 import type { Db } from './database.ts';
@@ -13,65 +14,71 @@ import type { IdentityCursor, IdentitySearch, TextMatch, TimeRange } from '../do
 import { SIGN_IN_AUDIT_ACTION } from '../domain/audit/audit.ts';
 
 type Where = ExpressionBuilder<Database, 'identities'>;
+type TraitCriterion = NonNullable<IdentitySearch['traits']>[number];
+type Page = { readonly limit: number; readonly after?: IdentityCursor | undefined };
 
-export async function searchIdentities(
-  db: Db,
-  postgres: boolean,
-  tenantId: string,
-  search: IdentitySearch,
-  page: { readonly limit: number; readonly after?: IdentityCursor | undefined },
-): Promise<Selectable<IdentitiesTable>[]> {
-  // One trait's exact value reads the matches from its index newest first and stops at the page's
-  // end, however many customers share the value; every other criterion is a filter on the way.
-  const driver = search.traits?.find((trait) => trait.names.length === 1 && !trait.match.prefix);
-  if (driver) return searchByTrait(db, postgres, tenantId, search, page, driver);
+export async function searchIdentities(db: Db, postgres: boolean, tenantId: string, search: IdentitySearch, page: Page): Promise<Selectable<IdentitiesTable>[]> {
+  const traits = search.traits ?? [];
+  // No trait to look in (a schema without identifiers, say): nothing matches.
+  if (traits.some((trait) => trait.names.length === 0)) return [];
+  // An exact value first: its index range is already in page order.
+  const driver = traits.find((trait) => !trait.match.prefix) ?? traits[0];
+  if (driver) return searchByTrait(db, postgres, tenantId, { ...search, traits: traits.filter((trait) => trait !== driver) }, page, driver);
   let query = db.selectFrom('identities').selectAll('identities').where('identities.tenant_id', '=', tenantId);
   const { after } = page;
   if (after) query = query.where((eb) => eb(eb.refTuple('identities.created_at', 'identities.id'), '<', eb.tuple(after.createdAt, after.id)));
-  query = query.where((eb) => filters(eb, postgres, tenantId, search));
+  query = query.where((eb) => inRange(eb, eb.ref('identities.created_at'), search.createdAt));
+  query = query.where((eb) => identityFilters(eb, postgres, tenantId, search));
   return query.orderBy('identities.created_at', 'desc').orderBy('identities.id', 'desc').limit(page.limit).execute();
 }
 
-async function searchByTrait(db: Db, postgres: boolean, tenantId: string, search: IdentitySearch, page: { readonly limit: number; readonly after?: IdentityCursor | undefined }, driver: TraitCriterion): Promise<Selectable<IdentitiesTable>[]> {
-  let query = db
+/**
+ * The page's (creation time, id) pairs from the driving trait's index, filtered by the other
+ * criteria (on the identity, only when there are any), then the page's identities.
+ */
+async function searchByTrait(db: Db, postgres: boolean, tenantId: string, rest: IdentitySearch, page: Page, driver: TraitCriterion): Promise<Selectable<IdentitiesTable>[]> {
+  let keys = db
     .selectFrom('identity_trait_values')
-    .innerJoin('identities', 'identities.id', 'identity_trait_values.identity_id')
-    .selectAll('identities')
+    .select(['identity_trait_values.identity_id', 'identity_trait_values.identity_created_at'])
     .where('identity_trait_values.tenant_id', '=', tenantId)
-    .where('identity_trait_values.name', '=', driver.names[0]!)
-    .where('identity_trait_values.value', '=', driver.match.value);
+    .where('identity_trait_values.name', 'in', driver.names)
+    .where((eb) => textMatches(eb, postgres, sql.ref('identity_trait_values.value'), driver.match));
   const { after } = page;
-  if (after) query = query.where((eb) => eb(eb.refTuple('identity_trait_values.identity_created_at', 'identity_trait_values.identity_id'), '<', eb.tuple(after.createdAt, after.id)));
-  const rest = { ...search, traits: search.traits?.filter((trait) => trait !== driver) };
-  query = query.where((eb) => filters(eb as unknown as Where, postgres, tenantId, rest));
-  return query.orderBy('identity_trait_values.identity_created_at', 'desc').orderBy('identity_trait_values.identity_id', 'desc').limit(page.limit).execute();
-}
-
-type TraitCriterion = NonNullable<IdentitySearch['traits']>[number];
-
-/** Every criterion as a condition on `identities` (the tenant and the cursor are the caller's). */
-function filters(eb: Where, postgres: boolean, tenantId: string, search: IdentitySearch): Expression<SqlBool> {
-  const conditions = [];
-  if (search.status !== undefined) conditions.push(eb('identities.status', '=', search.status));
-  conditions.push(inRange(eb, eb.ref('identities.created_at'), search.createdAt));
-  const { email } = search;
-  if (email) {
-    conditions.push(
-      eb(
-        'identities.id',
-        'in',
+  if (after) keys = keys.where((eb) => eb(eb.refTuple('identity_trait_values.identity_created_at', 'identity_trait_values.identity_id'), '<', eb.tuple(after.createdAt, after.id)));
+  keys = keys.where((eb) => inRange(eb as unknown as Where, eb.ref('identity_trait_values.identity_created_at'), rest.createdAt));
+  if (needsIdentity(rest)) {
+    keys = keys.where((eb) =>
+      eb.exists(
         eb
-          .selectFrom('identity_addresses')
-          .select('identity_addresses.identity_id')
-          .where('identity_addresses.tenant_id', '=', tenantId)
-          .where('identity_addresses.kind', '=', 'email')
-          .where((inner) => textMatches(inner, postgres, sql.ref('identity_addresses.value'), email)),
+          .selectFrom('identities')
+          .select(sql.lit(1).as('one'))
+          .whereRef('identities.id', '=', 'identity_trait_values.identity_id')
+          .where((inner) => identityFilters(inner, postgres, tenantId, rest)),
       ),
     );
   }
+  // Several traits (a name, a given name…) may both match one identity: once each.
+  if (driver.names.length > 1) keys = keys.groupBy(['identity_trait_values.identity_id', 'identity_trait_values.identity_created_at']);
+  const paged = keys.orderBy('identity_trait_values.identity_created_at', 'desc').orderBy('identity_trait_values.identity_id', 'desc').limit(page.limit);
+  return db
+    .selectFrom(paged.as('page'))
+    .innerJoin('identities', 'identities.id', 'page.identity_id')
+    .selectAll('identities')
+    .orderBy('identities.created_at', 'desc')
+    .orderBy('identities.id', 'desc')
+    .execute();
+}
+
+function needsIdentity(search: IdentitySearch): boolean {
+  const signedIn = search.lastSignedInAt;
+  return search.status !== undefined || (search.traits?.length ?? 0) > 0 || (signedIn !== undefined && (signedIn.from !== undefined || signedIn.to !== undefined));
+}
+
+/** The criteria that read the identity (or look up from it): status, more traits, the last sign-in. */
+function identityFilters(eb: Where, postgres: boolean, tenantId: string, search: IdentitySearch): Expression<SqlBool> {
+  const conditions = [];
+  if (search.status !== undefined) conditions.push(eb('identities.status', '=', search.status));
   for (const trait of search.traits ?? []) {
-    // No trait to look in (a schema without identifiers, say): nothing matches.
-    if (trait.names.length === 0) return sql<SqlBool>`1 = 0`;
     conditions.push(
       eb(
         'identities.id',
@@ -109,7 +116,7 @@ function inRange(eb: Where, value: Expression<number | null>, range: TimeRange |
 
 /**
  * Equality, or a prefix as one index range: on PostgreSQL `LIKE 'p%'`, which the text_pattern_ops
- * indexes serve whatever the database's collation; on SQLite a range of the BINARY order, which
+ * index serves whatever the database's collation; on SQLite a range of the BINARY order, which
  * is the order of the code points.
  */
 function textMatches<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, postgres: boolean, column: ReturnType<typeof sql.ref>, match: TextMatch) {

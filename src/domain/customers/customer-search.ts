@@ -10,11 +10,10 @@ import type { FieldProblem } from '../errors.ts';
 import type { IdentityStore, IdentitySearch, TimeRange } from '../identity/identity.port.ts';
 import { decodeCursor, encodeCursor, INVALID_CURSOR } from './cursor.ts';
 import type { Identity, IdentityStatus } from '../identity/identity.ts';
-import { normalizeAddress } from '../identity/identity.ts';
 import { getIdentity } from '../identity/identities.service.ts';
 import { foldForSearch, TRAIT_INDEX_MAX_LENGTH } from '../identity/trait-index.ts';
 import type { TraitSchema } from '../identity/traits.ts';
-import { hasTrait, identifierTraits } from '../identity/traits.ts';
+import { hasTrait, identifierTraits, verifiableTraits } from '../identity/traits.ts';
 
 /** What the criteria are called where operators give them (query parameters, CLI options). */
 type CustomerCriteria = {
@@ -95,10 +94,12 @@ function searchOf(schema: TraitSchema, criteria: CustomerCriteria, problems: Fie
   either('email', 'email_prefix');
   either('identifier', 'identifier_prefix');
 
+  // An email trait's searchable text is its normalised address (trait-index.ts).
   const emailExact = text('email', criteria.email);
   const emailPrefix = text('email_prefix', criteria.email_prefix);
   const emailText = emailExact ?? emailPrefix;
-  const email = emailText === undefined ? undefined : { value: normalizeAddress('email', emailText), prefix: emailExact === undefined };
+  const emailTraits = verifiableTraits(schema).flatMap(([name, kind]) => (kind === 'email' ? [name] : []));
+  if (emailText !== undefined) traits.push({ names: emailTraits, match: { value: emailText, prefix: emailExact === undefined } });
 
   const identifierExact = text('identifier', criteria.identifier);
   const identifierPrefix = text('identifier_prefix', criteria.identifier_prefix);
@@ -127,7 +128,6 @@ function searchOf(schema: TraitSchema, criteria: CustomerCriteria, problems: Fie
   };
   return {
     status: criteria.status,
-    email,
     traits,
     createdAt: range('created_after', 'created_before'),
     lastSignedInAt: range('last_sign_in_after', 'last_sign_in_before'),

@@ -15,8 +15,6 @@ export type IdentityCursor = { readonly createdAt: number; readonly id: string }
 /** Every given criterion must hold. */
 export type IdentitySearch = {
   readonly status?: IdentityStatus | undefined;
-  /** On the identity's email addresses, in their normalised (lower-case) form. */
-  readonly email?: TextMatch | undefined;
   /** Each: one of the named traits' searchable text (trait-index.ts, already folded) matches. */
   readonly traits?: readonly { readonly names: readonly string[]; readonly match: TextMatch }[] | undefined;
   readonly createdAt?: TimeRange | undefined;

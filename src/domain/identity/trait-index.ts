@@ -3,10 +3,12 @@
 // identity store keeps these in a table of their own (identity_trait_values, migration 0011), so
 // that "plan = pro" or a name's first letters are one index range on both engines whatever the
 // tenant's schema, instead of a scan of JSON. Objects, arrays and longer values are not searchable.
+// The folding is the normalisation of email addresses (identity.ts), so an email trait's value is
+// its address: searching emails is searching the email traits.
 import type { Traits } from './identity.ts';
 
-/** Longer values stay out of the index (a btree key has a size limit; nobody searches an essay). */
-export const TRAIT_INDEX_MAX_LENGTH = 200;
+/** Longer values stay out of the index (a btree key has a size limit; nobody searches an essay); an email fits. */
+export const TRAIT_INDEX_MAX_LENGTH = 254;
 
 /** The text a trait value is searched by, or undefined when it is not searchable. */
 function searchableText(value: unknown): string | undefined {

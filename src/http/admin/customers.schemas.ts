@@ -113,7 +113,7 @@ export const SENT_EMAIL = {
   properties: { sent_to: { type: 'string' }, expires_at: { ...TIME, description: 'When its code and link stop working.' } },
 } as const;
 
-const TEXT = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const TEXT = { type: 'string', minLength: 1, maxLength: 254 } as const;
 
 export const CUSTOMER_LIST_QUERY = {
   email: { ...TEXT, description: 'Exactly this email address (any case).' },

@@ -1,10 +1,11 @@
 // What the admin API's customer search reads (ADR 0022). A table of every identity's searchable
 // trait values (domain/identity/trait-index.ts), filled here from the identities that exist, so
-// that a trait's value, a name's first letters or an identifier are one index range, newest first,
-// on both engines; an index per status for "the blocked ones, newest first"; and on PostgreSQL
-// indexes whose text_pattern_ops serve `LIKE 'prefix%'` whatever the database's collation (SQLite
-// compares text by code point, so its existing indexes serve a prefix range already). The last
-// sign-in is read from the audit log's index by target (migration 0001): nothing to add.
+// that an email, a trait's value, a name's first letters or an identifier are one index range
+// that also holds each match's creation time and id, on both engines (on PostgreSQL with
+// text_pattern_ops, which serves `LIKE 'prefix%'` whatever the database's collation; SQLite
+// compares text by code point, so a plain index serves a prefix range); and an index per status for
+// "the blocked ones, newest first". The last sign-in is read from the audit log's index by target
+// (migration 0001): nothing to add.
 import { PostgresAdapter, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { columnTypes } from './column-types.ts';
@@ -29,7 +30,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   if (postgres) {
     await sql`create index identity_trait_values_search on identity_trait_values (tenant_id, name, value text_pattern_ops, identity_created_at, identity_id)`.execute(db);
-    await sql`create index identity_addresses_prefix on identity_addresses (tenant_id, kind, value text_pattern_ops)`.execute(db);
   } else {
     await db.schema.createIndex('identity_trait_values_search').on('identity_trait_values').columns(['tenant_id', 'name', 'value', 'identity_created_at', 'identity_id']).execute();
   }
