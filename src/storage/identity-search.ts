@@ -4,7 +4,7 @@
 // value, the identity's creation time and its id: a search by text takes the page's ids from that
 // index alone (an exact value in order, stopping at the page's end; a prefix by sorting its matches'
 // keys) and reads only the page's identities. The last sign-in is derived from the audit log, where
-// every sign-in writes its entry anyway (ADR 0022): the one place the identity store reads another
+// every sign-in writes its entry anyway (ADR 0023): the one place the identity store reads another
 // module's table, in SQL, so the filter and the page stay one statement.
 import { sql } from 'kysely';
 import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely';

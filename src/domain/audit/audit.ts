@@ -4,7 +4,7 @@
 /**
  * The entry every successful first factor writes (the password today, each later strategy too).
  * A customer's last sign-in is the latest of these about them: read from the log, not stored on
- * the identity, so a sign-in writes nothing more than it did (ADR 0022).
+ * the identity, so a sign-in writes nothing more than it did (ADR 0023).
  */
 export const SIGN_IN_AUDIT_ACTION = 'signin.succeeded';
 

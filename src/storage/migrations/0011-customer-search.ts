@@ -1,4 +1,4 @@
-// What the admin API's customer search reads (ADR 0022). A table of every identity's searchable
+// What the admin API's customer search reads (ADR 0023). A table of every identity's searchable
 // trait values (domain/identity/trait-index.ts), filled here from the identities that exist, so
 // that an email, a trait's value, a name's first letters or an identifier are one index range
 // that also holds each match's creation time and id, on both engines (on PostgreSQL with
