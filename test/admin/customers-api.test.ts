@@ -1,7 +1,7 @@
 // The customers resource of the admin API through HTTP on each engine: create (idempotent), read
 // with an ETag, list and search by cursor, traits by JSON Merge Patch under If-Match, the account
 // actions (block, unblock, recovery and verification emails, sessions, grants, activity), erasure;
-// which scope may do what; another tenant's customers answer 404; an analyst sees masked lists.
+// which scope may do what; another tenant's customers answer 404; an analyst sees masked data.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/engines.ts';
@@ -182,7 +182,7 @@ describeEachEngine('admin API: customers', (current) => {
     assert.equal((await call(writer, 'GET', `/tenants/other/customers/${theirs.id}`)).json<Customer>().status, 'active', 'untouched');
   });
 
-  test('an analyst sees customers masked, filters by status and time only, and no sessions or activity', async () => {
+  test('an analyst sees customers masked, filters by status and time only, and activity without where it came from', async () => {
     await createTenant(node.server, 'masked', { identitySchema: SCHEMA });
     const customer = await create('masked', { email: 'annabel@example.com', name: 'Annabel Secret', plan: 'pro' });
     const { token } = await staffToken(node, 'analyst');
@@ -193,9 +193,17 @@ describeEachEngine('admin API: customers', (current) => {
     const one = await call(token, 'GET', `/tenants/masked/customers/${customer.id}`);
     assert.equal(one.json<{ masked_email: string }>().masked_email, 'a•••@example.com');
     assert.doesNotMatch(one.body, /Annabel/);
-    for (const path of ['/tenants/masked/customers?email=annabel@example.com', '/tenants/masked/customers?name=ann', `/tenants/masked/customers/${customer.id}/sessions`, `/tenants/masked/customers/${customer.id}/activity`]) {
+    for (const path of ['/tenants/masked/customers?email=annabel@example.com', '/tenants/masked/customers?name=ann']) {
       assert.equal((await call(token, 'GET', path)).statusCode, 403, path);
     }
+    // Activity and sessions say what happened, not from where.
+    await call(writer, 'POST', `/tenants/masked/customers/${customer.id}/block`, { headers: { 'user-agent': 'Secret Browser/1.0' } });
+    const activity = await call(token, 'GET', `/tenants/masked/customers/${customer.id}/activity`);
+    assert.equal(activity.statusCode, 200);
+    const entries = activity.json<Page<{ action: string; ip: string | null; user_agent: string | null; details: object }>>().items;
+    assert.deepEqual(entries.map((entry) => [entry.action, entry.ip, entry.user_agent, entry.details]), [['identity.blocked', null, null, {}], ['identity.created', null, null, {}]]);
+    assert.equal((await call(writer, 'GET', `/tenants/masked/customers/${customer.id}/activity`)).json<Page<{ user_agent: string }>>().items[0]?.user_agent, 'Secret Browser/1.0');
+    assert.deepEqual((await call(token, 'GET', `/tenants/masked/customers/${customer.id}/sessions`)).json(), { items: [] });
     assert.equal((await call(token, 'POST', `/tenants/masked/customers/${customer.id}/block`)).statusCode, 403);
     void PASSWORD;
   });

@@ -4,7 +4,8 @@
 // `customers:write`; acting on the account without changing its data (block, unblock, the recovery
 // and verification emails, ending sessions and grants) `customers:support`; erasure `customers:erase`. A
 // principal whose customer data is masked (analysts) sees lists and customers as maskCustomer
-// renders them, may not search by what names a person, and reads no sessions, grants or activity.
+// renders them, may not search by what names a person, and sees sessions and activity without
+// where they came from (no address, no user agent, no details).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Identity } from '../../domain/identity/identity.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
@@ -76,16 +77,16 @@ function summaryView(summary: CustomerSummary, masked: boolean) {
   return { ...customerView(summary.identity), last_signed_in_at: summary.lastSignedInAt === null ? null : iso(summary.lastSignedInAt) };
 }
 
-function activityView(entry: AuditEvent) {
+function activityView(entry: AuditEvent, masked: boolean) {
   return {
     id: entry.id,
     at: iso(entry.occurredAt),
     action: entry.action,
     outcome: entry.outcome,
     actor: { type: entry.actor.type, id: entry.actor.id ?? null },
-    ip: entry.context?.ip ?? null,
-    user_agent: entry.context?.userAgent ?? null,
-    details: entry.details ?? {},
+    ip: masked ? null : (entry.context?.ip ?? null),
+    user_agent: masked ? null : (entry.context?.userAgent ?? null),
+    details: masked ? {} : (entry.details ?? {}),
   };
 }
 
@@ -101,11 +102,6 @@ function timesOf(query: ListQuery): Record<'created_after' | 'created_before' | 
   }
   if (problems.length > 0) throw new ValidationError(problems);
   return out as ReturnType<typeof timesOf>;
-}
-
-/** Sessions, grants and activity say where and how a person signs in: not for a masked principal. */
-function refuseMasked(request: FastifyRequest): void {
-  if (principalOf(request).masked) throw new DomainError('token.insufficient_scope', 'forbidden', 'Customer data is masked for this credential: sessions, grants and activity are not shown.');
 }
 
 export async function customerRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
@@ -230,17 +226,18 @@ export async function customerRoutes(app: FastifyInstance, deps: AdminRouteDeps)
   }
 
   app.get(`${ITEM}/sessions`, {
-    schema: { operationId: 'listCustomerSessions', tags: TAGS, summary: 'The customer’s live sessions (browsers and apps)', params: ITEM_PARAMS, response: { 200: { type: 'object', additionalProperties: false, required: ['items'], properties: { items: { type: 'array', items: { $ref: 'CustomerSession#' } } } } } },
+    schema: { operationId: 'listCustomerSessions', tags: TAGS, summary: 'The customer’s live sessions (browsers and apps; for analysts without address and user agent)', params: ITEM_PARAMS, response: { 200: { type: 'object', additionalProperties: false, required: ['items'], properties: { items: { type: 'array', items: { $ref: 'CustomerSession#' } } } } } },
     config: { adminScope: 'customers:read' },
   }, async (request) => {
-    refuseMasked(request);
+    // Where a person signs in from names them: not for a masked principal.
+    const { masked } = principalOf(request);
     const sessions = await listCustomerSessions(accessDeps, tenantOf(request).id, idOf(request));
     return {
       items: sessions.map((session) => ({
         id: session.id,
         kind: session.kind,
-        user_agent: session.userAgent ?? null,
-        ip: session.ip ?? null,
+        user_agent: masked ? null : (session.userAgent ?? null),
+        ip: masked ? null : (session.ip ?? null),
         signed_in_at: iso(session.signedInAt),
         last_seen_at: session.lastSeenAt === undefined ? null : iso(session.lastSeenAt),
         expires_at: iso(session.expiresAt),
@@ -270,7 +267,6 @@ export async function customerRoutes(app: FastifyInstance, deps: AdminRouteDeps)
     schema: { operationId: 'listCustomerGrants', tags: TAGS, summary: 'The applications the customer let in', params: ITEM_PARAMS, response: { 200: { type: 'object', additionalProperties: false, required: ['items'], properties: { items: { type: 'array', items: { $ref: 'CustomerGrant#' } } } } } },
     config: { adminScope: 'customers:read' },
   }, async (request) => {
-    refuseMasked(request);
     const grants = await listCustomerGrants(accessDeps, tenantOf(request).id, idOf(request));
     return {
       items: grants.map((grant) => ({
@@ -297,16 +293,16 @@ export async function customerRoutes(app: FastifyInstance, deps: AdminRouteDeps)
     schema: {
       operationId: 'listCustomerActivity',
       tags: TAGS,
-      summary: 'What happened to and by the customer, newest first (the audit log)',
+      summary: 'What happened to and by the customer, newest first (the audit log; for analysts without address, user agent and details)',
       params: ITEM_PARAMS,
       querystring: { type: 'object', additionalProperties: false, properties: PAGE_QUERY },
       response: { 200: listOf({ $ref: 'CustomerActivity#' }, 'A page of audit entries.') },
     },
     config: { adminScope: 'customers:read' },
   }, async (request) => {
-    refuseMasked(request);
     const { limit, cursor } = request.query as { limit: number; cursor?: string };
     const page = await customerActivity(searchDeps, tenantOf(request).id, idOf(request), { limit, cursor });
-    return { items: page.items.map(activityView), next_cursor: page.nextCursor };
+    const { masked } = principalOf(request);
+    return { items: page.items.map((entry) => activityView(entry, masked)), next_cursor: page.nextCursor };
   });
 }
