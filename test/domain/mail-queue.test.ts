@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { createStores, createTransaction } from '../../src/storage/stores.ts';
-import { listMailQueue, maskAddress, retryFailedMail, retryMail } from '../../src/domain/mail/mail-queue.ts';
+import { listMailQueue, retryFailedMail, retryMail } from '../../src/domain/mail/mail-queue.ts';
+import { maskEmail } from '../../src/domain/customers/masking.ts';
 import type { NewMailMessage } from '../../src/domain/mail/mail.port.ts';
 import type { Actor } from '../../src/domain/tenants/tenants.service.ts';
 import { DomainError } from '../../src/domain/errors.ts';
@@ -33,8 +34,8 @@ describeEachEngine('mail queue use cases', (current) => {
   }
 
   test('masks addresses', () => {
-    assert.equal(maskAddress('ada@example.com'), 'a•••@example.com');
-    assert.equal(maskAddress('not-an-address'), '•••');
+    assert.equal(maskEmail('ada@example.com'), 'a•••@example.com');
+    assert.equal(maskEmail('not-an-address'), '•••');
   });
 
   test('giving up clears the bodies of messages with a one-time code only', async () => {

@@ -11,6 +11,7 @@ import type { Actor } from '../tenants/tenants.service.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 import type { MailKind, MailMessage, MailPosition, MailStatus, MailStore } from './mail.port.ts';
 import { ONE_TIME_CODE_KINDS } from './mail.port.ts';
+import { maskEmail } from '../customers/masking.ts';
 
 const MAX_MAIL_PAGE = 200;
 
@@ -89,11 +90,11 @@ function toQueuedMail(message: MailMessage): QueuedMail {
   return {
     id: message.id,
     kind: message.kind,
-    to: maskAddress(message.to),
+    to: maskEmail(message.to),
     locale: message.locale,
     status: message.status === 'failed' ? 'failed' : 'queued',
     attempts: message.attempts,
-    lastError: message.lastError === undefined ? null : message.lastError.replace(EMAIL_IN_TEXT, (address) => maskAddress(address)),
+    lastError: message.lastError === undefined ? null : message.lastError.replace(EMAIL_IN_TEXT, (address) => maskEmail(address)),
     createdAt: message.createdAt,
     nextAttemptAt: message.status === 'queued' ? message.availableAt : null,
     retriable: isRetriable(message),
@@ -101,10 +102,3 @@ function toQueuedMail(message: MailMessage): QueuedMail {
 }
 
 const EMAIL_IN_TEXT = /[^\s<>"'@,;:()[\]]+@[^\s<>"'@,;:()[\]]+/g;
-
-/** `ada@example.com` → `a•••@example.com`: enough to tell messages apart, not to read the address. */
-export function maskAddress(address: string): string {
-  const at = address.lastIndexOf('@');
-  if (at < 1) return '•••';
-  return `${address[0]}•••${address.slice(at)}`;
-}
