@@ -20,6 +20,12 @@ const TENANT_SCOPED_TABLES = [
 
 export function createTenantStore(db: Db): TenantStore {
   return {
+    async lock(id) {
+      // A write that changes nothing: PostgreSQL locks the row until commit; SQLite takes the
+      // database's write lock, which its transactions hold until they end.
+      await db.updateTable('tenants').set((eb) => ({ id: eb.ref('id') })).where('id', '=', id).execute();
+    },
+
     async create({ id, slug, name, settings = {}, now }) {
       const row = { id, slug, name, settings: toJson(settings), created_at: now, updated_at: now };
       try {

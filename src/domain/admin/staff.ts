@@ -17,6 +17,7 @@ import { uuidv7 } from '../../lib/ids.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 import type { StaffRole } from './scopes.ts';
 import { isStaffRole } from './scopes.ts';
+import type { TenantStore } from '../tenants/tenant.port.ts';
 
 export type StaffMember = {
   readonly id: string;
@@ -27,7 +28,7 @@ export type StaffMember = {
   readonly updatedAt: number;
 };
 
-export type StaffWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore };
+export type StaffWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; tenants: Pick<TenantStore, 'lock'> };
 
 export type StaffDeps<S extends StaffWriteStores = StaffWriteStores> = {
   readonly transaction: UnitOfWork<S>;
@@ -108,6 +109,8 @@ export async function createStaff<S extends StaffWriteStores>(
 export async function changeStaffRole(deps: StaffDeps, adminTenantId: string, id: string, role: StaffRole, actor: Actor): Promise<StaffMember> {
   const now = (deps.now ?? Date.now)();
   return deps.transaction(async (stores) => {
+    // Two owners demoting each other at once must not leave none: one change waits for the other.
+    await stores.tenants.lock(adminTenantId);
     const identity = await stores.identities.findById(adminTenantId, id);
     const member = identity && staffOf(identity);
     if (!identity || !member) throw staffNotFound(id);
@@ -123,6 +126,7 @@ export async function changeStaffRole(deps: StaffDeps, adminTenantId: string, id
 export async function removeStaff(deps: StaffDeps, adminTenantId: string, id: string, actor: Actor): Promise<void> {
   const now = (deps.now ?? Date.now)();
   await deps.transaction(async (stores) => {
+    await stores.tenants.lock(adminTenantId);
     const identity = await stores.identities.findById(adminTenantId, id);
     const member = identity && staffOf(identity);
     if (!member) throw staffNotFound(id);

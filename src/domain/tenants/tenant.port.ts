@@ -11,6 +11,12 @@ export interface TenantStore {
    */
   create(tenant: Omit<NewTenant, 'settings'> & { id: string; settings?: Readonly<Record<string, unknown>>; now: number }): Promise<Tenant>;
   findById(id: string): Promise<Tenant | undefined>;
+  /**
+   * Holds the tenant's row until the transaction ends, so that changes which must see each
+   * other's outcome (demoting or removing owners: one must remain) take turns instead of each
+   * reading the state before the other's write. Outside a transaction it holds nothing.
+   */
+  lock(id: string): Promise<void>;
   findBySlug(slug: string): Promise<Tenant | undefined>;
   /** All tenants, oldest first (tenants number in the tens or hundreds, never millions). */
   list(): Promise<Tenant[]>;
