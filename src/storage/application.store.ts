@@ -66,6 +66,12 @@ export function createApplicationStore(db: Db): ApplicationStore {
       return toApplication({ ...row, ...values });
     },
 
+    async lock(tenantId, id) {
+      // A write that changes nothing: PostgreSQL locks the row until commit; SQLite takes the
+      // database's write lock, which its transactions hold until they end.
+      await db.updateTable('applications').set((eb) => ({ id: eb.ref('id') })).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    },
+
     async updateSecretHash(tenantId, id, secretHash, now) {
       const result = await db
         .updateTable('applications')

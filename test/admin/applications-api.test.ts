@@ -92,6 +92,16 @@ describeEachEngine('admin API: applications', (current) => {
     assert.equal(staleDelete.statusCode, 412);
   });
 
+  test('two updates sent at once with the same If-Match: one is applied, the other gets 412 (the check is inside the change)', async () => {
+    const created = (await callAdmin(server, token, 'POST', '/tenants/acme/applications', { body: { name: 'Race', kind: 'web', redirect_uris: ['https://race.example.com/cb'] } })).json<{ client_id: string }>();
+    const path = `/tenants/acme/applications/${created.client_id}`;
+    const etag = String((await callAdmin(server, reader, 'GET', path)).headers['etag']);
+    const answers = await Promise.all(['Race A', 'Race B'].map((name) => callAdmin(server, token, 'PATCH', path, { body: { name }, headers: { 'if-match': etag } })));
+    assert.deepEqual(answers.map((answer) => answer.statusCode).sort(), [200, 412]);
+    const winner = answers.find((answer) => answer.statusCode === 200)!.json<{ name: string }>().name;
+    assert.equal((await callAdmin(server, reader, 'GET', path)).json<{ name: string }>().name, winner);
+  });
+
   test('rotating the secret answers a new one; the old one stops working at the token endpoint', async () => {
     const created = (await callAdmin(server, token, 'POST', '/tenants/acme/applications', { body: { name: 'Batch', kind: 'machine' } })).json<{ client_id: string; client_secret: string }>();
     const rotated = await callAdmin(server, token, 'POST', `/tenants/acme/applications/${created.client_id}/secret`);

@@ -105,8 +105,11 @@ export async function createStaff<S extends StaffWriteStores>(
   });
 }
 
-/** Gives a staff member another role; the last owner keeps theirs (`staff.last_owner`). */
-export async function changeStaffRole(deps: StaffDeps, adminTenantId: string, id: string, role: StaffRole, actor: Actor): Promise<StaffMember> {
+/**
+ * Gives a staff member another role; the last owner keeps theirs (`staff.last_owner`).
+ * `precondition` (the admin API's If-Match) is checked on the member as they are inside the change.
+ */
+export async function changeStaffRole(deps: StaffDeps, adminTenantId: string, id: string, role: StaffRole, actor: Actor, precondition?: (current: StaffMember) => void): Promise<StaffMember> {
   const now = (deps.now ?? Date.now)();
   return deps.transaction(async (stores) => {
     // Two owners demoting each other at once must not leave none: one change waits for the other.
@@ -114,6 +117,7 @@ export async function changeStaffRole(deps: StaffDeps, adminTenantId: string, id
     const identity = await stores.identities.findById(adminTenantId, id);
     const member = identity && staffOf(identity);
     if (!identity || !member) throw staffNotFound(id);
+    precondition?.(member);
     if (member.role === role) return member;
     if (member.role === 'owner' && !(await hasOwner(stores, adminTenantId, id))) throw lastOwner();
     if (!(await stores.identities.updateMetadataAdmin(adminTenantId, id, { ...identity.metadataAdmin, role }, now))) throw staffNotFound(id);
@@ -123,13 +127,14 @@ export async function changeStaffRole(deps: StaffDeps, adminTenantId: string, id
 }
 
 /** Removes a staff member, their sessions and tokens; the last owner stays (`staff.last_owner`). */
-export async function removeStaff(deps: StaffDeps, adminTenantId: string, id: string, actor: Actor): Promise<void> {
+export async function removeStaff(deps: StaffDeps, adminTenantId: string, id: string, actor: Actor, precondition?: (current: StaffMember) => void): Promise<void> {
   const now = (deps.now ?? Date.now)();
   await deps.transaction(async (stores) => {
     await stores.tenants.lock(adminTenantId);
     const identity = await stores.identities.findById(adminTenantId, id);
     const member = identity && staffOf(identity);
     if (!member) throw staffNotFound(id);
+    precondition?.(member);
     if (member.role === 'owner' && !(await hasOwner(stores, adminTenantId, id))) throw lastOwner();
     const revokedArtifacts = await stores.oidcArtifacts.revokeByAccountId(adminTenantId, id);
     await stores.sessions.revokeAllOf(adminTenantId, id, now);

@@ -15,6 +15,11 @@ export interface ApplicationStore {
   /** Throws DomainError `application.client_id_taken` (conflict) when the id is in use. */
   create(application: NewApplicationRecord): Promise<Application>;
   findById(tenantId: string, id: string): Promise<Application | undefined>;
+  /**
+   * Holds the application's row until the transaction ends: a change that checks the version it
+   * read (If-Match) cannot be overtaken by another between that read and its write.
+   */
+  lock(tenantId: string, id: string): Promise<void>;
   /** For client authentication only; nothing else should ever see the hash. */
   findWithSecret(tenantId: string, id: string): Promise<{ application: Application; secretHash: string | null } | undefined>;
   /** Oldest first (a tenant has tens of applications, not millions). */

@@ -36,6 +36,20 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }
 
+/**
+ * What the caller expected of the application it is changing (the admin API's If-Match): checked
+ * inside the change's transaction, on the application as it is then; it throws to refuse.
+ */
+type Precondition = (current: Application) => void;
+
+/** The application, locked for the rest of the transaction and checked against what the caller expected. */
+async function lockedApplication(stores: ApplicationWriteStores, tenantId: string, clientId: string, precondition: Precondition | undefined): Promise<Application> {
+  await stores.applications.lock(tenantId, clientId);
+  const current = await getApplication(stores, tenantId, clientId);
+  precondition?.(current);
+  return current;
+}
+
 /** The application, or DomainError `application.not_found`. */
 export async function getApplication(stores: { applications: ApplicationStore }, tenantId: string, clientId: string): Promise<Application> {
   const application = await stores.applications.findById(tenantId, clientId);
@@ -88,10 +102,11 @@ export async function updateApplication(
   clientId: string,
   changes: ApplicationChanges,
   actor: Actor,
+  precondition?: Precondition,
 ): Promise<Application> {
   const now = (deps.now ?? Date.now)();
   return deps.transaction(async (stores) => {
-    const current = await getApplication(stores, tenantId, clientId);
+    const current = await lockedApplication(stores, tenantId, clientId, precondition);
     const defined = definedOnly(changes);
     const merged = { ...current, ...defined, tokenLifetimes: { ...current.tokenLifetimes, ...definedOnly(changes.tokenLifetimes ?? {}) } };
     const { kind: _kind, ...fields } = validateApplication(merged, current.kind);
@@ -103,10 +118,10 @@ export async function updateApplication(
   });
 }
 
-export async function deleteApplication(deps: ApplicationDeps, tenantId: string, clientId: string, actor: Actor): Promise<void> {
+export async function deleteApplication(deps: ApplicationDeps, tenantId: string, clientId: string, actor: Actor, precondition?: Precondition): Promise<void> {
   const now = (deps.now ?? Date.now)();
   await deps.transaction(async (stores) => {
-    const application = await getApplication(stores, tenantId, clientId);
+    const application = await lockedApplication(stores, tenantId, clientId, precondition);
     if (!(await stores.applications.delete(tenantId, clientId))) throw applicationNotFound(clientId);
     await record(stores, now, actor, {
       application,
@@ -125,10 +140,11 @@ export async function rotateClientSecret(
   tenantId: string,
   clientId: string,
   actor: Actor,
+  precondition?: Precondition,
 ): Promise<{ application: Application; clientSecret: string }> {
   const now = (deps.now ?? Date.now)();
   return deps.transaction(async (stores) => {
-    const current = await getApplication(stores, tenantId, clientId);
+    const current = await lockedApplication(stores, tenantId, clientId, precondition);
     if (!isConfidentialKind(current.kind)) {
       throw new DomainError(
         'application.public_client_has_no_secret',

@@ -282,8 +282,8 @@ export async function applicationRoutes(app: FastifyInstance, deps: ApplicationR
     },
     config: { adminScope: flavour.write },
   }, async (request, reply) => {
-    checkIfMatch(request, await current(request));
-    const updated = await withApiFieldNames(updateApplication({ transaction: deps.transaction }, flavour.tenantOf(request).id, clientIdOf(request), applicationInputOf(request.body as Settable), actorOf(request)));
+    const expected = (application: Application) => checkIfMatch(request, view(application));
+    const updated = await withApiFieldNames(updateApplication({ transaction: deps.transaction }, flavour.tenantOf(request).id, clientIdOf(request), applicationInputOf(request.body as Settable), actorOf(request), expected));
     deps.forget(updated.id);
     return withEtag(reply, view(updated));
   });
@@ -299,8 +299,8 @@ export async function applicationRoutes(app: FastifyInstance, deps: ApplicationR
     },
     config: { adminScope: flavour.write, idempotent: true },
   }, async (request) => {
-    checkIfMatch(request, await current(request));
-    const rotated = await rotateClientSecret({ transaction: deps.transaction }, flavour.tenantOf(request).id, clientIdOf(request), actorOf(request));
+    const expected = (application: Application) => checkIfMatch(request, view(application));
+    const rotated = await rotateClientSecret({ transaction: deps.transaction }, flavour.tenantOf(request).id, clientIdOf(request), actorOf(request), expected);
     return { client_id: rotated.application.id, client_secret: rotated.clientSecret };
   });
 
@@ -308,8 +308,7 @@ export async function applicationRoutes(app: FastifyInstance, deps: ApplicationR
     schema: { operationId: `delete${noun}`, tags: [tag], summary: 'Delete one', params, headers: IF_MATCH_HEADERS, response: { ...NO_CONTENT, ...PRECONDITION_FAILED } },
     config: { adminScope: flavour.write },
   }, async (request, reply) => {
-    checkIfMatch(request, await current(request));
-    await deleteApplication({ transaction: deps.transaction }, flavour.tenantOf(request).id, clientIdOf(request), actorOf(request));
+    await deleteApplication({ transaction: deps.transaction }, flavour.tenantOf(request).id, clientIdOf(request), actorOf(request), (application) => checkIfMatch(request, view(application)));
     deps.forget(clientIdOf(request));
     return reply.code(204).send();
   });

@@ -99,8 +99,8 @@ export async function staffRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
     },
     config: { adminScope: 'staff:write' },
   }, async (request, reply) => {
-    checkIfMatch(request, await current(request));
-    const changed = await changeStaffRole(staffDeps, adminTenantId, idOf(request), (request.body as { role: StaffRole }).role, actorOf(request));
+    const expected = (member: StaffMember) => checkIfMatch(request, staffView(member));
+    const changed = await changeStaffRole(staffDeps, adminTenantId, idOf(request), (request.body as { role: StaffRole }).role, actorOf(request), expected);
     deps.authenticator.forget(changed.id);
     return withEtag(reply, staffView(changed));
   });
@@ -116,8 +116,7 @@ export async function staffRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
     },
     config: { adminScope: 'staff:write' },
   }, async (request, reply) => {
-    checkIfMatch(request, await current(request));
-    await removeStaff(staffDeps, adminTenantId, idOf(request), actorOf(request));
+    await removeStaff(staffDeps, adminTenantId, idOf(request), actorOf(request), (member) => checkIfMatch(request, staffView(member)));
     deps.authenticator.forget(idOf(request));
     return reply.code(204).send();
   });
