@@ -12,7 +12,7 @@ import type { AccountSession } from '../account/sessions.ts';
 import { endSession, sessionsOf } from '../account/sessions.ts';
 import type { ConnectedApplication } from '../account/applications.ts';
 import { connectedApplications, disconnectApplication } from '../account/applications.ts';
-import { recordOperatorChange } from './operator-change.ts';
+import { recordOperatorChange } from '../audit/record-change.ts';
 
 type AccessStores = Pick<Stores, 'identities' | 'oidcArtifacts' | 'sessions' | 'consents' | 'applications' | 'audit' | 'outbox'>;
 

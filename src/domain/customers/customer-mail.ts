@@ -21,7 +21,7 @@ import { negotiateLocale } from '../../i18n/locales.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import { waitSeconds } from '../../lib/english.ts';
-import { recordOperatorChange } from './operator-change.ts';
+import { recordOperatorChange } from '../audit/record-change.ts';
 
 /** Where the email went, and until when its code and link work. */
 type Sent = { readonly address: string; readonly expiresAt: number };

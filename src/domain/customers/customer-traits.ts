@@ -22,7 +22,7 @@ import type { Tenant } from '../tenants/tenant.ts';
 import type { Actor } from '../tenants/tenants.service.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
-import { recordOperatorChange } from './operator-change.ts';
+import { recordOperatorChange } from '../audit/record-change.ts';
 
 type TraitStores = { identities: IdentityStore; audit: AuditStore; outbox: OutboxStore; mail: MailStore };
 

@@ -7,7 +7,7 @@ import type { MailStore } from '../mail/mail.port.ts';
 import type { OutboxStore } from '../events/outbox.port.ts';
 import type { CatalogueEvent } from '../events/catalogue.ts';
 import { redactEventsOf } from '../events/record-event.ts';
-import { recordOperatorChange } from '../customers/operator-change.ts';
+import { recordOperatorChange } from '../audit/record-change.ts';
 import type { OidcArtifactStore } from '../oauth/oidc-artifact.port.ts';
 import type { TenantStore } from '../tenants/tenant.port.ts';
 import type { Actor } from '../tenants/tenants.service.ts';

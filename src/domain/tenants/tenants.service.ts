@@ -10,7 +10,6 @@
 import type { AuditStore } from '../audit/audit.port.ts';
 import type { RequestContext, ActorType } from '../audit/audit.ts';
 import type { OutboxStore } from '../events/outbox.port.ts';
-import { recordEvent } from '../events/record-event.ts';
 import type { TenantPosition, TenantStore } from './tenant.port.ts';
 import type { NewTenant, Tenant } from './tenant.ts';
 import { ADMIN_TENANT_SLUG, DEFAULT_TENANT_SLUG, checkTenantName, validateNewTenant } from './tenant.ts';
@@ -23,6 +22,7 @@ import { validateTenantSettings } from './tenant-settings.ts';
 import { DomainError } from '../errors.ts';
 import { uuidv7 } from '../../lib/ids.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
+import { recordOperatorChange } from '../audit/record-change.ts';
 
 type TenantWriteStores = { tenants: TenantStore; audit: AuditStore; outbox: OutboxStore };
 type TenantDeleteStores = TenantWriteStores & { identities: Pick<IdentityStore, 'list'>; applications: Pick<ApplicationStore, 'list'> };
@@ -42,18 +42,7 @@ async function insertTenant(deps: TenantDeps, fields: ReturnType<typeof validate
   const now = (deps.now ?? Date.now)();
   return deps.transaction(async ({ tenants, audit, outbox }) => {
     const tenant = await tenants.create({ ...fields, id: uuidv7(now), now });
-    await audit.append({
-      id: uuidv7(now),
-      occurredAt: now,
-      tenantId: tenant.id,
-      action: 'tenant.created',
-      outcome: 'success',
-      actor: { type: actor.type, id: actor.id },
-      target: { type: 'tenant', id: tenant.id },
-      context: actor.context,
-      details: { slug: tenant.slug },
-    });
-    await recordEvent(outbox, { tenantId: tenant.id, aggregateId: tenant.id, occurredAt: now }, { type: 'tenant.created', payload: { slug: tenant.slug, name: tenant.name } });
+    await recordOperatorChange({ audit, outbox }, now, actor, { tenantId: tenant.id, target: { type: 'tenant', id: tenant.id }, action: 'tenant.created', details: { slug: tenant.slug }, event: { type: 'tenant.created', payload: { slug: tenant.slug, name: tenant.name } } });
     return tenant;
   });
 }
@@ -95,18 +84,7 @@ export async function configureTenant(deps: TenantDeps, tenantId: string, rawSet
     const tenant = await tenants.updateSettings(tenantId, settings, now);
     if (!tenant) throw new DomainError('tenant.not_found', 'not_found', 'There is no such tenant.');
     const sections = Object.keys(settings);
-    await audit.append({
-      id: uuidv7(now),
-      occurredAt: now,
-      tenantId,
-      action: 'tenant.configured',
-      outcome: 'success',
-      actor: { type: actor.type, id: actor.id },
-      target: { type: 'tenant', id: tenantId },
-      context: actor.context,
-      details: { sections },
-    });
-    await recordEvent(outbox, { tenantId, aggregateId: tenantId, occurredAt: now }, { type: 'tenant.configured', payload: { sections } });
+    await recordOperatorChange({ audit, outbox }, now, actor, { tenantId, target: { type: 'tenant', id: tenantId }, action: 'tenant.configured', details: { sections }, event: { type: 'tenant.configured', payload: { sections } } });
     return tenant;
   });
 }
@@ -181,18 +159,7 @@ export async function updateTenant(deps: TenantDeps, slug: string, patch: Tenant
     // Strictly later than the version it replaces, so two changes in one millisecond differ.
     const updatedAt = Math.max(now, tenant.updatedAt + 1);
     if (!(await tenants.update(tenant.id, { name, settings }, { ifUpdatedAt: tenant.updatedAt, updatedAt }))) throw preconditionFailed(slug);
-    await audit.append({
-      id: uuidv7(now),
-      occurredAt: now,
-      tenantId: tenant.id,
-      action: 'tenant.updated',
-      outcome: 'success',
-      actor: { type: actor.type, id: actor.id },
-      target: { type: 'tenant', id: tenant.id },
-      context: actor.context,
-      details: { changed },
-    });
-    await recordEvent(outbox, { tenantId: tenant.id, aggregateId: tenant.id, occurredAt: now }, { type: 'tenant.updated', payload: { changed } });
+    await recordOperatorChange({ audit, outbox }, now, actor, { tenantId: tenant.id, target: { type: 'tenant', id: tenant.id }, action: 'tenant.updated', details: { changed }, event: { type: 'tenant.updated', payload: { changed } } });
     return { ...tenant, name, settings, updatedAt };
   });
 }
@@ -217,18 +184,7 @@ export async function deleteTenant(deps: { readonly transaction: UnitOfWork<Tena
       throw new DomainError('tenant.not_empty', 'conflict', `The tenant "${slug}" still has customers or applications: erase and delete them first.`, { slug });
     }
     if (!(await tenants.delete(tenant.id, tenant.updatedAt))) throw preconditionFailed(slug);
-    await audit.append({
-      id: uuidv7(now),
-      occurredAt: now,
-      tenantId: tenant.id,
-      action: 'tenant.deleted',
-      outcome: 'success',
-      actor: { type: actor.type, id: actor.id },
-      target: { type: 'tenant', id: tenant.id },
-      context: actor.context,
-      details: { slug: tenant.slug },
-    });
-    await recordEvent(outbox, { tenantId: tenant.id, aggregateId: tenant.id, occurredAt: now }, { type: 'tenant.deleted', payload: { slug: tenant.slug } });
+    await recordOperatorChange({ audit, outbox }, now, actor, { tenantId: tenant.id, target: { type: 'tenant', id: tenant.id }, action: 'tenant.deleted', details: { slug: tenant.slug }, event: { type: 'tenant.deleted', payload: { slug: tenant.slug } } });
   });
 }
 
