@@ -232,6 +232,12 @@ export function createIdentityStore(db: Db): IdentityStore {
       return result.numUpdatedRows > 0n;
     },
 
+    async lock(tenantId, id) {
+      // A write that changes nothing: PostgreSQL locks the row until commit; SQLite takes the
+      // database's write lock, which its transactions hold until they end.
+      await db.updateTable('identities').set((eb) => ({ id: eb.ref('id') })).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    },
+
     async updateTraits(tenantId, id, traits, now) {
       return writeTraits(db, tenantId, id, traits, now);
     },

@@ -117,6 +117,26 @@ describeEachEngine('admin API: customers', (current) => {
     assert.deepEqual(moved.json<Customer>().addresses, [{ kind: 'email', value: 'moved@example.com', verified: true, verified_at: moved.json<Customer & { addresses: { verified_at: string }[] }>().addresses[0]!.verified_at }]);
   });
 
+  test('two traits patches sent at once with the same If-Match: one is applied, the other gets 412 (the row is locked before the check)', async () => {
+    const customer = await create('shop', { email: email('race'), plan: 'free' });
+    const path = `/tenants/shop/customers/${customer.id}`;
+    const etag = String((await call(writer, 'GET', path)).headers['etag']);
+    const answers = await Promise.all(['Race A', 'Race B'].map((name) => call(writer, 'PATCH', path, { body: { traits: { name } }, headers: { 'if-match': etag } })));
+    assert.deepEqual(answers.map((answer) => answer.statusCode).sort(), [200, 412]);
+    const winner = answers.find((answer) => answer.statusCode === 200)!.json<Customer>().traits['name'];
+    assert.equal((await call(writer, 'GET', path)).json<Customer>().traits['name'], winner);
+  });
+
+  test('two merge patches of different traits sent at once without If-Match: neither change is lost', async () => {
+    const customer = await create('shop', { email: email('merge'), plan: 'free' });
+    const path = `/tenants/shop/customers/${customer.id}`;
+    const answers = await Promise.all([{ plan: 'pro' }, { name: 'Merged' }].map((traits) => call(writer, 'PATCH', path, { body: { traits } })));
+    assert.deepEqual(answers.map((answer) => answer.statusCode), [200, 200]);
+    const traits = (await call(writer, 'GET', path)).json<Customer>().traits;
+    assert.equal(traits['plan'], 'pro');
+    assert.equal(traits['name'], 'Merged');
+  });
+
   test('account actions: block, unblock, recovery and verification emails, sessions, grants, activity, erasure', async () => {
     const customer = await create('shop', { email: email('act') });
     const path = `/tenants/shop/customers/${customer.id}`;

@@ -53,6 +53,8 @@ export async function patchCustomerTraits(deps: PatchDeps, tenant: Tenant, ident
   const schema = traitSchemaOf(tenant.settings);
   const now = (deps.now ?? Date.now)();
   return deps.transaction(async (stores) => {
+    // Locked before it is read: two patches (or a patch and an If-Match check) never interleave.
+    await stores.identities.lock(tenant.id, identityId);
     const identity = await getIdentity(stores, tenant.id, identityId);
     patch.precondition?.(identity);
     const traits = trimTraits(applyMergePatch(identity.traits, patch.traits) as Traits);

@@ -56,6 +56,8 @@ export interface IdentityStore {
   search(tenantId: string, query: IdentitySearch, page: { readonly limit: number; readonly after?: IdentityCursor | undefined }): Promise<Identity[]>;
   /** Returns false when there is no such identity in the tenant. */
   setStatus(tenantId: string, id: string, status: IdentityStatus, now: number): Promise<boolean>;
+  /** Locks the identity's row until the transaction ends (a read-check-write such as If-Match or a merge patch). */
+  lock(tenantId: string, id: string): Promise<void>;
   /** Replaces the traits (addresses are not touched: verifiable traits change through their own flows).
    * Returns false when there is no such identity in the tenant. */
   updateTraits(tenantId: string, id: string, traits: Traits, now: number): Promise<boolean>;
