@@ -9,6 +9,10 @@ export function createSetupLinkStore(db: Db): SetupLinkStore {
       await db.insertInto('admin_setup_links').values({ token_hash: tokenHash, created_at: createdAt, expires_at: expiresAt, used_at: null }).execute();
     },
 
+    async revokeUnused(now) {
+      await db.updateTable('admin_setup_links').set({ expires_at: now }).where('used_at', 'is', null).where('expires_at', '>', now).execute();
+    },
+
     async isUsable(tokenHash, now) {
       const row = await db.selectFrom('admin_setup_links').select('token_hash').where('token_hash', '=', tokenHash).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
       return row !== undefined;

@@ -46,11 +46,17 @@ describeEachEngine('admin tenant, setup link and staff', (current) => {
     assert.equal(posted.status, 403);
   });
 
-  test('the setup link logged at start creates the first owner once; then no link works', async () => {
+  test('`foyer admin setup` replaces the link logged at start; the new one creates the first owner once; then no link works', async () => {
     const logged = node.server.logs.find((line) => typeof line['setupLink'] === 'string');
     assert.ok(logged, 'a fresh installation logs a setup link');
-    const link = String(logged['setupLink']);
-    assert.match(link, /\/admin\/setup\?token=/);
+    const loggedLink = String(logged['setupLink']);
+    assert.match(loggedLink, /\/admin\/setup\?token=/);
+    assert.equal((await createBrowserSession().open(loggedLink)).status, 200, 'the logged link works until a new one is asked for');
+    const issued = await runFoyer(['admin', 'setup', '--json'], { ...node.server.testDatabase.env, PUBLIC_URL: node.url });
+    assert.equal(issued.code, 0, issued.stderr);
+    const link = JSON.parse(issued.stdout).link as string;
+    assert.notEqual(link, loggedLink);
+    assert.equal((await createBrowserSession().open(loggedLink)).status, 404, 'the earlier link stopped working');
     const browser = createBrowserSession({ acceptLanguage: 'de' });
     const page = await browser.open(link);
     assert.equal(page.status, 200);

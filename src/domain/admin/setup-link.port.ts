@@ -3,6 +3,8 @@
 
 export interface SetupLinkStore {
   insert(link: { tokenHash: string; createdAt: number; expiresAt: number }): Promise<void>;
+  /** Makes every unused link expire at `now` (a new one replaces them). */
+  revokeUnused(now: number): Promise<void>;
   /** Whether the link exists, is unused and unexpired at `now`. */
   isUsable(tokenHash: string, now: number): Promise<boolean>;
   /** Marks the link used if it is usable at `now`; false otherwise (used, expired or unknown). */

@@ -1,7 +1,7 @@
 // The first run: while the admin tenant has no owner, a one-time setup link (printed in the server's
 // log at start, or by `foyer admin setup`) opens a page that creates the first owner. A link is
 // random (256 bits), stored only as its SHA-256, expires after SETUP_LINK_TTL_MS, and works once;
-// once an owner exists no link works, and only owners add staff (staff.ts).
+// `foyer admin setup` revokes every earlier unused link; once an owner exists no link works, and only owners add staff (staff.ts).
 import { createHash } from 'node:crypto';
 import { randomString } from '../../lib/random.ts';
 import { DomainError } from '../errors.ts';
@@ -25,11 +25,22 @@ function hashOf(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-/** A new setup link's token, or undefined when an owner exists already (nothing to set up). */
-export async function issueSetupLink(deps: { setupLinks: SetupLinkStore; identities: IdentityStore; now?: () => number }, adminTenantId: string): Promise<string | undefined> {
+/**
+ * A new setup link's token, or undefined when an owner exists already (nothing to set up). With
+ * `replaceEarlier` (an operator asked for a new link: `foyer admin setup`) every earlier unused
+ * link stops working, so a link that leaked from an old log is dead. A node's start does not
+ * replace: each node of a cluster logs its own link, and one node starting must not kill the link
+ * the operator is about to open from another node's log.
+ */
+export async function issueSetupLink(
+  deps: { setupLinks: SetupLinkStore; identities: IdentityStore; now?: () => number },
+  adminTenantId: string,
+  options: { readonly replaceEarlier?: boolean } = {},
+): Promise<string | undefined> {
   if (await hasOwner(deps, adminTenantId)) return undefined;
   const now = (deps.now ?? Date.now)();
   const token = randomString(32, 'base64url');
+  if (options.replaceEarlier) await deps.setupLinks.revokeUnused(now);
   await deps.setupLinks.insert({ tokenHash: hashOf(token), createdAt: now, expiresAt: now + SETUP_LINK_TTL_MS });
   return token;
 }
