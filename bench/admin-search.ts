@@ -28,21 +28,21 @@ export async function adminSearches(config: DatabaseConfig, tenantId: string, cu
 
     const figures: AdminFigure[] = [];
     figures.push(
-      await measure('email-prefix', 'Email prefix search (first name + 3 letters of the last), first page of 50', async () => {
+      await measureLatency('email-prefix', 'Email prefix search (first name + 3 letters of the last), first page of 50', async () => {
         const { email } = bulkTraitsOf(pick());
         const prefix = email.slice(0, email.indexOf('.') + 4);
         return (await search({ email_prefix: prefix })).items.length;
       }),
     );
     figures.push(
-      await measure('cursor-page', 'A page of 50 after a cursor anywhere in the list (no filter)', async (prepared) => (await search({}, prepared)).items.length, async () => {
+      await measureLatency('cursor-page', 'A page of 50 after a cursor anywhere in the list (no filter)', async (prepared) => (await search({}, prepared)).items.length, async () => {
         // A real cursor: the one the page ending just before a random customer would give.
         const before = await search({ created_before: Math.floor(Date.now() - Math.random() * 3 * 365 * 24 * 3_600_000) });
         return before.nextCursor ?? undefined;
       }),
     );
-    figures.push(await measure('trait-value', 'Trait value search: plan = business (9 % of customers), first page of 50', async () => (await search({ trait_name: 'plan', trait_value: 'business' })).items.length));
-    figures.push(await measure('trait-value-unique', 'Trait value search: one crm_id (a single customer)', async () => (await search({ trait_name: 'crm_id', trait_value: bulkTraitsOf(pick()).crm_id })).items.length));
+    figures.push(await measureLatency('trait-value', 'Trait value search: plan = business (9 % of customers), first page of 50', async () => (await search({ trait_name: 'plan', trait_value: 'business' })).items.length));
+    figures.push(await measureLatency('trait-value-unique', 'Trait value search: one crm_id (a single customer)', async () => (await search({ trait_name: 'crm_id', trait_value: bulkTraitsOf(pick()).crm_id })).items.length));
     return figures;
   } finally {
     await database.close();
@@ -50,7 +50,7 @@ export async function adminSearches(config: DatabaseConfig, tenantId: string, cu
 }
 
 /** SAMPLES runs of `query` one after another (after 10 unmeasured ones), `prepare` untimed before each. */
-async function measure(name: AdminFigure['name'], label: string, query: (prepared: string | undefined) => Promise<number>, prepare?: () => Promise<string | undefined>): Promise<AdminFigure> {
+export async function measureLatency(name: AdminFigure['name'], label: string, query: (prepared: string | undefined) => Promise<number>, prepare?: () => Promise<string | undefined>): Promise<AdminFigure> {
   const times: number[] = [];
   let matches = 0;
   for (let sample = 0; sample < SAMPLES + 10; sample++) {

@@ -2,7 +2,8 @@
 // seeds it, loads it from this process over loopback, measures the argon2id ceiling of the same
 // machine in the same run, and writes bench/report.md and bench/report.json. Options (after `--`):
 // --engine sqlite|postgres, --only <scenario>, --duration <seconds>, --cpu-prof, --out <dir>,
-// --customers <n> (bulk-load n more customers), --admin (the admin search scenario).
+// --customers <n> (bulk-load n more customers; the sign-ins then run before the load too, to compare),
+// --admin (the admin scenario: customer searches and 90-day statistics).
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,9 +23,10 @@ import type { Tokens } from './hosted-sign-in.ts';
 import { barePageFloor, CONCURRENCY, clientCredentials, introspection, refreshGrants, signedInCustomers, signIns, signInPage, userinfo } from './scenarios.ts';
 import type { ScenarioContext, Timing } from './scenarios.ts';
 import { judgementOf, mergeRuns, renderMarkdown, SCENARIO_NAMES, verdictsOf } from './report.ts';
-import type { AdminFigure, BenchReport, Ceiling, EngineResult, Machine, ScenarioName, ScenarioResult, SignInRound } from './report.ts';
+import type { AdminFigure, BenchReport, Ceiling, EngineResult, Machine, ScenarioName, ScenarioResult, SignInBaseline, SignInRound } from './report.ts';
 import { loadBulkCustomers } from './bulk-customers.ts';
 import { adminSearches } from './admin-search.ts';
+import { adminStatistics } from './admin-stats.ts';
 import { summarizeProfile } from './profile-summary.ts';
 
 const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
@@ -93,14 +95,31 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
   let peakRssBytes = 0;
   let error: string | undefined;
   let admin: AdminFigure[] | undefined;
+  let baseline: SignInBaseline | undefined;
+  // One secret for every server process of this database: its signing keys are sealed with it.
+  const masterSecret = randomBytes(32).toString('base64url');
   try {
     log(`${engine}: seeding ${CONCURRENCY.signIn} customers and two applications`);
     const seed = await seedDatabase(database.config, CONCURRENCY.signIn);
+    if (options.customers > 0 && options.only.includes('sign-in')) {
+      // The same sign-ins before the bulk load, in the same run: what the million customers cost.
+      const before = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret, cpuProfileDir: undefined });
+      const beforeHttp = createHttpClient(before.url, CONCURRENCY.signInPage);
+      try {
+        log(`${engine}: sign-ins with only the ${CONCURRENCY.signIn} seeded customers, before the bulk load`);
+        const unused = () => Promise.reject(new Error('no tokens before the bulk load'));
+        const measured = await signInsWithCeiling({ server: before, http: beforeHttp, seed, timing: options.timing, tokens: unused }, engine);
+        baseline = { customers: CONCURRENCY.signIn, signIn: measured.signIn, ceiling: measured.ceiling };
+      } finally {
+        beforeHttp.close();
+        await before.stop();
+      }
+    }
     if (options.customers > 0) {
       log(`${engine}: loading ${options.customers.toLocaleString('en-US')} more customers`);
       await loadBulkCustomers(database.config, seed.tenantId, options.customers, (message) => log(`${engine}: ${message}`));
     }
-    server = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret: randomBytes(32).toString('base64url'), cpuProfileDir: profileDir });
+    server = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret, cpuProfileDir: profileDir });
     log(`${engine}: Foyer is up at ${server.url} (pid ${server.pid})`);
     const http = createHttpClient(server.url, CONCURRENCY.signInPage);
     let tokens: Promise<Tokens[]> | undefined;
@@ -119,24 +138,9 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     };
     try {
       if (wanted('sign-in')) {
-        // Rounds of sign-ins, each between two measurements of the ceiling with the server idle.
-        const measurements = [await measureArgon2Ceiling(CEILING_TIMING)];
-        log(`${engine}: argon2id ceiling: ${measurements[0]!.perSecond.toFixed(1)} hashes/s with ${measurements[0]!.concurrency} at once`);
-        const runs: ScenarioResult[] = [];
-        const rounds: SignInRound[] = [];
-        for (let round = 0; round < SIGN_IN_ROUNDS; round++) {
-          const run = await signIns(context);
-          const after = await measureArgon2Ceiling(CEILING_TIMING);
-          const ceilingAround = (measurements.at(-1)!.perSecond + after.perSecond) / 2;
-          measurements.push(after);
-          runs.push(run);
-          rounds.push({ ceiling: ceilingAround, signInsPerSecond: run.perSecond });
-          log(`${engine}: sign-in round ${round + 1}: ${run.perSecond.toFixed(1)}/s, main thread ${run.mainThreadMsPerAnswer.toFixed(2)} ms each; ceiling then ${after.perSecond.toFixed(1)} hashes/s (${((100 * run.perSecond) / ceilingAround).toFixed(1)} %)`);
-        }
-        record(mergeRuns(runs));
-        const hashesPerSecond = measurements.reduce((sum, measurement) => sum + measurement.perSecond, 0) / measurements.length;
-        const seconds = measurements.reduce((sum, measurement) => sum + measurement.seconds, 0);
-        ceiling = { hashesPerSecond, before: measurements[0]!.perSecond, after: measurements.at(-1)!.perSecond, concurrency: measurements[0]!.concurrency, seconds, rounds };
+        const measured = await signInsWithCeiling(context, engine);
+        record(measured.signIn);
+        ceiling = measured.ceiling;
       }
       if (wanted('client-credentials')) record(await clientCredentials(context));
       // Before refresh: its rotation leaves their access token valid, but they need not rely on that.
@@ -150,7 +154,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
         if (wanted('sign-in-page-paced')) record(await signInPage(context, Math.max(1, Math.floor(flatOut.perSecond / 2))));
       }
       if (options.admin) {
-        admin = await adminSearches(database.config, seed.tenantId, options.customers);
+        admin = [...(await adminSearches(database.config, seed.tenantId, options.customers)), ...(await adminStatistics(database.config, seed.tenantId, (message) => log(`${engine}: ${message}`)))];
         for (const figure of admin) log(`${engine}: admin ${figure.name}: p50 ${figure.p50.toFixed(1)} ms, p95 ${figure.p95.toFixed(1)} ms, ${figure.meanResults.toFixed(1)} per page`);
       }
     } finally {
@@ -165,7 +169,27 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     await database.dispose();
   }
   const profile = profileDir ? readProfile(profileDir, path.join(options.outDir, `${engine}.cpuprofile`)) : undefined;
-  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}) };
+  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}), ...(baseline ? { baseline } : {}) };
+}
+
+/** Rounds of sign-ins, each between two measurements of the argon2id ceiling with the server idle. */
+async function signInsWithCeiling(context: ScenarioContext, engine: Engine): Promise<{ signIn: ScenarioResult; ceiling: Ceiling }> {
+  const measurements = [await measureArgon2Ceiling(CEILING_TIMING)];
+  log(`${engine}: argon2id ceiling: ${measurements[0]!.perSecond.toFixed(1)} hashes/s with ${measurements[0]!.concurrency} at once`);
+  const runs: ScenarioResult[] = [];
+  const rounds: SignInRound[] = [];
+  for (let round = 0; round < SIGN_IN_ROUNDS; round++) {
+    const run = await signIns(context);
+    const after = await measureArgon2Ceiling(CEILING_TIMING);
+    const ceilingAround = (measurements.at(-1)!.perSecond + after.perSecond) / 2;
+    measurements.push(after);
+    runs.push(run);
+    rounds.push({ ceiling: ceilingAround, signInsPerSecond: run.perSecond });
+    log(`${engine}: sign-in round ${round + 1}: ${run.perSecond.toFixed(1)}/s, main thread ${run.mainThreadMsPerAnswer.toFixed(2)} ms each; ceiling then ${after.perSecond.toFixed(1)} hashes/s (${((100 * run.perSecond) / ceilingAround).toFixed(1)} %)`);
+  }
+  const hashesPerSecond = measurements.reduce((sum, measurement) => sum + measurement.perSecond, 0) / measurements.length;
+  const seconds = measurements.reduce((sum, measurement) => sum + measurement.seconds, 0);
+  return { signIn: mergeRuns(runs), ceiling: { hashesPerSecond, before: measurements[0]!.perSecond, after: measurements.at(-1)!.perSecond, concurrency: measurements[0]!.concurrency, seconds, rounds } };
 }
 
 /** 0 when the server is gone already (it crashed): the error says so. */
