@@ -22,6 +22,7 @@ const insertEvent = prepareQuery((db, $: Selectable<AuditEventsTable>) =>
     ip: $.ip,
     user_agent: $.user_agent,
     request_id: $.request_id,
+    application_id: $.application_id,
     details: $.details,
   }),
 );
@@ -42,6 +43,7 @@ export function createAuditStore(db: Db): AuditStore {
         ip: event.context?.ip ?? null,
         user_agent: event.context?.userAgent ?? null,
         request_id: event.context?.requestId ?? null,
+        application_id: event.context?.applicationId ?? null,
         details: toJson(event.details),
       });
     },
@@ -71,6 +73,7 @@ export function createAuditStore(db: Db): AuditStore {
           eb.or([
             eb.and([eb('target_type', '=', 'application'), eb('target_id', '=', id)]),
             eb.and([eb('actor_type', '=', 'client'), eb('actor_id', '=', id)]),
+            eb('application_id', '=', id),
           ]),
         );
       }
@@ -140,6 +143,7 @@ function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
       ...(row.ip ? { ip: row.ip } : {}),
       ...(row.user_agent ? { userAgent: row.user_agent } : {}),
       ...(row.request_id ? { requestId: row.request_id } : {}),
+      ...(row.application_id ? { applicationId: row.application_id } : {}),
     },
     details: fromJson(row.details),
   };

@@ -161,6 +161,8 @@ export type AuditEventsTable = {
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
+  /** The client id of the application the entry happened in (0018); null before, or outside one. */
+  application_id: string | null;
   details: JsonText;
 };
 

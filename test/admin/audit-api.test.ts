@@ -9,7 +9,8 @@ import { runInNewContext } from 'node:vm';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
-import { createTenant } from '../helpers/oidc-clients.ts';
+import { authorizationCodeFlow, createTenant, PASSWORD, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
+import { createBrowserSession } from '../helpers/browser-session.ts';
 import { callAdmin, machineToken } from '../helpers/admin.ts';
 import { appendAuditRows } from '../helpers/audit-rows.ts';
 import type { AuditEvent } from '../../src/domain/audit/audit.ts';
@@ -21,6 +22,7 @@ const gc = runInNewContext('gc') as () => void;
 
 type Entry = { id: string; occurred_at: string; action: string; outcome: string; actor: { type: string; id: string | null }; subject: { type: string; id: string } | null };
 type Page = { items: Entry[]; next_cursor: string | null };
+type WithContext = Entry & { context: { application_id: string | null } };
 
 const T = Date.parse('2026-11-02T10:00:00Z');
 const EXPORTED = 100_000;
@@ -29,11 +31,12 @@ describeEachEngine('admin API: audit log', (current) => {
   let node: ListeningServer;
   let auditor: string;
   let acme: Tenant;
+  let globex: Tenant;
 
   before(async () => {
     node = await startListeningServer(current().engine);
     acme = await createTenant(node.server, 'acme');
-    await createTenant(node.server, 'globex');
+    globex = await createTenant(node.server, 'globex');
     await createTenant(node.server, 'bulk');
     auditor = await machineToken(node.server, ['audit:read']);
     const entries: Partial<AuditEvent>[] = [
@@ -69,6 +72,22 @@ describeEachEngine('admin API: audit log', (current) => {
     assert.deepEqual(entry?.actor, { type: 'staff', id: 'st-1' });
     assert.deepEqual(entry?.subject, { type: 'application', id: 'app-1' });
     assert.equal(entry?.occurred_at, new Date(T + 2 * 60_000).toISOString());
+  });
+
+  test("a customer's sign-up and sign-ins through an application are found by its client id", async () => {
+    const callback = 'https://shop.example.com/callback';
+    const shop = await registerApplication(node.server, globex.id, { name: 'Shop', kind: 'web', redirectUris: [callback] });
+    const rp = await relyingParty(`${node.url}/t/globex`, shop);
+    const shopper = { email: uniqueEmail('audit-shopper'), password: PASSWORD };
+    await authorizationCodeFlow(rp, { redirectUri: callback }, (url) => createBrowserSession({ mailbox: node.server.mailbox }).signUpAndAuthorize(url, shopper));
+    await authorizationCodeFlow(rp, { redirectUri: callback }, (url) => createBrowserSession().signInAndAuthorize(url, shopper));
+    const answer = await callAdmin(node.server, auditor, 'GET', `/tenants/globex/audit?application_id=${encodeURIComponent(shop.application.id)}&action=signin.succeeded`);
+    assert.equal(answer.statusCode, 200, answer.body);
+    const entries = answer.json<{ items: WithContext[] }>().items;
+    assert.ok(entries.length >= 1, 'the sign-in through the shop is there');
+    for (const entry of entries) assert.equal(entry.context.application_id, shop.application.id);
+    const elsewhere = await callAdmin(node.server, auditor, 'GET', '/tenants/globex/audit?application_id=another-app&action=signin.succeeded');
+    assert.deepEqual(elsewhere.json<Page>().items, []);
   });
 
   test('pages by cursor without gaps or repeats', async () => {

@@ -75,7 +75,7 @@ describeEachEngine('audit log use cases', (current) => {
       outcome: 'failure',
       actor: { type: 'system', id: null },
       subject: null,
-      context: { ip: '203.0.113.1', user_agent: null, request_id: null },
+      context: { ip: '203.0.113.1', user_agent: null, request_id: null, application_id: null },
       details: {},
     });
   });

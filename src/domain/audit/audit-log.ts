@@ -89,7 +89,7 @@ export function toAuditRecord(event: AuditEvent) {
     outcome: event.outcome,
     actor: { type: event.actor.type, id: event.actor.id ?? null },
     subject: event.target ? { type: event.target.type, id: event.target.id } : null,
-    context: { ip: event.context?.ip ?? null, user_agent: event.context?.userAgent ?? null, request_id: event.context?.requestId ?? null },
+    context: { ip: event.context?.ip ?? null, user_agent: event.context?.userAgent ?? null, request_id: event.context?.requestId ?? null, application_id: event.context?.applicationId ?? null },
     details: event.details ?? {},
   };
 }

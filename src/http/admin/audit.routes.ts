@@ -41,8 +41,13 @@ const AUDIT_ENTRY = {
     context: {
       type: 'object',
       additionalProperties: false,
-      required: ['ip', 'user_agent', 'request_id'],
-      properties: { ip: { type: ['string', 'null'] }, user_agent: { type: ['string', 'null'] }, request_id: { type: ['string', 'null'] } },
+      required: ['ip', 'user_agent', 'request_id', 'application_id'],
+      properties: {
+        ip: { type: ['string', 'null'] },
+        user_agent: { type: ['string', 'null'] },
+        request_id: { type: ['string', 'null'] },
+        application_id: { type: ['string', 'null'], description: 'The application (client id) whose sign-in, sign-up or recovery this was part of.' },
+      },
     },
     details: { type: 'object', additionalProperties: true, description: 'What changed (field names, never secret values).' },
   },
@@ -52,7 +57,7 @@ const FILTERS = {
   actor_id: { type: 'string', minLength: 1, maxLength: 200, description: 'Entries done by this actor (a customer, staff member, client id, …).' },
   subject_id: { type: 'string', minLength: 1, maxLength: 200, description: 'Entries about this subject.' },
   action: { type: 'string', minLength: 1, maxLength: 100, description: 'An action (`signin.failed`) or a prefix of whole segments (`signin.*`).' },
-  application_id: { type: 'string', minLength: 1, maxLength: 200, description: 'Entries about this application or done by it (client id).' },
+  application_id: { type: 'string', minLength: 1, maxLength: 200, description: 'Entries about this application, done by it, or in it (its customers\' sign-ins, sign-ups and recoveries), by client id.' },
   since: { type: 'string', format: 'date-time', description: 'From this time on (inclusive).' },
   until: { type: 'string', format: 'date-time', description: 'Before this time (exclusive).' },
 } as const;
