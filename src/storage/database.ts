@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, sql } from 'kysely';
+import type { KyselyConfig } from 'kysely';
 import type { DatabaseConfig } from '../config/schema.ts';
 import { redactUrl } from '../config/redact.ts';
 import type { Database } from './tables.ts';
@@ -29,8 +30,12 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
-export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
-  const handle = config.engine === 'sqlite' ? openSqlite(config.file, config.synchronous) : openPostgres(config.url, config.poolMax);
+/** What a caller may watch: every statement as the driver receives it (tests read query plans with it). */
+export type DatabaseOptions = { readonly onQuery?: (sql: string, parameters: readonly unknown[]) => void };
+
+export async function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Promise<DatabaseHandle> {
+  const log = logOf(options);
+  const handle = config.engine === 'sqlite' ? openSqlite(config.file, config.synchronous, log) : openPostgres(config.url, config.poolMax, log);
   try {
     await handle.ping();
   } catch (error) {
@@ -41,7 +46,15 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
   return handle;
 }
 
-function openSqlite(file: string, synchronous: 'normal' | 'full' | undefined): DatabaseHandle {
+/** Kysely's log hook for `onQuery`; none at all without it, so the default path pays nothing. */
+function logOf({ onQuery }: DatabaseOptions): KyselyConfig['log'] {
+  if (!onQuery) return undefined;
+  return (event) => {
+    if (event.level === 'query') onQuery(event.query.sql, event.query.parameters);
+  };
+}
+
+function openSqlite(file: string, synchronous: 'normal' | 'full' | undefined, log: KyselyConfig['log']): DatabaseHandle {
   let database;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -49,7 +62,7 @@ function openSqlite(file: string, synchronous: 'normal' | 'full' | undefined): D
   } catch (error) {
     throw new DatabaseUnavailableError(`cannot open the SQLite database ${file}: ${(error as Error).message}`);
   }
-  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(database) });
+  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(database), ...(log ? { log } : {}) });
   return {
     db,
     engine: 'sqlite',
@@ -60,9 +73,9 @@ function openSqlite(file: string, synchronous: 'normal' | 'full' | undefined): D
   };
 }
 
-function openPostgres(url: string, poolMax: number): DatabaseHandle {
+function openPostgres(url: string, poolMax: number, log: KyselyConfig['log']): DatabaseHandle {
   const pool = createPostgresPool({ url, poolMax });
-  const db = new Kysely<Database>({ dialect: createPostgresDialect(pool) });
+  const db = new Kysely<Database>({ dialect: createPostgresDialect(pool), ...(log ? { log } : {}) });
   return {
     db,
     engine: 'postgres',

@@ -2,7 +2,7 @@
 // themselves (openid-client, oauth4webapi, fetch) rather than through `app.inject`.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Engine } from '../../src/storage/database.ts';
+import type { DatabaseOptions, Engine } from '../../src/storage/database.ts';
 import { createTestServer } from './test-server.ts';
 import type { TestServer } from './test-server.ts';
 
@@ -17,10 +17,10 @@ export type ListeningServer = {
  * The issuer is baked into every token and into discovery, so the port must be known before the
  * server is configured: borrow a free one from the kernel first, then listen on it.
  */
-export async function startListeningServer(engine: Engine, env: Record<string, string> = {}): Promise<ListeningServer> {
+export async function startListeningServer(engine: Engine, env: Record<string, string> = {}, options: DatabaseOptions = {}): Promise<ListeningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = await createTestServer(engine, { ...env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url });
+  const server = await createTestServer(engine, { ...env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url }, options);
   try {
     await server.app.listen({ host: '127.0.0.1', port });
   } catch (error) {

@@ -9,7 +9,8 @@ import { loggerOptions } from '../../src/infra/logging/logger.ts';
 import { createFoyer } from '../../src/server.ts';
 import { RESPONSE_MISMATCH } from '../../src/http/admin/response-check.ts';
 import type { Foyer } from '../../src/server.ts';
-import type { DatabaseHandle, Engine } from '../../src/storage/database.ts';
+import type { DatabaseHandle, DatabaseOptions, Engine } from '../../src/storage/database.ts';
+import { openDatabase } from '../../src/storage/database.ts';
 import { createTestDatabase } from './engines.ts';
 import { mailboxOf } from './mailbox.ts';
 import type { Mailbox } from './mailbox.ts';
@@ -27,9 +28,10 @@ export type TestServer = Foyer & {
   stop(): Promise<void>;
 };
 
-export async function createTestServer(engine: Engine, env: Record<string, string> = {}): Promise<TestServer> {
+export async function createTestServer(engine: Engine, env: Record<string, string> = {}, options: DatabaseOptions = {}): Promise<TestServer> {
   const testDatabase = await createTestDatabase(engine);
-  const node = await createServerNode(testDatabase, env, testDatabase.handle);
+  // With onQuery, the node gets a handle of its own that reports every statement it runs.
+  const node = await createServerNode(testDatabase, env, options.onQuery ? await openDatabase(testDatabase.config, options) : testDatabase.handle);
   return {
     ...node,
     async stop() {
