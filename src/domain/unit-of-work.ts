@@ -18,6 +18,8 @@ import type { LatestCodeStore } from './self-service/latest-code.port.ts';
 import type { IdempotencyStore } from './admin/idempotency.port.ts';
 import type { SetupLinkStore } from './admin/setup-link.port.ts';
 import type { StatsStore } from './stats/stats.port.ts';
+import type { ConsentLedgerStore, PurposeStore } from './privacy/purpose.port.ts';
+import type { PreferenceStore } from './privacy/preference.port.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -35,6 +37,9 @@ export type Stores = {
   readonly idempotencyKeys: IdempotencyStore;
   readonly setupLinks: SetupLinkStore;
   readonly stats: StatsStore;
+  readonly purposes: PurposeStore;
+  readonly consentLedger: ConsentLedgerStore;
+  readonly preferences: PreferenceStore;
 };
 
 /**

@@ -17,6 +17,7 @@ import { createLatestCodeStore } from './latest-code.store.ts';
 import { createIdempotencyStore } from './idempotency.store.ts';
 import { createSetupLinkStore } from './setup-link.store.ts';
 import { createStatsStore } from './stats.store.ts';
+import { createConsentLedgerStore, createPreferenceStore, createPurposeStore } from './privacy.store.ts';
 
 /** What this node wants to hear about the writes of its stores, once they are committed. */
 export type StoreHooks = {
@@ -43,6 +44,9 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     idempotencyKeys: createIdempotencyStore(db),
     setupLinks: createSetupLinkStore(db),
     stats: createStatsStore(db),
+    purposes: createPurposeStore(db),
+    consentLedger: createConsentLedgerStore(db),
+    preferences: createPreferenceStore(db),
   };
 }
 

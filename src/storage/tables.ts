@@ -282,6 +282,60 @@ type StatsBatchesTable = {
   written_at: EpochMs;
 };
 
+/** A tenant's consent purposes (migration 0014); `texts` is JSON per language. */
+export type ConsentPurposesTable = {
+  tenant_id: string;
+  id: string;
+  version: number;
+  kind: string;
+  legal_basis: string;
+  /** 1 or 0. */
+  sale_or_sharing: number;
+  texts: JsonText;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+};
+
+/** Every text a purpose's version has shown, by its SHA-256 (the ledger's proof of what was seen). */
+type ConsentTextsTable = {
+  tenant_id: string;
+  hash: string;
+  purpose_id: string;
+  version: number;
+  locale: string;
+  text: string;
+  created_at: EpochMs;
+};
+
+/** The append-only consent ledger. */
+export type ConsentRecordsTable = {
+  id: string;
+  tenant_id: string;
+  identity_id: string;
+  purpose_id: string;
+  version: number;
+  text_hash: string;
+  locale: string;
+  action: string;
+  occurred_at: EpochMs;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  method: string;
+  /** 1 when the request carried Sec-GPC: 1. */
+  gpc: number;
+};
+
+type CommunicationPreferencesTable = {
+  tenant_id: string;
+  identity_id: string;
+  topic: string;
+  channel: string;
+  /** 1 or 0. */
+  subscribed: number;
+  updated_at: EpochMs;
+};
+
 export type Database = {
   tenants: TenantsTable;
   identities: IdentitiesTable;
@@ -306,4 +360,8 @@ export type Database = {
   stats_active: StatsActiveTable;
   stats_expected_returns: StatsExpectedReturnsTable;
   stats_batches: StatsBatchesTable;
+  consent_purposes: ConsentPurposesTable;
+  consent_texts: ConsentTextsTable;
+  consent_records: ConsentRecordsTable;
+  communication_preferences: CommunicationPreferencesTable;
 };

@@ -14,6 +14,7 @@ import { fromJson, toJson } from './json.ts';
  * check and the deletion must not leave orphans. Audit entries and outbox events stay.
  */
 const TENANT_SCOPED_TABLES = [
+  'consent_records', 'consent_texts', 'consent_purposes', 'communication_preferences',
   'signing_keys', 'oidc_artifacts', 'flows', 'browser_sessions', 'consents', 'latest_codes', 'mail_messages',
   'credential_identifiers', 'credentials', 'identity_addresses', 'identities', 'applications',
 ] as const;

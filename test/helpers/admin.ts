@@ -21,7 +21,7 @@ export type AdminClient = { readonly clientId: string; readonly clientSecret: st
 
 /** An admin client: a machine application of the admin tenant holding `scopes`, bound to `tenant` (a slug, or '*'). */
 export async function createAdminClient(server: TestServer, scopes: readonly AdminScope[], tenant = '*'): Promise<AdminClient> {
-  const { application, clientSecret } = await createApplication({ transaction: server.transaction }, server.adminTenant.id, { name: `Script ${scopes.join(' ')}`, kind: 'machine', adminAccess: { scopes, tenant } }, SYSTEM_ACTOR);
+  const { application, clientSecret } = await createApplication({ transaction: server.transaction }, server.adminTenant.id, { name: `Script ${scopes.join(' ')}`.slice(0, 200), kind: 'machine', adminAccess: { scopes, tenant } }, SYSTEM_ACTOR);
   return { clientId: application.id, clientSecret: clientSecret! };
 }
 

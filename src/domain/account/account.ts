@@ -16,6 +16,8 @@ import type { BreachedPasswordCheck } from '../credentials/password/breached.ts'
 import type { KeyObject } from 'node:crypto';
 import type { SignInThrottle } from '../flows/throttle.ts';
 import type { MailStore } from '../mail/mail.port.ts';
+import type { ConsentLedgerStore, PurposeStore } from '../privacy/purpose.port.ts';
+import type { PreferenceStore } from '../privacy/preference.port.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -30,6 +32,9 @@ export type AccountStores = {
   readonly audit: AuditStore;
   readonly outbox: OutboxStore;
   readonly mail: MailStore;
+  readonly purposes: PurposeStore;
+  readonly consentLedger: ConsentLedgerStore;
+  readonly preferences: PreferenceStore;
 };
 
 export type AccountDeps = {

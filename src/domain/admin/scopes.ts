@@ -14,6 +14,9 @@ export const ADMIN_SCOPES = [
   /** Acting on a customer's account without changing their data: block, unblock, recovery email, resend verification, revoke sessions. */
   'customers:support',
   'customers:erase',
+  /** Consent purposes and customers' consents and ledger (issue 15). */
+  'consents:read',
+  'consents:write',
   'keys:read',
   'keys:write',
   'audit:read',
@@ -39,10 +42,11 @@ const EVERYTHING: readonly AdminScope[] = ADMIN_SCOPES;
 export const ROLE_SCOPES: Readonly<Record<StaffRole, readonly AdminScope[]>> = {
   owner: EVERYTHING,
   admin: EVERYTHING.filter((scope) => scope !== 'staff:write'),
-  // Support reads customers and acts on their accounts; no settings, no applications, no erasure.
-  support: ['tenants:read', 'customers:read', 'customers:support'],
-  // Analysts see statistics and customer lists with the personal data masked (request.admin.masked).
-  analyst: ['tenants:read', 'customers:read', 'stats:read'],
+  // Support reads customers (and their consents) and acts on their accounts; no settings, no applications, no erasure.
+  support: ['tenants:read', 'customers:read', 'customers:support', 'consents:read'],
+  // Analysts see statistics and customer lists with the personal data masked (request.admin.masked);
+  // consent records without IP address or user agent.
+  analyst: ['tenants:read', 'customers:read', 'stats:read', 'consents:read'],
 };
 
 export function isAdminScope(value: string): value is AdminScope {

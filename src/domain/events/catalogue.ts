@@ -52,6 +52,12 @@ export const EVENT_CATALOGUE = {
    * signed in through them, each with the `sid` its ID tokens carried, are sent back-channel logout.
    */
   'browser_sessions.ended': event<{ readonly applications: readonly EndedSessionApplication[] }>({ aggregate: 'identity', personalData: false, internal: true }),
+  /** The customer granted a consent purpose (issue 15) at this version; the ledger holds the proof. */
+  'purpose_consent.granted': event<{ readonly purposeId: string; readonly version: number }>({ aggregate: 'identity', personalData: false, internal: false }),
+  /** The customer withdrew a consent purpose: a subscriber filtering by it should forget what it had. */
+  'purpose_consent.withdrawn': event<{ readonly purposeId: string; readonly version: number }>({ aggregate: 'identity', personalData: false, internal: false }),
+  /** The customer's communication preferences changed: the `topic.channel` names whose choice changed. */
+  'preferences.changed': event<Changed>({ aggregate: 'identity', personalData: false, internal: false }),
   'tenant.created': event<{ readonly slug: string; readonly name: string }>({ aggregate: 'tenant', personalData: false, internal: false }),
   'tenant.configured': event<{ readonly sections: readonly string[] }>({ aggregate: 'tenant', personalData: false, internal: false }),
   /** Names what changed: `name`, or `settings.<section>`. */

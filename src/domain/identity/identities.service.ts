@@ -2,6 +2,7 @@
 // its audit entry and its domain event in the same transaction as the change itself. Blocking and
 // deleting also revoke, in that same transaction, every session, code, grant and token of the
 // customer (SECURITY.md 14): the block and the revocation commit together or not at all.
+import type { ConsentLedgerStore } from '../privacy/purpose.port.ts';
 import type { AuditStore } from '../audit/audit.port.ts';
 import type { MailStore } from '../mail/mail.port.ts';
 import type { OutboxStore } from '../events/outbox.port.ts';
@@ -22,7 +23,7 @@ import type { SessionStore } from '../sessions/session.port.ts';
 import { browserSessionsOf, recordEndedSessions } from '../oauth/logout.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
 
-type IdentityWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; outbox: OutboxStore; mail: MailStore };
+type IdentityWriteStores = { identities: IdentityStore; oidcArtifacts: OidcArtifactStore; sessions: SessionStore; audit: AuditStore; outbox: OutboxStore; mail: MailStore; consentLedger: ConsentLedgerStore };
 
 type IdentityDeps = {
   readonly transaction: UnitOfWork<IdentityWriteStores>;
@@ -178,6 +179,8 @@ export async function deleteIdentity(deps: IdentityDeps, tenantId: string, ident
     for (const address of identity.addresses) if (address.kind === 'email') await stores.mail.forget(tenantId, address.value);
     // What happened stays in the audit log and the event stream, without what it said about them.
     await stores.audit.forgetPersonalData(tenantId, identityId);
+    // The consent ledger keeps its proof (purpose, version, text hash, time, how) but not where from.
+    await stores.consentLedger.forgetPersonalData(tenantId, identityId);
     await redactEventsOf(stores.outbox, tenantId, 'identity', identityId);
     await record(stores, now, actor, { tenantId, identityId, details: { revokedArtifacts }, event: { type: 'identity.deleted', payload: {} } });
     await recordEndedSessions(stores.outbox, tenantId, identityId, ended, now);

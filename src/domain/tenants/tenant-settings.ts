@@ -52,6 +52,24 @@ const settingsSchema = z
       })
       .strict()
       .optional(),
+    /** Communication preferences (docs/consent.md): the topics customers choose channels for. */
+    communication: z
+      .object({
+        topics: z
+          .array(
+            z
+              .object({
+                id: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'a topic id is 1 to 63 lower-case letters, digits, "-" and "_", starting with a letter'),
+                /** The topic's name per language; the tenant's default language's, else the id, when one is missing. */
+                names: z.partialRecord(z.enum(LOCALES), z.string().min(1).max(200)).default({}),
+              })
+              .strict(),
+          )
+          .max(50)
+          .default([]),
+      })
+      .strict()
+      .optional(),
     verification: z
       .object({
         /** Whether a customer may sign in before verifying their email address (default: true). */
@@ -77,6 +95,8 @@ export function validateTenantSettings(raw: unknown): TenantSettings {
   if (parsed.success) {
     const identifiers = (parsed.data.apis ?? []).map((api) => api.identifier);
     if (new Set(identifiers).size !== identifiers.length) problems.push({ field: 'apis', code: 'tenant.settings_invalid', message: 'Each API identifier may appear once.' });
+    const topics = (parsed.data.communication?.topics ?? []).map((topic) => topic.id);
+    if (new Set(topics).size !== topics.length) problems.push({ field: 'communication.topics', code: 'tenant.settings_invalid', message: 'Each topic id may appear once.' });
   }
   if (problems.length > 0 || !parsed.success) throw new ValidationError(problems);
   return parsed.data;

@@ -3,7 +3,7 @@
 // the `account` scope (RFC 6750: 401 invalid_token, 403 insufficient_scope); every error is an RFC
 // 9457 problem document with a stable code.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requestContextOf } from '../request-context.ts';
+import { consentContextOf, requestContextOf } from '../request-context.ts';
 import type Provider from 'oidc-provider';
 import { registerAccountApiCors } from './account-api-cors.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
@@ -28,6 +28,12 @@ import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { confirmAddress } from '../../domain/self-service/registration.ts';
 import { emailChangeOf, startEmailChange } from '../../domain/self-service/verification.ts';
 import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
+import { changeConsents, consentsOf } from '../../domain/privacy/ledger.ts';
+import type { CustomerConsent } from '../../domain/privacy/ledger.ts';
+import { purposeTextIn } from '../../domain/privacy/purpose.ts';
+import { changePreferences, preferencesOf } from '../../domain/privacy/preferences.ts';
+import { DEFAULT_LOCALE } from '../../i18n/locales.ts';
+import type { Locale } from '../../i18n/locales.ts';
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 
 type AccountApiDeps = {
@@ -42,7 +48,7 @@ type AccountApiDeps = {
 
 const ACCOUNT_SCOPE = 'account';
 
-type Authenticated = { tenant: Tenant; provider: Provider; identity: Identity; customer: Customer; sessionUid: string | undefined };
+type Authenticated = { tenant: Tenant; provider: Provider; identity: Identity; customer: Customer; sessionUid: string | undefined; clientId: string | undefined };
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
 const clientParams = { type: 'object', required: ['clientId'], properties: { clientId: { type: 'string', minLength: 1, maxLength: 200 }, slug: { type: 'string', maxLength: 63 } } } as const;
@@ -63,6 +69,10 @@ const emailBody = {
   properties: { email: { type: 'string', minLength: 1, maxLength: 254 }, current_password: { type: 'string', maxLength: 4096 }, device_token: deviceToken },
 } as const;
 const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
+/** `{ "<purpose>": true | false }`: grant or withdraw each purpose named. */
+const consentsBody = { type: 'object', minProperties: 1, maxProperties: 100, additionalProperties: { type: 'boolean' }, propertyNames: { maxLength: 63 } } as const;
+/** `{ "<topic>.<channel>": true | false }`: contact me (or not) about the topic through the channel. */
+const preferencesBody = { type: 'object', minProperties: 1, maxProperties: 300, additionalProperties: { type: 'boolean' }, propertyNames: { maxLength: 100 } } as const;
 const activityQuery = {
   type: 'object',
   additionalProperties: false,
@@ -156,6 +166,28 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     const data = await exportAccountData(account, customer);
     return reply.header('content-disposition', 'attachment; filename="account-data.json"').send(data);
   });
+  // Consents (docs/consent.md): every purpose of the tenant and where the customer stands; granting
+  // and withdrawing are the same call, each decision a ledger record.
+  app.get(`${base}/consents`, async (request, reply) => {
+    const { tenant, customer } = await authenticate(request, reply);
+    return { purposes: (await consentsOf(deps.stores, tenant.id, customer.identityId)).map((consent) => consentView(tenant, consent, customer.locale)) };
+  });
+  app.patch(`${base}/consents`, { schema: { body: consentsBody } }, async (request, reply) => {
+    const { tenant, customer, clientId } = await authenticate(request, reply);
+    const choices = Object.entries(request.body as Record<string, boolean>).map(([purposeId, granted]) => ({ purposeId, granted }));
+    await changeConsents(deps, tenant, customer.identityId, choices, { locale: customer.locale, context: consentContextOf(request, 'account_api', clientId) });
+    return { purposes: (await consentsOf(deps.stores, tenant.id, customer.identityId)).map((consent) => consentView(tenant, consent, customer.locale)) };
+  });
+  app.get(`${base}/preferences`, async (request, reply) => {
+    const { tenant, customer } = await authenticate(request, reply);
+    return preferencesView(await preferencesOf(deps.stores, tenant, customer.identityId, customer.locale));
+  });
+  app.patch(`${base}/preferences`, { schema: { body: preferencesBody } }, async (request, reply) => {
+    const { tenant, customer } = await authenticate(request, reply);
+    const actor = { type: 'customer' as const, id: customer.identityId, context: customer.context };
+    await changePreferences(deps, tenant, customer.identityId, request.body as Record<string, boolean>, actor);
+    return preferencesView(await preferencesOf(deps.stores, tenant, customer.identityId, customer.locale));
+  });
   // Changing the email: the current password (SECURITY.md 16), then the code sent to the new address.
   app.post(`${base}/email`, { schema: { body: emailBody } }, async (request, reply) => {
     const { tenant, identity, customer } = await authenticate(request, reply);
@@ -236,7 +268,7 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
       context: requestContextOf(request),
       current: { sessionUid, grantIds: token.grantId ? [token.grantId] : [] },
     };
-    return { tenant: found.tenant, provider: found.provider, identity, customer, sessionUid };
+    return { tenant: found.tenant, provider: found.provider, identity, customer, sessionUid, clientId: token.clientId };
   }
 }
 
@@ -249,6 +281,28 @@ function profileView(tenant: Tenant, identity: Identity) {
     created_at: iso(identity.createdAt),
     updated_at: iso(identity.updatedAt),
   };
+}
+
+function consentView(tenant: Tenant, consent: CustomerConsent, locale: Locale) {
+  const { purpose } = consent;
+  const shown = purposeTextIn(purpose, locale, tenant.settings.defaultLocale ?? DEFAULT_LOCALE);
+  return {
+    id: purpose.id,
+    version: purpose.version,
+    kind: purpose.kind,
+    legal_basis: purpose.legalBasis,
+    sale_or_sharing: purpose.saleOrSharing,
+    name: shown.text.name,
+    description: shown.text.description,
+    locale: shown.locale,
+    granted: consent.grantedVersion !== null,
+    granted_version: consent.grantedVersion,
+    granted_at: consent.grantedAt === null ? null : iso(consent.grantedAt),
+  };
+}
+
+function preferencesView(preferences: Awaited<ReturnType<typeof preferencesOf>>) {
+  return { topics: preferences.topics.map((topic) => ({ id: topic.id, name: topic.name, channels: { ...topic.channels } })) };
 }
 
 function iso(ms: number): string {

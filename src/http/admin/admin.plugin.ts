@@ -28,6 +28,7 @@ import { auditRoutes } from './audit.routes.ts';
 import { mailRoutes } from './mail.routes.ts';
 import { statsRoutes } from './stats.routes.ts';
 import { customerRoutes } from './customers.routes.ts';
+import { consentRoutes } from './consents.routes.ts';
 import { tenantOf } from './principal.ts';
 
 /** The tags of the document, in the order the reference page lists them. */
@@ -35,6 +36,7 @@ const TAGS = [
   { name: 'tenants', description: 'Tenants and their settings (platform operators).' },
   { name: 'applications', description: 'A tenant’s applications (OAuth clients).' },
   { name: 'customers', description: 'A tenant’s customers.' },
+  { name: 'consents', description: 'A tenant’s consent purposes, and its customers’ consent ledger.' },
   { name: 'keys', description: 'A tenant’s signing keys.' },
   { name: 'audit', description: 'A tenant’s audit log.' },
   { name: 'mail', description: 'A tenant’s mail queue.' },
@@ -106,6 +108,7 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
   await mailRoutes(app, routeDeps);
   await statsRoutes(app, routeDeps);
   await customerRoutes(app, routeDeps);
+  await consentRoutes(app, routeDeps);
 
   app.get('/openapi.json', { schema: { hide: true }, config: { adminPublic: true } }, async () => app.swagger());
   let reference: string | undefined;

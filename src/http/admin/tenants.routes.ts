@@ -34,7 +34,7 @@ import {
 
 const SETTINGS = {
   type: 'object',
-  description: 'The tenant’s settings document (docs/tenants.md): branding, apis, identitySchema, defaultLocale, mail, verification, refreshTokens.',
+  description: 'The tenant’s settings document (docs/tenants.md): branding, apis, identitySchema, defaultLocale, mail, verification, refreshTokens, communication (the topics of communication preferences).',
   additionalProperties: true,
 } as const;
 

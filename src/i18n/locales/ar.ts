@@ -344,5 +344,10 @@ export const ar: Translation = {
     'admin.setup.submit': 'إنشاء المالك',
     'admin.setup.done_heading': 'تم إنشاء المالك',
     'admin.setup.done': 'سجّل الدخول باسم {email} لإدارة Foyer. لم يعد رابط الإعداد هذا يعمل.',
+    // privacy.ts
+    'purpose.not_found': 'لا يوجد غرض موافقة باسم {id}.',
+    'purpose.id_taken': 'يوجد بالفعل غرض موافقة باسم {id}. اختر معرّفًا آخر.',
+    'consent.required_purpose': 'هذه الموافقة ضرورية لاستخدام الخدمة ولا يمكن سحبها وحدها. لإنهائها، احذف حسابك.',
+    'consent.required': 'يرجى قبول {purposes} للمتابعة.',
   },
 };

@@ -334,5 +334,10 @@ export const de: Translation = {
     'admin.setup.submit': 'Eigentümer anlegen',
     'admin.setup.done_heading': 'Der Eigentümer ist angelegt',
     'admin.setup.done': 'Melden Sie sich als {email} an, um Foyer zu verwalten. Dieser Einrichtungslink funktioniert nicht mehr.',
+    // privacy.ts
+    'purpose.not_found': 'Es gibt keinen Einwilligungszweck {id}.',
+    'purpose.id_taken': 'Es gibt bereits einen Einwilligungszweck {id}. Wählen Sie eine andere ID.',
+    'consent.required_purpose': 'Diese Einwilligung ist für die Nutzung des Dienstes nötig und kann nicht einzeln widerrufen werden. Um sie zu beenden, löschen Sie Ihr Konto.',
+    'consent.required': 'Bitte akzeptieren Sie {purposes}, um fortzufahren.',
   },
 };

@@ -334,5 +334,10 @@ export const es: Translation = {
     'admin.setup.submit': 'Crear el propietario',
     'admin.setup.done_heading': 'El propietario está creado',
     'admin.setup.done': 'Inicia sesión como {email} para administrar Foyer. Este enlace de configuración ya no funciona.',
+    // privacy.ts
+    'purpose.not_found': 'No existe ninguna finalidad de consentimiento {id}.',
+    'purpose.id_taken': 'Ya existe una finalidad de consentimiento {id}. Elige otro identificador.',
+    'consent.required_purpose': 'Este consentimiento es necesario para usar el servicio y no se puede retirar por separado. Para ponerle fin, elimina tu cuenta.',
+    'consent.required': 'Acepta {purposes} para continuar.',
   },
 };

@@ -334,5 +334,10 @@ export const fr: Translation = {
     'admin.setup.submit': 'Créer le propriétaire',
     'admin.setup.done_heading': 'Le propriétaire est créé',
     'admin.setup.done': 'Connectez-vous en tant que {email} pour administrer Foyer. Ce lien de configuration ne fonctionne plus.',
+    // privacy.ts
+    'purpose.not_found': 'Il n’existe aucune finalité de consentement {id}.',
+    'purpose.id_taken': 'Une finalité de consentement {id} existe déjà. Choisissez un autre identifiant.',
+    'consent.required_purpose': 'Ce consentement est nécessaire pour utiliser le service et ne peut pas être retiré seul. Pour y mettre fin, supprimez votre compte.',
+    'consent.required': 'Veuillez accepter {purposes} pour continuer.',
   },
 };

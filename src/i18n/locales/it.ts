@@ -344,5 +344,10 @@ export const it: Translation = {
     'admin.setup.submit': 'Crea il proprietario',
     'admin.setup.done_heading': 'Il proprietario è stato creato',
     'admin.setup.done': 'Accedi come {email} per amministrare Foyer. Questo link di configurazione non funziona più.',
+    // privacy.ts
+    'purpose.not_found': 'Non esiste alcuna finalità di consenso {id}.',
+    'purpose.id_taken': 'Esiste già una finalità di consenso {id}. Scegli un altro identificativo.',
+    'consent.required_purpose': 'Questo consenso è necessario per usare il servizio e non può essere revocato da solo. Per terminarlo, elimina il tuo account.',
+    'consent.required': 'Accetta {purposes} per continuare.',
   },
 };

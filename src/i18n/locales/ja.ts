@@ -344,5 +344,10 @@ export const ja: Translation = {
     'admin.setup.submit': 'オーナーを作成',
     'admin.setup.done_heading': 'オーナーを作成しました',
     'admin.setup.done': '{email} でログインして Foyer を管理してください。このセットアップリンクはもう使えません。',
+    // privacy.ts
+    'purpose.not_found': '同意の目的 {id} は存在しません。',
+    'purpose.id_taken': '同意の目的 {id} はすでに存在します。別の ID を選んでください。',
+    'consent.required_purpose': 'この同意はサービスの利用に必要なため、単独では撤回できません。終了するにはアカウントを削除してください。',
+    'consent.required': '続行するには {purposes} に同意してください。',
   },
 };

@@ -344,5 +344,10 @@ export const nl: Translation = {
     'admin.setup.submit': 'Eigenaar aanmaken',
     'admin.setup.done_heading': 'De eigenaar is aangemaakt',
     'admin.setup.done': 'Meld u aan als {email} om Foyer te beheren. Deze installatielink werkt niet meer.',
+    // privacy.ts
+    'purpose.not_found': 'Er is geen toestemmingsdoel {id}.',
+    'purpose.id_taken': 'Er bestaat al een toestemmingsdoel {id}. Kies een andere ID.',
+    'consent.required_purpose': 'Deze toestemming is nodig om de dienst te gebruiken en kan niet los worden ingetrokken. Verwijder je account om haar te beëindigen.',
+    'consent.required': 'Accepteer {purposes} om verder te gaan.',
   },
 };

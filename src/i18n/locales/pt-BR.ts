@@ -344,5 +344,10 @@ export const ptBR: Translation = {
     'admin.setup.submit': 'Criar o proprietário',
     'admin.setup.done_heading': 'O proprietário foi criado',
     'admin.setup.done': 'Entre como {email} para administrar o Foyer. Este link de configuração não funciona mais.',
+    // privacy.ts
+    'purpose.not_found': 'Não existe nenhuma finalidade de consentimento {id}.',
+    'purpose.id_taken': 'Já existe uma finalidade de consentimento {id}. Escolha outro identificador.',
+    'consent.required_purpose': 'Este consentimento é necessário para usar o serviço e não pode ser retirado isoladamente. Para encerrá-lo, exclua sua conta.',
+    'consent.required': 'Aceite {purposes} para continuar.',
   },
 };

@@ -344,5 +344,10 @@ export const zhCN: Translation = {
     'admin.setup.submit': '创建所有者',
     'admin.setup.done_heading': '所有者已创建',
     'admin.setup.done': '请以 {email} 登录来管理 Foyer。此设置链接已失效。',
+    // privacy.ts
+    'purpose.not_found': '不存在同意目的 {id}。',
+    'purpose.id_taken': '同意目的 {id} 已存在。请另选一个 ID。',
+    'consent.required_purpose': '此同意是使用本服务所必需的，不能单独撤回。如需终止，请删除你的账号。',
+    'consent.required': '请接受 {purposes} 以继续。',
   },
 };

@@ -14,6 +14,7 @@ import * as adminApi from './0010-admin-api.ts';
 import * as customerSearch from './0011-customer-search.ts';
 import * as adminQueries from './0012-admin-queries.ts';
 import * as statistics from './0013-statistics.ts';
+import * as consentLedger from './0014-consent-ledger.ts';
 import * as auditApplication from './0018-audit-application.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
@@ -32,5 +33,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-customer-search': customerSearch,
   '0012-admin-queries': adminQueries,
   '0013-statistics': statistics,
+  '0014-consent-ledger': consentLedger,
   '0018-audit-application': auditApplication,
 };
