@@ -2,6 +2,7 @@
 // connections: the figures for endpoints whose request does not change from one call to the next.
 // A warm-up run comes first and is discarded, so JIT compilation and cold caches stay out of them.
 import autocannon from 'autocannon';
+import { FORWARDED_HEADERS } from './server-process.ts';
 
 export type FixedRequest = {
   readonly url: string;
@@ -30,7 +31,8 @@ export async function replayFixedRequest(request: FixedRequest): Promise<FixedRe
   const options = {
     url: request.url,
     method: request.method ?? 'GET',
-    headers: request.headers ?? {},
+    // As the load balancer the bench plays passes them on (server-process.ts).
+    headers: { ...FORWARDED_HEADERS, ...request.headers },
     ...(request.body === undefined ? {} : { body: request.body }),
     connections: request.connections,
     ...(request.overallRate === undefined ? {} : { overallRate: request.overallRate }),

@@ -23,15 +23,21 @@ export type HttpClient = {
   close(): void;
 };
 
-export function createHttpClient(origin: string, maxSockets: number): HttpClient {
+/**
+ * `origin` is where to connect; `publicOrigin` the server's public URL (an https:// one behind the
+ * load balancer the bench plays), whose absolute URLs in Location headers go to `origin` too;
+ * `forwarded` are the headers that load balancer adds to every request.
+ */
+export function createHttpClient(origin: string, maxSockets: number, publicOrigin: string = origin, forwarded: Readonly<Record<string, string>> = {}): HttpClient {
   const base = new URL(origin);
+  const publicBase = new URL(publicOrigin);
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   return {
     request(target, options = {}) {
       const url = new URL(target, base);
-      if (url.origin !== base.origin) return Promise.reject(new Error(`refusing to leave ${base.origin} for ${url.origin}`));
+      if (url.origin !== base.origin && url.origin !== publicBase.origin) return Promise.reject(new Error(`refusing to leave ${publicBase.origin} for ${url.origin}`));
       const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
-      const headers: Record<string, string> = { ...options.headers };
+      const headers: Record<string, string> = { ...forwarded, ...options.headers };
       if (body !== undefined) {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         headers['content-length'] = String(Buffer.byteLength(body));
@@ -71,7 +77,8 @@ export type CookieJar = {
 /**
  * Cookies by name only. Enough for one virtual browser talking to one origin, one flow at a time:
  * paths only decide which of the provider's cookies a hop sees, and sending all of them is what a
- * browser does at the paths that matter. An expired or emptied cookie is removed.
+ * browser does at the paths that matter. An expired or emptied cookie is removed. `Secure` cookies
+ * are sent too: the browser's side of the load balancer is https.
  */
 export function createCookieJar(): CookieJar {
   const cookies = new Map<string, string>();

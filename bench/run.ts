@@ -14,7 +14,7 @@ import type { Engine } from '../src/storage/database.ts';
 import { createPostgresBenchDatabase, createSqliteBenchDatabase } from './bench-database.ts';
 import type { BenchDatabase } from './bench-database.ts';
 import { seedDatabase } from './seed.ts';
-import { startServer } from './server-process.ts';
+import { FORWARDED_HEADERS, startServer } from './server-process.ts';
 import type { ServerProcess } from './server-process.ts';
 import { createHttpClient } from './http-client.ts';
 import { measureArgon2Ceiling } from './argon2-ceiling.ts';
@@ -104,7 +104,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     if (options.customers > 0 && options.only.includes('sign-in')) {
       // The same sign-ins before the bulk load, in the same run: what the million customers cost.
       const before = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret, cpuProfileDir: undefined });
-      const beforeHttp = createHttpClient(before.url, CONCURRENCY.signInPage);
+      const beforeHttp = createHttpClient(before.url, CONCURRENCY.signInPage, before.publicUrl, FORWARDED_HEADERS);
       try {
         log(`${engine}: sign-ins with only the ${CONCURRENCY.signIn} seeded customers, before the bulk load`);
         const unused = () => Promise.reject(new Error('no tokens before the bulk load'));
@@ -121,7 +121,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     }
     server = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret, cpuProfileDir: profileDir });
     log(`${engine}: Foyer is up at ${server.url} (pid ${server.pid})`);
-    const http = createHttpClient(server.url, CONCURRENCY.signInPage);
+    const http = createHttpClient(server.url, CONCURRENCY.signInPage, server.publicUrl, FORWARDED_HEADERS);
     let tokens: Promise<Tokens[]> | undefined;
     const context: ScenarioContext = {
       server,

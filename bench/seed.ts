@@ -23,7 +23,7 @@ export type Seed = {
 
 const BENCH_ACTOR: Actor = { type: 'operator', id: 'bench', context: { userAgent: 'foyer-bench' } };
 /** Never contacted: the bench reads the code from the Location header and stops there. */
-export const BENCH_REDIRECT_URI = 'http://127.0.0.1:9/callback';
+export const BENCH_REDIRECT_URI = 'https://127.0.0.1:9/callback';
 
 export async function seedDatabase(config: DatabaseConfig, accountCount: number): Promise<Seed> {
   const database = await openDatabase(config);

@@ -25,7 +25,10 @@ export type ServerOptions = {
 };
 
 export type ServerProcess = {
+  /** Where to connect: plain HTTP on loopback, as a TLS-terminating load balancer would. */
   readonly url: string;
+  /** PUBLIC_URL, the issuer: https:// on the same host and port (see startServer). */
+  readonly publicUrl: string;
   readonly pid: number;
   /** Resident memory now and at its peak (VmHWM), in bytes. */
   memory(): { rssBytes: number; peakRssBytes: number };
@@ -40,6 +43,9 @@ export type ServerProcess = {
   stop(): Promise<void>;
 };
 
+/** What the load balancer the bench plays adds to every request it passes on. */
+export const FORWARDED_HEADERS: Readonly<Record<string, string>> = { 'x-forwarded-proto': 'https' };
+
 /** A port nobody listens on right now: bind port 0, read what the kernel chose, let it go. */
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -52,13 +58,21 @@ export async function freePort(): Promise<number> {
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // In production, as operators run it (issue 20): PUBLIC_URL must be https, so the bench plays the
+  // TLS-terminating load balancer in front of Foyer. It connects over plain HTTP and says
+  // `X-Forwarded-Proto: https` (http-client.ts, FORWARDED_HEADERS), which Foyer believes from
+  // loopback only (TRUST_PROXY). Production also requires SMTP_URL: no scenario sends mail, and the
+  // discard port would refuse it if one did.
+  const publicUrl = `https://127.0.0.1:${port}`;
   const env: Record<string, string> = {
-    NODE_ENV: 'development',
+    NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
     // Another bench server may still hold the default metrics port.
     METRICS_PORT: '0',
-    PUBLIC_URL: url,
+    PUBLIC_URL: publicUrl,
+    TRUST_PROXY: '127.0.0.0/8',
+    SMTP_URL: 'smtp://127.0.0.1:9',
     DATA_DIR: options.dataDir,
     DATABASE_URL: options.databaseUrl,
     LOG_LEVEL: 'warn',
@@ -94,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
 
   return {
     url,
+    publicUrl,
     pid,
     memory() {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -112,7 +127,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
 
 async function isReady(url: string): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`${url}/health/ready`, { headers: FORWARDED_HEADERS, signal: AbortSignal.timeout(2_000) });
     await response.arrayBuffer();
     return response.status === 200;
   } catch {
