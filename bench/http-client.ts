@@ -12,6 +12,8 @@ export type HttpRequest = {
   readonly headers?: Record<string, string>;
   /** Sent as application/x-www-form-urlencoded. */
   readonly form?: Record<string, string>;
+  /** Sent as application/json (instead of `form`). */
+  readonly json?: unknown;
   readonly jar?: CookieJar;
   /** The loopback address to connect from (any of 127.0.0.0/8), so that virtual customers do not share one. */
   readonly localAddress?: string | undefined;
@@ -36,10 +38,10 @@ export function createHttpClient(origin: string, maxSockets: number, publicOrigi
     request(target, options = {}) {
       const url = new URL(target, base);
       if (url.origin !== base.origin && url.origin !== publicBase.origin) return Promise.reject(new Error(`refusing to leave ${publicBase.origin} for ${url.origin}`));
-      const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
+      const body = options.json !== undefined ? JSON.stringify(options.json) : options.form ? new URLSearchParams(options.form).toString() : undefined;
       const headers: Record<string, string> = { ...forwarded, ...options.headers };
       if (body !== undefined) {
-        headers['content-type'] = 'application/x-www-form-urlencoded';
+        headers['content-type'] = options.json !== undefined ? 'application/json' : 'application/x-www-form-urlencoded';
         headers['content-length'] = String(Buffer.byteLength(body));
       }
       const cookie = options.jar?.header();

@@ -20,9 +20,9 @@ import { createHttpClient } from './http-client.ts';
 import { measureArgon2Ceiling } from './argon2-ceiling.ts';
 import { measureStatsRecording } from './stats-recording.ts';
 import type { Tokens } from './hosted-sign-in.ts';
-import { barePageFloor, CONCURRENCY, clientCredentials, introspection, refreshGrants, signedInCustomers, signIns, signInPage, userinfo } from './scenarios.ts';
+import { bareClientCredentials, barePageFloor, CONCURRENCY, clientCredentials, flowsSignIns, introspection, refreshGrants, signedInCustomers, signIns, signInPage, userinfo } from './scenarios.ts';
 import type { ScenarioContext, Timing } from './scenarios.ts';
-import { judgementOf, mergeRuns, renderMarkdown, SCENARIO_NAMES, verdictsOf } from './report.ts';
+import { judgementOf, mergeRuns, PAGE_OPEN_LOOP_RATE, renderMarkdown, SCENARIO_NAMES, verdictsOf } from './report.ts';
 import type { AdminFigure, BenchReport, Ceiling, EngineResult, Machine, ScenarioName, ScenarioResult, SignInBaseline, SignInRound } from './report.ts';
 import { loadBulkCustomers } from './bulk-customers.ts';
 import { adminSearches } from './admin-search.ts';
@@ -93,9 +93,12 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
   let ceiling: Ceiling | undefined;
   let server: ServerProcess | undefined;
   let peakRssBytes = 0;
+  const rssSamples: number[] = [];
+  let rssSampler: NodeJS.Timeout | undefined;
   let error: string | undefined;
   let admin: AdminFigure[] | undefined;
   let baseline: SignInBaseline | undefined;
+  let flowsCeiling: Ceiling | undefined;
   // One secret for every server process of this database: its signing keys are sealed with it.
   const masterSecret = randomBytes(32).toString('base64url');
   try {
@@ -122,6 +125,15 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     server = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret, cpuProfileDir: profileDir });
     log(`${engine}: Foyer is up at ${server.url} (pid ${server.pid})`);
     const http = createHttpClient(server.url, CONCURRENCY.signInPage, server.publicUrl, FORWARDED_HEADERS);
+    // The server's resident memory each second while the scenarios run: the median is its steady size.
+    const sampled = server;
+    rssSampler = setInterval(() => {
+      try {
+        rssSamples.push(sampled.memory().rssBytes);
+      } catch {
+        // gone: the scenario that killed it says so
+      }
+    }, 1_000);
     let tokens: Promise<Tokens[]> | undefined;
     const context: ScenarioContext = {
       server,
@@ -142,23 +154,28 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
         record(measured.signIn);
         ceiling = measured.ceiling;
       }
+      if (wanted('flows-sign-in')) {
+        const measured = await signInsWithCeiling(context, engine, flowsSignIns);
+        record(measured.signIn);
+        flowsCeiling = measured.ceiling;
+      }
       if (wanted('client-credentials')) record(await clientCredentials(context));
+      if (wanted('bare-client-credentials')) record(await bareClientCredentials(context));
       // Before refresh: its rotation leaves their access token valid, but they need not rely on that.
       if (wanted('userinfo')) record(await userinfo(context));
       if (wanted('introspection')) record(await introspection(context));
       if (wanted('refresh')) record(await refreshGrants(context));
-      if (wanted('sign-in-page') || wanted('sign-in-page-paced') || wanted('bare-page')) {
-        const flatOut = await signInPage(context);
-        if (wanted('sign-in-page')) record(flatOut);
-        if (wanted('bare-page')) record(await barePageFloor(context));
-        if (wanted('sign-in-page-paced')) record(await signInPage(context, Math.max(1, Math.floor(flatOut.perSecond / 2))));
-      }
+      if (wanted('sign-in-page')) record(await signInPage(context));
+      if (wanted('bare-page')) record(await barePageFloor(context));
+      if (wanted('sign-in-page-paced')) record(await signInPage(context, PAGE_OPEN_LOOP_RATE));
+      if (wanted('bare-page-paced')) record(await barePageFloor(context, PAGE_OPEN_LOOP_RATE));
       if (options.admin) {
         admin = [...(await adminSearches(database.config, seed.tenantId, options.customers)), ...(await adminStatistics(database.config, seed.tenantId, (message) => log(`${engine}: ${message}`)))];
         for (const figure of admin) log(`${engine}: admin ${figure.name}: p50 ${figure.p50.toFixed(1)} ms, p95 ${figure.p95.toFixed(1)} ms, ${figure.meanResults.toFixed(1)} per page`);
       }
     } finally {
       http.close();
+      clearInterval(rssSampler);
       peakRssBytes = peakRssOf(server);
     }
   } catch (caught) {
@@ -169,27 +186,35 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     await database.dispose();
   }
   const profile = profileDir ? readProfile(profileDir, path.join(options.outDir, `${engine}.cpuprofile`)) : undefined;
-  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}), ...(baseline ? { baseline } : {}) };
+  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, steadyRssBytes: median(rssSamples), ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}), ...(baseline ? { baseline } : {}), ...(flowsCeiling ? { flowsCeiling } : {}) };
 }
 
 /** Rounds of sign-ins, each between two measurements of the argon2id ceiling with the server idle. */
-async function signInsWithCeiling(context: ScenarioContext, engine: Engine): Promise<{ signIn: ScenarioResult; ceiling: Ceiling }> {
+async function signInsWithCeiling(context: ScenarioContext, engine: Engine, scenario: (context: ScenarioContext) => Promise<ScenarioResult> = signIns): Promise<{ signIn: ScenarioResult; ceiling: Ceiling }> {
+  // One unmeasured round first: every measured round then follows one, as the later ones do.
+  await scenario(context);
   const measurements = [await measureArgon2Ceiling(CEILING_TIMING)];
   log(`${engine}: argon2id ceiling: ${measurements[0]!.perSecond.toFixed(1)} hashes/s with ${measurements[0]!.concurrency} at once`);
   const runs: ScenarioResult[] = [];
   const rounds: SignInRound[] = [];
   for (let round = 0; round < SIGN_IN_ROUNDS; round++) {
-    const run = await signIns(context);
+    const run = await scenario(context);
     const after = await measureArgon2Ceiling(CEILING_TIMING);
     const ceilingAround = (measurements.at(-1)!.perSecond + after.perSecond) / 2;
     measurements.push(after);
     runs.push(run);
     rounds.push({ ceiling: ceilingAround, signInsPerSecond: run.perSecond });
-    log(`${engine}: sign-in round ${round + 1}: ${run.perSecond.toFixed(1)}/s, main thread ${run.mainThreadMsPerAnswer.toFixed(2)} ms each; ceiling then ${after.perSecond.toFixed(1)} hashes/s (${((100 * run.perSecond) / ceilingAround).toFixed(1)} %)`);
+    log(`${engine}: ${run.name} round ${round + 1}: ${run.perSecond.toFixed(1)}/s, main thread ${run.mainThreadMsPerAnswer.toFixed(2)} ms each; ceiling then ${after.perSecond.toFixed(1)} hashes/s (${((100 * run.perSecond) / ceilingAround).toFixed(1)} %)`);
   }
   const hashesPerSecond = measurements.reduce((sum, measurement) => sum + measurement.perSecond, 0) / measurements.length;
   const seconds = measurements.reduce((sum, measurement) => sum + measurement.seconds, 0);
   return { signIn: mergeRuns(runs), ceiling: { hashesPerSecond, before: measurements[0]!.perSecond, after: measurements.at(-1)!.perSecond, concurrency: measurements[0]!.concurrency, seconds, rounds } };
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** 0 when the server is gone already (it crashed): the error says so. */

@@ -2,8 +2,9 @@
 // how it checks that every answer was a success. Each returns its figures together with the CPU the
 // server and the load generator used meanwhile, which says who was the bottleneck.
 import type { ServerProcess } from './server-process.ts';
-import { startBarePageServer } from './bare-page.ts';
+import { startBareOidcServer, startBarePageServer } from './bare-page.ts';
 import type { HttpClient } from './http-client.ts';
+import { createHttpClient } from './http-client.ts';
 import type { Seed } from './seed.ts';
 import type { Tokens } from './hosted-sign-in.ts';
 import { basicAuthorization, exchangeCode, openInteraction, refresh, signInThroughHostedPages } from './hosted-sign-in.ts';
@@ -44,6 +45,54 @@ export function signIns(context: ScenarioContext): Promise<ScenarioResult> {
       iteration: async (user) => void (await signInThroughHostedPages(http, seed.web, seed.accounts[user % seed.accounts.length]!, { scope: 'openid email', address: customerAddress(user) })),
     }),
   );
+}
+
+/**
+ * Password sign-ins through the JSON flows API (what a native app does): a new login flow, then
+ * its identifier and password; the answer is the signed-in session. One account and one address
+ * per virtual customer, as for the hosted pages.
+ */
+export function flowsSignIns(context: ScenarioContext): Promise<ScenarioResult> {
+  const { seed, http, timing } = context;
+  return measured(context, 'flows-sign-in', 'custom loop', CONCURRENCY.signIn, () =>
+    runLoad({
+      users: CONCURRENCY.signIn,
+      warmupMs: timing.warmupSeconds * 1000,
+      durationMs: timing.durationSeconds * 1000,
+      iteration: async (user) => {
+        const account = seed.accounts[user % seed.accounts.length]!;
+        const localAddress = customerAddress(user);
+        const flow = await http.request('/flows/login', { method: 'POST', json: {}, localAddress });
+        if (flow.status !== 201) throw new Error(`a new login flow answered ${flow.status}: ${flow.body.slice(0, 200)}`);
+        const { id } = JSON.parse(flow.body) as { id: string };
+        const signedIn = await http.request(`/flows/login/${id}`, { method: 'POST', json: { identifier: account.email, password: account.password }, localAddress });
+        if (signedIn.status !== 200) throw new Error(`the flow's sign-in answered ${signedIn.status}: ${signedIn.body.slice(0, 200)}`);
+      },
+    }),
+  );
+}
+
+/**
+ * Bare oidc-provider (bare-oidc-server.ts), the library Foyer's protocol core is, answering the same
+ * client-credentials request at the same concurrency right after Foyer: the reference for Foyer's.
+ */
+export async function bareClientCredentials(context: ScenarioContext): Promise<ScenarioResult> {
+  const { timing } = context;
+  const bare = await startBareOidcServer('bench-machine', 'bench-machine-secret');
+  try {
+    return await measured({ ...context, server: { ...context.server, ...bare.cpu } }, 'bare-client-credentials', 'autocannon', CONCURRENCY.fixedRequests, () =>
+      replayFixedRequest({
+        url: `${bare.url}/token`,
+        method: 'POST',
+        headers: { authorization: basicAuthorization('bench-machine', 'bench-machine-secret'), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+        connections: CONCURRENCY.fixedRequests,
+        ...timing,
+      }),
+    );
+  } finally {
+    await bare.stop();
+  }
 }
 
 export function clientCredentials(context: ScenarioContext): Promise<ScenarioResult> {
@@ -136,18 +185,40 @@ export async function signInPage(context: ScenarioContext, rate?: number): Promi
 
 /**
  * The sign-in page's floor: the same bytes and headers as the page, from a bare node:http server
- * (bare-page-server.ts) that does nothing else, at the same concurrency, measured right after it.
+ * (bare-page-server.ts) that does nothing else, at the same concurrency, measured right after it;
+ * with `rate`, in an open loop at that rate, as the paced page is (the load generator's own tick
+ * shows in both).
  */
-export async function barePageFloor(context: ScenarioContext): Promise<ScenarioResult> {
+export async function barePageFloor(context: ScenarioContext, rate?: number): Promise<ScenarioResult> {
   const { seed, http, timing } = context;
   const { path, jar } = await openInteraction(http, seed.web, { scope: 'openid email' });
   const page = await http.request(path, { jar });
   if (page.status !== 200) throw new Error(`the sign-in page answered ${page.status}`);
   const bare = await startBarePageServer(page.headers, page.bytes);
+  const bareContext = { ...context, server: { ...context.server, ...bare.cpu } };
   try {
-    return await measured({ ...context, server: { ...context.server, ...bare.cpu } }, 'bare-page', 'autocannon', CONCURRENCY.signInPage, () =>
-      replayFixedRequest({ url: `${bare.url}${path}`, headers: { cookie: jar.header() }, connections: CONCURRENCY.signInPage, ...timing }),
-    );
+    if (rate === undefined) {
+      return await measured(bareContext, 'bare-page', 'autocannon', CONCURRENCY.signInPage, () =>
+        replayFixedRequest({ url: `${bare.url}${path}`, headers: { cookie: jar.header() }, connections: CONCURRENCY.signInPage, ...timing }),
+      );
+    }
+    const bareHttp = createHttpClient(bare.url, CONCURRENCY.signInPage);
+    try {
+      const headers = { cookie: jar.header() };
+      return await measured(bareContext, 'bare-page-paced', 'open loop', CONCURRENCY.signInPage, () =>
+        runPaced({
+          rate,
+          warmupMs: timing.warmupSeconds * 1000,
+          durationMs: timing.durationSeconds * 1000,
+          request: async () => {
+            const answer = await bareHttp.request(path, { headers });
+            if (answer.status !== 200) throw new Error(`the bare page answered ${answer.status}`);
+          },
+        }),
+      );
+    } finally {
+      bareHttp.close();
+    }
   } finally {
     await bare.stop();
   }
@@ -193,12 +264,9 @@ async function measured(
     serverCpu: (context.server.cpuSeconds() - serverBefore) / wallSeconds,
     generatorCpu: (generator.user + generator.system) / 1e6 / wallSeconds,
     mainThreadMsPerAnswer: result.completed > 0 ? (window.cpuSeconds() * 1000) / result.completed : 0,
-    ...machineFigures(window.machine(), result.completed),
+    // Steal: the share of the window's CPU the hypervisor gave other tenants (report.ts judges by it).
+    stealShare: window.machine().stealShare,
   };
-}
-
-function machineFigures(machine: { busySeconds: number; stealShare: number }, completed: number): Pick<ScenarioResult, 'machineMsPerAnswer' | 'stealShare'> {
-  return { machineMsPerAnswer: completed > 0 ? (machine.busySeconds * 1000) / completed : 0, stealShare: machine.stealShare };
 }
 
 /**
