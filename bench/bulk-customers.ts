@@ -80,7 +80,11 @@ export async function loadBulkCustomers(config: DatabaseConfig, tenantId: string
         await tx.insertInto('identity_trait_values').values(traitValues).execute();
       });
       const done = Math.min(count, start + BATCH);
-      if (done % 100_000 === 0 || done === count) log(`loaded ${done.toLocaleString('en-US')} customers in ${Math.round((Date.now() - started) / 1000)} s`);
+      if (done % 100_000 === 0 || done === count) {
+        const seconds = (Date.now() - started) / 1000;
+        const perSecond = done / Math.max(seconds, 0.001);
+        log(`loaded ${done.toLocaleString('en-US')} of ${count.toLocaleString('en-US')} customers in ${Math.round(seconds)} s (${Math.round(perSecond).toLocaleString('en-US')}/s, about ${Math.round((count - done) / perSecond)} s left)`);
+      }
     }
     // What a live database has had time for: fresh statistics, and on PostgreSQL the visibility map
     // that lets a search read its index alone (autovacuum does both after bulk inserts).

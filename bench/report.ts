@@ -114,6 +114,8 @@ export type EngineResult =
       readonly error?: string;
       /** Where the server's CPU time went (Markdown), when the run was made with --cpu-prof. */
       readonly profile?: string;
+      /** With --customers: bytes on disk per table after the bulk load (table-sizes.ts). */
+      readonly tableBytes?: Readonly<Record<string, number>>;
       /** The argon2id ceiling measured around the flows API's sign-in rounds. */
       readonly flowsCeiling?: Ceiling;
       /** Customers in the database beyond the seeded accounts (--customers). */
@@ -205,6 +207,9 @@ export const PAGE_FLOOR_FACTOR = 3;
 /** The open-loop page: this rate, and the p99 it must stay under. */
 export const PAGE_OPEN_LOOP_RATE = 1_000;
 export const SIGN_IN_PAGE_P99_MS = 20;
+/** On PostgreSQL, what the customer's own rows may take on disk (audit and outbox under retention come on top). */
+export const BYTES_PER_CUSTOMER = 2_048;
+
 /** The server's steady resident memory while the scenarios run. */
 export const STEADY_RSS_BYTES = 300 * 2 ** 20;
 
@@ -310,6 +315,16 @@ export function verdictsOf(result: EngineResult): Verdict[] {
       stealShare: paced.stealShare,
     });
   }
+  if (result.tableBytes && result.engine === 'postgres' && (result.customers ?? 0) > 0) {
+    const perCustomer = totalOf(result.tableBytes) / (result.customers ?? 1);
+    verdicts.push({
+      figure: `Bytes on disk per customer with ${(result.customers ?? 0).toLocaleString('en-US')} bulk-loaded customers`,
+      measured: `${Math.round(perCustomer).toLocaleString('en-US')} bytes`,
+      target: `≤ ${BYTES_PER_CUSTOMER.toLocaleString('en-US')} bytes`,
+      pass: perCustomer <= BYTES_PER_CUSTOMER,
+      stealShare: 0,
+    });
+  }
   if (result.steadyRssBytes) {
     verdicts.push({
       figure: 'Server memory, steady (median RSS while the scenarios ran)',
@@ -392,6 +407,12 @@ function engineSection(result: EngineResult): string[] {
     for (const figure of result.admin) lines.push(`| ${figure.label} | ${ms(figure.p50)} | ${ms(figure.p95)} | ${figure.meanResults.toFixed(1)} | ${figure.samples} |`);
     lines.push('');
   }
+  if (result.tableBytes) {
+    const customers = Math.max(result.customers ?? 0, 1);
+    lines.push(`### Disk per table with ${(result.customers ?? 0).toLocaleString('en-US')} bulk-loaded customers (indexes included)`, '', '| Table | Size | Bytes per customer |', '|---|---|---|');
+    for (const [table, bytes] of Object.entries(result.tableBytes)) lines.push(`| ${table} | ${mib(bytes)} | ${Math.round(bytes / customers).toLocaleString('en-US')} |`);
+    lines.push(`| **all** | ${mib(totalOf(result.tableBytes))} | ${Math.round(totalOf(result.tableBytes) / customers).toLocaleString('en-US')} |`, '');
+  }
   if (result.profile) lines.push(`### Where the ${title} server spent its time`, '', result.profile, '');
   return lines;
 }
@@ -418,4 +439,8 @@ function mib(bytes: number): string {
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
+function totalOf(bytes: Readonly<Record<string, number>>): number {
+  return Object.values(bytes).reduce((sum, value) => sum + value, 0);
 }

@@ -27,6 +27,8 @@ import type { AdminFigure, BenchReport, Ceiling, EngineResult, Machine, Scenario
 import { loadBulkCustomers } from './bulk-customers.ts';
 import { adminSearches } from './admin-search.ts';
 import { adminStatistics } from './admin-stats.ts';
+import { tableSizes } from './table-sizes.ts';
+import type { TableSizes } from './table-sizes.ts';
 import { summarizeProfile } from './profile-summary.ts';
 
 const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
@@ -99,6 +101,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
   let admin: AdminFigure[] | undefined;
   let baseline: SignInBaseline | undefined;
   let flowsCeiling: Ceiling | undefined;
+  let sizes: TableSizes | undefined;
   // One secret for every server process of this database: its signing keys are sealed with it.
   const masterSecret = randomBytes(32).toString('base64url');
   try {
@@ -121,6 +124,9 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     if (options.customers > 0) {
       log(`${engine}: loading ${options.customers.toLocaleString('en-US')} more customers`);
       await loadBulkCustomers(database.config, seed.tenantId, options.customers, (message) => log(`${engine}: ${message}`));
+      sizes = await tableSizes(database.config);
+      const total = Object.values(sizes).reduce((sum, bytes) => sum + bytes, 0);
+      log(`${engine}: ${(total / 2 ** 20).toFixed(0)} MiB in all, ${Math.round(total / (options.customers + CONCURRENCY.signIn)).toLocaleString('en-US')} bytes per customer`);
     }
     server = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret, cpuProfileDir: profileDir });
     log(`${engine}: Foyer is up at ${server.url} (pid ${server.pid})`);
@@ -186,7 +192,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     await database.dispose();
   }
   const profile = profileDir ? readProfile(profileDir, path.join(options.outDir, `${engine}.cpuprofile`)) : undefined;
-  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, steadyRssBytes: median(rssSamples), ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}), ...(baseline ? { baseline } : {}), ...(flowsCeiling ? { flowsCeiling } : {}) };
+  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, steadyRssBytes: median(rssSamples), ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}), ...(baseline ? { baseline } : {}), ...(flowsCeiling ? { flowsCeiling } : {}), ...(sizes ? { tableBytes: sizes } : {}) };
 }
 
 /** Rounds of sign-ins, each between two measurements of the argon2id ceiling with the server idle. */

@@ -83,6 +83,16 @@ describe('bench report verdicts', () => {
     assert.deepEqual(verdictsOf({ ...engineResult('sqlite', [scenario('flows-sign-in', { perSecond: 95 })]), flowsCeiling: { ...flowsCeiling, rounds: [{ ceiling: 100, signInsPerSecond: 94 }] } }).map((verdict) => verdict.pass), [false]);
   });
 
+  test('bytes per customer by table: shown on both engines, judged on PostgreSQL at 2 kB per customer', () => {
+    const tableBytes = { identities: 1_000_000_000, identity_addresses: 600_000_000, credentials: 500_000_000 };
+    const withSizes = (engine: 'sqlite' | 'postgres') => ({ ...engineResult(engine, []), customers: 1_000_000, tableBytes });
+    assert.deepEqual(verdictsOf(withSizes('postgres')).map((verdict) => [verdict.measured, verdict.pass]), [['2,100 bytes', false]]);
+    assert.deepEqual(verdictsOf(withSizes('sqlite')), []);
+    const markdown = renderMarkdown({ date: '2026-01-01T00:00:00Z', machine: { cpuModel: 'x', cores: 2, memoryBytes: 1, node: 'v24', os: 'Linux', loadAverage: [0] }, totalSeconds: 1, engines: [withSizes('sqlite')] });
+    assert.match(markdown, /\| identities \| 954 MiB \| 1,000 \|/);
+    assert.match(markdown, /\| \*\*all\*\* \| 2003 MiB \| 2,100 \|/);
+  });
+
   test('no reference, no verdict: client credentials without bare oidc-provider, the page without its floor', () => {
     const alone = [scenario('client-credentials', { perSecond: 9_000 }), scenario('sign-in-page', { latencyMs: { p50: 1, p99: 2 } })];
     assert.deepEqual(verdictsOf(engineResult('sqlite', alone)), []);
