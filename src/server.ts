@@ -31,6 +31,7 @@ import { accountApiPlugin } from './http/account/account-api.plugin.ts';
 import { emailChangePlugin } from './http/account/email-change.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import { createStrategies } from './domain/credentials/strategies.ts';
+import { rememberedDeviceKeyOf } from './domain/self-service/remembered-devices.ts';
 import type { SelfServiceDeps } from './domain/self-service/code-steps.ts';
 import { codeKeyOf } from './domain/self-service/one-time-code.ts';
 import { deviceTokenKeyOf } from './domain/flows/device-token.ts';
@@ -134,7 +135,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const stats = createStatsCollector({ transaction, activeKey: activeKeyOf(config.masterSecret) });
     // The ways to sign in (ADR 0019), built once; each surface's routes call them through the use cases.
     const deviceKey = deviceTokenKeyOf(config.masterSecret);
-    const strategies = createStrategies({ password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey } });
+    const strategies = createStrategies({ password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey }, secondFactor: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox } });
     // `satisfies`, not a declared type: the email-change page reads more of these stores than the steps do.
     const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, breachedCheck, stats } satisfies SelfServiceDeps;
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
@@ -143,7 +144,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // mounts it under /t/{slug} too and sets each request's tenant (http/tenancy/tenancy.plugin.ts).
     const tenantSurfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { tenants, publicUrl: config.http.publicUrl, writeLimits }),
-      (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret) }),
+      (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => selfServicePlugin(app, { selfService }),
       (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),
       (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, breachedCheck, deviceKey: selfService.deviceKey }),
@@ -173,7 +174,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // the first owner (docs/admin-api.md). It expires within the hour and dies once an owner exists.
     const setupToken = await issueSetupLink({ setupLinks: stores.setupLinks, identities: stores.identities }, admin.tenant.id);
     if (setupToken) logger.warn({ setupLink: setupLinkOf(config.http.publicUrl, setupToken) }, 'no owner yet: open the setup link within the hour to create the first owner (`foyer admin setup` prints a new one)');
-    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, ...(sqlThrottle ? [sqlThrottle] : [])]);
+    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, stores.rememberedDevices, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
     const mailTransport = smtpUrl ? createSmtpTransport(smtpUrl) : createDevOutboxTransport(devOutboxDir(config.dataDir));

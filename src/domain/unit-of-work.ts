@@ -20,6 +20,7 @@ import type { SetupLinkStore } from './admin/setup-link.port.ts';
 import type { StatsStore } from './stats/stats.port.ts';
 import type { ConsentLedgerStore, PurposeStore } from './privacy/purpose.port.ts';
 import type { PreferenceStore } from './privacy/preference.port.ts';
+import type { RememberedDeviceStore } from './self-service/remembered-device.port.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -40,6 +41,7 @@ export type Stores = {
   readonly purposes: PurposeStore;
   readonly consentLedger: ConsentLedgerStore;
   readonly preferences: PreferenceStore;
+  readonly rememberedDevices: RememberedDeviceStore;
 };
 
 /**

@@ -9,8 +9,9 @@ import { mail } from './en/mail.ts';
 import { errors } from './en/errors.ts';
 import { admin } from './en/admin.ts';
 import { privacy } from './en/privacy.ts';
+import { secondFactors } from './en/second-factors.ts';
 
-export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin, ...privacy } as const;
+export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin, ...privacy, ...secondFactors } as const;
 
 export type MessageKey = keyof typeof en;
 /** A complete translation: every key of the English catalogue, no more. */

@@ -12,7 +12,7 @@ import { fromJson, toJson } from './json.ts';
 type ApplicationRow = Selectable<ApplicationsTable>;
 /** Everything but the name, which has its own column. */
 /** As stored: rows written before the ID token algorithm and claims were a choice lack them. */
-type StoredSettings = Omit<ApplicationFields, 'name' | 'idTokenAlgorithm' | 'idTokenClaims' | 'adminAccess'> & { idTokenAlgorithm?: IdTokenAlgorithm; idTokenClaims?: IdTokenClaims; adminAccess?: AdminAccess | null };
+type StoredSettings = Omit<ApplicationFields, 'name' | 'idTokenAlgorithm' | 'idTokenClaims' | 'adminAccess' | 'mfaPolicy'> & { mfaPolicy?: ApplicationFields['mfaPolicy']; idTokenAlgorithm?: IdTokenAlgorithm; idTokenClaims?: IdTokenClaims; adminAccess?: AdminAccess | null };
 
 export function createApplicationStore(db: Db): ApplicationStore {
   function findRow(tenantId: string, id: string): Promise<ApplicationRow | undefined> {
@@ -105,6 +105,7 @@ function settingsOf(fields: ApplicationFields): Omit<ApplicationFields, 'name'> 
     idTokenAlgorithm: fields.idTokenAlgorithm,
     idTokenClaims: fields.idTokenClaims,
     adminAccess: fields.adminAccess,
+    mfaPolicy: fields.mfaPolicy,
   };
 }
 
@@ -136,6 +137,7 @@ function toApplication(row: ApplicationRow): Application {
     // name in the ID token, and extra claims break none of them.
     idTokenClaims: settings.idTokenClaims ?? DEFAULT_ID_TOKEN_CLAIMS,
     adminAccess: settings.adminAccess ?? null,
+    mfaPolicy: settings.mfaPolicy ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -169,6 +169,23 @@ export function createIdentityStore(db: Db): IdentityStore {
       return result.numUpdatedRows > 0n;
     },
 
+    async updateCredentialConfigIf(tenantId, credentialId, expectedUpdatedAt, config, now) {
+      const result = await db
+        .updateTable('credentials')
+        .set({ config: toJson(config), updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', credentialId)
+        .where('updated_at', '=', expectedUpdatedAt)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async removeCredentials(tenantId, identityId, types) {
+      if (types.length === 0) return 0;
+      const result = await db.deleteFrom('credentials').where('tenant_id', '=', tenantId).where('identity_id', '=', identityId).where('type', 'in', [...types]).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     async addCredential(tenantId, identityId, credential, now) {
       const write = (tx: Db) => insertCredential(tx, tenantId, identityId, credential, now);
       await inTransaction(db, write);

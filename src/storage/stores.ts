@@ -18,6 +18,7 @@ import { createIdempotencyStore } from './idempotency.store.ts';
 import { createSetupLinkStore } from './setup-link.store.ts';
 import { createStatsStore } from './stats.store.ts';
 import { createConsentLedgerStore, createPreferenceStore, createPurposeStore } from './privacy.store.ts';
+import { createRememberedDeviceStore } from './remembered-device.store.ts';
 
 /** What this node wants to hear about the writes of its stores, once they are committed. */
 export type StoreHooks = {
@@ -47,6 +48,7 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     purposes: createPurposeStore(db),
     consentLedger: createConsentLedgerStore(db),
     preferences: createPreferenceStore(db),
+    rememberedDevices: createRememberedDeviceStore(db),
   };
 }
 

@@ -188,6 +188,15 @@ type ThrottleCountersTable = {
 };
 
 /** The flow whose code is the live one of an address (migration 0008). */
+type RememberedDevicesTable = {
+  id: string;
+  tenant_id: string;
+  identity_id: string;
+  user_agent: string;
+  created_at: EpochMs;
+  expires_at: EpochMs;
+};
+
 type LatestCodesTable = {
   tenant_id: string;
   address: string;
@@ -352,6 +361,7 @@ export type Database = {
   outbox_events: OutboxEventsTable;
   throttle_counters: ThrottleCountersTable;
   latest_codes: LatestCodesTable;
+  remembered_devices: RememberedDevicesTable;
   consents: ConsentsTable;
   mail_messages: MailMessagesTable;
   idempotency_keys: IdempotencyKeysTable;

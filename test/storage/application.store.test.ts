@@ -35,6 +35,7 @@ describeEachEngine('ApplicationStore', (current) => {
       idTokenAlgorithm: 'RS256',
       idTokenClaims: 'minimal',
       adminAccess: null,
+      mfaPolicy: 'required',
       secretHash: 'sha256:00',
       now: 1_790_000_000_123,
       ...overrides,

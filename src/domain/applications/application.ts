@@ -4,6 +4,8 @@ import type { FieldProblem } from '../errors.ts';
 import { ValidationError } from '../errors.ts';
 import type { AdminScope } from '../admin/scopes.ts';
 import { isAdminScope } from '../admin/scopes.ts';
+import type { MfaPolicy } from '../tenants/tenant-settings.ts';
+import { MFA_POLICIES } from '../tenants/tenant-settings.ts';
 
 const APPLICATION_KINDS = ['web', 'spa', 'native', 'machine'] as const;
 export type ApplicationKind = (typeof APPLICATION_KINDS)[number];
@@ -64,6 +66,8 @@ export type ApplicationFields = {
   readonly idTokenAlgorithm: IdTokenAlgorithm;
   readonly idTokenClaims: IdTokenClaims;
   readonly adminAccess: AdminAccess | null;
+  /** The second-factor policy of sign-ins to this application (ADR 0024); null: the tenant's. The stricter of the two applies. */
+  readonly mfaPolicy: MfaPolicy | null;
 };
 
 export type Application = ApplicationFields & {
@@ -88,6 +92,7 @@ export type ApplicationInput = {
   readonly idTokenAlgorithm?: string | undefined;
   readonly idTokenClaims?: string | undefined;
   readonly adminAccess?: { readonly scopes: readonly string[]; readonly tenant: string } | null | undefined;
+  readonly mfaPolicy?: string | null | undefined;
 };
 
 export type NewApplication = ApplicationInput & { readonly name: string; readonly kind: string };
@@ -275,6 +280,10 @@ export function validateApplication(input: ApplicationInput, kind: string): Appl
     problems.push({ field: 'idTokenClaims', code: 'application.id_token_claims_invalid', message: `Use one of ${ID_TOKEN_CLAIMS.join(', ')}.` });
   }
   const adminAccess = checkAdminAccess(problems, kind, input.adminAccess ?? null);
+  const mfaPolicy = input.mfaPolicy ?? null;
+  if (mfaPolicy !== null && !(MFA_POLICIES as readonly string[]).includes(mfaPolicy)) {
+    problems.push({ field: 'mfaPolicy', code: 'application.mfa_policy_invalid', message: `Use one of ${MFA_POLICIES.join(', ')}, or null for the tenant's policy.` });
+  }
   if (problems.length > 0) throw new ValidationError(problems);
   return {
     kind,
@@ -289,6 +298,7 @@ export function validateApplication(input: ApplicationInput, kind: string): Appl
     idTokenAlgorithm: idTokenAlgorithm as IdTokenAlgorithm,
     idTokenClaims: idTokenClaims as IdTokenClaims,
     adminAccess,
+    mfaPolicy: mfaPolicy as MfaPolicy | null,
   };
 }
 

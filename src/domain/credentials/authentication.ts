@@ -60,3 +60,38 @@ export interface FirstFactor<Input, Refusal extends { readonly ok: false }> {
 export type FirstFactorOutcome<Refusal> =
   | { readonly ok: true; readonly identity: Identity; readonly result: AuthenticationResult; readonly deviceToken?: string | undefined }
   | Refusal;
+
+/** The class a sign-in reaches with a second factor (TOTP, a recovery code): what `acr_values` asks for to step up. */
+export const MFA_ACR = 'urn:foyer:acr:mfa';
+
+/**
+ * A first factor's result completed by a second factor `method`: `amr` says both, and `mfa`
+ * (RFC 8176), the class and level are the second factor's, and `method` names it.
+ */
+export function withSecondFactor(first: AuthenticationResult, method: AuthenticationMethod): AuthenticationResult {
+  const amr = [...new Set([...first.amr, ...method.amr, 'mfa' as const])];
+  return { identityId: first.identityId, method: method.id, amr, acr: method.acr, aal: method.aal };
+}
+
+/**
+ * The step after a first factor, when the policy or the application asks for more (ADR 0024):
+ * proves the customer holds something enrolled before (an authenticator app, a recovery code).
+ * `enrolled` says whether the customer has it to offer; `verify` checks what they present, counted
+ * by the code-entry throttle, and answers the combined result (withSecondFactor) or its refusal.
+ */
+export interface SecondFactor<Input, Refusal extends { readonly ok: false }> {
+  readonly method: AuthenticationMethod;
+  enrolled(tenant: Tenant, identityId: string): Promise<boolean>;
+  verify(tenant: Tenant, first: AuthenticationResult, input: Input, context: RequestContext): Promise<{ readonly ok: true; readonly result: AuthenticationResult } | Refusal>;
+}
+
+/**
+ * Adding a method to an account (the portal, the Account API, or a sign-in that asks the customer
+ * to enrol first): `begin` makes what the customer needs to set it up (a TOTP secret and its QR
+ * code), `complete` checks the customer really set it up and writes the credential.
+ */
+export interface Enrolment<Offer, Input, Refusal extends { readonly ok: false }> {
+  readonly method: AuthenticationMethod;
+  begin(tenant: Tenant, identity: Identity, now: number): Promise<Offer>;
+  complete(tenant: Tenant, identityId: string, input: Input, context: RequestContext): Promise<{ readonly ok: true } | Refusal>;
+}

@@ -1,20 +1,43 @@
-// The ways to sign in this server offers, registered in one place (ADR 0019). The composition root
-// (server.ts) builds them once with their dependencies and hands them to the surfaces; each method's
-// routes call its strategy through the use cases of domain/self-service. A new method adds its
-// folder under domain/credentials/, one entry in each list below, and its routes.
-import type { AuthenticationMethod } from './authentication.ts';
+// The ways to sign in this server offers, registered in one place (ADR 0019, ADR 0024). The
+// composition root (server.ts) builds them once with their dependencies and hands them to the
+// surfaces; each method's routes call its strategy through the use cases of domain/self-service. A
+// new method adds its folder under domain/credentials/, one entry in each list below, and its routes.
+import type { AuthenticationMethod, AuthenticationResult } from './authentication.ts';
+import { withSecondFactor } from './authentication.ts';
+import type { RequestContext } from '../audit/audit.ts';
 import type { PasswordFirstFactor, SignInDeps } from './password/password-sign-in.ts';
 import { createPasswordFirstFactor, PASSWORD } from './password/password-sign-in.ts';
+import type { SecondFactorDeps } from './second-factor-deps.ts';
+import type { TotpEnrolment, TotpSecondFactor } from './totp/totp.ts';
+import { createTotpEnrolment, createTotpSecondFactor, TOTP_METHOD } from './totp/totp.ts';
+import type { RecoveryCodeSecondFactor } from './recovery-codes/recovery-codes.ts';
+import { createRecoveryCodeSecondFactor, generateRecoveryCodes, RECOVERY_CODE_METHOD } from './recovery-codes/recovery-codes.ts';
 
-/** The first factors, by method id. */
-export type Strategies = { readonly password: PasswordFirstFactor };
+/** The second factors by method id, their enrolments, and what enrolling at sign-in gives. */
+export type SecondFactorStrategies = {
+  readonly secondFactors: { readonly totp: TotpSecondFactor; readonly recovery_code: RecoveryCodeSecondFactor };
+  readonly enrolments: { readonly totp: TotpEnrolment };
+  /** Ten new recovery codes for the customer (made when an authenticator app is enrolled, or on request). */
+  generateRecoveryCodes(tenantId: string, identityId: string, context: RequestContext): Promise<string[]>;
+  /** The result of a sign-in completed by enrolling an authenticator app and typing its first code. */
+  enrolledResult(first: AuthenticationResult): AuthenticationResult;
+};
 
-export function createStrategies(deps: { readonly password: SignInDeps }): Strategies {
-  return { password: createPasswordFirstFactor(deps.password) };
+/** The first factors, by method id, and the second-factor strategies. */
+export type Strategies = { readonly password: PasswordFirstFactor } & SecondFactorStrategies;
+
+export function createStrategies(deps: { readonly password: SignInDeps; readonly secondFactor: SecondFactorDeps }): Strategies {
+  return {
+    password: createPasswordFirstFactor(deps.password),
+    secondFactors: { totp: createTotpSecondFactor(deps.secondFactor), recovery_code: createRecoveryCodeSecondFactor(deps.secondFactor) },
+    enrolments: { totp: createTotpEnrolment(deps.secondFactor) },
+    generateRecoveryCodes: (tenantId, identityId, context) => generateRecoveryCodes(deps.secondFactor, tenantId, identityId, context),
+    enrolledResult: (first) => withSecondFactor(first, TOTP_METHOD),
+  };
 }
 
 /** What each registered strategy can complete a sign-in with (the type checker keeps it beside Strategies). */
-const METHODS = { password: PASSWORD } as const satisfies Record<keyof Strategies, AuthenticationMethod>;
+const METHODS = { password: PASSWORD, totp: TOTP_METHOD, recovery_code: RECOVERY_CODE_METHOD } as const satisfies Record<'password' | keyof SecondFactorStrategies['secondFactors'], AuthenticationMethod>;
 
 /**
  * The authentication context classes a sign-in can reach here: discovery's `acr_values_supported`,

@@ -36,6 +36,11 @@ export interface IdentityStore {
   /** Replaces a credential's config (e.g. a password hash upgraded at sign-in). Returns false when
    * there is no such credential in the tenant. */
   updateCredentialConfig(tenantId: string, credentialId: string, config: Readonly<Record<string, unknown>>, now: number): Promise<boolean>;
+  /** updateCredentialConfig, only while the credential's updated_at is still `expectedUpdatedAt`
+   * (compare and set): false when another request changed it first, or it is gone. */
+  updateCredentialConfigIf(tenantId: string, credentialId: string, expectedUpdatedAt: number, config: Readonly<Record<string, unknown>>, now: number): Promise<boolean>;
+  /** Removes the identity's credentials of these types; answers how many went. */
+  removeCredentials(tenantId: string, identityId: string, types: readonly string[]): Promise<number>;
   /** Adds a credential to an existing identity (e.g. the first password, set through recovery). */
   addCredential(tenantId: string, identityId: string, credential: Omit<Credential, 'identityId'>, now: number): Promise<void>;
   /** Marks one of the identity's addresses verified now; false when it has no such address. */

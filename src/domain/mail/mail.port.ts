@@ -15,7 +15,9 @@ export type MailKind =
   /** params: none (sent to the address of a deleted account) */
   | 'account_deleted'
   /** params: link (the sign-in page's recovery). Sent when someone signs up with an address that has an account already. */
-  | 'account_exists';
+  | 'account_exists'
+  /** params: none (sent when support reset the customer's second factors) */
+  | 'mfa_reset';
 
 /**
  * Kinds whose body holds a one-time code or link. Once such a message is given up its bodies are

@@ -28,6 +28,7 @@ const KINDS: Readonly<Record<MailKind, { readonly code: boolean; readonly params
   email_changed: { code: false, params: ['newEmail'] },
   account_deleted: { code: false, params: [] },
   account_exists: { code: false, params: ['link'] },
+  mfa_reset: { code: false, params: [] },
 };
 
 const DEFAULT_BRAND = '#0b57d0';

@@ -8,6 +8,9 @@ import type { FieldProblem } from '../errors.ts';
 import { identifierTraits, validateTraits } from '../identity/traits.ts';
 import { signUpTraitFields } from '../identity/trait-fields.ts';
 
+export const MFA_POLICIES = ['off', 'optional', 'required', 'adaptive'] as const;
+export type MfaPolicy = (typeof MFA_POLICIES)[number];
+
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, 'a scope is one word of printable characters, without quotes or backslashes');
 
 const settingsSchema = z
@@ -67,6 +70,18 @@ const settingsSchema = z
           )
           .max(50)
           .default([]),
+      })
+      .strict()
+      .optional(),
+    mfa: z
+      .object({
+        /**
+         * When customers are asked for a second factor after their password (ADR 0024): `off`,
+         * `optional` (customers who set one up are asked), `required` (customers without one set one
+         * up before reaching the application), `adaptive` (asked on a device that never signed in to
+         * the account, or after wrong passwords). An application may ask for more, never less.
+         */
+        policy: z.enum(MFA_POLICIES, { error: `must be one of ${MFA_POLICIES.join(', ')}` }).optional(),
       })
       .strict()
       .optional(),

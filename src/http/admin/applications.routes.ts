@@ -84,6 +84,7 @@ const APPLICATION_PROPERTIES = {
   logo_uri: { type: ['string', 'null'] },
   id_token_signed_response_alg: { type: 'string', enum: ['ES256', 'RS256'] },
   id_token_claims: { type: 'string', enum: ['scopes', 'minimal'] },
+  mfa_policy: { type: ['string', 'null'], enum: ['off', 'optional', 'required', 'adaptive', null], description: "The second-factor policy of sign-ins to this application; null: the tenant's. The stricter of the two applies." },
   created_at: { type: 'string', format: 'date-time' },
   updated_at: { type: 'string', format: 'date-time' },
 } as const;
@@ -113,6 +114,7 @@ const settableProperties = {
   logo_uri: { type: ['string', 'null'], maxLength: 2000 },
   id_token_signed_response_alg: { type: 'string', maxLength: 20 },
   id_token_claims: { type: 'string', maxLength: 20 },
+  mfa_policy: { type: ['string', 'null'], maxLength: 20 },
 } as const;
 
 const WITH_SECRET = {
@@ -134,6 +136,7 @@ type Settable = {
   logo_uri?: string | null;
   id_token_signed_response_alg?: string;
   id_token_claims?: string;
+  mfa_policy?: string | null;
   admin_access?: { scopes: string[]; tenant: string } | null;
 };
 
@@ -150,6 +153,7 @@ const FIELD_OF: Record<string, string> = {
   logoUri: 'logo_uri',
   idTokenAlgorithm: 'id_token_signed_response_alg',
   idTokenClaims: 'id_token_claims',
+  mfaPolicy: 'mfa_policy',
   adminAccess: 'admin_access',
   'adminAccess.scopes': 'admin_access.scopes',
   'adminAccess.tenant': 'admin_access.tenant',
@@ -170,6 +174,7 @@ function applicationView(application: Application) {
     logo_uri: application.logoUri,
     id_token_signed_response_alg: application.idTokenAlgorithm,
     id_token_claims: application.idTokenClaims,
+    mfa_policy: application.mfaPolicy,
     created_at: iso(application.createdAt),
     updated_at: iso(application.updatedAt),
   };
@@ -189,6 +194,7 @@ function applicationInputOf(body: Settable): ApplicationInput {
     logoUri: body.logo_uri,
     idTokenAlgorithm: body.id_token_signed_response_alg,
     idTokenClaims: body.id_token_claims,
+    mfaPolicy: body.mfa_policy,
     adminAccess: body.admin_access,
   };
 }

@@ -28,7 +28,6 @@ import { saveConsentGrant } from '../oidc/grants.ts';
 import { pageTranslator } from '../shared/locale.ts';
 import { allowFormTargets, sendPage, brandingOf, errorBody } from '../shared/respond.ts';
 import { createInteractionPages } from './interaction-pages.ts';
-import { loginResultOf } from './login-result.ts';
 import type { InteractionContext as Context, InteractionDetails as Details } from './interaction-pages.ts';
 import { consentPage } from './pages/consent.page.ts';
 import { SUPPORTED_SCOPES } from '../oidc/claims.ts';
@@ -36,6 +35,8 @@ import type { FieldError } from '../shared/form-fields.ts';
 import { formOf, parseForm } from '../shared/form.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { registerPageErrors } from '../shared/page-errors.ts';
+import { createSecondFactorStep } from './second-factor.step.ts';
+import { STEP_UP_REASON } from '../oidc/acr.ts';
 
 type InteractionDeps = {
   readonly stores: Stores;
@@ -44,6 +45,8 @@ type InteractionDeps = {
   readonly selfService: SelfServiceDeps;
   /** flowCsrfKeyOf(master secret): the sign-in form's CSRF token is derived, not stored. */
   readonly flowCsrfKey: KeyObject;
+  /** rememberedDeviceKeyOf(master secret): the "remember this device" cookie of the second-factor step. */
+  readonly rememberKey: KeyObject;
 };
 
 type Form = Record<string, string>;
@@ -54,6 +57,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   const { renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies });
   const flowDeps = { flows: deps.stores.flows, csrfKey: deps.flowCsrfKey };
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
+  // Every sign-in below ends in secondFactor.signedIn: the one place a second factor is asked for (ADR 0024).
+  const secondFactor = createSecondFactorStep({ stores: deps.stores, strategies: deps.strategies, throttle: deps.selfService.throttle, flowCsrfKey: deps.flowCsrfKey, deviceKey: deps.selfService.deviceKey, rememberKey: deps.rememberKey, secureCookies, finish, contextOf });
 
   app.get('/interaction/:uid', (request, reply) => withInteraction(request, reply, (c) => show(c, request, reply)));
   app.post('/interaction/:uid/signin', (request, reply) => withInteraction(request, reply, (c) => signIn(c, request, reply)));
@@ -63,6 +68,10 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   app.post('/interaction/:uid/recovery', (request, reply) => withInteraction(request, reply, (c) => recover(c, request, reply)));
   app.post('/interaction/:uid/recovery/password', (request, reply) => withInteraction(request, reply, (c) => newPassword(c, request, reply)));
   app.post('/interaction/:uid/consent', (request, reply) => withInteraction(request, reply, (c) => consent(c, request, reply)));
+  app.post('/interaction/:uid/second-factor', (request, reply) => withInteraction(request, reply, (c) => secondFactor.submit(c, request, reply)));
+  app.post('/interaction/:uid/second-factor/enrol', (request, reply) => withInteraction(request, reply, (c) => secondFactor.enrol(c, request, reply)));
+  app.post('/interaction/:uid/second-factor/continue', (request, reply) => withInteraction(request, reply, (c) => secondFactor.continueAfterCodes(c, request, reply)));
+  app.post('/interaction/:uid/second-factor/decline', (request, reply) => withInteraction(request, reply, (c) => secondFactor.decline(c, request, reply)));
   app.post('/interaction/:uid/abort', (request, reply) => withInteraction(request, reply, (c) => decline(c, request, reply)));
 
   async function withInteraction(request: FastifyRequest, reply: FastifyReply, handle: (context: Context) => Promise<unknown>) {
@@ -91,6 +100,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
 
   async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {
     if (c.details.prompt.name === 'consent') return showConsent(c, reply);
+    // Signed in, and the application asks for more than the session has: only the missing factor.
+    if (c.details.session?.accountId && c.details.prompt.reasons.every((reason) => reason === STEP_UP_REASON)) return secondFactor.stepUp(c, request, reply);
     const query = request.query as { screen?: string; continue?: string };
     if (query.continue !== undefined && (await continueInThisBrowser(c, request, reply))) return reply;
     if (query.screen === 'recovery') return renderRecovery(c, reply, await screenFlow(c, 'recovery', { fresh: true }));
@@ -112,7 +123,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (outcome.ok) {
       if (!(await completed(c, flow, outcome.identity.id, reply))) return reply;
       setDeviceCookie(reply, c.tenant, outcome.deviceToken, secureCookies);
-      return finish(c, reply, loginResultOf(outcome.result));
+      return secondFactor.signedIn(c, request, reply, outcome.result);
     }
     if (outcome.code === 'signin.throttled') {
       reply.header('retry-after', String(outcome.retryAfterSeconds));
@@ -169,7 +180,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     // Signed in by the code (a sign-up, or a sign-in that verified its address first): this browser
     // gets its device token as after a password sign-in.
     setDeviceCookie(reply, c.tenant, signedIn.deviceToken, secureCookies);
-    return finish(c, reply, loginResultOf(signedIn.result));
+    return secondFactor.signedIn(c, request, reply, signedIn.result);
   }
 
   async function resend(c: Context, request: FastifyRequest, reply: FastifyReply) {
@@ -206,7 +217,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     // The owner proved the inbox and chose a new password: signed in, whatever someone else's
     // guesses did to the account's sign-in throttle (SECURITY.md 7).
     setDeviceCookie(reply, c.tenant, reset.deviceToken, secureCookies);
-    return finish(c, reply, loginResultOf(reset.result));
+    return secondFactor.signedIn(c, request, reply, reset.result);
   }
 
   /** Back from an emailed link opened in this same browser: the sign-in it verified finishes, once. */
@@ -214,7 +225,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const signedIn = await continueVerified(deps.selfService, c.tenant, c.uid, readDeviceCookie(request, c.tenant), contextOf(c, request));
     if (!signedIn) return false;
     setDeviceCookie(reply, c.tenant, signedIn.deviceToken, secureCookies);
-    await finish(c, reply, loginResultOf(signedIn.result));
+    await secondFactor.signedIn(c, request, reply, signedIn.result);
     return true;
   }
 

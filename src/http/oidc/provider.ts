@@ -3,7 +3,7 @@
 // and how accounts and claims are found. The protocol itself is oidc-provider's, never ours.
 import { createSecretKey, hkdfSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { ADMIN_TENANT_SLUG, issuerOf } from '../../domain/tenants/tenant.ts';
@@ -32,7 +32,7 @@ import { revocationWithoutContentType } from './revocation-response.ts';
 import { noDefaultResource, resourceServerOf } from './resource-servers.ts';
 import { keepOfflineAccessOfFirstParty } from './offline-access.ts';
 import { guardProvider } from './provider-guards.ts';
-import { refuseUnmeetableEssentialAcr } from './acr.ts';
+import { refuseUnmeetableEssentialAcr, stepUpCheck } from './acr.ts';
 import { REACHABLE_ACR_VALUES } from '../../domain/credentials/strategies.ts';
 import { LOCALES } from '../../i18n/locales.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
@@ -120,6 +120,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       short: { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true },
     },
     interactions: {
+      policy: interactionPolicyWithStepUp(),
       url: (_ctx, interaction) => `${mountPath}/interaction/${interaction.uid}`,
     },
     features: {
@@ -228,6 +229,13 @@ export function reuseClientInstances(provider: Provider, metadata: { find(id: st
 function ttlOf(client: { [key: string]: unknown } | undefined, key: 'accessToken' | 'idToken' | 'refreshToken'): number | undefined {
   const ttl = client?.['foyer_ttl'] as Record<string, number> | undefined;
   return ttl?.[key];
+}
+
+/** oidc-provider's prompts, with the login prompt also asked when an application steps up to the MFA class (acr.ts). */
+function interactionPolicyWithStepUp(): ReturnType<typeof interactionPolicy.base> {
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(stepUpCheck());
+  return policy;
 }
 
 /** Cookie signing key of a tenant: derived, so it needs no storage and differs per tenant. */

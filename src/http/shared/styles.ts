@@ -18,6 +18,10 @@ label.check{display:flex;gap:.5rem;align-items:baseline;font-weight:400}
 input:focus,select:focus,button:focus,a:focus{outline:3px solid var(--brand);outline-offset:2px}
 input[aria-invalid=true],select[aria-invalid=true]{border-color:#c00}
 .hint{color:#555;font-size:.875rem;margin:.25rem 0 0}
+.qr{display:block;margin:.5rem 0;background:#fff}
+.codes{columns:2;padding-left:1.25rem}
+code.key{word-break:break-all}
+details{margin:1rem 0}
 .field-error{color:#c00;font-size:.875rem;margin:.25rem 0 0}
 .alert{border-left:4px solid #c00;background:#fff3f3;padding:.75rem;margin:0 0 1rem;border-radius:4px}
 button{font:inherit;font-weight:600;width:100%;margin-top:1.5rem;padding:.7rem;border:0;border-radius:8px;background:var(--brand);color:var(--on-brand);cursor:pointer}

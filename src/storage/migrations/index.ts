@@ -15,6 +15,7 @@ import * as customerSearch from './0011-customer-search.ts';
 import * as adminQueries from './0012-admin-queries.ts';
 import * as statistics from './0013-statistics.ts';
 import * as consentLedger from './0014-consent-ledger.ts';
+import * as secondFactors from './0017-second-factors.ts';
 import * as auditApplication from './0018-audit-application.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
@@ -34,5 +35,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0012-admin-queries': adminQueries,
   '0013-statistics': statistics,
   '0014-consent-ledger': consentLedger,
+  '0017-second-factors': secondFactors,
   '0018-audit-application': auditApplication,
 };
