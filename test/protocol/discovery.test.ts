@@ -47,12 +47,12 @@ describeEachEngine('discovery', (current) => {
     for (const url of [`${node.url}/.well-known/openid-configuration`, `${node.url}/t/shop/.well-known/openid-configuration`]) {
       const metadata = (await (await fetch(url)).json()) as Record<string, unknown>;
       assert.deepEqual(metadata['ui_locales_supported'], [...LOCALES], url);
-      assert.deepEqual(metadata['acr_values_supported'], ['urn:foyer:acr:password'], url);
+      assert.deepEqual(metadata['acr_values_supported'], ['urn:foyer:acr:password', 'urn:foyer:acr:mfa'], url);
     }
   });
 
   test('an essential acr Foyer cannot reach is unmet_authentication_requirements, back at the application; a reachable one signs in', async () => {
-    const mfa = JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:foyer:acr:mfa'] } } });
+    const mfa = JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:example:acr:hardware-key'] } } });
     const state = client.randomState();
     const url = client.buildAuthorizationUrl(rp, { redirect_uri: CALLBACK, scope: 'openid', state, claims: mfa, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
     const page = await createBrowserSession().open(url);
