@@ -60,6 +60,7 @@ describeEachEngine('ApplicationStore', (current) => {
       idTokenAlgorithm: 'RS256',
       idTokenClaims: 'minimal',
       adminAccess: null,
+      mfaPolicy: 'required',
       createdAt: input.now,
       updatedAt: input.now,
     });

@@ -23,8 +23,6 @@ import type { Tenant } from '../tenants/tenant.ts';
 import type { RequestContext } from '../audit/audit.ts';
 import type { MfaPolicy } from '../tenants/tenant-settings.ts';
 
-export type { MfaPolicy } from '../tenants/tenant-settings.ts';
-
 const STRICTNESS: readonly MfaPolicy[] = ['off', 'optional', 'adaptive', 'required'];
 
 /** The policy a sign-in to `application` follows: the stricter of the tenant's and the application's, so no application weakens the tenant's rule. */
@@ -42,7 +40,7 @@ export function effectivePolicy(tenant: Tenant, applicationPolicy: MfaPolicy | n
 export type AssuranceRequest = 'none' | 'voluntary' | 'essential';
 
 /** What is known about the browser or app signing in. */
-export type SignInSignals = {
+type SignInSignals = {
   /** It signed in to this account before (a valid device token, http/device-cookie.ts). */
   readonly seenDevice: boolean;
   /** The customer asked it to be remembered after a second factor, and it still is. */
@@ -96,17 +94,17 @@ async function failedAttemptsSinceLastSignIn(deps: DemandDeps, tenantId: string,
 }
 
 /** Where the step belongs: a browser interaction (`<uid>.second_factor`) or an api login flow (`<id>.second_factor`). */
-export type SecondFactorOwner = { readonly kind: 'browser'; readonly interactionUid: string } | { readonly kind: 'api'; readonly loginFlowId: string };
+type SecondFactorOwner = { readonly kind: 'browser'; readonly interactionUid: string } | { readonly kind: 'api'; readonly loginFlowId: string };
 
 /** What the step's flow remembers between requests. */
-export type SecondFactorPayload = {
+type SecondFactorPayload = {
   readonly first: AuthenticationResult;
   readonly demand: Exclude<Demand, { kind: 'none' }>;
   /** Set once the step succeeded: the sign-in to complete. */
   readonly result?: AuthenticationResult | undefined;
 };
 
-export function secondFactorFlowId(owner: SecondFactorOwner): string {
+function secondFactorFlowId(owner: SecondFactorOwner): string {
   return owner.kind === 'browser' ? `${owner.interactionUid}.second_factor` : `${owner.loginFlowId}.second_factor`;
 }
 

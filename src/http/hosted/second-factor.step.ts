@@ -172,7 +172,7 @@ function readRememberCookie(request: FastifyRequest): string | undefined {
 }
 
 /** The otpauth:// URI as an SVG QR code in a data: URL: an image the page shows without any script. */
-export async function qrImageOf(uri: string): Promise<string> {
+async function qrImageOf(uri: string): Promise<string> {
   const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }

@@ -13,7 +13,7 @@ import type { RequestContext } from '../../audit/audit.ts';
 /** A look-up secret (NIST SP 800-63B 5.1.2), a one-time password as RFC 8176 names it. */
 export const RECOVERY_CODE_METHOD: AuthenticationMethod = { id: 'recovery_code', amr: ['otp'], acr: MFA_ACR, aal: 2 };
 
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const CODE_LENGTH = 10;
 
@@ -43,7 +43,7 @@ async function recoveryCredentialOf(deps: Pick<SecondFactorDeps, 'identities'>, 
 }
 
 /** How many unused codes the customer has left (undefined: none were ever made). */
-export async function recoveryCodesLeft(deps: Pick<SecondFactorDeps, 'identities'>, tenantId: string, identityId: string): Promise<number | undefined> {
+async function recoveryCodesLeft(deps: Pick<SecondFactorDeps, 'identities'>, tenantId: string, identityId: string): Promise<number | undefined> {
   const credential = await recoveryCredentialOf(deps, tenantId, identityId);
   return credential ? (credential.config as RecoveryCodesConfig).codes.filter((code) => code.usedAt === null).length : undefined;
 }

@@ -26,9 +26,9 @@ const ENROLMENT_LIFETIME_MS = 15 * 60_000;
 type TotpConfig = { readonly secret: string; readonly lastStep: number | null };
 
 /** What the customer needs to set up their app: the key to type, the otpauth:// URI its QR code holds, and the sealed enrolment to post back. */
-export type TotpOffer = { readonly secret: string; readonly uri: string; readonly enrolment: string };
+type TotpOffer = { readonly secret: string; readonly uri: string; readonly enrolment: string };
 type TotpInput = { readonly code: string };
-export type TotpRefusal = { readonly ok: false; readonly code: 'mfa.code_invalid' } | ThrottledRefusal;
+type TotpRefusal = { readonly ok: false; readonly code: 'mfa.code_invalid' } | ThrottledRefusal;
 type EnrolmentRefusal = TotpRefusal | { readonly ok: false; readonly code: 'mfa.enrolment_expired' | 'mfa.already_enrolled' };
 
 export type TotpSecondFactor = SecondFactor<TotpInput, TotpRefusal>;
