@@ -88,10 +88,11 @@ export interface SecondFactor<Input, Refusal extends { readonly ok: false }> {
 /**
  * Adding a method to an account (the portal, the Account API, or a sign-in that asks the customer
  * to enrol first): `begin` makes what the customer needs to set it up (a TOTP secret and its QR
- * code), `complete` checks the customer really set it up and writes the credential.
+ * code), or shows the one `resume` names again after a mistyped code; `complete` checks the customer
+ * really set it up and writes the credential.
  */
 export interface Enrolment<Offer, Input, Refusal extends { readonly ok: false }> {
   readonly method: AuthenticationMethod;
-  begin(tenant: Tenant, identity: Identity, now: number): Promise<Offer>;
+  begin(tenant: Tenant, identity: Identity, now: number, resume?: string): Promise<Offer>;
   complete(tenant: Tenant, identityId: string, input: Input, context: RequestContext): Promise<{ readonly ok: true } | Refusal>;
 }

@@ -21,6 +21,9 @@ const NOTICES = new Map([
   ['others', 'account.sessions.revoked_others'],
   ['app', 'account.applications.revoked'],
   ['email', 'account.email.changed'],
+  ['mfa_on', 'account.mfa.enrolled'],
+  ['mfa_off', 'account.mfa.removed'],
+  ['device', 'account.mfa.forgotten'],
 ] as const);
 
 type PortalNotice = typeof NOTICES extends Map<infer Key, string> ? Key : never;

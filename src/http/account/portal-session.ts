@@ -25,6 +25,7 @@ import type { OidcArtifactStore } from '../../domain/oauth/oidc-artifact.port.ts
 import type { IdentityStore } from '../../domain/identity/identity.port.ts';
 import type { Customer } from '../../domain/account/account.ts';
 import { isRecentSignIn } from '../../domain/account/account.ts';
+import { MFA_ACR } from '../../domain/credentials/authentication.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import { pageTranslator } from '../shared/locale.ts';
 import { errorBody, sendPage } from '../shared/respond.ts';
@@ -71,7 +72,7 @@ export function portalBase(tenant: Pick<Tenant, 'slug'>): string {
  * minutes also sends the customer to sign in again, back to `returnTo` (default: this GET's URL,
  * or the portal's home for a POST).
  */
-export async function portalOf(deps: PortalSessionDeps, request: FastifyRequest, reply: FastifyReply, options: { recent?: boolean; returnTo?: string } = {}): Promise<Portal | undefined> {
+export async function portalOf(deps: PortalSessionDeps, request: FastifyRequest, reply: FastifyReply, options: { recent?: boolean; returnTo?: string; secondFactor?: (identity: Identity) => Promise<boolean> } = {}): Promise<Portal | undefined> {
   const { tenant } = request;
   if (!tenant) {
     const t = pageTranslator(request);
@@ -87,8 +88,11 @@ export async function portalOf(deps: PortalSessionDeps, request: FastifyRequest,
     await startAuthorization(deps, reply, tenant, returnTo, false);
     return undefined;
   }
-  if (options.recent && !isRecentSignIn(session.loginTs, Date.now())) {
-    await startAuthorization(deps, reply, tenant, returnTo, true);
+  // A change to credentials needs a recent sign-in at the assurance they have (ADR 0024): a customer
+  // with a second factor signs in again with it (acr_values) unless this session used it.
+  const stepUp = options.secondFactor !== undefined && session.acr !== MFA_ACR && (await options.secondFactor(identity));
+  if ((options.recent && !isRecentSignIn(session.loginTs, Date.now())) || stepUp) {
+    await startAuthorization(deps, reply, tenant, returnTo, true, stepUp);
     return undefined;
   }
   // A visit is a use of the session: the sessions page shows when each was last used.
@@ -130,7 +134,7 @@ function csrfTokenOf(masterSecret: string, tenantId: string, sessionUid: string)
 }
 
 /** Sends the browser to the tenant's authorization endpoint as the portal's client, with PKCE. */
-async function startAuthorization(deps: PortalSessionDeps, reply: FastifyReply, tenant: Tenant, returnTo: string, reauthenticate: boolean): Promise<void> {
+async function startAuthorization(deps: PortalSessionDeps, reply: FastifyReply, tenant: Tenant, returnTo: string, reauthenticate: boolean, secondFactor = false): Promise<void> {
   const state = randomBytes(16).toString('base64url');
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
@@ -144,6 +148,7 @@ async function startAuthorization(deps: PortalSessionDeps, reply: FastifyReply, 
     code_challenge: challenge,
     code_challenge_method: 'S256',
     ...(reauthenticate ? { prompt: 'login' } : {}),
+    ...(secondFactor ? { acr_values: MFA_ACR } : {}),
   });
   const cookie = Buffer.from(JSON.stringify({ state, verifier, returnTo })).toString('base64url');
   reply.header('set-cookie', authorizationCookie(deps, tenant, cookie, AUTHORIZATION_COOKIE_SECONDS));

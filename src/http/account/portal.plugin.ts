@@ -10,6 +10,8 @@ import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SignInThrottle } from '../../domain/flows/throttle.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+import type { Identity } from '../../domain/identity/identity.ts';
 import type { AccountDeps } from '../../domain/account/account.ts';
 import { profileFields, updateProfile } from '../../domain/account/profile.ts';
 import { changePassword } from '../../domain/account/password.ts';
@@ -50,6 +52,8 @@ type PortalDeps = {
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
   /** deviceTokenKeyOf(master secret): the password confirmation reads the browser's device cookie. */
   readonly deviceKey?: KeyObject | undefined;
+  /** Whether a customer has a second factor: changing the password then needs a sign-in that used it (ADR 0024). */
+  readonly hasSecondFactor: (tenant: Tenant, identityId: string) => Promise<boolean>;
 };
 
 export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Promise<void> {
@@ -60,8 +64,8 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
 
   app.get('/account', (request, reply) => page(request, reply, {}, (portal) => showProfile(portal, reply)));
   app.post('/account/profile', (request, reply) => change(request, reply, {}, (portal, form) => saveProfile(portal, form, reply)));
-  app.get('/account/password', (request, reply) => page(request, reply, { recent: true }, (portal) => showPassword(portal, reply, {})));
-  app.post('/account/password', (request, reply) => change(request, reply, { recent: true, returnTo: 'password' }, (portal, form) => savePassword(portal, form, request, reply)));
+  app.get('/account/password', (request, reply) => page(request, reply, { recent: true, secondFactor: true }, (portal) => showPassword(portal, reply, {})));
+  app.post('/account/password', (request, reply) => change(request, reply, { recent: true, secondFactor: true, returnTo: 'password' }, (portal, form) => savePassword(portal, form, request, reply)));
   app.get('/account/sessions', (request, reply) => page(request, reply, {}, (portal) => showSessions(portal, reply)));
   app.post('/account/sessions/revoke', (request, reply) =>
     change(request, reply, {}, async (portal, form) => {
@@ -101,23 +105,30 @@ export async function portalPlugin(app: FastifyInstance, deps: PortalDeps): Prom
   app.get(ACCOUNT_CALLBACK_PATH, (request, reply) => callback(request, reply));
 
   /** A GET page of the portal: the customer must be signed in (recently, for sensitive pages). */
-  async function page(request: FastifyRequest, reply: FastifyReply, options: { recent?: boolean }, handle: (portal: Portal) => unknown) {
-    const portal = await portalOf(sessionDeps, request, reply, options);
+  async function page(request: FastifyRequest, reply: FastifyReply, options: { recent?: boolean; secondFactor?: boolean }, handle: (portal: Portal) => unknown) {
+    const portal = await portalOf(sessionDeps, request, reply, { recent: options.recent, ...secondFactorOf(request, options) });
     if (!portal) return reply;
     return handle(portal);
   }
 
   /** A POST of the portal: signed in, the CSRF token right, then the change. */
-  async function change(request: FastifyRequest, reply: FastifyReply, options: { recent?: boolean; returnTo?: string }, handle: (portal: Portal, form: Record<string, string>) => unknown) {
+  async function change(request: FastifyRequest, reply: FastifyReply, options: { recent?: boolean; secondFactor?: boolean; returnTo?: string }, handle: (portal: Portal, form: Record<string, string>) => unknown) {
     // A POST returns to the portal's home after signing in, unless it names its page.
     const returnTo = options.returnTo && request.tenant ? `${portalBase(request.tenant)}/${options.returnTo}` : undefined;
-    const portal = await portalOf(sessionDeps, request, reply, { recent: options.recent, returnTo });
+    const portal = await portalOf(sessionDeps, request, reply, { recent: options.recent, returnTo, ...secondFactorOf(request, options) });
     if (!portal) return reply;
     const form = formOf(request.body);
     if (!hasValidCsrf(portal, form)) {
       return sendPage(reply, { status: 403, t: portal.t, branding: brandingOf(portal.tenant), title: portal.t('page.error.title'), body: errorBody(portal.t, 'account.csrf'), here: portal.base, wide: true });
     }
     return handle(portal, form);
+  }
+
+  /** The password is a credential: a customer with a second factor changes it from a session that used it. */
+  function secondFactorOf(request: FastifyRequest, options: { secondFactor?: boolean }) {
+    const tenant = request.tenant;
+    if (!options.secondFactor || !tenant) return {};
+    return { secondFactor: (identity: Identity) => deps.hasSecondFactor(tenant, identity.id) };
   }
 
   function showProfile(portal: Portal, reply: FastifyReply, submitted?: Record<string, string>, errors: Record<string, FieldError> = {}, status = 200) {

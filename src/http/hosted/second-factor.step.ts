@@ -6,7 +6,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
-import QRCode from 'qrcode';
 import type { Stores } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
 import type { AuthenticationResult } from '../../domain/credentials/authentication.ts';
@@ -26,6 +25,7 @@ import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
 import { formOf } from '../shared/form.ts';
 import type { FieldError } from '../shared/form-fields.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
+import { qrImageOf } from '../shared/qr-code.ts';
 import { assuranceRequestOf } from '../oidc/acr.ts';
 import { loginResultOf } from './login-result.ts';
 import type { InteractionContext as Context } from './interaction-pages.ts';
@@ -74,7 +74,7 @@ export function createSecondFactorStep(deps: StepDeps) {
     return signedIn(c, request, reply, first);
   }
 
-  async function render(c: Context, reply: FastifyReply, flow: Flow, error?: FieldError, failedMethod?: string, status = 200): Promise<unknown> {
+  async function render(c: Context, reply: FastifyReply, flow: Flow, error?: FieldError, failedMethod?: string, status = 200, resume?: string): Promise<unknown> {
     const { demand } = payloadOf(flow);
     const hidden = { flow: flow.id, csrf_token: flow.csrfToken };
     const decline = declineOf(c, flow);
@@ -85,7 +85,7 @@ export function createSecondFactorStep(deps: StepDeps) {
     }
     const identity = await deps.stores.identities.findById(c.tenant.id, payloadOf(flow).first.identityId);
     if (!identity) return sendPage(reply, { ...page, status: 400, title: c.t('page.error.title'), body: errorBody(c.t, 'flow.expired') });
-    const offer = await deps.strategies.enrolments.totp.begin(c.tenant, identity, Date.now());
+    const offer = await deps.strategies.enrolments.totp.begin(c.tenant, identity, Date.now(), resume);
     const body = enrolTotpPage(c.t, { action: `${c.base}/second-factor/enrol`, hidden: { ...hidden, enrolment: offer.enrolment }, qrImage: await qrImageOf(offer.uri), secret: offer.secret, decline, error });
     return sendPage(reply, { ...page, title: c.t('page.mfa.enrol_title'), body });
   }
@@ -114,7 +114,7 @@ export function createSecondFactorStep(deps: StepDeps) {
     const flow = await stepFlow(c, form, ['active']);
     if (!flow) return expired(c, reply);
     const enrolled = await enrolAtSignIn({ strategies: deps.strategies, flows: deps.stores.flows }, c.tenant, flow, { enrolment: form['enrolment'] ?? '', code: form['code'] ?? '' }, deps.contextOf(c, request));
-    if (!enrolled.ok) return render(c, reply, flow, refusalFieldError(enrolled, reply), 'totp', refusalStatus(enrolled));
+    if (!enrolled.ok) return render(c, reply, flow, refusalFieldError(enrolled, reply), 'totp', refusalStatus(enrolled), form['enrolment']);
     const body = recoveryCodesPage(c.t, { codes: enrolled.recoveryCodes, next: { action: `${c.base}/second-factor/continue`, hidden: { flow: flow.id, csrf_token: flow.csrfToken } } });
     return sendPage(reply, { t: c.t, branding: brandingOf(c.tenant), title: c.t('page.mfa.codes_title'), body });
   }
@@ -169,10 +169,4 @@ function readRememberCookie(request: FastifyRequest): string | undefined {
     if (separator > 0 && part.slice(0, separator).trim() === REMEMBER_COOKIE) return part.slice(separator + 1).trim();
   }
   return undefined;
-}
-
-/** The otpauth:// URI as an SVG QR code in a data: URL: an image the page shows without any script. */
-async function qrImageOf(uri: string): Promise<string> {
-  const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }

@@ -85,27 +85,32 @@ export function createTotpSecondFactor(deps: SecondFactorDeps): TotpSecondFactor
   };
 }
 
+/** The secret of a live enrolment sealed for this customer, or undefined (tampered, another customer's, expired). */
+function openEnrolment(deps: SecondFactorDeps, tenantId: string, identityId: string, sealed: string, now: number): string | undefined {
+  try {
+    const offered = JSON.parse(deps.secretBox.open(sealed, enrolmentContext(tenantId, identityId))) as { secret?: unknown; expiresAt?: unknown };
+    return typeof offered.secret === 'string' && typeof offered.expiresAt === 'number' && offered.expiresAt > now ? offered.secret : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createTotpEnrolment(deps: SecondFactorDeps): TotpEnrolment {
   const clock = deps.now ?? Date.now;
   return {
     method: TOTP_METHOD,
-    async begin(tenant: Tenant, identity: Identity, now: number) {
-      const secret = new Secret({ size: 20 }).base32;
+    async begin(tenant: Tenant, identity: Identity, now: number, resume?: string) {
+      const resumed = resume === undefined ? undefined : openEnrolment(deps, tenant.id, identity.id, resume, now);
+      const secret = resumed ?? new Secret({ size: 20 }).base32;
       const account = typeof identity.traits['email'] === 'string' ? identity.traits['email'] : identity.id;
       const issuer = tenant.settings.branding?.name ?? tenant.name;
       const uri = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: DIGITS, period: PERIOD_SECONDS, label: account, issuer }).toString();
-      const enrolment = deps.secretBox.seal(JSON.stringify({ secret, expiresAt: now + ENROLMENT_LIFETIME_MS }), enrolmentContext(tenant.id, identity.id));
+      const enrolment = resumed !== undefined ? resume! : deps.secretBox.seal(JSON.stringify({ secret, expiresAt: now + ENROLMENT_LIFETIME_MS }), enrolmentContext(tenant.id, identity.id));
       return { secret, uri, enrolment };
     },
     async complete(tenant: Tenant, identityId: string, input, context: RequestContext) {
-      let offered: { secret?: unknown; expiresAt?: unknown };
-      try {
-        offered = JSON.parse(deps.secretBox.open(input.enrolment, enrolmentContext(tenant.id, identityId))) as typeof offered;
-      } catch {
-        return { ok: false, code: 'mfa.enrolment_expired' };
-      }
-      if (typeof offered.secret !== 'string' || typeof offered.expiresAt !== 'number' || offered.expiresAt <= clock()) return { ok: false, code: 'mfa.enrolment_expired' };
-      const secret = offered.secret;
+      const secret = openEnrolment(deps, tenant.id, identityId, input.enrolment, clock());
+      if (secret === undefined) return { ok: false, code: 'mfa.enrolment_expired' };
       const outcome = await countedAttempt(deps, tenant.id, identityId, context, async () => {
         const step = matchingStep(secret, input.code, clock(), null);
         return step === undefined ? ({ ok: false, code: 'mfa.code_invalid' } as const) : ({ ok: true, step } as const);
