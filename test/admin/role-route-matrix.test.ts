@@ -20,7 +20,7 @@ import type { AdminOperation } from '../helpers/admin-operations.ts';
 test('the roles hold what issue 14 gives them', () => {
   assert.deepEqual([...ROLE_SCOPES.owner].sort(), [...ADMIN_SCOPES].sort(), 'owner: everything');
   assert.deepEqual([...ROLE_SCOPES.admin].sort(), ADMIN_SCOPES.filter((scope) => scope !== 'staff:write').sort(), 'admin: all but staff');
-  assert.deepEqual([...ROLE_SCOPES.support].sort(), ['consents:read', 'customers:read', 'customers:support', 'tenants:read'], 'support: customers, their consents and their accounts; no settings, apps or erasure');
+  assert.deepEqual([...ROLE_SCOPES.support].sort(), ['consents:read', 'customers:mfa_reset', 'customers:read', 'customers:support', 'tenants:read'], 'support: customers, their consents and their accounts, and resetting their second factors; no settings, apps or erasure');
   assert.deepEqual([...ROLE_SCOPES.analyst].sort(), ['consents:read', 'customers:read', 'stats:read', 'tenants:read'], 'analyst: statistics, (masked) customer lists and consents');
 });
 

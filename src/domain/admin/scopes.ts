@@ -13,6 +13,8 @@ export const ADMIN_SCOPES = [
   'customers:write',
   /** Acting on a customer's account without changing their data: block, unblock, recovery email, resend verification, revoke sessions. */
   'customers:support',
+  /** Resetting a customer's second factors (authenticator app, recovery codes, remembered browsers) when they lost them. */
+  'customers:mfa_reset',
   'customers:erase',
   /** Consent purposes and customers' consents and ledger (issue 15). */
   'consents:read',
@@ -42,8 +44,9 @@ const EVERYTHING: readonly AdminScope[] = ADMIN_SCOPES;
 export const ROLE_SCOPES: Readonly<Record<StaffRole, readonly AdminScope[]>> = {
   owner: EVERYTHING,
   admin: EVERYTHING.filter((scope) => scope !== 'staff:write'),
-  // Support reads customers (and their consents) and acts on their accounts; no settings, no applications, no erasure.
-  support: ['tenants:read', 'customers:read', 'customers:support', 'consents:read'],
+  // Support reads customers (and their consents), acts on their accounts and resets their second
+  // factors; no settings, no applications, no erasure.
+  support: ['tenants:read', 'customers:read', 'customers:support', 'customers:mfa_reset', 'consents:read'],
   // Analysts see statistics and customer lists with the personal data masked (request.admin.masked);
   // consent records without IP address or user agent.
   analyst: ['tenants:read', 'customers:read', 'stats:read', 'consents:read'],

@@ -37,6 +37,7 @@ describe('validateApplication', () => {
       idTokenAlgorithm: 'ES256',
       idTokenClaims: 'scopes',
       adminAccess: null,
+      mfaPolicy: null,
     });
     assert.deepEqual(validateApplication({ name: 'SPA', redirectUris: ['https://spa.example.com/'] }, 'spa').grantTypes, ['authorization_code', 'refresh_token']);
     assert.deepEqual(validateApplication(NATIVE, 'native').grantTypes, ['authorization_code', 'refresh_token']);
@@ -189,6 +190,12 @@ describe('validateApplication', () => {
     assert.deepEqual(refusedFields({ name: 'X', adminAccess: { scopes: ['apps:read', 'root'], tenant: '*' } }, 'machine'), ['adminAccess.scopes']);
     assert.deepEqual(refusedFields({ name: 'X', adminAccess: { scopes: [], tenant: '*' } }, 'machine'), ['adminAccess.scopes']);
     assert.deepEqual(refusedFields({ name: 'X', adminAccess: { scopes: ['apps:read'], tenant: 'Not A Slug' } }, 'machine'), ['adminAccess.tenant']);
+  });
+
+  test("second-factor policy: one of off, optional, required, adaptive, or null for the tenant's", () => {
+    for (const policy of ['off', 'optional', 'required', 'adaptive'] as const) assert.equal(validateApplication({ ...WEB, mfaPolicy: policy }, 'web').mfaPolicy, policy);
+    assert.equal(validateApplication({ ...WEB, mfaPolicy: null }, 'web').mfaPolicy, null);
+    for (const value of ['always', 'Required', '']) refuses({ ...WEB, mfaPolicy: value }, 'web', 'mfaPolicy application.mfa_policy_invalid');
   });
 
   test('first-party unless said otherwise', () => {

@@ -20,6 +20,7 @@ import { patchCustomerTraits } from '../../domain/customers/customer-traits.ts';
 import { resendVerificationEmail, sendRecoveryEmail } from '../../domain/customers/customer-mail.ts';
 import { listCustomerGrants, listCustomerSessions, revokeAllCustomerSessions, revokeCustomerGrant, revokeCustomerSession } from '../../domain/customers/customer-access.ts';
 import { customerActivity } from '../../domain/customers/customer-activity.ts';
+import { resetCustomerSecondFactors } from '../../domain/customers/customer-second-factors.ts';
 import type { AdminRouteDeps } from './route-deps.ts';
 import { actorOf, principalOf, tenantOf } from './principal.ts';
 import { CONFLICT, IDEMPOTENCY_HEADERS, IDEMPOTENCY_PROBLEMS, IF_MATCH_HEADERS, NO_CONTENT, PAGE_QUERY, PRECONDITION_FAILED, TENANT_PARAM, checkIfMatch, etagOf, iso, listOf } from './conventions.ts';
@@ -224,6 +225,20 @@ export async function customerRoutes(app: FastifyInstance, deps: AdminRouteDeps)
       return reply.code(202).send({ sent_to: sent.address, expires_at: iso(sent.expiresAt) });
     });
   }
+
+  app.delete(`${ITEM}/second-factors`, {
+    schema: {
+      operationId: 'resetCustomerSecondFactors',
+      tags: TAGS,
+      summary: 'Reset the customer’s second factors: the authenticator app, the recovery codes and the remembered browsers go, and the customer is told by email',
+      params: ITEM_PARAMS,
+      response: { ...NO_CONTENT, ...CONFLICT },
+    },
+    config: { adminScope: 'customers:mfa_reset' },
+  }, async (request, reply) => {
+    await resetCustomerSecondFactors({ transaction: deps.transaction }, tenantOf(request), idOf(request), actorOf(request));
+    return reply.code(204).send();
+  });
 
   app.get(`${ITEM}/sessions`, {
     schema: { operationId: 'listCustomerSessions', tags: TAGS, summary: 'The customer’s live sessions (browsers and apps; for analysts without address and user agent)', params: ITEM_PARAMS, response: { 200: { type: 'object', additionalProperties: false, required: ['items'], properties: { items: { type: 'array', items: { $ref: 'CustomerSession#' } } } } } },
