@@ -8,6 +8,8 @@ export type FieldError = { readonly code: string; readonly params?: Record<strin
 
 type FieldOptions = {
   readonly name: string;
+  /** The input's id, when two forms of one page have an input of the same name (default `field-<name>`). */
+  readonly id?: string | undefined;
   readonly label: string;
   readonly type: 'email' | 'password' | 'text' | 'number' | 'date';
   readonly autocomplete?: string | undefined;
@@ -24,7 +26,7 @@ type FieldOptions = {
 };
 
 export function field(t: Translate, options: FieldOptions): SafeHtml {
-  const id = `field-${options.name}`;
+  const id = options.id ?? `field-${options.name}`;
   const { described, invalid } = describedBy(id, options);
   return html`<label for="${id}">${options.label}</label>
 <input id="${id}" name="${options.name}" type="${options.type}"${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${options.inputmode ? html` inputmode="${options.inputmode}"` : ''}${options.step ? html` step="${options.step}"` : ''}${options.value ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.autofocus ? html` autofocus` : ''}${invalid ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}>
@@ -46,7 +48,7 @@ ${below(t, id, options)}`;
 
 /** A yes-or-no trait (such as accepting terms): a box with its label beside it; unticked sends nothing. */
 export function checkboxField(t: Translate, options: Omit<FieldOptions, 'type' | 'autocomplete' | 'inputmode' | 'step'> & { readonly checked: boolean }): SafeHtml {
-  const id = `field-${options.name}`;
+  const id = options.id ?? `field-${options.name}`;
   const { described, invalid } = describedBy(id, options);
   return html`<label class="check" for="${id}"><input id="${id}" name="${options.name}" type="checkbox" value="true"${options.checked ? html` checked` : ''}${options.autofocus ? html` autofocus` : ''}${invalid ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}> ${options.label}</label>
 ${below(t, id, options)}`;

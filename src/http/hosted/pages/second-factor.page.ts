@@ -40,8 +40,8 @@ ${
     ? html`<details${recoveryOpen || !totp ? html` open` : ''}><summary>${t('page.mfa.use_recovery')}</summary>
 <form method="post" action="${view.action}" novalidate>
 ${hiddenInputs({ ...view.hidden, method: 'recovery_code' })}
-${field(t, { name: 'code', label: t('field.recovery_code'), type: 'text', autocomplete: 'off', required: true, autofocus: recoveryOpen, invalidBy: view.error && recoveryOpen ? 'form-error' : undefined })}
-${checkboxField(t, { name: 'remember', label: t('page.mfa.remember'), checked: false })}
+${field(t, { name: 'code', id: 'field-recovery-code', label: t('field.recovery_code'), type: 'text', autocomplete: 'off', required: true, autofocus: recoveryOpen, invalidBy: view.error && recoveryOpen ? 'form-error' : undefined })}
+${checkboxField(t, { name: 'remember', id: 'field-recovery-remember', label: t('page.mfa.remember'), checked: false })}
 <button type="submit">${t('page.mfa.submit')}</button>
 </form></details>`
     : ''
