@@ -51,6 +51,7 @@ function identityJson(identity: Identity, tenant: Tenant) {
   return {
     id: identity.id,
     tenant: tenant.slug,
+    external_id: identity.externalId,
     status: identity.status,
     traits: identity.traits,
     addresses: identity.addresses.map((address) => ({
@@ -72,6 +73,7 @@ function printIdentity(io: CliIo, identity: Identity, tenant: Tenant): void {
     ['id', identity.id],
     ['tenant', tenant.slug],
     ['status', identity.status],
+    ...(identity.externalId === null ? [] : [['external_id', identity.externalId] as [string, string]]),
     ...Object.entries(identity.traits).map(([name, value]): [string, string] => [`traits.${name}`, text(value)]),
     ...identity.addresses.map((address): [string, string] => [
       `address.${address.kind}`,

@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'idempotency.in_progress',
   'idempotency.key_reused',
   'identity.address_taken',
+  'identity.external_id_taken',
   'identity.identifier_taken',
   'identity.not_found',
   'link.invalid',

@@ -71,13 +71,14 @@ async function searchByTrait(db: Db, postgres: boolean, tenantId: string, rest: 
 
 function needsIdentity(search: IdentitySearch): boolean {
   const signedIn = search.lastSignedInAt;
-  return search.status !== undefined || (search.traits?.length ?? 0) > 0 || (signedIn !== undefined && (signedIn.from !== undefined || signedIn.to !== undefined));
+  return search.status !== undefined || search.externalId !== undefined || (search.traits?.length ?? 0) > 0 || (signedIn !== undefined && (signedIn.from !== undefined || signedIn.to !== undefined));
 }
 
-/** The criteria that read the identity (or look up from it): status, more traits, the last sign-in. */
+/** The criteria that read the identity (or look up from it): status, external id, more traits, the last sign-in. */
 function identityFilters(eb: Where, postgres: boolean, tenantId: string, search: IdentitySearch): Expression<SqlBool> {
   const conditions = [];
   if (search.status !== undefined) conditions.push(eb('identities.status', '=', search.status));
+  if (search.externalId !== undefined) conditions.push(eb('identities.external_id', '=', search.externalId));
   for (const trait of search.traits ?? []) {
     conditions.push(
       eb(

@@ -29,6 +29,7 @@ const IDENTITY_WITH_ADDRESS_COLUMNS = [
   'identities.traits',
   'identities.metadata_public',
   'identities.metadata_admin',
+  'identities.external_id',
   'identities.created_at',
   'identities.updated_at',
   'identity_addresses.id as address_id',
@@ -112,10 +113,11 @@ export function createIdentityStore(db: Db): IdentityStore {
           traits: toJson(identity.traits),
           metadata_public: toJson(identity.metadataPublic),
           metadata_admin: toJson(identity.metadataAdmin),
+          external_id: identity.externalId ?? null,
           created_at: now,
           updated_at: now,
         };
-        await tx.insertInto('identities').values(row).execute();
+        await insertOrConflict(tx.insertInto('identities').values(row).execute(), 'identity.external_id_taken', 'This external id belongs to another customer.');
         for (const address of addresses) {
           await insertOrConflict(tx.insertInto('identity_addresses').values(address).execute(), 'identity.address_taken', 'This address is already in use.');
         }
@@ -150,6 +152,21 @@ export function createIdentityStore(db: Db): IdentityStore {
         .where('identity_addresses.value', '=', normalizeAddress(kind, value))
         .executeTakeFirst();
       return row && (await withAddresses([row]))[0];
+    },
+
+    async findByExternalId(tenantId, externalId) {
+      const row = await db.selectFrom('identities').selectAll().where('tenant_id', '=', tenantId).where('external_id', '=', externalId).executeTakeFirst();
+      return row && (await withAddresses([row]))[0];
+    },
+
+    async setExternalId(tenantId, id, externalId, now) {
+      const update = db.updateTable('identities').set({ external_id: externalId, updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      try {
+        return (await update).numUpdatedRows > 0n;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw externalIdTaken();
+        throw error;
+      }
     },
 
     async findCredential(tenantId, type, identifier) {
@@ -332,6 +349,10 @@ async function insertTraitValues(tx: Db, tenantId: string, identityId: string, c
   if (rows.length > 0) await tx.insertInto('identity_trait_values').values(rows).execute();
 }
 
+function externalIdTaken(): DomainError {
+  return new DomainError('identity.external_id_taken', 'conflict', 'Another customer in this tenant already has this external id.');
+}
+
 async function insertOrConflict(insert: Promise<unknown>, code: ErrorCode, detail: string): Promise<void> {
   try {
     await insert;
@@ -353,6 +374,7 @@ function toIdentity(row: IdentityRow, addresses: Address[]): Identity {
     traits: fromJson(row.traits),
     metadataPublic: fromJson(row.metadata_public),
     metadataAdmin: fromJson(row.metadata_admin),
+    externalId: row.external_id,
     addresses,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -25,6 +25,8 @@ export type IdentitiesTable = {
   traits: JsonText;
   metadata_public: JsonText;
   metadata_admin: JsonText;
+  /** The customer's id in the system they came from (a CRM, an old login system); unique per tenant (migration 0021). */
+  external_id: string | null;
   created_at: EpochMs;
   updated_at: EpochMs;
 };

@@ -24,7 +24,7 @@ export async function exportAccountData(deps: Pick<AccountDeps, 'stores' | 'now'
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
   return {
     exportedAt: iso((deps.now ?? Date.now)()),
-    profile: { id: identity.id, status: identity.status, traits: identity.traits, metadata: identity.metadataPublic, createdAt: iso(identity.createdAt), updatedAt: iso(identity.updatedAt) },
+    profile: { id: identity.id, status: identity.status, traits: identity.traits, metadata: identity.metadataPublic, ...(identity.externalId === null ? {} : { externalId: identity.externalId }), createdAt: iso(identity.createdAt), updatedAt: iso(identity.updatedAt) },
     addresses: identity.addresses.map((address) => ({ kind: address.kind, value: address.value, verified: address.verifiedAt !== null, verifiedAt: iso(address.verifiedAt ?? undefined) })),
     // Metadata only: a hash, a key or a seed is a secret even from its owner's download.
     credentials: credentials.map((credential) => ({ id: credential.id, type: credential.type, identifiers: credential.identifiers, createdAt: iso(credential.createdAt), updatedAt: iso(credential.updatedAt) })),

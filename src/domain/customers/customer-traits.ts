@@ -15,7 +15,7 @@ import { queueMail } from '../mail/mail.ts';
 import type { IdentityStore } from '../identity/identity.port.ts';
 import type { Identity, Traits } from '../identity/identity.ts';
 import { normalizeAddress } from '../identity/identity.ts';
-import { getIdentity } from '../identity/identities.service.ts';
+import { externalIdTaken, getIdentity } from '../identity/identities.service.ts';
 import { trimTraits } from '../identity/new-identity.ts';
 import { traitSchemaOf, validateTraits, verifiableTraits } from '../identity/traits.ts';
 import type { Tenant } from '../tenants/tenant.ts';
@@ -29,8 +29,10 @@ type TraitStores = { identities: IdentityStore; audit: AuditStore; outbox: Outbo
 type PatchDeps = { readonly transaction: UnitOfWork<TraitStores>; readonly now?: () => number };
 
 type TraitsPatch = {
-  /** The merge patch of the traits document. */
-  readonly traits: Readonly<Record<string, unknown>>;
+  /** The merge patch of the traits document; omitted: the traits stay. */
+  readonly traits?: Readonly<Record<string, unknown>> | undefined;
+  /** A new external id; null removes it; omitted: it stays. */
+  readonly externalId?: string | null | undefined;
   /** A new email is stored as verified now (the operator vouches for it). */
   readonly emailVerified?: boolean | undefined;
   /** Checked against the customer as read inside the transaction (If-Match): throws to refuse. */
@@ -48,7 +50,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-/** Applies the patch and answers the customer as they are now (unchanged when the patch changes nothing). */
+/** Applies the patch (traits and the external id) and answers the customer as they are now (unchanged when the patch changes nothing). */
 export async function patchCustomerTraits(deps: PatchDeps, tenant: Tenant, identityId: string, patch: TraitsPatch, actor: Actor): Promise<Identity> {
   const schema = traitSchemaOf(tenant.settings);
   const now = (deps.now ?? Date.now)();
@@ -57,7 +59,7 @@ export async function patchCustomerTraits(deps: PatchDeps, tenant: Tenant, ident
     await stores.identities.lock(tenant.id, identityId);
     const identity = await getIdentity(stores, tenant.id, identityId);
     patch.precondition?.(identity);
-    const traits = trimTraits(applyMergePatch(identity.traits, patch.traits) as Traits);
+    const traits = patch.traits === undefined ? identity.traits : trimTraits(applyMergePatch(identity.traits, patch.traits) as Traits);
     const problems: FieldProblem[] = validateTraits(schema, traits);
     const previousEmail = typeof identity.traits['email'] === 'string' ? identity.traits['email'] : undefined;
     const nextEmail = typeof traits['email'] === 'string' ? traits['email'] : undefined;
@@ -72,7 +74,24 @@ export async function patchCustomerTraits(deps: PatchDeps, tenant: Tenant, ident
     if (problems.length > 0) throw new ValidationError(problems);
 
     const changed = [...new Set([...Object.keys(traits), ...Object.keys(identity.traits)])].filter((name) => JSON.stringify(traits[name]) !== JSON.stringify(identity.traits[name]));
-    if (changed.length === 0) return identity;
+    const externalId = patch.externalId === undefined ? identity.externalId : patch.externalId;
+    const externalIdChanged = externalId !== identity.externalId;
+    if (changed.length === 0 && !externalIdChanged) return identity;
+    if (externalIdChanged) {
+      const holder = externalId === null ? undefined : await stores.identities.findByExternalId(tenant.id, externalId);
+      if (externalId !== null && holder) throw externalIdTaken(externalId);
+      await stores.identities.setExternalId(tenant.id, identityId, externalId, now);
+    }
+    if (changed.length === 0) {
+      await recordOperatorChange(stores, now, actor, {
+        tenantId: tenant.id,
+        identityId,
+        action: 'identity.updated',
+        details: { changed, externalId: true },
+        event: { type: 'identity.updated', payload: { changed, externalId } },
+      });
+      return (await stores.identities.findById(tenant.id, identityId))!;
+    }
     const emailMoved = previousEmail !== undefined && nextEmail !== undefined && normalizeAddress('email', previousEmail) !== normalizeAddress('email', nextEmail);
     if (emailMoved) {
       if (await stores.identities.findByAddress(tenant.id, 'email', nextEmail)) {
@@ -89,8 +108,8 @@ export async function patchCustomerTraits(deps: PatchDeps, tenant: Tenant, ident
       tenantId: tenant.id,
       identityId,
       action: 'identity.updated',
-      details: { changed, ...(emailMoved ? { emailVerified: patch.emailVerified === true } : {}) },
-      event: { type: 'identity.updated', payload: { changed, traits } },
+      details: { changed, ...(emailMoved ? { emailVerified: patch.emailVerified === true } : {}), ...(externalIdChanged ? { externalId: true } : {}) },
+      event: { type: 'identity.updated', payload: { changed, traits, ...(externalIdChanged ? { externalId } : {}) } },
     });
     return (await stores.identities.findById(tenant.id, identityId))!;
   });

@@ -31,9 +31,10 @@ type Changed = { readonly changed: readonly string[] };
 export type EndedSessionApplication = { readonly clientId: string; readonly sid: string };
 
 export const EVENT_CATALOGUE = {
-  'identity.created': event<{ readonly traits: Traits; readonly addresses: readonly Address[] }>({ aggregate: 'identity', personalData: true, internal: false }),
-  /** `traits` when the customer changed them in the account; an email change names only the field. */
-  'identity.updated': event<Changed & { readonly traits?: Traits }>({ aggregate: 'identity', personalData: true, internal: false }),
+  /** `externalId`: the customer's id in the system they came from, when they have one. */
+  'identity.created': event<{ readonly traits: Traits; readonly addresses: readonly Address[]; readonly externalId?: string }>({ aggregate: 'identity', personalData: true, internal: false }),
+  /** `traits` when the customer changed them in the account; an email change names only the field; `externalId` when an operator set (or, null, cleared) it. */
+  'identity.updated': event<Changed & { readonly traits?: Traits; readonly externalId?: string | null }>({ aggregate: 'identity', personalData: true, internal: false }),
   'identity.address_verified': event<{ readonly kind: 'email' }>({ aggregate: 'identity', personalData: false, internal: false }),
   'identity.password_changed': event<{ readonly via?: 'recovery' }>({ aggregate: 'identity', personalData: false, internal: false }),
   'identity.blocked': event<{ readonly status: 'blocked' }>({ aggregate: 'identity', personalData: false, internal: false }),

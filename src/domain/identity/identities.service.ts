@@ -45,6 +45,8 @@ type OperatorIdentityInput = {
    * them, or the names of the verifiable traits whose addresses are (the others are not).
    */
   readonly verified?: boolean | readonly string[] | undefined;
+  /** The customer's id in the system they came from (a CRM, an old login system); unique in the tenant. */
+  readonly externalId?: string | undefined;
 };
 
 /** What blocking or deleting ended: how many sessions, codes, grants and tokens were revoked. */
@@ -61,6 +63,11 @@ function identityNotFound(identityId: string): DomainError {
 // sign-up this names the address plainly.
 function addressTaken(kind: AddressKind, value: string): DomainError {
   return new DomainError('identity.address_taken', 'conflict', `Another customer in this tenant already has the ${kind} address "${value}".`, { kind, value });
+}
+
+/** Operators may learn that an external id is in use, like an address. */
+export function externalIdTaken(externalId: string): DomainError {
+  return new DomainError('identity.external_id_taken', 'conflict', `Another customer in this tenant already has the external id "${externalId}".`, { externalId });
 }
 
 /** The identity, or DomainError `identity.not_found`. */
@@ -99,7 +106,7 @@ export async function createIdentityByOperator(
 
   const now = (deps.now ?? Date.now)();
   const verifiedAt = input.verified === true || (verifiedTraits?.length ?? 0) > 0 ? now : null;
-  const newIdentity = await prepareNewIdentity({ tenantId, schema, traits, password: input.password, verifiedAt, verifiedTraits, now });
+  const newIdentity = { ...(await prepareNewIdentity({ tenantId, schema, traits, password: input.password, verifiedAt, verifiedTraits, now })), externalId: input.externalId ?? null };
   return deps.transaction(async (stores) => {
     // Checked first for a message that names the address; the unique index still settles a race.
     for (const address of newIdentity.addresses) {
@@ -107,9 +114,10 @@ export async function createIdentityByOperator(
         throw addressTaken(address.kind, normalizeAddress(address.kind, address.value));
       }
     }
+    if (input.externalId !== undefined && (await stores.identities.findByExternalId(tenantId, input.externalId))) throw externalIdTaken(input.externalId);
     const identity = await stores.identities.create(newIdentity);
     // Personal data stays out of the audit log, so that deleting the customer erases it.
-    const details = { password: input.password !== undefined, verified: verifiedAt !== null, ...(verifiedTraits ? { verifiedTraits } : {}) };
+    const details = { password: input.password !== undefined, verified: verifiedAt !== null, ...(verifiedTraits ? { verifiedTraits } : {}), ...(input.externalId !== undefined ? { externalId: true } : {}) };
     await record(stores, now, actor, { tenantId, identityId: identity.id, details, event: { type: 'identity.created', payload: identityCreatedPayload(identity) } });
     return identity;
   });

@@ -15,6 +15,8 @@ export type IdentityCursor = { readonly createdAt: number; readonly id: string }
 /** Every given criterion must hold. */
 export type IdentitySearch = {
   readonly status?: IdentityStatus | undefined;
+  /** Exactly this external id. */
+  readonly externalId?: string | undefined;
   /** Each: one of the named traits' searchable text (trait-index.ts, already folded) matches. */
   readonly traits?: readonly { readonly names: readonly string[]; readonly match: TextMatch }[] | undefined;
   readonly createdAt?: TimeRange | undefined;
@@ -24,11 +26,16 @@ export type IdentitySearch = {
 
 export interface IdentityStore {
   /** Creates the identity with its addresses and credentials at once. Throws DomainError
-   * `identity.address_taken` or `identity.identifier_taken` (conflict) and writes nothing. */
+   * `identity.address_taken`, `identity.identifier_taken` or `identity.external_id_taken` (conflict) and writes nothing. */
   create(identity: NewIdentity): Promise<Identity>;
   findById(tenantId: string, id: string): Promise<Identity | undefined>;
   /** Looks an address up in its normalised form, so `Ann@Example.com` finds `ann@example.com`. */
   findByAddress(tenantId: string, kind: AddressKind, value: string): Promise<Identity | undefined>;
+  /** The customer with this external id (their id in a CRM or an old system), if any. */
+  findByExternalId(tenantId: string, externalId: string): Promise<Identity | undefined>;
+  /** Sets or clears (null) the external id. Throws DomainError `identity.external_id_taken` (conflict)
+   * when another customer of the tenant has it; false when there is no such identity. */
+  setExternalId(tenantId: string, id: string, externalId: string | null, now: number): Promise<boolean>;
   /** The credential a customer names by an identifier (a password credential by email). */
   findCredential(tenantId: string, type: string, identifier: string): Promise<StoredCredential | undefined>;
   /** The same credential together with its identity, in one read (what a sign-in needs). */

@@ -21,6 +21,8 @@ export type Identity = {
   readonly traits: Traits;
   readonly metadataPublic: Readonly<Record<string, unknown>>;
   readonly metadataAdmin: Readonly<Record<string, unknown>>;
+  /** The customer's id in the system they came from (a CRM, SCIM's externalId, an import); unique in the tenant. */
+  readonly externalId: string | null;
   readonly addresses: readonly Address[];
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -46,6 +48,7 @@ export type NewIdentity = {
   readonly credentials: readonly Omit<Credential, 'identityId'>[];
   readonly metadataPublic?: Readonly<Record<string, unknown>>;
   readonly metadataAdmin?: Readonly<Record<string, unknown>>;
+  readonly externalId?: string | null | undefined;
   readonly now: number;
 };
 

@@ -83,7 +83,7 @@ export async function prepareNewIdentity(input: NewIdentityInput): Promise<NewId
 
 /** The payload of `identity.created`, the same whoever created the identity. */
 export function identityCreatedPayload(identity: Identity): EventPayload<'identity.created'> {
-  return { traits: identity.traits, addresses: identity.addresses };
+  return { traits: identity.traits, addresses: identity.addresses, ...(identity.externalId === null ? {} : { externalId: identity.externalId }) };
 }
 
 function emailOf(traits: Traits): string {

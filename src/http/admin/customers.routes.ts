@@ -37,7 +37,7 @@ const SESSION_PARAMS = { type: 'object', required: ['tenant', 'id', 'session_id'
 const GRANT_PARAMS = { type: 'object', required: ['tenant', 'id', 'client_id'], properties: { ...TENANT_PARAM, ...ID, client_id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
 
 /** Criteria that name a person: a masked principal may not search by them (a list by email would unmask it). */
-const PERSONAL_CRITERIA = ['email', 'email_prefix', 'identifier', 'identifier_prefix', 'name', 'trait_name', 'trait_value'] as const;
+const PERSONAL_CRITERIA = ['email', 'email_prefix', 'identifier', 'identifier_prefix', 'name', 'external_id', 'trait_name', 'trait_value'] as const;
 
 type ListQuery = {
   limit: number;
@@ -48,6 +48,7 @@ type ListQuery = {
   identifier_prefix?: string;
   name?: string;
   status?: 'active' | 'blocked';
+  external_id?: string;
   created_after?: string;
   created_before?: string;
   last_sign_in_after?: string;
@@ -60,6 +61,7 @@ type ListQuery = {
 function customerView(identity: Identity) {
   return {
     id: identity.id,
+    external_id: identity.externalId,
     status: identity.status,
     traits: identity.traits,
     addresses: identity.addresses.map((address) => ({ kind: address.kind, value: address.value, verified: address.verifiedAt !== null, verified_at: address.verifiedAt === null ? null : iso(address.verifiedAt) })),
@@ -151,9 +153,10 @@ export async function customerRoutes(app: FastifyInstance, deps: AdminRouteDeps)
     },
     config: { adminScope: 'customers:write', idempotent: true },
   }, async (request, reply) => {
-    const body = request.body as { traits: Record<string, unknown>; password?: string; verified?: boolean | string[] };
+    const body = request.body as { traits: Record<string, unknown>; password?: string; verified?: boolean | string[]; external_id?: string };
     const tenant = tenantOf(request);
-    const identity = await createIdentityByOperator({ ...identityDeps, tenants: deps.stores.tenants, breachedCheck: deps.breachedCheck }, tenant.id, { traits: body.traits, password: body.password, verified: body.verified }, actorOf(request));
+    const input = { traits: body.traits, password: body.password, verified: body.verified, externalId: body.external_id };
+    const identity = await createIdentityByOperator({ ...identityDeps, tenants: deps.stores.tenants, breachedCheck: deps.breachedCheck }, tenant.id, input, actorOf(request));
     const view = { ...customerView(identity), last_signed_in_at: null };
     reply.code(201).header('location', locationOf(tenant, identity.id)).header('etag', etagOf(customerView(identity)));
     return view;
@@ -172,7 +175,7 @@ export async function customerRoutes(app: FastifyInstance, deps: AdminRouteDeps)
     schema: {
       operationId: 'updateCustomer',
       tags: TAGS,
-      summary: 'Change traits by JSON Merge Patch (RFC 7396); a new email moves the address and the password identifier',
+      summary: 'Change traits by JSON Merge Patch (RFC 7396), and the external id; a new email moves the address and the password identifier',
       params: ITEM_PARAMS,
       headers: IF_MATCH_HEADERS,
       body: PATCH_BODY,
@@ -180,11 +183,11 @@ export async function customerRoutes(app: FastifyInstance, deps: AdminRouteDeps)
     },
     config: { adminScope: 'customers:write' },
   }, async (request, reply) => {
-    const body = request.body as { traits: Record<string, unknown>; email_verified?: boolean };
+    const body = request.body as { traits?: Record<string, unknown>; email_verified?: boolean; external_id?: string | null };
     const tenant = tenantOf(request);
     // Checked on the customer as the transaction reads them, so no change slips in between.
     const precondition = (identity: Identity) => checkIfMatch(request, customerView(identity));
-    const identity = await patchCustomerTraits(identityDeps, tenant, idOf(request), { traits: body.traits, emailVerified: body.email_verified, precondition }, actorOf(request));
+    const identity = await patchCustomerTraits(identityDeps, tenant, idOf(request), { traits: body.traits, externalId: body.external_id, emailVerified: body.email_verified, precondition }, actorOf(request));
     const summary = await getCustomer(searchDeps, tenant.id, identity.id);
     reply.header('etag', etagOf(customerView(summary.identity)));
     return summaryView(summary, false);

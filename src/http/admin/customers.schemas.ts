@@ -11,9 +11,10 @@ export const CUSTOMER = {
   $id: 'Customer',
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'status', 'traits', 'addresses', 'metadata_public', 'metadata_admin', 'created_at', 'updated_at', 'last_signed_in_at'],
+  required: ['id', 'external_id', 'status', 'traits', 'addresses', 'metadata_public', 'metadata_admin', 'created_at', 'updated_at', 'last_signed_in_at'],
   properties: {
     id: { type: 'string' },
+    external_id: { type: ['string', 'null'], description: 'The customer’s id in the system they came from (a CRM, an old login system; SCIM’s externalId); unique in the tenant, null if none.' },
     status: { type: 'string', enum: ['active', 'blocked'] },
     traits: { ...JSON_OBJECT, description: 'Validated by the tenant’s trait schema.' },
     addresses: {
@@ -114,6 +115,7 @@ export const SENT_EMAIL = {
 } as const;
 
 const TEXT = { type: 'string', minLength: 1, maxLength: 254 } as const;
+const EXTERNAL_ID = { type: 'string', minLength: 1, maxLength: 255, pattern: '^\\S(.*\\S)?$' } as const;
 
 export const CUSTOMER_LIST_QUERY = {
   email: { ...TEXT, description: 'Exactly this email address (any case).' },
@@ -126,6 +128,7 @@ export const CUSTOMER_LIST_QUERY = {
   created_before: { ...TIME, description: 'Created before.' },
   last_sign_in_after: { ...TIME, description: 'Last signed in at or after.' },
   last_sign_in_before: { ...TIME, description: 'Last signed in before.' },
+  external_id: { ...EXTERNAL_ID, description: 'The customer with exactly this external id.' },
   trait_name: { type: 'string', minLength: 1, maxLength: 200, description: 'A trait of the tenant’s schema; with trait_value.' },
   trait_value: { ...TEXT, description: 'That trait’s value, exactly (any case; numbers and booleans as text).' },
 } as const;
@@ -141,15 +144,17 @@ export const CREATE_BODY = {
       description: 'true: every address is verified now; or the names of the verifiable traits whose addresses are.',
       anyOf: [{ type: 'boolean' }, { type: 'array', maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 200 } }],
     },
+    external_id: { ...EXTERNAL_ID, description: 'The customer’s id in the system they came from; unique in the tenant (409 when taken).' },
   },
 } as const;
 
 export const PATCH_BODY = {
   type: 'object',
   additionalProperties: false,
-  required: ['traits'],
+  minProperties: 1,
   properties: {
     traits: { ...JSON_OBJECT, description: 'A JSON Merge Patch of the traits: members set to null are removed, objects merge.' },
+    external_id: { anyOf: [EXTERNAL_ID, { type: 'null' }], description: 'A new external id (409 when another customer has it); null removes it.' },
     email_verified: { type: 'boolean', description: 'When the patch changes the email: the new address is verified now (default: not, until the customer proves it).' },
   },
 } as const;

@@ -12,6 +12,7 @@ export const errors = {
   'flow.not_found': 'This page has expired or does not exist. Please start again.',
   'flow.wrong_step': 'This does not match the step you are at. Go back to it to continue, or start again.',
   'identity.identifier_taken': 'Another account already signs in with this.',
+  'identity.external_id_taken': 'Another customer already has this external ID.',
   'identity.not_found': 'This account does not exist.',
   'customer.address_verified': 'This customer has verified their email address already.',
   'customer.blocked': 'This customer is blocked. Unblock them first.',

@@ -302,6 +302,7 @@ export const de: Translation = {
     'flow.not_found': 'Diese Seite ist abgelaufen oder existiert nicht. Bitte beginnen Sie von vorn.',
     'flow.wrong_step': 'Das passt nicht zu dem Schritt, an dem Sie gerade sind. Kehren Sie dorthin zurück oder beginnen Sie von vorn.',
     'identity.identifier_taken': 'Ein anderes Konto meldet sich bereits damit an.',
+    'identity.external_id_taken': 'Ein anderer Kunde hat bereits diese externe ID.',
     'identity.not_found': 'Dieses Konto existiert nicht.',
     'customer.address_verified': 'Dieser Kunde hat seine E-Mail-Adresse bereits bestätigt.',
     'customer.blocked': 'Dieser Kunde ist gesperrt. Heben Sie die Sperre zuerst auf.',

@@ -302,6 +302,7 @@ export const es: Translation = {
     'flow.not_found': 'Esta página ha caducado o no existe. Vuelve a empezar.',
     'flow.wrong_step': 'Esto no corresponde al paso en el que estás. Vuelve a él para continuar o empieza de nuevo.',
     'identity.identifier_taken': 'Otra cuenta ya inicia sesión con este identificador.',
+    'identity.external_id_taken': 'Otro cliente ya tiene este ID externo.',
     'identity.not_found': 'Esta cuenta no existe.',
     'customer.address_verified': 'Este cliente ya ha verificado su dirección de correo.',
     'customer.blocked': 'Este cliente está bloqueado. Desbloquéalo primero.',

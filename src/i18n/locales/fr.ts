@@ -302,6 +302,7 @@ export const fr: Translation = {
     'flow.not_found': 'Cette page a expiré ou n’existe pas. Veuillez recommencer.',
     'flow.wrong_step': 'Cela ne correspond pas à l’étape où vous en êtes. Revenez-y pour continuer, ou recommencez.',
     'identity.identifier_taken': 'Un autre compte se connecte déjà avec cet identifiant.',
+    'identity.external_id_taken': 'Un autre client a déjà cet identifiant externe.',
     'identity.not_found': 'Ce compte n’existe pas.',
     'customer.address_verified': 'Ce client a déjà vérifié son adresse e-mail.',
     'customer.blocked': 'Ce client est bloqué. Débloquez-le d’abord.',

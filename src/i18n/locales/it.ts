@@ -312,6 +312,7 @@ export const it: Translation = {
     'flow.not_found': 'Questa pagina è scaduta o non esiste. Ricomincia da capo.',
     'flow.wrong_step': 'Questo non corrisponde al passaggio in cui ti trovi. Torna lì per continuare oppure ricomincia.',
     'identity.identifier_taken': 'Un altro account accede già con questo identificativo.',
+    'identity.external_id_taken': 'Un altro cliente ha già questo ID esterno.',
     'identity.not_found': 'Questo account non esiste.',
     'customer.address_verified': 'Questo cliente ha già verificato il proprio indirizzo email.',
     'customer.blocked': 'Questo cliente è bloccato. Sbloccalo prima.',

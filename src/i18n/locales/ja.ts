@@ -312,6 +312,7 @@ export const ja: Translation = {
     'flow.not_found': 'このページは有効期限が切れているか、存在しません。最初からやり直してください。',
     'flow.wrong_step': '現在の手順と一致しません。その手順に戻って続けるか、最初からやり直してください。',
     'identity.identifier_taken': 'これはすでに別のアカウントのログインに使われています。',
+    'identity.external_id_taken': 'この外部 ID はすでに別の顧客に使われています。',
     'identity.not_found': 'このアカウントは存在しません。',
     'customer.address_verified': 'この顧客はすでにメールアドレスを確認済みです。',
     'customer.blocked': 'この顧客はブロックされています。先にブロックを解除してください。',

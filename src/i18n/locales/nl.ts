@@ -312,6 +312,7 @@ export const nl: Translation = {
     'flow.not_found': 'Deze pagina is verlopen of bestaat niet. Begin opnieuw.',
     'flow.wrong_step': 'Dit past niet bij de stap waar je bent. Ga daarheen terug om verder te gaan, of begin opnieuw.',
     'identity.identifier_taken': 'Een ander account logt hier al mee in.',
+    'identity.external_id_taken': 'Een andere klant heeft deze externe ID al.',
     'identity.not_found': 'Dit account bestaat niet.',
     'customer.address_verified': 'Deze klant heeft zijn e-mailadres al bevestigd.',
     'customer.blocked': 'Deze klant is geblokkeerd. Deblokkeer de klant eerst.',

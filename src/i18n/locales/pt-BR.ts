@@ -312,6 +312,7 @@ export const ptBR: Translation = {
     'flow.not_found': 'Esta página expirou ou não existe. Recomece, por favor.',
     'flow.wrong_step': 'Isso não corresponde à etapa em que você está. Volte a ela para continuar ou recomece.',
     'identity.identifier_taken': 'Outra conta já entra com este identificador.',
+    'identity.external_id_taken': 'Outro cliente já tem este ID externo.',
     'identity.not_found': 'Esta conta não existe.',
     'customer.address_verified': 'Este cliente já verificou o endereço de e-mail.',
     'customer.blocked': 'Este cliente está bloqueado. Desbloqueie-o primeiro.',

@@ -312,6 +312,7 @@ export const zhCN: Translation = {
     'flow.not_found': '此页面已过期或不存在。请重新开始。',
     'flow.wrong_step': '这与您当前所在的步骤不符。请返回该步骤继续，或重新开始。',
     'identity.identifier_taken': '另一个账号已在使用此标识登录。',
+    'identity.external_id_taken': '另一位客户已在使用此外部 ID。',
     'identity.not_found': '此账号不存在。',
     'customer.address_verified': '该客户已验证其电子邮件地址。',
     'customer.blocked': '该客户已被封禁。请先解除封禁。',
