@@ -10,7 +10,7 @@ export function requestContextOf(request: FastifyRequest): RequestContext {
 }
 
 /** Whether the browser expresses Global Privacy Control (`Sec-GPC: 1`). */
-function gpcOf(request: FastifyRequest): boolean {
+export function gpcOf(request: FastifyRequest): boolean {
   return request.headers['sec-gpc'] === '1';
 }
 

@@ -33,6 +33,8 @@ export type BrowserSessionOptions = {
   readonly mailbox?: Mailbox | undefined;
   /** The browser's Accept-Language header. */
   readonly acceptLanguage?: string | undefined;
+  /** More headers every request carries (a user agent, `Sec-GPC: 1`). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 };
 
 export function createBrowserSession(options: BrowserSessionOptions = {}) {
@@ -67,7 +69,7 @@ export function createBrowserSession(options: BrowserSessionOptions = {}) {
 
   /** One HTTP exchange with the jar's cookies; no redirect is followed. */
   async function exchange(url: URL, init: { method?: string; body?: URLSearchParams } = {}): Promise<Response> {
-    const headers = new Headers({ accept: 'text/html' });
+    const headers = new Headers({ accept: 'text/html', ...options.headers });
     if (options.acceptLanguage) headers.set('accept-language', options.acceptLanguage);
     const cookies = cookieHeader(url);
     if (cookies) headers.set('cookie', cookies);

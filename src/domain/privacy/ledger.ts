@@ -40,12 +40,12 @@ export type ConsentContext = {
 };
 
 /** One decision: the purpose as shown (its current version), granted or not, and the language it was shown in. */
-type ConsentDecision = { readonly purpose: Purpose; readonly granted: boolean; readonly locale: Locale };
+export type ConsentDecision = { readonly purpose: Purpose; readonly granted: boolean; readonly locale: Locale };
 
 type LedgerStores = { consentLedger: ConsentLedgerStore; outbox: OutboxStore };
 
 /** Inside the caller's transaction: appends one record per decision (one statement) and its event. */
-async function appendConsents(stores: LedgerStores, tenant: Tenant, identityId: string, decisions: readonly ConsentDecision[], context: ConsentContext, now: number): Promise<ConsentRecord[]> {
+export async function appendConsents(stores: LedgerStores, tenant: Tenant, identityId: string, decisions: readonly ConsentDecision[], context: ConsentContext, now: number): Promise<ConsentRecord[]> {
   if (decisions.length === 0) return [];
   const defaultLocale = tenant.settings.defaultLocale ?? DEFAULT_LOCALE;
   const records = decisions.map((decision): ConsentRecord => {

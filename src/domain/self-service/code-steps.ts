@@ -20,9 +20,9 @@ import { CODE_LIFETIME_MS, codeMatches, issueCode, secretOf, tokenMatches, unmat
 import type { CodeSecret } from './one-time-code.ts';
 
 /** What the self-service steps read outside a transaction. */
-type SelfServiceReads = Pick<Stores, 'identities' | 'flows' | 'latestCodes'>;
+type SelfServiceReads = Pick<Stores, 'identities' | 'flows' | 'latestCodes' | 'purposes'>;
 /** What they write, each step's writes in one unit of work. */
-type SelfServiceStores = Pick<Stores, 'identities' | 'flows' | 'latestCodes' | 'mail' | 'audit' | 'outbox' | 'oidcArtifacts' | 'sessions'>;
+type SelfServiceStores = Pick<Stores, 'identities' | 'flows' | 'latestCodes' | 'mail' | 'audit' | 'outbox' | 'oidcArtifacts' | 'sessions' | 'consentLedger'>;
 
 export type SelfServiceDeps = {
   readonly stores: SelfServiceReads;

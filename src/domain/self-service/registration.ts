@@ -22,10 +22,22 @@ import { issuerOf, signUpAllowed } from '../tenants/tenant.ts';
 import type { RequestContext } from '../audit/audit.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { queueMail } from '../mail/mail.ts';
+import type { ConsentMethod } from '../privacy/consent-record.ts';
+import { appendConsents } from '../privacy/ledger.ts';
+import type { Acceptance } from '../privacy/collection.ts';
+import { signUpConsents } from '../privacy/collection.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, checkCode, clock, composeCode, reserveSend, spent } from './code-steps.ts';
 
 type RegistrationSubmitted = { readonly ok: true; readonly payload: Record<string, unknown> } | { readonly ok: false; readonly code: 'invalid'; readonly problems: readonly FieldProblem[] } | Refusal;
+
+/**
+ * The customer's answers to the tenant's consent purposes, and how they reached Foyer (the ledger's
+ * `method`, and whether the request carried `Sec-GPC: 1`): every required purpose must be accepted.
+ */
+type SignUpConsents = { readonly acceptance: Acceptance; readonly method: ConsentMethod; readonly gpc: boolean };
+
+type SignUpInput = { traits: Traits; password: string; consents?: SignUpConsents | undefined };
 
 /**
  * A sign-up as every surface submits it (the hosted page's form, the JSON API's traits): the
@@ -33,11 +45,11 @@ type RegistrationSubmitted = { readonly ok: true; readonly payload: Record<strin
  * theirs, for emails and pages, until they change it: it becomes the `locale` trait when the
  * schema has one.
  */
-export async function startSignUp(deps: SelfServiceDeps, tenant: Tenant, flow: Flow, input: { traits: Traits; password: string }, context: RequestContext, locale: Locale): Promise<RegistrationSubmitted> {
+export async function startSignUp(deps: SelfServiceDeps, tenant: Tenant, flow: Flow, input: SignUpInput, context: RequestContext, locale: Locale): Promise<RegistrationSubmitted> {
   if (!signUpAllowed(tenant)) throw signUpDisabled();
   const schema = traitSchemaOf(tenant.settings);
   const traits = hasTrait(schema, 'locale') ? { ...input.traits, locale } : input.traits;
-  return submitRegistration(deps, tenant, schema, flow, { traits, password: input.password }, context, locale);
+  return submitRegistration(deps, tenant, schema, flow, { ...input, traits }, context, locale);
 }
 
 /** Nobody signs up where the tenant's owners add the accounts (the admin tenant). */
@@ -50,12 +62,14 @@ export async function submitRegistration(
   tenant: Tenant,
   schema: TraitSchema,
   flow: Flow,
-  input: { traits: Traits; password: string },
+  input: SignUpInput,
   context: RequestContext,
   locale: Locale,
 ): Promise<RegistrationSubmitted> {
   const traits = trimTraits(input.traits);
-  const problems = await checkNewIdentity(schema, traits, input.password, deps.breachedCheck);
+  // Checked before anything else, and the same whether or not the email is taken (SECURITY.md 1).
+  const consents = signUpConsents(tenant, await deps.stores.purposes.list(tenant.id), input.consents?.acceptance ?? {}, locale);
+  const problems = [...(await checkNewIdentity(schema, traits, input.password, deps.breachedCheck)), ...consents.problems];
   if (problems.length > 0) return { ok: false, code: 'invalid', problems };
   const address = passwordIdentifierOf(traits);
   const refused = await reserveSend(deps, tenant.id, address, context);
@@ -74,6 +88,9 @@ export async function submitRegistration(
       const created = await stores.identities.create(record);
       await stores.audit.append(auditOf(tenant.id, 'signup.succeeded', created.id, context, { method: 'password' }));
       await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: created.id, occurredAt: now }, { type: 'identity.created', payload: identityCreatedPayload(created) });
+      // The purposes accepted on the form, proved with the account's creation (GDPR Art. 7(1)).
+      const how = { clientId: context.applicationId || undefined, ip: context.ip, userAgent: context.userAgent, method: input.consents?.method ?? 'signup_page', gpc: input.consents?.gpc ?? false } as const;
+      await appendConsents(stores, tenant, created.id, consents.decisions, how, now);
       const sent = await composeCode(deps, stores, mail, { address, subjectId: created.id, sentCount: 0 }, { application });
       await advanceOrFail(stores.flows.advance(tenant.id, flow.id, 'active', { state: 'active', payload: sent.payload }, now));
       return sent;

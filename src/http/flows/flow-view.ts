@@ -4,6 +4,7 @@ import type { Flow } from '../../domain/flows/flow.ts';
 import type { EnumValue, TraitField } from '../../domain/identity/trait-fields.ts';
 import type { Translate } from '../../i18n/translate.ts';
 import { traitChoicesOf, traitLabelOf } from '../trait-form.ts';
+import type { PurposeOffer } from '../../domain/privacy/collection.ts';
 
 /**
  * A field to send. Foyer's own fields are labelled with a message key (`field.password`); the
@@ -20,6 +21,9 @@ type FieldView = {
   max_length?: number;
   minimum?: number;
   maximum?: number;
+  /** A consent purpose (`consents.<id>`): what the customer agrees to, and the version shown. */
+  description?: string;
+  version?: number;
 };
 type Step = { path: string; fields: FieldView[]; resend?: boolean };
 
@@ -40,8 +44,19 @@ export function traitFieldView(t: Translate, field: TraitField): FieldView {
   };
 }
 
-/** The next step of the flow, or null when there is none. `traits`: what a registration asks for. */
-function stepOf(flow: Flow, verification: Flow | undefined, traits: readonly FieldView[] | undefined): Step | null {
+/**
+ * A consent purpose as a box to tick (`consents.<id>`, true to accept): its name and description in
+ * the request's language, whether it is required, and the version shown.
+ */
+export function purposeFieldView(offer: PurposeOffer): FieldView {
+  return { name: `consents.${offer.id}`, type: 'boolean', required: offer.required, label: offer.name, description: offer.description, version: offer.version };
+}
+
+/** What a sign-up form or the consent step asks for: the tenant's traits, and its consent purposes. */
+type FormFields = { traits?: readonly FieldView[]; consents?: readonly FieldView[] };
+
+/** The next step of the flow, or null when there is none. `form`: what a registration or a consent step asks for. */
+function stepOf(flow: Flow, verification: Flow | undefined, form: FormFields): Step | null {
   const sent = typeof flow.payload['address'] === 'string';
   if (flow.state === 'complete') return null;
   switch (flow.type) {
@@ -51,7 +66,10 @@ function stepOf(flow: Flow, verification: Flow | undefined, traits: readonly Fie
       return { path: '', fields: [field('identifier', 'email', 'field.email'), field('password', 'password', 'field.password')] };
     case 'registration':
       if (sent) return { path: '/code', fields: CODE, resend: true };
-      return { path: '', fields: [...(traits ?? [field('traits', 'object', 'field.traits')]), field('password', 'password', 'field.password')] };
+      return { path: '', fields: [...(form.traits ?? [field('traits', 'object', 'field.traits')]), field('password', 'password', 'field.password'), ...(form.consents ?? [])] };
+    case 'consent':
+      // A sign-in waiting for the customer to accept purposes whose version went up.
+      return { path: '', fields: [...(form.consents ?? [])] };
     case 'recovery':
       if (flow.state === 'verified') return { path: '/password', fields: [field('password', 'password', 'field.new_password')] };
       return sent ? { path: '/code', fields: CODE, resend: true } : { path: '', fields: [field('email', 'email', 'field.email')] };
@@ -62,10 +80,11 @@ function stepOf(flow: Flow, verification: Flow | undefined, traits: readonly Fie
 
 /**
  * `verification`: a login flow's open verification (the code step of a tenant that verifies first).
- * `form.traits`: the sign-up's trait fields (traitFieldView), for a registration flow not yet submitted.
+ * `form.traits`: the sign-up's trait fields (traitFieldView), for a registration flow not yet submitted;
+ * `form.consents`: the purposes it (or a consent step) asks about (purposeFieldView).
  */
-export function flowView(flow: Flow, issuer: string, verification?: Flow, form: { traits?: readonly FieldView[] } = {}) {
-  const step = flow.state === 'verified' && flow.type !== 'recovery' ? null : stepOf(flow, verification, form.traits);
+export function flowView(flow: Flow, issuer: string, verification?: Flow, form: FormFields = {}) {
+  const step = flow.state === 'verified' && flow.type !== 'recovery' ? null : stepOf(flow, verification, form);
   const address = (verification ?? flow).payload['address'];
   const base = `${issuer}/flows/${flow.type}/${flow.id}`;
   return {

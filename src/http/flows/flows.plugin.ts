@@ -2,7 +2,8 @@
 // sign-up steps as the browser, driven as JSON, ending in a Foyer session token. No cookies are
 // involved, so there is nothing for CSRF to forge; every answer is JSON or problem+json.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requestContextOf } from '../request-context.ts';
+import { gpcOf, requestContextOf } from '../request-context.ts';
+import { offersOf, purposesOf } from '../../domain/privacy/collection.ts';
 import { issuerOf, signUpAllowed } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
@@ -20,7 +21,7 @@ import type { Identity } from '../../domain/identity/identity.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
 import { hashSessionToken, isLive, SESSION_TOUCH_INTERVAL_MS } from '../../domain/sessions/session.ts';
-import { flowView, traitFieldView } from './flow-view.ts';
+import { flowView, purposeFieldView, traitFieldView } from './flow-view.ts';
 import { signUpTraitFields } from '../../domain/identity/trait-fields.ts';
 import { localizedProblem } from '../trait-form.ts';
 import { translator } from '../../i18n/translate.ts';
@@ -50,7 +51,12 @@ const signUpBody = {
   type: 'object',
   required: ['traits', 'password'],
   additionalProperties: false,
-  properties: { traits: { type: 'object' }, password: { type: 'string', maxLength: 4096 } },
+  properties: {
+    traits: { type: 'object' },
+    password: { type: 'string', maxLength: 4096 },
+    // The tenant's consent purposes (the flow's `consents.<id>` fields): true accepts; every required one must be.
+    consents: { type: 'object', maxProperties: 100, additionalProperties: { type: 'boolean' } },
+  },
 } as const;
 
 const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
@@ -86,7 +92,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   app.get('/flows/:id', { schema: { params: flowParams } }, async (request) => {
     const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
     const verification = flow.type === 'login' && flow.state === 'active' ? await signInVerificationOf(deps.stores.flows, tenant.id, flow) : undefined;
-    return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, signUpFormOf(request, tenant, flow));
+    return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, await signUpFormOf(request, tenant, flow));
   });
   app.get('/sessions/whoami', async (request, reply) => {
     const { session, identity } = await authenticate(request);
@@ -108,14 +114,16 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const tenant = await tenantOf(request);
     if (type === 'registration' && !signUpAllowed(tenant)) throw signUpDisabled();
     const flow = await startApiFlow({ flows: deps.stores.flows, stats: deps.selfService.stats }, tenant.id, type);
-    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, signUpFormOf(request, tenant, flow)));
+    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, await signUpFormOf(request, tenant, flow)));
   }
 
-  /** What a registration asks for: the tenant's sign-up traits, labelled in the app's language. */
-  function signUpFormOf(request: FastifyRequest, tenant: Tenant, flow: Flow) {
+  /** What a registration asks for: the tenant's sign-up traits and consent purposes, in the app's language. */
+  async function signUpFormOf(request: FastifyRequest, tenant: Tenant, flow: Flow) {
     if (flow.type !== 'registration') return {};
-    const t = translator(localeOf(request, tenant));
-    return { traits: signUpTraitFields(traitSchemaOf(tenant.settings)).map((field) => traitFieldView(t, field)) };
+    const locale = localeOf(request, tenant);
+    const t = translator(locale);
+    const consents = offersOf(tenant, await purposesOf(deps.stores, tenant.id), locale).map(purposeFieldView);
+    return { traits: signUpTraitFields(traitSchemaOf(tenant.settings)).map((field) => traitFieldView(t, field)), consents };
   }
 
   async function activeFlow(request: FastifyRequest, type: FlowType | undefined, options: { allowComplete: boolean; states?: readonly FlowState[] } = { allowComplete: false }) {
@@ -173,13 +181,15 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   async function submitSignUp(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'registration');
     if (typeof flow.payload['address'] === 'string') throw new DomainError('flow.code_sent', 'conflict', 'A code was sent for this flow already: send the code, or start a new flow.');
-    const body = request.body as { traits: Record<string, unknown>; password: string };
+    const body = request.body as { traits: Record<string, unknown>; password: string; consents?: Record<string, boolean> };
     const locale = localeOf(request, tenant, body.traits['locale']);
-    const outcome = await startSignUp(deps.selfService, tenant, flow, body, requestContextOf(request), locale);
+    const consents = { acceptance: body.consents ?? {}, method: 'flows_api', gpc: gpcOf(request) } as const;
+    const outcome = await startSignUp(deps.selfService, tenant, flow, { traits: body.traits, password: body.password, consents }, requestContextOf(request), locale);
     if (!outcome.ok && outcome.code === 'invalid') {
       // Each message in the customer's language, for the app to show beside its field.
       const t = translator(locale);
-      throw new ValidationError(outcome.problems.map((p) => localizedProblem(t, { ...p, field: p.field === 'password' ? 'password' : `traits.${p.field}` })));
+      const fieldOf = (name: string) => (name === 'password' || name.startsWith('consents.') ? name : `traits.${name}`);
+      throw new ValidationError(outcome.problems.map((p) => localizedProblem(t, { ...p, field: fieldOf(p.field) })));
     }
     if (!outcome.ok) throw refusalProblem(outcome, reply);
     return reply.header('cache-control', 'no-store').send(flowView({ ...flow, payload: outcome.payload }, issuerOf(deps.publicUrl, tenant)));

@@ -22,15 +22,19 @@ import { signUpPage } from './pages/sign-up.page.ts';
 import { newPasswordPage, recoveryRequestPage } from './pages/self-service.pages.ts';
 import { codePage } from '../shared/code-page.ts';
 import type { FieldError } from '../shared/form-fields.ts';
+import type { PurposeStore } from '../../domain/privacy/purpose.port.ts';
+import type { Acceptance } from '../../domain/privacy/collection.ts';
+import { offersOf, purposesOf } from '../../domain/privacy/collection.ts';
+import { purposeFields } from '../shared/purpose-fields.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /** One request's interaction: its tenant and provider, details, pages' base path, application and language. */
-export type InteractionContext = { tenant: Tenant; provider: Provider; details: InteractionDetails; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate };
+export type InteractionContext = { tenant: Tenant; provider: Provider; details: InteractionDetails; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate; gpc: boolean };
 
 type CodePageView = { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean };
 
-export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCookies: boolean }) {
+export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCookies: boolean; purposes: PurposeStore }) {
   function renderSignIn(c: InteractionContext, reply: FastifyReply, email?: string, error?: FieldError, status = 200, notice?: string) {
     const branding = brandingOf(c.tenant);
     const page = ([uid, csrfToken]: readonly string[]) => {
@@ -47,11 +51,13 @@ export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCoo
     return sendPage(reply, page(values));
   }
 
-  function renderSignUp(c: InteractionContext, reply: FastifyReply, flow: Flow, values: Readonly<Record<string, string | undefined>>, errors: Record<string, FieldError>, error?: FieldError, status = 200) {
+  async function renderSignUp(c: InteractionContext, reply: FastifyReply, flow: Flow, values: Readonly<Record<string, string | undefined>>, errors: Record<string, FieldError>, error?: FieldError, status = 200, checked: Acceptance = {}) {
     const traits = signUpTraitFields(traitSchemaOf(c.tenant.settings))
       .filter((trait) => trait.name !== 'email')
       .map((trait) => ({ name: trait.name, kind: trait.kind, label: traitLabelOf(c.t, trait), choices: traitChoicesOf(c.t, trait) }));
-    const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: hiddenOf(flow), traits, minLength: PASSWORD_MIN_LENGTH, values, errors, error });
+    const offers = offersOf(c.tenant, await purposesOf(deps, c.tenant.id), c.t.locale);
+    const purposes = purposeFields(c.t, { offers, checked, errors, gpc: c.gpc, legend: c.t('page.purposes.legend') });
+    const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: hiddenOf(flow), traits, minLength: PASSWORD_MIN_LENGTH, values, errors, error, purposes });
     return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signup.title'), body, here: `${c.base}?screen=signup` });
   }
 

@@ -4,7 +4,7 @@
 // interaction-pages.ts.
 import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requestContextOf } from '../request-context.ts';
+import { gpcOf, requestContextOf } from '../request-context.ts';
 import type { RequestContext } from '../../domain/audit/audit.ts';
 import type { InteractionResults } from 'oidc-provider';
 import { mountPathOf } from '../tenancy/mount.ts';
@@ -33,6 +33,7 @@ import { consentPage } from './pages/consent.page.ts';
 import { SUPPORTED_SCOPES } from '../oidc/claims.ts';
 import type { FieldError } from '../shared/form-fields.ts';
 import { formOf, parseForm } from '../shared/form.ts';
+import { acceptanceOf } from '../shared/purpose-fields.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { registerPageErrors } from '../shared/page-errors.ts';
 import { createSecondFactorStep } from './second-factor.step.ts';
@@ -54,7 +55,7 @@ type Form = Record<string, string>;
 export async function interactionPlugin(app: FastifyInstance, deps: InteractionDeps): Promise<void> {
   registerPageErrors(app);
   const secureCookies = deps.selfService.publicUrl.startsWith('https:');
-  const { renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies });
+  const { renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies, purposes: deps.stores.purposes });
   const flowDeps = { flows: deps.stores.flows, csrfKey: deps.flowCsrfKey };
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   // Every sign-in below ends in secondFactor.signedIn: the one place a second factor is asked for (ADR 0024).
@@ -95,7 +96,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const redirectUri = details.params['redirect_uri'];
     allowFormTargets(request, typeof redirectUri === 'string' ? [redirectUri] : (client?.redirectUris ?? []));
     const base = `${mountPathOf(found.tenant)}/interaction/${uid}`;
-    return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name, appLogo: client?.logoUri });
+    return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name, appLogo: client?.logoUri, gpc: gpcOf(request) });
   }
 
   async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {
@@ -143,21 +144,23 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     // An unticked box sends nothing: for a yes-or-no trait the form asks for, that is a no.
     const values: Record<string, string | undefined> = { email: form['email'] };
     for (const field of fields) values[field.name] = form[field.name] ?? (field.kind === 'boolean' ? '' : undefined);
-    if (!flow) return renderSignUp(c, reply, await screenFlow(c, 'registration'), values, {}, { code: 'flow.csrf' }, 400);
+    const checked = acceptanceOf(form);
+    if (!flow) return renderSignUp(c, reply, await screenFlow(c, 'registration'), values, {}, { code: 'flow.csrf' }, 400, checked);
     // Optional traits the form sends too (a name, from a sign-up form of the tenant's own) are kept,
     // as the JSON API keeps them; the form's own fields and names the schema lacks are not traits.
     const optional = Object.keys(form).flatMap((name) => (name === 'email' || name === 'locale' || name in values ? [] : [traitFieldOf(schema, name)].filter((field) => field !== undefined)));
     const traits: Record<string, unknown> = { ...traitsFromText([...fields, ...optional], { ...form, ...values }), email: form['email'] ?? '' };
     // Signed up in the page's language (which startSignUp keeps as the locale trait).
-    const outcome = await startSignUp(deps.selfService, c.tenant, flow, { traits, password: form['password'] ?? '' }, contextOf(c, request), c.t.locale);
+    const consents = { acceptance: checked, method: 'signup_page', gpc: c.gpc } as const;
+    const outcome = await startSignUp(deps.selfService, c.tenant, flow, { traits, password: form['password'] ?? '', consents }, contextOf(c, request), c.t.locale);
     if (!outcome.ok && outcome.code === 'invalid') {
       const errors: Record<string, FieldError> = {};
       for (const problem of outcome.problems) errors[problem.field] ??= problemMessageOf(problem);
       // A problem no input of the page shows (a trait the form does not ask for) is said at the top.
-      const unshown = outcome.problems.find((problem) => problem.field !== 'email' && problem.field !== 'password' && !fields.some((field) => field.name === problem.field));
-      return renderSignUp(c, reply, flow, values, errors, unshown ? problemMessageOf(unshown) : undefined, 400);
+      const unshown = outcome.problems.find((problem) => problem.field !== 'email' && problem.field !== 'password' && !problem.field.startsWith('consents.') && !fields.some((field) => field.name === problem.field));
+      return renderSignUp(c, reply, flow, values, errors, unshown ? problemMessageOf(unshown) : undefined, 400, checked);
     }
-    if (!outcome.ok) return renderSignUp(c, reply, flow, values, {}, refusalFieldError(outcome, reply), 429);
+    if (!outcome.ok) return renderSignUp(c, reply, flow, values, {}, refusalFieldError(outcome, reply), 429, checked);
     // The same page for a new email and a taken one (SECURITY.md 1).
     const sent = { ...flow, payload: outcome.payload };
     return renderCode(c, reply, sent, { intro: c.t('page.code.intro', { email: String(outcome.payload['address']) }), bind: true, startOverUrl: `${c.base}?screen=signup` });

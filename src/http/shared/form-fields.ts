@@ -50,7 +50,7 @@ ${below(t, id, options)}`;
 export function checkboxField(t: Translate, options: Omit<FieldOptions, 'type' | 'autocomplete' | 'inputmode' | 'step'> & { readonly checked: boolean }): SafeHtml {
   const id = options.id ?? `field-${options.name}`;
   const { described, invalid } = describedBy(id, options);
-  return html`<label class="check" for="${id}"><input id="${id}" name="${options.name}" type="checkbox" value="true"${options.checked ? html` checked` : ''}${options.autofocus ? html` autofocus` : ''}${invalid ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}> ${options.label}</label>
+  return html`<label class="check" for="${id}"><input id="${id}" name="${options.name}" type="checkbox" value="${options.value ?? 'true'}"${options.checked ? html` checked` : ''}${options.autofocus ? html` autofocus` : ''}${invalid ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}> ${options.label}</label>
 ${below(t, id, options)}`;
 }
 

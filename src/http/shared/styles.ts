@@ -15,6 +15,8 @@ p{margin:.5rem 0}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}
 input[type=email],input[type=password],input[type=text],input[type=number],input[type=date],select{width:100%;font:inherit;padding:.625rem .75rem;border:1px solid #8e8e93;border-radius:8px}
 label.check{display:flex;gap:.5rem;align-items:baseline;font-weight:400}
+fieldset.purposes{border:0;padding:0;margin:1.25rem 0 0}
+fieldset.purposes legend{font-weight:600;padding:0}
 input:focus,select:focus,button:focus,a:focus{outline:3px solid var(--brand);outline-offset:2px}
 input[aria-invalid=true],select[aria-invalid=true]{border-color:#c00}
 .hint{color:#555;font-size:.875rem;margin:.25rem 0 0}

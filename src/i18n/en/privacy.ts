@@ -6,4 +6,7 @@ export const privacy = {
   'purpose.id_taken': 'There is already a consent purpose {id}. Choose another ID.',
   'consent.required_purpose': 'This consent is needed to use the service and cannot be withdrawn on its own. To end it, delete your account.',
   'consent.required': 'Please accept {purposes} to continue.',
+  'page.purposes.legend': 'What you agree to',
+  'page.purposes.required_label': '{name} (required)',
+  'page.purposes.gpc_note': 'Your browser asks that your data not be sold or shared (Global Privacy Control): this stays off unless you tick it.',
 } as const;

@@ -350,6 +350,9 @@ export const ar: Translation = {
     'purpose.id_taken': 'يوجد بالفعل غرض موافقة باسم {id}. اختر معرّفًا آخر.',
     'consent.required_purpose': 'هذه الموافقة ضرورية لاستخدام الخدمة ولا يمكن سحبها وحدها. لإنهائها، احذف حسابك.',
     'consent.required': 'يرجى قبول {purposes} للمتابعة.',
+    'page.purposes.legend': "ما توافق عليه",
+    'page.purposes.required_label': "{name} (مطلوب)",
+    'page.purposes.gpc_note': "يطلب متصفحك عدم بيع بياناتك أو مشاركتها (التحكم العالمي في الخصوصية): يبقى هذا الخيار معطّلًا ما لم تحدده.",
     // second-factors.ts
     'page.mfa.title': 'التحقق بخطوتين',
     'page.mfa.heading': 'أكّد أنك أنت',

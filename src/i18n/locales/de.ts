@@ -340,6 +340,9 @@ export const de: Translation = {
     'purpose.id_taken': 'Es gibt bereits einen Einwilligungszweck {id}. Wählen Sie eine andere ID.',
     'consent.required_purpose': 'Diese Einwilligung ist für die Nutzung des Dienstes nötig und kann nicht einzeln widerrufen werden. Um sie zu beenden, löschen Sie Ihr Konto.',
     'consent.required': 'Bitte akzeptieren Sie {purposes}, um fortzufahren.',
+    'page.purposes.legend': "Dem Sie zustimmen",
+    'page.purposes.required_label': "{name} (erforderlich)",
+    'page.purposes.gpc_note': "Ihr Browser bittet darum, dass Ihre Daten nicht verkauft oder weitergegeben werden (Global Privacy Control): Dies bleibt aus, solange Sie es nicht ankreuzen.",
     // second-factors.ts
     'page.mfa.title': 'Bestätigung in zwei Schritten',
     'page.mfa.heading': 'Bestätigen Sie, dass Sie es sind',

@@ -340,6 +340,9 @@ export const es: Translation = {
     'purpose.id_taken': 'Ya existe una finalidad de consentimiento {id}. Elige otro identificador.',
     'consent.required_purpose': 'Este consentimiento es necesario para usar el servicio y no se puede retirar por separado. Para ponerle fin, elimina tu cuenta.',
     'consent.required': 'Acepta {purposes} para continuar.',
+    'page.purposes.legend': "Lo que aceptas",
+    'page.purposes.required_label': "{name} (obligatorio)",
+    'page.purposes.gpc_note': "Tu navegador pide que tus datos no se vendan ni se compartan (Global Privacy Control): esto queda desactivado salvo que lo marques.",
     // second-factors.ts
     'page.mfa.title': 'Verificación en dos pasos',
     'page.mfa.heading': 'Confirma que eres tú',

@@ -340,6 +340,9 @@ export const fr: Translation = {
     'purpose.id_taken': 'Une finalité de consentement {id} existe déjà. Choisissez un autre identifiant.',
     'consent.required_purpose': 'Ce consentement est nécessaire pour utiliser le service et ne peut pas être retiré seul. Pour y mettre fin, supprimez votre compte.',
     'consent.required': 'Veuillez accepter {purposes} pour continuer.',
+    'page.purposes.legend': "Ce que vous acceptez",
+    'page.purposes.required_label': "{name} (obligatoire)",
+    'page.purposes.gpc_note': "Votre navigateur demande que vos données ne soient ni vendues ni partagées (Global Privacy Control) : cette case reste décochée tant que vous ne la cochez pas.",
     // second-factors.ts
     'page.mfa.title': 'Validation en deux étapes',
     'page.mfa.heading': 'Confirmez votre identité',

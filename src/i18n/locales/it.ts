@@ -350,6 +350,9 @@ export const it: Translation = {
     'purpose.id_taken': 'Esiste già una finalità di consenso {id}. Scegli un altro identificativo.',
     'consent.required_purpose': 'Questo consenso è necessario per usare il servizio e non può essere revocato da solo. Per terminarlo, elimina il tuo account.',
     'consent.required': 'Accetta {purposes} per continuare.',
+    'page.purposes.legend': "Ciò che accetti",
+    'page.purposes.required_label': "{name} (obbligatorio)",
+    'page.purposes.gpc_note': "Il tuo browser chiede che i tuoi dati non vengano venduti né condivisi (Global Privacy Control): resta disattivato a meno che tu non lo selezioni.",
     // second-factors.ts
     'page.mfa.title': 'Verifica in due passaggi',
     'page.mfa.heading': 'Conferma che sei tu',

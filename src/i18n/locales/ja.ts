@@ -350,6 +350,9 @@ export const ja: Translation = {
     'purpose.id_taken': '同意の目的 {id} はすでに存在します。別の ID を選んでください。',
     'consent.required_purpose': 'この同意はサービスの利用に必要なため、単独では撤回できません。終了するにはアカウントを削除してください。',
     'consent.required': '続行するには {purposes} に同意してください。',
+    'page.purposes.legend': "同意する内容",
+    'page.purposes.required_label': "{name}（必須）",
+    'page.purposes.gpc_note': "お使いのブラウザーは、データを販売・共有しないよう求めています（グローバル・プライバシー・コントロール）。チェックしない限りオフのままです。",
     // second-factors.ts
     'page.mfa.title': '2段階認証',
     'page.mfa.heading': 'ご本人であることを確認してください',

@@ -350,6 +350,9 @@ export const nl: Translation = {
     'purpose.id_taken': 'Er bestaat al een toestemmingsdoel {id}. Kies een andere ID.',
     'consent.required_purpose': 'Deze toestemming is nodig om de dienst te gebruiken en kan niet los worden ingetrokken. Verwijder je account om haar te beëindigen.',
     'consent.required': 'Accepteer {purposes} om verder te gaan.',
+    'page.purposes.legend': "Waarmee u instemt",
+    'page.purposes.required_label': "{name} (verplicht)",
+    'page.purposes.gpc_note': "Uw browser vraagt uw gegevens niet te verkopen of te delen (Global Privacy Control): dit blijft uit tenzij u het aanvinkt.",
     // second-factors.ts
     'page.mfa.title': 'Verificatie in twee stappen',
     'page.mfa.heading': 'Bevestig dat u het bent',

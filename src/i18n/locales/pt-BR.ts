@@ -350,6 +350,9 @@ export const ptBR: Translation = {
     'purpose.id_taken': 'Já existe uma finalidade de consentimento {id}. Escolha outro identificador.',
     'consent.required_purpose': 'Este consentimento é necessário para usar o serviço e não pode ser retirado isoladamente. Para encerrá-lo, exclua sua conta.',
     'consent.required': 'Aceite {purposes} para continuar.',
+    'page.purposes.legend': "O que você aceita",
+    'page.purposes.required_label': "{name} (obrigatório)",
+    'page.purposes.gpc_note': "Seu navegador pede que seus dados não sejam vendidos nem compartilhados (Global Privacy Control): isto fica desativado a menos que você marque.",
     // second-factors.ts
     'page.mfa.title': 'Verificação em duas etapas',
     'page.mfa.heading': 'Confirme que é você',

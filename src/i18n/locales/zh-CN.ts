@@ -350,6 +350,9 @@ export const zhCN: Translation = {
     'purpose.id_taken': '同意目的 {id} 已存在。请另选一个 ID。',
     'consent.required_purpose': '此同意是使用本服务所必需的，不能单独撤回。如需终止，请删除你的账号。',
     'consent.required': '请接受 {purposes} 以继续。',
+    'page.purposes.legend': "您同意的内容",
+    'page.purposes.required_label': "{name}（必填）",
+    'page.purposes.gpc_note': "您的浏览器要求不出售或共享您的数据（全球隐私控制）：除非您勾选，否则此项保持关闭。",
     // second-factors.ts
     'page.mfa.title': '两步验证',
     'page.mfa.heading': '确认是您本人',

@@ -1,7 +1,7 @@
 // The sign-up page: email and password, and every trait the tenant's schema requires (a text box,
 // a choice for an enum, a box to tick for a boolean, a number or a date), labelled in the
-// customer's language. Names come first, then the email and the other traits, the password, and the
-// boxes to tick (such as accepting terms) last, next to the button.
+// customer's language. Names come first, then the email and the other traits, the password, the
+// boxes to tick (such as accepting terms), and the tenant's consent purposes last, next to the button.
 import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
@@ -30,6 +30,8 @@ type SignUpView = {
   readonly values: Readonly<Record<string, string | undefined>>;
   readonly errors: Readonly<Record<string, FieldError>>;
   readonly error?: FieldError | undefined;
+  /** The tenant's consent purposes (purpose-fields.ts), above the button. */
+  readonly purposes: SafeHtml;
 };
 
 const NAMES = ['name', 'given_name', 'family_name'];
@@ -49,6 +51,7 @@ ${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete
 ${others.map((trait) => traitInput(t, view, trait, false))}
 ${field(t, { name: 'password', label: t('field.password'), type: 'password', autocomplete: 'new-password', required: true, hint: t('page.signup.password_hint', { min: view.minLength }), error: view.errors['password'] })}
 ${boxes.map((trait) => traitInput(t, view, trait, false))}
+${view.purposes}
 <button type="submit">${t('page.signup.submit')}</button>
 </form>
 <p class="switch">${t('page.signup.have_account')} <a href="${view.signInUrl}">${t('page.signup.sign_in')}</a></p>`;
