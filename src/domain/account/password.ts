@@ -5,7 +5,8 @@ import { DomainError, ValidationError } from '../errors.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { Identity } from '../identity/identity.ts';
 import { passwordIdentifierOf } from '../identity/new-identity.ts';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from '../credentials/password/argon2.ts';
+import { hashPassword, verifyAgainstDummy } from '../credentials/password/argon2.ts';
+import { verifyPasswordHash } from '../credentials/password/password-hash.ts';
 import { checkPasswordPolicy } from '../credentials/password/policy.ts';
 import { signInThrottleKeys } from '../flows/throttle.ts';
 import { deviceOf } from '../flows/device-token.ts';
@@ -36,7 +37,7 @@ export async function verifyCurrentPassword(deps: AccountDeps, customer: Custome
   }
   const credential = (await deps.stores.identities.listCredentials(customer.tenantId, customer.identityId)).find((candidate) => candidate.type === 'password');
   const hash = credential?.config['hash'];
-  const valid = typeof hash === 'string' ? (await verifyPassword(hash, password)).valid : await verifyAgainstDummy(password);
+  const valid = typeof hash === 'string' ? (await verifyPasswordHash(hash, password)).valid : await verifyAgainstDummy(password);
   if (!valid) {
     const now = (deps.now ?? Date.now)();
     await recordChange(deps.stores, customer, now, { action: 'password.verification_failed', outcome: 'failure' });

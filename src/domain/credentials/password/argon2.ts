@@ -69,6 +69,11 @@ export async function verifyPassword(phc: string, password: string): Promise<Pas
   return { valid, needsRehash: valid && !hasCurrentParameters(stored) };
 }
 
+/** The argon2 variant of a well-formed PHC string within the limits, or undefined (what an import accepts). */
+export function argon2AlgorithmOf(phc: string): Argon2Algorithm | undefined {
+  return parsePhc(phc)?.algorithm;
+}
+
 /**
  * One full verification with the current parameters against a fixed dummy hash; always false.
  * Sign-in calls it when the account does not exist, so that the answer takes as long as for an

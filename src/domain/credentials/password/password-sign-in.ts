@@ -7,7 +7,9 @@ import { normalizeAddress } from '../../identity/identity.ts';
 import type { AuditStore } from '../../audit/audit.port.ts';
 import type { RequestContext } from '../../audit/audit.ts';
 import { SIGN_IN_AUDIT_ACTION } from '../../audit/audit.ts';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from './argon2.ts';
+import { hashPassword, verifyAgainstDummy } from './argon2.ts';
+import { verifyPasswordHash } from './password-hash.ts';
+import type { StoredHashVerification } from './password-hash.ts';
 import { uuidv7 } from '../../../lib/ids.ts';
 import type { SignInThrottle } from '../../flows/throttle.ts';
 import { signInThrottleKeys } from '../../flows/throttle.ts';
@@ -78,8 +80,8 @@ export async function signInWithPassword(deps: SignInDeps, tenantId: string, inp
   const found = identifier ? await deps.identities.findCredentialWithIdentity(tenantId, 'password', identifier) : undefined;
   const credential = found?.credential;
   const hash = credential?.config['hash'];
-  const { valid, needsRehash } =
-    typeof hash === 'string' ? await verifyPassword(hash, input.password) : { valid: await verifyAgainstDummy(input.password), needsRehash: false };
+  const { valid, needsRehash, legacy }: StoredHashVerification =
+    typeof hash === 'string' ? await verifyPasswordHash(hash, input.password) : { valid: await verifyAgainstDummy(input.password), needsRehash: false };
   if (!valid || !credential) {
     await audit('failure', credential ? 'wrong_password' : 'no_account', credential?.identityId);
     return { ok: false, code: 'signin.invalid_credentials' };
@@ -90,13 +92,13 @@ export async function signInWithPassword(deps: SignInDeps, tenantId: string, inp
     return { ok: false, code: 'signin.account_blocked' };
   }
   // Only now is the password known to be right, and the customer is waiting anyway: the one moment
-  // an imported or outdated hash can be replaced by one with the current parameters.
+  // an imported (bcrypt, scrypt, PBKDF2…) or outdated hash can be replaced by current argon2id.
   if (needsRehash) {
     const rehashed = { ...credential.config, hash: await hashPassword(input.password) };
     await deps.identities.updateCredentialConfig(tenantId, credential.id, rehashed, now());
   }
   await deps.throttle.succeeded(keys);
-  await audit('success', 'password', identity.id, needsRehash ? { rehashed: true } : {});
+  await audit('success', 'password', identity.id, needsRehash ? { rehashed: true, ...(legacy ? { rehashedFrom: legacy } : {}) } : {});
   const deviceToken = deps.deviceKey ? rememberDevice(deps.deviceKey, tenantId, identifier, input.deviceToken, now()) : undefined;
   return { ok: true, identity, result: authenticatedBy(PASSWORD, identity.id), ...(deviceToken ? { deviceToken } : {}) };
 }
