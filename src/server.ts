@@ -32,6 +32,7 @@ import { secondFactorPortalPlugin } from './http/account/second-factors.plugin.t
 import { emailChangePlugin } from './http/account/email-change.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import { createStrategies } from './domain/credentials/strategies.ts';
+import { signInLinkPlugin } from './http/hosted/sign-in-link.plugin.ts';
 import { rememberedDeviceKeyOf } from './domain/self-service/remembered-devices.ts';
 import type { SelfServiceDeps } from './domain/self-service/code-steps.ts';
 import { codeKeyOf } from './domain/self-service/one-time-code.ts';
@@ -136,9 +137,9 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const stats = createStatsCollector({ transaction, activeKey: activeKeyOf(config.masterSecret) });
     // The ways to sign in (ADR 0019), built once; each surface's routes call them through the use cases.
     const deviceKey = deviceTokenKeyOf(config.masterSecret);
-    const strategies = createStrategies({ password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey }, secondFactor: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox } });
     // `satisfies`, not a declared type: the email-change page reads more of these stores than the steps do.
     const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, breachedCheck, stats } satisfies SelfServiceDeps;
+    const strategies = createStrategies({ password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey }, secondFactor: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox }, emailCode: selfService });
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
     // Every surface of a tenant is declared once, at the default tenant's paths; the tenancy plugin
@@ -147,6 +148,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => oidcPlugin(app, { tenants, publicUrl: config.http.publicUrl, writeLimits }),
       (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => selfServicePlugin(app, { selfService }),
+      (app: FastifyInstance) => signInLinkPlugin(app, { selfService, strategies }),
       (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),
       (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, breachedCheck, deviceKey: selfService.deviceKey, hasSecondFactor: strategies.secondFactors.totp.enrolled }),
       (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, breachedCheck }),

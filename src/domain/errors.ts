@@ -53,6 +53,7 @@ export const ERROR_CODES = [
   'session.not_found',
   'setup.link_invalid',
   'signin.invalid_credentials',
+  'signin.method_unavailable',
   'signin.throttled',
   'signup.disabled',
   'staff.last_owner',

@@ -14,8 +14,14 @@ import { nl } from './locales/nl.ts';
 import { ja } from './locales/ja.ts';
 import { zhCN } from './locales/zh-CN.ts';
 import { ar } from './locales/ar.ts';
+import { passwordlessTranslations } from './locales/passwordless.ts';
 
-export const translations: Readonly<Record<Exclude<Locale, 'en'>, Translation>> = { de, fr, es, 'pt-BR': ptBR, it, nl, ja, 'zh-CN': zhCN, ar };
+const languages: Readonly<Record<Exclude<Locale, 'en'>, Translation>> = { de, fr, es, 'pt-BR': ptBR, it, nl, ja, 'zh-CN': zhCN, ar };
+
+/** Each language's file, with the texts of areas kept in files of their own (locales/passwordless.ts). */
+export const translations: Readonly<Record<Exclude<Locale, 'en'>, Translation>> = Object.fromEntries(
+  Object.entries(languages).map(([locale, translation]) => [locale, { ...translation, messages: { ...translation.messages, ...passwordlessTranslations[locale as Exclude<Locale, 'en'>] } }]),
+) as Record<Exclude<Locale, 'en'>, Translation>;
 
 export const catalogues: Readonly<Record<Locale, Partial<Catalogue>>> = {
   en,

@@ -10,8 +10,9 @@ import { errors } from './en/errors.ts';
 import { admin } from './en/admin.ts';
 import { privacy } from './en/privacy.ts';
 import { secondFactors } from './en/second-factors.ts';
+import { passwordless } from './en/passwordless.ts';
 
-export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin, ...privacy, ...secondFactors } as const;
+export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin, ...privacy, ...secondFactors, ...passwordless } as const;
 
 export type MessageKey = keyof typeof en;
 /** A complete translation: every key of the English catalogue, no more. */

@@ -12,6 +12,9 @@ import type { TotpEnrolment, TotpSecondFactor } from './totp/totp.ts';
 import { createTotpEnrolment, createTotpSecondFactor, TOTP_METHOD } from './totp/totp.ts';
 import type { RecoveryCodeSecondFactor } from './recovery-codes/recovery-codes.ts';
 import { createRecoveryCodeSecondFactor, generateRecoveryCodes, RECOVERY_CODE_METHOD } from './recovery-codes/recovery-codes.ts';
+import type { EmailCodeFirstFactor } from './email-code/email-code.ts';
+import { createEmailCodeFirstFactor, EMAIL_CODE, EMAIL_LINK } from './email-code/email-code.ts';
+import type { SelfServiceDeps } from '../self-service/code-steps.ts';
 
 /** The second factors by method id, their enrolments, and what enrolling at sign-in gives. */
 export type SecondFactorStrategies = {
@@ -24,11 +27,12 @@ export type SecondFactorStrategies = {
 };
 
 /** The first factors, by method id, and the second-factor strategies. */
-export type Strategies = { readonly password: PasswordFirstFactor } & SecondFactorStrategies;
+export type Strategies = { readonly password: PasswordFirstFactor; readonly emailCode: EmailCodeFirstFactor } & SecondFactorStrategies;
 
-export function createStrategies(deps: { readonly password: SignInDeps; readonly secondFactor: SecondFactorDeps }): Strategies {
+export function createStrategies(deps: { readonly password: SignInDeps; readonly secondFactor: SecondFactorDeps; readonly emailCode: SelfServiceDeps }): Strategies {
   return {
     password: createPasswordFirstFactor(deps.password),
+    emailCode: createEmailCodeFirstFactor(deps.emailCode),
     secondFactors: { totp: createTotpSecondFactor(deps.secondFactor), recovery_code: createRecoveryCodeSecondFactor(deps.secondFactor) },
     enrolments: { totp: createTotpEnrolment(deps.secondFactor) },
     generateRecoveryCodes: (tenantId, identityId, context) => generateRecoveryCodes(deps.secondFactor, tenantId, identityId, context),
@@ -37,7 +41,7 @@ export function createStrategies(deps: { readonly password: SignInDeps; readonly
 }
 
 /** What each registered strategy can complete a sign-in with (the type checker keeps it beside Strategies). */
-const METHODS = { password: PASSWORD, totp: TOTP_METHOD, recovery_code: RECOVERY_CODE_METHOD } as const satisfies Record<'password' | keyof SecondFactorStrategies['secondFactors'], AuthenticationMethod>;
+const METHODS = { password: PASSWORD, email_code: EMAIL_CODE, email_link: EMAIL_LINK, totp: TOTP_METHOD, recovery_code: RECOVERY_CODE_METHOD } as const satisfies Record<'password' | 'email_code' | 'email_link' | keyof SecondFactorStrategies['secondFactors'], AuthenticationMethod>;
 
 /**
  * The authentication context classes a sign-in can reach here: discovery's `acr_values_supported`,

@@ -13,7 +13,7 @@ import { createHmac, createSecretKey, hkdfSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { randomToken } from '../../lib/ids.ts';
 
-export type FlowType = 'login' | 'registration' | 'consent' | 'verification' | 'recovery' | 'second_factor';
+export type FlowType = 'login' | 'registration' | 'consent' | 'verification' | 'recovery' | 'second_factor' | 'email_sign_in';
 export type FlowKind = 'browser' | 'api';
 export type FlowState = 'active' | 'verified' | 'complete';
 

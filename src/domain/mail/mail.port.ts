@@ -17,7 +17,9 @@ export type MailKind =
   /** params: link (the sign-in page's recovery). Sent when someone signs up with an address that has an account already. */
   | 'account_exists'
   /** params: none (sent when support reset the customer's second factors) */
-  | 'mfa_reset';
+  | 'mfa_reset'
+  /** params: code, link, expiresInMinutes (a sign-in without a password, ADR 0031) */
+  | 'sign_in_code';
 
 /**
  * Kinds whose body holds a one-time code or link. Once such a message is given up its bodies are
@@ -25,7 +27,7 @@ export type MailKind =
  * by resending the verification or the recovery email) asks for a new one. Other kinds keep their
  * bodies while failed, so an operator can retry them (mail-queue.ts).
  */
-export const ONE_TIME_CODE_KINDS: readonly MailKind[] = ['verify_email', 'recover_password'];
+export const ONE_TIME_CODE_KINDS: readonly MailKind[] = ['verify_email', 'recover_password', 'sign_in_code'];
 
 export type MailRequest = {
   readonly tenantId: string;

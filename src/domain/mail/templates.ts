@@ -29,6 +29,7 @@ const KINDS: Readonly<Record<MailKind, { readonly code: boolean; readonly params
   account_deleted: { code: false, params: [] },
   account_exists: { code: false, params: ['link'] },
   mfa_reset: { code: false, params: [] },
+  sign_in_code: { code: true, params: ['code', 'link', 'expiresInMinutes'] },
 };
 
 const DEFAULT_BRAND = '#0b57d0';

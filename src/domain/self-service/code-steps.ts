@@ -81,8 +81,8 @@ type CodeMail = {
   readonly tenant: Tenant;
   readonly flow: Flow;
   readonly locale: Locale;
-  /** The page a link opens: verify (addresses) or recovery (passwords). */
-  readonly linkPath: 'verify' | 'recovery';
+  /** The page a link opens: verify (addresses), recovery (passwords) or signin-link (a sign-in without a password). */
+  readonly linkPath: 'verify' | 'recovery' | 'signin-link';
   readonly kind: MailKind;
   readonly context: RequestContext;
 };

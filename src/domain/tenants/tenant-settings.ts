@@ -85,6 +85,13 @@ const settingsSchema = z
       })
       .strict()
       .optional(),
+    passwordless: z
+      .object({
+        /** Sign-in with a code or link sent by email instead of a password (ADR 0031; default: on, except in the admin tenant). */
+        email: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     verification: z
       .object({
         /** Whether a customer may sign in before verifying their email address (default: true). */

@@ -25,7 +25,7 @@ type FieldView = {
   description?: string;
   version?: number;
 };
-type Step = { path: string; fields: FieldView[]; resend?: boolean };
+type Step = { path: string; fields: FieldView[]; resend?: boolean; alternatives?: { method: string; path: string; fields: FieldView[] }[] };
 
 const field = (name: string, type: FieldView['type'], label: string): FieldView => ({ name, type, required: true, label });
 const CODE: FieldView[] = [field('code', 'text', 'field.code')];
@@ -53,7 +53,7 @@ export function purposeFieldView(offer: PurposeOffer): FieldView {
 }
 
 /** What a sign-up form or the consent step asks for: the tenant's traits, and its consent purposes. */
-type FormFields = { traits?: readonly FieldView[]; consents?: readonly FieldView[] };
+type FormFields = { traits?: readonly FieldView[]; consents?: readonly FieldView[]; emailCode?: boolean };
 
 /** The next step of the flow, or null when there is none. `form`: what a registration or a consent step asks for. */
 function stepOf(flow: Flow, verification: Flow | undefined, form: FormFields): Step | null {
@@ -63,7 +63,12 @@ function stepOf(flow: Flow, verification: Flow | undefined, form: FormFields): S
     case 'login':
       // The password was right, but the tenant wants the email verified first: the emailed code.
       if (verification) return { path: '/code', fields: CODE, resend: true };
-      return { path: '', fields: [field('identifier', 'email', 'field.email'), field('password', 'password', 'field.password')] };
+      return {
+        path: '',
+        fields: [field('identifier', 'email', 'field.email'), field('password', 'password', 'field.password')],
+        // Instead of the password: an emailed code (ADR 0031), which then comes to /code.
+        ...(form.emailCode ? { alternatives: [{ method: 'email_code', path: '/email', fields: [field('identifier', 'email', 'field.email')] }] } : {}),
+      };
     case 'registration':
       if (sent) return { path: '/code', fields: CODE, resend: true };
       return { path: '', fields: [...(form.traits ?? [field('traits', 'object', 'field.traits')]), field('password', 'password', 'field.password'), ...(form.consents ?? [])] };
@@ -79,7 +84,8 @@ function stepOf(flow: Flow, verification: Flow | undefined, form: FormFields): S
 }
 
 /**
- * `verification`: a login flow's open verification (the code step of a tenant that verifies first).
+ * `verification`: a login flow's open code step (the verification of a tenant that verifies first,
+ * or a sign-in by email). `form.emailCode`: the tenant offers sign-in by an emailed code (ADR 0031).
  * `form.traits`: the sign-up's trait fields (traitFieldView), for a registration flow not yet submitted;
  * `form.consents`: the purposes it (or a consent step) asks about (purposeFieldView).
  */
@@ -94,6 +100,14 @@ export function flowView(flow: Flow, issuer: string, verification?: Flow, form: 
     state: flow.state,
     expires_at: new Date(flow.expiresAt).toISOString(),
     ...(typeof address === 'string' ? { sent_to: address } : {}),
-    ui: step ? { method: 'POST', action: `${base}${step.path}`, fields: step.fields, ...(step.resend ? { resend: `${base}/resend` } : {}) } : null,
+    ui: step
+      ? {
+          method: 'POST',
+          action: `${base}${step.path}`,
+          fields: step.fields,
+          ...(step.resend ? { resend: `${base}/resend` } : {}),
+          ...(step.alternatives ? { alternatives: step.alternatives.map((alternative) => ({ method: alternative.method, action: `${base}${alternative.path}`, fields: alternative.fields })) } : {}),
+        }
+      : null,
   };
 }

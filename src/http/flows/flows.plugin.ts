@@ -15,6 +15,7 @@ import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { signUpDisabled, startSignUp } from '../../domain/self-service/registration.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
 import { activeApiFlow, completeApiFlow, signInVerificationOf, startApiFlow } from '../../domain/self-service/api-flow.ts';
+import { emailSignInAllowed, emailSignInOf, signInByEmailCode, startEmailSignIn } from '../../domain/self-service/passwordless.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
@@ -62,6 +63,8 @@ const signUpBody = {
 const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
 /** A code that signs the customer in: the app may send the device tokens it holds, as with a password. */
 const signInCodeBody = { ...codeBody, properties: { ...codeBody.properties, device_token: { type: 'string', maxLength: 1024 } } } as const;
+/** Sign-in by an emailed code (ADR 0031): the address to send it to. */
+const emailSignInBody = { type: 'object', required: ['identifier'], additionalProperties: false, properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
 const emailBody = { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
 const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 } } } as const;
 
@@ -79,6 +82,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     app.post(`/flows/${type}`, { onRequest: limitFlowCreation }, async (request, reply) => createFlow(request, reply, type));
   }
   app.post('/flows/login/:id', { schema: { params: flowParams, body: signInBody } }, (request, reply) => submitSignIn(request, reply));
+  app.post('/flows/login/:id/email', { schema: { params: flowParams, body: emailSignInBody } }, (request, reply) => submitEmailSignIn(request, reply));
   app.post('/flows/login/:id/code', { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignIn(request, reply));
   app.post('/flows/login/:id/resend', { schema: { params: flowParams } }, (request, reply) => resendSignInCode(request, reply));
   app.post('/flows/registration/:id', { schema: { params: flowParams, body: signUpBody } }, (request, reply) => submitSignUp(request, reply));
@@ -91,8 +95,8 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   }
   app.get('/flows/:id', { schema: { params: flowParams } }, async (request) => {
     const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
-    const verification = flow.type === 'login' && flow.state === 'active' ? await signInVerificationOf(deps.stores.flows, tenant.id, flow) : undefined;
-    return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, await signUpFormOf(request, tenant, flow));
+    const verification = flow.type === 'login' && flow.state === 'active' ? await pendingCodeOf(tenant, flow) : undefined;
+    return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant) });
   });
   app.get('/sessions/whoami', async (request, reply) => {
     const { session, identity } = await authenticate(request);
@@ -114,7 +118,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const tenant = await tenantOf(request);
     if (type === 'registration' && !signUpAllowed(tenant)) throw signUpDisabled();
     const flow = await startApiFlow({ flows: deps.stores.flows, stats: deps.selfService.stats }, tenant.id, type);
-    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, await signUpFormOf(request, tenant, flow)));
+    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant) }));
   }
 
   /** What a registration asks for: the tenant's sign-up traits and consent purposes, in the app's language. */
@@ -156,22 +160,50 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     throw refusalProblem(outcome, reply);
   }
 
-  /** The emailed code of a sign-in that must verify the address first: right, it verifies the address and issues the session. */
+  /**
+   * Sign-in by an emailed code (ADR 0031): the code and link go to the address, and the answer is
+   * the same whether or not an account uses it (SECURITY.md 1). The code is then sent to /code.
+   */
+  async function submitEmailSignIn(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'login');
+    const { identifier } = request.body as { identifier: string };
+    const started = await startEmailSignIn(deps.selfService, tenant, { kind: 'api', loginFlowId: flow.id }, identifier, requestContextOf(request), localeOf(request, tenant));
+    if (!started.ok) {
+      if (started.code === 'signin.method_unavailable') throw new DomainError(started.code, 'not_found', 'This tenant does not offer sign-in by an emailed code.');
+      if (started.code === 'email.invalid') throw new ValidationError([{ field: 'identifier', code: 'email.invalid', message: 'Enter an email address like name@example.com.' }]);
+      throw refusalProblem(started, reply);
+    }
+    return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), started.flow));
+  }
+
+  /** The code step a login flow waits for: the verify-first code after a password, or the code of a sign-in by email. */
+  async function pendingCodeOf(tenant: Tenant, flow: Flow): Promise<Flow | undefined> {
+    return (await signInVerificationOf(deps.stores.flows, tenant.id, flow)) ?? (await emailSignInOf(deps.selfService, tenant.id, flow));
+  }
+
+  /**
+   * The emailed code of a login flow: after a password when the address must be verified first (it
+   * verifies the address), or of a sign-in by email. Right, it issues the session.
+   */
   async function confirmSignIn(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'login');
-    const verification = await signInVerificationOf(deps.stores.flows, tenant.id, flow);
+    const verification = await pendingCodeOf(tenant, flow);
     if (!verification) throw new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
     const body = request.body as { code: string; device_token?: string };
-    const signedIn = await signInByCode(deps.selfService, tenant, verification, body.code, requestContextOf(request), body.device_token);
+    const signedIn =
+      verification.type === 'email_sign_in'
+        ? await signInByEmailCode(deps.selfService, deps.strategies.emailCode, tenant, verification, { code: body.code }, requestContextOf(request), body.device_token)
+        : await signInByCode(deps.selfService, tenant, verification, body.code, requestContextOf(request), body.device_token);
     if (!signedIn.ok) throw refusalProblem(signedIn, reply);
     return complete(reply, tenant, flow, signedIn.identity, signedIn.result, request, { alreadyComplete: false, deviceToken: signedIn.deviceToken });
   }
 
   async function resendSignInCode(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'login');
-    const verification = await signInVerificationOf(deps.stores.flows, tenant.id, flow);
+    const verification = await pendingCodeOf(tenant, flow);
     if (!verification) throw new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
-    const mail = { tenant, flow: verification, locale: localeOf(request, tenant, verification.payload['locale']), linkPath: 'verify', kind: 'verify_email', context: requestContextOf(request) } as const;
+    const byEmail = verification.type === 'email_sign_in';
+    const mail = { tenant, flow: verification, locale: localeOf(request, tenant, verification.payload['locale']), linkPath: byEmail ? 'signin-link' : 'verify', kind: byEmail ? 'sign_in_code' : 'verify_email', context: requestContextOf(request) } as const;
     const sent = await resendCode(deps.selfService, mail);
     if (!sent.ok) throw refusalProblem(sent, reply);
     return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), { ...verification, payload: sent.payload }));

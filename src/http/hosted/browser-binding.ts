@@ -1,6 +1,6 @@
 // Proof that an emailed link is opened in the browser that asked for it: the code page sets a
 // cookie holding the flow's CSRF token, sent only to the link's page (/verify for an address,
-// /recovery for a password). The same browser may then finish its sign-in from the link; any other
+// /recovery for a password, /signin-link for a sign-in without one). The same browser may then finish its sign-in from the link; any other
 // browser only verifies the address or sets the password, so a link forwarded to (or clicked by)
 // someone else never signs anyone in.
 import { timingSafeEqual } from 'node:crypto';
@@ -12,7 +12,7 @@ const LIFETIME_SECONDS = 30 * 60;
 
 export function bindBrowser(reply: FastifyReply, mountPath: string, flow: Flow, secure: boolean): void {
   const value = `${flow.id}~${flow.csrfToken}`;
-  const page = flow.type === 'recovery' ? 'recovery' : 'verify';
+  const page = flow.type === 'recovery' ? 'recovery' : flow.type === 'email_sign_in' ? 'signin-link' : 'verify';
   reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(value)}; Path=${mountPath}/${page}; Max-Age=${LIFETIME_SECONDS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
 }
 

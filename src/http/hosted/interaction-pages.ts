@@ -10,6 +10,7 @@ import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { signUpAllowed } from '../../domain/tenants/tenant.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
 import { signInFlowOf } from '../../domain/self-service/browser-flow.ts';
+import { emailSignInAllowed } from '../../domain/self-service/passwordless.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import { signUpTraitFields } from '../../domain/identity/trait-fields.ts';
 import { traitChoicesOf, traitLabelOf } from '../trait-form.ts';
@@ -37,16 +38,17 @@ type CodePageView = { intro: string; error?: FieldError | undefined; notice?: st
 export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCookies: boolean; purposes: PurposeStore }) {
   function renderSignIn(c: InteractionContext, reply: FastifyReply, email?: string, error?: FieldError, status = 200, notice?: string) {
     const branding = brandingOf(c.tenant);
+    const emailCode = emailSignInAllowed(c.tenant);
     const page = ([uid, csrfToken]: readonly string[]) => {
       const base = `${mountPathOf(c.tenant)}/interaction/${uid}`;
-      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: signUpAllowed(c.tenant) ? `${base}?screen=signup` : undefined, recoveryUrl: `${base}?screen=recovery`, hidden: { flow: `${uid}.login`, csrf_token: csrfToken! }, email, error, notice });
+      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: signUpAllowed(c.tenant) ? `${base}?screen=signup` : undefined, recoveryUrl: `${base}?screen=recovery`, emailCodeUrl: emailCode ? `${base}?screen=email-code` : undefined, hidden: { flow: `${uid}.login`, csrf_token: csrfToken! }, email, error, notice });
       return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base };
     };
     const values = [c.uid, signInFlowOf(deps.flowCsrfKey, c.tenant.id, c.uid).csrfToken];
     // The page every customer sees first is the same for all of them but for the interaction and
     // the form's token: it is rendered once per tenant, application and language.
     if (email === undefined && !error && !notice && status === 200) {
-      return sendTemplatedPage(reply, JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale]), values, page);
+      return sendTemplatedPage(reply, JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale, emailCode]), values, page);
     }
     return sendPage(reply, page(values));
   }

@@ -37,6 +37,7 @@ import { acceptanceOf } from '../shared/purpose-fields.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { registerPageErrors } from '../shared/page-errors.ts';
 import { createSecondFactorStep } from './second-factor.step.ts';
+import { createEmailSignInStep } from './email-sign-in.step.ts';
 import { STEP_UP_REASON } from '../oidc/acr.ts';
 
 type InteractionDeps = {
@@ -60,6 +61,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   // Every sign-in below ends in secondFactor.signedIn: the one place a second factor is asked for (ADR 0024).
   const secondFactor = createSecondFactorStep({ stores: deps.stores, strategies: deps.strategies, throttle: deps.selfService.throttle, flowCsrfKey: deps.flowCsrfKey, deviceKey: deps.selfService.deviceKey, rememberKey: deps.rememberKey, secureCookies, finish, contextOf });
+  const emailSignIn = createEmailSignInStep({ stores: deps.stores, strategies: deps.strategies, selfService: deps.selfService, flowCsrfKey: deps.flowCsrfKey, secureCookies, signedIn: secondFactor.signedIn, contextOf });
 
   app.get('/interaction/:uid', (request, reply) => withInteraction(request, reply, (c) => show(c, request, reply)));
   app.post('/interaction/:uid/signin', (request, reply) => withInteraction(request, reply, (c) => signIn(c, request, reply)));
@@ -73,6 +75,9 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   app.post('/interaction/:uid/second-factor/enrol', (request, reply) => withInteraction(request, reply, (c) => secondFactor.enrol(c, request, reply)));
   app.post('/interaction/:uid/second-factor/continue', (request, reply) => withInteraction(request, reply, (c) => secondFactor.continueAfterCodes(c, request, reply)));
   app.post('/interaction/:uid/second-factor/decline', (request, reply) => withInteraction(request, reply, (c) => secondFactor.decline(c, request, reply)));
+  app.post('/interaction/:uid/email-code', (request, reply) => withInteraction(request, reply, (c) => emailSignIn.request(c, request, reply)));
+  app.post('/interaction/:uid/email-code/verify', (request, reply) => withInteraction(request, reply, (c) => emailSignIn.enterCode(c, request, reply)));
+  app.post('/interaction/:uid/email-code/resend', (request, reply) => withInteraction(request, reply, (c) => emailSignIn.resend(c, request, reply)));
   app.post('/interaction/:uid/abort', (request, reply) => withInteraction(request, reply, (c) => decline(c, request, reply)));
 
   async function withInteraction(request: FastifyRequest, reply: FastifyReply, handle: (context: Context) => Promise<unknown>) {
@@ -105,6 +110,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (c.details.session?.accountId && c.details.prompt.reasons.every((reason) => reason === STEP_UP_REASON)) return secondFactor.stepUp(c, request, reply);
     const query = request.query as { screen?: string; continue?: string };
     if (query.continue !== undefined && (await continueInThisBrowser(c, request, reply))) return reply;
+    if (query.continue === 'email' && (await emailSignIn.continueFromLink(c, request, reply))) return reply;
+    if (query.screen === 'email-code') return emailSignIn.show(c, reply);
     if (query.screen === 'recovery') return renderRecovery(c, reply, await screenFlow(c, 'recovery', { fresh: true }));
     if (query.screen === 'signup' && signUpAllowed(c.tenant)) return renderSignUp(c, reply, await screenFlow(c, 'registration'), {}, {});
     const hint = c.details.params['login_hint'];

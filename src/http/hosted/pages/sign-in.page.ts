@@ -11,6 +11,8 @@ type SignInView = {
   /** Absent where nobody signs up (the admin tenant). */
   readonly signUpUrl?: string | undefined;
   readonly recoveryUrl: string;
+  /** Sign-in by an emailed code instead (ADR 0031), where the tenant offers it. */
+  readonly emailCodeUrl?: string | undefined;
   /** Something that went well just before (a verified email, a changed password). */
   readonly notice?: string | undefined;
   readonly hidden: Record<string, string>;
@@ -33,5 +35,6 @@ ${field(t, { name: 'password', label: t('field.password'), type: 'password', aut
 <button type="submit">${t('page.signin.submit')}</button>
 </form>
 <p class="switch"><a href="${view.recoveryUrl}">${t('page.signin.forgot')}</a></p>
+${view.emailCodeUrl === undefined ? '' : html`<p class="switch"><a href="${view.emailCodeUrl}">${t('page.signin.email_code')}</a></p>`}
 ${view.signUpUrl === undefined ? '' : html`<p class="switch">${t('page.signin.no_account')} <a href="${view.signUpUrl}">${t('page.signin.create_account')}</a></p>`}`;
 }
