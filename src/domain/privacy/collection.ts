@@ -5,13 +5,16 @@
 // required purpose whose version went up since the customer's grant is asked again at sign-in
 // (renewConsents) before the application is reached.
 import type { FieldProblem } from '../errors.ts';
+import type { OutboxStore } from '../events/outbox.port.ts';
 import type { Tenant } from '../tenants/tenant.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
 import { DEFAULT_LOCALE } from '../../i18n/locales.ts';
 import type { Locale } from '../../i18n/locales.ts';
-import type { PurposeStore } from './purpose.port.ts';
+import type { ConsentLedgerStore, PurposeStore } from './purpose.port.ts';
 import type { Purpose } from './purpose.ts';
 import { purposeTextIn } from './purpose.ts';
-import type { ConsentDecision } from './ledger.ts';
+import type { ConsentContext, ConsentDecision } from './ledger.ts';
+import { appendConsents } from './ledger.ts';
 
 /** A purpose as it is shown: its text in the customer's language (else the tenant's default). */
 export type PurposeOffer = {
@@ -66,4 +69,39 @@ export function signUpConsents(tenant: Tenant, purposes: readonly Purpose[], acc
  */
 export function purposesOf(stores: { purposes: PurposeStore }, tenantId: string): Promise<Purpose[]> {
   return stores.purposes.list(tenantId);
+}
+
+/**
+ * The required purposes the customer must accept again before an application is reached: those
+ * they have no grant of at the current version (a new version, or a purpose added since they signed
+ * up). One statement (ADR 0024).
+ */
+export function purposesToRenew(stores: { consentLedger: ConsentLedgerStore }, tenantId: string, identityId: string): Promise<Purpose[]> {
+  return stores.consentLedger.requiredNotGranted(tenantId, identityId);
+}
+
+type RenewStores = { purposes: PurposeStore; consentLedger: ConsentLedgerStore; outbox: OutboxStore };
+
+type Renewed = { readonly ok: true } | { readonly ok: false; readonly problems: FieldProblem[]; readonly purposes: Purpose[] };
+
+/**
+ * The customer answers the sign-in's consent step: every required purpose due must be accepted (at
+ * the version shown); the grants are appended with their events in one transaction. A purpose
+ * whose version went up while the page was open is due again, and answered with the problems.
+ */
+export async function renewConsents(
+  deps: { readonly transaction: UnitOfWork<RenewStores>; readonly now?: () => number },
+  tenant: Tenant,
+  identityId: string,
+  acceptance: Acceptance,
+  shown: { readonly locale: Locale; readonly context: ConsentContext },
+): Promise<Renewed> {
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async (stores) => {
+    const due = await stores.consentLedger.requiredNotGranted(tenant.id, identityId);
+    const problems = missingRequired(tenant, due, acceptance, shown.locale);
+    if (problems.length > 0) return { ok: false, problems, purposes: due };
+    await appendConsents(stores, tenant, identityId, due.map((purpose) => ({ purpose, granted: true, locale: shown.locale })), shown.context, now);
+    return { ok: true };
+  });
 }

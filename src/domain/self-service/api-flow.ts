@@ -8,6 +8,8 @@
 //     active --> verified: recovery only, the code was right
 //     active --> complete: signed in (completeApiFlow: a session is issued, once)
 //     verified --> complete: recovery only, the new password was set (signed in)
+//     active --> complete: signed in, with required purposes to accept again: a `purposes` flow
+//                          (startPurposesStep) holds the sign-in until they are, then issues the session
 import type { Flow, FlowState, FlowType } from '../flows/flow.ts';
 import { newFlow } from '../flows/flow.ts';
 import type { FlowStore } from '../flows/flow.port.ts';
@@ -50,6 +52,21 @@ export async function activeApiFlow(flows: FlowStore, tenantId: string, id: stri
 export async function signInVerificationOf(flows: FlowStore, tenantId: string, flow: Flow): Promise<Flow | undefined> {
   const verification = await flows.find(tenantId, `${flow.id}.verification`, Date.now());
   return verification?.type === 'verification' && verification.kind === 'api' && verification.state === 'active' ? verification : undefined;
+}
+
+/**
+ * The sign-in of `flow` is right, but the customer has required consent purposes to accept again:
+ * the flow completes (once), and a `purposes` flow of its own (a fresh id) holds the sign-in's
+ * result until the purposes are accepted, when completeApiFlow issues the session.
+ */
+export async function startPurposesStep(flows: FlowStore, flow: Flow, result: AuthenticationResult, options: { alreadyComplete: boolean }): Promise<Flow> {
+  const now = Date.now();
+  if (!options.alreadyComplete && !(await flows.complete(flow.tenantId, flow.id, result.identityId, now))) {
+    throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
+  }
+  const step = { ...newFlow({ id: uuidv7(now), tenantId: flow.tenantId, type: 'purposes', kind: 'api', payload: { result, after: flow.id }, now }), identityId: result.identityId };
+  await flows.create(step);
+  return step;
 }
 
 /**

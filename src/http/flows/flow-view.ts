@@ -72,7 +72,7 @@ function stepOf(flow: Flow, verification: Flow | undefined, form: FormFields): S
     case 'registration':
       if (sent) return { path: '/code', fields: CODE, resend: true };
       return { path: '', fields: [...(form.traits ?? [field('traits', 'object', 'field.traits')]), field('password', 'password', 'field.password'), ...(form.consents ?? [])] };
-    case 'consent':
+    case 'purposes':
       // A sign-in waiting for the customer to accept purposes whose version went up.
       return { path: '', fields: [...(form.consents ?? [])] };
     case 'recovery':

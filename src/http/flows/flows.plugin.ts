@@ -2,8 +2,8 @@
 // sign-up steps as the browser, driven as JSON, ending in a Foyer session token. No cookies are
 // involved, so there is nothing for CSRF to forge; every answer is JSON or problem+json.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { gpcOf, requestContextOf } from '../request-context.ts';
-import { offersOf, purposesOf } from '../../domain/privacy/collection.ts';
+import { consentContextOf, gpcOf, requestContextOf } from '../request-context.ts';
+import { offersOf, purposesOf, purposesToRenew, renewConsents } from '../../domain/privacy/collection.ts';
 import { issuerOf, signUpAllowed } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
@@ -14,7 +14,7 @@ import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { signUpDisabled, startSignUp } from '../../domain/self-service/registration.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
-import { activeApiFlow, completeApiFlow, signInVerificationOf, startApiFlow } from '../../domain/self-service/api-flow.ts';
+import { activeApiFlow, completeApiFlow, signInVerificationOf, startApiFlow, startPurposesStep } from '../../domain/self-service/api-flow.ts';
 import { emailSignInAllowed, emailSignInOf, signInByEmailCode, startEmailSignIn } from '../../domain/self-service/passwordless.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
@@ -65,6 +65,8 @@ const codeBody = { type: 'object', required: ['code'], additionalProperties: fal
 const signInCodeBody = { ...codeBody, properties: { ...codeBody.properties, device_token: { type: 'string', maxLength: 1024 } } } as const;
 /** Sign-in by an emailed code (ADR 0031): the address to send it to. */
 const emailSignInBody = { type: 'object', required: ['identifier'], additionalProperties: false, properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
+/** The consent step of a sign-in: the purposes due (`consents.<id>` fields), true to accept. */
+const purposesBody = { type: 'object', required: ['consents'], additionalProperties: false, properties: { consents: signUpBody.properties.consents } } as const;
 const emailBody = { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
 const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 } } } as const;
 
@@ -87,6 +89,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   app.post('/flows/login/:id/resend', { schema: { params: flowParams } }, (request, reply) => resendSignInCode(request, reply));
   app.post('/flows/registration/:id', { schema: { params: flowParams, body: signUpBody } }, (request, reply) => submitSignUp(request, reply));
   app.post('/flows/registration/:id/code', { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignUp(request, reply));
+  app.post('/flows/purposes/:id', { schema: { params: flowParams, body: purposesBody } }, (request, reply) => acceptPurposes(request, reply));
   app.post('/flows/recovery/:id', { schema: { params: flowParams, body: emailBody } }, (request, reply) => submitRecovery(request, reply));
   app.post('/flows/recovery/:id/code', { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmRecovery(request, reply));
   app.post('/flows/recovery/:id/password', { schema: { params: flowParams, body: passwordBody } }, (request, reply) => submitNewPassword(request, reply));
@@ -96,7 +99,8 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   app.get('/flows/:id', { schema: { params: flowParams } }, async (request) => {
     const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
     const verification = flow.type === 'login' && flow.state === 'active' ? await pendingCodeOf(tenant, flow) : undefined;
-    return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant) });
+    const form = flow.type === 'purposes' && flow.state === 'active' && flow.identityId ? await purposesFormOf(request, tenant, flow.identityId) : { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant) };
+    return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, form);
   });
   app.get('/sessions/whoami', async (request, reply) => {
     const { session, identity } = await authenticate(request);
@@ -128,6 +132,11 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const t = translator(locale);
     const consents = offersOf(tenant, await purposesOf(deps.stores, tenant.id), locale).map(purposeFieldView);
     return { traits: signUpTraitFields(traitSchemaOf(tenant.settings)).map((field) => traitFieldView(t, field)), consents };
+  }
+
+  /** The consent step's fields: the required purposes the customer must accept again, in the app's language. */
+  async function purposesFormOf(request: FastifyRequest, tenant: Tenant, identityId: string) {
+    return { consents: offersOf(tenant, await purposesToRenew(deps.stores, tenant.id, identityId), localeOf(request, tenant)).map(purposeFieldView) };
   }
 
   async function activeFlow(request: FastifyRequest, type: FlowType | undefined, options: { allowComplete: boolean; states?: readonly FlowState[] } = { allowComplete: false }) {
@@ -272,12 +281,40 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     return reply.header('cache-control', 'no-store').send(flowView({ ...flow, payload: sent.payload }, issuerOf(deps.publicUrl, tenant)));
   }
 
-  /** Signs the customer in: a session token, and a device token when there is one (docs/self-service.md). */
+  /**
+   * The consent step's answer: every required purpose due accepted (`flows_api`, recorded), then the
+   * session the sign-in before it earned.
+   */
+  async function acceptPurposes(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'purposes');
+    const result = flow.payload['result'] as AuthenticationResult | undefined;
+    const identity = result && (await deps.stores.identities.findById(tenant.id, result.identityId));
+    if (!result || !identity || identity.status !== 'active') throw new DomainError('flow.not_found', 'not_found', 'This flow does not exist or has expired; start a new one.');
+    const body = request.body as { consents: Record<string, boolean> };
+    const locale = localeOf(request, tenant, identity.traits['locale']);
+    const renewed = await renewConsents(deps, tenant, identity.id, body.consents, { locale, context: consentContextOf(request, 'flows_api') });
+    if (!renewed.ok) throw new ValidationError(renewed.problems.map((problem) => localizedProblem(translator(locale), problem)));
+    return complete(reply, tenant, flow, identity, result, request, { alreadyComplete: false });
+  }
+
+  /**
+   * Signs the customer in: a session token, and a device token when there is one (docs/self-service.md).
+   * A customer with required purposes to accept again (a new version) gets the consent step first:
+   * a `purposes` flow holding the sign-in, whose answer issues the session (acceptPurposes).
+   */
   async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, result: AuthenticationResult, request: FastifyRequest, options: { alreadyComplete: boolean; deviceToken?: string | undefined }) {
+    const deviceToken = options.deviceToken ? { device_token: options.deviceToken } : {};
+    if (flow.type !== 'purposes') {
+      const due = await purposesToRenew(deps.stores, tenant.id, identity.id);
+      if (due.length > 0) {
+        const step = await startPurposesStep(deps.stores.flows, flow, result, { alreadyComplete: options.alreadyComplete });
+        const consents = offersOf(tenant, due, localeOf(request, tenant, identity.traits['locale'])).map(purposeFieldView);
+        return reply.header('cache-control', 'no-store').send({ flow: flowView(step, issuerOf(deps.publicUrl, tenant), undefined, { consents }), ...deviceToken });
+      }
+    }
     const device = { userAgent: request.headers['user-agent'], ip: request.ip };
     const { flow: completed, session, token } = await completeApiFlow(deps.stores, flow, result, device, { alreadyComplete: options.alreadyComplete });
     const view = flowView(completed, issuerOf(deps.publicUrl, tenant));
-    const deviceToken = options.deviceToken ? { device_token: options.deviceToken } : {};
     return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), token }, identity: identityView(identity), ...deviceToken });
   }
 

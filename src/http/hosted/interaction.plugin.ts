@@ -39,6 +39,8 @@ import { registerPageErrors } from '../shared/page-errors.ts';
 import { createSecondFactorStep } from './second-factor.step.ts';
 import { createEmailSignInStep } from './email-sign-in.step.ts';
 import { STEP_UP_REASON } from '../oidc/acr.ts';
+import { RENEW_PURPOSES_REASON } from '../oidc/purposes-check.ts';
+import { asksForPurposes, createPurposesStep } from './purposes.step.ts';
 
 type InteractionDeps = {
   readonly stores: Stores;
@@ -60,6 +62,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   const flowDeps = { flows: deps.stores.flows, csrfKey: deps.flowCsrfKey };
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   // Every sign-in below ends in secondFactor.signedIn: the one place a second factor is asked for (ADR 0024).
+  const purposes = createPurposesStep({ stores: deps.stores, transaction: deps.transaction, flowCsrfKey: deps.flowCsrfKey, finish });
   const secondFactor = createSecondFactorStep({ stores: deps.stores, strategies: deps.strategies, throttle: deps.selfService.throttle, flowCsrfKey: deps.flowCsrfKey, deviceKey: deps.selfService.deviceKey, rememberKey: deps.rememberKey, secureCookies, finish, contextOf });
   const emailSignIn = createEmailSignInStep({ stores: deps.stores, strategies: deps.strategies, selfService: deps.selfService, flowCsrfKey: deps.flowCsrfKey, secureCookies, signedIn: secondFactor.signedIn, contextOf });
 
@@ -78,6 +81,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   app.post('/interaction/:uid/email-code', (request, reply) => withInteraction(request, reply, (c) => emailSignIn.request(c, request, reply)));
   app.post('/interaction/:uid/email-code/verify', (request, reply) => withInteraction(request, reply, (c) => emailSignIn.enterCode(c, request, reply)));
   app.post('/interaction/:uid/email-code/resend', (request, reply) => withInteraction(request, reply, (c) => emailSignIn.resend(c, request, reply)));
+  app.post('/interaction/:uid/purposes', (request, reply) => withInteraction(request, reply, (c) => (asksForPurposes(c, RENEW_PURPOSES_REASON, STEP_UP_REASON) ? purposes.accept(c, request, reply) : show(c, request, reply))));
+  app.post('/interaction/:uid/purposes/decline', (request, reply) => withInteraction(request, reply, (c) => (asksForPurposes(c, RENEW_PURPOSES_REASON, STEP_UP_REASON) ? purposes.decline(c, request, reply) : show(c, request, reply))));
   app.post('/interaction/:uid/abort', (request, reply) => withInteraction(request, reply, (c) => decline(c, request, reply)));
 
   async function withInteraction(request: FastifyRequest, reply: FastifyReply, handle: (context: Context) => Promise<unknown>) {
@@ -106,6 +111,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
 
   async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {
     if (c.details.prompt.name === 'consent') return showConsent(c, reply);
+    // Signed in, with required purposes to accept again before the application (ADR 0024).
+    if (asksForPurposes(c, RENEW_PURPOSES_REASON, STEP_UP_REASON)) return purposes.show(c, reply);
     // Signed in, and the application asks for more than the session has: only the missing factor.
     if (c.details.session?.accountId && c.details.prompt.reasons.every((reason) => reason === STEP_UP_REASON)) return secondFactor.stepUp(c, request, reply);
     const query = request.query as { screen?: string; continue?: string };

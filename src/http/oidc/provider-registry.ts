@@ -62,6 +62,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         applications: deps.stores.applications,
         audit: deps.stores.audit,
         consents: deps.stores.consents,
+        consentLedger: deps.stores.consentLedger,
         logger: deps.logger,
         jwks: jwks as unknown as { keys: Record<string, unknown>[] },
       },

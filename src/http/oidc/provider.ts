@@ -33,6 +33,8 @@ import { noDefaultResource, resourceServerOf } from './resource-servers.ts';
 import { keepOfflineAccessOfFirstParty } from './offline-access.ts';
 import { guardProvider } from './provider-guards.ts';
 import { refuseUnmeetableEssentialAcr, stepUpCheck } from './acr.ts';
+import { purposesCheck } from './purposes-check.ts';
+import type { ConsentLedgerStore } from '../../domain/privacy/purpose.port.ts';
 import { REACHABLE_ACR_VALUES } from '../../domain/credentials/strategies.ts';
 import { LOCALES } from '../../i18n/locales.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
@@ -48,6 +50,7 @@ type ProviderDeps = {
   readonly jwks: { keys: Record<string, unknown>[] };
   readonly audit: AuditStore;
   readonly logger: FastifyBaseLogger;
+  readonly consentLedger: ConsentLedgerStore;
 };
 
 /**
@@ -120,7 +123,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       short: { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true },
     },
     interactions: {
-      policy: interactionPolicyWithStepUp(),
+      policy: interactionPolicyOf(deps, tenant.id),
       url: (_ctx, interaction) => `${mountPath}/interaction/${interaction.uid}`,
     },
     features: {
@@ -231,10 +234,14 @@ function ttlOf(client: { [key: string]: unknown } | undefined, key: 'accessToken
   return ttl?.[key];
 }
 
-/** oidc-provider's prompts, with the login prompt also asked when an application steps up to the MFA class (acr.ts). */
-function interactionPolicyWithStepUp(): ReturnType<typeof interactionPolicy.base> {
+/**
+ * oidc-provider's prompts, with the login prompt also asked when an application steps up to the MFA
+ * class (acr.ts), and when required consent purposes must be accepted again (purposes-check.ts).
+ */
+function interactionPolicyOf(deps: Pick<ProviderDeps, 'consentLedger'>, tenantId: string): ReturnType<typeof interactionPolicy.base> {
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(stepUpCheck());
+  policy.get('login')!.checks.add(purposesCheck(deps, tenantId));
   return policy;
 }
 

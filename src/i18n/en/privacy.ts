@@ -7,6 +7,11 @@ export const privacy = {
   'consent.required_purpose': 'This consent is needed to use the service and cannot be withdrawn on its own. To end it, delete your account.',
   'consent.required': 'Please accept {purposes} to continue.',
   'page.purposes.legend': 'What you agree to',
+  'page.purposes.title': 'Updated terms',
+  'page.purposes.heading': 'Please review what changed',
+  'page.purposes.intro': 'Some of what you agreed to has changed since you last signed in. Accept it to continue to {app}.',
+  'page.purposes.accept': 'Accept and continue',
+  'page.purposes.decline': 'Cancel',
   'page.purposes.required_label': '{name} (required)',
   'page.purposes.gpc_note': 'Your browser asks that your data not be sold or shared (Global Privacy Control): this stays off unless you tick it.',
 } as const;

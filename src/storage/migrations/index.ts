@@ -17,6 +17,7 @@ import * as statistics from './0013-statistics.ts';
 import * as consentLedger from './0014-consent-ledger.ts';
 import * as secondFactors from './0017-second-factors.ts';
 import * as auditApplication from './0018-audit-application.ts';
+import * as requiredPurposes from './0020-required-purposes.ts';
 import * as externalId from './0021-external-id.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
@@ -38,5 +39,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0014-consent-ledger': consentLedger,
   '0017-second-factors': secondFactors,
   '0018-audit-application': auditApplication,
+  '0020-required-purposes': requiredPurposes,
   '0021-external-id': externalId,
 };
