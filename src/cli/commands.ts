@@ -8,5 +8,6 @@ import { usersCommands } from './users.command.ts';
 import { mailCommands } from './mail.command.ts';
 import { adminSetupCommand } from './admin.command.ts';
 import { auditCommands } from './audit.command.ts';
+import { importCommands } from './import.command.ts';
 
-export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, tenantsUpdateCommand, tenantsDeleteCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands, ...auditCommands, adminSetupCommand];
+export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, tenantsUpdateCommand, tenantsDeleteCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands, ...auditCommands, ...importCommands, adminSetupCommand];

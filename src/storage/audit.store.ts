@@ -6,6 +6,7 @@ import type { ActorType, AuditEvent } from '../domain/audit/audit.ts';
 import type { AuditStore } from '../domain/audit/audit.port.ts';
 import { fromJson, toJson } from './json.ts';
 import { prepareQuery } from './prepared-query.ts';
+import { insertRows } from './bulk-insert.ts';
 
 // Every sign-in attempt appends an event: the insert is compiled once (prepared-query.ts).
 const insertEvent = prepareQuery((db, $: Selectable<AuditEventsTable>) =>
@@ -27,25 +28,33 @@ const insertEvent = prepareQuery((db, $: Selectable<AuditEventsTable>) =>
   }),
 );
 
+function rowOf(event: AuditEvent): Selectable<AuditEventsTable> {
+  return {
+    id: event.id,
+    tenant_id: event.tenantId,
+    occurred_at: event.occurredAt,
+    action: event.action,
+    outcome: event.outcome,
+    actor_type: event.actor.type,
+    actor_id: event.actor.id ?? null,
+    target_type: event.target?.type ?? null,
+    target_id: event.target?.id ?? null,
+    ip: event.context?.ip ?? null,
+    user_agent: event.context?.userAgent ?? null,
+    request_id: event.context?.requestId ?? null,
+    application_id: event.context?.applicationId ?? null,
+    details: toJson(event.details),
+  };
+}
+
 export function createAuditStore(db: Db): AuditStore {
   return {
     async append(event) {
-      await insertEvent.execute(db, {
-        id: event.id,
-        tenant_id: event.tenantId,
-        occurred_at: event.occurredAt,
-        action: event.action,
-        outcome: event.outcome,
-        actor_type: event.actor.type,
-        actor_id: event.actor.id ?? null,
-        target_type: event.target?.type ?? null,
-        target_id: event.target?.id ?? null,
-        ip: event.context?.ip ?? null,
-        user_agent: event.context?.userAgent ?? null,
-        request_id: event.context?.requestId ?? null,
-        application_id: event.context?.applicationId ?? null,
-        details: toJson(event.details),
-      });
+      await insertEvent.execute(db, rowOf(event));
+    },
+
+    async appendMany(events) {
+      await insertRows(db, 'audit_events', events.map(rowOf));
     },
 
     async list(tenantId, { targetId, before, limit }) {

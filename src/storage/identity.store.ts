@@ -1,8 +1,8 @@
 import { PostgresAdapter } from 'kysely';
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import { inTransaction } from './database.ts';
-import type { IdentitiesTable, IdentityAddressesTable } from './tables.ts';
+import type { Database, IdentitiesTable, IdentityAddressesTable } from './tables.ts';
 import type { Address, AddressKind, Identity, IdentityStatus, StoredCredential, Credential } from '../domain/identity/identity.ts';
 import { normalizeAddress } from '../domain/identity/identity.ts';
 import type { Traits } from '../domain/identity/identity.ts';
@@ -15,6 +15,7 @@ import { uuidv7 } from '../lib/ids.ts';
 import { isUniqueViolation } from './errors.ts';
 import { fromJson, toJson } from './json.ts';
 import { prepareQuery } from './prepared-query.ts';
+import { insertRows } from './bulk-insert.ts';
 
 type IdentityRow = Selectable<IdentitiesTable>;
 type AddressRow = Selectable<IdentityAddressesTable>;
@@ -109,7 +110,7 @@ export function createIdentityStore(db: Db): IdentityStore {
         const row: IdentityRow = {
           id,
           tenant_id: tenantId,
-          status: 'active',
+          status: identity.status ?? 'active',
           traits: toJson(identity.traits),
           metadata_public: toJson(identity.metadataPublic),
           metadata_admin: toJson(identity.metadataAdmin),
@@ -126,6 +127,74 @@ export function createIdentityStore(db: Db): IdentityStore {
         return toIdentity(row, addresses.map(toAddress));
       };
       return inTransaction(db, write);
+    },
+
+    async createMany(identities) {
+      // The rows create() writes, each table in multi-row statements (a bulk import's batch).
+      const rows: IdentityRow[] = [];
+      const addresses: AddressRow[] = [];
+      const credentials: Insertable<Database['credentials']>[] = [];
+      const identifiers: Insertable<Database['credential_identifiers']>[] = [];
+      const traitValues: Insertable<Database['identity_trait_values']>[] = [];
+      for (const identity of identities) {
+        const { id, tenantId, now } = identity;
+        const status = identity.status ?? 'active';
+        rows.push({ id, tenant_id: tenantId, status, traits: toJson(identity.traits), metadata_public: toJson(identity.metadataPublic ?? {}), metadata_admin: toJson(identity.metadataAdmin ?? {}), external_id: identity.externalId ?? null, created_at: now, updated_at: now });
+        for (const address of identity.addresses) {
+          addresses.push({ id: uuidv7(now), tenant_id: tenantId, identity_id: id, kind: address.kind, value: normalizeAddress(address.kind, address.value), verified_at: address.verifiedAt ?? null, created_at: now, updated_at: now });
+        }
+        for (const credential of identity.credentials) {
+          credentials.push({ id: credential.id, tenant_id: tenantId, identity_id: id, type: credential.type, config: toJson(credential.config), created_at: now, updated_at: now });
+          for (const identifier of credential.identifiers) identifiers.push({ id: uuidv7(now), tenant_id: tenantId, credential_id: credential.id, identity_id: id, type: credential.type, identifier });
+        }
+        for (const { name, value } of searchableTraits(identity.traits)) traitValues.push({ tenant_id: tenantId, identity_id: id, name, value, identity_created_at: now });
+      }
+      await inTransaction(db, async (tx) => {
+        try {
+          await insertRows(tx, 'identities', rows);
+          await insertRows(tx, 'identity_addresses', addresses);
+          await insertRows(tx, 'credentials', credentials);
+          await insertRows(tx, 'credential_identifiers', identifiers);
+          await insertRows(tx, 'identity_trait_values', traitValues);
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new DomainError('identity.address_taken', 'conflict', 'An address, identifier or external id of the batch is already in use.');
+          throw error;
+        }
+      });
+      const addressesOf = Map.groupBy(addresses, (address) => address.identity_id);
+      return rows.map((row) => toIdentity(row, (addressesOf.get(row.id) ?? []).map(toAddress)));
+    },
+
+    async findMatches(tenantId, { emails, externalIds }) {
+      const byEmail = emails.length === 0 ? [] : await db
+        .selectFrom('identity_addresses')
+        .innerJoin('identities', 'identities.id', 'identity_addresses.identity_id')
+        .select(['identities.id', 'identities.external_id', 'identity_addresses.value as email'])
+        .where('identity_addresses.tenant_id', '=', tenantId)
+        .where('identity_addresses.kind', '=', 'email')
+        .where('identity_addresses.value', 'in', emails.map((email) => normalizeAddress('email', email)))
+        .execute();
+      const byExternalId = externalIds.length === 0 ? [] : await db
+        .selectFrom('identities')
+        .leftJoin('identity_addresses', (join) => join.onRef('identity_addresses.identity_id', '=', 'identities.id').on('identity_addresses.kind', '=', 'email'))
+        .select(['identities.id', 'identities.external_id', 'identity_addresses.value as email'])
+        .where('identities.tenant_id', '=', tenantId)
+        .where('identities.external_id', 'in', [...externalIds])
+        .execute();
+      const seen = new Map<string, { id: string; externalId: string | null; email: string | null }>();
+      for (const row of [...byEmail, ...byExternalId]) seen.set(row.id, { id: row.id, externalId: row.external_id, email: row.email });
+      return [...seen.values()];
+    },
+
+    async passwordHashesOf(tenantId, identityIds) {
+      const hashes = new Map<string, string>();
+      if (identityIds.length === 0) return hashes;
+      const rows = await db.selectFrom('credentials').select(['identity_id', 'config']).where('tenant_id', '=', tenantId).where('type', '=', 'password').where('identity_id', 'in', [...identityIds]).execute();
+      for (const row of rows) {
+        const hash = fromJson<Record<string, unknown>>(row.config)['hash'];
+        if (typeof hash === 'string') hashes.set(row.identity_id, hash);
+      }
+      return hashes;
     },
 
     async findById(tenantId, id) {

@@ -8,12 +8,28 @@ import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
 import { inTransaction } from './database.ts';
 import type { OutboxEventsTable } from './tables.ts';
-import type { OutboxEvent } from '../domain/events/event.ts';
+import type { DomainEvent, OutboxEvent } from '../domain/events/event.ts';
 import type { OutboxStore } from '../domain/events/outbox.port.ts';
 import { fromJson, toJson } from './json.ts';
+import { insertRows } from './bulk-insert.ts';
 
 /** Longer errors are cut: the start says what went wrong. */
 const MAX_ERROR_LENGTH = 2000;
+
+function rowOf(event: DomainEvent & { id: string; occurredAt: number }) {
+  return {
+    id: event.id,
+    tenant_id: event.tenantId,
+    type: event.type,
+    aggregate_type: event.aggregate.type,
+    aggregate_id: event.aggregate.id,
+    payload: toJson(event.payload),
+    occurred_at: event.occurredAt,
+    available_at: event.occurredAt,
+    last_error: null,
+    published_at: null,
+  };
+}
 
 /** `recorded` is told the type of each event written (a transaction passes its own, and tells the node after commit). */
 export function createOutboxStore(db: Db, recorded: (type: string) => void = () => {}): OutboxStore {
@@ -21,22 +37,13 @@ export function createOutboxStore(db: Db, recorded: (type: string) => void = () 
 
   return {
     async enqueue(event) {
-      await db
-        .insertInto('outbox_events')
-        .values({
-          id: event.id,
-          tenant_id: event.tenantId,
-          type: event.type,
-          aggregate_type: event.aggregate.type,
-          aggregate_id: event.aggregate.id,
-          payload: toJson(event.payload),
-          occurred_at: event.occurredAt,
-          available_at: event.occurredAt,
-          last_error: null,
-          published_at: null,
-        })
-        .execute();
+      await db.insertInto('outbox_events').values(rowOf(event)).execute();
       recorded(event.type);
+    },
+
+    async enqueueMany(events) {
+      await insertRows(db, 'outbox_events', events.map(rowOf));
+      for (const event of events) recorded(event.type);
     },
 
     async claimDue(now, limit, leaseMs) {

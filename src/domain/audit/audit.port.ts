@@ -2,6 +2,8 @@ import type { AuditEvent, AuditFilter, AuditPosition, AuditQuery } from './audit
 
 export interface AuditStore {
   append(event: AuditEvent): Promise<void>;
+  /** Many entries in few statements (a bulk import's). */
+  appendMany(events: readonly AuditEvent[]): Promise<void>;
   list(tenantId: string, query: AuditQuery): Promise<AuditEvent[]>;
   /**
    * Up to `limit` entries of the tenant that match every field of the filter, newest first (by

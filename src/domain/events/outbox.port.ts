@@ -3,6 +3,8 @@ import type { DomainEvent, OutboxEvent } from './event.ts';
 export interface OutboxStore {
   /** Written by recordEvent only (record-event.ts): a catalogue name with its payload. */
   enqueue(event: DomainEvent & { id: string; occurredAt: number }): Promise<void>;
+  /** Many at once, in few statements (recordEvents: a bulk import's). */
+  enqueueMany(events: readonly (DomainEvent & { id: string; occurredAt: number })[]): Promise<void>;
   /**
    * Up to `limit` undelivered events due at `now`, oldest first, each leased until `now + leaseMs`
    * (no other claim returns it meanwhile) and its attempts counted. Two dispatchers claiming at

@@ -21,6 +21,20 @@ export async function recordEvent(outbox: Pick<OutboxStore, 'enqueue'>, subject:
   });
 }
 
+/** Many events at once (each with its own subject), in few statements: a bulk import's. */
+export async function recordEvents(outbox: Pick<OutboxStore, 'enqueueMany'>, events: readonly { readonly subject: EventSubject; readonly event: CatalogueEvent }[]): Promise<void> {
+  await outbox.enqueueMany(
+    events.map(({ subject, event }) => ({
+      id: uuidv7(subject.occurredAt),
+      occurredAt: subject.occurredAt,
+      tenantId: subject.tenantId,
+      type: event.type,
+      aggregate: { type: EVENT_CATALOGUE[event.type].aggregate, id: subject.aggregateId },
+      payload: event.payload,
+    })),
+  );
+}
+
 /**
  * The aggregate was erased: the payloads of its earlier events become `{ redacted: true }`, except
  * internal ones, which carry no personal data and which Foyer may still have to deliver (the

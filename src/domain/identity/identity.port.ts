@@ -28,6 +28,14 @@ export interface IdentityStore {
   /** Creates the identity with its addresses and credentials at once. Throws DomainError
    * `identity.address_taken`, `identity.identifier_taken` or `identity.external_id_taken` (conflict) and writes nothing. */
   create(identity: NewIdentity): Promise<Identity>;
+  /** Creates many identities in few statements, in the caller's transaction or one of its own (a
+   * bulk import's batch). Throws DomainError (conflict) when any address, identifier or external id
+   * is taken, and writes none of them. */
+  createMany(identities: readonly NewIdentity[]): Promise<Identity[]>;
+  /** The identities that have one of these emails or external ids, each once, with their email and external id. */
+  findMatches(tenantId: string, keys: { readonly emails: readonly string[]; readonly externalIds: readonly string[] }): Promise<{ id: string; externalId: string | null; email: string | null }[]>;
+  /** The password hash of each of these identities that has one (an export's). */
+  passwordHashesOf(tenantId: string, identityIds: readonly string[]): Promise<Map<string, string>>;
   findById(tenantId: string, id: string): Promise<Identity | undefined>;
   /** Looks an address up in its normalised form, so `Ann@Example.com` finds `ann@example.com`. */
   findByAddress(tenantId: string, kind: AddressKind, value: string): Promise<Identity | undefined>;

@@ -49,6 +49,8 @@ export type NewIdentity = {
   readonly metadataPublic?: Readonly<Record<string, unknown>>;
   readonly metadataAdmin?: Readonly<Record<string, unknown>>;
   readonly externalId?: string | null | undefined;
+  /** Active unless said otherwise (an import may bring a blocked customer). */
+  readonly status?: IdentityStatus | undefined;
   readonly now: number;
 };
 

@@ -12,7 +12,7 @@ import type { LegacyAlgorithm } from './legacy-hashes.ts';
 import { decodeBase64, DIGEST_BYTES, encodeBase64, isWeakAlgorithm, legacyAlgorithmOf } from './legacy-hashes.ts';
 
 /** Firebase's project-wide hash parameters (Authentication → Users → Password hash parameters). */
-type FirebaseParameters = { readonly signerKey: string; readonly saltSeparator: string; readonly rounds: number; readonly memCost: number };
+export type FirebaseParameters = { readonly signerKey: string; readonly saltSeparator: string; readonly rounds: number; readonly memCost: number };
 
 export type ImportedHash = { readonly hash: string; readonly algorithm: LegacyAlgorithm | 'argon2id' | 'argon2i'; readonly weak: boolean };
 
