@@ -9,5 +9,6 @@ import { mailCommands } from './mail.command.ts';
 import { adminSetupCommand } from './admin.command.ts';
 import { auditCommands } from './audit.command.ts';
 import { importCommands } from './import.command.ts';
+import { exportCommands } from './export.command.ts';
 
-export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, tenantsUpdateCommand, tenantsDeleteCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands, ...auditCommands, ...importCommands, adminSetupCommand];
+export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, tenantsUpdateCommand, tenantsDeleteCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands, ...auditCommands, ...importCommands, ...exportCommands, adminSetupCommand];
