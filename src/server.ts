@@ -56,6 +56,8 @@ import { createBreachedPasswordCheck } from './domain/credentials/password/breac
 import type { BreachedPasswordCheck } from './domain/credentials/password/breached.ts';
 import { adminApiPlugin } from './http/admin/admin.plugin.ts';
 import { setupPagePlugin } from './http/admin/setup.plugin.ts';
+import { consolePlugin } from './http/console/console.plugin.ts';
+import { ensureConsoleApplication } from './domain/admin/console-app.ts';
 import { ADMIN_API_PATH } from './http/admin/admin-resource.ts';
 import { issueSetupLink, setupLinkOf } from './domain/admin/setup.ts';
 import { activeKeyOf, createStatsCollector } from './domain/stats/stats-collector.ts';
@@ -116,6 +118,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     if (created) logger.info({ tenantId: tenant.id }, 'created the default tenant');
     const admin = await ensureAdminTenant({ transaction, tenants: stores.tenants });
     if (admin.created) logger.info({ tenantId: admin.tenant.id }, 'created the admin tenant');
+    // The admin console signs staff in as this public client of the admin tenant (docs/console.md).
+    await ensureConsoleApplication({ transaction }, admin.tenant.id, config.http.publicUrl);
     if (config.redisUrl) redis = await connectRedis(config.redisUrl);
 
     const lifecycle: Lifecycle = { shuttingDown: false };
@@ -165,6 +169,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
         // The first-run page that creates the first owner (a page, so outside the JSON API's handlers).
         const secureCookies = config.http.publicUrl.startsWith('https:');
         await app.register((scope) => setupPagePlugin(scope, { adminTenant: admin.tenant, stores, transaction, masterSecret: config.masterSecret, secureCookies, breachedCheck }));
+        // The admin console: a single-page app, a client of the admin API like any other.
+        await app.register((scope) => consolePlugin(scope, { publicUrl: config.http.publicUrl }));
       },
       // Developers read the mail a flow sent here (one page for the whole server, not per tenant);
       // production has no such page at all.

@@ -73,6 +73,38 @@ async function record(stores: ApplicationWriteStores, now: number, actor: Actor,
   await recordEvent(stores.outbox, { tenantId: application.tenantId, aggregateId: application.id, occurredAt: now }, event);
 }
 
+/**
+ * An application Foyer itself relies on (the admin console, a public client of the admin tenant)
+ * under a fixed client id: created when missing, its redirect URIs brought in line with `input`
+ * (the public URL may have changed since the last start), left alone otherwise. Audited with the
+ * system as actor, only when something changed.
+ */
+export async function ensureBuiltInApplication(deps: ApplicationDeps, tenantId: string, clientId: string, input: NewApplication & { readonly kind: 'spa' }): Promise<Application> {
+  const { kind, ...fields } = validateApplication(input, input.kind);
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async (stores) => {
+    const current = await stores.applications.findById(tenantId, clientId);
+    if (!current) {
+      const application = await stores.applications.create({ ...fields, id: clientId, tenantId, kind, secretHash: null, now });
+      await record(stores, now, { type: 'system' }, {
+        application,
+        details: { name: application.name, kind },
+        event: { type: 'application.created', payload: { clientId, name: application.name, kind } },
+      });
+      return application;
+    }
+    const same = (a: readonly string[], b: readonly string[]) => JSON.stringify(a) === JSON.stringify(b);
+    if (same(current.redirectUris, fields.redirectUris) && same(current.postLogoutRedirectUris, fields.postLogoutRedirectUris)) return current;
+    const changes = { redirectUris: fields.redirectUris, postLogoutRedirectUris: fields.postLogoutRedirectUris };
+    const { kind: _kind, ...next } = validateApplication({ ...current, ...changes }, current.kind);
+    const application = await stores.applications.update(tenantId, clientId, next, now);
+    if (!application) throw applicationNotFound(clientId);
+    const changed = Object.keys(changes);
+    await record(stores, now, { type: 'system' }, { application, details: { changed }, event: { type: 'application.updated', payload: { clientId, changed } } });
+    return application;
+  });
+}
+
 /** Creates the application; `clientSecret` is returned for confidential kinds only, and only here. */
 export async function createApplication(
   deps: ApplicationDeps,

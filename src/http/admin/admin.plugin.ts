@@ -29,6 +29,7 @@ import { mailRoutes } from './mail.routes.ts';
 import { statsRoutes } from './stats.routes.ts';
 import { customerRoutes } from './customers.routes.ts';
 import { consentRoutes } from './consents.routes.ts';
+import { meRoutes } from './me.routes.ts';
 import { tenantOf } from './principal.ts';
 
 /** The tags of the document, in the order the reference page lists them. */
@@ -43,6 +44,7 @@ const TAGS = [
   { name: 'stats', description: 'Statistics for dashboards.' },
   { name: 'staff', description: 'Foyer’s staff and their roles (owners).' },
   { name: 'admin clients', description: 'Machine credentials of the admin API (owners).' },
+  { name: 'me', description: 'The caller: who they are and what they may do now.' },
 ];
 
 const DESCRIPTION =
@@ -109,6 +111,7 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
   await statsRoutes(app, routeDeps);
   await customerRoutes(app, routeDeps);
   await consentRoutes(app, routeDeps);
+  await meRoutes(app);
 
   app.get('/openapi.json', { schema: { hide: true }, config: { adminPublic: true } }, async () => app.swagger());
   let reference: string | undefined;

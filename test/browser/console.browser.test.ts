@@ -1,0 +1,85 @@
+// The admin console in a real Chromium against a real Foyer on SQLite: the owner is created from the
+// first-run link, signs in to /console with OpenID Connect and PKCE on the admin tenant's hosted
+// page, and sees the home page; every page passes axe-core (no serious or critical violation) and
+// runs under the console's strict CSP without a single violation.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { browserSkipReason, launchChromium } from '../helpers/chromium.ts';
+import { startListeningServer } from '../helpers/listening-server.ts';
+import type { ListeningServer } from '../helpers/listening-server.ts';
+import { assertNoSeriousAxeViolations } from '../helpers/axe.ts';
+import { buildConsole } from '../../console/build.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const OWNER = 'owner@example.com';
+
+const skip = await browserSkipReason('sqlite');
+describe('admin console in Chromium [sqlite]', { skip }, () => {
+  let foyer: ListeningServer;
+  let browser: Browser;
+  const cspViolations: string[] = [];
+
+  before(async () => {
+    // The build is made at install; a test run after a change of the sources rebuilds it.
+    await buildConsole({ quiet: true });
+    foyer = await startListeningServer('sqlite');
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await foyer?.stop();
+  });
+
+  const watch = (page: Page) => {
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+  };
+
+  test('the owner set up from the first-run link signs in, sees the home page, and signs out', async () => {
+    const logged = foyer.server.logs.find((line) => typeof line['setupLink'] === 'string');
+    assert.ok(logged, 'the first start logs the setup link');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    watch(page);
+    try {
+      await page.goto(String(logged['setupLink']));
+      await page.getByLabel('Email').fill(OWNER);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create the owner' }).click();
+      await page.getByRole('heading', { name: 'The owner is created' }).waitFor();
+
+      const response = await page.goto(`${foyer.url}/console/`);
+      const csp = response?.headers()['content-security-policy'] ?? '';
+      assert.match(csp, /script-src 'self'/);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+      await page.getByRole('heading', { name: 'Sign in to the Foyer console' }).waitFor();
+      await assertNoSeriousAxeViolations(page, 'signed out');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+
+      // The admin tenant's hosted sign-in page.
+      await page.waitForURL((url) => url.pathname.startsWith('/t/admin/'));
+      await page.getByLabel('Email').fill(OWNER);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+
+      await page.getByRole('heading', { name: 'Home' }).waitFor();
+      assert.equal(new URL(page.url()).pathname, '/console/');
+      assert.match(await page.locator('main').innerText(), /Signed in as owner@example\.com \(Owner\)/);
+      await assertNoSeriousAxeViolations(page, 'home');
+
+      // A reload keeps the session (this tab's storage); an unknown path of the app is its own page.
+      await page.goto(`${foyer.url}/console/no-such-page`);
+      await page.getByText('There is nothing here.').waitFor();
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      const confirm = page.getByRole('button', { name: 'Yes, sign me out' });
+      await Promise.race([confirm.click().catch(() => undefined), page.waitForURL(`${foyer.url}/console/`)]);
+      await page.getByRole('heading', { name: 'Sign in to the Foyer console' }).waitFor();
+      assert.deepEqual(cspViolations, [], 'no CSP violation on any console page');
+    } finally {
+      await context.close();
+    }
+  });
+});
