@@ -10,6 +10,7 @@ import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { assertNoSeriousAxeViolations } from '../helpers/axe.ts';
 import { buildConsole } from '../../console/build.ts';
+import { codeIn } from '../helpers/mailbox.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const OWNER = 'owner@example.com';
@@ -68,6 +69,36 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       assert.equal(new URL(page.url()).pathname, '/console/');
       assert.match(await page.locator('main').innerText(), /Signed in as owner@example\.com \(Owner\)/);
       await assertNoSeriousAxeViolations(page, 'home');
+
+      // The dashboard counts the traffic of the default tenant: a sign-up and a sign-in through the
+      // JSON flows API, and a wrong password.
+      const post = (path: string, payload?: object) => fetch(`${foyer.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload ?? {}) });
+      const customer = 'ada@example.com';
+      const registration = (await (await post('/flows/registration')).json()) as { id: string };
+      assert.equal((await post(`/flows/registration/${registration.id}`, { traits: { email: customer }, password: PASSWORD })).status, 200);
+      const code = codeIn(await foyer.server.mailbox.next(customer, 'verify_email'));
+      assert.equal((await post(`/flows/registration/${registration.id}/code`, { code })).status, 200);
+      for (const password of [PASSWORD, 'not the password']) {
+        const login = (await (await post('/flows/login')).json()) as { id: string };
+        await post(`/flows/login/${login.id}`, { identifier: customer, password });
+      }
+      await foyer.server.stats.flush();
+      await page.reload();
+      const figure = (name: string) => page.locator(`[data-figure="${name}"] .figure`).innerText();
+      await page.locator('[data-figure="dash.signups"]').waitFor();
+      assert.equal(await figure('dash.signups'), '1');
+      assert.equal(await figure('dash.failed'), '1');
+      assert.ok(Number(await figure('dash.signins')) >= 1);
+      assert.equal(await figure('dash.dau'), '1');
+      const step = (name: string) => page.locator(`tr[data-step="${name}"] td`).first().innerText();
+      assert.equal(await step('submitted'), '1');
+      assert.equal(await step('verified'), '1');
+      assert.ok(Number(await step('viewed')) >= 1);
+      assert.equal(await page.locator('.recharts-surface').count() >= 6, true, 'the charts are drawn');
+      await page.getByLabel('Funnel of').selectOption({ label: 'JSON flows API' });
+      await page.locator('tr[data-step="submitted"]').waitFor();
+      assert.equal(await step('submitted'), '1');
+      await assertNoSeriousAxeViolations(page, 'dashboard');
 
       // A reload keeps the session (this tab's storage); an unknown path of the app is its own page.
       await page.goto(`${foyer.url}/console/no-such-page`);

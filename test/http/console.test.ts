@@ -3,6 +3,7 @@
 // CSP, its routes as index.html, hashed files cacheable forever and gzipped, and config.json.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import Fastify from 'fastify';
 import { buildConsole } from '../../console/build.ts';
 import { createServerNode, createTestServer } from '../helpers/test-server.ts';
@@ -65,6 +66,12 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const again = await server.app.inject({ method: 'GET', url: script, headers: { 'if-none-match': String(js.headers['etag']) } });
       assert.equal(again.statusCode, 304);
       assert.equal((await server.app.inject({ method: 'GET', url: '/console/assets/gone-123.js' })).statusCode, 404);
+
+      // The first page (the shell and the home dashboard with its charts) stays within 250 KB of gzipped JavaScript.
+      const home = readdirSync(new URL('../../console/dist/assets/', import.meta.url)).find((name) => /^home-.*\.js$/.test(name));
+      assert.ok(home, 'the home page is a chunk of its own');
+      const homeJs = await server.app.inject({ method: 'GET', url: `/console/assets/${home}`, headers: { 'accept-encoding': 'gzip' } });
+      assert.ok(js.rawPayload.length + homeJs.rawPayload.length <= 250 * 1024, `first page: ${js.rawPayload.length + homeJs.rawPayload.length} bytes of gzipped JavaScript`);
 
       const config = await server.app.inject({ method: 'GET', url: '/console/config.json' });
       assert.deepEqual(config.json(), { issuer: 'https://id.example.test/t/admin', clientId: CONSOLE_CLIENT_ID, api: 'https://id.example.test/admin/api/v1', publicUrl: 'https://id.example.test' });
