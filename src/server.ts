@@ -29,6 +29,9 @@ import { flowsPlugin } from './http/flows/flows.plugin.ts';
 import { portalPlugin } from './http/account/portal.plugin.ts';
 import { accountApiPlugin } from './http/account/account-api.plugin.ts';
 import { secondFactorPortalPlugin } from './http/account/second-factors.plugin.ts';
+import { privacyPortalPlugin } from './http/account/privacy.plugin.ts';
+import { unsubscribePlugin } from './http/hosted/unsubscribe.plugin.ts';
+import { unsubscribeKeyOf } from './domain/privacy/unsubscribe.ts';
 import { emailChangePlugin } from './http/account/email-change.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import { createStrategies } from './domain/credentials/strategies.ts';
@@ -156,6 +159,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),
       (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, breachedCheck, deviceKey: selfService.deviceKey, hasSecondFactor: strategies.secondFactors.totp.enrolled }),
       (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, breachedCheck }),
+      (app: FastifyInstance) => privacyPortalPlugin(app, { stores, transaction, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
+      (app: FastifyInstance) => unsubscribePlugin(app, { stores, transaction, key: unsubscribeKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => secondFactorPortalPlugin(app, { stores, strategies, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => emailChangePlugin(app, { selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => homePlugin(app, { publicUrl: config.http.publicUrl, devMailPath: config.env === 'production' ? undefined : '/dev/mail' }),

@@ -20,7 +20,7 @@ type Channel = (typeof CHANNELS)[number];
 type Topic = { readonly id: string; readonly name: string };
 
 /** The tenant's topics, each named in `locale` (else the tenant's default language, else its id). */
-function topicsOf(tenant: Tenant, locale: Locale): Topic[] {
+export function topicsOf(tenant: Tenant, locale: Locale): Topic[] {
   const fallback = tenant.settings.defaultLocale ?? DEFAULT_LOCALE;
   return (tenant.settings.communication?.topics ?? []).map((topic) => ({ id: topic.id, name: topic.names[locale] ?? topic.names[fallback] ?? topic.id }));
 }

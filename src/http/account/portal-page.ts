@@ -24,6 +24,8 @@ const NOTICES = new Map([
   ['mfa_on', 'account.mfa.enrolled'],
   ['mfa_off', 'account.mfa.removed'],
   ['device', 'account.mfa.forgotten'],
+  ['consents', 'account.privacy.consents_saved'],
+  ['preferences', 'account.privacy.preferences_saved'],
 ] as const);
 
 type PortalNotice = typeof NOTICES extends Map<infer Key, string> ? Key : never;

@@ -1,0 +1,58 @@
+// The portal's consents and communication section (issue 15): what the customer agreed to (a
+// required purpose is stated, it cannot be withdrawn on its own; an optional one is a box, ticked
+// while granted) and how they want to be contacted (a box per topic and channel). Two forms, each
+// saved on its own, no JavaScript.
+import { html } from '../../../lib/html.ts';
+import type { SafeHtml } from '../../../lib/html.ts';
+import type { Translate } from '../../../i18n/translate.ts';
+import { hiddenInputs } from '../../shared/form-fields.ts';
+import type { PurposeOffer } from '../../../domain/privacy/collection.ts';
+
+type Channels = Readonly<Record<'email' | 'sms' | 'push', boolean>>;
+
+type PrivacyView = {
+  readonly csrfToken: string;
+  readonly consentsAction: string;
+  readonly preferencesAction: string;
+  /** The optional purposes' boxes (purpose-fields.ts). */
+  readonly optional: SafeHtml;
+  /** Required purposes, with the version the customer accepted (null: not yet, asked at the next sign-in). */
+  readonly required: readonly (PurposeOffer & { readonly acceptedVersion: number | null })[];
+  readonly hasOptional: boolean;
+  readonly topics: readonly { readonly id: string; readonly name: string; readonly channels: Channels }[];
+};
+
+const CHANNELS = ['email', 'sms', 'push'] as const;
+
+export function privacyPage(t: Translate, view: PrivacyView): SafeHtml {
+  const csrf = { csrf_token: view.csrfToken };
+  return html`<h1>${t('account.nav.privacy')}</h1>
+<h2>${t('account.privacy.consents')}</h2>
+${view.required.length === 0 && !view.hasOptional ? html`<p>${t('account.privacy.no_purposes')}</p>` : ''}
+${
+  view.required.length > 0
+    ? html`<ul>${view.required.map(
+        (purpose) =>
+          html`<li><strong>${purpose.name}</strong> <span class="tag">${t('account.privacy.required')}</span><br>${purpose.description}<br><span class="hint">${
+            purpose.acceptedVersion === purpose.version ? t('account.privacy.accepted') : t('account.privacy.to_accept')
+          }</span></li>`,
+      )}</ul><p class="hint">${t('account.privacy.required_hint')}</p>`
+    : ''
+}
+${view.hasOptional ? html`<form method="post" action="${view.consentsAction}">${hiddenInputs(csrf)}${view.optional}<button type="submit">${t('account.privacy.save_consents')}</button></form>` : ''}
+<h2>${t('account.privacy.preferences')}</h2>
+${
+  view.topics.length === 0
+    ? html`<p>${t('account.privacy.no_topics')}</p>`
+    : html`<form method="post" action="${view.preferencesAction}">${hiddenInputs(csrf)}
+<table><thead><tr><th scope="col">${t('account.privacy.topic')}</th>${CHANNELS.map((channel) => html`<th scope="col">${t(`account.privacy.channel.${channel}`)}</th>`)}</tr></thead>
+<tbody>${view.topics.map(
+        (topic) =>
+          html`<tr><th scope="row">${topic.name}</th>${CHANNELS.map(
+            (channel) =>
+              html`<td><input type="checkbox" id="pref-${topic.id}-${channel}" name="pref.${topic.id}.${channel}" value="true" aria-label="${t('account.privacy.channel_label', { topic: topic.name, channel: t(`account.privacy.channel.${channel}`) })}"${topic.channels[channel] ? html` checked` : ''}></td>`,
+          )}</tr>`,
+      )}</tbody></table>
+<button type="submit">${t('account.privacy.save_preferences')}</button></form>`
+}`;
+}
