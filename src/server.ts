@@ -61,6 +61,7 @@ import { adminApiPlugin } from './http/admin/admin.plugin.ts';
 import { setupPagePlugin } from './http/admin/setup.plugin.ts';
 import { consolePlugin } from './http/console/console.plugin.ts';
 import { ensureConsoleApplication } from './domain/admin/console-app.ts';
+import { scimPlugin } from './http/scim/scim.plugin.ts';
 import { ADMIN_API_PATH } from './http/admin/admin-resource.ts';
 import { issueSetupLink, setupLinkOf } from './domain/admin/setup.ts';
 import { activeKeyOf, createStatsCollector } from './domain/stats/stats-collector.ts';
@@ -163,6 +164,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => unsubscribePlugin(app, { stores, transaction, key: unsubscribeKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => secondFactorPortalPlugin(app, { stores, strategies, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => emailChangePlugin(app, { selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
+      // SCIM 2.0 for provisioning clients (docs/scim.md): admin API credentials with the `scim` scope.
+      (app: FastifyInstance) => scimPlugin(app, { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, stores, transaction, breachedCheck }),
       (app: FastifyInstance) => homePlugin(app, { publicUrl: config.http.publicUrl, devMailPath: config.env === 'production' ? undefined : '/dev/mail' }),
     ];
     const surfaces = [

@@ -9,6 +9,7 @@ import type { Traits } from '../domain/identity/identity.ts';
 import type { IdentityStore } from '../domain/identity/identity.port.ts';
 import { searchableTraits } from '../domain/identity/trait-index.ts';
 import { searchIdentities } from './identity-search.ts';
+import { filterIdentities } from './identity-filter.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import { uuidv7 } from '../lib/ids.ts';
@@ -328,6 +329,11 @@ export function createIdentityStore(db: Db): IdentityStore {
 
     async search(tenantId, query, page) {
       return withAddresses(await searchIdentities(db, db.getExecutor().adapter instanceof PostgresAdapter, tenantId, query, page));
+    },
+
+    async filter(tenantId, condition, page) {
+      const { total, rows } = await filterIdentities(db, db.getExecutor().adapter instanceof PostgresAdapter, tenantId, condition, page);
+      return { total, identities: await withAddresses(rows) };
     },
 
     async setStatus(tenantId, id, status, now) {

@@ -26,6 +26,8 @@ export const ADMIN_SCOPES = [
   'mail:write',
   'stats:read',
   'staff:write',
+  /** The tenant's SCIM 2.0 service provider (/scim/v2): customers and groups, as a provisioning client (a CRM) manages them. */
+  'scim',
 ] as const;
 
 export type AdminScope = (typeof ADMIN_SCOPES)[number];

@@ -24,6 +24,29 @@ export type IdentitySearch = {
   readonly lastSignedInAt?: TimeRange | undefined;
 };
 
+/** How a condition compares: SCIM's operators (RFC 7644 3.4.2.2); `pr` is "has a value". */
+export type ConditionOperator = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le' | 'pr';
+
+/**
+ * A boolean condition on a tenant's identities, evaluated in SQL (IdentityStore.filter): what a
+ * SCIM filter becomes once its attributes are mapped to traits and columns. Trait texts compare
+ * with their searchable (folded) text (trait-index.ts), so `value` must already be folded.
+ */
+export type IdentityCondition =
+  | { readonly all: readonly IdentityCondition[] }
+  | { readonly any: readonly IdentityCondition[] }
+  | { readonly not: IdentityCondition }
+  | { readonly constant: boolean }
+  /** One of the named traits' searchable text compares (`pr`: one of them has a searchable value). */
+  | { readonly traits: readonly string[]; readonly op: ConditionOperator; readonly value?: string | undefined }
+  /** A column compared exactly (case-sensitive). */
+  | { readonly column: 'id' | 'status'; readonly op: ConditionOperator; readonly value?: string | undefined }
+  /** A time in epoch milliseconds. */
+  | { readonly time: 'createdAt' | 'updatedAt'; readonly op: ConditionOperator; readonly value?: number | undefined };
+
+/** What a filtered list is ordered by: a column, or one trait's searchable text (identities without it last). */
+export type IdentityOrder = { readonly by: { readonly column: 'createdAt' | 'updatedAt' | 'id' } | { readonly trait: string }; readonly descending: boolean };
+
 export interface IdentityStore {
   /** Creates the identity with its addresses and credentials at once. Throws DomainError
    * `identity.address_taken`, `identity.identifier_taken` or `identity.external_id_taken` (conflict) and writes nothing. */
@@ -74,6 +97,12 @@ export interface IdentityStore {
    * added or removed meanwhile.
    */
   search(tenantId: string, query: IdentitySearch, page: { readonly limit: number; readonly after?: IdentityCursor | undefined }): Promise<Identity[]>;
+  /**
+   * The identities matching the condition (all when undefined), in the given order (ties by id),
+   * `limit` of them after skipping `offset`, and how many match in all: SCIM's list with its
+   * `startIndex`, `count` and `totalResults`.
+   */
+  filter(tenantId: string, condition: IdentityCondition | undefined, page: { readonly order: IdentityOrder; readonly offset: number; readonly limit: number }): Promise<{ readonly total: number; readonly identities: Identity[] }>;
   /** Returns false when there is no such identity in the tenant. */
   setStatus(tenantId: string, id: string, status: IdentityStatus, now: number): Promise<boolean>;
   /** Locks the identity's row until the transaction ends (a read-check-write such as If-Match or a merge patch). */
