@@ -21,6 +21,7 @@ import type { StatsStore } from './stats/stats.port.ts';
 import type { ConsentLedgerStore, PurposeStore } from './privacy/purpose.port.ts';
 import type { PreferenceStore } from './privacy/preference.port.ts';
 import type { RememberedDeviceStore } from './self-service/remembered-device.port.ts';
+import type { GroupStore } from './groups/group.port.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -42,6 +43,7 @@ export type Stores = {
   readonly consentLedger: ConsentLedgerStore;
   readonly preferences: PreferenceStore;
   readonly rememberedDevices: RememberedDeviceStore;
+  readonly groups: GroupStore;
 };
 
 /**

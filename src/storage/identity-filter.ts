@@ -13,7 +13,7 @@ import type { ConditionOperator, IdentityCondition, IdentityOrder } from '../dom
 type Where = ExpressionBuilder<Database, 'identities'>;
 type Page = { readonly order: IdentityOrder; readonly offset: number; readonly limit: number };
 
-const COLUMNS = { id: 'identities.id', status: 'identities.status', createdAt: 'identities.created_at', updatedAt: 'identities.updated_at' } as const;
+const COLUMNS = { id: 'identities.id', status: 'identities.status', externalId: 'identities.external_id', createdAt: 'identities.created_at', updatedAt: 'identities.updated_at' } as const;
 
 export async function filterIdentities(db: Db, postgres: boolean, tenantId: string, condition: IdentityCondition | undefined, page: Page): Promise<{ total: number; rows: Selectable<IdentitiesTable>[] }> {
   const base = db.selectFrom('identities').where('identities.tenant_id', '=', tenantId).where((eb) => (condition ? conditionSql(eb, postgres, tenantId, condition) : eb.lit(true)));
@@ -62,12 +62,17 @@ function conditionSql(eb: Where, postgres: boolean, tenantId: string, condition:
         .where((inner) => compare(inner, postgres, sql.ref('identity_trait_values.value'), condition.op, condition.value)),
     );
   }
+  if ('group' in condition) {
+    // Membership is the group store's table (migration 0022), read here so a filter stays one statement.
+    const memberships = eb.selectFrom('customer_group_members').select(sql.lit(1).as('one')).where('customer_group_members.tenant_id', '=', tenantId).whereRef('customer_group_members.identity_id', '=', 'identities.id');
+    return eb.exists(condition.group === null ? memberships : memberships.where('customer_group_members.group_id', '=', condition.group));
+  }
   if ('column' in condition) return compare(eb, postgres, sql.ref(COLUMNS[condition.column]), condition.op, condition.value);
   return compare(eb, postgres, sql.ref(COLUMNS[condition.time]), condition.op, condition.value);
 }
 
-/** One comparison; `pr` is "not null" (a trait row exists only for a value). */
-function compare<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, postgres: boolean, column: ReturnType<typeof sql.ref>, op: ConditionOperator, value: string | number | undefined): Expression<SqlBool> {
+/** One comparison (also of groups, group.store.ts); `pr` is "not null" (a trait row exists only for a value). */
+export function compare<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, postgres: boolean, column: ReturnType<typeof sql.ref>, op: ConditionOperator, value: string | number | undefined): Expression<SqlBool> {
   if (op === 'pr') return eb(column, 'is not', null);
   if (value === undefined) return eb.lit(false);
   switch (op) {

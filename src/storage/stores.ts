@@ -19,6 +19,7 @@ import { createSetupLinkStore } from './setup-link.store.ts';
 import { createStatsStore } from './stats.store.ts';
 import { createConsentLedgerStore, createPreferenceStore, createPurposeStore } from './privacy.store.ts';
 import { createRememberedDeviceStore } from './remembered-device.store.ts';
+import { createGroupStore } from './group.store.ts';
 
 /** What this node wants to hear about the writes of its stores, once they are committed. */
 export type StoreHooks = {
@@ -49,6 +50,7 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     consentLedger: createConsentLedgerStore(db),
     preferences: createPreferenceStore(db),
     rememberedDevices: createRememberedDeviceStore(db),
+    groups: createGroupStore(db),
   };
 }
 

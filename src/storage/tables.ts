@@ -347,11 +347,29 @@ type CommunicationPreferencesTable = {
   updated_at: EpochMs;
 };
 
+export type CustomerGroupsTable = {
+  id: string;
+  tenant_id: string;
+  display_name: string;
+  external_id: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+};
+
+type CustomerGroupMembersTable = {
+  tenant_id: string;
+  group_id: string;
+  identity_id: string;
+  added_at: EpochMs;
+};
+
 export type Database = {
   tenants: TenantsTable;
   identities: IdentitiesTable;
   identity_addresses: IdentityAddressesTable;
   identity_trait_values: IdentityTraitValuesTable;
+  customer_groups: CustomerGroupsTable;
+  customer_group_members: CustomerGroupMembersTable;
   credentials: CredentialsTable;
   credential_identifiers: CredentialIdentifiersTable;
   browser_sessions: BrowserSessionsTable;

@@ -16,7 +16,7 @@ import { fromJson, toJson } from './json.ts';
 const TENANT_SCOPED_TABLES = [
   'consent_records', 'consent_texts', 'consent_purposes', 'communication_preferences',
   'signing_keys', 'oidc_artifacts', 'flows', 'browser_sessions', 'consents', 'latest_codes', 'mail_messages',
-  'credential_identifiers', 'credentials', 'identity_addresses', 'identities', 'applications',
+  'customer_group_members', 'customer_groups', 'credential_identifiers', 'credentials', 'identity_addresses', 'identities', 'applications',
 ] as const;
 
 export function createTenantStore(db: Db): TenantStore {

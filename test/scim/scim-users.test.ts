@@ -72,7 +72,7 @@ describeEachEngine('SCIM: Users', (current) => {
     const body = config.json<Record<string, { supported: boolean }>>();
     for (const feature of ['patch', 'bulk', 'filter', 'sort', 'etag']) assert.equal(body[feature]?.supported, true, feature);
     const types = (await call('GET', '/ResourceTypes')).json<List>();
-    assert.deepEqual(types.Resources.map((type) => type.id).sort(), ['User']);
+    assert.deepEqual(types.Resources.map((type) => type.id).sort(), ['Group', 'User']);
     const schemas = (await call('GET', '/Schemas')).json<{ Resources: { id: string; attributes: { name: string }[] }[] }>();
     const traits = schemas.Resources.find((schema) => schema.id === TRAITS);
     // email, the names and department have core or enterprise attributes; plan does not.
@@ -98,6 +98,7 @@ describeEachEngine('SCIM: Users', (current) => {
   test('create and read: core, enterprise and traits attributes round-trip with an ETag; refusals carry a scimType', async () => {
     const created = await create({
       userName: 'Ann.Create@Example.com',
+      externalId: 'crm-0001',
       name: { givenName: 'Ann', familyName: 'Lee', formatted: 'Ann Lee' },
       emails: [{ value: 'Ann.Create@Example.com', type: 'work', primary: true }],
       [ENTERPRISE]: { department: 'Sales' },
@@ -105,6 +106,7 @@ describeEachEngine('SCIM: Users', (current) => {
       nickName: 'not kept: this tenant has no trait for it',
     });
     assert.equal(created.userName, 'Ann.Create@Example.com');
+    assert.equal(created['externalId'], 'crm-0001');
     assert.deepEqual(created.name, { formatted: 'Ann Lee', givenName: 'Ann', familyName: 'Lee' });
     assert.equal(created['displayName'], 'Ann Lee');
     assert.deepEqual(created.emails, [{ value: 'Ann.Create@Example.com', type: 'work', primary: true }]);
@@ -125,6 +127,9 @@ describeEachEngine('SCIM: Users', (current) => {
     assert.equal(entry?.actor.type, 'machine', 'audited with the SCIM client as the actor');
 
     problemOf(await call('POST', '/Users', { body: { schemas: [USER], userName: 'ann.create@example.com' } }), 409, 'uniqueness');
+    problemOf(await call('POST', '/Users', { body: { schemas: [USER], userName: 'other.create@example.com', externalId: 'crm-0001' } }), 409, 'uniqueness');
+    assert.deepEqual(await ids('externalId eq "crm-0001"'), ['Ann.Create@Example.com']);
+    assert.deepEqual(await ids('externalId eq "CRM-0001"'), [], 'externalId is case-exact');
     const invalid = problemOf(await call('POST', '/Users', { body: { schemas: [USER], userName: 'bad@example.com', [TRAITS]: { plan: 'gold' } } }), 400, 'invalidValue');
     assert.match(invalid.detail, /plan/);
     problemOf(await call('POST', '/Users', { body: { schemas: [USER], name: { givenName: 'No user name' } } }), 400, 'invalidValue');
@@ -205,7 +210,7 @@ describeEachEngine('SCIM: Users', (current) => {
   });
 
   test('PATCH with paths and value filters, PUT, and If-Match', async () => {
-    const user = await create({ userName: 'pat@example.com', name: { givenName: 'Pat', familyName: 'Old' }, [TRAITS]: { plan: 'free' } });
+    const user = await create({ userName: 'pat@example.com', externalId: 'crm-pat', name: { givenName: 'Pat', familyName: 'Old' }, [TRAITS]: { plan: 'free' } });
     const patch = (operations: unknown[], headers: Record<string, string> = {}) => call('PATCH', `/Users/${user.id}`, { body: { schemas: [PATCH_OP], Operations: operations }, headers });
 
     const replaced = await patch([
@@ -214,6 +219,7 @@ describeEachEngine('SCIM: Users', (current) => {
       { op: 'add', path: `${ENTERPRISE}:department`, value: 'Legal' },
       { op: 'replace', path: 'emails[type eq "work"].value', value: 'patricia@example.com' },
       { op: 'replace', value: { [`${TRAITS}:plan`]: 'pro' } },
+      { op: 'replace', path: 'externalId', value: 'crm-patricia' },
     ]);
     assert.equal(replaced.statusCode, 200, replaced.body);
     const after = replaced.json<User>();
@@ -221,6 +227,7 @@ describeEachEngine('SCIM: Users', (current) => {
     assert.deepEqual(after[ENTERPRISE], { department: 'Legal' });
     assert.equal(after.userName, 'patricia@example.com', 'the userName is the email trait');
     assert.deepEqual(after[TRAITS], { plan: 'pro' });
+    assert.equal(after['externalId'], 'crm-patricia');
     assert.equal(replaced.headers['etag'], after.meta.version);
     assert.notEqual(after.meta.version, user.meta.version);
 
@@ -248,6 +255,7 @@ describeEachEngine('SCIM: Users', (current) => {
     assert.equal(whole[ENTERPRISE], undefined);
     assert.equal(whole[TRAITS], undefined);
     assert.equal(whole.active, true);
+    assert.equal(whole['externalId'], undefined, 'PUT replaces: an external id left out goes');
   });
 
   test('DELETE erases the customer through the erasure use case; another tenant cannot see or touch a User', async () => {

@@ -13,8 +13,8 @@ import { uuidv7 } from '../../lib/ids.ts';
 /** Who acted (tenants.service.ts's Actor). */
 type Actor = { readonly type: ActorType; readonly id?: string; readonly context?: RequestContext };
 
-/** What changed: a customer, or a tenant. */
-type Subject = { readonly identityId: string; readonly target?: undefined } | { readonly target: { readonly type: 'tenant'; readonly id: string }; readonly identityId?: undefined };
+/** What changed: a customer, a tenant, or a customer group. */
+type Subject = { readonly identityId: string; readonly target?: undefined } | { readonly target: { readonly type: 'tenant' | 'group'; readonly id: string }; readonly identityId?: undefined };
 
 type OperatorChange = Subject & {
   readonly tenantId: string;

@@ -9,7 +9,7 @@
 import type { ApplicationKind } from '../applications/application.ts';
 import type { Address, Traits } from '../identity/identity.ts';
 
-export type AggregateType = 'identity' | 'tenant' | 'application';
+export type AggregateType = 'identity' | 'tenant' | 'application' | 'group';
 
 /** One catalogue entry. `payload` is never set: it only carries the payload's type. */
 type EventDefinition<Payload> = {
@@ -64,6 +64,11 @@ export const EVENT_CATALOGUE = {
   /** Names what changed: `name`, or `settings.<section>`. */
   'tenant.updated': event<Changed>({ aggregate: 'tenant', personalData: false, internal: false }),
   'tenant.deleted': event<{ readonly slug: string }>({ aggregate: 'tenant', personalData: false, internal: false }),
+  /** A customer group (SCIM's Group): its name, external id and members (customer ids). */
+  'group.created': event<{ readonly displayName: string; readonly externalId: string | null; readonly members: readonly string[] }>({ aggregate: 'group', personalData: false, internal: false }),
+  /** What changed: the name, the external id, and the customers who joined or left. */
+  'group.updated': event<Changed & { readonly displayName: string; readonly externalId: string | null; readonly added: readonly string[]; readonly removed: readonly string[] }>({ aggregate: 'group', personalData: false, internal: false }),
+  'group.deleted': event<Record<string, never>>({ aggregate: 'group', personalData: false, internal: false }),
   'application.created': event<{ readonly clientId: string; readonly name: string; readonly kind: ApplicationKind }>({ aggregate: 'application', personalData: false, internal: false }),
   'application.updated': event<{ readonly clientId: string } & Changed>({ aggregate: 'application', personalData: false, internal: false }),
   'application.deleted': event<{ readonly clientId: string }>({ aggregate: 'application', personalData: false, internal: false }),

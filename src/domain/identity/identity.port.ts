@@ -40,12 +40,14 @@ export type IdentityCondition =
   /** One of the named traits' searchable text compares (`pr`: one of them has a searchable value). */
   | { readonly traits: readonly string[]; readonly op: ConditionOperator; readonly value?: string | undefined }
   /** A column compared exactly (case-sensitive). */
-  | { readonly column: 'id' | 'status'; readonly op: ConditionOperator; readonly value?: string | undefined }
+  | { readonly column: 'id' | 'status' | 'externalId'; readonly op: ConditionOperator; readonly value?: string | undefined }
   /** A time in epoch milliseconds. */
-  | { readonly time: 'createdAt' | 'updatedAt'; readonly op: ConditionOperator; readonly value?: number | undefined };
+  | { readonly time: 'createdAt' | 'updatedAt'; readonly op: ConditionOperator; readonly value?: number | undefined }
+  /** A member of this customer group (null: of any). */
+  | { readonly group: string | null };
 
 /** What a filtered list is ordered by: a column, or one trait's searchable text (identities without it last). */
-export type IdentityOrder = { readonly by: { readonly column: 'createdAt' | 'updatedAt' | 'id' } | { readonly trait: string }; readonly descending: boolean };
+export type IdentityOrder = { readonly by: { readonly column: 'createdAt' | 'updatedAt' | 'id' | 'externalId' } | { readonly trait: string }; readonly descending: boolean };
 
 export interface IdentityStore {
   /** Creates the identity with its addresses and credentials at once. Throws DomainError

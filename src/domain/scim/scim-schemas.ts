@@ -6,6 +6,7 @@
 import type { TraitSchema } from '../identity/traits.ts';
 import { ENTERPRISE_SCHEMA, TRAITS_SCHEMA, USER_SCHEMA, userMappingOf } from './user-mapping.ts';
 
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -64,6 +65,19 @@ const USER_ATTRIBUTES: Attribute[] = [
   string('password', { mutability: 'writeOnly', returned: 'never', description: 'Not accepted: customers set their own password (recovery email).' }),
   multi('emails', ['work', 'home', 'other']),
   multi('phoneNumbers', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
+  attribute('groups', 'complex', {
+    multiValued: true,
+    mutability: 'readOnly',
+    subAttributes: [string('value', { mutability: 'readOnly' }), attribute('$ref', 'reference', { mutability: 'readOnly', referenceTypes: ['Group'] }), string('display', { mutability: 'readOnly' }), string('type', { mutability: 'readOnly', canonicalValues: ['direct'] })],
+  }),
+];
+
+const GROUP_ATTRIBUTES: Attribute[] = [
+  string('displayName', { required: true, uniqueness: 'server' }),
+  attribute('members', 'complex', {
+    multiValued: true,
+    subAttributes: [string('value', { mutability: 'immutable' }), attribute('$ref', 'reference', { mutability: 'immutable', referenceTypes: ['User'] }), string('type', { mutability: 'immutable', canonicalValues: ['User'] })],
+  }),
 ];
 
 const ENTERPRISE_ATTRIBUTES: Attribute[] = [
@@ -93,13 +107,14 @@ function schemaDocument(id: string, name: string, description: string, attribute
   return { schemas: [SCHEMA_SCHEMA], id, name, description, attributes, meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${id}` } };
 }
 
-/** Every schema of this tenant: User, enterprise User, the traits extension (from its trait schema). */
+/** Every schema of this tenant: User, enterprise User, the traits extension (from its trait schema), Group. */
 export function schemasOf(traitSchema: TraitSchema, baseUrl: string): Record<string, unknown>[] {
   const mapping = userMappingOf(traitSchema);
   return [
     schemaDocument(USER_SCHEMA, 'User', 'A customer of the tenant.', USER_ATTRIBUTES, baseUrl),
     schemaDocument(ENTERPRISE_SCHEMA, 'EnterpriseUser', 'Enterprise User (attributes kept where the tenant’s trait schema has the trait).', ENTERPRISE_ATTRIBUTES, baseUrl),
     schemaDocument(TRAITS_SCHEMA, 'FoyerTraits', 'The tenant’s other traits, from its trait schema.', mapping.extension.map(({ name, property }) => traitAttribute(name, property)), baseUrl),
+    schemaDocument(GROUP_SCHEMA, 'Group', 'A group of the tenant’s customers.', GROUP_ATTRIBUTES, baseUrl),
   ];
 }
 
@@ -118,6 +133,7 @@ export function resourceTypesOf(baseUrl: string): Record<string, unknown>[] {
       ],
       meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/User` },
     },
+    { schemas: [RESOURCE_TYPE_SCHEMA], id: 'Group', name: 'Group', endpoint: '/Groups', description: 'A group of customers', schema: GROUP_SCHEMA, schemaExtensions: [], meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/Group` } },
   ];
 }
 

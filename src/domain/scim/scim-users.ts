@@ -6,7 +6,8 @@
 import { scimPatch, ScimError as PatchError } from 'scim-patch';
 import type { ScimPatchOperation } from 'scim-patch';
 import type { IdentityStore } from '../identity/identity.port.ts';
-import type { Identity, Traits } from '../identity/identity.ts';
+import type { GroupStore } from '../groups/group.port.ts';
+import type { Identity } from '../identity/identity.ts';
 import { blockIdentity, createIdentityByOperator, deleteIdentity, getIdentity, unblockIdentity } from '../identity/identities.service.ts';
 import { patchCustomerTraits } from '../customers/customer-traits.ts';
 import type { Tenant } from '../tenants/tenant.ts';
@@ -19,9 +20,10 @@ import { ScimError, invalidValue } from './scim-error.ts';
 import { MAX_RESULTS, PATCH_OP } from './scim-schemas.ts';
 import { userConditionOf, userOrderOf } from './user-filter.ts';
 import { asObject, userInputOf, userMappingOf, userOf } from './user-mapping.ts';
+import type { UserInput } from './user-mapping.ts';
 
 export type ScimUserDeps = {
-  readonly stores: { readonly identities: IdentityStore; readonly tenants: TenantStore };
+  readonly stores: { readonly identities: IdentityStore; readonly tenants: TenantStore; readonly groups: GroupStore };
   readonly transaction: Transaction;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
 };
@@ -60,7 +62,7 @@ export async function createUser(deps: ScimUserDeps, tenant: Tenant, resource: J
   refusePassword(resource);
   const input = userInputOf(resource, mapping);
   if (mapping.userName && input.traits[mapping.userName] === undefined) throw invalidValue('"userName" is required.');
-  const identity = await createIdentityByOperator({ transaction: deps.transaction, tenants: deps.stores.tenants, breachedCheck: deps.breachedCheck }, tenant.id, { traits: input.traits }, actor);
+  const identity = await createIdentityByOperator({ transaction: deps.transaction, tenants: deps.stores.tenants, breachedCheck: deps.breachedCheck }, tenant.id, { traits: input.traits, externalId: input.externalId }, actor);
   if (input.active === false) await blockIdentity({ transaction: deps.transaction }, tenant.id, identity.id, actor);
   return getUser(deps, tenant, identity.id);
 }
@@ -70,7 +72,7 @@ export async function replaceUser(deps: ScimUserDeps, tenant: Tenant, id: string
   const mapping = mappingOf(tenant);
   refusePassword(resource);
   const input = userInputOf(resource, mapping);
-  return saveUser(deps, tenant, id, input.traits, input.active, actor, precondition);
+  return saveUser(deps, tenant, id, input, actor, precondition);
 }
 
 /** PATCH /Users/{id} (RFC 7644 3.5.2): the operations applied to the User as it is now, then saved. */
@@ -93,7 +95,7 @@ export async function patchUser(deps: ScimUserDeps, tenant: Tenant, id: string, 
   const unchanged = (user: Json) => {
     if (JSON.stringify(user) !== JSON.stringify(current)) throw new ScimError(412, undefined, 'The User changed while the operations were applied; send them again.');
   };
-  return saveUser(deps, tenant, id, input.traits, input.active, actor, unchanged);
+  return saveUser(deps, tenant, id, input, actor, unchanged);
 }
 
 export async function deleteUser(deps: ScimUserDeps, tenant: Tenant, id: string, actor: Actor, precondition?: Precondition): Promise<void> {
@@ -101,13 +103,15 @@ export async function deleteUser(deps: ScimUserDeps, tenant: Tenant, id: string,
   await deleteIdentity({ transaction: deps.transaction }, tenant.id, id, actor);
 }
 
-async function saveUser(deps: ScimUserDeps, tenant: Tenant, id: string, traits: Traits, active: boolean | undefined, actor: Actor, precondition: Precondition): Promise<Json> {
+/** The User saved as given: traits it does not hold go, and so does an external id it does not name. */
+async function saveUser(deps: ScimUserDeps, tenant: Tenant, id: string, input: UserInput, actor: Actor, precondition: Precondition): Promise<Json> {
+  const { traits, active } = input;
   const mapping = mappingOf(tenant);
   // Every trait the User does not hold any more goes (JSON Merge Patch: null removes).
   const identity = await getIdentity(deps.stores, tenant.id, id);
   const patch: Record<string, unknown> = Object.fromEntries(Object.keys(identity.traits).map((name) => [name, null]));
   Object.assign(patch, traits);
-  const saved = await patchCustomerTraits({ transaction: deps.transaction }, tenant, id, { traits: patch, precondition: precondition && ((now: Identity) => precondition(userOf(now, mapping))) }, actor);
+  const saved = await patchCustomerTraits({ transaction: deps.transaction }, tenant, id, { traits: patch, externalId: input.externalId ?? null, precondition: precondition && ((now: Identity) => precondition(userOf(now, mapping))) }, actor);
   if (active === false && saved.status === 'active') await blockIdentity({ transaction: deps.transaction }, tenant.id, id, actor);
   if (active === true && saved.status === 'blocked') await unblockIdentity({ transaction: deps.transaction }, tenant.id, id, actor);
   return getUser(deps, tenant, id);
@@ -117,7 +121,7 @@ function refusePassword(resource: Json): void {
   if (Object.keys(resource).some((key) => key.toLowerCase() === 'password')) throw new ScimError(400, 'mutability', 'Passwords are not set through SCIM: a customer chooses their own (send them the recovery email).');
 }
 
-function operationsOf(body: Json): ScimPatchOperation[] {
+export function operationsOf(body: Json): ScimPatchOperation[] {
   const schemas = body['schemas'];
   if (!Array.isArray(schemas) || !schemas.includes(PATCH_OP)) throw new ScimError(400, 'invalidSyntax', `A PATCH body names the schema "${PATCH_OP}".`);
   const operations = body['Operations'] ?? body['operations'];
@@ -132,7 +136,7 @@ function operationsOf(body: Json): ScimPatchOperation[] {
   });
 }
 
-function scimTypeOfPatchError(error: PatchError): 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidSyntax' {
+export function scimTypeOfPatchError(error: PatchError): 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidSyntax' {
   const code = (error.scimCode ?? '').toLowerCase();
   if (code === 'notarget' || error.name === 'NoTarget') return 'noTarget';
   if (code === 'invalidpath') return 'invalidPath';

@@ -18,7 +18,7 @@ type Value = boolean | null | number | string;
 const UNHELD = new Set(
   [
     'name', 'name.formatted', 'name.familyName', 'name.givenName', 'name.middleName', 'name.honorificPrefix', 'name.honorificSuffix', 'displayName', 'nickName', 'profileUrl', 'title', 'userType',
-    'preferredLanguage', 'locale', 'timezone', 'password', 'emails', 'phoneNumbers', 'ims', 'photos', 'addresses', 'groups', 'entitlements', 'roles', 'x509Certificates',
+    'preferredLanguage', 'locale', 'timezone', 'password', 'emails', 'phoneNumbers', 'ims', 'photos', 'addresses', 'entitlements', 'roles', 'x509Certificates',
     'meta.version', 'meta.location',
   ].map((name) => name.toLowerCase()),
 );
@@ -58,6 +58,7 @@ function conditionOf(filter: Filter, mapping: UserMapping, within: AddressEntry 
       return { not: conditionOf(filter.filter, mapping, within) };
     case '[]': {
       if (within) throw invalidFilter('A value filter cannot hold another.');
+      if (filter.attrPath.toLowerCase() === 'groups') return groupCondition(filter.valFilter);
       const addresses = addressAttribute(mapping, filter.attrPath);
       if (addresses) return { any: entriesOf(addresses).map((entry) => conditionOf(filter.valFilter, mapping, entry)) };
       // A complex single-valued attribute (`name[givenName sw "A"]`): its sub-attributes in place.
@@ -68,6 +69,13 @@ function conditionOf(filter: Filter, mapping: UserMapping, within: AddressEntry 
       return within ? entryCondition(within, filter.attrPath, filter.op, value) : attributeCondition(mapping, filter.attrPath, filter.op, value);
     }
   }
+}
+
+/** `groups[value eq "<id>"]`, `groups[value pr]`. */
+function groupCondition(filter: Filter): IdentityCondition {
+  if (filter.op === 'eq' && filter.attrPath.toLowerCase() === 'value' && typeof filter.compValue === 'string') return { group: filter.compValue };
+  if (filter.op === 'pr' && filter.attrPath.toLowerCase() === 'value') return { group: null };
+  throw invalidFilter('Groups are filtered by `groups[value eq "<group id>"]`.');
 }
 
 function prefixed(filter: Filter, parent: string): Filter {
@@ -115,11 +123,18 @@ function attributeCondition(mapping: UserMapping, attrPath: string, op: Conditio
   const lower = path.toLowerCase();
   if (schema === USER_SCHEMA) {
     if (lower === 'id') return columnCondition('id', op, value);
+    // caseExact: compared as given (RFC 7643 3.1).
+    if (lower === 'externalid') return op === 'pr' ? { column: 'externalId', op } : columnCondition('externalId', op, value);
     if (lower === 'username') return mapping.userName ? traitCondition([mapping.userName], op, value) : { constant: op === 'ne' };
     if (lower === 'active') {
       if (op === 'pr') return { constant: true };
       if (typeof value !== 'boolean' || (op !== 'eq' && op !== 'ne')) throw invalidFilter('"active" compares with eq or ne to true or false.');
       return { column: 'status', op: (op === 'eq') === value ? 'eq' : 'ne', value: 'active' };
+    }
+    if (lower === 'groups' || lower === 'groups.value') {
+      if (op === 'pr') return { group: null };
+      if (op === 'eq' && typeof value === 'string') return { group: value };
+      throw invalidFilter('Groups are filtered by `groups.value eq "<group id>"` or `groups pr`.');
     }
     if (lower === 'meta.created') return timeCondition('createdAt', op, value);
     if (lower === 'meta.lastmodified') return timeCondition('updatedAt', op, value);
@@ -137,7 +152,6 @@ function attributeCondition(mapping: UserMapping, attrPath: string, op: Conditio
     const trait = mapping.extension.find((candidate) => candidate.name.toLowerCase() === lower);
     if (trait) return traitCondition([trait.name], op, value);
   }
-  if (lower === 'externalid' && schema === USER_SCHEMA) return { constant: op === 'ne' };
   const known = schema === USER_SCHEMA ? UNHELD.has(lower) : schema === ENTERPRISE_SCHEMA && ENTERPRISE_ATTRIBUTES.has(lower);
   // An attribute of the schemas this tenant keeps no trait for: no customer has a value.
   if (known) return { constant: op === 'ne' };
@@ -154,7 +168,7 @@ function traitCondition(traits: readonly string[], op: ConditionOperator, value:
   return { traits, op, value: text };
 }
 
-function columnCondition(column: 'id', op: ConditionOperator, value: Value | undefined): IdentityCondition {
+function columnCondition(column: 'id' | 'externalId', op: ConditionOperator, value: Value | undefined): IdentityCondition {
   if (op === 'pr') return { constant: true };
   if (typeof value !== 'string') return { constant: op === 'ne' };
   return { column, op, value };
@@ -210,6 +224,7 @@ export function userOrderOf(sortBy: string | undefined, sortOrder: string | unde
   const lower = path.toLowerCase();
   if (schema === USER_SCHEMA) {
     if (lower === 'id') return { by: { column: 'id' }, descending };
+    if (lower === 'externalid') return { by: { column: 'externalId' }, descending };
     if (lower === 'meta.created') return { by: { column: 'createdAt' }, descending };
     if (lower === 'meta.lastmodified') return { by: { column: 'updatedAt' }, descending };
     if (lower === 'username' && mapping.userName) return { by: { trait: mapping.userName }, descending };

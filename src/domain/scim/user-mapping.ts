@@ -86,8 +86,7 @@ export function userOf(identity: Identity, mapping: UserMapping): Json {
   const traits = identity.traits;
   const user: Json = { id: identity.id };
   const schemas = [USER_SCHEMA];
-  const externalId = (identity as { readonly externalId?: string | null }).externalId;
-  if (externalId !== undefined && externalId !== null) user['externalId'] = externalId;
+  if (identity.externalId !== null) user['externalId'] = identity.externalId;
   if (mapping.userName && traits[mapping.userName] !== undefined) user['userName'] = String(traits[mapping.userName]);
   const enterprise: Json = {};
   for (const attribute of mapping.simple) {
@@ -117,7 +116,7 @@ export function userOf(identity: Identity, mapping: UserMapping): Json {
 }
 
 /** What a SCIM User says about the customer: the traits it maps to, whether they may sign in, their external id. */
-type UserInput = { readonly traits: Traits; readonly active: boolean | undefined; readonly externalId: string | undefined };
+export type UserInput = { readonly traits: Traits; readonly active: boolean | undefined; readonly externalId: string | undefined };
 
 /**
  * The traits of a User as a client sent it (POST, PUT, or the result of a PATCH). Attribute names

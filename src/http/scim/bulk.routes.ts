@@ -15,8 +15,8 @@ import { SCIM_PATH, sendScim } from './scim-response.ts';
 type Json = Record<string, unknown>;
 type Method = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 const METHODS: readonly string[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
-/** The resources Bulk reaches: a path is `/Users` or `/Users/{id}`. */
-const BULK_PATH = /^\/(Users)(\/[^/?#]+)?$/;
+/** The resources Bulk reaches: a path is `/Users`, `/Users/{id}`, `/Groups` or `/Groups/{id}`. */
+const BULK_PATH = /^\/(Users|Groups)(\/[^/?#]+)?$/;
 
 export async function bulkRoute(app: FastifyInstance, deps: Pick<ScimRouteDeps, 'tenantOf'>): Promise<void> {
   app.post(`${SCIM_PATH}/Bulk`, { schema: { body: { type: 'object' } } }, async (request, reply) => {

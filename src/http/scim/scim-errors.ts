@@ -15,6 +15,9 @@ const SCIM_TYPES: Readonly<Record<string, ScimType>> = {
   'identity.address_taken': 'uniqueness',
   'identity.identifier_taken': 'uniqueness',
   'identity.external_id_taken': 'uniqueness',
+  'group.display_name_taken': 'uniqueness',
+  'group.external_id_taken': 'uniqueness',
+  'group.member_unknown': 'invalidValue',
 };
 
 /** Any failure as a SCIM error document: ours as they are, the domain's and Fastify's mapped. */

@@ -19,6 +19,7 @@ import { SCIM_PATH, SCIM_SCOPE, sendScim } from './scim-response.ts';
 import { sendScimError } from './scim-errors.ts';
 import { userRoutes } from './users.routes.ts';
 import { bulkRoute } from './bulk.routes.ts';
+import { groupRoutes } from './groups.routes.ts';
 
 type ScimDeps = {
   readonly publicUrl: string;
@@ -83,6 +84,7 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimDeps): Promise<
 
   const routeDeps = { stores: deps.stores, transaction: deps.transaction, breachedCheck: deps.breachedCheck, tenantOf, baseUrlOf };
   await userRoutes(app, routeDeps);
+  await groupRoutes(app, routeDeps);
   await bulkRoute(app, routeDeps);
 }
 

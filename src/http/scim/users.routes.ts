@@ -14,6 +14,13 @@ import { ScimError } from '../../domain/scim/scim-error.ts';
 import { actorOf } from '../admin/principal.ts';
 import { SCIM_PATH, ifMatchOf, located, sendScim, withMeta } from './scim-response.ts';
 
+/** The parameters of a list as a SearchRequest body gives them (RFC 7644 3.4.3). */
+export function searchQueryOf(body: Json): UserQuery & Selection {
+  const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : Array.isArray(body[name]) ? (body[name] as unknown[]).join(',') : undefined);
+  const number = (name: string) => (typeof body[name] === 'number' ? (body[name] as number) : undefined);
+  return { filter: text('filter'), sortBy: text('sortBy'), sortOrder: text('sortOrder'), startIndex: number('startIndex'), count: number('count'), attributes: text('attributes'), excludedAttributes: text('excludedAttributes') };
+}
+
 export type ScimRouteDeps = ScimUserDeps & {
   readonly tenantOf: (request: FastifyRequest) => Tenant;
   readonly baseUrlOf: (tenant: Tenant) => string;
@@ -23,9 +30,9 @@ type Json = Record<string, unknown>;
 const EXTENSIONS = [ENTERPRISE_SCHEMA, TRAITS_SCHEMA];
 const PATH = `${SCIM_PATH}/Users`;
 const ITEM = `${PATH}/:id`;
-const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
-const SELECTION = { attributes: { type: 'string', maxLength: 2000 }, excludedAttributes: { type: 'string', maxLength: 2000 } } as const;
-const LIST_QUERY = {
+export const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
+export const SELECTION = { attributes: { type: 'string', maxLength: 2000 }, excludedAttributes: { type: 'string', maxLength: 2000 } } as const;
+export const LIST_QUERY = {
   type: 'object',
   properties: {
     ...SELECTION,
@@ -41,11 +48,25 @@ const BODY = { type: 'object' } as const;
 export async function userRoutes(app: FastifyInstance, deps: ScimRouteDeps): Promise<void> {
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
   const locationOf = (tenant: Tenant, id: string) => `${deps.baseUrlOf(tenant)}/Users/${encodeURIComponent(id)}`;
+  /**
+   * The Users with their read-only `groups`, added after the version is computed: a User's ETag
+   * covers what a PUT or PATCH of the User can change, not the groups it is in.
+   */
+  const groupsOf = async (tenant: Tenant, users: Json[]): Promise<Json[]> => {
+    const memberships = await deps.stores.groups.groupsOf(tenant.id, users.map((user) => String(user['id'])));
+    return users.map((user) => {
+      const groups = memberships.get(String(user['id']));
+      if (!groups) return user;
+      const { meta, ...rest } = user;
+      return { ...rest, groups: groups.map((group) => ({ value: group.id, $ref: `${deps.baseUrlOf(tenant)}/Groups/${encodeURIComponent(group.id)}`, display: group.displayName, type: 'direct' })), meta };
+    });
+  };
 
   const list = async (request: FastifyRequest, query: UserQuery & Selection) => {
     const tenant = deps.tenantOf(request);
     const page = await listUsers(deps, tenant, query);
-    const resources = page.users.map((user) => selectAttributes(withMeta(user, locationOf(tenant, String(user['id']))), query, EXTENSIONS));
+    const withGroups = await groupsOf(tenant, page.users.map((user) => withMeta(user, locationOf(tenant, String(user['id'])))));
+    const resources = withGroups.map((user) => selectAttributes(user, query, EXTENSIONS));
     return { schemas: [LIST_RESPONSE], totalResults: page.total, startIndex: page.startIndex, itemsPerPage: resources.length, Resources: resources };
   };
 
@@ -54,16 +75,13 @@ export async function userRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
   app.post(`${PATH}/.search`, { schema: { body: BODY } }, async (request, reply) => {
     const body = request.body as Json;
     if (!Array.isArray(body['schemas']) || !body['schemas'].includes(SEARCH_REQUEST)) throw new ScimError(400, 'invalidSyntax', `A search names the schema "${SEARCH_REQUEST}".`);
-    const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : Array.isArray(body[name]) ? (body[name] as unknown[]).join(',') : undefined);
-    const number = (name: string) => (typeof body[name] === 'number' ? (body[name] as number) : undefined);
-    const query = { filter: text('filter'), sortBy: text('sortBy'), sortOrder: text('sortOrder'), startIndex: number('startIndex'), count: number('count'), attributes: text('attributes'), excludedAttributes: text('excludedAttributes') };
-    return sendScim(reply, 200, await list(request, query));
+    return sendScim(reply, 200, await list(request, searchQueryOf(body)));
   });
 
   app.get(ITEM, { schema: { params: ID_PARAMS, querystring: { type: 'object', properties: SELECTION } } }, async (request, reply) => {
     const tenant = deps.tenantOf(request);
-    const user = located(reply, await getUser(deps, tenant, idOf(request)), locationOf(tenant, idOf(request)));
-    return sendScim(reply, 200, selectAttributes(user, request.query as Selection, EXTENSIONS));
+    const [user] = await groupsOf(tenant, [located(reply, await getUser(deps, tenant, idOf(request)), locationOf(tenant, idOf(request)))]);
+    return sendScim(reply, 200, selectAttributes(user!, request.query as Selection, EXTENSIONS));
   });
 
   app.post(PATH, { schema: { body: BODY } }, async (request, reply) => {

@@ -19,6 +19,7 @@ import * as secondFactors from './0017-second-factors.ts';
 import * as auditApplication from './0018-audit-application.ts';
 import * as requiredPurposes from './0020-required-purposes.ts';
 import * as externalId from './0021-external-id.ts';
+import * as customerGroups from './0022-customer-groups.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -41,4 +42,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0018-audit-application': auditApplication,
   '0020-required-purposes': requiredPurposes,
   '0021-external-id': externalId,
+  '0022-customer-groups': customerGroups,
 };
