@@ -17,9 +17,13 @@ import type { Caller, Session, TenantSummary } from './session.tsx';
 import { ErrorState } from './load.tsx';
 
 const HomePage = lazy(() => import('./pages/home.tsx'));
+const CustomersSection = lazy(() => import('./pages/customers.tsx'));
 
 type Section = { path: string; label: MessageKey; scope: string; element: ReactNode };
-const SECTIONS: Section[] = [{ path: '/', label: 'nav.home', scope: 'tenants:read', element: <HomePage /> }];
+const SECTIONS: Section[] = [
+  { path: '/', label: 'nav.home', scope: 'tenants:read', element: <HomePage /> },
+  { path: '/customers', label: 'nav.customers', scope: 'customers:read', element: <CustomersSection /> },
+];
 
 const TENANT_KEY = 'foyer.console.tenant';
 

@@ -1,6 +1,7 @@
 // The admin console in a real Chromium against a real Foyer on SQLite: the owner is created from the
 // first-run link, signs in to /console with OpenID Connect and PKCE on the admin tenant's hosted
-// page, and sees the home page; every page passes axe-core (no serious or critical violation) and
+// page, sees the dashboard count the traffic it made, finds a customer among 10,000, blocks,
+// unblocks and edits them, and creates one; every page passes axe-core (no serious or critical violation) and
 // runs under the console's strict CSP without a single violation.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import type { ListeningServer } from '../helpers/listening-server.ts';
 import { assertNoSeriousAxeViolations } from '../helpers/axe.ts';
 import { buildConsole } from '../../console/build.ts';
 import { codeIn } from '../helpers/mailbox.ts';
+import { bulkTraitsOf, loadBulkCustomers } from '../../bench/bulk-customers.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const OWNER = 'owner@example.com';
@@ -25,6 +27,9 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
     // The build is made at install; a test run after a change of the sources rebuilds it.
     await buildConsole({ quiet: true });
     foyer = await startListeningServer('sqlite');
+    // 10,000 customers, and a trait schema with `plan` (a choice) and `crm_id`, written straight into
+    // the database before anything reads the default tenant (whose settings the server caches).
+    await loadBulkCustomers(foyer.server.testDatabase.config, foyer.server.defaultTenant.id, 10_000, () => {});
     browser = await launchChromium();
   });
   after(async () => {
@@ -99,6 +104,37 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       await page.locator('tr[data-step="submitted"]').waitFor();
       assert.equal(await step('submitted'), '1');
       await assertNoSeriousAxeViolations(page, 'dashboard');
+
+      // Customers: one found among 10,000 by typing, opened, blocked and unblocked, their profile
+      // changed through the form the tenant's trait schema makes; then a new customer.
+      const wanted = bulkTraitsOf(4321);
+      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Customers' }).click();
+      await page.getByRole('heading', { name: 'Customers', exact: true }).waitFor();
+      await page.locator('table.customers').waitFor();
+      await assertNoSeriousAxeViolations(page, 'customers');
+      await page.getByLabel('Search').pressSequentially(wanted.email.slice(0, wanted.email.indexOf('@') + 1), { delay: 20 });
+      await page.getByRole('link', { name: wanted.email, exact: true }).click();
+      await page.getByRole('heading', { name: wanted.email }).waitFor();
+      assert.equal(await page.getByLabel('plan').inputValue(), wanted.plan, 'the enum trait is a choice holding its value');
+      await assertNoSeriousAxeViolations(page, 'customer');
+      await page.getByRole('button', { name: 'Block' }).click();
+      await page.locator('[data-status="blocked"]').waitFor();
+      assert.match(await page.getByRole('status').innerText(), /blocked/);
+      await page.getByRole('button', { name: 'Unblock' }).click();
+      await page.locator('[data-status="active"]').waitFor();
+      await page.getByLabel('Full name').fill('Ada Renamed');
+      await page.getByRole('button', { name: 'Save profile' }).click();
+      await page.getByText('The profile is saved.').waitFor();
+      const saved = await foyer.server.stores.identities.findById(foyer.server.defaultTenant.id, page.url().split('/').pop()!);
+      assert.equal(saved?.traits['name'], 'Ada Renamed');
+      assert.equal(saved?.status, 'active');
+
+      await page.getByRole('link', { name: 'All customers' }).click();
+      await page.getByRole('link', { name: 'Create customer' }).click();
+      await page.getByLabel('Email (required)').fill('grace@example.com');
+      await page.getByRole('button', { name: 'Create customer' }).click();
+      await page.getByRole('heading', { name: 'grace@example.com' }).waitFor();
+      await assertNoSeriousAxeViolations(page, 'new customer');
 
       // A reload keeps the session (this tab's storage); an unknown path of the app is its own page.
       await page.goto(`${foyer.url}/console/no-such-page`);
