@@ -67,6 +67,10 @@ import { issueSetupLink, setupLinkOf } from './domain/admin/setup.ts';
 import { activeKeyOf, createStatsCollector } from './domain/stats/stats-collector.ts';
 import type { StatsCollector } from './domain/stats/stats-collector.ts';
 import { startStatsFlush } from './infra/jobs/stats-flush.job.ts';
+import { createUpstreamClient } from './infra/federation/upstream-client.ts';
+import { outboundFetch } from './infra/federation/guarded-fetch.ts';
+import { createConnectionDirectory } from './http/federation/upstream-sign-in.ts';
+import { federationPlugin } from './http/federation/federation.plugin.ts';
 
 export type Foyer = {
   readonly app: FastifyInstance;
@@ -145,16 +149,28 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const stats = createStatsCollector({ transaction, activeKey: activeKeyOf(config.masterSecret) });
     // The ways to sign in (ADR 0019), built once; each surface's routes call them through the use cases.
     const deviceKey = deviceTokenKeyOf(config.masterSecret);
+    // Sign-in through connections (ADR 0032): outbound calls to tenant-configured upstreams are
+    // guarded against internal addresses in production (SECURITY.md 31).
+    const production = config.env === 'production';
+    const upstream = createUpstreamClient({ fetch: outboundFetch(production), allowHttp: !production });
+    const connectionDirectory = createConnectionDirectory(stores.connections);
+    const federation = { flows: stores.flows, connections: stores.connections, secretBox, upstream, publicUrl: config.http.publicUrl, logger, directory: connectionDirectory };
     // `satisfies`, not a declared type: the email-change page reads more of these stores than the steps do.
     const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, breachedCheck, stats } satisfies SelfServiceDeps;
-    const strategies = createStrategies({ password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey }, secondFactor: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox }, emailCode: selfService });
+    const strategies = createStrategies({
+      password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey },
+      secondFactor: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox },
+      emailCode: selfService,
+      federated: { identities: stores.identities, audit: stores.audit, transaction, stats },
+    });
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
     // Every surface of a tenant is declared once, at the default tenant's paths; the tenancy plugin
     // mounts it under /t/{slug} too and sets each request's tenant (http/tenancy/tenancy.plugin.ts).
     const tenantSurfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { tenants, publicUrl: config.http.publicUrl, writeLimits }),
-      (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret) }),
+      (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret), federation }),
+      (app: FastifyInstance) => federationPlugin(app, { ...federation, stores, strategies }),
       (app: FastifyInstance) => selfServicePlugin(app, { selfService }),
       (app: FastifyInstance) => signInLinkPlugin(app, { selfService, strategies }),
       (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),
@@ -172,7 +188,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => tenancyPlugin(app, { tenants, providerOf: registry.providerOf, surfaces: tenantSurfaces }),
       // The admin API names its tenant in its own paths: it is outside the tenancy plugin.
       async (app: FastifyInstance) => {
-        const adminDeps = { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, providers: registry, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck, checkResponses: options.checkAdminResponses, selfService };
+        const adminDeps = { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, providers: registry, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck, checkResponses: options.checkAdminResponses, selfService, production, onConnectionsChanged: connectionDirectory.forget };
         await app.register((scope) => adminApiPlugin(scope, adminDeps), { prefix: ADMIN_API_PATH });
         // The first-run page that creates the first owner (a page, so outside the JSON API's handlers).
         const secureCookies = config.http.publicUrl.startsWith('https:');

@@ -10,5 +10,6 @@ import { adminSetupCommand } from './admin.command.ts';
 import { auditCommands } from './audit.command.ts';
 import { importCommands } from './import.command.ts';
 import { exportCommands } from './export.command.ts';
+import { connectionsCommands } from './connections.command.ts';
 
-export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, tenantsUpdateCommand, tenantsDeleteCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands, ...auditCommands, ...importCommands, ...exportCommands, adminSetupCommand];
+export const commands: readonly Command[] = [migrateCommand, tenantsCreateCommand, tenantsListCommand, tenantsShowCommand, tenantsConfigureCommand, tenantsUpdateCommand, tenantsDeleteCommand, keysRotateCommand, keysListCommand, ...appsCommands, ...usersCommands, ...mailCommands, ...auditCommands, ...importCommands, ...exportCommands, ...connectionsCommands, adminSetupCommand];

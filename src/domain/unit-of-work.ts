@@ -22,6 +22,7 @@ import type { ConsentLedgerStore, PurposeStore } from './privacy/purpose.port.ts
 import type { PreferenceStore } from './privacy/preference.port.ts';
 import type { RememberedDeviceStore } from './self-service/remembered-device.port.ts';
 import type { GroupStore } from './groups/group.port.ts';
+import type { ConnectionStore } from './federation/connection.port.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -44,6 +45,7 @@ export type Stores = {
   readonly preferences: PreferenceStore;
   readonly rememberedDevices: RememberedDeviceStore;
   readonly groups: GroupStore;
+  readonly connections: ConnectionStore;
 };
 
 /**

@@ -11,8 +11,9 @@ import { admin } from './en/admin.ts';
 import { privacy } from './en/privacy.ts';
 import { secondFactors } from './en/second-factors.ts';
 import { passwordless } from './en/passwordless.ts';
+import { federation } from './en/federation.ts';
 
-export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin, ...privacy, ...secondFactors, ...passwordless } as const;
+export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin, ...privacy, ...secondFactors, ...passwordless, ...federation } as const;
 
 export type MessageKey = keyof typeof en;
 /** A complete translation: every key of the English catalogue, no more. */

@@ -20,6 +20,7 @@ import { createStatsStore } from './stats.store.ts';
 import { createConsentLedgerStore, createPreferenceStore, createPurposeStore } from './privacy.store.ts';
 import { createRememberedDeviceStore } from './remembered-device.store.ts';
 import { createGroupStore } from './group.store.ts';
+import { createConnectionStore } from './connection.store.ts';
 
 /** What this node wants to hear about the writes of its stores, once they are committed. */
 export type StoreHooks = {
@@ -51,6 +52,7 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     preferences: createPreferenceStore(db),
     rememberedDevices: createRememberedDeviceStore(db),
     groups: createGroupStore(db),
+    connections: createConnectionStore(db),
   };
 }
 

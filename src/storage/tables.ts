@@ -356,6 +356,22 @@ export type CustomerGroupsTable = {
   updated_at: EpochMs;
 };
 
+/** A tenant's upstream identity provider (migration 0025): the domain's Connection, its secret sealed. */
+export type ConnectionsTable = {
+  tenant_id: string;
+  id: string;
+  kind: string;
+  display_name: string;
+  /** Where its button stands among the tenant's (ascending). */
+  position: number;
+  /** Everything else the domain keeps of it (domain/federation/connection.ts), as JSON. */
+  config: JsonText;
+  /** SecretBox.seal of the client secret, bound to `connection-secret:<tenant>:<id>`; null for none. */
+  client_secret: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+};
+
 type CustomerGroupMembersTable = {
   tenant_id: string;
   group_id: string;
@@ -394,4 +410,5 @@ export type Database = {
   consent_texts: ConsentTextsTable;
   consent_records: ConsentRecordsTable;
   communication_preferences: CommunicationPreferencesTable;
+  connections: ConnectionsTable;
 };

@@ -12,6 +12,8 @@ import type { Tenant } from '../tenants/tenant.ts';
  * did, as the ID token's `amr` and the session's methods say it.
  */
 type AuthenticationMethodReference =
+  /** Not in RFC 8176's list, but what federating providers (Microsoft, among others) send: signed in through an upstream identity provider. */
+  | 'fed'
   | 'face' | 'fpt' | 'geo' | 'hwk' | 'iris' | 'kba' | 'mca' | 'mfa' | 'otp' | 'pin' | 'pop' | 'pwd' | 'rba' | 'retina' | 'sc' | 'sms' | 'swk' | 'tel' | 'user' | 'vbm' | 'wia';
 
 /** NIST SP 800-63B authenticator assurance level a completed sign-in reached. */

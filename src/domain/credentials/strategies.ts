@@ -15,6 +15,8 @@ import { createRecoveryCodeSecondFactor, generateRecoveryCodes, RECOVERY_CODE_ME
 import type { EmailCodeFirstFactor } from './email-code/email-code.ts';
 import { createEmailCodeFirstFactor, EMAIL_CODE, EMAIL_LINK } from './email-code/email-code.ts';
 import type { SelfServiceDeps } from '../self-service/code-steps.ts';
+import type { FederatedDeps, FederatedFirstFactor } from './federated/federated.ts';
+import { createFederatedFirstFactor, FEDERATED } from './federated/federated.ts';
 
 /** The second factors by method id, their enrolments, and what enrolling at sign-in gives. */
 export type SecondFactorStrategies = {
@@ -27,12 +29,13 @@ export type SecondFactorStrategies = {
 };
 
 /** The first factors, by method id, and the second-factor strategies. */
-export type Strategies = { readonly password: PasswordFirstFactor; readonly emailCode: EmailCodeFirstFactor } & SecondFactorStrategies;
+export type Strategies = { readonly password: PasswordFirstFactor; readonly emailCode: EmailCodeFirstFactor; readonly federated: FederatedFirstFactor } & SecondFactorStrategies;
 
-export function createStrategies(deps: { readonly password: SignInDeps; readonly secondFactor: SecondFactorDeps; readonly emailCode: SelfServiceDeps }): Strategies {
+export function createStrategies(deps: { readonly password: SignInDeps; readonly secondFactor: SecondFactorDeps; readonly emailCode: SelfServiceDeps; readonly federated: FederatedDeps }): Strategies {
   return {
     password: createPasswordFirstFactor(deps.password),
     emailCode: createEmailCodeFirstFactor(deps.emailCode),
+    federated: createFederatedFirstFactor(deps.federated),
     secondFactors: { totp: createTotpSecondFactor(deps.secondFactor), recovery_code: createRecoveryCodeSecondFactor(deps.secondFactor) },
     enrolments: { totp: createTotpEnrolment(deps.secondFactor) },
     generateRecoveryCodes: (tenantId, identityId, context) => generateRecoveryCodes(deps.secondFactor, tenantId, identityId, context),
@@ -41,7 +44,7 @@ export function createStrategies(deps: { readonly password: SignInDeps; readonly
 }
 
 /** What each registered strategy can complete a sign-in with (the type checker keeps it beside Strategies). */
-const METHODS = { password: PASSWORD, email_code: EMAIL_CODE, email_link: EMAIL_LINK, totp: TOTP_METHOD, recovery_code: RECOVERY_CODE_METHOD } as const satisfies Record<'password' | 'email_code' | 'email_link' | keyof SecondFactorStrategies['secondFactors'], AuthenticationMethod>;
+const METHODS = { password: PASSWORD, email_code: EMAIL_CODE, email_link: EMAIL_LINK, federated: FEDERATED, totp: TOTP_METHOD, recovery_code: RECOVERY_CODE_METHOD } as const satisfies Record<'password' | 'email_code' | 'email_link' | 'federated' | keyof SecondFactorStrategies['secondFactors'], AuthenticationMethod>;
 
 /**
  * The authentication context classes a sign-in can reach here: discovery's `acr_values_supported`,

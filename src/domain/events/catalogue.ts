@@ -39,6 +39,8 @@ export const EVENT_CATALOGUE = {
   'identity.password_changed': event<{ readonly via?: 'recovery' }>({ aggregate: 'identity', personalData: false, internal: false }),
   'identity.blocked': event<{ readonly status: 'blocked' }>({ aggregate: 'identity', personalData: false, internal: false }),
   'identity.unblocked': event<{ readonly status: 'active' }>({ aggregate: 'identity', personalData: false, internal: false }),
+  /** An upstream account (a connection's subject) was linked to the customer: they can sign in through that connection now. */
+  'identity.connection_linked': event<{ readonly connection: string }>({ aggregate: 'identity', personalData: false, internal: false }),
   'identity.deleted': event<Record<string, never>>({ aggregate: 'identity', personalData: false, internal: false }),
   /** `others`: every session but the customer's current one; `all`: an operator signed them out everywhere. */
   'session.revoked': event<{ readonly kind: 'browser' | 'app' | 'others' | 'all' }>({ aggregate: 'identity', personalData: false, internal: false }),

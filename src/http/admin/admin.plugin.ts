@@ -30,6 +30,7 @@ import { statsRoutes } from './stats.routes.ts';
 import { customerRoutes } from './customers.routes.ts';
 import { consentRoutes } from './consents.routes.ts';
 import { meRoutes } from './me.routes.ts';
+import { connectionRoutes } from './connections.routes.ts';
 import { tenantOf } from './principal.ts';
 
 /** The tags of the document, in the order the reference page lists them. */
@@ -38,6 +39,7 @@ const TAGS = [
   { name: 'applications', description: 'A tenant’s applications (OAuth clients).' },
   { name: 'customers', description: 'A tenant’s customers.' },
   { name: 'consents', description: 'A tenant’s consent purposes, and its customers’ consent ledger.' },
+  { name: 'connections', description: 'A tenant’s social and enterprise sign-in connections (upstream OpenID Connect and OAuth 2 providers).' },
   { name: 'keys', description: 'A tenant’s signing keys.' },
   { name: 'audit', description: 'A tenant’s audit log.' },
   { name: 'mail', description: 'A tenant’s mail queue.' },
@@ -112,6 +114,7 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
   await customerRoutes(app, routeDeps);
   await consentRoutes(app, routeDeps);
   await meRoutes(app);
+  await connectionRoutes(app, routeDeps);
 
   app.get('/openapi.json', { schema: { hide: true }, config: { adminPublic: true } }, async () => app.swagger());
   let reference: string | undefined;

@@ -28,6 +28,10 @@ export type AdminApiDeps = {
   readonly checkResponses?: boolean | undefined;
   /** What the emails sent for a customer need (codes, links from the public URL, the send limits): the self-service flows' own. */
   readonly selfService: SelfServiceDeps;
+  /** NODE_ENV=production: connections must use https upstreams. */
+  readonly production: boolean;
+  /** A tenant's connections changed on this node: the hosted pages' cache of them forgets it. */
+  readonly onConnectionsChanged?: ((tenantId: string) => void) | undefined;
 };
 
 /** What each resource's route file gets: the shared dependencies, and the authenticator to forget a changed principal. */

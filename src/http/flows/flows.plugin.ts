@@ -333,11 +333,11 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   }
 }
 
-function sessionView(session: { id: string; authenticatedAt: number; expiresAt: number; methods: readonly string[] }) {
+export function sessionView(session: { id: string; authenticatedAt: number; expiresAt: number; methods: readonly string[] }) {
   return { id: session.id, authenticated_at: new Date(session.authenticatedAt).toISOString(), expires_at: new Date(session.expiresAt).toISOString(), amr: session.methods };
 }
 
-function identityView(identity: Identity) {
+export function identityView(identity: Identity) {
   return { id: identity.id, traits: identity.traits, addresses: identity.addresses.map((a) => ({ kind: a.kind, value: a.value, verified: a.verifiedAt !== null })) };
 }
 

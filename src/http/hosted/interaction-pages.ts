@@ -27,11 +27,13 @@ import type { PurposeStore } from '../../domain/privacy/purpose.port.ts';
 import type { Acceptance } from '../../domain/privacy/collection.ts';
 import { offersOf, purposesOf } from '../../domain/privacy/collection.ts';
 import { purposeFields } from '../shared/purpose-fields.ts';
+import { federationButtons } from './pages/federation.page.ts';
+import type { ConnectionButton } from './pages/federation.page.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-/** One request's interaction: its tenant and provider, details, pages' base path, application and language. */
-export type InteractionContext = { tenant: Tenant; provider: Provider; details: InteractionDetails; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate; gpc: boolean };
+/** One request's interaction: its tenant and provider, details, pages' base path, application and language, and the connections its application shows. */
+export type InteractionContext = { tenant: Tenant; provider: Provider; details: InteractionDetails; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate; gpc: boolean; buttons: readonly ConnectionButton[] };
 
 type CodePageView = { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean };
 
@@ -41,14 +43,16 @@ export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCoo
     const emailCode = emailSignInAllowed(c.tenant);
     const page = ([uid, csrfToken]: readonly string[]) => {
       const base = `${mountPathOf(c.tenant)}/interaction/${uid}`;
-      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: signUpAllowed(c.tenant) ? `${base}?screen=signup` : undefined, recoveryUrl: `${base}?screen=recovery`, emailCodeUrl: emailCode ? `${base}?screen=email-code` : undefined, hidden: { flow: `${uid}.login`, csrf_token: csrfToken! }, email, error, notice });
+      const hidden = { flow: `${uid}.login`, csrf_token: csrfToken! };
+      const federation = federationButtons(c.t, { action: `${base}/federation`, hidden, buttons: c.buttons });
+      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: signUpAllowed(c.tenant) ? `${base}?screen=signup` : undefined, recoveryUrl: `${base}?screen=recovery`, emailCodeUrl: emailCode ? `${base}?screen=email-code` : undefined, hidden, email, error, notice, federation });
       return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base };
     };
     const values = [c.uid, signInFlowOf(deps.flowCsrfKey, c.tenant.id, c.uid).csrfToken];
     // The page every customer sees first is the same for all of them but for the interaction and
     // the form's token: it is rendered once per tenant, application and language.
     if (email === undefined && !error && !notice && status === 200) {
-      return sendTemplatedPage(reply, JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale, emailCode]), values, page);
+      return sendTemplatedPage(reply, JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale, emailCode, c.buttons]), values, page);
     }
     return sendPage(reply, page(values));
   }
@@ -59,7 +63,8 @@ export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCoo
       .map((trait) => ({ name: trait.name, kind: trait.kind, label: traitLabelOf(c.t, trait), choices: traitChoicesOf(c.t, trait) }));
     const offers = offersOf(c.tenant, await purposesOf(deps, c.tenant.id), c.t.locale);
     const purposes = purposeFields(c.t, { offers, checked, errors, gpc: c.gpc, legend: c.t('page.purposes.legend') });
-    const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: hiddenOf(flow), traits, minLength: PASSWORD_MIN_LENGTH, values, errors, error, purposes });
+    const federation = federationButtons(c.t, { action: `${c.base}/federation`, hidden: { flow: `${c.uid}.login`, csrf_token: signInFlowOf(deps.flowCsrfKey, c.tenant.id, c.uid).csrfToken }, buttons: c.buttons });
+    const body = signUpPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/signup`, signInUrl: c.base, hidden: hiddenOf(flow), traits, minLength: PASSWORD_MIN_LENGTH, values, errors, error, purposes, federation });
     return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.signup.title'), body, here: `${c.base}?screen=signup` });
   }
 

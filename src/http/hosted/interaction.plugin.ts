@@ -41,6 +41,8 @@ import { createEmailSignInStep } from './email-sign-in.step.ts';
 import { STEP_UP_REASON } from '../oidc/acr.ts';
 import { RENEW_PURPOSES_REASON } from '../oidc/purposes-check.ts';
 import { asksForPurposes, createPurposesStep } from './purposes.step.ts';
+import { createFederationStep } from './federation.step.ts';
+import type { ConnectionDirectory, FederationDeps } from '../federation/upstream-sign-in.ts';
 
 type InteractionDeps = {
   readonly stores: Stores;
@@ -51,6 +53,8 @@ type InteractionDeps = {
   readonly flowCsrfKey: KeyObject;
   /** rememberedDeviceKeyOf(master secret): the "remember this device" cookie of the second-factor step. */
   readonly rememberKey: KeyObject;
+  /** Sign-in through the tenant's connections (ADR 0032). */
+  readonly federation: FederationDeps & { readonly directory: ConnectionDirectory };
 };
 
 type Form = Record<string, string>;
@@ -66,7 +70,12 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   const secondFactor = createSecondFactorStep({ stores: deps.stores, strategies: deps.strategies, throttle: deps.selfService.throttle, flowCsrfKey: deps.flowCsrfKey, deviceKey: deps.selfService.deviceKey, rememberKey: deps.rememberKey, secureCookies, finish, contextOf });
   const emailSignIn = createEmailSignInStep({ stores: deps.stores, strategies: deps.strategies, selfService: deps.selfService, flowCsrfKey: deps.flowCsrfKey, secureCookies, signedIn: secondFactor.signedIn, contextOf });
 
+  const federation = createFederationStep({ stores: deps.stores, strategies: deps.strategies, selfService: deps.selfService, federation: deps.federation, flowCsrfKey: deps.flowCsrfKey, secureCookies, signedIn: (c, request, reply, result) => secondFactor.signedIn(c, request, reply, result), renderSignIn, renderCode, contextOf });
+
   app.get('/interaction/:uid', (request, reply) => withInteraction(request, reply, (c) => show(c, request, reply)));
+  app.post('/interaction/:uid/federation', (request, reply) => withInteraction(request, reply, (c) => federation.start(c, request, reply)));
+  app.get('/interaction/:uid/federation/return', (request, reply) => withInteraction(request, reply, (c) => federation.upstreamReturned(c, request, reply)));
+  app.post('/interaction/:uid/federation/link', (request, reply) => withInteraction(request, reply, (c) => federation.link(c, request, reply)));
   app.post('/interaction/:uid/signin', (request, reply) => withInteraction(request, reply, (c) => signIn(c, request, reply)));
   app.post('/interaction/:uid/signup', (request, reply) => withInteraction(request, reply, (c) => signUp(c, request, reply)));
   app.post('/interaction/:uid/code', (request, reply) => withInteraction(request, reply, (c) => enterCode(c, request, reply)));
@@ -106,7 +115,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const redirectUri = details.params['redirect_uri'];
     allowFormTargets(request, typeof redirectUri === 'string' ? [redirectUri] : (client?.redirectUris ?? []));
     const base = `${mountPathOf(found.tenant)}/interaction/${uid}`;
-    return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name, appLogo: client?.logoUri, gpc: gpcOf(request) });
+    const buttons = (await deps.federation.directory.buttonsFor(found.tenant.id, String(details.params['client_id'] ?? ''))).map((connection) => ({ id: connection.id, name: connection.displayName, iconUrl: connection.iconUrl }));
+    return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name, appLogo: client?.logoUri, gpc: gpcOf(request), buttons });
   }
 
   async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {

@@ -1,5 +1,6 @@
 // ar: every key of the English catalogue (../en.ts), translated.
 import type { Translation } from '../en.ts';
+import { federationAr } from './federation.ts';
 
 export const ar: Translation = {
   sameAsEnglish: ['mail.dev_outbox.default_sender'],
@@ -451,5 +452,6 @@ export const ar: Translation = {
     'mail.mfa_reset.heading': 'تمت إعادة تعيين التحقق بخطوتين',
     'mail.mfa_reset.intro': 'أوقف فريق الدعم التحقق بخطوتين في حسابك على {tenant}: لم يعد تطبيق المصادقة ورموز الاسترداد والأجهزة المتذكَّرة تعمل. سجّل الدخول وأعد إعداده من صفحة حسابك.',
     'mail.mfa_reset.not_you': 'إذا لم تطلب ذلك، فاتصل بـ {tenant} فورًا وغيّر كلمة مرورك.',
+    ...federationAr,
   },
 };

@@ -1,5 +1,6 @@
 // de: every key of the English catalogue (../en.ts), translated.
 import type { Translation } from '../en.ts';
+import { federationDe } from './federation.ts';
 
 export const de: Translation = {
   sameAsEnglish: ['account.privacy.channel.sms', 'page.device.code', 'field.name', 'field.code', 'account.sessions.app', 'mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],
@@ -441,5 +442,6 @@ export const de: Translation = {
     'mail.mfa_reset.heading': 'Bestätigung in zwei Schritten zurückgesetzt',
     'mail.mfa_reset.intro': 'Der Support hat die Bestätigung in zwei Schritten Ihres {tenant}-Kontos deaktiviert: Ihre Authentifizierungs-App, Wiederherstellungscodes und gemerkten Geräte funktionieren nicht mehr. Melden Sie sich an und richten Sie sie auf Ihrer Kontoseite neu ein.',
     'mail.mfa_reset.not_you': 'Wenn Sie dies nicht veranlasst haben, wenden Sie sich sofort an {tenant} und ändern Sie Ihr Passwort.',
+    ...federationDe,
   },
 };

@@ -1,5 +1,6 @@
 // es: every key of the English catalogue (../en.ts), translated.
 import type { Translation } from '../en.ts';
+import { federationEs } from './federation.ts';
 
 export const es: Translation = {
   sameAsEnglish: ['account.privacy.channel.sms', 'mail.dev_outbox.default_sender'],
@@ -441,5 +442,6 @@ export const es: Translation = {
     'mail.mfa_reset.heading': 'Se restableció la verificación en dos pasos',
     'mail.mfa_reset.intro': 'El equipo de soporte desactivó la verificación en dos pasos de tu cuenta de {tenant}: tu app de autenticación, tus códigos de recuperación y tus dispositivos recordados ya no funcionan. Inicia sesión y vuelve a configurarla desde la página de tu cuenta.',
     'mail.mfa_reset.not_you': 'Si no lo pediste, contacta con {tenant} de inmediato y cambia tu contraseña.',
+    ...federationEs,
   },
 };

@@ -1,5 +1,6 @@
 // fr: every key of the English catalogue (../en.ts), translated.
 import type { Translation } from '../en.ts';
+import { federationFr } from './federation.ts';
 
 export const fr: Translation = {
   sameAsEnglish: ['account.privacy.channel.sms', 'page.device.code', 'field.code', 'account.sessions.actions', 'mail.dev_outbox.default_sender'],
@@ -441,5 +442,6 @@ export const fr: Translation = {
     'mail.mfa_reset.heading': 'Validation en deux étapes réinitialisée',
     'mail.mfa_reset.intro': 'Le support a désactivé la validation en deux étapes de votre compte {tenant} : votre application d\'authentification, vos codes de secours et vos appareils mémorisés ne fonctionnent plus. Connectez-vous et configurez-la de nouveau depuis la page de votre compte.',
     'mail.mfa_reset.not_you': 'Si vous ne l\'avez pas demandé, contactez {tenant} immédiatement et changez votre mot de passe.',
+    ...federationFr,
   },
 };

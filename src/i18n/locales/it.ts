@@ -1,5 +1,6 @@
 // it: every key of the English catalogue (../en.ts), translated.
 import type { Translation } from '../en.ts';
+import { federationIt } from './federation.ts';
 
 export const it: Translation = {
   sameAsEnglish: ['account.privacy.channel.sms', 'account.privacy.channel.email', 'field.email', 'field.password', 'account.nav.password', 'account.profile.email', 'account.field.email', 'account.sessions.app', 'mail.dev_outbox.default_sender'],
@@ -451,5 +452,6 @@ export const it: Translation = {
     'mail.mfa_reset.heading': 'La verifica in due passaggi è stata reimpostata',
     'mail.mfa_reset.intro': 'L\'assistenza ha disattivato la verifica in due passaggi del tuo account {tenant}: la tua app di autenticazione, i codici di recupero e i dispositivi ricordati non funzionano più. Accedi e configurala di nuovo dalla pagina del tuo account.',
     'mail.mfa_reset.not_you': 'Se non lo hai chiesto tu, contatta subito {tenant} e cambia la password.',
+    ...federationIt,
   },
 };

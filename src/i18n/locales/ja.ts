@@ -1,5 +1,6 @@
 // ja: every key of the English catalogue (../en.ts), translated.
 import type { Translation } from '../en.ts';
+import { federationJa } from './federation.ts';
 
 export const ja: Translation = {
   sameAsEnglish: ['account.privacy.channel.sms', 'mail.dev_outbox.default_sender'],
@@ -451,5 +452,6 @@ export const ja: Translation = {
     'mail.mfa_reset.heading': '2段階認証がリセットされました',
     'mail.mfa_reset.intro': 'サポートが{tenant}アカウントの2段階認証をオフにしました。認証アプリ、リカバリーコード、記憶されたデバイスは使えなくなりました。サインインして、アカウントページから再設定してください。',
     'mail.mfa_reset.not_you': '心当たりがない場合は、すぐに{tenant}に連絡し、パスワードを変更してください。',
+    ...federationJa,
   },
 };

@@ -1,5 +1,6 @@
 // nl: every key of the English catalogue (../en.ts), translated.
 import type { Translation } from '../en.ts';
+import { federationNl } from './federation.ts';
 
 export const nl: Translation = {
   sameAsEnglish: ['page.device.code', 'field.code', 'account.sessions.app', 'mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],
@@ -451,5 +452,6 @@ export const nl: Translation = {
     'mail.mfa_reset.heading': 'Verificatie in twee stappen opnieuw ingesteld',
     'mail.mfa_reset.intro': 'De ondersteuning heeft verificatie in twee stappen van uw {tenant}-account uitgeschakeld: uw authenticator-app, herstelcodes en onthouden apparaten werken niet meer. Log in en stel het opnieuw in via uw accountpagina.',
     'mail.mfa_reset.not_you': 'Hebt u hier niet om gevraagd? Neem dan meteen contact op met {tenant} en wijzig uw wachtwoord.',
+    ...federationNl,
   },
 };

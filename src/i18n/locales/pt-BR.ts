@@ -1,5 +1,6 @@
 // pt-BR: every key of the English catalogue (../en.ts), translated.
 import type { Translation } from '../en.ts';
+import { federationPtBR } from './federation.ts';
 
 export const ptBR: Translation = {
   sameAsEnglish: ['account.privacy.channel.sms', 'mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],
@@ -451,5 +452,6 @@ export const ptBR: Translation = {
     'mail.mfa_reset.heading': 'A verificação em duas etapas foi redefinida',
     'mail.mfa_reset.intro': 'O suporte desativou a verificação em duas etapas da sua conta {tenant}: seu app autenticador, códigos de recuperação e dispositivos lembrados não funcionam mais. Entre e configure-a de novo na página da sua conta.',
     'mail.mfa_reset.not_you': 'Se você não pediu isso, entre em contato com {tenant} imediatamente e mude sua senha.',
+    ...federationPtBR,
   },
 };

@@ -1,5 +1,6 @@
 // zh-CN: every key of the English catalogue (../en.ts), translated.
 import type { Translation } from '../en.ts';
+import { federationZhCN } from './federation.ts';
 
 export const zhCN: Translation = {
   sameAsEnglish: ['mail.dev_outbox.default_sender'],
@@ -451,5 +452,6 @@ export const zhCN: Translation = {
     'mail.mfa_reset.heading': '两步验证已被重置',
     'mail.mfa_reset.intro': '客服已关闭您 {tenant} 账户的两步验证：您的身份验证器应用、恢复码和已记住的设备都已失效。请登录并在账户页面重新设置。',
     'mail.mfa_reset.not_you': '如果这不是您要求的，请立即联系 {tenant} 并更改密码。',
+    ...federationZhCN,
   },
 };

@@ -20,6 +20,7 @@ import * as auditApplication from './0018-audit-application.ts';
 import * as requiredPurposes from './0020-required-purposes.ts';
 import * as externalId from './0021-external-id.ts';
 import * as customerGroups from './0022-customer-groups.ts';
+import * as connections from './0025-connections.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -43,4 +44,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0020-required-purposes': requiredPurposes,
   '0021-external-id': externalId,
   '0022-customer-groups': customerGroups,
+  '0025-connections': connections,
 };

@@ -18,6 +18,8 @@ type SignInView = {
   readonly hidden: Record<string, string>;
   readonly email?: string | undefined;
   readonly error?: FieldError | undefined;
+  /** The tenant's connections as buttons (pages/federation.page.ts), above the password form. */
+  readonly federation?: SafeHtml | '' | undefined;
 };
 
 const FORM_ERROR_ID = 'form-error';
@@ -28,7 +30,7 @@ export function signInPage(t: Translate, view: SignInView): SafeHtml {
   const wrongCredentials = view.error?.code === 'signin.invalid_credentials' ? FORM_ERROR_ID : undefined;
   return html`${appLogo(view.app, view.appLogo)}<h1>${t('page.signin.heading', { app: view.app })}</h1>
 ${noticeBox(view.notice)}${alertBox(t, view.error, FORM_ERROR_ID)}
-<form method="post" action="${view.action}" novalidate>
+${view.federation ?? ''}<form method="post" action="${view.action}" novalidate>
 ${hiddenInputs(view.hidden)}
 ${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete: 'username', value: view.email, required: true, autofocus: !view.email })}
 ${field(t, { name: 'password', label: t('field.password'), type: 'password', autocomplete: 'current-password', required: true, invalidBy: wrongCredentials, autofocus: Boolean(view.email) })}

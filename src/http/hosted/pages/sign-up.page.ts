@@ -23,6 +23,8 @@ type SignUpView = {
   readonly action: string;
   readonly signInUrl: string;
   readonly hidden: Record<string, string>;
+  /** The tenant's connections as buttons (pages/federation.page.ts), above the form. */
+  readonly federation?: SafeHtml | '' | undefined;
   /** The schema's required traits but the email, in the order of `required`. */
   readonly traits: readonly TraitInput[];
   readonly minLength: number;
@@ -44,7 +46,7 @@ export function signUpPage(t: Translate, view: SignUpView): SafeHtml {
   const first = [...names, { name: 'email' }][0]!.name;
   return html`${appLogo(view.app, view.appLogo)}<h1>${t('page.signup.heading', { app: view.app })}</h1>
 ${alertBox(t, view.error)}
-<form method="post" action="${view.action}" novalidate>
+${view.federation ?? ''}<form method="post" action="${view.action}" novalidate>
 ${hiddenInputs(view.hidden)}
 ${names.map((trait) => traitInput(t, view, trait, trait.name === first))}
 ${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete: 'email', value: view.values['email'], required: true, error: view.errors['email'], autofocus: first === 'email' })}

@@ -1,0 +1,100 @@
+// A connection is one upstream identity provider a tenant's customers may sign in with (issue 16,
+// ADR 0032): a generic OpenID Connect provider found by its discovery URL, or a generic OAuth 2
+// provider named by its endpoints. What it is allowed to do is decided here: whether it may create
+// accounts, whether its `email_verified` is believed, which applications show it, which email
+// domains it owns (home-realm discovery), and how its claims fill the customer's traits.
+import { ValidationError } from '../errors.ts';
+import type { FieldProblem } from '../errors.ts';
+
+export const CONNECTION_KINDS = ['oidc', 'oauth2'] as const;
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
+
+/** Where a generic OAuth 2 provider's steps happen (there is no discovery to read them from). */
+type OAuth2Endpoints = { readonly authorization: string; readonly token: string; readonly userinfo: string };
+
+export type Connection = {
+  readonly tenantId: string;
+  /** Lower-case letters, digits and "-": part of URLs and of each linked account's identifier. */
+  readonly id: string;
+  readonly kind: ConnectionKind;
+  /** What its button says ("Continue with {name}"). */
+  readonly displayName: string;
+  /** An https URL of the button's mark, or null for the name alone. */
+  readonly iconUrl: string | null;
+  readonly clientId: string;
+  /** Whether a client secret is sealed for it (the secret itself never leaves the store but to the upstream). */
+  readonly hasClientSecret: boolean;
+  /** OpenID Connect: the issuer, or its discovery document's URL. */
+  readonly issuer: string | null;
+  /** OAuth 2: the endpoints. */
+  readonly endpoints: OAuth2Endpoints | null;
+  readonly scopes: readonly string[];
+  /** Trait name → upstream claim (dotted path for nested claims), applied on creation (and on each sign-in with `refreshTraits`). */
+  readonly mapping: Readonly<Record<string, string>>;
+  /** Its customers may create an account by signing in through it. */
+  readonly allowSignUp: boolean;
+  /** Its `email_verified: true` is believed: a matching account is linked without proof, and a new one has a verified address. */
+  readonly trustEmailVerified: boolean;
+  /** The mapping refreshes the traits on every sign-in, not only on creation. */
+  readonly refreshTraits: boolean;
+  /** Client ids of the applications that show it; null: every application. */
+  readonly applications: readonly string[] | null;
+  /** Email domains whose customers are sent to it (home-realm discovery). */
+  readonly domains: readonly string[];
+  readonly position: number;
+  readonly enabled: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+};
+
+/** What an operator sends to create or change one (the secret apart, sealed by the service). */
+export type ConnectionInput = Partial<Omit<Connection, 'tenantId' | 'hasClientSecret' | 'createdAt' | 'updatedAt'>> & { readonly clientSecret?: string | null | undefined };
+
+const ID = /^[a-z][a-z0-9-]{0,62}$/;
+const TRAIT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** The secret box's context of a connection's client secret: a sealed value moved to another row does not open. */
+export function clientSecretContext(tenantId: string, connectionId: string): string {
+  return `connection-secret:${tenantId}:${connectionId}`;
+}
+
+/** The connection's fields checked together; every problem at once, with the API's field names left to the caller. */
+export function validateConnection(fields: Omit<Connection, 'createdAt' | 'updatedAt'>, options: { readonly production: boolean }): void {
+  const problems: FieldProblem[] = [];
+  const problem = (field: string, message: string) => problems.push({ field, code: 'connection.invalid', message });
+  if (!ID.test(fields.id)) problem('id', 'use 1 to 63 lower-case letters, digits and "-", starting with a letter');
+  if (!(CONNECTION_KINDS as readonly string[]).includes(fields.kind)) problem('kind', `must be one of ${CONNECTION_KINDS.join(', ')}`);
+  if (fields.displayName.trim() === '' || fields.displayName.length > 100) problem('display_name', 'must be 1 to 100 characters');
+  if (fields.iconUrl !== null && !isUrl(fields.iconUrl, ['https:'])) problem('icon_url', 'must be an https URL');
+  if (fields.clientId === '' || fields.clientId.length > 500) problem('client_id', 'must be 1 to 500 characters');
+  // Plain http is for an upstream on this machine while developing; production talks TLS only.
+  const schemes = options.production ? ['https:'] : ['https:', 'http:'];
+  const scheme = options.production ? 'an https URL' : 'an http(s) URL';
+  if (fields.kind === 'oidc' && (fields.issuer === null || !isUrl(fields.issuer, schemes))) problem('issuer', `must be ${scheme} (the issuer or its discovery document)`);
+  if (fields.kind === 'oauth2') {
+    if (fields.endpoints === null) problem('endpoints', 'are required for an OAuth 2 connection');
+    else for (const name of ['authorization', 'token', 'userinfo'] as const) if (!isUrl(fields.endpoints[name], schemes)) problem(`endpoints.${name}`, `must be ${scheme}`);
+    if (!fields.hasClientSecret) problem('client_secret', 'is required for an OAuth 2 connection');
+  }
+  if (fields.scopes.length > 30 || fields.scopes.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/.test(scope))) problem('scopes', 'at most 30 scope tokens (RFC 6749 3.3)');
+  for (const [trait, claim] of Object.entries(fields.mapping)) if (!TRAIT.test(trait) || claim === '' || claim.length > 200) problem(`mapping.${trait}`, 'maps a trait name to a claim name of 1 to 200 characters');
+  if (fields.domains.some((domain) => !DOMAIN.test(domain))) problem('domains', 'must be lower-case domain names');
+  if (fields.applications !== null && fields.applications.some((id) => id === '' || id.length > 200)) problem('applications', 'must be client ids');
+  if (!Number.isInteger(fields.position) || fields.position < 0 || fields.position > 10_000) problem('position', 'must be a whole number from 0 to 10000');
+  if (problems.length > 0) throw new ValidationError(problems, 'The connection is not valid.');
+}
+
+function isUrl(value: string, schemes: readonly string[]): boolean {
+  try {
+    const url = new URL(value);
+    return schemes.includes(url.protocol) && url.username === '' && url.password === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the connection's button shows for this application (client id; '' when none is known). */
+export function showsFor(connection: Connection, applicationId: string): boolean {
+  return connection.enabled && (connection.applications === null || connection.applications.includes(applicationId));
+}

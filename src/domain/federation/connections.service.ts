@@ -1,0 +1,117 @@
+// Operators' use cases on a tenant's connections (the admin API and the CLI call them). The client
+// secret is sealed by the secret box before it is stored, bound to its tenant and connection, and
+// is never answered back; each change is audited with the operator in its own transaction.
+import type { AuditStore } from '../audit/audit.port.ts';
+import type { Actor } from '../tenants/tenants.service.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import type { UnitOfWork } from '../unit-of-work.ts';
+import type { SecretBox } from '../keys/secret-box.port.ts';
+import { DomainError } from '../errors.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+import type { ConnectionStore } from './connection.port.ts';
+import type { Connection, ConnectionInput } from './connection.ts';
+import { clientSecretContext, validateConnection } from './connection.ts';
+
+type ConnectionWriteStores = { connections: ConnectionStore; audit: AuditStore };
+
+type ConnectionDeps = {
+  readonly transaction: UnitOfWork<ConnectionWriteStores>;
+  readonly secretBox: SecretBox;
+  /** Production refuses plain-http upstreams. */
+  readonly production: boolean;
+  readonly now?: () => number;
+};
+
+/** What the caller expected of the connection it changes (If-Match), checked on the locked row. */
+type Precondition = (current: Connection) => void;
+
+function connectionNotFound(id: string): DomainError {
+  return new DomainError('connection.not_found', 'not_found', `This tenant has no connection "${id}".`, { id });
+}
+
+export async function listConnections(stores: { connections: ConnectionStore }, tenantId: string): Promise<Connection[]> {
+  return stores.connections.list(tenantId);
+}
+
+export async function getConnection(stores: { connections: ConnectionStore }, tenantId: string, id: string): Promise<Connection> {
+  const connection = await stores.connections.find(tenantId, id);
+  if (!connection) throw connectionNotFound(id);
+  return connection;
+}
+
+/** The connection's client secret, opened; undefined when it has none. */
+export async function clientSecretOf(deps: { readonly connections: ConnectionStore; readonly secretBox: SecretBox }, connection: Connection): Promise<string | undefined> {
+  const sealed = await deps.connections.sealedSecret(connection.tenantId, connection.id);
+  return sealed === undefined ? undefined : deps.secretBox.open(sealed, clientSecretContext(connection.tenantId, connection.id));
+}
+
+async function audit(stores: ConnectionWriteStores, now: number, actor: Actor, tenantId: string, action: string, connectionId: string, details: Record<string, unknown>): Promise<void> {
+  await stores.audit.append({ id: uuidv7(now), occurredAt: now, tenantId, action, outcome: 'success', actor: { type: actor.type, id: actor.id }, target: { type: 'connection', id: connectionId }, context: actor.context, details });
+}
+
+export async function createConnection(deps: ConnectionDeps, tenant: Tenant, input: ConnectionInput, actor: Actor): Promise<Connection> {
+  const now = (deps.now ?? Date.now)();
+  const id = input.id ?? '';
+  const secret = input.clientSecret ?? null;
+  const connection: Connection = {
+    tenantId: tenant.id,
+    id,
+    kind: input.kind ?? 'oidc',
+    displayName: input.displayName ?? '',
+    iconUrl: input.iconUrl ?? null,
+    clientId: input.clientId ?? '',
+    hasClientSecret: secret !== null && secret !== '',
+    issuer: input.issuer ?? null,
+    endpoints: input.endpoints ?? null,
+    scopes: input.scopes ?? ['openid', 'email', 'profile'],
+    mapping: input.mapping ?? {},
+    allowSignUp: input.allowSignUp ?? true,
+    trustEmailVerified: input.trustEmailVerified ?? false,
+    refreshTraits: input.refreshTraits ?? false,
+    applications: input.applications ?? null,
+    domains: input.domains ?? [],
+    position: input.position ?? 0,
+    enabled: input.enabled ?? true,
+    createdAt: now,
+    updatedAt: now,
+  };
+  validateConnection(connection, deps);
+  const sealed = connection.hasClientSecret ? deps.secretBox.seal(secret!, clientSecretContext(tenant.id, id)) : null;
+  return deps.transaction(async (stores) => {
+    await stores.connections.create(connection, sealed);
+    await audit(stores, now, actor, tenant.id, 'connection.created', id, { kind: connection.kind });
+    return connection;
+  });
+}
+
+/** Applies the changes (fields sent replace theirs; `clientSecret` null removes the secret, absent keeps it). */
+export async function updateConnection(deps: ConnectionDeps, tenant: Tenant, id: string, changes: ConnectionInput, actor: Actor, precondition?: Precondition): Promise<Connection> {
+  const now = (deps.now ?? Date.now)();
+  return deps.transaction(async (stores) => {
+    await stores.connections.lock(tenant.id, id);
+    const current = await getConnection(stores, tenant.id, id);
+    precondition?.(current);
+    const defined = Object.fromEntries(Object.entries(changes).filter(([key, value]) => value !== undefined && key !== 'clientSecret' && key !== 'id'));
+    const secretChange = changes.clientSecret;
+    const hasClientSecret = secretChange === undefined ? current.hasClientSecret : secretChange !== null && secretChange !== '';
+    const connection: Connection = { ...current, ...defined, hasClientSecret, id, tenantId: tenant.id, createdAt: current.createdAt, updatedAt: now };
+    validateConnection(connection, deps);
+    const sealed = secretChange === undefined ? undefined : hasClientSecret ? deps.secretBox.seal(secretChange!, clientSecretContext(tenant.id, id)) : null;
+    if (!(await stores.connections.update(connection, sealed))) throw connectionNotFound(id);
+    const changed = Object.keys(defined).filter((key) => JSON.stringify(connection[key as keyof Connection]) !== JSON.stringify(current[key as keyof Connection]));
+    await audit(stores, now, actor, tenant.id, 'connection.updated', id, { changed: secretChange === undefined ? changed : [...changed, 'clientSecret'] });
+    return connection;
+  });
+}
+
+/** Removes the connection; accounts linked through it keep their other ways to sign in (their links stay, unusable, until unlinked). */
+export async function deleteConnection(deps: ConnectionDeps, tenant: Tenant, id: string, actor: Actor, precondition?: Precondition): Promise<void> {
+  const now = (deps.now ?? Date.now)();
+  await deps.transaction(async (stores) => {
+    await stores.connections.lock(tenant.id, id);
+    const current = await getConnection(stores, tenant.id, id);
+    precondition?.(current);
+    if (!(await stores.connections.delete(tenant.id, id))) throw connectionNotFound(id);
+    await audit(stores, now, actor, tenant.id, 'connection.deleted', id, { kind: current.kind });
+  });
+}

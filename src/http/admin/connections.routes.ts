@@ -1,0 +1,200 @@
+// /tenants/{tenant}/connections: a tenant's social and enterprise connections over the admin API
+// (issue 16, docs/federation.md). They are part of a tenant's configuration: reading is
+// `tenants:read`, changing `tenants:write`. The client secret is write-only: sent on create or
+// change, sealed at rest, answered only as `client_secret_set`.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { issuerOf } from '../../domain/tenants/tenant.ts';
+import { redirectUriOf } from '../federation/upstream-sign-in.ts';
+import type { Connection, ConnectionInput } from '../../domain/federation/connection.ts';
+import { CONNECTION_KINDS } from '../../domain/federation/connection.ts';
+import { createConnection, deleteConnection, getConnection, listConnections, updateConnection } from '../../domain/federation/connections.service.ts';
+import type { AdminRouteDeps } from './route-deps.ts';
+import { actorOf, tenantOf } from './principal.ts';
+import { CONFLICT, IDEMPOTENCY_HEADERS, IDEMPOTENCY_PROBLEMS, IF_MATCH_HEADERS, NO_CONTENT, PAGE_QUERY, PRECONDITION_FAILED, TENANT_PARAM, checkIfMatch, compareKeys, decodeCursor, etagOf, iso, listOf, pageOf, withEtag } from './conventions.ts';
+
+const TAGS = ['connections'];
+const PATH = '/tenants/:tenant/connections';
+const ITEM = `${PATH}/:connection`;
+
+const COLLECTION_PARAMS = { type: 'object', required: ['tenant'], properties: TENANT_PARAM } as const;
+const ITEM_PARAMS = { type: 'object', required: ['tenant', 'connection'], properties: { ...TENANT_PARAM, connection: { type: 'string', minLength: 1, maxLength: 63, description: 'The connection’s id.' } } } as const;
+
+const URL_STRING = { type: 'string', minLength: 1, maxLength: 2000 } as const;
+const ENDPOINTS = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['authorization', 'token', 'userinfo'],
+  description: 'OAuth 2 connections: where the upstream’s authorization, token and userinfo endpoints are.',
+  properties: { authorization: URL_STRING, token: URL_STRING, userinfo: URL_STRING },
+} as const;
+
+const SETTABLE = {
+  kind: { type: 'string', enum: CONNECTION_KINDS, description: '`oidc`: OpenID Connect from its discovery document; `oauth2`: OAuth 2 with the endpoints named.' },
+  display_name: { type: 'string', minLength: 1, maxLength: 100, description: 'What its button says: “Continue with {display_name}”.' },
+  icon_url: { type: ['string', 'null'], maxLength: 2000, description: 'An https URL of the button’s mark.' },
+  client_id: { type: 'string', minLength: 1, maxLength: 500 },
+  client_secret: { type: ['string', 'null'], minLength: 1, maxLength: 4000, description: 'Write-only; encrypted at rest. null removes it (a public client).' },
+  issuer: { type: ['string', 'null'], maxLength: 2000, description: 'OpenID Connect: the issuer, or its discovery document’s URL.' },
+  endpoints: { ...ENDPOINTS, type: ['object', 'null'] },
+  scopes: { type: 'array', maxItems: 30, items: { type: 'string', minLength: 1, maxLength: 200 } },
+  mapping: { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Trait name → upstream claim (a dotted path for nested claims). `sub` names the claim that identifies the upstream account (OAuth 2 providers without `sub`).' },
+  allow_sign_up: { type: 'boolean', description: 'A first sign-in through it may create an account.' },
+  trust_email_verified: { type: 'boolean', description: 'Believe its `email_verified`: link to the account with that verified address without asking for proof, and create accounts through it.' },
+  refresh_traits: { type: 'boolean', description: 'Apply the mapping on every sign-in, not only when the account is created.' },
+  applications: { type: ['array', 'null'], maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Client ids of the applications that show its button; null: all of them.' },
+  domains: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 253 }, description: 'Email domains sent to it (home-realm discovery).' },
+  position: { type: 'integer', minimum: 0, maximum: 10000, description: 'Buttons appear by ascending position.' },
+  enabled: { type: 'boolean' },
+} as const;
+
+const CONNECTION = {
+  $id: 'Connection',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', 'display_name', 'icon_url', 'client_id', 'client_secret_set', 'issuer', 'endpoints', 'scopes', 'mapping', 'allow_sign_up', 'trust_email_verified', 'refresh_traits', 'applications', 'domains', 'position', 'enabled', 'redirect_uri', 'created_at', 'updated_at'],
+  properties: {
+    id: { type: 'string' },
+    kind: SETTABLE.kind,
+    display_name: { type: 'string' },
+    icon_url: { type: ['string', 'null'] },
+    client_id: { type: 'string' },
+    client_secret_set: { type: 'boolean', description: 'A client secret is stored (it is never shown).' },
+    issuer: { type: ['string', 'null'] },
+    endpoints: { type: ['object', 'null'], additionalProperties: false, properties: ENDPOINTS.properties },
+    scopes: { type: 'array', items: { type: 'string' } },
+    mapping: { type: 'object', additionalProperties: { type: 'string' } },
+    allow_sign_up: { type: 'boolean' },
+    trust_email_verified: { type: 'boolean' },
+    refresh_traits: { type: 'boolean' },
+    applications: { type: ['array', 'null'], items: { type: 'string' } },
+    domains: { type: 'array', items: { type: 'string' } },
+    position: { type: 'integer' },
+    enabled: { type: 'boolean' },
+    redirect_uri: { type: 'string', description: 'The callback URL to register at the upstream provider.' },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
+const CONNECTION_REF = { $ref: 'Connection#' } as const;
+
+type Body = {
+  id?: string; kind?: Connection['kind']; display_name?: string; icon_url?: string | null; client_id?: string; client_secret?: string | null; issuer?: string | null;
+  endpoints?: Connection['endpoints']; scopes?: string[]; mapping?: Record<string, string>; allow_sign_up?: boolean; trust_email_verified?: boolean; refresh_traits?: boolean;
+  applications?: string[] | null; domains?: string[]; position?: number; enabled?: boolean;
+};
+
+function inputOf(body: Body): ConnectionInput {
+  return {
+    id: body.id, kind: body.kind, displayName: body.display_name, iconUrl: body.icon_url, clientId: body.client_id, clientSecret: body.client_secret, issuer: body.issuer,
+    endpoints: body.endpoints, scopes: body.scopes, mapping: body.mapping, allowSignUp: body.allow_sign_up, trustEmailVerified: body.trust_email_verified, refreshTraits: body.refresh_traits,
+    applications: body.applications, domains: body.domains?.map((domain) => domain.toLowerCase()), position: body.position, enabled: body.enabled,
+  };
+}
+
+export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
+  app.addSchema(CONNECTION);
+  const idOf = (request: FastifyRequest) => (request.params as { connection: string }).connection;
+  const writeDeps = { transaction: deps.transaction, secretBox: deps.secretBox, production: deps.production };
+  const view = (request: FastifyRequest, connection: Connection) => {
+    const tenant = tenantOf(request);
+    return {
+      id: connection.id,
+      kind: connection.kind,
+      display_name: connection.displayName,
+      icon_url: connection.iconUrl,
+      client_id: connection.clientId,
+      client_secret_set: connection.hasClientSecret,
+      issuer: connection.issuer,
+      endpoints: connection.endpoints,
+      scopes: [...connection.scopes],
+      mapping: { ...connection.mapping },
+      allow_sign_up: connection.allowSignUp,
+      trust_email_verified: connection.trustEmailVerified,
+      refresh_traits: connection.refreshTraits,
+      applications: connection.applications === null ? null : [...connection.applications],
+      domains: [...connection.domains],
+      position: connection.position,
+      enabled: connection.enabled,
+      redirect_uri: redirectUriOf(issuerOf(deps.publicUrl, tenant)),
+      created_at: iso(connection.createdAt),
+      updated_at: iso(connection.updatedAt),
+    };
+  };
+
+  app.get(PATH, {
+    schema: {
+      operationId: 'listConnections',
+      tags: TAGS,
+      summary: 'List the connections, in the order of their buttons',
+      params: COLLECTION_PARAMS,
+      querystring: { type: 'object', additionalProperties: false, properties: PAGE_QUERY },
+      response: { 200: listOf(CONNECTION_REF, 'A page of connections.') },
+    },
+    config: { adminScope: 'tenants:read' },
+  }, async (request) => {
+    const { limit, cursor } = request.query as { limit: number; cursor?: string };
+    const after = decodeCursor(cursor, ['number', 'string']);
+    // A tenant has a handful: read whole, paged here in button order.
+    const rows = (await listConnections(deps.stores, tenantOf(request).id)).filter((connection) => after === undefined || compareKeys([connection.position, connection.id], after) > 0);
+    return pageOf(rows.slice(0, limit + 1), limit, (connection) => [connection.position, connection.id], (connection) => view(request, connection));
+  });
+
+  app.post(PATH, {
+    schema: {
+      operationId: 'createConnection',
+      tags: TAGS,
+      summary: 'Create a connection',
+      params: COLLECTION_PARAMS,
+      headers: IDEMPOTENCY_HEADERS,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'kind', 'display_name', 'client_id'],
+        properties: { id: { type: 'string', minLength: 1, maxLength: 63, description: 'Lower-case letters, digits and "-", starting with a letter.' }, ...SETTABLE },
+      },
+      response: { 201: CONNECTION_REF, ...CONFLICT, ...IDEMPOTENCY_PROBLEMS },
+    },
+    config: { adminScope: 'tenants:write', idempotent: true },
+  }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const connection = await createConnection(writeDeps, tenant, inputOf(request.body as Body), actorOf(request));
+    deps.onConnectionsChanged?.(tenant.id);
+    const representation = view(request, connection);
+    reply.code(201).header('location', `${deps.baseUrl}/tenants/${tenant.slug}/connections/${connection.id}`).header('etag', etagOf(representation));
+    return representation;
+  });
+
+  app.get(ITEM, {
+    schema: { operationId: 'getConnection', tags: TAGS, summary: 'Read a connection', params: ITEM_PARAMS, response: { 200: CONNECTION_REF } },
+    config: { adminScope: 'tenants:read' },
+  }, async (request, reply) => withEtag(reply, view(request, await getConnection(deps.stores, tenantOf(request).id, idOf(request)))));
+
+  app.patch(ITEM, {
+    schema: {
+      operationId: 'updateConnection',
+      tags: TAGS,
+      summary: 'Change a connection (JSON Merge Patch of its fields; `client_secret` null removes the secret)',
+      params: ITEM_PARAMS,
+      headers: IF_MATCH_HEADERS,
+      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: SETTABLE },
+      response: { 200: CONNECTION_REF, ...PRECONDITION_FAILED },
+    },
+    config: { adminScope: 'tenants:write' },
+  }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const body = request.body as Body;
+    const updated = await updateConnection(writeDeps, tenant, idOf(request), inputOf(body), actorOf(request), (current) => checkIfMatch(request, view(request, current)));
+    deps.onConnectionsChanged?.(tenant.id);
+    return withEtag(reply, view(request, updated));
+  });
+
+  app.delete(ITEM, {
+    schema: { operationId: 'deleteConnection', tags: TAGS, summary: 'Delete a connection', params: ITEM_PARAMS, headers: IF_MATCH_HEADERS, response: { ...NO_CONTENT, ...PRECONDITION_FAILED } },
+    config: { adminScope: 'tenants:write' },
+  }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    await deleteConnection(writeDeps, tenant, idOf(request), actorOf(request), (current) => checkIfMatch(request, view(request, current)));
+    deps.onConnectionsChanged?.(tenant.id);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,127 @@
+// The tenant's side of upstream sign-in that is not a hosted page (ADR 0032): the callback every
+// connection's upstream redirects to (/federation/callback, what operators register), and the JSON
+// flows API's federated sign-in for native apps:
+//   GET  /flows/login/{id}/federation           the connections the app may offer
+//   POST /flows/login/{id}/federation           {connection, client_id, return_to} → {redirect_to, exchange_token}
+//   (the customer signs in upstream in a browser; the callback sends them to return_to?flow={id})
+//   POST /flows/login/{id}/federation/complete  {exchange_token} → the session, as a password sign-in answers
+// The exchange token is handed to the app only, and only its hash is kept: whoever intercepts the
+// redirect to return_to learns the flow id, which completes nothing without it.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requestContextOf } from '../request-context.ts';
+import { issuerOf } from '../../domain/tenants/tenant.ts';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+import type { Stores } from '../../domain/unit-of-work.ts';
+import type { Strategies } from '../../domain/credentials/strategies.ts';
+import { showsFor } from '../../domain/federation/connection.ts';
+import { activeApiFlow, completeApiFlow } from '../../domain/self-service/api-flow.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { randomToken } from '../../lib/ids.ts';
+import { mountPathOf } from '../tenancy/mount.ts';
+import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
+import { pageTranslator } from '../shared/locale.ts';
+import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
+import { flowView } from '../flows/flow-view.ts';
+import { identityView, sessionView } from '../flows/flows.plugin.ts';
+import type { ConnectionDirectory, FederationDeps } from './upstream-sign-in.ts';
+import { answeredProfile, beginUpstreamSignIn, federationFlowId, receiveUpstreamAnswer, redirectUriOf } from './upstream-sign-in.ts';
+
+type FederationPluginDeps = FederationDeps & { readonly directory: ConnectionDirectory; readonly stores: Stores; readonly strategies: Strategies };
+
+const flowParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
+const startBody = {
+  type: 'object',
+  required: ['connection', 'client_id', 'return_to'],
+  additionalProperties: false,
+  properties: { connection: { type: 'string', minLength: 1, maxLength: 63 }, client_id: { type: 'string', minLength: 1, maxLength: 200 }, return_to: { type: 'string', minLength: 1, maxLength: 2000 } },
+} as const;
+const completeBody = { type: 'object', required: ['exchange_token'], additionalProperties: false, properties: { exchange_token: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+export async function federationPlugin(app: FastifyInstance, deps: FederationPluginDeps): Promise<void> {
+  app.get('/federation/callback', async (request, reply) => {
+    const tenant = request.tenant;
+    const t = pageTranslator(request, { tenant: tenant ?? undefined });
+    if (!tenant) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
+    // The callback as the upstream called it: the registered redirect URI and the query it added.
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+    const received = new URL(`${redirectUriOf(issuerOf(deps.publicUrl, tenant))}${query}`);
+    const flow = await receiveUpstreamAnswer(deps, tenant, received);
+    if (!flow) return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'flow.expired') });
+    if (flow.kind === 'browser') {
+      const back = `${mountPathOf(tenant)}/interaction/${flow.interactionUid}/federation/return?flow=${encodeURIComponent(flow.id)}`;
+      return reply.code(303).header('location', back).header('cache-control', 'no-store').send();
+    }
+    const returnTo = new URL(String(flow.payload['returnTo']));
+    returnTo.searchParams.set('flow', String(flow.payload['apiFlow']));
+    return reply.code(303).header('location', returnTo.href).header('cache-control', 'no-store').send();
+  });
+
+  function tenantOf(request: FastifyRequest): Tenant {
+    if (!request.tenant) throw unknownTenant(request);
+    return request.tenant;
+  }
+
+  app.get('/flows/login/:id/federation', { schema: { params: flowParams } }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const flow = await activeApiFlow(deps.stores.flows, tenant.id, (request.params as { id: string }).id, 'login');
+    const clientId = String((request.query as { client_id?: string }).client_id ?? '');
+    const connections = await deps.directory.buttonsFor(tenant.id, clientId);
+    const action = `${issuerOf(deps.publicUrl, tenant)}/flows/login/${flow.id}/federation`;
+    reply.header('cache-control', 'no-store');
+    return { action, connections: connections.map((connection) => ({ id: connection.id, name: connection.displayName, icon_url: connection.iconUrl })) };
+  });
+
+  app.post('/flows/login/:id/federation', { schema: { params: flowParams, body: startBody } }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const flow = await activeApiFlow(deps.stores.flows, tenant.id, (request.params as { id: string }).id, 'login');
+    const body = request.body as { connection: string; client_id: string; return_to: string };
+    // The app comes back only to one of its own registered redirect URIs.
+    const application = await deps.stores.applications.findById(tenant.id, body.client_id);
+    if (!application || !application.redirectUris.includes(body.return_to)) {
+      throw new DomainError('request.invalid', 'invalid', 'return_to must be one of the redirect URIs registered for client_id.');
+    }
+    const connection = await deps.stores.connections.find(tenant.id, body.connection);
+    if (!connection || !showsFor(connection, body.client_id)) throw new DomainError('connection.not_found', 'not_found', `This tenant offers no connection "${body.connection}" to this application.`, { id: body.connection });
+    const exchangeToken = randomToken(32);
+    const owner = { kind: 'api', apiFlowId: flow.id, returnTo: body.return_to, exchangeHash: sha256(exchangeToken).toString('base64url') } as const;
+    const { url, flow: started } = await beginUpstreamSignIn(deps, tenant, connection, owner).catch((error: unknown) => {
+      request.log.warn({ connection: connection.id, reason: (error as Error).message }, 'upstream sign-in could not start');
+      throw new DomainError('federation.upstream_failed', 'unavailable', 'The upstream provider could not be reached.');
+    });
+    // The app's login flow remembers its upstream sign-in: completing reads it from there.
+    await deps.stores.flows.advance(tenant.id, flow.id, 'active', { state: 'active', payload: { ...flow.payload, federation: started.id } }, Date.now());
+    reply.header('cache-control', 'no-store');
+    return { redirect_to: url.href, exchange_token: exchangeToken };
+  });
+
+  app.post('/flows/login/:id/federation/complete', { schema: { params: flowParams, body: completeBody } }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const flow = await activeApiFlow(deps.stores.flows, tenant.id, (request.params as { id: string }).id, 'login');
+    const token = (request.body as { exchange_token: string }).exchange_token;
+    const upstreamId = String(flow.payload['federation'] ?? '');
+    const upstream = upstreamId.startsWith(federationFlowId('')) ? await deps.stores.flows.find(tenant.id, upstreamId, Date.now()) : undefined;
+    const expected = Buffer.from(String(upstream?.payload['exchangeHash'] ?? ''), 'base64url');
+    const given = sha256(token);
+    if (!upstream || upstream.kind !== 'api' || upstream.payload['apiFlow'] !== flow.id || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new DomainError('flow.wrong_step', 'conflict', 'No upstream sign-in of this flow has answered with this exchange token.');
+    }
+    const answered = await answeredProfile(deps.stores, tenant, upstream);
+    if (!answered) throw new DomainError('federation.upstream_failed', 'unprocessable', 'The upstream sign-in did not succeed; start it again.');
+    const outcome = await deps.strategies.federated.authenticate(tenant, answered, requestContextOf(request));
+    if (!outcome.ok) {
+      if (outcome.code === 'federation.link_required') throw new DomainError('federation.link_required', 'conflict', 'Sign in with the existing account (POST /flows/login/{id}), then connect this provider from the Account API.');
+      if (outcome.code === 'signup.disabled') throw new DomainError('signup.disabled', 'forbidden', 'This connection may not create accounts.');
+      if (outcome.code === 'federation.profile_incomplete') throw new DomainError('federation.profile_incomplete', 'unprocessable', 'The upstream profile lacks a trait the tenant requires.');
+      throw new DomainError('signin.invalid_credentials', 'unauthenticated', 'This account cannot sign in.');
+    }
+    if (!(await deps.stores.flows.advance(tenant.id, upstream.id, 'verified', { state: 'complete', payload: { connection: answered.connection.id }, identityId: outcome.identity.id }, Date.now()))) {
+      throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
+    }
+    const device = { userAgent: request.headers['user-agent'], ip: request.ip };
+    const { flow: completed, session, token: sessionToken } = await completeApiFlow(deps.stores, flow, outcome.result, device, { alreadyComplete: false });
+    return reply.header('cache-control', 'no-store').send({ flow: flowView(completed, issuerOf(deps.publicUrl, tenant)), session: { ...sessionView(session), token: sessionToken }, identity: identityView(outcome.identity) });
+  });
+}
