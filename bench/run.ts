@@ -27,6 +27,7 @@ import type { AdminFigure, BenchReport, Ceiling, EngineResult, Machine, Scenario
 import { loadBulkCustomers } from './bulk-customers.ts';
 import { adminSearches } from './admin-search.ts';
 import { adminStatistics } from './admin-stats.ts';
+import { scimFilters } from './scim-filter.ts';
 import { tableSizes } from './table-sizes.ts';
 import type { TableSizes } from './table-sizes.ts';
 import { summarizeProfile } from './profile-summary.ts';
@@ -176,7 +177,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
       if (wanted('sign-in-page-paced')) record(await signInPage(context, PAGE_OPEN_LOOP_RATE));
       if (wanted('bare-page-paced')) record(await barePageFloor(context, PAGE_OPEN_LOOP_RATE));
       if (options.admin) {
-        admin = [...(await adminSearches(database.config, seed.tenantId, options.customers)), ...(await adminStatistics(database.config, seed.tenantId, (message) => log(`${engine}: ${message}`)))];
+        admin = [...(await adminSearches(database.config, seed.tenantId, options.customers)), ...(await scimFilters(database.config, seed.tenantId, options.customers)), ...(await adminStatistics(database.config, seed.tenantId, (message) => log(`${engine}: ${message}`)))];
         for (const figure of admin) log(`${engine}: admin ${figure.name}: p50 ${figure.p50.toFixed(1)} ms, p95 ${figure.p95.toFixed(1)} ms, ${figure.meanResults.toFixed(1)} per page`);
       }
     } finally {
