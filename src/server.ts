@@ -43,7 +43,7 @@ import { deviceTokenKeyOf } from './domain/flows/device-token.ts';
 import { selfServicePlugin } from './http/hosted/self-service.plugin.ts';
 import { createSqlThrottleStore } from './storage/throttle.store.ts';
 import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
-import { publishedEventsOf, startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
+import { finishedDeliveriesOf, publishedEventsOf, startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
 import type { Lifecycle, ReadinessCheck } from './http/health.routes.ts';
 import { startMailDispatcher } from './infra/mail/mail-dispatcher.job.ts';
 import type { MailDispatcher } from './infra/mail/mail-dispatcher.job.ts';
@@ -71,6 +71,11 @@ import { createUpstreamClient } from './infra/federation/upstream-client.ts';
 import { outboundFetch } from './infra/federation/guarded-fetch.ts';
 import { createConnectionDirectory } from './http/federation/upstream-sign-in.ts';
 import { federationPlugin } from './http/federation/federation.plugin.ts';
+import { createSubscriptionDirectory } from './domain/subscriptions/directory.ts';
+import { fanOut } from './domain/subscriptions/fan-out.ts';
+import { startSubscriptionDispatcher } from './infra/jobs/subscription-dispatcher.job.ts';
+import { createWebhookSender } from './infra/subscriptions/webhook-sender.ts';
+import { createNatsPublisher } from './infra/subscriptions/nats-publisher.ts';
 
 export type Foyer = {
   readonly app: FastifyInstance;
@@ -89,8 +94,10 @@ export type Foyer = {
   readonly providers: ProviderRegistry;
   /** Sends queued email; woken when this node queues one (tests call runOnce to deliver now). */
   readonly mailDispatcher: MailDispatcher;
-  /** Hands outbox events to this node's handlers (back-channel logout); woken when this node records one. */
+  /** Hands outbox events to this node's handlers (back-channel logout) and fans them out to subscriptions; woken when this node records one. */
   readonly outboxDispatcher: Dispatcher;
+  /** Delivers to the subscriptions (webhooks, NATS); woken when this node fans out an event. */
+  readonly subscriptionDispatcher: Dispatcher;
   /** This node's statistics, flushed every few seconds (tests call flush to write them now). */
   readonly stats: StatsCollector;
   /** Stops serving (in-flight requests finish), then closes the database and Redis. */
@@ -113,14 +120,18 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // The dispatcher starts last; until then a message queued on this node waits for its first run.
     let mailDispatcher: MailDispatcher | undefined;
     let outboxDispatcher: Dispatcher | undefined;
+    let subscriptionDispatcher: Dispatcher | undefined;
     let handlers: EventHandlers = {};
     const hooks: StoreHooks = {
       mailQueued: () => mailDispatcher?.notify(),
       eventRecorded: (type) => {
-        if (isHandled(handlers, type)) outboxDispatcher?.notify();
+        if (isHandled(handlers, type) || directory.wants(type)) outboxDispatcher?.notify();
       },
     };
     const stores = createStores(database.db, hooks);
+    // The tenants' event subscriptions, kept in memory for the fan-out and the deliveries (ADR 0026).
+    const directory = createSubscriptionDirectory({ subscriptions: stores.subscriptions, reloadEveryMs: 5_000, onError: (error) => logger.error({ err: error }, 'reading the event subscriptions failed') });
+    await directory.reload();
     const transaction = createTransaction(database.db, hooks);
     const { tenant, created } = await ensureDefaultTenant({ transaction, tenants: stores.tenants });
     if (created) logger.info({ tenantId: tenant.id }, 'created the default tenant');
@@ -188,7 +199,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => tenancyPlugin(app, { tenants, providerOf: registry.providerOf, surfaces: tenantSurfaces }),
       // The admin API names its tenant in its own paths: it is outside the tenancy plugin.
       async (app: FastifyInstance) => {
-        const adminDeps = { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, providers: registry, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck, checkResponses: options.checkAdminResponses, selfService, production, onConnectionsChanged: connectionDirectory.forget };
+        const subscriptions = { production: config.env === 'production', natsConfigured: config.subscribers.natsUrl !== undefined, changed: directory.reload };
+        const adminDeps = { subscriptions, publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, providers: registry, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck, checkResponses: options.checkAdminResponses, selfService, production, onConnectionsChanged: connectionDirectory.forget };
         await app.register((scope) => adminApiPlugin(scope, adminDeps), { prefix: ADMIN_API_PATH });
         // The first-run page that creates the first owner (a page, so outside the JSON API's handlers).
         const secureCookies = config.http.publicUrl.startsWith('https:');
@@ -208,7 +220,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // the first owner (docs/admin-api.md). It expires within the hour and dies once an owner exists.
     const setupToken = await issueSetupLink({ setupLinks: stores.setupLinks, identities: stores.identities }, admin.tenant.id);
     if (setupToken) logger.warn({ setupLink: setupLinkOf(config.http.publicUrl, setupToken) }, 'no owner yet: open the setup link within the hour to create the first owner (`foyer admin setup` prints a new one)');
-    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, stores.rememberedDevices, ...(sqlThrottle ? [sqlThrottle] : [])]);
+    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), finishedDeliveriesOf(stores.deliveries, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, stores.rememberedDevices, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
     const mailTransport = smtpUrl ? createSmtpTransport(smtpUrl) : createDevOutboxTransport(devOutboxDir(config.dataDir));
@@ -223,9 +235,30 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       leaseMs: 120_000,
     });
     mailDispatcher = dispatcher;
+    const webhooks = createWebhookSender({ production: config.env === 'production', timeoutMs: config.subscribers.webhookTimeoutMs });
+    const nats = config.subscribers.natsUrl ? createNatsPublisher({ url: config.subscribers.natsUrl, timeoutMs: config.subscribers.webhookTimeoutMs }) : undefined;
+    const deliveries = startSubscriptionDispatcher({
+      store: stores.deliveries,
+      directory,
+      secretBox,
+      webhooks,
+      nats,
+      logger: jobLogger(logger),
+      pollIntervalMs: 1_000,
+      batchSize: 100,
+      maxInFlight: 256,
+      perSubscriptionInFlight: 64,
+      // Longer than a receiver may take to answer, with room to mark the outcome.
+      leaseMs: 2 * config.subscribers.webhookTimeoutMs + 5_000,
+    });
+    subscriptionDispatcher = deliveries;
     const events = startOutboxDispatcher({
       store: stores.outbox,
       handlers,
+      fanOut: async (event) => {
+        const added = await fanOut(stores, event, directory.of(event.tenantId), { origin: 'live', now: Date.now() });
+        if (added > 0) subscriptionDispatcher?.notify();
+      },
       logger: jobLogger(logger),
       pollIntervalMs: 5_000,
       batchSize: 50,
@@ -248,6 +281,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       providers: registry,
       mailDispatcher: dispatcher,
       outboxDispatcher: events,
+      subscriptionDispatcher: deliveries,
       stats,
       async close() {
         lifecycle.shuttingDown = true;
@@ -258,6 +292,10 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
         await cleanup.stop();
         await dispatcher.stop();
         await events.stop();
+        await deliveries.stop();
+        directory.stop();
+        webhooks.close();
+        await nats?.close();
         mailTransport.close();
         redisClient?.disconnect();
         await database.close();

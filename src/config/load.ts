@@ -45,6 +45,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     mail: { smtpUrl, from: settings.MAIL_FROM },
     passwords: { breachedRangeUrl: parseBreachedPasswordsUrl(settings.BREACHED_PASSWORDS_URL, settings.NODE_ENV), breachedTimeoutMs: settings.BREACHED_PASSWORDS_TIMEOUT_MS },
     eventRetentionMs: settings.EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
+    subscribers: { natsUrl: parseNatsUrl(settings.NATS_URL), webhookTimeoutMs: settings.WEBHOOK_TIMEOUT_MS },
     adminApiRateLimit: settings.ADMIN_API_RATE_LIMIT,
   };
   return { config: deepFreeze(config), warnings };
@@ -166,6 +167,21 @@ function parseRedisUrl(value: string | undefined): string | undefined {
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new ConfigError('REDIS_URL', `must start with redis:// or rediss:// (got "${url.protocol}")`);
+  }
+  return value;
+}
+
+function parseNatsUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const urls = value.split(',').map((part) => part.trim());
+  for (const part of urls) {
+    let url: URL;
+    try {
+      url = new URL(part);
+    } catch {
+      throw new ConfigError('NATS_URL', 'must be a URL such as nats://127.0.0.1:4222 (several separated by commas)');
+    }
+    if (!['nats:', 'tls:', 'ws:', 'wss:'].includes(url.protocol)) throw new ConfigError('NATS_URL', `must start with nats:// or tls:// (got "${url.protocol}")`);
   }
   return value;
 }

@@ -68,6 +68,7 @@ export const ERROR_CODES = [
   'signup.disabled',
   'staff.last_owner',
   'staff.not_found',
+  'subscription.not_found',
   'tenant.not_empty',
   'tenant.not_found',
   'tenant.protected',

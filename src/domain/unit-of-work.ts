@@ -23,6 +23,7 @@ import type { PreferenceStore } from './privacy/preference.port.ts';
 import type { RememberedDeviceStore } from './self-service/remembered-device.port.ts';
 import type { GroupStore } from './groups/group.port.ts';
 import type { ConnectionStore } from './federation/connection.port.ts';
+import type { DeliveryStore, SubscriptionStore } from './subscriptions/subscription.port.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -46,6 +47,8 @@ export type Stores = {
   readonly rememberedDevices: RememberedDeviceStore;
   readonly groups: GroupStore;
   readonly connections: ConnectionStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly deliveries: DeliveryStore;
 };
 
 /**

@@ -96,7 +96,24 @@ export function createOutboxStore(db: Db, recorded: (type: string) => void = () 
         .where('aggregate_id', '=', aggregate.id);
       if (except.length > 0) update = update.where('type', 'not in', except);
       const result = await update.executeTakeFirst();
+      // Deliveries to subscribers hold the data scrubbed for each: the same redaction.
+      let deliveries = db
+        .updateTable('event_deliveries')
+        .set({ data: toJson({ redacted: true }) })
+        .where('tenant_id', '=', tenantId)
+        .where('aggregate_id', '=', aggregate.id)
+        .where('aggregate_type', '=', aggregate.type);
+      if (except.length > 0) deliveries = deliveries.where('event_type', 'not in', except);
+      await deliveries.execute();
       return Number(result.numUpdatedRows);
+    },
+
+    async listOfTenant(tenantId, { from, to, after, limit }) {
+      // Reads the index outbox_events_tenant_time.
+      let query = db.selectFrom('outbox_events').selectAll().where('tenant_id', '=', tenantId).where('occurred_at', '>=', from).where('occurred_at', '<', to);
+      if (after) query = query.where((eb) => eb.or([eb('occurred_at', '>', after.occurredAt), eb.and([eb('occurred_at', '=', after.occurredAt), eb('id', '>', after.id)])]));
+      const rows = await query.orderBy('occurred_at').orderBy('id').limit(limit).execute();
+      return rows.map(toOutboxEvent);
     },
 
     async prunePublished(before, limit) {

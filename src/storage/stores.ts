@@ -21,6 +21,7 @@ import { createConsentLedgerStore, createPreferenceStore, createPurposeStore } f
 import { createRememberedDeviceStore } from './remembered-device.store.ts';
 import { createGroupStore } from './group.store.ts';
 import { createConnectionStore } from './connection.store.ts';
+import { createDeliveryStore, createSubscriptionStore } from './subscription.store.ts';
 
 /** What this node wants to hear about the writes of its stores, once they are committed. */
 export type StoreHooks = {
@@ -53,6 +54,8 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     rememberedDevices: createRememberedDeviceStore(db),
     groups: createGroupStore(db),
     connections: createConnectionStore(db),
+    subscriptions: createSubscriptionStore(db),
+    deliveries: createDeliveryStore(db),
   };
 }
 

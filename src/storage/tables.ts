@@ -379,6 +379,50 @@ type CustomerGroupMembersTable = {
   added_at: EpochMs;
 };
 
+export type EventSubscriptionsTable = {
+  id: string;
+  tenant_id: string;
+  /** `webhook` or `nats`. */
+  kind: string;
+  url: string | null;
+  description: string;
+  /** JSON array of event names. */
+  event_types: JsonText;
+  /** JSON array of the customer fields the subscriber may receive. */
+  fields: JsonText;
+  purpose_id: string | null;
+  /** 1 or 0. */
+  enabled: number;
+  /** JSON array of { id, sealed, createdAt, expiresAt }. */
+  secrets: JsonText;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+};
+
+export type EventDeliveriesTable = {
+  id: string;
+  tenant_id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  occurred_at: EpochMs;
+  origin: string;
+  data: JsonText;
+  /** `pending`, `delivered` or `dead`. */
+  status: string;
+  attempts: number;
+  available_at: EpochMs;
+  started_at: EpochMs;
+  created_at: EpochMs;
+  last_attempt_at: EpochMs | null;
+  last_status_code: number | null;
+  last_latency_ms: number | null;
+  last_error: string | null;
+  finished_at: EpochMs | null;
+};
+
 export type Database = {
   tenants: TenantsTable;
   identities: IdentitiesTable;
@@ -411,4 +455,6 @@ export type Database = {
   consent_records: ConsentRecordsTable;
   communication_preferences: CommunicationPreferencesTable;
   connections: ConnectionsTable;
+  event_subscriptions: EventSubscriptionsTable;
+  event_deliveries: EventDeliveriesTable;
 };

@@ -19,6 +19,9 @@ export const ADMIN_SCOPES = [
   /** Consent purposes and customers' consents and ledger (issue 15). */
   'consents:read',
   'consents:write',
+  /** Event subscriptions (webhooks, NATS), their delivery logs, dead letters and replays. */
+  'subscriptions:read',
+  'subscriptions:write',
   'keys:read',
   'keys:write',
   'audit:read',

@@ -11,9 +11,16 @@ import type { Address, Traits } from '../identity/identity.ts';
 
 export type AggregateType = 'identity' | 'tenant' | 'application' | 'group';
 
+/** A JSON Schema (draft 2020-12), as the AsyncAPI document carries it. */
+type JsonSchema = Readonly<Record<string, unknown>>;
+
 /** One catalogue entry. `payload` is never set: it only carries the payload's type. */
 type EventDefinition<Payload> = {
   readonly aggregate: AggregateType;
+  /** What happened, in a line: the AsyncAPI document's summary of the event. */
+  readonly summary: string;
+  /** The payload as JSON Schema (the AsyncAPI document's `data`); a test holds delivered payloads to it. */
+  readonly schema: JsonSchema;
   /** The payload names or describes the person (traits, addresses): scrubbed for subscribers not allowed to see it. */
   readonly personalData: boolean;
   /** For Foyer's own handlers only; never offered to outside subscribers. */
@@ -27,54 +34,66 @@ function event<Payload>(definition: Omit<EventDefinition<Payload>, 'payload'>): 
 
 type Changed = { readonly changed: readonly string[] };
 
+const strings = { type: 'array', items: { type: 'string' } } as const;
+const object = (properties: Record<string, JsonSchema>, required: readonly string[] = Object.keys(properties)): JsonSchema => ({ type: 'object', properties, required });
+const CHANGED = { changed: { ...strings, description: 'The names of what changed.' } } as const;
+const TRAITS = { type: 'object', additionalProperties: true, description: 'The customer’s traits: only those in the subscription’s allow-list.' } as const;
+const ADDRESSES = {
+  type: 'array',
+  description: 'The customer’s addresses of the kinds in the allow-list (`email`, `phone`).',
+  items: object({ kind: { type: 'string', enum: ['email', 'phone'] }, value: { type: 'string' }, verified: { type: 'boolean' } }),
+} as const;
+const EXTERNAL_ID = { type: ['string', 'null'], description: 'The customer’s id in the system they came from (allow-list field `external_id`).' } as const;
+const PURPOSE = object({ purposeId: { type: 'string' }, version: { type: 'integer' } });
+
 /** An application signed in through an ended browser session, and the session id (`sid`) its ID tokens carried. */
 export type EndedSessionApplication = { readonly clientId: string; readonly sid: string };
 
 export const EVENT_CATALOGUE = {
   /** `externalId`: the customer's id in the system they came from, when they have one. */
-  'identity.created': event<{ readonly traits: Traits; readonly addresses: readonly Address[]; readonly externalId?: string }>({ aggregate: 'identity', personalData: true, internal: false }),
+  'identity.created': event<{ readonly traits: Traits; readonly addresses: readonly Address[]; readonly externalId?: string }>({ summary: 'A customer was created (signed up, or by an operator or an import).', schema: object({ traits: TRAITS, addresses: ADDRESSES, externalId: EXTERNAL_ID }, []), aggregate: 'identity', personalData: true, internal: false }),
   /** `traits` when the customer changed them in the account; an email change names only the field; `externalId` when an operator set (or, null, cleared) it. */
-  'identity.updated': event<Changed & { readonly traits?: Traits; readonly externalId?: string | null }>({ aggregate: 'identity', personalData: true, internal: false }),
-  'identity.address_verified': event<{ readonly kind: 'email' }>({ aggregate: 'identity', personalData: false, internal: false }),
-  'identity.password_changed': event<{ readonly via?: 'recovery' }>({ aggregate: 'identity', personalData: false, internal: false }),
-  'identity.blocked': event<{ readonly status: 'blocked' }>({ aggregate: 'identity', personalData: false, internal: false }),
-  'identity.unblocked': event<{ readonly status: 'active' }>({ aggregate: 'identity', personalData: false, internal: false }),
+  'identity.updated': event<Changed & { readonly traits?: Traits; readonly externalId?: string | null }>({ summary: 'A customer’s profile changed: the names of the changed fields, and the new traits when the customer or an operator changed them.', schema: object({ ...CHANGED, traits: TRAITS, externalId: EXTERNAL_ID }, ['changed']), aggregate: 'identity', personalData: true, internal: false }),
+  'identity.address_verified': event<{ readonly kind: 'email' }>({ summary: 'A customer verified an address.', schema: object({ kind: { type: 'string', enum: ['email'] } }), aggregate: 'identity', personalData: false, internal: false }),
+  'identity.password_changed': event<{ readonly via?: 'recovery' }>({ summary: 'A customer’s password changed (`via: recovery` after a reset).', schema: object({ via: { type: 'string', enum: ['recovery'] } }, []), aggregate: 'identity', personalData: false, internal: false }),
+  'identity.blocked': event<{ readonly status: 'blocked' }>({ summary: 'An operator blocked a customer: their sessions ended.', schema: object({ status: { const: 'blocked' } }), aggregate: 'identity', personalData: false, internal: false }),
+  'identity.unblocked': event<{ readonly status: 'active' }>({ summary: 'An operator unblocked a customer.', schema: object({ status: { const: 'active' } }), aggregate: 'identity', personalData: false, internal: false }),
   /** An upstream account (a connection's subject) was linked to the customer: they can sign in through that connection now. */
-  'identity.connection_linked': event<{ readonly connection: string }>({ aggregate: 'identity', personalData: false, internal: false }),
-  'identity.deleted': event<Record<string, never>>({ aggregate: 'identity', personalData: false, internal: false }),
+  'identity.connection_linked': event<{ readonly connection: string }>({ summary: 'An upstream account (a connection’s subject) was linked to the customer: they can sign in through that connection now.', schema: object({ connection: { type: 'string' } }), aggregate: 'identity', personalData: false, internal: false }),
+  'identity.deleted': event<Record<string, never>>({ summary: 'A customer was erased: the envelope’s `customer` is all that is left; forget them.', schema: object({}), aggregate: 'identity', personalData: false, internal: false }),
   /** `others`: every session but the customer's current one; `all`: an operator signed them out everywhere. */
-  'session.revoked': event<{ readonly kind: 'browser' | 'app' | 'others' | 'all' }>({ aggregate: 'identity', personalData: false, internal: false }),
+  'session.revoked': event<{ readonly kind: 'browser' | 'app' | 'others' | 'all' }>({ summary: 'Sessions of a customer ended: the browser one, an app’s, every other one, or all.', schema: object({ kind: { type: 'string', enum: ['browser', 'app', 'others', 'all'] } }), aggregate: 'identity', personalData: false, internal: false }),
   'consent.granted': event<{ readonly applicationId: string; readonly scopes: readonly string[]; readonly resourceScopes: Readonly<Record<string, readonly string[]>> }>({
-    aggregate: 'identity',
+    summary: 'A customer consented to an application’s scopes.', schema: object({ applicationId: { type: 'string' }, scopes: strings, resourceScopes: { type: 'object', additionalProperties: strings } }), aggregate: 'identity',
     personalData: false,
     internal: false,
   }),
-  'consent.revoked': event<{ readonly applicationId: string }>({ aggregate: 'identity', personalData: false, internal: false }),
+  'consent.revoked': event<{ readonly applicationId: string }>({ summary: 'A customer revoked an application’s access.', schema: object({ applicationId: { type: 'string' } }), aggregate: 'identity', personalData: false, internal: false }),
   /**
    * Foyer ended browser sessions of the customer (account, operator, recovery): the applications
    * signed in through them, each with the `sid` its ID tokens carried, are sent back-channel logout.
    */
-  'browser_sessions.ended': event<{ readonly applications: readonly EndedSessionApplication[] }>({ aggregate: 'identity', personalData: false, internal: true }),
+  'browser_sessions.ended': event<{ readonly applications: readonly EndedSessionApplication[] }>({ summary: 'Internal: browser sessions ended; Foyer sends back-channel logout.', schema: object({ applications: { type: 'array', items: object({ clientId: { type: 'string' }, sid: { type: 'string' } }) } }), aggregate: 'identity', personalData: false, internal: true }),
   /** The customer granted a consent purpose (issue 15) at this version; the ledger holds the proof. */
-  'purpose_consent.granted': event<{ readonly purposeId: string; readonly version: number }>({ aggregate: 'identity', personalData: false, internal: false }),
+  'purpose_consent.granted': event<{ readonly purposeId: string; readonly version: number }>({ summary: 'A customer granted a consent purpose at this version.', schema: PURPOSE, aggregate: 'identity', personalData: false, internal: false }),
   /** The customer withdrew a consent purpose: a subscriber filtering by it should forget what it had. */
-  'purpose_consent.withdrawn': event<{ readonly purposeId: string; readonly version: number }>({ aggregate: 'identity', personalData: false, internal: false }),
+  'purpose_consent.withdrawn': event<{ readonly purposeId: string; readonly version: number }>({ summary: 'A customer withdrew a consent purpose: a subscriber filtering by it should forget what it had.', schema: PURPOSE, aggregate: 'identity', personalData: false, internal: false }),
   /** The customer's communication preferences changed: the `topic.channel` names whose choice changed. */
-  'preferences.changed': event<Changed>({ aggregate: 'identity', personalData: false, internal: false }),
-  'tenant.created': event<{ readonly slug: string; readonly name: string }>({ aggregate: 'tenant', personalData: false, internal: false }),
-  'tenant.configured': event<{ readonly sections: readonly string[] }>({ aggregate: 'tenant', personalData: false, internal: false }),
+  'preferences.changed': event<Changed>({ summary: 'A customer’s communication preferences changed (`topic.channel` names).', schema: object({ ...CHANGED }), aggregate: 'identity', personalData: false, internal: false }),
+  'tenant.created': event<{ readonly slug: string; readonly name: string }>({ summary: 'A tenant was created.', schema: object({ slug: { type: 'string' }, name: { type: 'string' } }), aggregate: 'tenant', personalData: false, internal: false }),
+  'tenant.configured': event<{ readonly sections: readonly string[] }>({ summary: 'A tenant’s settings were configured (the sections).', schema: object({ sections: strings }), aggregate: 'tenant', personalData: false, internal: false }),
   /** Names what changed: `name`, or `settings.<section>`. */
-  'tenant.updated': event<Changed>({ aggregate: 'tenant', personalData: false, internal: false }),
-  'tenant.deleted': event<{ readonly slug: string }>({ aggregate: 'tenant', personalData: false, internal: false }),
+  'tenant.updated': event<Changed>({ summary: 'A tenant changed: `name`, or `settings.<section>`.', schema: object({ ...CHANGED }), aggregate: 'tenant', personalData: false, internal: false }),
+  'tenant.deleted': event<{ readonly slug: string }>({ summary: 'A tenant was deleted.', schema: object({ slug: { type: 'string' } }), aggregate: 'tenant', personalData: false, internal: false }),
   /** A customer group (SCIM's Group): its name, external id and members (customer ids). */
-  'group.created': event<{ readonly displayName: string; readonly externalId: string | null; readonly members: readonly string[] }>({ aggregate: 'group', personalData: false, internal: false }),
+  'group.created': event<{ readonly displayName: string; readonly externalId: string | null; readonly members: readonly string[] }>({ summary: 'A customer group was created (SCIM or the admin API): its name, external id and members.', schema: object({ displayName: { type: 'string' }, externalId: { type: ['string', 'null'] }, members: strings }), aggregate: 'group', personalData: false, internal: false }),
   /** What changed: the name, the external id, and the customers who joined or left. */
-  'group.updated': event<Changed & { readonly displayName: string; readonly externalId: string | null; readonly added: readonly string[]; readonly removed: readonly string[] }>({ aggregate: 'group', personalData: false, internal: false }),
-  'group.deleted': event<Record<string, never>>({ aggregate: 'group', personalData: false, internal: false }),
-  'application.created': event<{ readonly clientId: string; readonly name: string; readonly kind: ApplicationKind }>({ aggregate: 'application', personalData: false, internal: false }),
-  'application.updated': event<{ readonly clientId: string } & Changed>({ aggregate: 'application', personalData: false, internal: false }),
-  'application.deleted': event<{ readonly clientId: string }>({ aggregate: 'application', personalData: false, internal: false }),
-  'application.secret_rotated': event<{ readonly clientId: string }>({ aggregate: 'application', personalData: false, internal: false }),
+  'group.updated': event<Changed & { readonly displayName: string; readonly externalId: string | null; readonly added: readonly string[]; readonly removed: readonly string[] }>({ summary: 'A customer group changed: what changed, and the customers who joined or left.', schema: object({ ...CHANGED, displayName: { type: 'string' }, externalId: { type: ['string', 'null'] }, added: strings, removed: strings }), aggregate: 'group', personalData: false, internal: false }),
+  'group.deleted': event<Record<string, never>>({ summary: 'A customer group was deleted.', schema: object({}), aggregate: 'group', personalData: false, internal: false }),
+  'application.created': event<{ readonly clientId: string; readonly name: string; readonly kind: ApplicationKind }>({ summary: 'An application was registered.', schema: object({ clientId: { type: 'string' }, name: { type: 'string' }, kind: { type: 'string' } }), aggregate: 'application', personalData: false, internal: false }),
+  'application.updated': event<{ readonly clientId: string } & Changed>({ summary: 'An application’s settings changed.', schema: object({ clientId: { type: 'string' }, ...CHANGED }), aggregate: 'application', personalData: false, internal: false }),
+  'application.deleted': event<{ readonly clientId: string }>({ summary: 'An application was deleted.', schema: object({ clientId: { type: 'string' } }), aggregate: 'application', personalData: false, internal: false }),
+  'application.secret_rotated': event<{ readonly clientId: string }>({ summary: 'An application’s client secret was rotated.', schema: object({ clientId: { type: 'string' } }), aggregate: 'application', personalData: false, internal: false }),
 } as const;
 
 export type EventName = keyof typeof EVENT_CATALOGUE;

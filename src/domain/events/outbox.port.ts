@@ -20,9 +20,16 @@ export interface OutboxStore {
   markFailed(id: string, error: string, retryAt: number | undefined, now: number): Promise<void>;
   /**
    * The aggregate was erased: the payloads of its earlier events (traits, addresses) are emptied to
-   * `{ redacted: true }`, but for the event types in `except`. Says how many.
+   * `{ redacted: true }`, but for the event types in `except`, and so is the data of every delivery
+   * to subscribers fanned out from them (none still to go leaves with personal data). Says how
+   * many events.
    */
   redactAggregate(tenantId: string, aggregate: { readonly type: string; readonly id: string }, options: { readonly except: readonly string[] }): Promise<number>;
+  /**
+   * A tenant's events that occurred in `[from, to)`, oldest first, after `after` (the last of the
+   * previous page): what a subscription's replay reads, as far back as the retention keeps them.
+   */
+  listOfTenant(tenantId: string, query: { readonly from: number; readonly to: number; readonly after?: { readonly occurredAt: number; readonly id: string } | undefined; readonly limit: number }): Promise<OutboxEvent[]>;
   /** Deletes up to `limit` events published before `before` (the retention); says how many. */
   prunePublished(before: number, limit: number): Promise<number>;
 }

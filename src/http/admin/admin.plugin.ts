@@ -31,7 +31,9 @@ import { customerRoutes } from './customers.routes.ts';
 import { consentRoutes } from './consents.routes.ts';
 import { meRoutes } from './me.routes.ts';
 import { connectionRoutes } from './connections.routes.ts';
+import { subscriptionRoutes } from './subscriptions.routes.ts';
 import { tenantOf } from './principal.ts';
+import { asyncApiDocument } from './asyncapi.ts';
 
 /** The tags of the document, in the order the reference page lists them. */
 const TAGS = [
@@ -40,6 +42,7 @@ const TAGS = [
   { name: 'customers', description: 'A tenant’s customers.' },
   { name: 'consents', description: 'A tenant’s consent purposes, and its customers’ consent ledger.' },
   { name: 'connections', description: 'A tenant’s social and enterprise sign-in connections (upstream OpenID Connect and OAuth 2 providers).' },
+  { name: 'events', description: 'A tenant’s event subscriptions (webhooks, NATS JetStream), their delivery logs, dead letters and replays. The events themselves: /admin/api/v1/asyncapi.json.' },
   { name: 'keys', description: 'A tenant’s signing keys.' },
   { name: 'audit', description: 'A tenant’s audit log.' },
   { name: 'mail', description: 'A tenant’s mail queue.' },
@@ -115,8 +118,12 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
   await consentRoutes(app, routeDeps);
   await meRoutes(app);
   await connectionRoutes(app, routeDeps);
+  await subscriptionRoutes(app, routeDeps);
 
   app.get('/openapi.json', { schema: { hide: true }, config: { adminPublic: true } }, async () => app.swagger());
+  // The events subscribers receive (docs/events.md), generated from the event catalogue.
+  const events = asyncApiDocument(baseUrl);
+  app.get('/asyncapi.json', { schema: { hide: true }, config: { adminPublic: true } }, async () => events);
   let reference: string | undefined;
   app.get('/docs', { schema: { hide: true }, config: { adminPublic: true } }, async (_request, reply) => {
     reference ??= renderReference(app.swagger() as unknown as Parameters<typeof renderReference>[0]);

@@ -26,6 +26,8 @@ export type AdminApiDeps = {
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
   /** Tests: hold every answer to its declared schema (response-check.ts). */
   readonly checkResponses?: boolean | undefined;
+  /** Event subscriptions: production rules for webhook URLs, whether NATS is set up, and the node's directory to reload after a change. */
+  readonly subscriptions: { readonly production: boolean; readonly natsConfigured: boolean; readonly changed: () => Promise<void> };
   /** What the emails sent for a customer need (codes, links from the public URL, the send limits): the self-service flows' own. */
   readonly selfService: SelfServiceDeps;
   /** NODE_ENV=production: connections must use https upstreams. */

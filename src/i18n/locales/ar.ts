@@ -353,6 +353,7 @@ export const ar: Translation = {
     // privacy.ts
     'purpose.not_found': 'لا يوجد غرض موافقة باسم {id}.',
     'purpose.id_taken': 'يوجد بالفعل غرض موافقة باسم {id}. اختر معرّفًا آخر.',
+    'subscription.not_found': 'لا يوجد اشتراك في الأحداث {id}.',
     'consent.required_purpose': 'هذه الموافقة ضرورية لاستخدام الخدمة ولا يمكن سحبها وحدها. لإنهائها، احذف حسابك.',
     'consent.required': 'يرجى قبول {purposes} للمتابعة.',
     'account.nav.privacy': "الموافقات والتواصل",

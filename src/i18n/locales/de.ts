@@ -343,6 +343,7 @@ export const de: Translation = {
     // privacy.ts
     'purpose.not_found': 'Es gibt keinen Einwilligungszweck {id}.',
     'purpose.id_taken': 'Es gibt bereits einen Einwilligungszweck {id}. Wählen Sie eine andere ID.',
+    'subscription.not_found': 'Es gibt kein Ereignis-Abonnement {id}.',
     'consent.required_purpose': 'Diese Einwilligung ist für die Nutzung des Dienstes nötig und kann nicht einzeln widerrufen werden. Um sie zu beenden, löschen Sie Ihr Konto.',
     'consent.required': 'Bitte akzeptieren Sie {purposes}, um fortzufahren.',
     'account.nav.privacy': "Einwilligungen und Kontakt",

@@ -343,6 +343,7 @@ export const es: Translation = {
     // privacy.ts
     'purpose.not_found': 'No existe ninguna finalidad de consentimiento {id}.',
     'purpose.id_taken': 'Ya existe una finalidad de consentimiento {id}. Elige otro identificador.',
+    'subscription.not_found': 'No existe ninguna suscripción a eventos {id}.',
     'consent.required_purpose': 'Este consentimiento es necesario para usar el servicio y no se puede retirar por separado. Para ponerle fin, elimina tu cuenta.',
     'consent.required': 'Acepta {purposes} para continuar.',
     'account.nav.privacy': "Consentimientos y contacto",

@@ -343,6 +343,7 @@ export const fr: Translation = {
     // privacy.ts
     'purpose.not_found': 'Il n’existe aucune finalité de consentement {id}.',
     'purpose.id_taken': 'Une finalité de consentement {id} existe déjà. Choisissez un autre identifiant.',
+    'subscription.not_found': 'Il n’existe aucun abonnement aux événements {id}.',
     'consent.required_purpose': 'Ce consentement est nécessaire pour utiliser le service et ne peut pas être retiré seul. Pour y mettre fin, supprimez votre compte.',
     'consent.required': 'Veuillez accepter {purposes} pour continuer.',
     'account.nav.privacy': "Consentements et contact",

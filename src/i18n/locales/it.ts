@@ -353,6 +353,7 @@ export const it: Translation = {
     // privacy.ts
     'purpose.not_found': 'Non esiste alcuna finalità di consenso {id}.',
     'purpose.id_taken': 'Esiste già una finalità di consenso {id}. Scegli un altro identificativo.',
+    'subscription.not_found': 'Non esiste alcuna sottoscrizione agli eventi {id}.',
     'consent.required_purpose': 'Questo consenso è necessario per usare il servizio e non può essere revocato da solo. Per terminarlo, elimina il tuo account.',
     'consent.required': 'Accetta {purposes} per continuare.',
     'account.nav.privacy': "Consensi e contatti",

@@ -353,6 +353,7 @@ export const ja: Translation = {
     // privacy.ts
     'purpose.not_found': '同意の目的 {id} は存在しません。',
     'purpose.id_taken': '同意の目的 {id} はすでに存在します。別の ID を選んでください。',
+    'subscription.not_found': 'イベントのサブスクリプション {id} はありません。',
     'consent.required_purpose': 'この同意はサービスの利用に必要なため、単独では撤回できません。終了するにはアカウントを削除してください。',
     'consent.required': '続行するには {purposes} に同意してください。',
     'account.nav.privacy': "同意と連絡方法",

@@ -353,6 +353,7 @@ export const nl: Translation = {
     // privacy.ts
     'purpose.not_found': 'Er is geen toestemmingsdoel {id}.',
     'purpose.id_taken': 'Er bestaat al een toestemmingsdoel {id}. Kies een andere ID.',
+    'subscription.not_found': 'Er is geen abonnement op gebeurtenissen {id}.',
     'consent.required_purpose': 'Deze toestemming is nodig om de dienst te gebruiken en kan niet los worden ingetrokken. Verwijder je account om haar te beëindigen.',
     'consent.required': 'Accepteer {purposes} om verder te gaan.',
     'account.nav.privacy': "Toestemmingen en contact",

@@ -353,6 +353,7 @@ export const ptBR: Translation = {
     // privacy.ts
     'purpose.not_found': 'Não existe nenhuma finalidade de consentimento {id}.',
     'purpose.id_taken': 'Já existe uma finalidade de consentimento {id}. Escolha outro identificador.',
+    'subscription.not_found': 'Não existe nenhuma assinatura de eventos {id}.',
     'consent.required_purpose': 'Este consentimento é necessário para usar o serviço e não pode ser retirado isoladamente. Para encerrá-lo, exclua sua conta.',
     'consent.required': 'Aceite {purposes} para continuar.',
     'account.nav.privacy': "Consentimentos e contato",

@@ -353,6 +353,7 @@ export const zhCN: Translation = {
     // privacy.ts
     'purpose.not_found': '不存在同意目的 {id}。',
     'purpose.id_taken': '同意目的 {id} 已存在。请另选一个 ID。',
+    'subscription.not_found': '不存在事件订阅 {id}。',
     'consent.required_purpose': '此同意是使用本服务所必需的，不能单独撤回。如需终止，请删除你的账号。',
     'consent.required': '请接受 {purposes} 以继续。',
     'account.nav.privacy': "同意与联系方式",

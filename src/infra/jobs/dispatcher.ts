@@ -28,7 +28,7 @@ type DeliveryQueue<Item> = {
    */
   logFields(item: Item): Record<string, unknown> | undefined;
   /** What logs say about a failure beyond `err` (an SMTP reply code, say). */
-  failureFields?(error: unknown): Record<string, unknown>;
+  failureFields?(error: unknown, item: Item): Record<string, unknown>;
 };
 
 export type DispatcherDeps<Item> = {
@@ -45,6 +45,12 @@ export type DispatcherDeps<Item> = {
    * deliver a slow item again; a node that dies mid-batch delays its items by this much.
    */
   readonly leaseMs: number;
+  /**
+   * Deliver up to this many at once, claiming more as deliveries end, so that one slow item holds
+   * one slot rather than its whole batch (webhooks: a slow receiver must not hold back the others).
+   * Without it, a batch is delivered side by side and the next claimed once all have an outcome.
+   */
+  readonly maxInFlight?: number;
   readonly now?: () => number;
 };
 
@@ -65,16 +71,22 @@ export type Dispatcher = {
 
 const NOTHING: DispatchReport = { sent: 0, failed: 0 };
 
+/** How soon the rolling loop looks again after a short claim while deliveries are still out. */
+const ROLLING_RECHECK_MS = 50;
+
 export function startDispatcher<Item>(deps: DispatcherDeps<Item>): Dispatcher {
   const { name, queue, logger, pollIntervalMs, batchSize, leaseMs } = deps;
   if (!(pollIntervalMs > 0)) throw new RangeError('pollIntervalMs must be a positive number of milliseconds');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
   if (!(leaseMs > 0)) throw new RangeError('leaseMs must be a positive number of milliseconds');
+  if (deps.maxInFlight !== undefined && (!Number.isInteger(deps.maxInFlight) || deps.maxInFlight < 1)) throw new RangeError('maxInFlight must be a positive integer');
   const now = deps.now ?? Date.now;
   let stopped = false;
   let running: Promise<DispatchReport> | undefined;
   let wokenWhileRunning = false;
   let timer: NodeJS.Timeout | undefined;
+  // The rolling loop's pause (a slot to free up, or news of new items); notify() and stop() end it.
+  let wakeRolling: (() => void) | undefined;
 
   async function deliverOne(item: Item): Promise<boolean> {
     try {
@@ -82,7 +94,7 @@ export function startDispatcher<Item>(deps: DispatcherDeps<Item>): Dispatcher {
     } catch (error) {
       const retryAt = queue.retryAt(item, error, now());
       await queue.markFailed(item, error, retryAt, now());
-      const fields = { ...queue.logFields(item), ...queue.failureFields?.(error) };
+      const fields = { ...queue.logFields(item), ...queue.failureFields?.(error, item) };
       if (retryAt === undefined) logger.error(fields, `${name} delivery failed; giving up`);
       else logger.warn({ ...fields, retryInMs: retryAt - now() }, `${name} delivery failed; will retry`);
       return false;
@@ -111,6 +123,57 @@ export function startDispatcher<Item>(deps: DispatcherDeps<Item>): Dispatcher {
     return { sent, failed };
   }
 
+  /**
+   * Up to maxInFlight deliveries at a time: claim what fits, and whenever at least half a batch of
+   * slots is free claim again; once a claim comes back short, wait for news (notify), for every
+   * delivery to end, or a moment (an ended delivery may have let the next of its kind become due).
+   */
+  async function dispatchRolling(maxInFlight: number): Promise<DispatchReport> {
+    let sent = 0;
+    let failed = 0;
+    const inFlight = new Set<Promise<void>>();
+    const pause = (ms: number | undefined) =>
+      new Promise<void>((resolve) => {
+        const pauseTimer = ms === undefined ? undefined : setTimeout(resolve, ms);
+        wakeRolling = () => {
+          clearTimeout(pauseTimer);
+          resolve();
+        };
+      }).finally(() => (wakeRolling = undefined));
+    const freed = () => wakeRolling?.();
+    const chunk = Math.min(batchSize, maxInFlight);
+    try {
+      while (!stopped) {
+        const room = maxInFlight - inFlight.size;
+        if (room < Math.ceil(chunk / 2)) {
+          await pause(undefined);
+          continue;
+        }
+        const want = Math.min(chunk, room);
+        wokenWhileRunning = false;
+        const batch = await queue.claimDue(now(), want, leaseMs);
+        for (const item of batch) {
+          const delivery: Promise<void> = deliverOne(item).then(
+            (ok) => void (ok ? (sent += 1) : (failed += 1)),
+            () => void (failed += 1),
+          ).finally(() => {
+            inFlight.delete(delivery);
+            freed();
+          });
+          inFlight.add(delivery);
+        }
+        if (batch.length < want) {
+          if (inFlight.size === 0 && !wokenWhileRunning) break;
+          if (!wokenWhileRunning) await pause(ROLLING_RECHECK_MS);
+        }
+      }
+    } catch (error) {
+      logger.error({ err: error, sent, failed }, `${name} dispatch failed`);
+    }
+    await Promise.all(inFlight);
+    return { sent, failed };
+  }
+
   // A timeout re-armed after each run, so runs never overlap. unref(): the dispatcher must never be
   // what keeps the process alive.
   function schedule(delayMs: number): void {
@@ -124,7 +187,7 @@ export function startDispatcher<Item>(deps: DispatcherDeps<Item>): Dispatcher {
   function runOnce(): Promise<DispatchReport> {
     if (stopped) return Promise.resolve(NOTHING);
     if (running) return running.then(runOnce);
-    running = dispatch().finally(() => {
+    running = (deps.maxInFlight === undefined ? dispatch() : dispatchRolling(deps.maxInFlight)).finally(() => {
       running = undefined;
       schedule(wokenWhileRunning ? 0 : pollIntervalMs);
       wokenWhileRunning = false;
@@ -138,13 +201,16 @@ export function startDispatcher<Item>(deps: DispatcherDeps<Item>): Dispatcher {
   return {
     notify() {
       if (stopped) return;
-      if (running) wokenWhileRunning = true;
-      else schedule(0);
+      if (running) {
+        wokenWhileRunning = true;
+        wakeRolling?.();
+      } else schedule(0);
     },
     runOnce,
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      wakeRolling?.();
       await running;
     },
   };

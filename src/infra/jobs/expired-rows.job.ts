@@ -3,6 +3,7 @@
 // growing without bound; it deletes in short batches so that no transaction holds many row locks,
 // and each node may run it (a batch another node took is simply short).
 import type { OutboxStore } from '../../domain/events/outbox.port.ts';
+import type { DeliveryStore } from '../../domain/subscriptions/subscription.port.ts';
 
 /** A table the sweep can clean: deletes up to `limit` rows expired at `now`, and says how many. */
 export type Sweepable = { removeExpired(now: number, limit: number): Promise<number> };
@@ -24,6 +25,11 @@ export function sweepTogether(tables: readonly Sweepable[]): Sweepable {
 /** Outbox events published (delivered, or given up) more than `retentionMs` ago. */
 export function publishedEventsOf(outbox: Pick<OutboxStore, 'prunePublished'>, retentionMs: number): Sweepable {
   return { removeExpired: (now, limit) => outbox.prunePublished(now - retentionMs, limit) };
+}
+
+/** Deliveries to subscribers that ended (delivered, or dead letters) more than `retentionMs` ago. */
+export function finishedDeliveriesOf(deliveries: Pick<DeliveryStore, 'pruneFinished'>, retentionMs: number): Sweepable {
+  return { removeExpired: (now, limit) => deliveries.pruneFinished(now - retentionMs, limit) };
 }
 
 type LogFunction = (fields: Record<string, unknown>, message: string) => void;

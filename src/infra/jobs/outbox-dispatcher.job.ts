@@ -1,13 +1,15 @@
 // The outbox dispatcher: the leased dispatcher (dispatcher.ts) over the outbox, handing each due
 // event to Foyer's own handler of its type (back-channel logout for `browser_sessions.ended`).
-// An event no handler consumes is marked published at once: nothing delivers events to outside
-// subscribers yet, and the retention prunes published events. Every server node runs one; it is
-// woken after commit when this node records an event that has a handler, and polls otherwise (for
-// events recorded by other nodes or by the CLI, and for retries).
+// Every event but the internal ones is first fanned out to the tenants' subscriptions (a delivery row each, sent by
+// the subscriptions' own queue: subscription-dispatcher.job.ts), then marked published; the
+// retention prunes published events. Every server node runs one; it is woken after commit when this
+// node records an event that has a handler or a subscriber, and polls otherwise (for events
+// recorded by other nodes or by the CLI, and for retries).
 import type { OutboxEvent } from '../../domain/events/event.ts';
 import type { OutboxStore } from '../../domain/events/outbox.port.ts';
 import type { EventHandlers } from '../../domain/events/event-handler.port.ts';
 import type { EventName } from '../../domain/events/catalogue.ts';
+import { INTERNAL_EVENTS } from '../../domain/events/catalogue.ts';
 import { retryAt } from '../../lib/backoff.ts';
 import type { RetryPolicy } from '../../lib/backoff.ts';
 import { startDispatcher } from './dispatcher.ts';
@@ -24,6 +26,11 @@ type OutboxDispatcherDeps = Omit<DispatcherDeps<OutboxEvent>, 'name' | 'queue'> 
   /** The node's store (not a transaction's). */
   readonly store: OutboxStore;
   readonly handlers: EventHandlers;
+  /**
+   * Hands the event to the tenants' subscribers (ADR 0026): one delivery per subscription that
+   * takes it, written before the event is marked published. Internal events never reach it.
+   */
+  readonly fanOut?: (event: OutboxEvent) => Promise<void>;
   readonly retry?: RetryPolicy;
 };
 
@@ -37,6 +44,10 @@ function handlerOf(handlers: EventHandlers, type: string): ((event: { id: string
   return Object.hasOwn(handlers, type) ? (handlers[type as EventName] as (event: { id: string; tenantId: string; aggregateId: string; payload: unknown }) => Promise<void>) : undefined;
 }
 
+function isInternal(type: string): boolean {
+  return (INTERNAL_EVENTS as readonly string[]).includes(type);
+}
+
 export function startOutboxDispatcher(deps: OutboxDispatcherDeps): Dispatcher {
   const { store, handlers } = deps;
   const retry = deps.retry ?? OUTBOX_RETRY;
@@ -46,6 +57,8 @@ export function startOutboxDispatcher(deps: OutboxDispatcherDeps): Dispatcher {
     queue: {
       claimDue: (now, limit, leaseMs) => store.claimDue(now, limit, leaseMs),
       async deliver(event) {
+        // A repeat (a failed handler retried, a node that died before marking) fans out nothing new.
+        if (deps.fanOut && !isInternal(event.type)) await deps.fanOut(event);
         await handlerOf(handlers, event.type)?.({ id: event.id, tenantId: event.tenantId, aggregateId: event.aggregate.id, payload: event.payload });
       },
       markDone: (event, now) => store.markPublished([event.id], now),

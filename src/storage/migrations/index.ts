@@ -17,6 +17,7 @@ import * as statistics from './0013-statistics.ts';
 import * as consentLedger from './0014-consent-ledger.ts';
 import * as secondFactors from './0017-second-factors.ts';
 import * as auditApplication from './0018-audit-application.ts';
+import * as eventSubscriptions from './0019-event-subscriptions.ts';
 import * as requiredPurposes from './0020-required-purposes.ts';
 import * as externalId from './0021-external-id.ts';
 import * as customerGroups from './0022-customer-groups.ts';
@@ -41,6 +42,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0014-consent-ledger': consentLedger,
   '0017-second-factors': secondFactors,
   '0018-audit-application': auditApplication,
+  '0019-event-subscriptions': eventSubscriptions,
   '0020-required-purposes': requiredPurposes,
   '0021-external-id': externalId,
   '0022-customer-groups': customerGroups,

@@ -1,0 +1,123 @@
+// Posts one signed delivery to a webhook (Standard Webhooks: `webhook-id`, `webhook-timestamp`,
+// `webhook-signature` with one `v1,` signature per secret signing now, so a receiver in the middle
+// of a rotation verifies with either secret). Connections are kept alive per receiver. Every address
+// the receiver's host resolves to is checked when a connection is made (no SSRF through DNS
+// rebinding: the socket connects to the address checked); redirects are not followed; a receiver
+// that does not answer within the timeout has failed this attempt.
+import http from 'node:http';
+import https from 'node:https';
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import { isIP } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { isAllowedAddress } from '../../domain/subscriptions/url-policy.ts';
+import type { AttemptOutcome } from '../../domain/subscriptions/subscription.port.ts';
+
+/** A failed attempt, with what the log keeps of it. */
+export class DeliveryFailure extends Error {
+  readonly outcome: AttemptOutcome;
+  constructor(outcome: AttemptOutcome) {
+    super(outcome.error ?? 'failed');
+    this.name = 'DeliveryFailure';
+    this.outcome = outcome;
+  }
+}
+
+export type WebhookSender = {
+  /** Posts `body` signed with each secret; resolves with the outcome of a 2xx answer, rejects with a DeliveryFailure otherwise. */
+  send(url: string, message: { readonly id: string; readonly body: string; readonly secrets: readonly string[] }): Promise<AttemptOutcome>;
+  close(): void;
+};
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** A lookup that answers only allowed addresses, and fails when the host resolves to any other. */
+function guardedLookup(production: boolean) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const blocked = addresses.find((entry) => !isAllowedAddress(entry.address, production));
+      if (blocked || addresses.length === 0) {
+        const refusal: NodeJS.ErrnoException = new Error(`${hostname} resolves to an address webhooks may not reach`);
+        refusal.code = 'EADDRNOTALLOWED';
+        return callback(refusal, []);
+      }
+      if (options.all) return callback(null, addresses);
+      return callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
+/** How much of a receiver's answer is read (then dropped): the status is what counts. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+export function createWebhookSender(options: { readonly production: boolean; readonly timeoutMs: number; readonly now?: () => number }): WebhookSender {
+  const { production, timeoutMs } = options;
+  const now = options.now ?? Date.now;
+  const lookup = guardedLookup(production);
+  const agentOptions = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, lookup };
+  const httpAgent = new http.Agent(agentOptions);
+  const httpsAgent = new https.Agent(agentOptions);
+  const signers = new Map<string, Webhook>();
+  const signerOf = (secret: string) => {
+    let signer = signers.get(secret);
+    if (!signer) {
+      signer = new Webhook(secret);
+      if (signers.size > 1000) signers.clear();
+      signers.set(secret, signer);
+    }
+    return signer;
+  };
+
+  function send(url: string, message: { readonly id: string; readonly body: string; readonly secrets: readonly string[] }): Promise<AttemptOutcome> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const fail = (statusCode: number | null, error: string) => new DeliveryFailure({ statusCode, latencyMs: elapsed(), error });
+    const target = new URL(url);
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    // A literal address never goes through the lookup: check it here.
+    if (isIP(host) !== 0 && !isAllowedAddress(host, production)) return Promise.reject(fail(null, 'the URL points to an address webhooks may not reach'));
+    if (production && target.protocol !== 'https:') return Promise.reject(fail(null, 'webhooks go over https only'));
+    const at = new Date(now());
+    const signature = message.secrets.map((secret) => signerOf(secret).sign(message.id, at, message.body)).join(' ');
+    const headers = {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(message.body),
+      'user-agent': 'Foyer-Webhooks/1',
+      'webhook-id': message.id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signature,
+    };
+    const client = target.protocol === 'https:' ? https : http;
+    return new Promise<AttemptOutcome>((resolve, reject) => {
+      const request = client.request(target, { method: 'POST', headers, agent: target.protocol === 'https:' ? httpsAgent : httpAgent, lookup, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
+        let read = 0;
+        response.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > MAX_ANSWER_BYTES) response.destroy();
+        });
+        const settle = () => {
+          const statusCode = response.statusCode ?? 0;
+          if (statusCode >= 200 && statusCode < 300) resolve({ statusCode, latencyMs: elapsed(), error: null });
+          else reject(fail(statusCode, `the receiver answered ${statusCode}`));
+        };
+        response.once('end', settle);
+        response.once('close', settle);
+        response.once('error', () => settle());
+      });
+      request.once('error', (error: NodeJS.ErrnoException) => {
+        const reason = error.name === 'AbortError' || error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error.message;
+        reject(fail(null, reason));
+      });
+      request.end(message.body);
+    });
+  }
+
+  return {
+    send,
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
