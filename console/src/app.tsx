@@ -18,11 +18,13 @@ import { ErrorState } from './load.tsx';
 
 const HomePage = lazy(() => import('./pages/home.tsx'));
 const CustomersSection = lazy(() => import('./pages/customers.tsx'));
+const ApplicationsSection = lazy(() => import('./pages/applications.tsx'));
 
 type Section = { path: string; label: MessageKey; scope: string; element: ReactNode };
 const SECTIONS: Section[] = [
   { path: '/', label: 'nav.home', scope: 'tenants:read', element: <HomePage /> },
   { path: '/customers', label: 'nav.customers', scope: 'customers:read', element: <CustomersSection /> },
+  { path: '/applications', label: 'nav.applications', scope: 'apps:read', element: <ApplicationsSection /> },
 ];
 
 const TENANT_KEY = 'foyer.console.tenant';

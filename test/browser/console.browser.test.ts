@@ -136,6 +136,37 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       await page.getByRole('heading', { name: 'grace@example.com' }).waitFor();
       await assertNoSeriousAxeViolations(page, 'new customer');
 
+      // Applications: a web application created with its guide, its secret shown once and copied,
+      // a snippet for the issuer, the secret rotated, then deleted after typing its name.
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: foyer.url });
+      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Applications' }).click();
+      await page.getByRole('link', { name: 'Create application' }).click();
+      await page.getByLabel('Web application (server-side)').check();
+      await page.getByLabel('Name').fill('Shop');
+      await page.getByLabel('Redirect URIs (one a line)').fill('https://shop.example.com/callback');
+      await assertNoSeriousAxeViolations(page, 'new application');
+      await page.getByRole('button', { name: 'Create application' }).click();
+      await page.getByRole('heading', { name: 'Shop' }).waitFor();
+      const secret = await page.locator('[data-secret]').innerText();
+      await page.getByRole('button', { name: 'Copy secret' }).click();
+      await page.getByText('Copied.').waitFor();
+      assert.equal(await page.evaluate('navigator.clipboard.readText()'), secret);
+      const clientId = page.url().split('/').pop()!;
+      const stored = await foyer.server.stores.applications.findById(foyer.server.defaultTenant.id, clientId);
+      assert.deepEqual(stored?.redirectUris, ['https://shop.example.com/callback']);
+      assert.match(await page.locator('pre').innerText(), new RegExp(`${foyer.url}[\\s\\S]*${clientId}`), 'the snippet names the issuer and the client id');
+      await assertNoSeriousAxeViolations(page, 'application');
+      await page.getByRole('button', { name: 'Rotate secret' }).click();
+      await page.getByText('A new secret is made').waitFor();
+      assert.notEqual(await page.locator('[data-secret]').innerText(), secret);
+      await page.reload();
+      await page.getByRole('heading', { name: 'Shop' }).waitFor();
+      assert.equal(await page.locator('[data-secret]').count(), 0, 'the secret is not shown again');
+      await page.getByLabel('Type Shop to delete the application').fill('Shop');
+      await page.getByRole('button', { name: 'Delete application' }).click();
+      await page.getByRole('heading', { name: 'Applications', exact: true }).waitFor();
+      assert.equal(await foyer.server.stores.applications.findById(foyer.server.defaultTenant.id, clientId), undefined);
+
       // A reload keeps the session (this tab's storage); an unknown path of the app is its own page.
       await page.goto(`${foyer.url}/console/no-such-page`);
       await page.getByText('There is nothing here.').waitFor();
