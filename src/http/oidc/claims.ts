@@ -11,10 +11,26 @@ export const SCOPE_CLAIMS = {
   phone: ['phone_number', 'phone_number_verified'],
   profile: ['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at'],
   address: ['address'],
+  /** The consent purposes the customer has granted now, each with the version granted (docs/consent.md). */
+  consents: ['consents'],
 } as const;
 
 /** `account`: the Account API (`{issuer}/api/account`), the customer's own self-service. */
-export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'email', 'phone', 'profile', 'address', 'account'] as const;
+export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'email', 'phone', 'profile', 'address', 'account', 'consents'] as const;
+
+/**
+ * The `consents` claim: each purpose the customer has granted now and the version granted,
+ * `{ "terms": 2, "marketing": 1 }`; an empty object when none. Read from the ledger only when the
+ * `consents` scope was granted (one indexed read, ADR 0024).
+ */
+export function consentsClaimOf(granted: readonly { readonly purposeId: string; readonly version: number }[]): Record<string, number> {
+  return Object.fromEntries(granted.map((grant) => [grant.purposeId, grant.version]));
+}
+
+/** Whether the granted scopes (space-separated, as oidc-provider passes them) include `consents`. */
+export function grantsConsentsScope(scope: string | undefined): boolean {
+  return (scope ?? '').split(' ').includes('consents');
+}
 
 type Claims = Record<string, unknown> & { sub: string };
 

@@ -19,7 +19,8 @@ import { auditProviderEvents } from './provider-audit.ts';
 import type { AuditStore } from '../../domain/audit/audit.port.ts';
 import type { ConsentStore } from '../../domain/consents/consent.port.ts';
 import type { FastifyBaseLogger } from 'fastify';
-import { claimsOf, releasedClaims, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
+import { claimsOf, consentsClaimOf, grantsConsentsScope, releasedClaims, SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.ts';
+import { grantedPurposes } from '../../domain/privacy/ledger.ts';
 import { clientMetadataOf, verifyHashedClientSecret } from './client-metadata.ts';
 import { cachedLookup } from '../shared/client-cache.ts';
 import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account-client.ts';
@@ -103,7 +104,14 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       // Blocked and deleted customers have no account as far as the protocol is concerned: their
       // sessions stop resuming, refresh grants and userinfo fail.
       if (!identity || identity.status !== 'active') return undefined;
-      return { accountId: identity.id, claims: async (use, _scope, requested) => releasedClaims(claimsOf(identity), use, ctx.oidc?.client, requested) };
+      return {
+        accountId: identity.id,
+        claims: async (use, scope, requested) => {
+          const claims = claimsOf(identity);
+          if (grantsConsentsScope(scope)) claims['consents'] = consentsClaimOf(await grantedPurposes(deps, tenant.id, identity.id));
+          return releasedClaims(claims, use, ctx.oidc?.client, requested);
+        },
+      };
     },
     // How the customer signed in travels with every ID token (OIDC Core 2), so it belongs to `openid`.
     claims: { ...SCOPE_CLAIMS, openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'] } as unknown as Configuration['claims'],

@@ -8,6 +8,7 @@ export const privacy = {
   'consent.required_purpose': 'This consent is needed to use the service and cannot be withdrawn on its own. To end it, delete your account.',
   'consent.required': 'Please accept {purposes} to continue.',
   'page.purposes.legend': 'What you agree to',
+  'scope.consents': 'See what you agreed to (the purposes you granted, and which version)',
   'page.purposes.title': 'Updated terms',
   'page.purposes.heading': 'Please review what changed',
   'page.purposes.intro': 'Some of what you agreed to has changed since you last signed in. Accept it to continue to {app}.',

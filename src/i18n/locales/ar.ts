@@ -356,6 +356,7 @@ export const ar: Translation = {
     'subscription.not_found': 'لا يوجد اشتراك في الأحداث {id}.',
     'consent.required_purpose': 'هذه الموافقة ضرورية لاستخدام الخدمة ولا يمكن سحبها وحدها. لإنهائها، احذف حسابك.',
     'consent.required': 'يرجى قبول {purposes} للمتابعة.',
+    'scope.consents': "معرفة ما وافقت عليه (الأغراض التي منحتها وإصدارها)",
     'account.nav.privacy': "الموافقات والتواصل",
     'account.privacy.consents': "ما وافقت عليه",
     'account.privacy.optional': "اختياري: لك أن تمنحه أو تسحبه في أي وقت",

@@ -346,6 +346,7 @@ export const de: Translation = {
     'subscription.not_found': 'Es gibt kein Ereignis-Abonnement {id}.',
     'consent.required_purpose': 'Diese Einwilligung ist für die Nutzung des Dienstes nötig und kann nicht einzeln widerrufen werden. Um sie zu beenden, löschen Sie Ihr Konto.',
     'consent.required': 'Bitte akzeptieren Sie {purposes}, um fortzufahren.',
+    'scope.consents': "Sehen, wozu Sie eingewilligt haben (die erteilten Zwecke und ihre Version)",
     'account.nav.privacy': "Einwilligungen und Kontakt",
     'account.privacy.consents': "Dem Sie zugestimmt haben",
     'account.privacy.optional': "Freiwillig: jederzeit erteilen oder widerrufen",

@@ -346,6 +346,7 @@ export const es: Translation = {
     'subscription.not_found': 'No existe ninguna suscripción a eventos {id}.',
     'consent.required_purpose': 'Este consentimiento es necesario para usar el servicio y no se puede retirar por separado. Para ponerle fin, elimina tu cuenta.',
     'consent.required': 'Acepta {purposes} para continuar.',
+    'scope.consents': "Ver lo que has aceptado (los fines que autorizaste y su versión)",
     'account.nav.privacy': "Consentimientos y contacto",
     'account.privacy.consents': "Lo que has aceptado",
     'account.privacy.optional': "Opcional: puedes darlo o retirarlo en cualquier momento",

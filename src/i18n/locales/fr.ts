@@ -346,6 +346,7 @@ export const fr: Translation = {
     'subscription.not_found': 'Il n’existe aucun abonnement aux événements {id}.',
     'consent.required_purpose': 'Ce consentement est nécessaire pour utiliser le service et ne peut pas être retiré seul. Pour y mettre fin, supprimez votre compte.',
     'consent.required': 'Veuillez accepter {purposes} pour continuer.',
+    'scope.consents': "Voir ce que vous avez accepté (les finalités consenties et leur version)",
     'account.nav.privacy': "Consentements et contact",
     'account.privacy.consents': "Ce que vous avez accepté",
     'account.privacy.optional': "Facultatif : à donner ou retirer à tout moment",

@@ -356,6 +356,7 @@ export const it: Translation = {
     'subscription.not_found': 'Non esiste alcuna sottoscrizione agli eventi {id}.',
     'consent.required_purpose': 'Questo consenso è necessario per usare il servizio e non può essere revocato da solo. Per terminarlo, elimina il tuo account.',
     'consent.required': 'Accetta {purposes} per continuare.',
+    'scope.consents': "Vedere ciò che hai accettato (le finalità consentite e la loro versione)",
     'account.nav.privacy': "Consensi e contatti",
     'account.privacy.consents': "Ciò che hai accettato",
     'account.privacy.optional': "Facoltativo: puoi darlo o revocarlo in qualsiasi momento",

@@ -356,6 +356,7 @@ export const ja: Translation = {
     'subscription.not_found': 'イベントのサブスクリプション {id} はありません。',
     'consent.required_purpose': 'この同意はサービスの利用に必要なため、単独では撤回できません。終了するにはアカウントを削除してください。',
     'consent.required': '続行するには {purposes} に同意してください。',
+    'scope.consents': "同意した内容（同意した目的とそのバージョン）を確認",
     'account.nav.privacy': "同意と連絡方法",
     'account.privacy.consents': "同意した内容",
     'account.privacy.optional': "任意：いつでも同意・撤回できます",

@@ -356,6 +356,7 @@ export const nl: Translation = {
     'subscription.not_found': 'Er is geen abonnement op gebeurtenissen {id}.',
     'consent.required_purpose': 'Deze toestemming is nodig om de dienst te gebruiken en kan niet los worden ingetrokken. Verwijder je account om haar te beëindigen.',
     'consent.required': 'Accepteer {purposes} om verder te gaan.',
+    'scope.consents': "Zien waarmee u hebt ingestemd (de doelen waarvoor u toestemming gaf, en welke versie)",
     'account.nav.privacy': "Toestemmingen en contact",
     'account.privacy.consents': "Waarmee u hebt ingestemd",
     'account.privacy.optional': "Optioneel: op elk moment te geven of in te trekken",

@@ -356,6 +356,7 @@ export const ptBR: Translation = {
     'subscription.not_found': 'Não existe nenhuma assinatura de eventos {id}.',
     'consent.required_purpose': 'Este consentimento é necessário para usar o serviço e não pode ser retirado isoladamente. Para encerrá-lo, exclua sua conta.',
     'consent.required': 'Aceite {purposes} para continuar.',
+    'scope.consents': "Ver o que você aceitou (as finalidades que autorizou e a versão)",
     'account.nav.privacy': "Consentimentos e contato",
     'account.privacy.consents': "O que você aceitou",
     'account.privacy.optional': "Opcional: você pode dar ou retirar a qualquer momento",

@@ -356,6 +356,7 @@ export const zhCN: Translation = {
     'subscription.not_found': '不存在事件订阅 {id}。',
     'consent.required_purpose': '此同意是使用本服务所必需的，不能单独撤回。如需终止，请删除你的账号。',
     'consent.required': '请接受 {purposes} 以继续。',
+    'scope.consents': "查看您同意的内容（您同意的用途及其版本）",
     'account.nav.privacy': "同意与联系方式",
     'account.privacy.consents': "您已同意的内容",
     'account.privacy.optional': "可选：您可以随时同意或撤回",
