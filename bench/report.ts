@@ -2,6 +2,8 @@
 // the same as Markdown for people (bench/report.md) next to the JSON for tools (bench/report.json).
 // Pure functions of the measured figures, so the verdicts are tested without running a bench.
 import type { Engine } from '../src/storage/database.ts';
+import type { TransferFigures } from './customer-transfer.ts';
+import { memoryIsFlat, TRANSFER_TARGETS } from './customer-transfer.ts';
 
 export const SCENARIO_NAMES = [
   'sign-in',
@@ -124,6 +126,8 @@ export type EngineResult =
       readonly admin?: readonly AdminFigure[];
       /** With --customers: the same sign-ins measured before the bulk load, in the same run. */
       readonly baseline?: SignInBaseline;
+      /** With --import: `foyer import customers` and `foyer export customers` (customer-transfer.ts). */
+      readonly transfer?: TransferFigures;
     }
   | { readonly engine: Engine; readonly skipped: string };
 
@@ -347,6 +351,12 @@ export function verdictsOf(result: EngineResult): Verdict[] {
       verdicts.push({ figure: `${figure.label}, p95`, measured: ms(figure.p95), target: `< ${target} ms`, pass: figure.p95 < target, stealShare: 0 });
     }
   }
+  const transfer = result.transfer;
+  if (transfer && transfer.lines >= TRANSFER_TARGETS.lines) {
+    verdicts.push({ figure: `Import of ${transfer.lines.toLocaleString('en-US')} customers (foyer import customers)`, measured: `${Math.round(transfer.importPerSecond).toLocaleString('en-US')}/s`, target: `≥ ${TRANSFER_TARGETS.importPerSecond.toLocaleString('en-US')}/s`, pass: transfer.importPerSecond >= TRANSFER_TARGETS.importPerSecond, stealShare: 0 });
+    verdicts.push({ figure: 'Import memory (peak of the last half vs the first quarter)', measured: `${mib(transfer.importLatePeakRssBytes)} vs ${mib(transfer.importEarlyPeakRssBytes)}`, target: 'flat (≤ +20 %)', pass: memoryIsFlat(transfer), stealShare: 0 });
+    verdicts.push({ figure: `Export of ${transfer.lines.toLocaleString('en-US')} customers (foyer export customers)`, measured: `${Math.round(transfer.exportPerSecond).toLocaleString('en-US')}/s`, target: `≥ ${TRANSFER_TARGETS.exportPerSecond.toLocaleString('en-US')}/s`, pass: transfer.exportPerSecond >= TRANSFER_TARGETS.exportPerSecond, stealShare: 0 });
+  }
   return verdicts;
 }
 
@@ -409,6 +419,13 @@ function engineSection(result: EngineResult): string[] {
     lines.push(`### Admin searches and statistics with ${(result.customers ?? 0).toLocaleString('en-US')} bulk-loaded customers`, '', '| Query | p50 | p95 | Rows per answer (mean: customers of a page, days of a series) | Samples |', '|---|---|---|---|---|');
     for (const figure of result.admin) lines.push(`| ${figure.label} | ${ms(figure.p50)} | ${ms(figure.p95)} | ${figure.meanResults.toFixed(1)} | ${figure.samples} |`);
     lines.push('');
+  }
+  if (result.transfer) {
+    const t = result.transfer;
+    lines.push(`### Customer import and export of ${t.lines.toLocaleString('en-US')} customers (separate processes)`, '', '| Step | Time | Rate | Memory (RSS) |', '|---|---|---|---|');
+    lines.push(`| foyer import customers | ${t.importSeconds.toFixed(1)} s | ${Math.round(t.importPerSecond).toLocaleString('en-US')}/s | first quarter ${mib(t.importEarlyPeakRssBytes)}, last half ${mib(t.importLatePeakRssBytes)} |`);
+    lines.push(`| foyer export customers | ${t.exportSeconds.toFixed(1)} s | ${Math.round(t.exportPerSecond).toLocaleString('en-US')}/s | peak ${mib(t.exportPeakRssBytes)} |`, '');
+    if (t.lines < TRANSFER_TARGETS.lines) lines.push(`Judged with ${TRANSFER_TARGETS.lines.toLocaleString('en-US')} lines or more; this run had fewer.`, '');
   }
   if (result.tableBytes) {
     const customers = Math.max(result.customers ?? 0, 1);

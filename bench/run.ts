@@ -3,7 +3,8 @@
 // machine in the same run, and writes bench/report.md and bench/report.json. Options (after `--`):
 // --engine sqlite|postgres, --only <scenario>, --duration <seconds>, --cpu-prof, --out <dir>,
 // --customers <n> (bulk-load n more customers; the sign-ins then run before the load too, to compare),
-// --admin (the admin scenario: customer searches and 90-day statistics).
+// --admin (the admin scenario: customer searches and 90-day statistics), --import <n> (foyer import
+// customers of an n-line file, then foyer export customers, as processes of their own).
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,13 +32,15 @@ import { scimFilters } from './scim-filter.ts';
 import { tableSizes } from './table-sizes.ts';
 import type { TableSizes } from './table-sizes.ts';
 import { summarizeProfile } from './profile-summary.ts';
+import { measureCustomerTransfer } from './customer-transfer.ts';
+import type { TransferFigures } from './customer-transfer.ts';
 
 const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 const CEILING_TIMING = { warmupMs: 1_000, durationMs: 4_000 } as const;
 /** Sign-in rounds, each between two ceiling measurements; the verdict takes the median round. */
 const SIGN_IN_ROUNDS = 3;
 
-type Options = { engines: Engine[]; only: ScenarioName[]; timing: Timing; cpuProfile: boolean; outDir: string; customers: number; admin: boolean };
+type Options = { engines: Engine[]; only: ScenarioName[]; timing: Timing; cpuProfile: boolean; outDir: string; customers: number; admin: boolean; importLines: number };
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -49,6 +52,7 @@ function parseOptions(argv: string[]): Options {
       'cpu-prof': { type: 'boolean', default: false },
       customers: { type: 'string', default: '0' },
       admin: { type: 'boolean', default: false },
+      import: { type: 'string', default: '0' },
       out: { type: 'string', default: fileURLToPath(new URL('.', import.meta.url)) },
     },
   });
@@ -62,9 +66,11 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(duration) || duration < 1) throw new Error('--duration: a whole number of seconds, at least 1');
   const customers = Number(values.customers);
   if (!Number.isInteger(customers) || customers < 0) throw new Error('--customers: a whole number of customers, 0 or more');
-  // The admin scenario runs when asked for, alone with --admin --only none of the rest.
-  const only = values.only === undefined && values.admin ? [] : onlyScenarios;
-  return { engines, only, timing: { warmupSeconds: Math.min(2, duration), durationSeconds: duration }, cpuProfile: values['cpu-prof'], outDir: path.resolve(values.out), customers, admin: values.admin };
+  const importLines = Number(values.import);
+  if (!Number.isInteger(importLines) || importLines < 0) throw new Error('--import: a whole number of lines, 0 or more');
+  // The admin and import scenarios run when asked for, alone unless --only names others.
+  const only = values.only === undefined && (values.admin || importLines > 0) ? [] : onlyScenarios;
+  return { engines, only, timing: { warmupSeconds: Math.min(2, duration), durationSeconds: duration }, cpuProfile: values['cpu-prof'], outDir: path.resolve(values.out), customers, admin: values.admin, importLines };
 }
 
 function describeMachine(): Machine {
@@ -103,6 +109,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
   let baseline: SignInBaseline | undefined;
   let flowsCeiling: Ceiling | undefined;
   let sizes: TableSizes | undefined;
+  let transfer: TransferFigures | undefined;
   // One secret for every server process of this database: its signing keys are sealed with it.
   const masterSecret = randomBytes(32).toString('base64url');
   try {
@@ -128,6 +135,10 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
       sizes = await tableSizes(database.config);
       const total = Object.values(sizes).reduce((sum, bytes) => sum + bytes, 0);
       log(`${engine}: ${(total / 2 ** 20).toFixed(0)} MiB in all, ${Math.round(total / (options.customers + CONCURRENCY.signIn)).toLocaleString('en-US')} bytes per customer`);
+    }
+    if (options.importLines > 0) {
+      transfer = await measureCustomerTransfer(database, masterSecret, options.importLines, (message) => log(`${engine}: ${message}`));
+      log(`${engine}: import ${Math.round(transfer.importPerSecond)}/s (RSS ${Math.round(transfer.importEarlyPeakRssBytes / 2 ** 20)} → ${Math.round(transfer.importLatePeakRssBytes / 2 ** 20)} MiB), export ${Math.round(transfer.exportPerSecond)}/s`);
     }
     server = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret, cpuProfileDir: profileDir });
     log(`${engine}: Foyer is up at ${server.url} (pid ${server.pid})`);
@@ -193,7 +204,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     await database.dispose();
   }
   const profile = profileDir ? readProfile(profileDir, path.join(options.outDir, `${engine}.cpuprofile`)) : undefined;
-  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, steadyRssBytes: median(rssSamples), ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}), ...(baseline ? { baseline } : {}), ...(flowsCeiling ? { flowsCeiling } : {}), ...(sizes ? { tableBytes: sizes } : {}) };
+  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, steadyRssBytes: median(rssSamples), ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}), ...(baseline ? { baseline } : {}), ...(flowsCeiling ? { flowsCeiling } : {}), ...(sizes ? { tableBytes: sizes } : {}), ...(transfer ? { transfer } : {}) };
 }
 
 /** Rounds of sign-ins, each between two measurements of the argon2id ceiling with the server idle. */

@@ -13,7 +13,7 @@ import type { Command, OptionValues } from './io.ts';
 import { UsageError } from './io.ts';
 import { withTenant } from './tenant-option.ts';
 import { operatorActor } from './actor.ts';
-import { importCustomers } from '../domain/customers/import/import-customers.ts';
+import { importCustomers, outcomeRecord } from '../domain/customers/import/import-customers.ts';
 import type { ImportSummary, LineOutcome } from '../domain/customers/import/import-customers.ts';
 import { csvLines, jsonLines } from '../domain/customers/import/import-sources.ts';
 import { traitSchemaOf } from '../domain/identity/traits.ts';
@@ -87,7 +87,7 @@ const importCustomersCommand: Command = {
         onCheckpoint: async ({ line, position, summary: sofar }) => {
           // Reported and rejected before the checkpoint says so: a crash repeats, never loses, them.
           const rejects = held.filter((outcome) => outcome.status === 'rejected');
-          for (const outcome of dryRun ? held : rejects) io.stdout.write(`${JSON.stringify(outcomeJson(outcome, dryRun))}\n`);
+          for (const outcome of dryRun ? held : rejects) io.stdout.write(`${JSON.stringify(outcomeRecord(outcome, dryRun))}\n`);
           if (!dryRun && rejects.length > 0) {
             const lines = rejects.map((outcome) => `${outcome.raw ?? ''}\n`).join('');
             await appendFile(rejectFile, (!rejectsStarted && header !== undefined ? `${header}\n` : '') + lines);
@@ -111,16 +111,6 @@ const importCustomersCommand: Command = {
 };
 
 export const importCommands: readonly Command[] = [importCustomersCommand];
-
-function outcomeJson(outcome: LineOutcome, dryRun: boolean) {
-  return {
-    line: outcome.line,
-    status: dryRun && outcome.status !== 'rejected' ? `would_be_${outcome.status}` : outcome.status,
-    ...(outcome.id && !(dryRun && outcome.status === 'created') ? { id: outcome.id } : {}),
-    ...(outcome.weakHash ? { weak_hash: true } : {}),
-    ...(outcome.problems ? { errors: outcome.problems.map(({ field, code, message }) => ({ field, code, message })) } : {}),
-  };
-}
 
 function formatOf(values: OptionValues, file: string): 'jsonl' | 'csv' {
   const given = values['format'];

@@ -28,6 +28,7 @@ import { auditRoutes } from './audit.routes.ts';
 import { mailRoutes } from './mail.routes.ts';
 import { statsRoutes } from './stats.routes.ts';
 import { customerRoutes } from './customers.routes.ts';
+import { customerTransferRoutes } from './customer-transfer.routes.ts';
 import { consentRoutes } from './consents.routes.ts';
 import { meRoutes } from './me.routes.ts';
 import { connectionRoutes } from './connections.routes.ts';
@@ -115,6 +116,7 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
   await mailRoutes(app, routeDeps);
   await statsRoutes(app, routeDeps);
   await customerRoutes(app, routeDeps);
+  await customerTransferRoutes(app, routeDeps);
   await consentRoutes(app, routeDeps);
   await meRoutes(app);
   await connectionRoutes(app, routeDeps);

@@ -228,6 +228,17 @@ async function writeCreated(context: BatchContext, stores: ImportStores, candida
   }
 }
 
+/** A line's outcome as the CLI and the admin API report it (snake case; in a dry run, `would_be_…`). */
+export function outcomeRecord(outcome: LineOutcome, dryRun: boolean) {
+  return {
+    line: outcome.line,
+    status: dryRun && outcome.status !== 'rejected' ? `would_be_${outcome.status}` : outcome.status,
+    ...(outcome.id && !(dryRun && outcome.status === 'created') ? { id: outcome.id } : {}),
+    ...(outcome.weakHash ? { weak_hash: true } : {}),
+    ...(outcome.problems ? { errors: outcome.problems.map(({ field, code, message }) => ({ field, code, message })) } : {}),
+  };
+}
+
 function rejected(line: SourceLine, problems: readonly FieldProblem[]): LineOutcome {
   return { line: line.line, status: 'rejected', problems, raw: line.raw };
 }
