@@ -192,7 +192,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => secondFactorPortalPlugin(app, { stores, strategies, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => emailChangePlugin(app, { selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       // SCIM 2.0 for provisioning clients (docs/scim.md): admin API credentials with the `scim` scope.
-      (app: FastifyInstance) => scimPlugin(app, { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, stores, transaction, breachedCheck }),
+      (app: FastifyInstance) => scimPlugin(app, { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, stores, transaction, breachedCheck, rateLimitPerMinute: config.adminApiRateLimit, redis: redisClient }),
       (app: FastifyInstance) => homePlugin(app, { publicUrl: config.http.publicUrl, devMailPath: config.env === 'production' ? undefined : '/dev/mail' }),
     ];
     const surfaces = [

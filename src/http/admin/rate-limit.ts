@@ -10,9 +10,10 @@ import { credentialKeyOf, principalOf } from './principal.ts';
 
 const CREDENTIALS_REMEMBERED = 10_000;
 
-export async function createCredentialLimiter(app: FastifyInstance, options: { perMinute: number; redis?: Redis | undefined }) {
+/** `nameSpace` keeps another surface's counts (SCIM's) apart from the admin API's in Redis. */
+export async function createCredentialLimiter(app: FastifyInstance, options: { perMinute: number; redis?: Redis | undefined; nameSpace?: string }) {
   // Redis outage: fail open, as the other limits do; a limiter must not take the admin API down.
-  await app.register(rateLimit, { global: false, skipOnError: true, nameSpace: 'foyer:admin:', ...(options.redis ? { redis: options.redis } : {}) });
+  await app.register(rateLimit, { global: false, skipOnError: true, nameSpace: options.nameSpace ?? 'foyer:admin:', ...(options.redis ? { redis: options.redis } : {}) });
   const limiter = app.createRateLimit({
     max: options.perMinute,
     timeWindow: 60_000,

@@ -3,7 +3,9 @@
 // Callers are admin API credentials holding the `scim` scope (ADR 0021: a client-credentials
 // token of the admin tenant for the admin API), bound to this tenant or to all; a tenant the
 // credential may not reach, or the admin tenant, answers 404. Every failure is a SCIM error
-// document with its `scimType`. Bodies are `application/scim+json` (plain JSON is accepted too).
+// document with its `scimType`. Each credential may make ADMIN_API_RATE_LIMIT requests a minute
+// here (a Bulk request counts once, and once more for each operation), apart from what it makes of
+// the admin API. Bodies are `application/scim+json` (plain JSON is accepted too).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { ADMIN_TENANT_SLUG } from '../../domain/tenants/tenant.ts';
@@ -12,7 +14,9 @@ import type { BreachedPasswordCheck } from '../../domain/credentials/password/br
 import { ScimError } from '../../domain/scim/scim-error.ts';
 import { resourceTypesOf, schemasOf, serviceProviderConfigOf } from '../../domain/scim/scim-schemas.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
+import type { Redis } from 'ioredis';
 import { createAdminAuthenticator } from '../admin/credentials.ts';
+import { createCredentialLimiter } from '../admin/rate-limit.ts';
 import type { AdminAuthenticator } from '../admin/credentials.ts';
 import { mountPathOf } from '../tenancy/mount.ts';
 import { SCIM_PATH, SCIM_SCOPE, sendScim } from './scim-response.ts';
@@ -27,18 +31,23 @@ type ScimDeps = {
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
+  /** Requests per minute per credential (ADMIN_API_RATE_LIMIT), counted apart from the admin API's. */
+  readonly rateLimitPerMinute: number;
+  readonly redis?: Redis | undefined;
 };
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/;
 
 export async function scimPlugin(app: FastifyInstance, deps: ScimDeps): Promise<void> {
   const authenticator = createAdminAuthenticator({ publicUrl: deps.publicUrl, adminTenant: deps.adminTenant, stores: deps.stores });
+  const limitCredential = await createCredentialLimiter(app, { perMinute: deps.rateLimitPerMinute, redis: deps.redis, nameSpace: 'foyer:scim:' });
   app.decorateRequest('admin', null);
   app.addContentTypeParser(['application/scim+json'], { parseAs: 'string', bodyLimit: 1_048_576 }, app.getDefaultJsonParser('error', 'error'));
   app.setErrorHandler((error: FastifyError, request, reply) => sendScimError(request, reply, error));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     await authenticate(request, reply, authenticator);
+    await limitCredential(request, reply);
   });
 
   /** The tenant of the request, when it exists and the credential may reach it; 404 otherwise (never 403). */
