@@ -16,12 +16,14 @@ export class ApiError extends Error {
 export type Api = {
   get<T>(path: string): Promise<T>;
   send<T>(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  /** A text answer (the audit export's JSON Lines). */
+  text(path: string): Promise<string>;
 };
 
 export type Page<T> = { readonly items: T[]; readonly next_cursor: string | null };
 
 export function createApi(base: string, token: () => string | undefined, onUnauthorized: () => void): Api {
-  const call = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> => {
+  const call = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, asText = false): Promise<T> => {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: {
@@ -38,11 +40,13 @@ export function createApi(base: string, token: () => string | undefined, onUnaut
       throw new ApiError(response.status, problem);
     }
     if (response.status === 204) return undefined as T;
+    if (asText) return (await response.text()) as T;
     return (await response.json()) as T;
   };
   return {
     get: (path) => call('GET', path),
     send: (method, path, body, headers) => call(method, path, body, headers),
+    text: (path) => call<string>('GET', path, undefined, { accept: 'application/x-ndjson' }, true),
   };
 }
 

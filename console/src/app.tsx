@@ -19,12 +19,18 @@ import { ErrorState } from './load.tsx';
 const HomePage = lazy(() => import('./pages/home.tsx'));
 const CustomersSection = lazy(() => import('./pages/customers.tsx'));
 const ApplicationsSection = lazy(() => import('./pages/applications.tsx'));
+const SettingsPage = lazy(() => import('./pages/settings.tsx'));
+const AuditPage = lazy(() => import('./pages/audit.tsx'));
+const StaffPage = lazy(() => import('./pages/staff.tsx'));
 
 type Section = { path: string; label: MessageKey; scope: string; element: ReactNode };
 const SECTIONS: Section[] = [
   { path: '/', label: 'nav.home', scope: 'tenants:read', element: <HomePage /> },
   { path: '/customers', label: 'nav.customers', scope: 'customers:read', element: <CustomersSection /> },
   { path: '/applications', label: 'nav.applications', scope: 'apps:read', element: <ApplicationsSection /> },
+  { path: '/settings', label: 'nav.settings', scope: 'tenants:write', element: <SettingsPage /> },
+  { path: '/audit', label: 'nav.audit', scope: 'audit:read', element: <AuditPage /> },
+  { path: '/staff', label: 'nav.staff', scope: 'staff:write', element: <StaffPage /> },
 ];
 
 const TENANT_KEY = 'foyer.console.tenant';
@@ -171,7 +177,7 @@ function Shell({ phase, config, userRef }: { phase: Extract<Phase, { kind: 'read
           <main id="main" tabIndex={-1}>
             <Suspense fallback={<p className="loading" role="status">{t('app.loading')}</p>}>
               <Routes>
-                {sections.map((section) => <Route key={section.path} path={section.path === '/' ? '/' : `${section.path}/*`} element={section.element} />)}
+                {SECTIONS.map((section) => <Route key={section.path} path={section.path === '/' ? '/' : `${section.path}/*`} element={session.can(section.scope) ? section.element : <p className="notice" role="alert">{t('app.forbidden')}</p>} />)}
                 <Route path="*" element={<ErrorState error={new Error(t('app.not_found'))} />} />
               </Routes>
             </Suspense>

@@ -1,10 +1,13 @@
 // The admin console in a real Chromium against a real Foyer on SQLite: the owner is created from the
 // first-run link, signs in to /console with OpenID Connect and PKCE on the admin tenant's hosted
 // page, sees the dashboard count the traffic it made, finds a customer among 10,000, blocks,
-// unblocks and edits them, and creates one; every page passes axe-core (no serious or critical violation) and
+// unblocks and edits them, creates one, creates an application and copies its secret, changes the
+// branding and sees the hosted page change, reads and exports the audit log, and adds a support
+// member, who signs in and cannot open the settings; every page passes axe-core (no serious or critical violation) and
 // runs under the console's strict CSP without a single violation.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkipReason, launchChromium } from '../helpers/chromium.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
@@ -43,7 +46,7 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
     });
   };
 
-  test('the owner set up from the first-run link signs in, sees the home page, and signs out', async () => {
+  test('the owner set up from the first-run link runs every section; a support member they add cannot open the settings', async () => {
     const logged = foyer.server.logs.find((line) => typeof line['setupLink'] === 'string');
     assert.ok(logged, 'the first start logs the setup link');
     const context = await browser.newContext();
@@ -171,10 +174,64 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       await page.goto(`${foyer.url}/console/no-such-page`);
       await page.getByText('There is nothing here.').waitFor();
 
-      await page.getByRole('button', { name: 'Sign out' }).click();
-      const confirm = page.getByRole('button', { name: 'Yes, sign me out' });
-      await Promise.race([confirm.click().catch(() => undefined), page.waitForURL(`${foyer.url}/console/`)]);
-      await page.getByRole('heading', { name: 'Sign in to the Foyer console' }).waitFor();
+      // Settings: the branding changes the preview at once and, saved, the hosted pages.
+      const nav = page.getByRole('navigation', { name: 'Sections' });
+      await nav.getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('Name on the sign-in pages').fill('Acme Shop');
+      await page.getByLabel('Colour').fill('#c2410c');
+      assert.match(await page.locator('[data-preview]').innerText(), /Acme Shop/);
+      assert.equal(await page.locator('.preview-button').evaluate((element) => getComputedStyle(element).backgroundColor), 'rgb(194, 65, 12)');
+      assert.ok(await page.locator('#preview-profile-plan').count(), 'the trait schema previews its profile form');
+      await assertNoSeriousAxeViolations(page, 'settings');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByText('The settings are saved').waitFor();
+      const hosted = await context.newPage();
+      await hosted.goto(`${foyer.url}/account`);
+      await hosted.getByText('Acme Shop').first().waitFor();
+      await hosted.close();
+
+      // Audit log: the block is there; one entry opens; the export downloads JSON Lines.
+      await nav.getByRole('link', { name: 'Audit log' }).click();
+      await page.getByLabel('Action (or prefix.*)').fill('identity.blocked');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByRole('button', { name: 'identity.blocked' }).first().click();
+      assert.match(await page.locator('pre').innerText(), /"action": "identity.blocked"/);
+      await assertNoSeriousAxeViolations(page, 'audit log');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export (JSON Lines)' }).click()]);
+      const exported = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { action: string });
+      assert.ok(exported.length >= 1 && exported.every((entry) => entry.action === 'identity.blocked'));
+
+      // Staff: the owner adds a support member, who signs in and cannot open the settings.
+      await nav.getByRole('link', { name: 'Staff' }).click();
+      await page.getByLabel('Email').fill('sam@example.com');
+      await page.getByLabel('First password').fill(PASSWORD);
+      await page.getByLabel('Role', { exact: true }).selectOption('support');
+      await page.getByRole('button', { name: 'Add staff member' }).click();
+      await page.getByText('sam@example.com can now sign in').waitFor();
+      await assertNoSeriousAxeViolations(page, 'staff');
+
+      // A reload keeps the session (this tab's storage); an unknown path of the app is its own page.
+      await page.goto(`${foyer.url}/console/no-such-page`);
+      await page.getByText('There is nothing here.').waitFor();
+
+      const signOut = async () => {
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        const confirm = page.getByRole('button', { name: 'Yes, sign me out' });
+        await Promise.race([confirm.click().catch(() => undefined), page.waitForURL(`${foyer.url}/console/`)]);
+        await page.getByRole('heading', { name: 'Sign in to the Foyer console' }).waitFor();
+      };
+      await signOut();
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL((url) => url.pathname.startsWith('/t/admin/'));
+      await page.getByLabel('Email').fill('sam@example.com');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Home' }).waitFor();
+      assert.match(await page.locator('main').innerText(), /sam@example\.com \(Support\)/);
+      assert.deepEqual(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts(), ['Home', 'Customers']);
+      await page.goto(`${foyer.url}/console/settings`);
+      await page.getByText('Your role does not open this page.').waitFor();
+      await signOut();
       assert.deepEqual(cspViolations, [], 'no CSP violation on any console page');
     } finally {
       await context.close();
