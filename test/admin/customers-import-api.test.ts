@@ -11,8 +11,10 @@ import type { ListeningServer } from '../helpers/listening-server.ts';
 import { createTenant } from '../helpers/oidc-clients.ts';
 import { callAdmin, machineToken, staffToken } from '../helpers/admin.ts';
 import type { Tenant } from '../../src/domain/tenants/tenant.ts';
+import { createPurpose } from '../../src/domain/privacy/purposes.service.ts';
+import { SYSTEM_ACTOR } from '../helpers/oidc-clients.ts';
 
-type Answer = { line?: number; status?: string; errors?: { field: string }[]; committed?: { line: number; created: number }; summary?: { lines: number; created: number; rejected: number; skipped: number; dry_run: boolean } };
+type Answer = { line?: number; status?: string; errors?: { field: string }[]; committed?: { line: number; created: number }; summary?: { lines: number; created: number; updated: number; rejected: number; skipped: number; dry_run: boolean } };
 
 describeEachEngine('admin API: streamed customer import and export', (current) => {
   let node: ListeningServer;
@@ -58,6 +60,27 @@ describeEachEngine('admin API: streamed customer import and export', (current) =
 
     const again = await importBody(body, 'application/x-ndjson');
     assert.deepEqual(answerOf(again.body).at(-1)?.summary?.skipped, 2);
+  });
+
+  test('consents given by purpose id are recorded in the ledger (method import) for new and updated customers; an unknown purpose rejects the line', async () => {
+    await createPurpose({ transaction: node.server.transaction }, shop, { id: 'news', kind: 'optional', legalBasis: 'consent', texts: { en: { name: 'News', description: 'Our letter.' } } }, SYSTEM_ACTOR);
+    const shopNow = (await node.server.stores.tenants.findById(shop.id))!;
+    shop = shopNow;
+    const body = [
+      JSON.stringify({ external_id: 'consent-1', traits: { email: 'consent.one@example.com' }, consents: { news: true } }),
+      JSON.stringify({ external_id: 'consent-2', traits: { email: 'consent.two@example.com' }, consents: { nope: true } }),
+    ].join('\n');
+    const answer = answerOf((await importBody(body, 'application/x-ndjson', '?on_existing=update')).body);
+    assert.deepEqual(answer.filter((line) => line.status).map((line) => [line.line, line.status, line.errors?.[0]?.field]), [[2, 'rejected', 'consents.nope']]);
+    assert.deepEqual([answer.at(-1)?.summary?.created, answer.at(-1)?.summary?.rejected], [1, 1]);
+    const one = (await node.server.stores.identities.findByExternalId(shop.id, 'consent-1'))!;
+    assert.deepEqual((await node.server.stores.consentLedger.granted(shop.id, one.id)).map((granted) => granted.purposeId), ['news']);
+    const records = await node.server.stores.consentLedger.listForIdentity(shop.id, one.id);
+    assert.deepEqual(records.map((record) => [record.method, record.action]), [['import', 'granted']]);
+    const withdrawn = await importBody(JSON.stringify({ external_id: 'consent-1', consents: { news: false }, traits: { email: 'consent.one@example.com' } }), 'application/x-ndjson', '?on_existing=update');
+    assert.equal(answerOf(withdrawn.body).at(-1)?.summary?.updated, 1);
+    assert.deepEqual((await node.server.stores.consentLedger.listForIdentity(shop.id, one.id)).map((record) => [record.method, record.action]), [['import', 'granted'], ['import', 'withdrawn']]);
+    assert.deepEqual(await node.server.stores.consentLedger.granted(shop.id, one.id), []);
   });
 
   test('CSV bodies; a body that is not JSON Lines or CSV is a 400 problem', async () => {
