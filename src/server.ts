@@ -36,6 +36,7 @@ import { emailChangePlugin } from './http/account/email-change.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import { createStrategies } from './domain/credentials/strategies.ts';
 import { signInLinkPlugin } from './http/hosted/sign-in-link.plugin.ts';
+import { smsFactorPortalPlugin } from './http/account/sms-factor.plugin.ts';
 import { rememberedDeviceKeyOf } from './domain/self-service/remembered-devices.ts';
 import type { SelfServiceDeps } from './domain/self-service/code-steps.ts';
 import { codeKeyOf } from './domain/self-service/one-time-code.ts';
@@ -46,6 +47,9 @@ import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
 import { finishedDeliveriesOf, publishedEventsOf, startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
 import type { Lifecycle, ReadinessCheck } from './http/health.routes.ts';
 import { startMailDispatcher } from './infra/mail/mail-dispatcher.job.ts';
+import { startSmsDispatcher } from './infra/sms/sms-dispatcher.job.ts';
+import { createHttpGatewayTransport, DEFAULT_GATEWAY_BODY } from './infra/sms/http-gateway.transport.ts';
+import { createDevSmsOutbox, devSmsOutboxDir } from './infra/sms/dev-outbox.ts';
 import type { MailDispatcher } from './infra/mail/mail-dispatcher.job.ts';
 import { isHandled, startOutboxDispatcher } from './infra/jobs/outbox-dispatcher.job.ts';
 import type { Dispatcher } from './infra/jobs/dispatcher.ts';
@@ -94,6 +98,8 @@ export type Foyer = {
   readonly providers: ProviderRegistry;
   /** Sends queued email; woken when this node queues one (tests call runOnce to deliver now). */
   readonly mailDispatcher: MailDispatcher;
+  /** Sends queued text messages (ADR 0031); woken when this node queues one. */
+  readonly smsDispatcher: Dispatcher;
   /** Hands outbox events to this node's handlers (back-channel logout) and fans them out to subscriptions; woken when this node records one. */
   readonly outboxDispatcher: Dispatcher;
   /** Delivers to the subscriptions (webhooks, NATS); woken when this node fans out an event. */
@@ -119,11 +125,13 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
     // The dispatcher starts last; until then a message queued on this node waits for its first run.
     let mailDispatcher: MailDispatcher | undefined;
+    let smsDispatcher: Dispatcher | undefined;
     let outboxDispatcher: Dispatcher | undefined;
     let subscriptionDispatcher: Dispatcher | undefined;
     let handlers: EventHandlers = {};
     const hooks: StoreHooks = {
       mailQueued: () => mailDispatcher?.notify(),
+      smsQueued: () => smsDispatcher?.notify(),
       eventRecorded: (type) => {
         if (isHandled(handlers, type) || directory.wants(type)) outboxDispatcher?.notify();
       },
@@ -173,6 +181,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       secondFactor: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox },
       emailCode: selfService,
       federated: { identities: stores.identities, audit: stores.audit, transaction, stats },
+      sms: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox, transaction, available: config.sms.gateway !== undefined || config.env !== 'production' },
     });
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
@@ -185,11 +194,12 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => selfServicePlugin(app, { selfService }),
       (app: FastifyInstance) => signInLinkPlugin(app, { selfService, strategies }),
       (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),
-      (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, breachedCheck, deviceKey: selfService.deviceKey, hasSecondFactor: strategies.secondFactors.totp.enrolled }),
+      (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, breachedCheck, deviceKey: selfService.deviceKey, hasSecondFactor: async (tenant, identityId) => (await strategies.secondFactors.totp.enrolled(tenant, identityId)) || (await strategies.secondFactors.sms.enrolled(tenant, identityId)) }),
       (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, breachedCheck }),
       (app: FastifyInstance) => privacyPortalPlugin(app, { stores, transaction, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => unsubscribePlugin(app, { stores, transaction, key: unsubscribeKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => secondFactorPortalPlugin(app, { stores, strategies, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
+      (app: FastifyInstance) => smsFactorPortalPlugin(app, { stores, strategies, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => emailChangePlugin(app, { selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       // SCIM 2.0 for provisioning clients (docs/scim.md): admin API credentials with the `scim` scope.
       (app: FastifyInstance) => scimPlugin(app, { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, stores, transaction, breachedCheck, rateLimitPerMinute: config.adminApiRateLimit, redis: redisClient }),
@@ -210,7 +220,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       },
       // Developers read the mail a flow sent here (one page for the whole server, not per tenant);
       // production has no such page at all.
-      ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),
+      ...(config.env === 'production' ? [] : [(app: FastifyInstance) => devMailPlugin(app, { mail: stores.mail, outboxDir: devOutboxDir(config.dataDir), smsOutboxDir: devSmsOutboxDir(config.dataDir), tenants: stores.tenants, tenantId: tenant.id })]),
     ];
     const routes: RegisteredRoute[] = [];
     const metrics = config.metricsEnabled ? createMetricsRegistry() : undefined;
@@ -220,7 +230,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // the first owner (docs/admin-api.md). It expires within the hour and dies once an owner exists.
     const setupToken = await issueSetupLink({ setupLinks: stores.setupLinks, identities: stores.identities }, admin.tenant.id);
     if (setupToken) logger.warn({ setupLink: setupLinkOf(config.http.publicUrl, setupToken) }, 'no owner yet: open the setup link within the hour to create the first owner (`foyer admin setup` prints a new one)');
-    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), finishedDeliveriesOf(stores.deliveries, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, stores.rememberedDevices, ...(sqlThrottle ? [sqlThrottle] : [])]);
+    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), finishedDeliveriesOf(stores.deliveries, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, stores.rememberedDevices, stores.sms, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
     const mailTransport = smtpUrl ? createSmtpTransport(smtpUrl) : createDevOutboxTransport(devOutboxDir(config.dataDir));
@@ -252,6 +262,12 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       leaseMs: 2 * config.subscribers.webhookTimeoutMs + 5_000,
     });
     subscriptionDispatcher = deliveries;
+    // Text messages (ADR 0031): the HTTP gateway, or the development outbox outside production.
+    const { gateway } = config.sms;
+    const smsTransport = gateway ? createHttpGatewayTransport({ ...gateway, body: gateway.body ?? DEFAULT_GATEWAY_BODY, from: config.sms.from }) : createDevSmsOutbox(devSmsOutboxDir(config.dataDir));
+    logger.info(gateway ? { smsGateway: redactUrl(gateway.url) } : { smsOutbox: devSmsOutboxDir(config.dataDir) }, gateway ? 'text messages go to the SMS gateway' : 'text messages go to the development outbox');
+    const texts = startSmsDispatcher({ store: stores.sms, transport: smsTransport, logger: jobLogger(logger), pollIntervalMs: 5_000, batchSize: 10, leaseMs: 60_000 });
+    smsDispatcher = texts;
     const events = startOutboxDispatcher({
       store: stores.outbox,
       handlers,
@@ -280,6 +296,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       lifecycle,
       providers: registry,
       mailDispatcher: dispatcher,
+      smsDispatcher: texts,
       outboxDispatcher: events,
       subscriptionDispatcher: deliveries,
       stats,
@@ -291,6 +308,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
         await metricsApp?.close();
         await cleanup.stop();
         await dispatcher.stop();
+        await texts.stop();
         await events.stop();
         await deliveries.stop();
         directory.stop();

@@ -43,6 +43,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     metricsListener: { host: settings.METRICS_HOST, port: settings.METRICS_PORT },
     shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
     mail: { smtpUrl, from: settings.MAIL_FROM },
+    sms: { gateway: parseSmsGateway(settings, production), from: settings.SMS_FROM },
     passwords: { breachedRangeUrl: parseBreachedPasswordsUrl(settings.BREACHED_PASSWORDS_URL, settings.NODE_ENV), breachedTimeoutMs: settings.BREACHED_PASSWORDS_TIMEOUT_MS },
     eventRetentionMs: settings.EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
     subscribers: { natsUrl: parseNatsUrl(settings.NATS_URL), webhookTimeoutMs: settings.WEBHOOK_TIMEOUT_MS },
@@ -204,6 +205,29 @@ function parseSmtpUrl(value: string | undefined, production: boolean): string | 
   }
   if (!url.hostname) throw new ConfigError('SMTP_URL', 'must name the SMTP host, as in smtp://host:587');
   return value;
+}
+
+/** The generic HTTP SMS gateway (ADR 0031), when SMS_GATEWAY_URL names one; its body template must be a JSON object. */
+function parseSmsGateway(settings: Settings, production: boolean): Config['sms']['gateway'] {
+  const value = settings.SMS_GATEWAY_URL;
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('SMS_GATEWAY_URL', 'must be a URL such as https://sms.example.com/messages');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && !production)) throw new ConfigError('SMS_GATEWAY_URL', production ? 'must start with https:// in production' : 'must start with https:// or http://');
+  let body: Record<string, unknown> | undefined;
+  if (settings.SMS_GATEWAY_BODY !== undefined) {
+    try {
+      body = JSON.parse(settings.SMS_GATEWAY_BODY) as Record<string, unknown>;
+    } catch {
+      throw new ConfigError('SMS_GATEWAY_BODY', 'must be a JSON object such as {"to":"{{to}}","text":"{{text}}"}');
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ConfigError('SMS_GATEWAY_BODY', 'must be a JSON object such as {"to":"{{to}}","text":"{{text}}"}');
+  }
+  return { url: url.href, authorization: settings.SMS_GATEWAY_AUTHORIZATION, format: settings.SMS_GATEWAY_FORMAT, body };
 }
 
 const PWNED_PASSWORDS_RANGE_URL = 'https://api.pwnedpasswords.com/range';

@@ -39,6 +39,11 @@ export const settingsSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().trim().min(3, 'must be a sender such as Foyer <no-reply@example.com>').max(300, 'must be at most 300 characters').default('Foyer <no-reply@localhost>'),
+  SMS_GATEWAY_URL: z.string().optional(),
+  SMS_GATEWAY_AUTHORIZATION: z.string().optional(),
+  SMS_GATEWAY_FORMAT: z.enum(['json', 'form'], { error: 'must be json or form' }).default('json'),
+  SMS_GATEWAY_BODY: z.string().optional(),
+  SMS_FROM: z.string().trim().min(1, 'must not be empty').max(20, 'must be at most 20 characters').default('Foyer'),
   BREACHED_PASSWORDS_URL: z.string().optional(),
   BREACHED_PASSWORDS_TIMEOUT_MS: positiveInt.max(30_000, 'must be at most 30000').default(1500),
   EVENT_RETENTION_DAYS: positiveInt.max(3650, 'must be at most 3650').default(7),
@@ -81,6 +86,14 @@ export type Config = {
     /** smtp:// or smtps:// with credentials; undefined sends to the development outbox under DATA_DIR. */
     readonly smtpUrl: string | undefined;
     /** The sender when a tenant has none of its own. */
+    readonly from: string;
+  };
+  /**
+   * Text messages (ADR 0031): the generic HTTP gateway, or undefined to write them to the development
+   * outbox under DATA_DIR (and, in production, to send none: SMS is then not offered).
+   */
+  readonly sms: {
+    readonly gateway: { readonly url: string; readonly authorization: string | undefined; readonly format: 'json' | 'form'; readonly body: Readonly<Record<string, unknown>> | undefined } | undefined;
     readonly from: string;
   };
   readonly passwords: {

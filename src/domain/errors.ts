@@ -58,6 +58,8 @@ export const ERROR_CODES = [
   'purpose.not_found',
   'request.invalid',
   'request.precondition_failed',
+  'phone.country_not_allowed',
+  'phone.invalid',
   'request.rate_limited',
   'session.invalid',
   'session.not_found',

@@ -24,6 +24,7 @@ import type { RememberedDeviceStore } from './self-service/remembered-device.por
 import type { GroupStore } from './groups/group.port.ts';
 import type { ConnectionStore } from './federation/connection.port.ts';
 import type { DeliveryStore, SubscriptionStore } from './subscriptions/subscription.port.ts';
+import type { SmsStore } from './sms/sms.port.ts';
 
 export type Stores = {
   readonly tenants: TenantStore;
@@ -49,6 +50,7 @@ export type Stores = {
   readonly connections: ConnectionStore;
   readonly subscriptions: SubscriptionStore;
   readonly deliveries: DeliveryStore;
+  readonly sms: SmsStore;
 };
 
 /**

@@ -22,11 +22,14 @@ import { createRememberedDeviceStore } from './remembered-device.store.ts';
 import { createGroupStore } from './group.store.ts';
 import { createConnectionStore } from './connection.store.ts';
 import { createDeliveryStore, createSubscriptionStore } from './subscription.store.ts';
+import { createSmsStore } from './sms.store.ts';
 
 /** What this node wants to hear about the writes of its stores, once they are committed. */
 export type StoreHooks = {
   /** Email was queued: the mail dispatcher wakes up rather than waiting for its next poll. */
   readonly mailQueued?: () => void;
+  /** A text message was queued: the SMS dispatcher wakes up. */
+  readonly smsQueued?: () => void;
   /** An event of this type was recorded: the outbox dispatcher wakes when one of its handlers consumes it. */
   readonly eventRecorded?: (type: string) => void;
 };
@@ -56,6 +59,7 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     connections: createConnectionStore(db),
     subscriptions: createSubscriptionStore(db),
     deliveries: createDeliveryStore(db),
+    sms: createSmsStore(db, hooks.smsQueued),
   };
 }
 
@@ -63,9 +67,11 @@ export function createTransaction(db: Db, hooks: StoreHooks = {}): Transaction {
   return async (work) => {
     // Hooks run after commit: a dispatcher woken earlier would not see the rows yet.
     let mailQueued = false;
+    let smsQueued = false;
     const eventTypes = new Set<string>();
-    const result = await db.transaction().execute((tx) => work(createStores(tx, { mailQueued: () => (mailQueued = true), eventRecorded: (type) => eventTypes.add(type) })));
+    const result = await db.transaction().execute((tx) => work(createStores(tx, { mailQueued: () => (mailQueued = true), smsQueued: () => (smsQueued = true), eventRecorded: (type) => eventTypes.add(type) })));
     if (mailQueued) hooks.mailQueued?.();
+    if (smsQueued) hooks.smsQueued?.();
     for (const type of eventTypes) hooks.eventRecorded?.(type);
     return result;
   };

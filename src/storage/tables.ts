@@ -218,6 +218,21 @@ export type ConsentsTable = {
   updated_at: EpochMs;
 };
 
+/** Text messages (ADR 0031): the body is cleared once delivered or given up (it holds a code). */
+export type SmsMessagesTable = {
+  id: string;
+  tenant_id: string;
+  recipient: string;
+  kind: string;
+  body: string | null;
+  status: string;
+  attempts: Generated<number>;
+  available_at: EpochMs;
+  last_error: string | null;
+  created_at: EpochMs;
+  sent_at: EpochMs | null;
+};
+
 export type MailMessagesTable = {
   id: string;
   tenant_id: string;
@@ -444,6 +459,7 @@ export type Database = {
   remembered_devices: RememberedDevicesTable;
   consents: ConsentsTable;
   mail_messages: MailMessagesTable;
+  sms_messages: SmsMessagesTable;
   idempotency_keys: IdempotencyKeysTable;
   admin_setup_links: AdminSetupLinksTable;
   stats_daily: StatsDailyTable;

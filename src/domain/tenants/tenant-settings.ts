@@ -85,6 +85,15 @@ const settingsSchema = z
       })
       .strict()
       .optional(),
+    sms: z
+      .object({
+        /** ISO 3166 country codes (e.g. "GB", "DE") Foyer texts; none: every country (ADR 0031, against SMS pumping). */
+        allowedCountries: z.array(z.string().regex(/^[A-Z]{2}$/, 'a country is its two-letter ISO 3166 code, such as GB')).max(250).optional(),
+        /** Texts an hour to one country calling code, before waits start (default 100). */
+        countryHourlyLimit: z.number().int().min(1).max(100_000).optional(),
+      })
+      .strict()
+      .optional(),
     passwordless: z
       .object({
         /** Sign-in with a code or link sent by email instead of a password (ADR 0031; default: on, except in the admin tenant). */

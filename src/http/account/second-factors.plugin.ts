@@ -8,6 +8,7 @@ import type { Strategies } from '../../domain/credentials/strategies.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
 import { beginTotpEnrolment, completeTotpEnrolment, forgetRememberedDevice, hasSecondFactor, regenerateRecoveryCodes, removeSecondFactors, secondFactorStatus } from '../../domain/account/second-factors.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { smsFactorStatus } from '../../domain/account/sms-factor.ts';
 import { formOf, parseForm } from '../shared/form.ts';
 import type { FieldError } from '../shared/form-fields.ts';
 import { qrImageOf } from '../shared/qr-code.ts';
@@ -82,7 +83,9 @@ export async function secondFactorPortalPlugin(app: FastifyInstance, deps: Secon
   async function showSecurity(portal: Portal, reply: FastifyReply) {
     const status = await secondFactorStatus(account, portal.customer);
     const base = `${portal.base}/security`;
-    const body = securityPage(portal.t, { status, csrfToken: portal.csrfToken, enrolUrl: `${base}/totp`, removeAction: `${base}/remove`, regenerateAction: `${base}/recovery-codes`, forgetAction: `${base}/devices/forget` });
+    const sms = await smsFactorStatus(account, portal.customer);
+    const smsView = sms.available ? { endsWith: sms.endsWith, enrolUrl: `${base}/sms`, removeAction: `${base}/sms/remove` } : undefined;
+    const body = securityPage(portal.t, { status, csrfToken: portal.csrfToken, enrolUrl: `${base}/totp`, removeAction: `${base}/remove`, regenerateAction: `${base}/recovery-codes`, forgetAction: `${base}/devices/forget`, sms: smsView });
     return sendPortalPage(reply, portal, 'security', body);
   }
 

@@ -1,5 +1,5 @@
 // /dev/mail: the development outbox in the browser, to read the codes and links a flow sent
-// without a mail server. Registered only outside production (server.ts), so there it is a 404, and
+// without a mail server; /dev/sms the same for text messages sent without an SMS gateway. Registered only outside production (server.ts), so there it is a 404, and
 // it answers requests from this machine only (loopback).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../../lib/html.ts';
@@ -10,12 +10,15 @@ import type { MailMessage, MailStore } from '../../domain/mail/mail.port.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { TenantStore } from '../../domain/tenants/tenant.port.ts';
 import { withOutboxBodies } from '../../infra/mail/dev-outbox.ts';
+import { readDevSmsOutbox } from '../../infra/sms/dev-outbox.ts';
 import { registerPageErrors } from '../shared/page-errors.ts';
 
 type DevMailDeps = {
   readonly mail: MailStore;
   /** DATA_DIR/mail: where the bodies of delivered development mail are kept. */
   readonly outboxDir: string;
+  /** DATA_DIR/sms: the text messages written instead of sent (ADR 0031). */
+  readonly smsOutboxDir: string;
   readonly tenants: TenantStore;
   /** The tenant whose branding frames the page (the default one). */
   readonly tenantId: string;
@@ -46,6 +49,15 @@ export async function devMailPlugin(app: FastifyInstance, deps: DevMailDeps): Pr
       messages.length === 0 ? html`<p>${t('mail.dev_outbox.empty')}</p>` : html`<ul>${items}</ul>`
     }`;
     return sendPage(reply, { t, title: t('mail.dev_outbox.title'), branding: frameOf(tenant), body, wide: true });
+  });
+
+  app.get('/dev/sms', async (request, reply) => {
+    const tenant = await frameTenant();
+    const t = pageTranslator(request, { tenant });
+    const messages = (await readDevSmsOutbox(deps.smsOutboxDir)).slice(0, LIST_LIMIT);
+    const items = messages.map((m) => html`<li><p>${m.body}</p><span class="hint">${m.to} · ${m.kind} · ${timeOf(m.createdAt)}</span></li>`);
+    const body = html`<h1>${t('dev.sms.title')}</h1><p class="hint">${t('dev.sms.intro')}</p>${messages.length === 0 ? html`<p>${t('dev.sms.empty')}</p>` : html`<ul>${items}</ul>`}`;
+    return sendPage(reply, { t, title: t('dev.sms.title'), branding: frameOf(tenant), body, wide: true });
   });
 
   app.get('/dev/mail/:id', { schema: { params: idParams } }, async (request, reply) => {

@@ -84,6 +84,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   app.post('/interaction/:uid/recovery/password', (request, reply) => withInteraction(request, reply, (c) => newPassword(c, request, reply)));
   app.post('/interaction/:uid/consent', (request, reply) => withInteraction(request, reply, (c) => consent(c, request, reply)));
   app.post('/interaction/:uid/second-factor', (request, reply) => withInteraction(request, reply, (c) => secondFactor.submit(c, request, reply)));
+  app.post('/interaction/:uid/second-factor/send', (request, reply) => withInteraction(request, reply, (c) => secondFactor.send(c, request, reply)));
   app.post('/interaction/:uid/second-factor/enrol', (request, reply) => withInteraction(request, reply, (c) => secondFactor.enrol(c, request, reply)));
   app.post('/interaction/:uid/second-factor/continue', (request, reply) => withInteraction(request, reply, (c) => secondFactor.continueAfterCodes(c, request, reply)));
   app.post('/interaction/:uid/second-factor/decline', (request, reply) => withInteraction(request, reply, (c) => secondFactor.decline(c, request, reply)));

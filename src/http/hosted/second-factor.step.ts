@@ -74,13 +74,15 @@ export function createSecondFactorStep(deps: StepDeps) {
     return signedIn(c, request, reply, first);
   }
 
-  async function render(c: Context, reply: FastifyReply, flow: Flow, error?: FieldError, failedMethod?: string, status = 200, resume?: string): Promise<unknown> {
+  async function render(c: Context, reply: FastifyReply, flow: Flow, error?: FieldError, failedMethod?: string, status = 200, resume?: string, smsSent = false): Promise<unknown> {
     const { demand } = payloadOf(flow);
     const hidden = { flow: flow.id, csrf_token: flow.csrfToken };
     const decline = declineOf(c, flow);
     const page = { status, t: c.t, branding: brandingOf(c.tenant), here: c.base };
     if (demand.kind === 'verify') {
-      const body = secondFactorPage(c.t, { action: `${c.base}/second-factor`, hidden, methods: demand.methods, decline, error, failedMethod });
+      const endsWith = demand.methods.includes('sms') ? await deps.strategies.secondFactors.sms.phoneEnding(c.tenant, payloadOf(flow).first.identityId) : undefined;
+      const sms = endsWith === undefined ? undefined : { sendAction: `${c.base}/second-factor/send`, endsWith, sent: smsSent };
+      const body = secondFactorPage(c.t, { action: `${c.base}/second-factor`, hidden, methods: demand.methods, decline, error, failedMethod, sms });
       return sendPage(reply, { ...page, title: c.t('page.mfa.title'), body });
     }
     const identity = await deps.stores.identities.findById(c.tenant.id, payloadOf(flow).first.identityId);
@@ -107,6 +109,17 @@ export function createSecondFactorStep(deps: StepDeps) {
     if (!(await completeSecondFactor(deps.stores.flows, c.tenant.id, flow, verified.result))) return expired(c, reply);
     if (form['remember'] === 'true') await remember(c, request, reply, verified.result.identityId);
     return deps.finish(c, reply, loginResultOf(verified.result));
+  }
+
+  /** "Text me a code" (ADR 0031): a fresh code to the enrolled number, within the SMS limits, then its form. */
+  async function send(c: Context, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const flow = await stepFlow(c, formOf(request.body), ['active']);
+    if (!flow) return expired(c, reply);
+    const { demand, first } = payloadOf(flow);
+    if (demand.kind !== 'verify' || !demand.methods.includes('sms')) return render(c, reply, flow);
+    const sent = await deps.strategies.secondFactors.sms.challenge(c.tenant, first.identityId, deps.contextOf(c, request), c.t.locale);
+    if (!sent.ok) return render(c, reply, flow, refusalFieldError(sent, reply), 'sms', refusalStatus(sent));
+    return render(c, reply, flow, undefined, undefined, 200, undefined, true);
   }
 
   async function enrol(c: Context, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -160,7 +173,7 @@ export function createSecondFactorStep(deps: StepDeps) {
     return (await deps.stores.applications.findById(c.tenant.id, clientId))?.mfaPolicy;
   }
 
-  return { signedIn, stepUp, submit, enrol, continueAfterCodes, decline };
+  return { signedIn, stepUp, submit, send, enrol, continueAfterCodes, decline };
 }
 
 function readRememberCookie(request: FastifyRequest): string | undefined {

@@ -11,7 +11,7 @@ type FieldOptions = {
   /** The input's id, when two forms of one page have an input of the same name (default `field-<name>`). */
   readonly id?: string | undefined;
   readonly label: string;
-  readonly type: 'email' | 'password' | 'text' | 'number' | 'date';
+  readonly type: 'email' | 'password' | 'text' | 'number' | 'date' | 'tel';
   readonly autocomplete?: string | undefined;
   readonly inputmode?: 'numeric' | undefined;
   /** For type number: `1` for whole numbers, `any` otherwise. */

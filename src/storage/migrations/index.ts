@@ -21,6 +21,7 @@ import * as eventSubscriptions from './0019-event-subscriptions.ts';
 import * as requiredPurposes from './0020-required-purposes.ts';
 import * as externalId from './0021-external-id.ts';
 import * as customerGroups from './0022-customer-groups.ts';
+import * as sms from './0024-sms.ts';
 import * as connections from './0025-connections.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
@@ -46,5 +47,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0020-required-purposes': requiredPurposes,
   '0021-external-id': externalId,
   '0022-customer-groups': customerGroups,
+  '0024-sms': sms,
   '0025-connections': connections,
 };

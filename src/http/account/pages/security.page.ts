@@ -15,6 +15,8 @@ type SecurityView = {
   readonly removeAction: string;
   readonly regenerateAction: string;
   readonly forgetAction: string;
+  /** Codes by text message (ADR 0031), where the server can send them: the number's last digits when one is set. */
+  readonly sms?: { readonly endsWith: string | undefined; readonly enrolUrl: string; readonly removeAction: string } | undefined;
 };
 
 export function securityPage(t: Translate, view: SecurityView): SafeHtml {
@@ -32,6 +34,7 @@ ${
 <form method="post" action="${view.regenerateAction}">${hiddenInputs(csrf)}<p class="hint">${t('account.mfa.regenerate_hint')}</p><button class="secondary" type="submit">${t('account.mfa.regenerate')}</button></form>`
     : html`<p>${t('account.mfa.off')}</p><p><a href="${view.enrolUrl}">${t('account.mfa.enrol')}</a></p>`
 }
+${view.sms ? smsSection(t, view.sms, csrf) : ''}
 <h2>${t('account.mfa.devices')}</h2>
 ${
   status.rememberedDevices.length === 0
@@ -41,5 +44,15 @@ ${
         const name = browser && system ? t('account.sessions.device_name', { browser, system }) : (browser ?? system ?? t('account.sessions.unknown_device'));
         return html`<li>${name}, ${t('account.mfa.remembered_until', { date: formatTime(t, device.expiresAt) })} <form method="post" action="${view.forgetAction}">${hiddenInputs({ ...csrf, id: device.id })}<button class="secondary inline" type="submit">${t('account.mfa.forget')}</button></form></li>`;
       })}</ul>`
+}`;
+}
+
+function smsSection(t: Translate, sms: NonNullable<SecurityView['sms']>, csrf: Record<string, string>): SafeHtml {
+  return html`<h2>${t('account.mfa.sms')}</h2>
+${
+  sms.endsWith === undefined
+    ? html`<p>${t('account.mfa.sms_off')}</p><p><a href="${sms.enrolUrl}">${t('account.mfa.sms_enrol')}</a></p>`
+    : html`<p><strong class="tag">${t('account.mfa.on')}</strong> ${t('account.mfa.sms_on', { ending: sms.endsWith })}</p>
+<form method="post" action="${sms.removeAction}">${hiddenInputs(csrf)}<button class="secondary" type="submit">${t('account.mfa.sms_remove')}</button></form>`
 }`;
 }

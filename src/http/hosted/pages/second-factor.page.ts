@@ -17,6 +17,8 @@ type VerifyView = {
   readonly error?: FieldError | undefined;
   /** The method whose form the error belongs to. */
   readonly failedMethod?: string | undefined;
+  /** A texted code (ADR 0031): where to ask for one, the number's last digits, and whether one was just sent. */
+  readonly sms?: { readonly sendAction: string; readonly endsWith: string; readonly sent: boolean } | undefined;
 };
 
 export function secondFactorPage(t: Translate, view: VerifyView): SafeHtml {
@@ -46,7 +48,22 @@ ${checkboxField(t, { name: 'remember', id: 'field-recovery-remember', label: t('
 </form></details>`
     : ''
 }
+${view.sms && view.methods.includes('sms') ? smsForms(t, view, view.sms, !totp || view.failedMethod === 'sms' || view.sms.sent) : ''}
 ${declineForm(view.decline, view.hidden)}`;
+}
+
+/** A code by text message: a button that sends one, then the code's form (behind a disclosure when an app is set up too). */
+function smsForms(t: Translate, view: VerifyView, sms: NonNullable<VerifyView['sms']>, open: boolean): SafeHtml {
+  const failed = view.failedMethod === 'sms';
+  const send = html`<form method="post" action="${sms.sendAction}">${hiddenInputs({ ...view.hidden, method: 'sms' })}<button class="${sms.sent || failed ? 'secondary' : ''}" type="submit">${t(sms.sent || failed ? 'page.mfa.sms_resend' : 'page.mfa.sms_send', { ending: sms.endsWith })}</button></form>`;
+  const code = html`<p>${t('page.mfa.sms_intro', { ending: sms.endsWith })}</p>
+<form method="post" action="${view.action}" novalidate>
+${hiddenInputs({ ...view.hidden, method: 'sms' })}
+${field(t, { name: 'code', id: 'field-sms-code', label: t('field.sms_code'), type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', required: true, autofocus: sms.sent || failed, invalidBy: view.error && failed ? 'form-error' : undefined })}
+${checkboxField(t, { name: 'remember', id: 'field-sms-remember', label: t('page.mfa.remember'), checked: false })}
+<button type="submit">${t('page.mfa.submit')}</button>
+</form>`;
+  return html`<details${open ? html` open` : ''}><summary>${t('page.mfa.use_sms')}</summary>${sms.sent || failed ? code : ''}${send}</details>`;
 }
 
 type EnrolView = {
