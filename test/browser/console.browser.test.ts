@@ -75,6 +75,10 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
 
       await page.getByRole('heading', { name: 'Home' }).waitFor();
       assert.equal(new URL(page.url()).pathname, '/console/');
+      // Tokens stay in this tab; a refresh token (offline_access) renews the 10-minute access token.
+      const storedUser = await page.evaluate<string | undefined>('Object.entries(sessionStorage).find(([key]) => key.startsWith("oidc.user:"))?.[1]');
+      assert.ok(storedUser && (JSON.parse(storedUser) as { refresh_token?: string }).refresh_token, 'a refresh token for silent renewal');
+      assert.equal(await page.evaluate('localStorage.length === 0 || !Object.values(localStorage).some((value) => value.includes("access_token"))'), true, 'no token in localStorage');
       assert.match(await page.locator('main').innerText(), /Signed in as owner@example\.com \(Owner\)/);
       await assertNoSeriousAxeViolations(page, 'home');
 
@@ -208,6 +212,11 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       await page.getByLabel('Role', { exact: true }).selectOption('support');
       await page.getByRole('button', { name: 'Add staff member' }).click();
       await page.getByText('sam@example.com can now sign in').waitFor();
+      await page.getByLabel('Email').fill('ana@example.com');
+      await page.getByLabel('First password').fill(PASSWORD);
+      await page.getByLabel('Role', { exact: true }).selectOption('analyst');
+      await page.getByRole('button', { name: 'Add staff member' }).click();
+      await page.getByText('ana@example.com can now sign in').waitFor();
       await assertNoSeriousAxeViolations(page, 'staff');
 
       // A reload keeps the session (this tab's storage); an unknown path of the app is its own page.
@@ -231,6 +240,30 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       assert.deepEqual(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts(), ['Home', 'Customers']);
       await page.goto(`${foyer.url}/console/settings`);
       await page.getByText('Your role does not open this page.').waitFor();
+      await signOut();
+
+      // An analyst sees the dashboard, and customers masked: no names, the email shortened, no search.
+      const signInAs = async (email: string) => {
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL((url) => url.pathname.startsWith('/t/admin/'));
+        await page.getByLabel('Email').fill(email);
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Home' }).waitFor();
+      };
+      await signInAs('ana@example.com');
+      await page.locator('[data-figure="dash.signups"]').waitFor();
+      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Customers' }).click();
+      await page.locator('table.customers').waitFor();
+      assert.equal(await page.getByLabel('Search').count(), 0, 'no search by text for a masked role');
+      const firstRow = await page.locator('table.customers tbody tr').first().innerText();
+      assert.match(firstRow, /•••@/);
+      assert.match(firstRow, /hidden/);
+      await page.locator('table.customers tbody tr a').first().click();
+      await page.getByText('Your role sees customers masked').waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Save profile' }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: 'Block' }).count(), 0);
+      await assertNoSeriousAxeViolations(page, 'masked customer');
       await signOut();
       assert.deepEqual(cspViolations, [], 'no CSP violation on any console page');
     } finally {
