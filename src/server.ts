@@ -80,6 +80,7 @@ import { fanOut } from './domain/subscriptions/fan-out.ts';
 import { startSubscriptionDispatcher } from './infra/jobs/subscription-dispatcher.job.ts';
 import { createWebhookSender } from './infra/subscriptions/webhook-sender.ts';
 import { createNatsPublisher } from './infra/subscriptions/nats-publisher.ts';
+import { connectionsPortalPlugin } from './http/account/connections.plugin.ts';
 
 export type Foyer = {
   readonly app: FastifyInstance;
@@ -191,6 +192,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => oidcPlugin(app, { tenants, publicUrl: config.http.publicUrl, writeLimits }),
       (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret), federation }),
       (app: FastifyInstance) => federationPlugin(app, { ...federation, stores, strategies }),
+      (app: FastifyInstance) => connectionsPortalPlugin(app, { stores, transaction, strategies, federation, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => selfServicePlugin(app, { selfService }),
       (app: FastifyInstance) => signInLinkPlugin(app, { selfService, strategies }),
       (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),

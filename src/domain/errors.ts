@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'customer.blocked',
   'customer.no_email',
   'federation.already_linked',
+  'federation.last_method',
   'federation.link_required',
   'federation.profile_incomplete',
   'federation.upstream_failed',

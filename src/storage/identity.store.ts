@@ -273,6 +273,11 @@ export function createIdentityStore(db: Db): IdentityStore {
       return Number(result.numDeletedRows);
     },
 
+    async removeCredential(tenantId, identityId, credentialId) {
+      const result = await db.deleteFrom('credentials').where('tenant_id', '=', tenantId).where('identity_id', '=', identityId).where('id', '=', credentialId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
     async addCredential(tenantId, identityId, credential, now) {
       const write = (tx: Db) => insertCredential(tx, tenantId, identityId, credential, now);
       await inTransaction(db, write);

@@ -44,7 +44,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         await page.getByRole('heading', { name: 'Profile' }).waitFor();
         assert.equal(new URL(page.url()).pathname, '/account');
         assert.match(await page.locator('main').innerText(), new RegExp(`Signed in as ${email.replace('.', '\\.')}`));
-        assert.equal(await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link').count(), 7);
+        assert.equal(await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link').count(), 9);
         assert.equal(await page.getByRole('link', { name: 'Change email' }).getAttribute('href'), '/account/email');
         await assertLabelledAndNamed(page, 'profile');
 

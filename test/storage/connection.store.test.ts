@@ -51,4 +51,20 @@ describeEachEngine('connection store', (current) => {
     assert.equal(await stores().connections.delete(tenantId, 'acme'), true);
     assert.equal(await stores().connections.find(tenantId, 'acme'), undefined);
   });
+
+  test('identity store: removeCredential removes one credential of the identity, and its identifiers with it', async () => {
+    const tenantId = await tenant();
+    const now = Date.now();
+    const identity = await stores().identities.create({
+      id: uuidv7(now), tenantId, traits: { email: `linked-${counter}@example.com` }, addresses: [], now,
+      credentials: [{ id: uuidv7(now), type: 'federated', config: { connection: 'a' }, identifiers: ['a:1'] }, { id: uuidv7(now + 1), type: 'federated', config: { connection: 'b' }, identifiers: ['b:1'] }],
+    });
+    const [first, second] = await stores().identities.listCredentials(tenantId, identity.id);
+    assert.equal(await stores().identities.removeCredential(tenantId, 'someone-else', first!.id), false);
+    assert.equal(await stores().identities.removeCredential(tenantId, identity.id, first!.id), true);
+    assert.equal(await stores().identities.removeCredential(tenantId, identity.id, first!.id), false);
+    assert.deepEqual((await stores().identities.listCredentials(tenantId, identity.id)).map((credential) => credential.id), [second!.id]);
+    assert.equal(await stores().identities.findCredential(tenantId, 'federated', 'a:1'), undefined, 'its identifier went with it');
+    assert.ok(await stores().identities.findCredential(tenantId, 'federated', 'b:1'));
+  });
 });

@@ -15,6 +15,7 @@ import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
 import type { AccountDeps, Customer } from '../../domain/account/account.ts';
+import { connectedAccounts, removeConnectedAccount } from '../../domain/account/connected-accounts.ts';
 import { isRecentSignIn } from '../../domain/account/account.ts';
 import { profileFields, updateProfile } from '../../domain/account/profile.ts';
 import { changePassword, verifyCurrentPassword } from '../../domain/account/password.ts';
@@ -151,6 +152,17 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
   app.delete(`${base}/applications/:clientId`, { schema: { params: clientParams } }, async (request, reply) => {
     const { customer } = await authenticate(request, reply);
     await revokeApplication(account, customer, (request.params as { clientId: string }).clientId);
+    return reply.code(204).send();
+  });
+  // Connected accounts (ADR 0032): the upstream accounts linked to this one; the last way to sign in stays.
+  app.get(`${base}/connections`, async (request, reply) => {
+    const { customer } = await authenticate(request, reply);
+    const connected = await connectedAccounts(deps, customer);
+    return { connections: connected.map((item) => ({ connection: item.connection, name: item.name, email: item.email, linked_at: iso(item.linkedAt), removable: item.removable })) };
+  });
+  app.delete(`${base}/connections/:connection`, { schema: { params: { type: 'object', required: ['connection'], properties: { connection: { type: 'string', minLength: 1, maxLength: 63 }, slug: { type: 'string', maxLength: 63 } } } } }, async (request, reply) => {
+    const { customer } = await authenticate(request, reply);
+    await removeConnectedAccount(deps, customer, (request.params as { connection: string }).connection);
     return reply.code(204).send();
   });
   app.get(`${base}/activity`, { schema: { querystring: activityQuery } }, async (request, reply) => {

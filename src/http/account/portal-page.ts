@@ -26,6 +26,8 @@ const NOTICES = new Map([
   ['device', 'account.mfa.forgotten'],
   ['consents', 'account.privacy.consents_saved'],
   ['preferences', 'account.privacy.preferences_saved'],
+  ['linked', 'account.connections.linked'],
+  ['unlinked', 'account.connections.unlinked'],
 ] as const);
 
 type PortalNotice = typeof NOTICES extends Map<infer Key, string> ? Key : never;

@@ -50,6 +50,9 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     const received = new URL(`${redirectUriOf(issuerOf(deps.publicUrl, tenant))}${query}`);
     const flow = await receiveUpstreamAnswer(deps, tenant, received);
     if (!flow) return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'flow.expired') });
+    if (flow.kind === 'browser' && typeof flow.payload['portalIdentity'] === 'string') {
+      return reply.code(303).header('location', `${mountPathOf(tenant)}/account/connections/return?flow=${encodeURIComponent(flow.id)}`).header('cache-control', 'no-store').send();
+    }
     if (flow.kind === 'browser') {
       const back = `${mountPathOf(tenant)}/interaction/${flow.interactionUid}/federation/return?flow=${encodeURIComponent(flow.id)}`;
       return reply.code(303).header('location', back).header('cache-control', 'no-store').send();

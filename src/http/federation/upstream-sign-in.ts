@@ -26,6 +26,8 @@ import type { UpstreamClient } from '../../infra/federation/upstream-client.ts';
 /** Who the upstream sign-in is for: a hosted interaction, or a native app's api login flow. */
 type FederationOwner =
   | { readonly kind: 'browser'; readonly interactionUid: string }
+  /** A signed-in customer connecting an account from the portal: only they may complete it. */
+  | { readonly kind: 'portal'; readonly identityId: string }
   | { readonly kind: 'api'; readonly apiFlowId: string; readonly returnTo: string; readonly exchangeHash: string };
 
 export type FederationDeps = {
@@ -84,9 +86,13 @@ export async function beginUpstreamSignIn(deps: FederationDeps, tenant: Tenant, 
     id: federationFlowId(checks.state),
     tenantId: tenant.id,
     type: 'federation',
-    kind: owner.kind,
+    kind: owner.kind === 'api' ? 'api' : 'browser',
     interactionUid: owner.kind === 'browser' ? owner.interactionUid : null,
-    payload: { connection: connection.id, state: checks.state, nonce: checks.nonce, codeVerifier: checks.codeVerifier, ...(owner.kind === 'api' ? { apiFlow: owner.apiFlowId, returnTo: owner.returnTo, exchangeHash: owner.exchangeHash } : {}) },
+    payload: {
+      connection: connection.id, state: checks.state, nonce: checks.nonce, codeVerifier: checks.codeVerifier,
+      ...(owner.kind === 'api' ? { apiFlow: owner.apiFlowId, returnTo: owner.returnTo, exchangeHash: owner.exchangeHash } : {}),
+      ...(owner.kind === 'portal' ? { portalIdentity: owner.identityId } : {}),
+    },
     now,
   });
   await deps.flows.create(flow);

@@ -19,6 +19,16 @@ export const federationDe: FederationTexts = {
   'federation.already_linked': 'Dieses Konto ist hier bereits mit einem anderen Konto verbunden.',
   'connection.not_found': 'Es gibt keine Verbindung mit der ID {id}.',
   'connection.id_taken': 'Die Verbindungs-ID {id} wird bereits verwendet. Wählen Sie eine andere.',
+  'federation.last_method': 'Dies ist die einzige Möglichkeit, sich bei Ihrem Konto anzumelden. Legen Sie zuerst ein Passwort fest oder verbinden Sie ein anderes Konto.',
+  'account.nav.connections': 'Verbundene Konten',
+  'account.connections.intro': 'Konten bei anderen Diensten, mit denen Sie sich hier anmelden können.',
+  'account.connections.none': 'Es sind keine Konten verbunden.',
+  'account.connections.linked_at': 'verbunden am {date}',
+  'account.connections.remove': 'Trennen',
+  'account.connections.last': 'Dies ist Ihre einzige Anmeldemöglichkeit und kann daher nicht getrennt werden.',
+  'account.connections.connect': '{name} verbinden',
+  'account.connections.linked': 'Das Konto ist verbunden. Sie können sich ab jetzt damit anmelden.',
+  'account.connections.unlinked': 'Das Konto wurde getrennt.',
 };
 
 export const federationFr: FederationTexts = {
@@ -35,6 +45,16 @@ export const federationFr: FederationTexts = {
   'federation.already_linked': 'Ce compte est déjà associé à un autre compte ici.',
   'connection.not_found': 'Aucune connexion n’a l’identifiant {id}.',
   'connection.id_taken': 'L’identifiant de connexion {id} est déjà utilisé. Choisissez-en un autre.',
+  'federation.last_method': 'C’est le seul moyen de vous connecter à votre compte. Définissez d’abord un mot de passe ou associez un autre compte.',
+  'account.nav.connections': 'Comptes associés',
+  'account.connections.intro': 'Comptes d’autres services avec lesquels vous pouvez vous connecter ici.',
+  'account.connections.none': 'Aucun compte n’est associé.',
+  'account.connections.linked_at': 'associé le {date}',
+  'account.connections.remove': 'Dissocier',
+  'account.connections.last': 'C’est votre seul moyen de connexion : il ne peut pas être dissocié.',
+  'account.connections.connect': 'Associer {name}',
+  'account.connections.linked': 'Le compte est associé. Vous pouvez désormais vous connecter avec.',
+  'account.connections.unlinked': 'Le compte est dissocié.',
 };
 
 export const federationEs: FederationTexts = {
@@ -51,6 +71,16 @@ export const federationEs: FederationTexts = {
   'federation.already_linked': 'Esa cuenta ya está vinculada a otra cuenta aquí.',
   'connection.not_found': 'No hay ninguna conexión con el ID {id}.',
   'connection.id_taken': 'El ID de conexión {id} ya está en uso. Elige otro.',
+  'federation.last_method': 'Esta es la única forma de iniciar sesión en tu cuenta. Primero establece una contraseña o vincula otra cuenta.',
+  'account.nav.connections': 'Cuentas vinculadas',
+  'account.connections.intro': 'Cuentas de otros servicios con las que puedes iniciar sesión aquí.',
+  'account.connections.none': 'No hay cuentas vinculadas.',
+  'account.connections.linked_at': 'vinculada el {date}',
+  'account.connections.remove': 'Desvincular',
+  'account.connections.last': 'Es tu única forma de iniciar sesión, así que no se puede desvincular.',
+  'account.connections.connect': 'Vincular {name}',
+  'account.connections.linked': 'La cuenta está vinculada. A partir de ahora puedes iniciar sesión con ella.',
+  'account.connections.unlinked': 'La cuenta se ha desvinculado.',
 };
 
 export const federationPtBR: FederationTexts = {
@@ -67,6 +97,16 @@ export const federationPtBR: FederationTexts = {
   'federation.already_linked': 'Essa conta já está vinculada a outra conta aqui.',
   'connection.not_found': 'Não há conexão com o ID {id}.',
   'connection.id_taken': 'O ID de conexão {id} já está em uso. Escolha outro.',
+  'federation.last_method': 'Esta é a única forma de entrar na sua conta. Defina uma senha ou vincule outra conta primeiro.',
+  'account.nav.connections': 'Contas vinculadas',
+  'account.connections.intro': 'Contas de outros serviços com as quais você pode entrar aqui.',
+  'account.connections.none': 'Nenhuma conta está vinculada.',
+  'account.connections.linked_at': 'vinculada em {date}',
+  'account.connections.remove': 'Desvincular',
+  'account.connections.last': 'Esta é sua única forma de entrar, por isso não pode ser desvinculada.',
+  'account.connections.connect': 'Vincular {name}',
+  'account.connections.linked': 'A conta está vinculada. A partir de agora você pode entrar com ela.',
+  'account.connections.unlinked': 'A conta foi desvinculada.',
 };
 
 export const federationIt: FederationTexts = {
@@ -83,6 +123,16 @@ export const federationIt: FederationTexts = {
   'federation.already_linked': 'Quell’account è già collegato a un altro account qui.',
   'connection.not_found': 'Non esiste una connessione con ID {id}.',
   'connection.id_taken': 'L’ID di connessione {id} è già in uso. Scegline un altro.',
+  'federation.last_method': 'Questo è l’unico modo per accedere al tuo account. Imposta prima una password o collega un altro account.',
+  'account.nav.connections': 'Account collegati',
+  'account.connections.intro': 'Account di altri servizi con cui puoi accedere qui.',
+  'account.connections.none': 'Nessun account collegato.',
+  'account.connections.linked_at': 'collegato il {date}',
+  'account.connections.remove': 'Scollega',
+  'account.connections.last': 'È il tuo unico modo di accedere, quindi non può essere scollegato.',
+  'account.connections.connect': 'Collega {name}',
+  'account.connections.linked': 'L’account è collegato. Da ora puoi accedere con esso.',
+  'account.connections.unlinked': 'L’account è stato scollegato.',
 };
 
 export const federationNl: FederationTexts = {
@@ -99,6 +149,16 @@ export const federationNl: FederationTexts = {
   'federation.already_linked': 'Dat account is hier al aan een ander account gekoppeld.',
   'connection.not_found': 'Er is geen verbinding met de ID {id}.',
   'connection.id_taken': 'De verbindings-ID {id} is al in gebruik. Kies een andere.',
+  'federation.last_method': 'Dit is de enige manier om in te loggen op je account. Stel eerst een wachtwoord in of koppel een ander account.',
+  'account.nav.connections': 'Gekoppelde accounts',
+  'account.connections.intro': 'Accounts bij andere diensten waarmee je hier kunt inloggen.',
+  'account.connections.none': 'Er zijn geen accounts gekoppeld.',
+  'account.connections.linked_at': 'gekoppeld op {date}',
+  'account.connections.remove': 'Ontkoppelen',
+  'account.connections.last': 'Dit is je enige manier om in te loggen, dus het kan niet worden ontkoppeld.',
+  'account.connections.connect': '{name} koppelen',
+  'account.connections.linked': 'Het account is gekoppeld. Je kunt er voortaan mee inloggen.',
+  'account.connections.unlinked': 'Het account is ontkoppeld.',
 };
 
 export const federationJa: FederationTexts = {
@@ -115,6 +175,16 @@ export const federationJa: FederationTexts = {
   'federation.already_linked': 'そのアカウントは、ここで既に別のアカウントに連携されています。',
   'connection.not_found': 'ID {id}の接続はありません。',
   'connection.id_taken': '接続ID {id}は既に使われています。別のIDを選んでください。',
+  'federation.last_method': 'これはアカウントにサインインする唯一の方法です。先にパスワードを設定するか、別のアカウントを連携してください。',
+  'account.nav.connections': '連携アカウント',
+  'account.connections.intro': 'ここでのサインインに使える、他のサービスのアカウントです。',
+  'account.connections.none': '連携しているアカウントはありません。',
+  'account.connections.linked_at': '{date}に連携',
+  'account.connections.remove': '連携を解除',
+  'account.connections.last': 'これが唯一のサインイン方法のため、連携を解除できません。',
+  'account.connections.connect': '{name}を連携',
+  'account.connections.linked': 'アカウントを連携しました。今後はこのアカウントでサインインできます。',
+  'account.connections.unlinked': 'アカウントの連携を解除しました。',
 };
 
 export const federationZhCN: FederationTexts = {
@@ -131,6 +201,16 @@ export const federationZhCN: FederationTexts = {
   'federation.already_linked': '该账户已关联到这里的另一个账户。',
   'connection.not_found': '没有 ID 为 {id} 的连接。',
   'connection.id_taken': '连接 ID {id} 已被使用。请另选一个。',
+  'federation.last_method': '这是登录您账户的唯一方式。请先设置密码或关联其他账户。',
+  'account.nav.connections': '关联的账户',
+  'account.connections.intro': '可用于在这里登录的其他服务账户。',
+  'account.connections.none': '没有关联的账户。',
+  'account.connections.linked_at': '关联于 {date}',
+  'account.connections.remove': '解除关联',
+  'account.connections.last': '这是您唯一的登录方式，因此无法解除关联。',
+  'account.connections.connect': '关联 {name}',
+  'account.connections.linked': '账户已关联。今后您可以用它登录。',
+  'account.connections.unlinked': '已解除账户关联。',
 };
 
 export const federationAr: FederationTexts = {
@@ -147,4 +227,14 @@ export const federationAr: FederationTexts = {
   'federation.already_linked': 'هذا الحساب مرتبط بالفعل بحساب آخر هنا.',
   'connection.not_found': 'لا يوجد اتصال بالمعرّف {id}.',
   'connection.id_taken': 'معرّف الاتصال {id} مستخدم بالفعل. اختر معرّفًا آخر.',
+  'federation.last_method': 'هذه هي الطريقة الوحيدة لتسجيل الدخول إلى حسابك. عيّن كلمة مرور أو اربط حسابًا آخر أولًا.',
+  'account.nav.connections': 'الحسابات المرتبطة',
+  'account.connections.intro': 'حسابات في خدمات أخرى يمكنك تسجيل الدخول بها هنا.',
+  'account.connections.none': 'لا توجد حسابات مرتبطة.',
+  'account.connections.linked_at': 'رُبط في {date}',
+  'account.connections.remove': 'إلغاء الربط',
+  'account.connections.last': 'هذه طريقتك الوحيدة لتسجيل الدخول، لذا لا يمكن إلغاء ربطها.',
+  'account.connections.connect': 'ربط {name}',
+  'account.connections.linked': 'تم ربط الحساب. يمكنك تسجيل الدخول به من الآن.',
+  'account.connections.unlinked': 'تم إلغاء ربط الحساب.',
 };

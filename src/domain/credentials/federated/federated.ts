@@ -32,7 +32,7 @@ import type { StatsRecorder } from '../../stats/stats-recorder.port.ts';
 export const FEDERATED: AuthenticationMethod = { id: 'federated', amr: ['fed'], acr: 'urn:foyer:acr:federated', aal: 1 };
 
 /** The credential type of a linked upstream account. */
-const FEDERATED_CREDENTIAL = 'federated';
+export const FEDERATED_CREDENTIAL = 'federated';
 
 /** Who the upstream provider says the customer is, after its protocol checks passed. */
 export type UpstreamProfile = {
