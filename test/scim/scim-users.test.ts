@@ -209,6 +209,46 @@ describeEachEngine('SCIM: Users', (current) => {
     assert.deepEqual(searched.json<List>().Resources.map((user) => Object.keys(user).sort()), [['id', 'schemas', 'userName'], ['id', 'schemas', 'userName']]);
   });
 
+  test('the conventional traits hold their attributes: phone numbers, nickname, locale, enterprise number and manager', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        email: { type: 'string', 'x-foyer': { identifier: true, verifiable: 'email' } },
+        phone_number: { type: 'string' },
+        nickname: { type: 'string' },
+        locale: { type: 'string' },
+        employee_number: { type: 'string' },
+        manager_id: { type: 'string' },
+        score: { type: 'integer' },
+      },
+      required: ['email'],
+      additionalProperties: false,
+    };
+    await createTenant(server, 'conventional', { identitySchema: schema });
+    const base = '/t/conventional';
+    const created = await create(
+      {
+        userName: 'zed@example.com',
+        phoneNumbers: [{ value: '+33 6 12 34 56 78', type: 'mobile', primary: true }],
+        nickName: 'Z',
+        locale: 'fr-FR',
+        [ENTERPRISE]: { employeeNumber: 'E-42', manager: { value: 'boss-1' } },
+        [TRAITS]: { score: 7 },
+      },
+      base,
+    );
+    assert.deepEqual(created['phoneNumbers'], [{ value: '+33 6 12 34 56 78', type: 'mobile', primary: true }]);
+    assert.deepEqual([created['nickName'], created['locale']], ['Z', 'fr-FR']);
+    assert.deepEqual(created[ENTERPRISE], { employeeNumber: 'E-42', manager: { value: 'boss-1' } });
+    assert.deepEqual(created[TRAITS], { score: 7 });
+    const schemas = (await call('GET', '/Schemas', { base })).json<{ Resources: { id: string; attributes: { name: string; type: string }[] }[] }>();
+    assert.deepEqual(schemas.Resources.find((each) => each.id === TRAITS)?.attributes.map((attribute) => [attribute.name, attribute.type]), [['score', 'integer']]);
+    assert.deepEqual(await ids('phoneNumbers[type eq "mobile" and value sw "+33"]', base), ['zed@example.com']);
+    assert.deepEqual(await ids(`${ENTERPRISE}:manager.value eq "boss-1" and ${ENTERPRISE}:employeeNumber eq "e-42"`, base), ['zed@example.com']);
+    assert.deepEqual(await ids('nickName eq "z" and locale sw "fr"', base), ['zed@example.com']);
+    assert.deepEqual(await ids('score eq 7', base), ['zed@example.com']);
+  });
+
   test('PATCH with paths and value filters, PUT, and If-Match', async () => {
     const user = await create({ userName: 'pat@example.com', externalId: 'crm-pat', name: { givenName: 'Pat', familyName: 'Old' }, [TRAITS]: { plan: 'free' } });
     const patch = (operations: unknown[], headers: Record<string, string> = {}) => call('PATCH', `/Users/${user.id}`, { body: { schemas: [PATCH_OP], Operations: operations }, headers });
