@@ -3,7 +3,7 @@
 // build nobody needs costs a hash of the sources. `--force` builds anyway.
 // The stamp is a SHA-256 of every source file, the Vite config and the lockfile.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,12 +30,39 @@ export function buildIsCurrent(): boolean {
   return existsSync(join(dist, 'index.html')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === sourceStamp();
 }
 
+const lockDir = join(here, '.build-lock');
+const LOCK_STALE_MS = 120_000;
+
+/** One build at a time on this checkout (test files run in parallel): a directory made atomically. */
+async function withBuildLock(work: () => Promise<void>): Promise<void> {
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch {
+      // A lock left by a build that died is taken over after two minutes.
+      const since = statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs;
+      if (since !== undefined && Date.now() - since > LOCK_STALE_MS) rmSync(lockDir, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    await work();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
 export async function buildConsole(options: { force?: boolean; quiet?: boolean } = {}): Promise<void> {
   if (!options.force && buildIsCurrent()) return;
-  const stamp = sourceStamp();
-  const { build } = await import('vite');
-  await build({ configFile: join(here, 'vite.config.ts'), logLevel: options.quiet ? 'warn' : 'info' });
-  writeFileSync(stampFile, stamp);
+  await withBuildLock(async () => {
+    // Another process may have built it while this one waited.
+    if (!options.force && buildIsCurrent()) return;
+    const stamp = sourceStamp();
+    const { build } = await import('vite');
+    await build({ configFile: join(here, 'vite.config.ts'), logLevel: options.quiet ? 'warn' : 'info' });
+    writeFileSync(stampFile, stamp);
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
