@@ -26,7 +26,7 @@ const importCustomersCommand: Command = {
   name: 'import customers',
   summary: 'Import customers from a JSON Lines or CSV file (traits, verified flags, external ids, times, consents, password hashes from other systems); --dry-run checks and reports every line.',
   usage:
-    '<FILE> [--tenant <slug>] [--format jsonl|csv] [--dry-run] [--on-existing skip|update] [--resume] [--reject-file <path>] [--checkpoint <path>] [--firebase-signer-key <base64> --firebase-salt-separator <base64> --firebase-rounds <n> --firebase-mem-cost <n>] [--batch-size <n>]',
+    '<FILE> [--tenant <slug>] [--format jsonl|csv] [--dry-run] [--on-existing skip|update [--replace-passwords]] [--resume] [--reject-file <path>] [--checkpoint <path>] [--firebase-signer-key <base64> --firebase-salt-separator <base64> --firebase-rounds <n> --firebase-mem-cost <n>] [--batch-size <n>]',
   positionals: ['file'],
   options: {
     tenant: { type: 'string' },
@@ -34,6 +34,7 @@ const importCustomersCommand: Command = {
     'dry-run': { type: 'boolean' },
     'on-existing': { type: 'string' },
     resume: { type: 'boolean' },
+    'replace-passwords': { type: 'boolean' },
     'reject-file': { type: 'string' },
     checkpoint: { type: 'string' },
     'firebase-signer-key': { type: 'string' },
@@ -82,7 +83,7 @@ const importCustomersCommand: Command = {
         rejected: start.summary.rejected + summary.rejected,
         weakHashes: start.summary.weakHashes + summary.weakHashes,
       });
-      const summary = await importCustomers({ transaction, stores }, tenant, source, { dryRun, onExisting, firebase, batchSize }, operatorActor(io), {
+      const summary = await importCustomers({ transaction, stores }, tenant, source, { dryRun, onExisting, replacePasswords: values['replace-passwords'] === true, firebase, batchSize }, operatorActor(io), {
         onLine: (outcome) => held.push(outcome),
         onCheckpoint: async ({ line, position, summary: sofar }) => {
           // Reported and rejected before the checkpoint says so: a crash repeats, never loses, them.

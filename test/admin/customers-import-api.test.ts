@@ -60,6 +60,12 @@ describeEachEngine('admin API: streamed customer import and export', (current) =
 
     const again = await importBody(body, 'application/x-ndjson');
     assert.deepEqual(answerOf(again.body).at(-1)?.summary?.skipped, 2);
+    // Over the API an import never replaces a password the customer has.
+    const takeover = JSON.stringify({ external_id: 'api-1', traits: { email: 'api.one@example.com' }, password_hash: bcrypt.hashSync('attacker password', 4) });
+    const refused = answerOf((await importBody(takeover, 'application/x-ndjson', '?on_existing=update')).body);
+    assert.equal(refused.find((line) => line.status)?.errors?.[0]?.field, 'password_hash');
+    const [kept] = await node.server.stores.identities.listCredentials(shop.id, customer.id);
+    assert.equal(kept?.config['hash'], credential?.config['hash']);
   });
 
   test('consents given by purpose id are recorded in the ledger (method import) for new and updated customers; an unknown purpose rejects the line', async () => {

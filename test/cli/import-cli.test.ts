@@ -87,7 +87,7 @@ describeEachEngine('foyer import customers (CLI process)', (current) => {
     assert.equal(entry?.details?.['rehashedFrom'], 'bcrypt');
   });
 
-  test('a dry run reports each line and writes nothing; the import rejects bad lines to the reject file and goes on; a second run skips, --on-existing update updates', async () => {
+  test('a dry run reports each line and writes nothing; the import rejects bad lines to the reject file and goes on; a second run skips, --on-existing update updates (a password it has only with --replace-passwords)', async () => {
     const tag = `dry-${current().engine}`;
     const source = file([
       { external_id: `${tag}-1`, traits: { email: `${tag}.ann@example.com`, name: 'Ann' }, created_at: '2021-03-04T05:06:07Z', last_signed_in_at: '2024-02-03T04:05:06Z' },
@@ -137,6 +137,17 @@ describeEachEngine('foyer import customers (CLI process)', (current) => {
     assert.equal((await customerByEmail(`${tag}.ann.new@example.com`))?.id, ann.id);
     assert.deepEqual((await customerByEmail(`${tag}.dee@example.com`))?.traits, { email: `${tag}.dee@example.com`, name: 'Dee' });
     assert.equal(outcomes(updated)[0]!.errors?.[0]?.code, 'import.ambiguous');
+
+    // A password the customer has is replaced only with --replace-passwords; a first one is set.
+    const hashFor = async (password: string) => (await import('bcryptjs')).default.hashSync(password, 4);
+    const setFirst = file([{ external_id: `${tag}-1`, traits: { email: `${tag}.ann.new@example.com` }, password_hash: await hashFor('first password 1') }]);
+    assert.equal(summaryOf(await foyer('import', 'customers', setFirst, '--on-existing', 'update')).updated, 1);
+    const replace = file([{ external_id: `${tag}-1`, traits: { email: `${tag}.ann.new@example.com` }, password_hash: await hashFor('second password 2') }]);
+    const refused = await foyer('import', 'customers', replace, '--on-existing', 'update');
+    assert.equal(outcomes(refused)[0]!.errors?.[0]?.code, 'import.password_exists');
+    assert.equal((await signIn(`${tag}.ann.new@example.com`, 'first password 1', '198.51.100.150')).statusCode, 200);
+    assert.equal(summaryOf(await foyer('import', 'customers', replace, '--on-existing', 'update', '--replace-passwords')).updated, 1);
+    assert.equal((await signIn(`${tag}.ann.new@example.com`, 'second password 2', '198.51.100.151')).statusCode, 200);
   });
 
   test('CSV: columns are traits typed by the schema, verified, external_id, created_at, password_hash with salt and algorithm; a short row is rejected to a CSV reject file with its header', async () => {

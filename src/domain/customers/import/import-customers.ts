@@ -47,6 +47,8 @@ type ImportOptions = {
   readonly dryRun?: boolean | undefined;
   /** A line naming a customer who exists: leave them (default) or update them with what it gives. */
   readonly onExisting?: 'skip' | 'update' | undefined;
+  /** An update may replace a password the customer has (otherwise such a line is rejected). */
+  readonly replacePasswords?: boolean | undefined;
   readonly firebase?: FirebaseParameters | undefined;
   readonly batchSize?: number | undefined;
 };
@@ -196,7 +198,7 @@ async function decideAndWrite(context: BatchContext, identities: IdentityStore, 
       outcomes.push({ line: pending.line.line, status: 'created', id: candidate.identity.id, weakHash });
     } else if (context.options.onExisting !== 'update') outcomes.push({ line: pending.line.line, status: 'skipped', id: decision.id });
     else {
-      const problems = stores ? await updateImportedCustomer({ stores, tenant: context.tenant, purposes: context.purposes, schema: context.settings.schema, actor: context.actor, now: context.now }, decision.id, candidate) : [];
+      const problems = stores ? await updateImportedCustomer({ stores, tenant: context.tenant, purposes: context.purposes, schema: context.settings.schema, actor: context.actor, now: context.now, replacePasswords: context.options.replacePasswords === true }, decision.id, candidate) : [];
       outcomes.push(problems.length > 0 ? rejected(pending.line, problems) : { line: pending.line.line, status: 'updated', id: decision.id, weakHash });
     }
   }

@@ -3,7 +3,7 @@
 // (the line's win, the others stay) and must still satisfy the schema; a new email moves the
 // address and the password's identifier together (customer-traits.ts does the same for a patch);
 // another verifiable trait cannot change here. Verified flags only ever add a verification, a
-// password hash replaces the password, consents are appended to the ledger. A status is not
+// password hash sets the password (replacing one only when the operator allows it), consents are appended to the ledger. A status is not
 // changed by an import (blocking must also end sessions: the block action does that). Audited as
 // `identity.updated` with its event, like any other change.
 import type { FieldProblem } from '../../errors.ts';
@@ -28,7 +28,16 @@ import type { ConsentLedgerStore, PurposeStore } from '../../privacy/purpose.por
 /** What an import writes through (its batch's transaction). */
 export type ImportStores = { identities: IdentityStore; audit: AuditStore; outbox: OutboxStore; consentLedger: ConsentLedgerStore; purposes: PurposeStore };
 
-type UpdateDeps = { readonly stores: ImportStores; readonly tenant: Tenant; readonly purposes: readonly Purpose[]; readonly schema: TraitSchema; readonly actor: Actor; readonly now: number };
+type UpdateDeps = {
+  readonly stores: ImportStores;
+  readonly tenant: Tenant;
+  readonly purposes: readonly Purpose[];
+  readonly schema: TraitSchema;
+  readonly actor: Actor;
+  readonly now: number;
+  /** A password the customer has may be replaced by the line's hash (the CLI's --replace-passwords). */
+  readonly replacePasswords: boolean;
+};
 
 /** Applies the line to the customer; the problems when it cannot (nothing is changed then). */
 export async function updateImportedCustomer(deps: UpdateDeps, identityId: string, candidate: ImportCandidate): Promise<FieldProblem[]> {
@@ -37,6 +46,12 @@ export async function updateImportedCustomer(deps: UpdateDeps, identityId: strin
   if (!identity) return [{ field: '', code: 'identity.not_found', message: 'The customer was erased meanwhile.' }];
   const changed: string[] = [];
   const given = candidate.given;
+  // Whoever may update customers could otherwise set a password they know on any account: an
+  // existing password is replaced only when the operator says so, never through the API.
+  const password = candidate.hash ? (await stores.identities.listCredentials(tenant.id, identityId)).find((credential) => credential.type === 'password') : undefined;
+  if (password && !deps.replacePasswords) {
+    return [{ field: 'password_hash', code: 'import.password_exists', message: 'The customer has a password already: an import replaces it only when told to (foyer import customers --replace-passwords).' }];
+  }
 
   let traits: Traits = identity.traits;
   let emailMoved = false;
@@ -62,7 +77,6 @@ export async function updateImportedCustomer(deps: UpdateDeps, identityId: strin
   }
   if (given.has('verified')) changed.push(...(await addVerifications(stores, tenant.id, identity, candidate, now)));
   if (candidate.hash) {
-    const password = (await stores.identities.listCredentials(tenant.id, identityId)).find((credential) => credential.type === 'password');
     const config = { hash: candidate.hash.hash };
     if (password) await stores.identities.updateCredentialConfig(tenant.id, password.id, config, now);
     else await stores.identities.addCredential(tenant.id, identityId, { id: uuidv7(now), type: 'password', config, identifiers: [passwordIdentifierOf(traits)] }, now);
