@@ -63,8 +63,9 @@ describeEachEngine('account portal: consents and contact, and the unsubscribe li
     assert.match(textOf(page.html), /You accepted this version\./);
     assert.match(page.html, /name="consents\.marketing" type="checkbox" value="1" checked/);
     assert.match(page.html, /Global Privacy Control/);
-    assert.match(page.html, /name="pref\.newsletter\.email" value="true" aria-label="Newsletter by Email" checked/);
-    assert.match(page.html, /name="pref\.newsletter\.sms" value="true" aria-label="Newsletter by SMS">/);
+    assert.match(page.html, /<fieldset class="purposes"><legend>Newsletter<\/legend>/);
+    assert.match(page.html, /<input id="pref-newsletter-email" name="pref\.newsletter\.email" type="checkbox" value="true" checked> Email<\/label>/);
+    assert.match(page.html, /<input id="pref-newsletter-sms" name="pref\.newsletter\.sms" type="checkbox" value="true"> SMS<\/label>/);
 
     const withdrawn = await browser.submit(requireForm(page, isAction('/account/privacy/consents')));
     assert.equal(withdrawn.url.search, '?done=consents');

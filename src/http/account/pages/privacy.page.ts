@@ -1,11 +1,11 @@
 // The portal's consents and communication section (issue 15): what the customer agreed to (a
 // required purpose is stated, it cannot be withdrawn on its own; an optional one is a box, ticked
-// while granted) and how they want to be contacted (a box per topic and channel). Two forms, each
+// while granted) and how they want to be contacted (a group of boxes per topic, one per channel). Two forms, each
 // saved on its own, no JavaScript.
 import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
-import { hiddenInputs } from '../../shared/form-fields.ts';
+import { checkboxField, hiddenInputs } from '../../shared/form-fields.ts';
 import type { PurposeOffer } from '../../../domain/privacy/collection.ts';
 
 type Channels = Readonly<Record<'email' | 'sms' | 'push', boolean>>;
@@ -45,14 +45,12 @@ ${
   view.topics.length === 0
     ? html`<p>${t('account.privacy.no_topics')}</p>`
     : html`<form method="post" action="${view.preferencesAction}">${hiddenInputs(csrf)}
-<table><thead><tr><th scope="col">${t('account.privacy.topic')}</th>${CHANNELS.map((channel) => html`<th scope="col">${t(`account.privacy.channel.${channel}`)}</th>`)}</tr></thead>
-<tbody>${view.topics.map(
+${view.topics.map(
         (topic) =>
-          html`<tr><th scope="row">${topic.name}</th>${CHANNELS.map(
-            (channel) =>
-              html`<td><input type="checkbox" id="pref-${topic.id}-${channel}" name="pref.${topic.id}.${channel}" value="true" aria-label="${t('account.privacy.channel_label', { topic: topic.name, channel: t(`account.privacy.channel.${channel}`) })}"${topic.channels[channel] ? html` checked` : ''}></td>`,
-          )}</tr>`,
-      )}</tbody></table>
+          html`<fieldset class="purposes"><legend>${topic.name}</legend>${CHANNELS.map((channel) =>
+            checkboxField(t, { id: `pref-${topic.id}-${channel}`, name: `pref.${topic.id}.${channel}`, label: t(`account.privacy.channel.${channel}`), checked: topic.channels[channel] }),
+          )}</fieldset>`,
+      )}
 <button type="submit">${t('account.privacy.save_preferences')}</button></form>`
 }`;
 }
