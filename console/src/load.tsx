@@ -20,7 +20,7 @@ export function useLoad<T>(read: () => Promise<T>, key: readonly unknown[]): Loa
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `read` is a new closure every render; `key` names what it depends on.
   }, [...key, generation]);
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
   return { ...state, reload };
