@@ -17,6 +17,7 @@ import type { UpstreamIdp } from '../helpers/upstream-idp.ts';
 import { createConnection, updateConnection } from '../../src/domain/federation/connections.service.ts';
 import { createSecretBox } from '../../src/infra/crypto/secret-box.ts';
 import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
+import { callAdmin, machineToken } from '../helpers/admin.ts';
 
 const WEB_CALLBACK = 'https://web.example.test/callback';
 const NATIVE_CALLBACK = 'com.example.app:/federation';
@@ -194,5 +195,41 @@ describeEachEngine('sign-in through an OpenID Connect connection', (current) => 
     assert.equal(whoami.status, 200);
     const again = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken });
     assert.equal(again.status, 409, 'once');
+  });
+
+  test('home-realm discovery: an address of a domain the connection owns goes to its provider (login_hint), others get the password check; the flows API names the realm', async () => {
+    // Through the admin API, which makes the hosted pages' cache of connections forget them at once.
+    const token = await machineToken(node.server, ['tenants:read', 'tenants:write']);
+    const patched = await callAdmin(node.server, token, 'PATCH', '/tenants/default/connections/acme-id', { body: { domains: ['Acme.example'] } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    try {
+      const email = `ann.${Date.now()}@acme.example`;
+      upstream.accounts.set('hrd-1', { email, email_verified: true });
+      const signed = await authorizationCodeFlow(rp, { redirectUri: WEB_CALLBACK, scope: 'openid email' }, async (url) => {
+        const browser = createBrowserSession();
+        const start = await browser.open(url);
+        const out = await browser.submit(requireForm(start, isAction('/signin')), { email: email.toUpperCase(), password: '' });
+        assert.ok(out.redirectedTo, textOf(out.html).slice(0, 200));
+        assert.equal(out.redirectedTo.origin, upstream.issuer);
+        assert.equal(out.redirectedTo.searchParams.get('login_hint'), email.toUpperCase());
+        const done = await browser.drive(await browser.open(await upstream.signIn(out.redirectedTo, 'hrd-1')), { consent: true });
+        return done.redirectedTo!;
+      });
+      assert.equal(signed.claims['email'], email);
+      assert.deepEqual(signed.claims['amr'], ['fed']);
+
+      const other = createBrowserSession();
+      const page = await other.open(client.buildAuthorizationUrl(rp, { redirect_uri: WEB_CALLBACK, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256' }));
+      const refused = await other.submit(requireForm(page, isAction('/signin')), { email: uniqueEmail('elsewhere'), password: 'wrong password 123' });
+      assert.equal(refused.status, 401, 'another domain: the password as usual');
+
+      const flow = (await (await fetch(`${node.url}/flows/login`, { method: 'POST' })).json()) as { id: string };
+      const realm = (await (await fetch(`${node.url}/flows/login/${flow.id}/federation?client_id=${nativeClientId}&login_hint=${encodeURIComponent(email)}`)).json()) as { home_realm: string | null };
+      assert.equal(realm.home_realm, 'acme-id');
+      const none = (await (await fetch(`${node.url}/flows/login/${flow.id}/federation?login_hint=x%40example.org`)).json()) as { home_realm: string | null };
+      assert.equal(none.home_realm, null);
+    } finally {
+      await callAdmin(node.server, token, 'PATCH', '/tenants/default/connections/acme-id', { body: { domains: [] } });
+    }
   });
 });

@@ -67,14 +67,17 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     return request.tenant;
   }
 
-  app.get('/flows/login/:id/federation', { schema: { params: flowParams } }, async (request, reply) => {
+  app.get('/flows/login/:id/federation', { schema: { params: flowParams, querystring: { type: 'object', properties: { client_id: { type: 'string', maxLength: 200 }, login_hint: { type: 'string', maxLength: 254 } } } } }, async (request, reply) => {
     const tenant = tenantOf(request);
     const flow = await activeApiFlow(deps.stores.flows, tenant.id, (request.params as { id: string }).id, 'login');
-    const clientId = String((request.query as { client_id?: string }).client_id ?? '');
+    const query = request.query as { client_id?: string; login_hint?: string };
+    const clientId = String(query.client_id ?? '');
     const connections = await deps.directory.buttonsFor(tenant.id, clientId);
+    // Home-realm discovery: the connection that owns the address's domain, which the app should use instead of the password.
+    const homeRealm = query.login_hint ? await deps.directory.homeRealmOf(tenant.id, clientId, query.login_hint) : undefined;
     const action = `${issuerOf(deps.publicUrl, tenant)}/flows/login/${flow.id}/federation`;
     reply.header('cache-control', 'no-store');
-    return { action, connections: connections.map((connection) => ({ id: connection.id, name: connection.displayName, icon_url: connection.iconUrl })) };
+    return { action, connections: connections.map((connection) => ({ id: connection.id, name: connection.displayName, icon_url: connection.iconUrl })), home_realm: homeRealm?.id ?? null };
   });
 
   app.post('/flows/login/:id/federation', { schema: { params: flowParams, body: startBody } }, async (request, reply) => {

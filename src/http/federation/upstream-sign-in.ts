@@ -63,6 +63,13 @@ export function createConnectionDirectory(connections: ConnectionStore) {
     async buttonsFor(tenantId: string, applicationId: string): Promise<Connection[]> {
       return (await list(tenantId)).filter((connection) => showsFor(connection, applicationId));
     },
+    /** Home-realm discovery: the connection (shown for this application) that owns the email's domain, if any. */
+    async homeRealmOf(tenantId: string, applicationId: string, email: string): Promise<Connection | undefined> {
+      const at = email.lastIndexOf('@');
+      if (at < 1) return undefined;
+      const domain = email.slice(at + 1).trim().toLowerCase();
+      return (await list(tenantId)).find((connection) => showsFor(connection, applicationId) && connection.domains.includes(domain));
+    },
     forget(tenantId: string): void {
       cache.delete(tenantId);
     },

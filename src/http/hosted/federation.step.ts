@@ -21,7 +21,7 @@ import { formOf } from '../shared/form.ts';
 import type { FieldError } from '../shared/form-fields.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
-import type { FederationDeps } from '../federation/upstream-sign-in.ts';
+import type { ConnectionDirectory, FederationDeps } from '../federation/upstream-sign-in.ts';
 import { answeredProfile, beginUpstreamSignIn, federationFlowId } from '../federation/upstream-sign-in.ts';
 import type { InteractionContext as Context } from './interaction-pages.ts';
 import { federationLinkPage } from './pages/federation.page.ts';
@@ -30,7 +30,7 @@ type StepDeps = {
   readonly stores: Stores;
   readonly strategies: Strategies;
   readonly selfService: SelfServiceDeps;
-  readonly federation: FederationDeps;
+  readonly federation: FederationDeps & { readonly directory: ConnectionDirectory };
   readonly flowCsrfKey: KeyObject;
   readonly secureCookies: boolean;
   /** Ends every sign-in: the second factor when one is due, else the interaction's result. */
@@ -61,6 +61,24 @@ export function createFederationStep(deps: StepDeps) {
       // The upstream's discovery failed (down, or refused by the outbound guard).
       request.log.warn({ connection: connection.id, reason: (error as Error).message }, 'upstream sign-in could not start');
       return deps.renderSignIn(c, reply, undefined, { code: 'federation.upstream_failed' }, 502);
+    }
+  }
+
+  /**
+   * Home-realm discovery: an email whose domain a connection owns (`domains`) goes to that provider
+   * instead of the password, with the address as its login hint. True when the browser was sent there.
+   */
+  async function homeRealm(c: Context, request: FastifyRequest, reply: FastifyReply, email: string): Promise<boolean> {
+    const connection = await deps.federation.directory.homeRealmOf(c.tenant.id, applicationOf(c), email);
+    if (!connection) return false;
+    try {
+      const { url } = await beginUpstreamSignIn(deps.federation, c.tenant, connection, { kind: 'browser', interactionUid: c.uid }, { login_hint: email.trim() });
+      await reply.code(303).header('location', url.href).header('cache-control', 'no-store').send();
+      return true;
+    } catch (error) {
+      request.log.warn({ connection: connection.id, reason: (error as Error).message }, 'upstream sign-in could not start');
+      await deps.renderSignIn(c, reply, email, { code: 'federation.upstream_failed' }, 502);
+      return true;
     }
   }
 
@@ -129,5 +147,5 @@ export function createFederationStep(deps: StepDeps) {
     return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.federation.link_title'), body, here: base });
   }
 
-  return { start, upstreamReturned, link };
+  return { start, upstreamReturned, link, homeRealm };
 }

@@ -140,6 +140,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const form = formOf(request.body);
     const flow = await submitted(c, form, 'login');
     if (!flow) return renderSignIn(c, reply, form['email'], { code: 'flow.csrf' }, 400);
+    // An address of a domain a connection owns signs in there (home-realm discovery, ADR 0032).
+    if (await federation.homeRealm(c, request, reply, form['email'] ?? '')) return reply;
     const input = { identifier: form['email'] ?? '', password: form['password'] ?? '', deviceToken: readDeviceCookie(request, c.tenant) };
     const verification = { kind: 'browser', interactionUid: c.uid, locale: c.t.locale } as const;
     const outcome = await signInVerifyingFirst(deps.selfService, deps.strategies.password, c.tenant, input, contextOf(c, request), verification);
