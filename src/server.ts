@@ -32,11 +32,14 @@ import { secondFactorPortalPlugin } from './http/account/second-factors.plugin.t
 import { privacyPortalPlugin } from './http/account/privacy.plugin.ts';
 import { unsubscribePlugin } from './http/hosted/unsubscribe.plugin.ts';
 import { unsubscribeKeyOf } from './domain/privacy/unsubscribe.ts';
+import { passkeyPortalPlugin } from './http/account/passkeys.plugin.ts';
 import { emailChangePlugin } from './http/account/email-change.plugin.ts';
 import { createSignInThrottle } from './domain/flows/throttle.ts';
 import { createStrategies } from './domain/credentials/strategies.ts';
 import { signInLinkPlugin } from './http/hosted/sign-in-link.plugin.ts';
 import { smsFactorPortalPlugin } from './http/account/sms-factor.plugin.ts';
+import { passkeyChallengeKeyOf } from './domain/credentials/passkey/passkey.ts';
+import { passkeyAssetsPlugin } from './http/hosted/passkey-assets.plugin.ts';
 import { rememberedDeviceKeyOf } from './domain/self-service/remembered-devices.ts';
 import type { SelfServiceDeps } from './domain/self-service/code-steps.ts';
 import { codeKeyOf } from './domain/self-service/one-time-code.ts';
@@ -169,6 +172,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const stats = createStatsCollector({ transaction, activeKey: activeKeyOf(config.masterSecret) });
     // The ways to sign in (ADR 0019), built once; each surface's routes call them through the use cases.
     const deviceKey = deviceTokenKeyOf(config.masterSecret);
+    const passkeyChallengeKey = passkeyChallengeKeyOf(config.masterSecret);
     // Sign-in through connections (ADR 0032): outbound calls to tenant-configured upstreams are
     // guarded against internal addresses in production (SECURITY.md 31).
     const production = config.env === 'production';
@@ -183,6 +187,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       emailCode: selfService,
       federated: { identities: stores.identities, audit: stores.audit, transaction, stats },
       sms: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox, transaction, available: config.sms.gateway !== undefined || config.env !== 'production' },
+      passkey: { publicUrl: config.http.publicUrl, challengeKey: passkeyChallengeKey },
     });
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
@@ -190,18 +195,20 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // mounts it under /t/{slug} too and sets each request's tenant (http/tenancy/tenancy.plugin.ts).
     const tenantSurfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { tenants, publicUrl: config.http.publicUrl, writeLimits }),
-      (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret), federation }),
+      (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret), federation, passkeyChallengeKey }),
+      passkeyAssetsPlugin,
       (app: FastifyInstance) => federationPlugin(app, { ...federation, stores, strategies }),
       (app: FastifyInstance) => connectionsPortalPlugin(app, { stores, transaction, strategies, federation, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => selfServicePlugin(app, { selfService }),
       (app: FastifyInstance) => signInLinkPlugin(app, { selfService, strategies }),
       (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits }),
       (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, breachedCheck, deviceKey: selfService.deviceKey, hasSecondFactor: async (tenant, identityId) => (await strategies.secondFactors.totp.enrolled(tenant, identityId)) || (await strategies.secondFactors.sms.enrolled(tenant, identityId)) }),
-      (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, breachedCheck }),
+      (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, breachedCheck, strategies }),
       (app: FastifyInstance) => privacyPortalPlugin(app, { stores, transaction, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => unsubscribePlugin(app, { stores, transaction, key: unsubscribeKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => secondFactorPortalPlugin(app, { stores, strategies, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => smsFactorPortalPlugin(app, { stores, strategies, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
+      (app: FastifyInstance) => passkeyPortalPlugin(app, { stores, strategies, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => emailChangePlugin(app, { selfService, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       // SCIM 2.0 for provisioning clients (docs/scim.md): admin API credentials with the `scim` scope.
       (app: FastifyInstance) => scimPlugin(app, { publicUrl: config.http.publicUrl, adminTenant: admin.tenant, stores, transaction, breachedCheck, rateLimitPerMinute: config.adminApiRateLimit, redis: redisClient }),

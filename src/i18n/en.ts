@@ -12,8 +12,9 @@ import { privacy } from './en/privacy.ts';
 import { secondFactors } from './en/second-factors.ts';
 import { passwordless } from './en/passwordless.ts';
 import { federation } from './en/federation.ts';
+import { passkeys } from './en/passkeys.ts';
 
-export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin, ...privacy, ...secondFactors, ...passwordless, ...federation } as const;
+export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin, ...privacy, ...secondFactors, ...passwordless, ...federation, ...passkeys } as const;
 
 export type MessageKey = keyof typeof en;
 /** A complete translation: every key of the English catalogue, no more. */

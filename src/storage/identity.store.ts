@@ -267,15 +267,19 @@ export function createIdentityStore(db: Db): IdentityStore {
       return result.numUpdatedRows > 0n;
     },
 
+    async removeCredential(tenantId, identityId, credentialId) {
+      // The identifiers go with it (a passkey's credential id can be registered again).
+      return inTransaction(db, async (tx) => {
+        await tx.deleteFrom('credential_identifiers').where('tenant_id', '=', tenantId).where('identity_id', '=', identityId).where('credential_id', '=', credentialId).execute();
+        const result = await tx.deleteFrom('credentials').where('tenant_id', '=', tenantId).where('identity_id', '=', identityId).where('id', '=', credentialId).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      });
+    },
+
     async removeCredentials(tenantId, identityId, types) {
       if (types.length === 0) return 0;
       const result = await db.deleteFrom('credentials').where('tenant_id', '=', tenantId).where('identity_id', '=', identityId).where('type', 'in', [...types]).executeTakeFirst();
       return Number(result.numDeletedRows);
-    },
-
-    async removeCredential(tenantId, identityId, credentialId) {
-      const result = await db.deleteFrom('credentials').where('tenant_id', '=', tenantId).where('identity_id', '=', identityId).where('id', '=', credentialId).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
     },
 
     async addCredential(tenantId, identityId, credential, now) {

@@ -44,7 +44,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         await page.getByRole('heading', { name: 'Profile' }).waitFor();
         assert.equal(new URL(page.url()).pathname, '/account');
         assert.match(await page.locator('main').innerText(), new RegExp(`Signed in as ${email.replace('.', '\\.')}`));
-        assert.equal(await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link').count(), 9);
+        assert.equal(await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link').count(), 10);
         assert.equal(await page.getByRole('link', { name: 'Change email' }).getAttribute('href'), '/account/email');
         await assertLabelledAndNamed(page, 'profile');
 
@@ -92,7 +92,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         await page.goto(`${foyer.url}/account`);
         await page.getByLabel('Email').fill(email);
         await page.getByLabel('Password').fill(PASSWORD);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
         await page.waitForURL(/\/signin$/);
         assert.match(await page.getByRole('alert').innerText(), /email and password do not match/);
       } finally {

@@ -66,7 +66,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         await page.goto(portal);
         await page.getByLabel('Email').fill(email);
         await page.getByLabel('Password').fill(PASSWORD);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
         await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
         // The recovery code's form is behind a disclosure (no script needed): open it, then check the page.
         await page.getByText('Lost your phone? Use a recovery code').click();

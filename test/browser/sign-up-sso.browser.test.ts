@@ -162,14 +162,14 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         assert.equal(await page.getByLabel('Password').getAttribute('type'), 'password');
         await page.getByLabel('Email').fill(email);
         await page.getByLabel('Password').fill('not my password at all');
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
         await page.waitForURL(/\/signin$/);
         assert.match(await page.getByRole('alert').innerText(), /email and password do not match/);
         assert.equal(await page.getByLabel('Email').inputValue(), email);
         assert.equal(await page.getByLabel('Password').inputValue(), '');
         await assertInvalidAndDescribed(page, 'Password', /email and password do not match/);
         await page.getByLabel('Password').fill(PASSWORD);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
         // Signing out revoked the protocol's grants, but the consent given is remembered
         // (SECURITY.md 25): no consent screen this time, straight back to the application.
         const signedIn = await landOn(page, partner.redirectUri);
@@ -186,7 +186,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         const request = await authorizationRequest(partner);
         await page.goto(request.url.href);
         for (const label of ['Email', 'Password']) assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, `sign-in: ${label} is labelled`);
-        assert.equal(await page.getByRole('button', { name: 'Sign in' }).count(), 1);
+        assert.equal(await page.getByRole('button', { name: 'Sign in', exact: true }).count(), 1);
         await assertLabelledAndNamed(page, 'sign-in');
 
         await page.getByRole('link', { name: 'Create account' }).click();

@@ -161,6 +161,8 @@ export function createBrowserSession(options: BrowserSessionOptions = {}) {
     authorize: (authorizationUrl: string | URL, options: { consent?: boolean } = {}) => finishAt(authorizationUrl, { consent: options.consent ?? false }),
     /** The Cookie header this browser sends to `url` (to replay its session in other requests). */
     cookiesFor: (url: string | URL) => cookieHeader(new URL(url)),
+    /** Sets a cookie as the page's own script would (document.cookie). */
+    setCookie: (name: string, value: string, path = '/') => void jar.set(`${name};${path}`, { name, value, path }),
     /** Names of the cookies held, for assertions on what the server set or cleared. */
     cookieNames: () => [...new Set([...jar.values()].map((cookie) => cookie.name))],
   };

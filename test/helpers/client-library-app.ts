@@ -39,5 +39,5 @@ export async function createCustomer(server: TestServer, customer: Customer): Pr
 export async function signInOnHostedPage(page: Page, customer: Customer): Promise<void> {
   await page.getByLabel('Email').fill(customer.email);
   await page.getByLabel('Password').fill(customer.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }

@@ -7,7 +7,7 @@ import { createTestServer } from './test-server.ts';
 import type { TestServer } from './test-server.ts';
 
 export type ListeningServer = {
-  /** The public URL, which is also the default tenant's issuer: http://127.0.0.1:<port>. */
+  /** The public URL, which is also the default tenant's issuer: http://127.0.0.1:<port> (or http://localhost:<port>). */
   readonly url: string;
   readonly server: TestServer;
   stop(): Promise<void>;
@@ -17,9 +17,10 @@ export type ListeningServer = {
  * The issuer is baked into every token and into discovery, so the port must be known before the
  * server is configured: borrow a free one from the kernel first, then listen on it.
  */
-export async function startListeningServer(engine: Engine, env: Record<string, string> = {}, options: DatabaseOptions = {}): Promise<ListeningServer> {
+export async function startListeningServer(engine: Engine, env: Record<string, string> = {}, options: DatabaseOptions & { readonly hostName?: 'localhost' } = {}): Promise<ListeningServer> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  // Passkeys need a host name: browsers refuse an IP address as the WebAuthn relying party.
+  const url = `http://${options.hostName ?? '127.0.0.1'}:${port}`;
   const server = await createTestServer(engine, { ...env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url }, options);
   try {
     await server.app.listen({ host: '127.0.0.1', port });

@@ -38,7 +38,7 @@ describeEachEngine('hosted page templates', (current) => {
     return { page, uid, csrf: form.fields['csrf_token']! };
   }
 
-  test('two interactions get the same page but for their own id and CSRF token, everywhere they appear', async () => {
+  test('two interactions get the same page but for their own id, CSRF token and passkey challenge, everywhere they appear', async () => {
     const first = await signInPage(shopId);
     const second = await signInPage(shopId);
     assert.notEqual(first.uid, second.uid);
@@ -50,7 +50,9 @@ describeEachEngine('hosted page templates', (current) => {
     assert.match(first.page.html, new RegExp(`name="flow" value="${first.uid}\\.login"`));
     assert.match(first.page.html, new RegExp(`href="/interaction/${first.uid}\\?screen=signup"`));
     assert.match(first.page.html, new RegExp(`href="/interaction/${first.uid}\\?lang=fr"`));
-    assert.equal(second.page.html, first.page.html.replaceAll(first.uid, second.uid).replaceAll(first.csrf, second.csrf));
+    const challengeOf = (html: string) => /data-challenge="([^"]+)"/.exec(html)?.[1] ?? '';
+    assert.notEqual(challengeOf(first.page.html), challengeOf(second.page.html));
+    assert.equal(second.page.html, first.page.html.replaceAll(first.uid, second.uid).replaceAll(first.csrf, second.csrf).replaceAll(challengeOf(first.page.html), challengeOf(second.page.html)));
     assert.match(first.page.html, /<h1>Sign in to Shop<\/h1>/);
   });
 

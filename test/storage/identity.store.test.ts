@@ -126,6 +126,26 @@ describeEachEngine('IdentityStore', (current) => {
     assert.ok(Number(row.created_at) < later);
   });
 
+  test('removes one credential of its identity, within its tenant only, and frees its identifier', async () => {
+    const [tenantId, otherTenant] = [await newTenant(current()), await newTenant(current())];
+    const created = await store().create(customer(tenantId, 'pia@example.com'));
+    const other = await store().create(customer(tenantId, 'quin@example.com'));
+    const now = Date.now();
+    const passkey = { id: uuidv7(now), type: 'passkey', config: { publicKey: 'key' }, identifiers: ['Q3JlZElk'] };
+    await store().addCredential(tenantId, created.id, passkey, now);
+    // Neither another tenant nor another customer of the same tenant can remove it.
+    assert.equal(await store().removeCredential(otherTenant, created.id, passkey.id), false);
+    assert.equal(await store().removeCredential(tenantId, other.id, passkey.id), false);
+    assert.equal((await store().findCredentialWithIdentity(tenantId, 'passkey', 'Q3JlZElk'))?.identity.id, created.id);
+    assert.equal(await store().removeCredential(tenantId, created.id, passkey.id), true);
+    assert.equal(await store().removeCredential(tenantId, created.id, passkey.id), false);
+    assert.equal(await store().findCredentialWithIdentity(tenantId, 'passkey', 'Q3JlZElk'), undefined);
+    assert.deepEqual((await store().listCredentials(tenantId, created.id)).map((credential) => credential.type), ['password']);
+    // Its identifier is free again: the same key can be registered anew.
+    await store().addCredential(tenantId, other.id, { ...passkey, id: uuidv7(now + 1) }, now + 1);
+    assert.equal((await store().findCredentialWithIdentity(tenantId, 'passkey', 'Q3JlZElk'))?.identity.id, other.id);
+  });
+
   test('lists newest first, page by page', async () => {
     const tenantId = await newTenant(current());
     const ids: string[] = [];

@@ -19,11 +19,13 @@ import type { FederatedDeps, FederatedFirstFactor } from './federated/federated.
 import { createFederatedFirstFactor, FEDERATED } from './federated/federated.ts';
 import type { SmsDeps, SmsEnrolment, SmsSecondFactor } from './sms/sms-code.ts';
 import { createSmsEnrolment, createSmsSecondFactor, SMS_METHOD } from './sms/sms-code.ts';
+import type { PasskeyDeps, PasskeyEnrolment, PasskeyFirstFactor, PasskeySecondFactor } from './passkey/passkey.ts';
+import { createPasskeyEnrolment, createPasskeyFirstFactor, createPasskeySecondFactor, PASSKEY_METHOD } from './passkey/passkey.ts';
 
 /** The second factors by method id, their enrolments, and what enrolling at sign-in gives. */
 export type SecondFactorStrategies = {
-  readonly secondFactors: { readonly totp: TotpSecondFactor; readonly recovery_code: RecoveryCodeSecondFactor; readonly sms: SmsSecondFactor };
-  readonly enrolments: { readonly totp: TotpEnrolment; readonly sms: SmsEnrolment };
+  readonly secondFactors: { readonly totp: TotpSecondFactor; readonly recovery_code: RecoveryCodeSecondFactor; readonly sms: SmsSecondFactor; readonly passkey: PasskeySecondFactor };
+  readonly enrolments: { readonly totp: TotpEnrolment; readonly sms: SmsEnrolment; readonly passkey: PasskeyEnrolment };
   /** Ten new recovery codes for the customer (made when an authenticator app is enrolled, or on request). */
   generateRecoveryCodes(tenantId: string, identityId: string, context: RequestContext): Promise<string[]>;
   /** The result of a sign-in completed by enrolling an authenticator app and typing its first code. */
@@ -31,22 +33,24 @@ export type SecondFactorStrategies = {
 };
 
 /** The first factors, by method id, and the second-factor strategies. */
-export type Strategies = { readonly password: PasswordFirstFactor; readonly emailCode: EmailCodeFirstFactor; readonly federated: FederatedFirstFactor } & SecondFactorStrategies;
+export type Strategies = { readonly password: PasswordFirstFactor; readonly emailCode: EmailCodeFirstFactor; readonly federated: FederatedFirstFactor; readonly passkey: PasskeyFirstFactor } & SecondFactorStrategies;
 
-export function createStrategies(deps: { readonly password: SignInDeps; readonly secondFactor: SecondFactorDeps; readonly emailCode: SelfServiceDeps; readonly federated: FederatedDeps; readonly sms: SmsDeps }): Strategies {
+export function createStrategies(deps: { readonly password: SignInDeps; readonly secondFactor: SecondFactorDeps; readonly emailCode: SelfServiceDeps; readonly federated: FederatedDeps; readonly sms: SmsDeps; readonly passkey: Omit<PasskeyDeps, keyof SecondFactorDeps> }): Strategies {
+  const passkey: PasskeyDeps = { ...deps.secondFactor, ...deps.passkey };
   return {
     password: createPasswordFirstFactor(deps.password),
     emailCode: createEmailCodeFirstFactor(deps.emailCode),
     federated: createFederatedFirstFactor(deps.federated),
-    secondFactors: { totp: createTotpSecondFactor(deps.secondFactor), recovery_code: createRecoveryCodeSecondFactor(deps.secondFactor), sms: createSmsSecondFactor(deps.sms) },
-    enrolments: { totp: createTotpEnrolment(deps.secondFactor), sms: createSmsEnrolment(deps.sms) },
+    passkey: createPasskeyFirstFactor(passkey),
+    secondFactors: { totp: createTotpSecondFactor(deps.secondFactor), recovery_code: createRecoveryCodeSecondFactor(deps.secondFactor), sms: createSmsSecondFactor(deps.sms), passkey: createPasskeySecondFactor(passkey) },
+    enrolments: { totp: createTotpEnrolment(deps.secondFactor), sms: createSmsEnrolment(deps.sms), passkey: createPasskeyEnrolment(passkey) },
     generateRecoveryCodes: (tenantId, identityId, context) => generateRecoveryCodes(deps.secondFactor, tenantId, identityId, context),
     enrolledResult: (first) => withSecondFactor(first, TOTP_METHOD),
   };
 }
 
 /** What each registered strategy can complete a sign-in with (the type checker keeps it beside Strategies). */
-const METHODS = { password: PASSWORD, email_code: EMAIL_CODE, email_link: EMAIL_LINK, federated: FEDERATED, totp: TOTP_METHOD, recovery_code: RECOVERY_CODE_METHOD, sms: SMS_METHOD } as const satisfies Record<'password' | 'email_code' | 'email_link' | 'federated' | keyof SecondFactorStrategies['secondFactors'], AuthenticationMethod>;
+const METHODS = { password: PASSWORD, email_code: EMAIL_CODE, email_link: EMAIL_LINK, federated: FEDERATED, totp: TOTP_METHOD, recovery_code: RECOVERY_CODE_METHOD, sms: SMS_METHOD, passkey: PASSKEY_METHOD } as const satisfies Record<'password' | 'email_code' | 'email_link' | 'federated' | keyof SecondFactorStrategies['secondFactors'], AuthenticationMethod>;
 
 /**
  * The authentication context classes a sign-in can reach here: discovery's `acr_values_supported`,

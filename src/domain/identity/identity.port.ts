@@ -81,7 +81,7 @@ export interface IdentityStore {
   updateCredentialConfigIf(tenantId: string, credentialId: string, expectedUpdatedAt: number, config: Readonly<Record<string, unknown>>, now: number): Promise<boolean>;
   /** Removes the identity's credentials of these types; answers how many went. */
   removeCredentials(tenantId: string, identityId: string, types: readonly string[]): Promise<number>;
-  /** Removes one credential of the identity; false when it has no such credential. */
+  /** Removes one credential of the identity (a passkey, a linked upstream account) with its identifiers; false when it has no such credential. */
   removeCredential(tenantId: string, identityId: string, credentialId: string): Promise<boolean>;
   /** Adds a credential to an existing identity (e.g. the first password, set through recovery). */
   addCredential(tenantId: string, identityId: string, credential: Omit<Credential, 'identityId'>, now: number): Promise<void>;

@@ -124,14 +124,15 @@ export function payloadOf(flow: Flow): SecondFactorPayload {
   return flow.payload as unknown as SecondFactorPayload;
 }
 
-type StepRefusal = { readonly ok: false; readonly code: 'mfa.code_invalid' | 'mfa.method_unavailable' | 'mfa.enrolment_expired' | 'mfa.already_enrolled' } | { readonly ok: false; readonly code: 'mfa.throttled'; readonly retryAfterSeconds: number };
+type StepRefusal = { readonly ok: false; readonly code: 'mfa.code_invalid' | 'mfa.method_unavailable' | 'mfa.enrolment_expired' | 'mfa.already_enrolled' | 'passkey.invalid' } | { readonly ok: false; readonly code: 'mfa.throttled'; readonly retryAfterSeconds: number };
 
 /** A code for one of the demanded methods: right, the sign-in's result with both factors. */
 export async function verifySecondFactor(deps: { readonly strategies: SecondFactorStrategies }, tenant: Tenant, flow: Flow, input: { readonly method: string; readonly code: string }, context: RequestContext): Promise<{ readonly ok: true; readonly result: AuthenticationResult } | StepRefusal> {
   const { first, demand } = payloadOf(flow);
   const factor = Object.values(deps.strategies.secondFactors).find((candidate) => candidate.method.id === input.method);
   if (!factor || demand.kind !== 'verify' || !demand.methods.includes(input.method)) return { ok: false, code: 'mfa.method_unavailable' };
-  return factor.verify(tenant, first, { code: input.code }, context);
+  // A passkey's challenge is bound to this step (its flow, completed once); codes ignore it.
+  return factor.verify(tenant, first, { code: input.code, binding: passkeyBindingOf(flow) }, context);
 }
 
 /**
@@ -155,6 +156,11 @@ export async function enrolAtSignIn(deps: { readonly strategies: SecondFactorStr
 export async function completeSecondFactor(flows: FlowStore, tenantId: string, flow: Flow, result: AuthenticationResult): Promise<boolean> {
   if (flow.state === 'verified') return flows.advance(tenantId, flow.id, 'verified', { state: 'complete', payload: flow.payload, identityId: result.identityId }, Date.now());
   return flows.complete(tenantId, flow.id, result.identityId, Date.now());
+}
+
+/** What a passkey's challenge at this step is derived from: the step's flow, which completes once. */
+export function passkeyBindingOf(flow: Flow): string {
+  return `${flow.id}.${flow.csrfToken}`;
 }
 
 /** Whether the customer may turn the step down (and sign in with the first factor only). */

@@ -36,6 +36,8 @@ import { changePreferences, preferencesOf } from '../../domain/privacy/preferenc
 import { DEFAULT_LOCALE } from '../../i18n/locales.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
+import type { Strategies } from '../../domain/credentials/strategies.ts';
+import { registerPasskeyRoutes } from './account-api-passkeys.ts';
 
 type AccountApiDeps = {
   /** Where the CORS check finds the tenant before the request is routed further. */
@@ -45,6 +47,7 @@ type AccountApiDeps = {
   readonly throttle: SignInThrottle;
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
   readonly selfService: SelfServiceDeps;
+  readonly strategies: Strategies;
 };
 
 const ACCOUNT_SCOPE = 'account';
@@ -217,6 +220,7 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     if (!verified.ok) throw refusalProblem(verified, reply);
     return profileView(tenant, verified.identity);
   });
+  registerPasskeyRoutes(app, base, { stores: deps.stores, strategies: deps.strategies, authenticate });
   app.delete(base, { schema: { body: deleteBody } }, async (request, reply) => {
     const { provider, identity, customer, sessionUid } = await authenticate(request, reply);
     const { password, device_token: deviceTokens } = (request.body as { password?: string; device_token?: string } | null | undefined) ?? {};

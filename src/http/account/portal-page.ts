@@ -28,12 +28,15 @@ const NOTICES = new Map([
   ['preferences', 'account.privacy.preferences_saved'],
   ['linked', 'account.connections.linked'],
   ['unlinked', 'account.connections.unlinked'],
+  ['passkey_added', 'account.passkeys.added'],
+  ['passkey_renamed', 'account.passkeys.renamed'],
+  ['passkey_removed', 'account.passkeys.removed'],
 ] as const);
 
 type PortalNotice = typeof NOTICES extends Map<infer Key, string> ? Key : never;
 
 /** Renders `body` in the portal's frame with `section` marked current; `title` defaults to the section's name. */
-export function sendPortalPage(reply: FastifyReply, portal: Portal, section: Section, body: SafeHtml, options: { status?: number; title?: string } = {}): FastifyReply {
+export function sendPortalPage(reply: FastifyReply, portal: Portal, section: Section, body: SafeHtml, options: { status?: number; title?: string; scripts?: boolean } = {}): FastifyReply {
   const query = (reply.request.query ?? {}) as Record<string, unknown>;
   const notice = typeof query['done'] === 'string' ? NOTICES.get(query['done'] as PortalNotice) : undefined;
   const signOut = {
@@ -46,7 +49,7 @@ export function sendPortalPage(reply: FastifyReply, portal: Portal, section: Sec
   // answering a POST, a form with errors, switches language on the section's GET page).
   const here = reply.request.method === 'GET' ? withoutNotice(reply.request.url) : sectionPath(portal.base, section);
   const title = `${options.title ?? portal.t(`account.nav.${section}`)} · ${portal.t('account.title')}`;
-  return sendPage(reply, { status: options.status ?? 200, t: portal.t, branding: brandingOf(portal.tenant), title, body: framed, here, wide: true });
+  return sendPage(reply, { status: options.status ?? 200, t: portal.t, branding: brandingOf(portal.tenant), title, body: framed, here, wide: true, scripts: options.scripts });
 }
 
 /** After a change: see the section's page again (POST, redirect, GET), saying what happened. */

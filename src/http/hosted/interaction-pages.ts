@@ -23,6 +23,7 @@ import { signUpPage } from './pages/sign-up.page.ts';
 import { newPasswordPage, recoveryRequestPage } from './pages/self-service.pages.ts';
 import { codePage } from '../shared/code-page.ts';
 import type { FieldError } from '../shared/form-fields.ts';
+import type { SafeHtml } from '../../lib/html.ts';
 import type { PurposeStore } from '../../domain/privacy/purpose.port.ts';
 import type { Acceptance } from '../../domain/privacy/collection.ts';
 import { offersOf, purposesOf } from '../../domain/privacy/collection.ts';
@@ -35,20 +36,28 @@ export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails
 /** One request's interaction: its tenant and provider, details, pages' base path, application and language, and the connections its application shows. */
 export type InteractionContext = { tenant: Tenant; provider: Provider; details: InteractionDetails; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate; gpc: boolean; buttons: readonly ConnectionButton[] };
 
+/** The passkey button of the sign-in page, and its challenge (derived from the login flow's id: the flow completes once). */
+type PasskeyPages = {
+  signIn(c: InteractionContext, view: { action: string; hidden: Record<string, string>; challenge: string }): SafeHtml;
+  challengeOf(tenantId: string, loginFlowId: string): string;
+};
+
 type CodePageView = { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean };
 
-export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCookies: boolean; purposes: PurposeStore }) {
+export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCookies: boolean; purposes: PurposeStore; passkeys: PasskeyPages }) {
   function renderSignIn(c: InteractionContext, reply: FastifyReply, email?: string, error?: FieldError, status = 200, notice?: string) {
     const branding = brandingOf(c.tenant);
     const emailCode = emailSignInAllowed(c.tenant);
-    const page = ([uid, csrfToken]: readonly string[]) => {
+    const page = ([uid, csrfToken, challenge]: readonly string[]) => {
       const base = `${mountPathOf(c.tenant)}/interaction/${uid}`;
       const hidden = { flow: `${uid}.login`, csrf_token: csrfToken! };
       const federation = federationButtons(c.t, { action: `${base}/federation`, hidden, buttons: c.buttons });
-      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: signUpAllowed(c.tenant) ? `${base}?screen=signup` : undefined, recoveryUrl: `${base}?screen=recovery`, emailCodeUrl: emailCode ? `${base}?screen=email-code` : undefined, hidden, email, error, notice, federation });
-      return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base };
+      const passkey = deps.passkeys.signIn(c, { action: `${base}/passkey`, hidden, challenge: challenge! });
+      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: signUpAllowed(c.tenant) ? `${base}?screen=signup` : undefined, recoveryUrl: `${base}?screen=recovery`, emailCodeUrl: emailCode ? `${base}?screen=email-code` : undefined, hidden, email, error, notice, federation, passkey });
+      return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base, scripts: true };
     };
-    const values = [c.uid, signInFlowOf(deps.flowCsrfKey, c.tenant.id, c.uid).csrfToken];
+    const flow = signInFlowOf(deps.flowCsrfKey, c.tenant.id, c.uid);
+    const values = [c.uid, flow.csrfToken, deps.passkeys.challengeOf(c.tenant.id, flow.id)];
     // The page every customer sees first is the same for all of them but for the interaction and
     // the form's token: it is rendered once per tenant, application and language.
     if (email === undefined && !error && !notice && status === 200) {

@@ -38,6 +38,7 @@ import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
 import { registerPageErrors } from '../shared/page-errors.ts';
 import { createSecondFactorStep } from './second-factor.step.ts';
 import { createEmailSignInStep } from './email-sign-in.step.ts';
+import { createPasskeyStep } from './passkey.step.ts';
 import { STEP_UP_REASON } from '../oidc/acr.ts';
 import { RENEW_PURPOSES_REASON } from '../oidc/purposes-check.ts';
 import { asksForPurposes, createPurposesStep } from './purposes.step.ts';
@@ -55,6 +56,8 @@ type InteractionDeps = {
   readonly rememberKey: KeyObject;
   /** Sign-in through the tenant's connections (ADR 0032). */
   readonly federation: FederationDeps & { readonly directory: ConnectionDirectory };
+  /** passkeyChallengeKeyOf(master secret): the challenges of passkey sign-ins and second-factor steps. */
+  readonly passkeyChallengeKey: KeyObject;
 };
 
 type Form = Record<string, string>;
@@ -62,12 +65,14 @@ type Form = Record<string, string>;
 export async function interactionPlugin(app: FastifyInstance, deps: InteractionDeps): Promise<void> {
   registerPageErrors(app);
   const secureCookies = deps.selfService.publicUrl.startsWith('https:');
-  const { renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies, purposes: deps.stores.purposes });
+  // Passkeys (ADR 0030): the sign-in page's button, the second factor, and the offer after a password sign-in.
+  const passkey = createPasskeyStep({ stores: deps.stores, strategies: deps.strategies, publicUrl: deps.selfService.publicUrl, challengeKey: deps.passkeyChallengeKey, flowCsrfKey: deps.flowCsrfKey, secureCookies, finish, contextOf });
+  const { renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies, purposes: deps.stores.purposes, passkeys: passkey });
   const flowDeps = { flows: deps.stores.flows, csrfKey: deps.flowCsrfKey };
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   // Every sign-in below ends in secondFactor.signedIn: the one place a second factor is asked for (ADR 0024).
   const purposes = createPurposesStep({ stores: deps.stores, transaction: deps.transaction, flowCsrfKey: deps.flowCsrfKey, finish });
-  const secondFactor = createSecondFactorStep({ stores: deps.stores, strategies: deps.strategies, throttle: deps.selfService.throttle, flowCsrfKey: deps.flowCsrfKey, deviceKey: deps.selfService.deviceKey, rememberKey: deps.rememberKey, secureCookies, finish, contextOf });
+  const secondFactor = createSecondFactorStep({ stores: deps.stores, strategies: deps.strategies, throttle: deps.selfService.throttle, flowCsrfKey: deps.flowCsrfKey, deviceKey: deps.selfService.deviceKey, rememberKey: deps.rememberKey, secureCookies, finish: passkey.finishSignIn, passkey, contextOf });
   const emailSignIn = createEmailSignInStep({ stores: deps.stores, strategies: deps.strategies, selfService: deps.selfService, flowCsrfKey: deps.flowCsrfKey, secureCookies, signedIn: secondFactor.signedIn, contextOf });
 
   const federation = createFederationStep({ stores: deps.stores, strategies: deps.strategies, selfService: deps.selfService, federation: deps.federation, flowCsrfKey: deps.flowCsrfKey, secureCookies, signedIn: (c, request, reply, result) => secondFactor.signedIn(c, request, reply, result), renderSignIn, renderCode, contextOf });
@@ -77,6 +82,9 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   app.get('/interaction/:uid/federation/return', (request, reply) => withInteraction(request, reply, (c) => federation.upstreamReturned(c, request, reply)));
   app.post('/interaction/:uid/federation/link', (request, reply) => withInteraction(request, reply, (c) => federation.link(c, request, reply)));
   app.post('/interaction/:uid/signin', (request, reply) => withInteraction(request, reply, (c) => signIn(c, request, reply)));
+  app.post('/interaction/:uid/passkey', (request, reply) => withInteraction(request, reply, (c) => signInWithPasskey(c, request, reply)));
+  app.post('/interaction/:uid/passkey/offer', (request, reply) => withInteraction(request, reply, (c) => passkey.acceptOffer(c, request, reply)));
+  app.post('/interaction/:uid/passkey/skip', (request, reply) => withInteraction(request, reply, (c) => passkey.skipOffer(c, request, reply)));
   app.post('/interaction/:uid/signup', (request, reply) => withInteraction(request, reply, (c) => signUp(c, request, reply)));
   app.post('/interaction/:uid/code', (request, reply) => withInteraction(request, reply, (c) => enterCode(c, request, reply)));
   app.post('/interaction/:uid/resend', (request, reply) => withInteraction(request, reply, (c) => resend(c, request, reply)));
@@ -160,6 +168,18 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (outcome.code === 'signin.invalid_credentials' || outcome.code === 'signin.account_blocked') return renderSignIn(c, reply, form['email'], { code: 'signin.invalid_credentials' }, 401);
     // The right password, but the code could not be sent (the address's email throttle).
     return renderSignIn(c, reply, form['email'], refusalFieldError(outcome, reply), refusalStatus(outcome));
+  }
+
+  /** A passkey chosen on the sign-in page (its button or the email field's autofill): the first and only factor. */
+  async function signInWithPasskey(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    const form = formOf(request.body);
+    const flow = await submitted(c, form, 'login');
+    if (!flow) return renderSignIn(c, reply, undefined, { code: 'flow.csrf' }, 400);
+    // The challenge the page showed is derived from the login flow, which completes once: an answer signs in once.
+    const outcome = await deps.strategies.passkey.authenticate(c.tenant, { response: form['response'] ?? '', binding: flow.id }, contextOf(c, request));
+    if (!outcome.ok) return renderSignIn(c, reply, undefined, refusalFieldError(outcome, reply), outcome.code === 'mfa.throttled' ? 429 : 401);
+    if (!(await completed(c, flow, outcome.identity.id, reply))) return reply;
+    return secondFactor.signedIn(c, request, reply, outcome.result);
   }
 
   async function signUp(c: Context, request: FastifyRequest, reply: FastifyReply) {

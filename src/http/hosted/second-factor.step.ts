@@ -16,7 +16,8 @@ import { deviceOf } from '../../domain/flows/device-token.ts';
 import type { RequestContext } from '../../domain/audit/audit.ts';
 import { normalizeAddress } from '../../domain/identity/identity.ts';
 import { emailOf } from '../../domain/self-service/sign-in.ts';
-import { completeSecondFactor, effectivePolicy, enrolAtSignIn, mayDecline, payloadOf, secondFactorDemand, startSecondFactor, verifySecondFactor } from '../../domain/self-service/second-factor.ts';
+import { completeSecondFactor, effectivePolicy, enrolAtSignIn, mayDecline, passkeyBindingOf, payloadOf, secondFactorDemand, startSecondFactor, verifySecondFactor } from '../../domain/self-service/second-factor.ts';
+import type { SafeHtml } from '../../lib/html.ts';
 import { isRememberedDevice, REMEMBERED_DEVICE_LIFETIME_MS, rememberThisDevice } from '../../domain/self-service/remembered-devices.ts';
 import { submittedFlow } from '../../domain/self-service/browser-flow.ts';
 import { mountPathOf } from '../tenancy/mount.ts';
@@ -41,6 +42,8 @@ type StepDeps = {
   readonly secureCookies: boolean;
   readonly finish: (c: Context, reply: FastifyReply, result: InteractionResults) => Promise<unknown>;
   readonly contextOf: (c: Context, request: FastifyRequest) => RequestContext;
+  /** The passkey form of the step (passkey.step.ts), when the customer has a passkey. */
+  readonly passkey: { secondFactor(c: Context, view: { action: string; hidden: Record<string, string>; identityId: string; binding: string }): Promise<SafeHtml> };
 };
 
 const REMEMBER_COOKIE = 'foyer_mfa_device';
@@ -82,8 +85,10 @@ export function createSecondFactorStep(deps: StepDeps) {
     if (demand.kind === 'verify') {
       const endsWith = demand.methods.includes('sms') ? await deps.strategies.secondFactors.sms.phoneEnding(c.tenant, payloadOf(flow).first.identityId) : undefined;
       const sms = endsWith === undefined ? undefined : { sendAction: `${c.base}/second-factor/send`, endsWith, sent: smsSent };
-      const body = secondFactorPage(c.t, { action: `${c.base}/second-factor`, hidden, methods: demand.methods, decline, error, failedMethod, sms });
-      return sendPage(reply, { ...page, title: c.t('page.mfa.title'), body });
+      const withPasskey = demand.methods.includes('passkey');
+      const passkey = withPasskey ? await deps.passkey.secondFactor(c, { action: `${c.base}/second-factor`, hidden, identityId: payloadOf(flow).first.identityId, binding: passkeyBindingOf(flow) }) : undefined;
+      const body = secondFactorPage(c.t, { action: `${c.base}/second-factor`, hidden, methods: demand.methods, decline, error, failedMethod, sms, passkey });
+      return sendPage(reply, { ...page, title: c.t('page.mfa.title'), body, scripts: withPasskey });
     }
     const identity = await deps.stores.identities.findById(c.tenant.id, payloadOf(flow).first.identityId);
     if (!identity) return sendPage(reply, { ...page, status: 400, title: c.t('page.error.title'), body: errorBody(c.t, 'flow.expired') });

@@ -18,6 +18,8 @@ type PageReply = {
   /** Where this page can be fetched again with GET, for the language switcher (default: this GET request's URL). */
   readonly here?: string | undefined;
   readonly wide?: boolean | undefined;
+  /** The page loads scripts this server serves (the passkey ceremonies, ADR 0030): `script-src 'self'`, never inline code. */
+  readonly scripts?: boolean | undefined;
 };
 
 export function sendPage(reply: FastifyReply, page: PageReply): FastifyReply {
@@ -105,7 +107,8 @@ export function allowFormTargets(request: FastifyRequest, urls: readonly string[
 function sendPageBytes(reply: FastifyReply, page: PageReply, bytes: Buffer): FastifyReply {
   // Forms post to this server, and lead on only to where allowFormTargets said.
   const formAction = `form-action 'self'${formTargets.get(reply.request) ?? ''}`;
-  reply.header('content-security-policy', `default-src 'none'; style-src ${styleSourceOf(page.branding, page.wide)}; img-src 'self' https: data:; ${formAction}; frame-ancestors 'none'; base-uri 'none'`);
+  const scripts = page.scripts ? " script-src 'self';" : '';
+  reply.header('content-security-policy', `default-src 'none';${scripts} style-src ${styleSourceOf(page.branding, page.wide)}; img-src 'self' https: data:; ${formAction}; frame-ancestors 'none'; base-uri 'none'`);
   reply.header('cache-control', 'no-store');
   reply.type('text/html; charset=utf-8');
   rememberChosenLocale(reply.request, reply);

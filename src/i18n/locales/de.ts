@@ -3,7 +3,7 @@ import type { Translation } from '../en.ts';
 import { federationDe } from './federation.ts';
 
 export const de: Translation = {
-  sameAsEnglish: ['account.privacy.channel.sms', 'page.device.code', 'field.name', 'field.code', 'account.sessions.app', 'mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],
+  sameAsEnglish: ['account.nav.passkeys', 'account.privacy.channel.sms', 'page.device.code', 'field.name', 'field.code', 'account.sessions.app', 'mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],
   messages: {
     // pages.ts
     'page.signin.title': 'Anmelden',
@@ -443,5 +443,36 @@ export const de: Translation = {
     'mail.mfa_reset.intro': 'Der Support hat die Bestätigung in zwei Schritten Ihres {tenant}-Kontos deaktiviert: Ihre Authentifizierungs-App, Wiederherstellungscodes und gemerkten Geräte funktionieren nicht mehr. Melden Sie sich an und richten Sie sie auf Ihrer Kontoseite neu ein.',
     'mail.mfa_reset.not_you': 'Wenn Sie dies nicht veranlasst haben, wenden Sie sich sofort an {tenant} und ändern Sie Ihr Passwort.',
     ...federationDe,
+    // passkeys.ts
+    'page.signin.passkey': 'Mit einem Passkey anmelden',
+    'page.passkey.needs_script': 'Passkeys benötigen JavaScript: Aktivieren Sie es in Ihrem Browser, um einen zu verwenden, oder fahren Sie auf anderem Weg fort.',
+    'page.passkey.failed': 'Es wurde kein Passkey verwendet. Versuchen Sie es erneut oder fahren Sie auf anderem Weg fort.',
+    'page.mfa.passkey_intro': 'Verwenden Sie den Passkey auf diesem Gerät, Ihrem Telefon oder Ihrem Sicherheitsschlüssel.',
+    'page.mfa.passkey_button': 'Passkey verwenden',
+    'page.passkey_offer.title': 'Nächstes Mal schneller anmelden',
+    'page.passkey_offer.intro': 'Erstellen Sie einen Passkey und melden Sie sich nächstes Mal mit Fingerabdruck, Gesicht oder Bildschirmsperre statt mit Ihrem Passwort an. Ein Passkey kann weder erraten noch abgefischt werden.',
+    'page.passkey_offer.create': 'Passkey erstellen',
+    'page.passkey_offer.skip': 'Nicht jetzt',
+    'passkey.invalid': 'Dieser Passkey kann hier nicht verwendet werden. Versuchen Sie es erneut oder fahren Sie auf anderem Weg fort.',
+    'passkey.enrolment_expired': 'Diese Einrichtung ist abgelaufen. Beginnen Sie erneut.',
+    'passkey.already_enrolled': 'Dieser Passkey ist für Ihr Konto bereits gespeichert.',
+    'passkey.not_found': 'Ihr Konto hat keinen solchen Passkey.',
+    'account.nav.passkeys': 'Passkeys',
+    'account.passkeys.intro': 'Melden Sie sich mit Fingerabdruck, Gesicht oder Bildschirmsperre statt mit Ihrem Passwort an. Jeder Passkey liegt auf einem Ihrer Geräte oder in Ihrem Passwortmanager.',
+    'account.passkeys.none': 'Sie haben noch keinen Passkey.',
+    'account.passkeys.add': 'Passkey hinzufügen',
+    'account.passkeys.added_at': 'Hinzugefügt am {date}',
+    'account.passkeys.last_used': 'Zuletzt verwendet am {date}',
+    'account.passkeys.never_used': 'Noch nicht verwendet',
+    'account.passkeys.synced': 'Von Ihrem Passwortmanager synchronisiert',
+    'account.passkeys.rename': 'Umbenennen',
+    'account.passkeys.remove': 'Entfernen',
+    'account.passkeys.added': 'Der Passkey wurde hinzugefügt: Verwenden Sie ihn bei Ihrer nächsten Anmeldung.',
+    'account.passkeys.renamed': 'Der Passkey wurde umbenannt.',
+    'account.passkeys.removed': 'Der Passkey wurde entfernt. Löschen Sie ihn auch auf Ihrem Gerät oder in Ihrem Passwortmanager.',
+    'field.passkey_name': 'Name dieses Passkeys',
+    'account.activity.passkey.enrolled': 'Passkey hinzugefügt',
+    'account.activity.passkey.renamed': 'Passkey umbenannt',
+    'account.activity.passkey.removed': 'Passkey entfernt',
   },
 };

@@ -3,7 +3,7 @@ import type { Translation } from '../en.ts';
 import { federationNl } from './federation.ts';
 
 export const nl: Translation = {
-  sameAsEnglish: ['page.device.code', 'field.code', 'account.sessions.app', 'mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],
+  sameAsEnglish: ['account.nav.passkeys', 'page.device.code', 'field.code', 'account.sessions.app', 'mail.dev_outbox.status', 'mail.dev_outbox.default_sender'],
   messages: {
     // pages.ts
     'page.signin.title': 'Inloggen',
@@ -453,5 +453,36 @@ export const nl: Translation = {
     'mail.mfa_reset.intro': 'De ondersteuning heeft verificatie in twee stappen van uw {tenant}-account uitgeschakeld: uw authenticator-app, herstelcodes en onthouden apparaten werken niet meer. Log in en stel het opnieuw in via uw accountpagina.',
     'mail.mfa_reset.not_you': 'Hebt u hier niet om gevraagd? Neem dan meteen contact op met {tenant} en wijzig uw wachtwoord.',
     ...federationNl,
+    // passkeys.ts
+    'page.signin.passkey': 'Inloggen met een passkey',
+    'page.passkey.needs_script': 'Passkeys hebben JavaScript nodig: zet het aan in je browser om er een te gebruiken, of ga op een andere manier verder.',
+    'page.passkey.failed': 'Er is geen passkey gebruikt. Probeer het opnieuw, of ga op een andere manier verder.',
+    'page.mfa.passkey_intro': 'Gebruik de passkey op dit apparaat, je telefoon of je beveiligingssleutel.',
+    'page.mfa.passkey_button': 'Een passkey gebruiken',
+    'page.passkey_offer.title': 'Volgende keer sneller inloggen',
+    'page.passkey_offer.intro': 'Maak een passkey en log volgende keer in met je vingerafdruk, gezicht of schermvergrendeling in plaats van je wachtwoord. Een passkey kan niet worden geraden of gephisht.',
+    'page.passkey_offer.create': 'Passkey maken',
+    'page.passkey_offer.skip': 'Niet nu',
+    'passkey.invalid': 'Die passkey kan hier niet worden gebruikt. Probeer het opnieuw, of ga op een andere manier verder.',
+    'passkey.enrolment_expired': 'Deze instelling is verlopen. Begin opnieuw.',
+    'passkey.already_enrolled': 'Deze passkey is al bewaard voor je account.',
+    'passkey.not_found': 'Je account heeft zo’n passkey niet.',
+    'account.nav.passkeys': 'Passkeys',
+    'account.passkeys.intro': 'Log in met je vingerafdruk, gezicht of schermvergrendeling in plaats van je wachtwoord. Elke passkey staat op een van je apparaten of in je wachtwoordbeheerder.',
+    'account.passkeys.none': 'Je hebt nog geen passkey.',
+    'account.passkeys.add': 'Passkey toevoegen',
+    'account.passkeys.added_at': 'Toegevoegd op {date}',
+    'account.passkeys.last_used': 'Laatst gebruikt op {date}',
+    'account.passkeys.never_used': 'Nog niet gebruikt',
+    'account.passkeys.synced': 'Gesynchroniseerd door je wachtwoordbeheerder',
+    'account.passkeys.rename': 'Naam wijzigen',
+    'account.passkeys.remove': 'Verwijderen',
+    'account.passkeys.added': 'De passkey is toegevoegd: gebruik hem de volgende keer dat je inlogt.',
+    'account.passkeys.renamed': 'De naam van de passkey is gewijzigd.',
+    'account.passkeys.removed': 'De passkey is verwijderd. Verwijder hem ook van je apparaat of uit je wachtwoordbeheerder.',
+    'field.passkey_name': 'Naam van deze passkey',
+    'account.activity.passkey.enrolled': 'Passkey toegevoegd',
+    'account.activity.passkey.renamed': 'Naam van passkey gewijzigd',
+    'account.activity.passkey.removed': 'Passkey verwijderd',
   },
 };

@@ -5,7 +5,7 @@ import type { SafeHtml } from '../../../lib/html.ts';
 import { hiddenInputs } from '../../shared/form-fields.ts';
 import type { Translate } from '../../../i18n/translate.ts';
 
-const SECTIONS = ['profile', 'password', 'security', 'connections', 'sessions', 'applications', 'privacy', 'activity', 'data'] as const;
+const SECTIONS = ['profile', 'password', 'security', 'passkeys', 'connections', 'sessions', 'applications', 'privacy', 'activity', 'data'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 type FrameView = {

@@ -19,6 +19,8 @@ type VerifyView = {
   readonly failedMethod?: string | undefined;
   /** A texted code (ADR 0031): where to ask for one, the number's last digits, and whether one was just sent. */
   readonly sms?: { readonly sendAction: string; readonly endsWith: string; readonly sent: boolean } | undefined;
+  /** The passkey form (pages/passkey.page.ts), when the customer has a passkey. */
+  readonly passkey?: SafeHtml | undefined;
 };
 
 export function secondFactorPage(t: Translate, view: VerifyView): SafeHtml {
@@ -26,6 +28,7 @@ export function secondFactorPage(t: Translate, view: VerifyView): SafeHtml {
   const totp = view.methods.includes('totp');
   return html`<h1>${t('page.mfa.heading')}</h1>
 ${alertBox(t, view.error, 'form-error')}
+${view.passkey ?? ''}
 ${
   totp
     ? html`<p>${t('page.mfa.intro')}</p>
@@ -39,7 +42,7 @@ ${checkboxField(t, { name: 'remember', label: t('page.mfa.remember'), checked: f
 }
 ${
   view.methods.includes('recovery_code')
-    ? html`<details${recoveryOpen || !totp ? html` open` : ''}><summary>${t('page.mfa.use_recovery')}</summary>
+    ? html`<details${recoveryOpen || (!totp && !view.passkey) ? html` open` : ''}><summary>${t('page.mfa.use_recovery')}</summary>
 <form method="post" action="${view.action}" novalidate>
 ${hiddenInputs({ ...view.hidden, method: 'recovery_code' })}
 ${field(t, { name: 'code', id: 'field-recovery-code', label: t('field.recovery_code'), type: 'text', autocomplete: 'off', required: true, autofocus: recoveryOpen, invalidBy: view.error && recoveryOpen ? 'form-error' : undefined })}

@@ -20,6 +20,8 @@ type SignInView = {
   readonly error?: FieldError | undefined;
   /** The tenant's connections as buttons (pages/federation.page.ts), above the password form. */
   readonly federation?: SafeHtml | '' | undefined;
+  /** "Sign in with a passkey" (pages/passkey.page.ts); the email field then offers passkeys in its autofill too. */
+  readonly passkey?: SafeHtml | undefined;
 };
 
 const FORM_ERROR_ID = 'form-error';
@@ -32,10 +34,11 @@ export function signInPage(t: Translate, view: SignInView): SafeHtml {
 ${noticeBox(view.notice)}${alertBox(t, view.error, FORM_ERROR_ID)}
 ${view.federation ?? ''}<form method="post" action="${view.action}" novalidate>
 ${hiddenInputs(view.hidden)}
-${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete: 'username', value: view.email, required: true, autofocus: !view.email })}
+${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete: view.passkey ? 'username webauthn' : 'username', value: view.email, required: true, autofocus: !view.email })}
 ${field(t, { name: 'password', label: t('field.password'), type: 'password', autocomplete: 'current-password', required: true, invalidBy: wrongCredentials, autofocus: Boolean(view.email) })}
 <button type="submit">${t('page.signin.submit')}</button>
 </form>
+${view.passkey ?? ''}
 <p class="switch"><a href="${view.recoveryUrl}">${t('page.signin.forgot')}</a></p>
 ${view.emailCodeUrl === undefined ? '' : html`<p class="switch"><a href="${view.emailCodeUrl}">${t('page.signin.email_code')}</a></p>`}
 ${view.signUpUrl === undefined ? '' : html`<p class="switch">${t('page.signin.no_account')} <a href="${view.signUpUrl}">${t('page.signin.create_account')}</a></p>`}`;
