@@ -100,6 +100,21 @@ export async function ledgerOf(stores: { consentLedger: ConsentLedgerStore }, te
   return stores.consentLedger.listForIdentity(tenantId, identityId);
 }
 
+/**
+ * Every record of one purpose, in ledger order (the time-ordered id), read a page at a time only as
+ * the caller asks for more: an export of millions of records holds a page in memory (the admin
+ * API streams it as JSON lines). Records of a deleted purpose are exported too: they stay as proof.
+ */
+export async function* exportPurposeLedger(stores: { consentLedger: ConsentLedgerStore }, tenantId: string, purposeId: string, pageSize = 500): AsyncGenerator<ConsentRecord> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await stores.consentLedger.pageForPurpose(tenantId, purposeId, after, pageSize);
+    yield* page.records;
+    if (page.next === undefined) return;
+    after = page.next;
+  }
+}
+
 type ChangeStores = { purposes: PurposeStore; consentLedger: ConsentLedgerStore; outbox: OutboxStore; audit: AuditStore };
 
 type ConsentChoice = { readonly purposeId: string; readonly granted: boolean };

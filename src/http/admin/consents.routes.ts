@@ -1,15 +1,17 @@
 // /tenants/{tenant}/consent-purposes: a tenant's consent purposes over the admin API (issue 15,
 // docs/consent.md), and /tenants/{tenant}/customers/{id}/consents: where a customer stands on each
 // purpose with their ledger, and an operator recording a customer's choice (given on paper, by
-// phone, or imported from an earlier system). Reading is `consents:read`, changing
+// phone, or imported from an earlier system), and /tenants/{tenant}/consent-purposes/{purpose}/ledger:
+// a purpose's whole ledger as streamed JSON lines. Reading is `consents:read`, changing
 // `consents:write`. A masked principal (analysts) sees ledger records without IP address or user agent.
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
 import type { Purpose, PurposeInput, PurposeText } from '../../domain/privacy/purpose.ts';
 import { LEGAL_BASES, MAX_VERSION, PURPOSE_KINDS } from '../../domain/privacy/purpose.ts';
 import { createPurpose, deletePurpose, getPurpose, listPurposes, updatePurpose } from '../../domain/privacy/purposes.service.ts';
 import type { ConsentRecord } from '../../domain/privacy/consent-record.ts';
-import { changeConsents, consentsOf, ledgerOf } from '../../domain/privacy/ledger.ts';
+import { changeConsents, consentsOf, exportPurposeLedger, ledgerOf } from '../../domain/privacy/ledger.ts';
 import type { CustomerConsent } from '../../domain/privacy/ledger.ts';
 import { DEFAULT_LOCALE, LOCALES } from '../../i18n/locales.ts';
 import type { Locale } from '../../i18n/locales.ts';
@@ -126,6 +128,19 @@ function purposeView(purpose: Purpose) {
     created_at: iso(purpose.createdAt),
     updated_at: iso(purpose.updatedAt),
   };
+}
+
+/** One JSON line per record, gathered into chunks of about 64 kB; pulled, so it reads only as fast as it is sent. */
+async function* ledgerLines(records: AsyncIterable<ConsentRecord>, masked: boolean): AsyncGenerator<string> {
+  let chunk = '';
+  for await (const record of records) {
+    chunk += `${JSON.stringify(recordView(record, masked))}\n`;
+    if (chunk.length >= 64 * 1024) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
 }
 
 function recordView(record: ConsentRecord, masked: boolean) {
@@ -254,6 +269,29 @@ export async function consentRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   }, async (request, reply) => {
     await deletePurpose(writeDeps, tenantOf(request), purposeIdOf(request), actorOf(request), (current) => checkIfMatch(request, purposeView(current)));
     return reply.code(204).send();
+  });
+
+  app.get(`${ITEM}/ledger`, {
+    schema: {
+      operationId: 'exportPurposeLedger',
+      tags: TAGS,
+      summary: 'Export every ledger record of a purpose, oldest first, as JSON lines (streamed)',
+      description: 'Every grant and withdrawal of the purpose with its proof, deleted purposes included (their records stay). Analysts get records without IP address or user agent.',
+      params: ITEM_PARAMS,
+      response: {
+        200: {
+          description: 'One ConsentRecord as JSON per line (JSON Lines), streamed.',
+          content: { 'application/x-ndjson': { schema: { $ref: 'ConsentRecord#' } } },
+        },
+      },
+    },
+    config: { adminScope: 'consents:read' },
+  }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const purposeId = purposeIdOf(request);
+    const { masked } = principalOf(request);
+    reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', `attachment; filename="consents-${tenant.slug}-${purposeId}.jsonl"`);
+    return reply.send(Readable.from(ledgerLines(exportPurposeLedger(deps.stores, tenant.id, purposeId), masked), { objectMode: false }));
   });
 
   const customerOf = async (request: FastifyRequest) => {
