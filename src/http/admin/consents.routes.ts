@@ -290,7 +290,9 @@ export async function consentRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     const tenant = tenantOf(request);
     const purposeId = purposeIdOf(request);
     const { masked } = principalOf(request);
-    reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', `attachment; filename="consents-${tenant.slug}-${purposeId}.jsonl"`);
+    // The id as asked for may be anything: only a purpose id's own characters go into a header.
+    const fileName = `consents-${tenant.slug}-${purposeId.replace(/[^a-z0-9_-]/g, '_')}.jsonl`;
+    reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`);
     return reply.send(Readable.from(ledgerLines(exportPurposeLedger(deps.stores, tenant.id, purposeId), masked), { objectMode: false }));
   });
 
