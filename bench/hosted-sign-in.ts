@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { CookieJar, HttpClient, HttpResponse } from './http-client.ts';
 import { createCookieJar } from './http-client.ts';
+import { assertPasskey } from './software-authenticator.ts';
+import type { SoftwarePasskey } from './software-authenticator.ts';
 
 export type WebClient = { readonly clientId: string; readonly clientSecret: string; readonly redirectUri: string };
 export type Account = { readonly email: string; readonly password: string };
@@ -19,6 +21,8 @@ export type AuthorizationOptions = {
    * per client address, so one address for every virtual customer would measure the throttle.
    */
   readonly address?: string;
+  /** Asks for an authentication class (the MFA class: a second factor after the password). */
+  readonly acrValues?: string;
 };
 
 /** GET /auth in a fresh browser: the interaction page's path, and the jar holding its cookie. */
@@ -32,6 +36,7 @@ export async function openInteraction(http: HttpClient, client: WebClient, optio
     state: randomBytes(8).toString('base64url'),
   });
   if (options.prompt) query.set('prompt', options.prompt);
+  if (options.acrValues) query.set('acr_values', options.acrValues);
   const authorization = await http.request(`/auth?${query}`, { jar, localAddress: options.address });
   return { path: redirectOf(authorization, 'the authorization request'), jar };
 }
@@ -59,6 +64,45 @@ export async function signInThroughHostedPages(http: HttpClient, client: WebClie
   if (callback.origin + callback.pathname !== client.redirectUri || !code) {
     throw new Error(`the sign-in did not end at the application with a code: ${callback.href.slice(0, 200)}`);
   }
+  return code;
+}
+
+/**
+ * One complete passkey sign-in as a browser with a passkey does it: authorization request, sign-in
+ * page (its challenge and relying party), the software authenticator's answer posted, back to the
+ * provider, redirect to the application with its code. `origin`: the server's public origin.
+ */
+export async function signInWithPasskey(http: HttpClient, client: WebClient, passkey: SoftwarePasskey, origin: string, options: AuthorizationOptions): Promise<string> {
+  const { path, jar } = await openInteraction(http, client, options);
+  const localAddress = options.address;
+  const page = await http.request(path, { jar, localAddress });
+  const challenge = /data-challenge="([^"]+)"/.exec(page.body)?.[1];
+  const rpId = /data-rp-id="([^"]+)"/.exec(page.body)?.[1];
+  if (!challenge || !rpId) throw new Error('the sign-in page offers no passkey sign-in');
+  const { flow, csrf_token } = hiddenFieldsOf(page, 'the sign-in page');
+  const answer = assertPasskey(passkey, { challenge, rpId }, origin);
+  const signedIn = await http.request(`${path}/passkey`, { method: 'POST', jar, localAddress, form: { flow: flow!, csrf_token: csrf_token!, response: JSON.stringify(answer) } });
+  return codeOf(client, await http.request(redirectOf(signedIn, 'the passkey form'), { jar, localAddress }));
+}
+
+/**
+ * A password sign-in that the application wants with a second factor (`acr_values` of the MFA
+ * class): the password, then the code the customer's authenticator app shows for `code()`.
+ */
+export async function signInWithTotp(http: HttpClient, client: WebClient, account: Account, code: () => string, options: AuthorizationOptions): Promise<string> {
+  const { path, jar } = await openInteraction(http, client, { ...options, acrValues: 'urn:foyer:acr:mfa' });
+  const localAddress = options.address;
+  const page = await http.request(path, { jar, localAddress });
+  const asked = await http.request(`${path}/signin`, { method: 'POST', jar, localAddress, form: { ...hiddenFieldsOf(page, 'the sign-in page'), email: account.email, password: account.password } });
+  const { flow, csrf_token } = hiddenFieldsOf(asked, 'the second-factor page');
+  const verified = await http.request(`${path}/second-factor`, { method: 'POST', jar, localAddress, form: { flow: flow!, csrf_token: csrf_token!, method: 'totp', code: code() } });
+  return codeOf(client, await http.request(redirectOf(verified, 'the second-factor form'), { jar, localAddress }));
+}
+
+function codeOf(client: WebClient, resumed: HttpResponse): string {
+  const callback = new URL(redirectOf(resumed, 'the resumed authorization'));
+  const code = callback.searchParams.get('code');
+  if (callback.origin + callback.pathname !== client.redirectUri || !code) throw new Error(`the sign-in did not end at the application with a code: ${callback.href.slice(0, 200)}`);
   return code;
 }
 

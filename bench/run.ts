@@ -21,7 +21,7 @@ import { createHttpClient } from './http-client.ts';
 import { measureArgon2Ceiling } from './argon2-ceiling.ts';
 import { measureStatsRecording } from './stats-recording.ts';
 import type { Tokens } from './hosted-sign-in.ts';
-import { bareClientCredentials, barePageFloor, CONCURRENCY, clientCredentials, flowsSignIns, introspection, refreshGrants, signedInCustomers, signIns, signInPage, userinfo } from './scenarios.ts';
+import { bareClientCredentials, barePageFloor, CONCURRENCY, clientCredentials, flowsSignIns, introspection, passkeySignIns, refreshGrants, signedInCustomers, signIns, signInPage, totpSignIns, userinfo } from './scenarios.ts';
 import type { ScenarioContext, Timing } from './scenarios.ts';
 import { judgementOf, mergeRuns, PAGE_OPEN_LOOP_RATE, renderMarkdown, SCENARIO_NAMES, verdictsOf } from './report.ts';
 import type { AdminFigure, BenchReport, Ceiling, EngineResult, Machine, ScenarioName, ScenarioResult, SignInBaseline, SignInRound } from './report.ts';
@@ -36,6 +36,8 @@ import { measureCustomerTransfer } from './customer-transfer.ts';
 import type { TransferFigures } from './customer-transfer.ts';
 
 const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
+/** Customers with an authenticator app for the TOTP scenario: each code works once per 30-second step, so its rate is capped at 2 × this / 30 s. */
+const TOTP_ACCOUNTS = 1024;
 const CEILING_TIMING = { warmupMs: 1_000, durationMs: 4_000 } as const;
 /** Sign-in rounds, each between two ceiling measurements; the verdict takes the median round. */
 const SIGN_IN_ROUNDS = 3;
@@ -114,7 +116,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
   const masterSecret = randomBytes(32).toString('base64url');
   try {
     log(`${engine}: seeding ${CONCURRENCY.signIn} customers and two applications`);
-    const seed = await seedDatabase(database.config, CONCURRENCY.signIn);
+    const seed = await seedDatabase(database.config, CONCURRENCY.signIn, { masterSecret, totpAccounts: options.only.includes('totp-sign-in') ? TOTP_ACCOUNTS : 0 });
     if (options.customers > 0 && options.only.includes('sign-in')) {
       // The same sign-ins before the bulk load, in the same run: what the million customers cost.
       const before = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret, cpuProfileDir: undefined });
@@ -177,6 +179,8 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
         record(measured.signIn);
         flowsCeiling = measured.ceiling;
       }
+      if (wanted('passkey-sign-in')) record(await passkeySignIns(context));
+      if (wanted('totp-sign-in')) record(await totpSignIns(context));
       if (wanted('client-credentials')) record(await clientCredentials(context));
       if (wanted('bare-client-credentials')) record(await bareClientCredentials(context));
       // Before refresh: its rotation leaves their access token valid, but they need not rely on that.

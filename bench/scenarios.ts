@@ -7,7 +7,8 @@ import type { HttpClient } from './http-client.ts';
 import { createHttpClient } from './http-client.ts';
 import type { Seed } from './seed.ts';
 import type { Tokens } from './hosted-sign-in.ts';
-import { basicAuthorization, exchangeCode, openInteraction, refresh, signInThroughHostedPages } from './hosted-sign-in.ts';
+import { basicAuthorization, exchangeCode, openInteraction, refresh, signInThroughHostedPages, signInWithPasskey, signInWithTotp } from './hosted-sign-in.ts';
+import { totpCodeAt } from './seed.ts';
 import { runLoad } from './load-loop.ts';
 import { machineCpuBetween, readMachineCpu } from './machine-cpu.ts';
 import { runPaced } from './paced-load.ts';
@@ -43,6 +44,58 @@ export function signIns(context: ScenarioContext): Promise<ScenarioResult> {
       durationMs: timing.durationSeconds * 1000,
       // One account and one address per virtual customer: throttle rows do not contend between them.
       iteration: async (user) => void (await signInThroughHostedPages(http, seed.web, seed.accounts[user % seed.accounts.length]!, { scope: 'openid email', address: customerAddress(user) })),
+    }),
+  );
+}
+
+/**
+ * Complete passkey sign-ins through the hosted pages (issue 17): the page's challenge signed by the
+ * bench's software authenticator, the assertion verified by the server. One customer, passkey and
+ * address per virtual customer, as for password sign-ins.
+ */
+export function passkeySignIns(context: ScenarioContext): Promise<ScenarioResult> {
+  const { seed, http, timing, server } = context;
+  const origin = new URL(server.publicUrl).origin;
+  return measured(context, 'passkey-sign-in', 'custom loop', CONCURRENCY.signIn, () =>
+    runLoad({
+      users: CONCURRENCY.signIn,
+      warmupMs: timing.warmupSeconds * 1000,
+      durationMs: timing.durationSeconds * 1000,
+      // A virtual customer signs in once at a time, so its passkey's counter only goes up.
+      iteration: async (user) => void (await signInWithPasskey(http, seed.web, seed.passkeys[user % seed.passkeys.length]!, origin, { scope: 'openid email', address: customerAddress(user) })),
+    }),
+  );
+}
+
+/**
+ * Password sign-ins with an authenticator app's code as the second factor (the application asks
+ * for the MFA class). A code works once per account and 30-second step (the current one or the
+ * next), so each virtual customer cycles through its own share of the seeded accounts and waits for
+ * the next step when every one of them has used both: the rate is capped at 2 × accounts / 30 s.
+ */
+export function totpSignIns(context: ScenarioContext): Promise<ScenarioResult> {
+  const { seed, http, timing } = context;
+  const shares = Array.from({ length: CONCURRENCY.signIn }, (_, user) => seed.totpAccounts.filter((_, index) => index % CONCURRENCY.signIn === user));
+  const nextAccount = async (user: number) => {
+    for (;;) {
+      const step = Math.floor(Date.now() / 30_000);
+      const account = shares[user]!.find((candidate) => candidate.lastStep <= step);
+      if (account) {
+        account.lastStep = Math.max(step, account.lastStep + 1);
+        return { account, step: account.lastStep };
+      }
+      await new Promise((resolve) => setTimeout(resolve, (step + 1) * 30_000 - Date.now() + 10));
+    }
+  };
+  return measured(context, 'totp-sign-in', 'custom loop', CONCURRENCY.signIn, () =>
+    runLoad({
+      users: CONCURRENCY.signIn,
+      warmupMs: timing.warmupSeconds * 1000,
+      durationMs: timing.durationSeconds * 1000,
+      iteration: async (user) => {
+        const { account, step } = await nextAccount(user);
+        await signInWithTotp(http, seed.web, account, () => totpCodeAt(account.secret, step), { scope: 'openid email', address: customerAddress(user) });
+      },
     }),
   );
 }

@@ -11,7 +11,15 @@ type CreationOptions = { readonly challenge: string; readonly rp: { readonly id?
 type RequestOptions = { readonly challenge: string; readonly rpId?: string | undefined };
 
 /** A passkey the software authenticator holds. */
-export type SoftwarePasskey = { readonly id: string; readonly rpId: string; readonly userHandle: string; readonly privateKey: KeyObject; counter: number };
+export type SoftwarePasskey = {
+  readonly id: string;
+  readonly rpId: string;
+  readonly userHandle: string;
+  readonly privateKey: KeyObject;
+  /** The public key as the server stores it (COSE_Key, base64url). */
+  readonly publicKey: string;
+  counter: number;
+};
 
 const FLAG_USER_PRESENT = 0x01;
 const FLAG_USER_VERIFIED = 0x04;
@@ -47,7 +55,8 @@ export function createPasskey(options: CreationOptions, origin: string, settings
   ]);
   const length = Buffer.alloc(2);
   length.writeUInt16BE(credentialId.length);
-  const attested = Buffer.concat([Buffer.alloc(16), length, credentialId, Buffer.from(isoCBOR.encode(coseKey))]);
+  const encodedKey = Buffer.from(isoCBOR.encode(coseKey));
+  const attested = Buffer.concat([Buffer.alloc(16), length, credentialId, encodedKey]);
   const flags = FLAG_USER_PRESENT | (settings.userVerified === false ? 0 : FLAG_USER_VERIFIED) | FLAG_ATTESTED_DATA;
   const attestationObject = isoCBOR.encode(new Map<string, unknown>([
     ['fmt', 'none'],
@@ -63,7 +72,7 @@ export function createPasskey(options: CreationOptions, origin: string, settings
     clientExtensionResults: {},
     authenticatorAttachment: 'platform',
   };
-  return { response, passkey: { id, rpId, userHandle: options.user.id, privateKey, counter: 0 } };
+  return { response, passkey: { id, rpId, userHandle: options.user.id, privateKey, publicKey: b64url(encodedKey), counter: 0 } };
 }
 
 /** Signs `options`' challenge with `passkey` at `origin`: the authentication response, as JSON for the server. */
