@@ -17,8 +17,11 @@ function configOf(connection: Connection): Config {
 }
 
 function toConnection(row: Selectable<ConnectionsTable>): Connection {
+  const config = fromJson<Config>(row.config);
   return {
-    ...fromJson<Config>(row.config),
+    ...config,
+    // Rows written before role mappings existed have none.
+    roleMapping: config.roleMapping ?? null,
     tenantId: row.tenant_id,
     id: row.id,
     kind: row.kind as Connection['kind'],

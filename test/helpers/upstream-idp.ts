@@ -25,7 +25,7 @@ export async function startUpstreamIdp(client: { clientId: string; clientSecret:
   const accounts = new Map<string, UpstreamAccount>();
   const provider = new Provider(issuer, {
     clients: [{ client_id: client.clientId, client_secret: client.clientSecret, redirect_uris: [...client.redirectUris], token_endpoint_auth_method: 'client_secret_post' }],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name', 'groups'] },
     findAccount: (_ctx, id) => {
       const account = accounts.get(id);
       return account ? { accountId: id, claims: () => ({ sub: id, ...account }) } : undefined;

@@ -4,6 +4,8 @@
 // accounts, whether its `email_verified` is believed, which applications show it, which email
 // domains it owns (home-realm discovery), and how its claims fill the customer's traits.
 import { ValidationError } from '../errors.ts';
+import { STAFF_ROLES } from '../admin/scopes.ts';
+import type { StaffRole } from '../admin/scopes.ts';
 import type { FieldProblem } from '../errors.ts';
 
 export const CONNECTION_KINDS = ['oidc', 'oauth2'] as const;
@@ -43,6 +45,11 @@ export type Connection = {
   readonly domains: readonly string[];
   readonly position: number;
   readonly enabled: boolean;
+  /**
+   * The admin tenant's workforce IdP: which value of which claim (`groups`, `roles`) makes a staff
+   * member owner, admin, support or analyst. Staff without a mapped value are refused.
+   */
+  readonly roleMapping: { readonly claim: string; readonly roles: Readonly<Record<string, StaffRole>> } | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 };
@@ -82,6 +89,9 @@ export function validateConnection(fields: Omit<Connection, 'createdAt' | 'updat
   if (fields.domains.some((domain) => !DOMAIN.test(domain))) problem('domains', 'must be lower-case domain names');
   if (fields.applications !== null && fields.applications.some((id) => id === '' || id.length > 200)) problem('applications', 'must be client ids');
   if (!Number.isInteger(fields.position) || fields.position < 0 || fields.position > 10_000) problem('position', 'must be a whole number from 0 to 10000');
+  if (fields.roleMapping !== null && (fields.roleMapping.claim === '' || Object.values(fields.roleMapping.roles).some((role) => !(STAFF_ROLES as readonly string[]).includes(role)))) {
+    problem('role_mapping', `names a claim and maps its values to ${STAFF_ROLES.join(', ')}`);
+  }
   if (problems.length > 0) throw new ValidationError(problems, 'The connection is not valid.');
 }
 
@@ -92,6 +102,15 @@ function isUrl(value: string, schemes: readonly string[]): boolean {
   } catch {
     return false;
   }
+}
+
+/** The most powerful staff role the claims map to through the connection's role mapping; undefined for none. */
+export function mappedStaffRole(connection: Connection, claims: Readonly<Record<string, unknown>>): StaffRole | undefined {
+  if (!connection.roleMapping) return undefined;
+  const value = claims[connection.roleMapping.claim];
+  const values = Array.isArray(value) ? value : [value];
+  const roles = new Set(values.filter((item): item is string => typeof item === 'string').map((item) => connection.roleMapping!.roles[item]));
+  return STAFF_ROLES.find((role) => roles.has(role));
 }
 
 /** Whether the connection's button shows for this application (client id; '' when none is known). */

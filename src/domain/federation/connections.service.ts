@@ -72,6 +72,7 @@ export async function createConnection(deps: ConnectionDeps, tenant: Tenant, inp
     domains: input.domains ?? [],
     position: input.position ?? 0,
     enabled: input.enabled ?? true,
+    roleMapping: input.roleMapping ?? null,
     createdAt: now,
     updatedAt: now,
   };

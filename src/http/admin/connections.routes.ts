@@ -7,6 +7,7 @@ import { issuerOf } from '../../domain/tenants/tenant.ts';
 import { redirectUriOf } from '../federation/upstream-sign-in.ts';
 import type { Connection, ConnectionInput } from '../../domain/federation/connection.ts';
 import { CONNECTION_KINDS } from '../../domain/federation/connection.ts';
+import { STAFF_ROLES } from '../../domain/admin/scopes.ts';
 import { createConnection, deleteConnection, getConnection, listConnections, updateConnection } from '../../domain/federation/connections.service.ts';
 import type { AdminRouteDeps } from './route-deps.ts';
 import { actorOf, tenantOf } from './principal.ts';
@@ -45,13 +46,20 @@ const SETTABLE = {
   domains: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 253 }, description: 'Email domains sent to it (home-realm discovery).' },
   position: { type: 'integer', minimum: 0, maximum: 10000, description: 'Buttons appear by ascending position.' },
   enabled: { type: 'boolean' },
+  role_mapping: {
+    type: ['object', 'null'],
+    additionalProperties: false,
+    required: ['claim', 'roles'],
+    description: 'The admin tenant’s workforce IdP: the claim (`groups`, `roles`) whose values map to staff roles; staff without a mapped value are refused.',
+    properties: { claim: { type: 'string', minLength: 1, maxLength: 200 }, roles: { type: 'object', maxProperties: 100, additionalProperties: { type: 'string', enum: STAFF_ROLES } } },
+  },
 } as const;
 
 const CONNECTION = {
   $id: 'Connection',
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'kind', 'display_name', 'icon_url', 'client_id', 'client_secret_set', 'issuer', 'endpoints', 'scopes', 'mapping', 'allow_sign_up', 'trust_email_verified', 'refresh_traits', 'applications', 'domains', 'position', 'enabled', 'redirect_uri', 'created_at', 'updated_at'],
+  required: ['id', 'kind', 'display_name', 'icon_url', 'client_id', 'client_secret_set', 'issuer', 'endpoints', 'scopes', 'mapping', 'allow_sign_up', 'trust_email_verified', 'refresh_traits', 'applications', 'domains', 'position', 'enabled', 'role_mapping', 'redirect_uri', 'created_at', 'updated_at'],
   properties: {
     id: { type: 'string' },
     kind: SETTABLE.kind,
@@ -70,6 +78,7 @@ const CONNECTION = {
     domains: { type: 'array', items: { type: 'string' } },
     position: { type: 'integer' },
     enabled: { type: 'boolean' },
+    role_mapping: { type: ['object', 'null'], additionalProperties: false, properties: { claim: { type: 'string' }, roles: { type: 'object', additionalProperties: { type: 'string' } } } },
     redirect_uri: { type: 'string', description: 'The callback URL to register at the upstream provider.' },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
@@ -80,14 +89,14 @@ const CONNECTION_REF = { $ref: 'Connection#' } as const;
 type Body = {
   id?: string; kind?: Connection['kind']; display_name?: string; icon_url?: string | null; client_id?: string; client_secret?: string | null; issuer?: string | null;
   endpoints?: Connection['endpoints']; scopes?: string[]; mapping?: Record<string, string>; allow_sign_up?: boolean; trust_email_verified?: boolean; refresh_traits?: boolean;
-  applications?: string[] | null; domains?: string[]; position?: number; enabled?: boolean;
+  applications?: string[] | null; domains?: string[]; position?: number; enabled?: boolean; role_mapping?: Connection['roleMapping'];
 };
 
 function inputOf(body: Body): ConnectionInput {
   return {
     id: body.id, kind: body.kind, displayName: body.display_name, iconUrl: body.icon_url, clientId: body.client_id, clientSecret: body.client_secret, issuer: body.issuer,
     endpoints: body.endpoints, scopes: body.scopes, mapping: body.mapping, allowSignUp: body.allow_sign_up, trustEmailVerified: body.trust_email_verified, refreshTraits: body.refresh_traits,
-    applications: body.applications, domains: body.domains?.map((domain) => domain.toLowerCase()), position: body.position, enabled: body.enabled,
+    applications: body.applications, domains: body.domains?.map((domain) => domain.toLowerCase()), position: body.position, enabled: body.enabled, roleMapping: body.role_mapping,
   };
 }
 
@@ -115,6 +124,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDep
       domains: [...connection.domains],
       position: connection.position,
       enabled: connection.enabled,
+      role_mapping: connection.roleMapping === null ? null : { claim: connection.roleMapping.claim, roles: { ...connection.roleMapping.roles } },
       redirect_uri: redirectUriOf(issuerOf(deps.publicUrl, tenant)),
       created_at: iso(connection.createdAt),
       updated_at: iso(connection.updatedAt),

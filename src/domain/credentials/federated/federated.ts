@@ -25,6 +25,9 @@ import type { Tenant } from '../../tenants/tenant.ts';
 import { signUpAllowed } from '../../tenants/tenant.ts';
 import type { UnitOfWork } from '../../unit-of-work.ts';
 import type { Connection } from '../../federation/connection.ts';
+import { mappedStaffRole } from '../../federation/connection.ts';
+import { ADMIN_TENANT_SLUG } from '../../tenants/tenant.ts';
+import type { StaffRole } from '../../admin/scopes.ts';
 import { uuidv7 } from '../../../lib/ids.ts';
 import type { StatsRecorder } from '../../stats/stats-recorder.port.ts';
 
@@ -112,8 +115,8 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
     });
   }
 
-  async function create(tenant: Tenant, input: FederatedInput, context: RequestContext): Promise<{ ok: true; identity: Identity } | FederatedRefusal> {
-    if (!input.connection.allowSignUp || !signUpAllowed(tenant)) return { ok: false, code: 'signup.disabled' };
+  async function create(tenant: Tenant, input: FederatedInput, context: RequestContext, staffRole?: StaffRole): Promise<{ ok: true; identity: Identity } | FederatedRefusal> {
+    if (staffRole === undefined && (!input.connection.allowSignUp || !signUpAllowed(tenant))) return { ok: false, code: 'signup.disabled' };
     const schema = traitSchemaOf(tenant.settings);
     const traits = mappedTraits(tenant, input.connection, input.profile);
     if (validateTraits(schema, traits).length > 0) return { ok: false, code: 'federation.profile_incomplete' };
@@ -122,7 +125,7 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
     const identifier = federatedIdentifier(input.connection.id, input.profile.subject);
     const credential = { id: uuidv7(now), type: FEDERATED_CREDENTIAL, config: { connection: input.connection.id, subject: input.profile.subject, email: input.profile.email ?? null, linkedAt: now }, identifiers: [identifier] };
     const identity = await deps.transaction(async (stores) => {
-      const created = await stores.identities.create({ ...record, credentials: [credential] });
+      const created = await stores.identities.create({ ...record, credentials: [credential], ...(staffRole ? { metadataAdmin: { role: staffRole } } : {}) });
       await stores.audit.append({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, action: 'signup.succeeded', outcome: 'success', actor: { type: 'customer', id: created.id }, target: { type: 'identity', id: created.id }, context, details: { method: FEDERATED.id, connection: input.connection.id } });
       await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: created.id, occurredAt: now }, { type: 'identity.created', payload: identityCreatedPayload(created) });
       return created;
@@ -143,15 +146,35 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
     return { ...identity, traits };
   }
 
+  /**
+   * Staff through the workforce IdP (the admin tenant): the role comes from the IdP's groups or
+   * roles claim on every sign-in, so a change there applies at the next one; no mapped role, no entry.
+   */
+  async function withStaffRole(tenant: Tenant, identity: Identity, role: StaffRole, context: RequestContext): Promise<Identity> {
+    if (identity.metadataAdmin['role'] === role) return identity;
+    const now = clock();
+    const metadataAdmin = { ...identity.metadataAdmin, role };
+    await deps.transaction(async (stores) => {
+      await stores.identities.updateMetadataAdmin(tenant.id, identity.id, metadataAdmin, now);
+      await stores.audit.append({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, action: 'staff.role_from_idp', outcome: 'success', actor: { type: 'system' }, target: { type: 'identity', id: identity.id }, context, details: { role, previous: identity.metadataAdmin['role'] ?? null } });
+    });
+    return { ...identity, metadataAdmin };
+  }
+
   return {
     method: FEDERATED,
 
     async authenticate(tenant, input, context) {
       const { connection, profile } = input;
+      const staff = tenant.slug === ADMIN_TENANT_SLUG;
+      const staffRole = staff ? mappedStaffRole(connection, profile.claims) : undefined;
+      // Staff without a mapped role are refused, whoever they are upstream.
+      if (staff && staffRole === undefined) return { ok: false, code: 'signup.disabled' };
       const linked = await deps.identities.findCredentialWithIdentity(tenant.id, FEDERATED_CREDENTIAL, federatedIdentifier(connection.id, profile.subject));
       if (linked) {
         if (linked.identity.status !== 'active') return { ok: false, code: 'signin.account_blocked' };
-        const identity = await refreshTraits(tenant, linked.identity, input);
+        const refreshed = await refreshTraits(tenant, linked.identity, input);
+        const identity = staffRole ? await withStaffRole(tenant, refreshed, staffRole, context) : refreshed;
         await audit(tenant.id, identity.id, context, connection, 'linked');
         return { ok: true, identity, result: authenticatedBy(FEDERATED, identity.id) };
       }
@@ -165,10 +188,11 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
         if (!verified) return { ok: false, code: 'federation.link_required' };
         if (existing.status !== 'active') return { ok: false, code: 'signin.account_blocked' };
         await addLink(tenant, existing.id, input, context, 'verified_email');
+        const identity = staffRole ? await withStaffRole(tenant, existing, staffRole, context) : existing;
         await audit(tenant.id, existing.id, context, connection, 'verified_email');
-        return { ok: true, identity: existing, result: authenticatedBy(FEDERATED, existing.id) };
+        return { ok: true, identity, result: authenticatedBy(FEDERATED, existing.id) };
       }
-      const created = await create(tenant, input, context);
+      const created = await create(tenant, input, context, staffRole);
       if (!created.ok) return created;
       await audit(tenant.id, created.identity.id, context, connection, 'signed_up');
       return { ok: true, identity: created.identity, result: authenticatedBy(FEDERATED, created.identity.id) };

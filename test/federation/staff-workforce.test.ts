@@ -1,0 +1,92 @@
+// Staff sign in to the admin side through the company's workforce IdP (a real upstream
+// oidc-provider): a connection of the admin tenant maps the IdP's `groups` claim to staff roles; a
+// member of the support group gets a token for the admin API with support's rights and no more, and
+// the role follows the IdP at each sign-in; someone without a mapped group is refused.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
+import { describeEachEngine } from '../helpers/engines.ts';
+import { startListeningServer } from '../helpers/listening-server.ts';
+import type { ListeningServer } from '../helpers/listening-server.ts';
+import { createBrowserSession, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
+import { authorizationCodeFlow, relyingParty, SYSTEM_ACTOR, uniqueEmail } from '../helpers/oidc-clients.ts';
+import { callAdmin } from '../helpers/admin.ts';
+import { startUpstreamIdp } from '../helpers/upstream-idp.ts';
+import type { UpstreamIdp } from '../helpers/upstream-idp.ts';
+import { createConnection } from '../../src/domain/federation/connections.service.ts';
+import { createApplication } from '../../src/domain/applications/applications.service.ts';
+import { createSecretBox } from '../../src/infra/crypto/secret-box.ts';
+import { ADMIN_API_PATH } from '../../src/http/admin/admin-resource.ts';
+import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
+
+const CONSOLE_CALLBACK = 'https://console.example.test/callback';
+const SECRET = 'workforce-client-secret-0123456789';
+
+describeEachEngine('staff sign-in through the workforce IdP', (current) => {
+  let node: ListeningServer;
+  let upstream: UpstreamIdp;
+  let rp: client.Configuration;
+
+  before(async () => {
+    node = await startListeningServer(current().engine);
+    upstream = await startUpstreamIdp({ clientId: 'foyer-admin', clientSecret: SECRET, redirectUris: [`${node.url}/t/admin/federation/callback`] });
+    const deps = { transaction: node.server.transaction, secretBox: createSecretBox(TEST_MASTER_SECRET), production: false };
+    await createConnection(deps, node.server.adminTenant, {
+      id: 'workforce', kind: 'oidc', displayName: 'Company SSO', clientId: 'foyer-admin', clientSecret: SECRET, issuer: upstream.issuer, trustEmailVerified: true,
+      roleMapping: { claim: 'groups', roles: { 'foyer-support': 'support', 'foyer-admins': 'admin' } },
+    }, SYSTEM_ACTOR);
+    const consoleApp = await createApplication({ transaction: node.server.transaction }, node.server.adminTenant.id, { name: 'Console', kind: 'web', redirectUris: [CONSOLE_CALLBACK] }, SYSTEM_ACTOR);
+    rp = await relyingParty(`${node.url}/t/admin`, consoleApp);
+  });
+  after(async () => {
+    await node?.stop();
+    await upstream?.stop();
+  });
+
+  /** Signs in on the admin tenant's page with the workforce button as `subject`: the page where it ends. */
+  async function signIn(subject: string) {
+    const browser = createBrowserSession();
+    let ended: Awaited<ReturnType<typeof browser.open>> | undefined;
+    const flow = authorizationCodeFlow(rp, { redirectUri: CONSOLE_CALLBACK, scope: 'openid admin', parameters: { resource: `${node.url}${ADMIN_API_PATH}` } }, async (url) => {
+      const page = await browser.open(url);
+      const out = await browser.submit(requireForm(page, isAction('/federation')), { connection: 'workforce' });
+      ended = await browser.drive(await browser.open(await upstream.signIn(out.redirectedTo!, subject)), { consent: true });
+      if (!ended.redirectedTo) throw new Error(`refused: ${ended.status}`);
+      return ended.redirectedTo;
+    });
+    return { flow, ended: () => ended };
+  }
+
+  test('a member of the support group gets support’s rights and no more; the role follows the IdP', async () => {
+    const email = uniqueEmail('sam');
+    upstream.accounts.set('sam', { email, email_verified: true, name: 'Sam', groups: ['staff', 'foyer-support'] });
+    const { tokens, claims } = await (await signIn('sam')).flow;
+    assert.deepEqual(claims['amr'], ['fed']);
+    const token = tokens.access_token;
+    assert.equal((await callAdmin(node.server, token, 'GET', '/tenants')).statusCode, 200);
+    assert.equal((await callAdmin(node.server, token, 'GET', '/tenants/default/customers')).statusCode, 200, 'customers:read');
+    assert.equal((await callAdmin(node.server, token, 'GET', '/tenants/default/stats/sign-ups')).statusCode, 403, 'no stats:read');
+    assert.equal((await callAdmin(node.server, token, 'POST', '/tenants/default/applications', { body: { name: 'X', kind: 'machine' } })).statusCode, 403, 'no apps:write');
+    assert.equal((await callAdmin(node.server, token, 'POST', '/staff', { body: { email: uniqueEmail('x'), role: 'owner', password: 'a long enough password 1' } })).statusCode, 403, 'no staff:write');
+    const staff = await node.server.stores.identities.findByAddress(node.server.adminTenant.id, 'email', email);
+    assert.equal(staff?.metadataAdmin['role'], 'support');
+
+    // Moved to the admins' group at the IdP: the next sign-in makes them admin.
+    upstream.accounts.set('sam', { email, email_verified: true, groups: ['foyer-admins'] });
+    const again = await (await signIn('sam')).flow;
+    assert.equal(again.claims.sub, claims.sub);
+    assert.equal((await node.server.stores.identities.findById(node.server.adminTenant.id, claims.sub))?.metadataAdmin['role'], 'admin');
+    // The admin API reads a staff member's role at most five seconds old (http/admin/credentials.ts).
+    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    assert.equal((await callAdmin(node.server, again.tokens.access_token, 'POST', '/tenants/default/applications', { body: { name: 'X', kind: 'machine' } })).statusCode, 201);
+  });
+
+  test('someone without a mapped group is refused and no staff member is made', async () => {
+    const email = uniqueEmail('eve');
+    upstream.accounts.set('eve', { email, email_verified: true, groups: ['marketing'] });
+    const attempt = await signIn('eve');
+    await assert.rejects(attempt.flow, /refused: 403/);
+    assert.match(textOf(attempt.ended()!.html), /created by the administrators/);
+    assert.equal(await node.server.stores.identities.findByAddress(node.server.adminTenant.id, 'email', email), undefined);
+  });
+});
