@@ -6,9 +6,6 @@
 // tenant's countries.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
@@ -18,45 +15,9 @@ import { authorizationCodeFlow, createTenant, PASSWORD, registerApplication, rel
 import { createIdentityByOperator } from '../../src/domain/identity/identities.service.ts';
 import type { Tenant } from '../../src/domain/tenants/tenant.ts';
 import type { TenantSettings } from '../../src/domain/tenants/tenant-settings.ts';
+import { codeOf, startFakeGateway } from '../helpers/sms-gateway.ts';
 
 const CALLBACK = 'https://shop.example.test/callback';
-
-type Received = { readonly authorization: string | undefined; readonly contentType: string | undefined; readonly body: { destination: string; message: string; sender: string } };
-
-/** A provider's HTTP API as the test sees it: every request it got. */
-async function startFakeGateway(): Promise<{ url: string; received: Received[]; server: Server; next(to: string, after: number): Promise<Received> }> {
-  const received: Received[] = [];
-  const server = createServer((request, response) => {
-    let data = '';
-    request.on('data', (chunk: Buffer) => (data += chunk.toString()));
-    request.on('end', () => {
-      received.push({ authorization: request.headers.authorization, contentType: request.headers['content-type'], body: JSON.parse(data) as Received['body'] });
-      response.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"queued"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/messages`;
-  return {
-    url,
-    received,
-    server,
-    async next(to, after) {
-      const deadline = Date.now() + 5_000;
-      for (;;) {
-        const found = received.slice(after).find((message) => message.body.destination === to);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no text to ${to}; the gateway got ${received.length}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
-  };
-}
-
-function codeOf(message: Received): string {
-  const match = /\b(\d{6})\b/.exec(message.body.message);
-  assert.ok(match, message.body.message);
-  return match[1]!;
-}
 
 describeEachEngine('codes by text message', (current) => {
   let node: ListeningServer;

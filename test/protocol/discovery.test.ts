@@ -47,7 +47,7 @@ describeEachEngine('discovery', (current) => {
     for (const url of [`${node.url}/.well-known/openid-configuration`, `${node.url}/t/shop/.well-known/openid-configuration`]) {
       const metadata = (await (await fetch(url)).json()) as Record<string, unknown>;
       assert.deepEqual(metadata['ui_locales_supported'], [...LOCALES], url);
-      assert.deepEqual(metadata['acr_values_supported'], ['urn:foyer:acr:password', 'urn:foyer:acr:email', 'urn:foyer:acr:federated', 'urn:foyer:acr:mfa'], url);
+      assert.deepEqual(metadata['acr_values_supported'], ['urn:foyer:acr:password', 'urn:foyer:acr:email', 'urn:foyer:acr:sms', 'urn:foyer:acr:federated', 'urn:foyer:acr:mfa'], url);
     }
   });
 

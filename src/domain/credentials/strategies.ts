@@ -13,7 +13,7 @@ import { createTotpEnrolment, createTotpSecondFactor, TOTP_METHOD } from './totp
 import type { RecoveryCodeSecondFactor } from './recovery-codes/recovery-codes.ts';
 import { createRecoveryCodeSecondFactor, generateRecoveryCodes, RECOVERY_CODE_METHOD } from './recovery-codes/recovery-codes.ts';
 import type { EmailCodeFirstFactor } from './email-code/email-code.ts';
-import { createEmailCodeFirstFactor, EMAIL_CODE, EMAIL_LINK } from './email-code/email-code.ts';
+import { createEmailCodeFirstFactor, createSmsCodeFirstFactor, EMAIL_CODE, EMAIL_LINK, SMS_CODE } from './email-code/email-code.ts';
 import type { SelfServiceDeps } from '../self-service/code-steps.ts';
 import type { FederatedDeps, FederatedFirstFactor } from './federated/federated.ts';
 import { createFederatedFirstFactor, FEDERATED } from './federated/federated.ts';
@@ -33,13 +33,14 @@ export type SecondFactorStrategies = {
 };
 
 /** The first factors, by method id, and the second-factor strategies. */
-export type Strategies = { readonly password: PasswordFirstFactor; readonly emailCode: EmailCodeFirstFactor; readonly federated: FederatedFirstFactor; readonly passkey: PasskeyFirstFactor } & SecondFactorStrategies;
+export type Strategies = { readonly password: PasswordFirstFactor; readonly emailCode: EmailCodeFirstFactor; readonly smsCode: EmailCodeFirstFactor; readonly federated: FederatedFirstFactor; readonly passkey: PasskeyFirstFactor } & SecondFactorStrategies;
 
 export function createStrategies(deps: { readonly password: SignInDeps; readonly secondFactor: SecondFactorDeps; readonly emailCode: SelfServiceDeps; readonly federated: FederatedDeps; readonly sms: SmsDeps; readonly passkey: Omit<PasskeyDeps, keyof SecondFactorDeps> }): Strategies {
   const passkey: PasskeyDeps = { ...deps.secondFactor, ...deps.passkey };
   return {
     password: createPasswordFirstFactor(deps.password),
     emailCode: createEmailCodeFirstFactor(deps.emailCode),
+    smsCode: createSmsCodeFirstFactor(deps.emailCode),
     federated: createFederatedFirstFactor(deps.federated),
     passkey: createPasskeyFirstFactor(passkey),
     secondFactors: { totp: createTotpSecondFactor(deps.secondFactor), recovery_code: createRecoveryCodeSecondFactor(deps.secondFactor), sms: createSmsSecondFactor(deps.sms), passkey: createPasskeySecondFactor(passkey) },
@@ -50,7 +51,7 @@ export function createStrategies(deps: { readonly password: SignInDeps; readonly
 }
 
 /** What each registered strategy can complete a sign-in with (the type checker keeps it beside Strategies). */
-const METHODS = { password: PASSWORD, email_code: EMAIL_CODE, email_link: EMAIL_LINK, federated: FEDERATED, totp: TOTP_METHOD, recovery_code: RECOVERY_CODE_METHOD, sms: SMS_METHOD, passkey: PASSKEY_METHOD } as const satisfies Record<'password' | 'email_code' | 'email_link' | 'federated' | keyof SecondFactorStrategies['secondFactors'], AuthenticationMethod>;
+const METHODS = { password: PASSWORD, email_code: EMAIL_CODE, email_link: EMAIL_LINK, sms_code: SMS_CODE, federated: FEDERATED, totp: TOTP_METHOD, recovery_code: RECOVERY_CODE_METHOD, sms: SMS_METHOD, passkey: PASSKEY_METHOD } as const satisfies Record<'password' | 'email_code' | 'email_link' | 'sms_code' | 'federated' | keyof SecondFactorStrategies['secondFactors'], AuthenticationMethod>;
 
 /**
  * The authentication context classes a sign-in can reach here: discovery's `acr_values_supported`,

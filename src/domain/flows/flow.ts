@@ -14,7 +14,7 @@ import type { KeyObject } from 'node:crypto';
 import { randomToken } from '../../lib/ids.ts';
 
 /** `purposes`: a signed-in customer accepting required consent purposes whose version went up (domain/privacy/collection.ts). `federation`: a sign-in at an upstream provider (http/federation/upstream-sign-in.ts). */
-export type FlowType = 'login' | 'registration' | 'consent' | 'verification' | 'recovery' | 'second_factor' | 'email_sign_in' | 'purposes' | 'federation' | 'passkey_offer';
+export type FlowType = 'login' | 'registration' | 'consent' | 'verification' | 'recovery' | 'second_factor' | 'email_sign_in' | 'sms_sign_in' | 'purposes' | 'federation' | 'passkey_offer';
 export type FlowKind = 'browser' | 'api';
 export type FlowState = 'active' | 'verified' | 'complete';
 

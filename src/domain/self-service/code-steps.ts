@@ -22,7 +22,7 @@ import type { CodeSecret } from './one-time-code.ts';
 /** What the self-service steps read outside a transaction. */
 type SelfServiceReads = Pick<Stores, 'identities' | 'flows' | 'latestCodes' | 'purposes'>;
 /** What they write, each step's writes in one unit of work. */
-type SelfServiceStores = Pick<Stores, 'identities' | 'flows' | 'latestCodes' | 'mail' | 'audit' | 'outbox' | 'oidcArtifacts' | 'sessions' | 'consentLedger'>;
+type SelfServiceStores = Pick<Stores, 'identities' | 'flows' | 'latestCodes' | 'mail' | 'audit' | 'outbox' | 'oidcArtifacts' | 'sessions' | 'sms' | 'consentLedger'>;
 
 export type SelfServiceDeps = {
   readonly stores: SelfServiceReads;

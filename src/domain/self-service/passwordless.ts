@@ -5,6 +5,9 @@
 // after the same work. The code step is the emailed-code step every flow shares (code-steps.ts):
 // throttled per flow, per client address and per address, only the latest code live, each once.
 //
+// A tenant whose customers have a phone number as an identifier may offer the same by text message
+// (startSmsSignIn): a code only, no link, the SMS pumping limits counted for every number given.
+//
 //   stateDiagram-v2
 //     [*] --> active: an address given (startEmailSignIn): a code and link sent, or an unmatchable one
 //     active --> active: a wrong code (counted) · the code resent
@@ -25,6 +28,10 @@ import type { Locale } from '../../i18n/locales.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, clock, composeCode, reserveSend } from './code-steps.ts';
+import { CODE_LIFETIME_MS, issueCode, unmatchable } from './one-time-code.ts';
+import { identifierTraits, traitSchemaOf, verifiableTraits } from '../identity/traits.ts';
+import { phoneNumberOf, queueSms, reserveSms, smsText } from '../sms/sms.ts';
+import type { SmsRefusal } from '../sms/sms.ts';
 import { countSignIn, deviceTokenAfterCode } from './sign-in.ts';
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
@@ -35,11 +42,22 @@ export function emailSignInAllowed(tenant: Pick<Tenant, 'slug' | 'settings'>): b
   return tenant.settings.passwordless?.email !== false;
 }
 
+/**
+ * Whether customers of this tenant may sign in by a texted code: the tenant turned it on, its trait
+ * schema has a phone trait that identifies a customer, and texts can be sent (`smsAvailable`).
+ */
+export function smsSignInAllowed(tenant: Pick<Tenant, 'slug' | 'settings'>, smsAvailable: boolean): boolean {
+  if (!smsAvailable || tenant.slug === ADMIN_TENANT_SLUG || tenant.settings.passwordless?.sms !== true) return false;
+  const schema = traitSchemaOf(tenant.settings);
+  const identifiers = identifierTraits(schema);
+  return verifiableTraits(schema).some(([name, kind]) => kind === 'phone' && identifiers.includes(name));
+}
+
 /** Where the sign-in's code flow belongs: a browser interaction (`<uid>.email_sign_in`) or an api login flow (`<id>.email_sign_in`). */
 type EmailSignInOwner = { readonly kind: 'browser'; readonly interactionUid: string } | { readonly kind: 'api'; readonly loginFlowId: string };
 
-function emailSignInFlowId(owner: EmailSignInOwner): string {
-  return `${owner.kind === 'browser' ? owner.interactionUid : owner.loginFlowId}.email_sign_in`;
+function emailSignInFlowId(owner: EmailSignInOwner, type: 'email_sign_in' | 'sms_sign_in' = 'email_sign_in'): string {
+  return `${owner.kind === 'browser' ? owner.interactionUid : owner.loginFlowId}.${type}`;
 }
 
 type Started = { readonly ok: true; readonly flow: Flow } | Refusal | { readonly ok: false; readonly code: 'email.invalid' } | { readonly ok: false; readonly code: 'signin.method_unavailable' };
@@ -108,4 +126,44 @@ export async function continueEmailSignIn(deps: SelfServiceDeps, tenant: Tenant,
 export async function emailSignInOf(deps: Pick<SelfServiceDeps, 'stores'>, tenantId: string, loginFlow: Flow): Promise<Flow | undefined> {
   const flow = await deps.stores.flows.find(tenantId, emailSignInFlowId({ kind: 'api', loginFlowId: loginFlow.id }), Date.now());
   return flow?.type === 'email_sign_in' && flow.kind === 'api' && flow.state === 'active' ? flow : undefined;
+}
+
+type SmsStarted = { readonly ok: true; readonly flow: Flow } | SmsRefusal | { readonly ok: false; readonly code: 'signin.method_unavailable' };
+
+/**
+ * Texts a sign-in code to `phone` (a new flow replaces an older one of the same owner). Every number
+ * counts against the SMS limits, owned or not, and the answer is the same; only an account's number
+ * gets the text.
+ */
+export async function startSmsSignIn(deps: SelfServiceDeps & { readonly smsAvailable: boolean }, tenant: Tenant, owner: EmailSignInOwner, phone: string, context: RequestContext, locale: Locale): Promise<SmsStarted> {
+  if (!smsSignInAllowed(tenant, deps.smsAvailable)) return { ok: false, code: 'signin.method_unavailable' };
+  const number = phoneNumberOf(phone);
+  if (!number) return { ok: false, code: 'phone.invalid' };
+  const now = clock(deps);
+  const refused = await reserveSms(deps.throttle, tenant, number, context, now);
+  if (refused) return refused;
+  const identity = await deps.stores.identities.findByAddress(tenant.id, 'phone', number.e164);
+  const subject = identity?.status === 'active' ? identity : undefined;
+  const id = emailSignInFlowId(owner, 'sms_sign_in');
+  const issued = issueCode(deps.codeKey, id, now);
+  const secret = subject ? issued.secret : unmatchable(issued.secret);
+  const payload = { ...secret, address: number.e164, subjectId: subject?.id, sentCount: 1, lastSentAt: now, locale };
+  const flow = newFlow({ id, tenantId: tenant.id, type: 'sms_sign_in', kind: owner.kind, interactionUid: owner.kind === 'browser' ? owner.interactionUid : null, payload, now });
+  const minutes = CODE_LIFETIME_MS / 60_000;
+  return deps.transaction(async (stores) => {
+    if (subject) await queueSms(stores.sms, tenant, { to: number.e164, kind: 'sign_in', locale, code: issued.code, minutes }, now);
+    // Nobody to text: the same work all the same.
+    else smsText(tenant, { kind: 'sign_in', locale, code: issued.code, minutes });
+    await stores.latestCodes.record(tenant.id, number.e164, id, secret.codeExpiresAt);
+    await stores.flows.delete(tenant.id, id);
+    await stores.flows.create(flow);
+    if (subject) await stores.audit.append(auditOf(tenant.id, 'signin.code_sent', subject.id, context, { channel: 'sms' }));
+    return { ok: true, flow } as const;
+  });
+}
+
+/** The open sign-in by a texted code of a login flow (browser interaction or api), if it has one. */
+export async function smsSignInOf(deps: Pick<SelfServiceDeps, 'stores'>, tenantId: string, owner: EmailSignInOwner): Promise<Flow | undefined> {
+  const flow = await deps.stores.flows.find(tenantId, emailSignInFlowId(owner, 'sms_sign_in'), Date.now());
+  return flow?.type === 'sms_sign_in' && flow.kind === owner.kind && flow.state === 'active' ? flow : undefined;
 }

@@ -50,9 +50,12 @@ export async function reserveSms(throttle: ThrottleStore, tenant: Tenant, phone:
   return reservation.allowed ? undefined : { ok: false, code: 'code.throttled', retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000) };
 }
 
-/** Queues a text of `kind` with its code, in the customer's language (call inside the transaction that stores the code). */
+/** The text of a message of `kind` with its code, in the customer's language. */
+export function smsText(tenant: Pick<Tenant, 'name' | 'settings'>, message: { readonly kind: SmsKind; readonly locale: Locale; readonly code: string; readonly minutes: number }): string {
+  return translator(message.locale)(`sms.${message.kind}`, { code: message.code, tenant: tenant.settings.branding?.name ?? tenant.name, minutes: message.minutes });
+}
+
+/** Queues a text of `kind` with its code (call inside the transaction that stores the code). */
 export async function queueSms(store: SmsStore, tenant: Tenant, message: { readonly to: string; readonly kind: SmsKind; readonly locale: Locale; readonly code: string; readonly minutes: number }, now: number): Promise<void> {
-  const t = translator(message.locale);
-  const body = t(`sms.${message.kind}`, { code: message.code, tenant: tenant.settings.branding?.name ?? tenant.name, minutes: message.minutes });
-  await store.enqueue({ id: uuidv7(now), tenantId: tenant.id, to: message.to, kind: message.kind, body, createdAt: now });
+  await store.enqueue({ id: uuidv7(now), tenantId: tenant.id, to: message.to, kind: message.kind, body: smsText(tenant, message), createdAt: now });
 }

@@ -98,6 +98,8 @@ const settingsSchema = z
       .object({
         /** Sign-in with a code or link sent by email instead of a password (ADR 0031; default: on, except in the admin tenant). */
         email: z.boolean().optional(),
+        /** Sign-in with a code texted to the customer's phone number, for tenants whose trait schema makes a phone trait an identifier (default: off). */
+        sms: z.boolean().optional(),
       })
       .strict()
       .optional(),

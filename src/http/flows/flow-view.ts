@@ -53,7 +53,7 @@ export function purposeFieldView(offer: PurposeOffer): FieldView {
 }
 
 /** What a sign-up form or the consent step asks for: the tenant's traits, and its consent purposes. */
-type FormFields = { traits?: readonly FieldView[]; consents?: readonly FieldView[]; emailCode?: boolean };
+type FormFields = { traits?: readonly FieldView[]; consents?: readonly FieldView[]; emailCode?: boolean; smsCode?: boolean };
 
 /** The next step of the flow, or null when there is none. `form`: what a registration or a consent step asks for. */
 function stepOf(flow: Flow, verification: Flow | undefined, form: FormFields): Step | null {
@@ -67,7 +67,14 @@ function stepOf(flow: Flow, verification: Flow | undefined, form: FormFields): S
         path: '',
         fields: [field('identifier', 'email', 'field.email'), field('password', 'password', 'field.password')],
         // Instead of the password: an emailed code (ADR 0031), which then comes to /code.
-        ...(form.emailCode ? { alternatives: [{ method: 'email_code', path: '/email', fields: [field('identifier', 'email', 'field.email')] }] } : {}),
+        ...(form.emailCode || form.smsCode
+          ? {
+              alternatives: [
+                ...(form.emailCode ? [{ method: 'email_code', path: '/email', fields: [field('identifier', 'email', 'field.email')] }] : []),
+                ...(form.smsCode ? [{ method: 'sms_code', path: '/sms', fields: [field('phone', 'text', 'field.phone')] }] : []),
+              ],
+            }
+          : {}),
       };
     case 'registration':
       if (sent) return { path: '/code', fields: CODE, resend: true };

@@ -15,7 +15,7 @@ import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { signUpDisabled, startSignUp } from '../../domain/self-service/registration.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
 import { activeApiFlow, completeApiFlow, signInVerificationOf, startApiFlow, startPurposesStep } from '../../domain/self-service/api-flow.ts';
-import { emailSignInAllowed, emailSignInOf, signInByEmailCode, startEmailSignIn } from '../../domain/self-service/passwordless.ts';
+import { emailSignInAllowed, emailSignInOf, signInByEmailCode, smsSignInAllowed, smsSignInOf, startEmailSignIn, startSmsSignIn } from '../../domain/self-service/passwordless.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
@@ -67,6 +67,8 @@ const signInCodeBody = { ...codeBody, properties: { ...codeBody.properties, devi
 const emailSignInBody = { type: 'object', required: ['identifier'], additionalProperties: false, properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
 /** The consent step of a sign-in: the purposes due (`consents.<id>` fields), true to accept. */
 const purposesBody = { type: 'object', required: ['consents'], additionalProperties: false, properties: { consents: signUpBody.properties.consents } } as const;
+/** Sign-in by a texted code (ADR 0031): the number to text it to. */
+const smsSignInBody = { type: 'object', required: ['phone'], additionalProperties: false, properties: { phone: { type: 'string', minLength: 1, maxLength: 40 } } } as const;
 const emailBody = { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
 const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 } } } as const;
 
@@ -85,6 +87,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   }
   app.post('/flows/login/:id', { schema: { params: flowParams, body: signInBody } }, (request, reply) => submitSignIn(request, reply));
   app.post('/flows/login/:id/email', { schema: { params: flowParams, body: emailSignInBody } }, (request, reply) => submitEmailSignIn(request, reply));
+  app.post('/flows/login/:id/sms', { schema: { params: flowParams, body: smsSignInBody } }, (request, reply) => submitSmsSignIn(request, reply));
   app.post('/flows/login/:id/code', { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignIn(request, reply));
   app.post('/flows/login/:id/resend', { schema: { params: flowParams } }, (request, reply) => resendSignInCode(request, reply));
   app.post('/flows/registration/:id', { schema: { params: flowParams, body: signUpBody } }, (request, reply) => submitSignUp(request, reply));
@@ -99,7 +102,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   app.get('/flows/:id', { schema: { params: flowParams } }, async (request) => {
     const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
     const verification = flow.type === 'login' && flow.state === 'active' ? await pendingCodeOf(tenant, flow) : undefined;
-    const form = flow.type === 'purposes' && flow.state === 'active' && flow.identityId ? await purposesFormOf(request, tenant, flow.identityId) : { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant) };
+    const form = flow.type === 'purposes' && flow.state === 'active' && flow.identityId ? await purposesFormOf(request, tenant, flow.identityId) : { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant), smsCode: smsSignInAllowed(tenant, deps.strategies.enrolments.sms.available) };
     return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, form);
   });
   app.get('/sessions/whoami', async (request, reply) => {
@@ -122,7 +125,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const tenant = await tenantOf(request);
     if (type === 'registration' && !signUpAllowed(tenant)) throw signUpDisabled();
     const flow = await startApiFlow({ flows: deps.stores.flows, stats: deps.selfService.stats }, tenant.id, type);
-    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant) }));
+    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant), smsCode: smsSignInAllowed(tenant, deps.strategies.enrolments.sms.available) }));
   }
 
   /** What a registration asks for: the tenant's sign-up traits and consent purposes, in the app's language. */
@@ -185,9 +188,22 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), started.flow));
   }
 
-  /** The code step a login flow waits for: the verify-first code after a password, or the code of a sign-in by email. */
+  /** Sign-in by a texted code: the same answer for every number; the code then comes to /code. */
+  async function submitSmsSignIn(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'login');
+    const { phone } = request.body as { phone: string };
+    const started = await startSmsSignIn({ ...deps.selfService, smsAvailable: deps.strategies.enrolments.sms.available }, tenant, { kind: 'api', loginFlowId: flow.id }, phone, requestContextOf(request), localeOf(request, tenant));
+    if (!started.ok) {
+      if (started.code === 'signin.method_unavailable') throw new DomainError(started.code, 'not_found', 'This tenant does not offer sign-in by a texted code.');
+      if (started.code === 'code.throttled') throw refusalProblem(started, reply);
+      throw new ValidationError([{ field: 'phone', code: started.code, message: started.code === 'phone.invalid' ? 'Enter a mobile number with its country code, like +44 7400 123456.' : 'Text messages cannot be sent to numbers of this country.' }]);
+    }
+    return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), started.flow));
+  }
+
+  /** The code step a login flow waits for: the verify-first code after a password, or the code of a sign-in by email or text. */
   async function pendingCodeOf(tenant: Tenant, flow: Flow): Promise<Flow | undefined> {
-    return (await signInVerificationOf(deps.stores.flows, tenant.id, flow)) ?? (await emailSignInOf(deps.selfService, tenant.id, flow));
+    return (await signInVerificationOf(deps.stores.flows, tenant.id, flow)) ?? (await emailSignInOf(deps.selfService, tenant.id, flow)) ?? (await smsSignInOf(deps.selfService, tenant.id, { kind: 'api', loginFlowId: flow.id }));
   }
 
   /**
@@ -200,8 +216,8 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     if (!verification) throw new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
     const body = request.body as { code: string; device_token?: string };
     const signedIn =
-      verification.type === 'email_sign_in'
-        ? await signInByEmailCode(deps.selfService, deps.strategies.emailCode, tenant, verification, { code: body.code }, requestContextOf(request), body.device_token)
+      verification.type === 'email_sign_in' || verification.type === 'sms_sign_in'
+        ? await signInByEmailCode(deps.selfService, verification.type === 'sms_sign_in' ? deps.strategies.smsCode : deps.strategies.emailCode, tenant, verification, { code: body.code }, requestContextOf(request), body.device_token)
         : await signInByCode(deps.selfService, tenant, verification, body.code, requestContextOf(request), body.device_token);
     if (!signedIn.ok) throw refusalProblem(signedIn, reply);
     return complete(reply, tenant, flow, signedIn.identity, signedIn.result, request, { alreadyComplete: false, deviceToken: signedIn.deviceToken });
@@ -211,6 +227,12 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const { tenant, flow } = await activeFlow(request, 'login');
     const verification = await pendingCodeOf(tenant, flow);
     if (!verification) throw new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
+    if (verification.type === 'sms_sign_in') {
+      // A new text to the same number (within the SMS limits) replaces the code.
+      const again = await startSmsSignIn({ ...deps.selfService, smsAvailable: deps.strategies.enrolments.sms.available }, tenant, { kind: 'api', loginFlowId: flow.id }, String(verification.payload['address']), requestContextOf(request), localeOf(request, tenant));
+      if (!again.ok) throw refusalProblem(again.code === 'code.throttled' ? again : { code: 'signin.method_unavailable' }, reply);
+      return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), again.flow));
+    }
     const byEmail = verification.type === 'email_sign_in';
     const mail = { tenant, flow: verification, locale: localeOf(request, tenant, verification.payload['locale']), linkPath: byEmail ? 'signin-link' : 'verify', kind: byEmail ? 'sign_in_code' : 'verify_email', context: requestContextOf(request) } as const;
     const sent = await resendCode(deps.selfService, mail);

@@ -12,7 +12,7 @@ import type { Flow } from '../../domain/flows/flow.ts';
 import type { RequestContext } from '../../domain/audit/audit.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
-import { continueEmailSignIn, emailSignInAllowed, signInByEmailCode, startEmailSignIn } from '../../domain/self-service/passwordless.ts';
+import { continueEmailSignIn, emailSignInAllowed, signInByEmailCode, smsSignInAllowed, startEmailSignIn, startSmsSignIn } from '../../domain/self-service/passwordless.ts';
 import { signInFlowOf, submittedFlow } from '../../domain/self-service/browser-flow.ts';
 import { mountPathOf } from '../tenancy/mount.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
@@ -23,7 +23,7 @@ import { codePage } from '../shared/code-page.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { bindBrowser } from './browser-binding.ts';
 import type { InteractionContext as Context } from './interaction-pages.ts';
-import { emailSignInPage } from './pages/email-sign-in.page.ts';
+import { emailSignInPage, smsSignInPage } from './pages/email-sign-in.page.ts';
 
 type StepDeps = {
   readonly stores: Stores;
@@ -108,5 +108,53 @@ export function createEmailSignInStep(deps: StepDeps) {
     return sendPage(reply, { status: 400, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.error.title'), body: errorBody(c.t, 'flow.expired') });
   }
 
-  return { show, request, enterCode, resend, continueFromLink };
+  // Sign-in by a texted code (ADR 0031): the same pages with a phone number and no link.
+  const smsDeps = { ...deps.selfService, smsAvailable: deps.strategies.enrolments.sms.available };
+
+  function showSms(c: Context, reply: FastifyReply, phone?: string, error?: FieldError, status = 200) {
+    if (!smsSignInAllowed(c.tenant, smsDeps.smsAvailable)) return unavailable(c, reply);
+    const login = signInFlowOf(deps.flowCsrfKey, c.tenant.id, c.uid);
+    const body = smsSignInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${c.base}/sms-code`, hidden: { flow: login.id, csrf_token: login.csrfToken }, phone, passwordUrl: c.base, error });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.email_signin.title'), body, here: `${c.base}?screen=sms-code` });
+  }
+
+  async function requestSms(c: Context, request: FastifyRequest, reply: FastifyReply, resendOf?: Flow) {
+    const form = formOf(request.body);
+    const login = resendOf ?? (await submittedFlow(flowDeps, c.tenant.id, c.uid, { flow: form['flow'], csrfToken: form['csrf_token'] }, 'login'));
+    if (!login) return showSms(c, reply, form['phone'], { code: 'flow.csrf' }, 400);
+    const phone = resendOf ? String(resendOf.payload['address'] ?? '') : (form['phone'] ?? '');
+    const started = await startSmsSignIn(smsDeps, c.tenant, { kind: 'browser', interactionUid: c.uid }, phone, deps.contextOf(c, request), c.t.locale);
+    if (!started.ok) {
+      if (started.code === 'signin.method_unavailable') return unavailable(c, reply);
+      if (started.code === 'code.throttled') return showSms(c, reply, phone, refusalFieldError(started, reply), 429);
+      return showSms(c, reply, phone, { code: started.code }, 400);
+    }
+    // The same page whether or not an account uses this number (SECURITY.md 1).
+    return renderSmsCode(c, reply, started.flow, resendOf ? { notice: c.t('page.code.resent') } : {});
+  }
+
+  async function enterSmsCode(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    const form = formOf(request.body);
+    const flow = await submittedFlow(flowDeps, c.tenant.id, c.uid, { flow: form['flow'], csrfToken: form['csrf_token'] }, 'sms_sign_in');
+    if (!flow) return expired(c, reply);
+    const signedIn = await signInByEmailCode(deps.selfService, deps.strategies.smsCode, c.tenant, flow, { code: form['code'] ?? '' }, deps.contextOf(c, request), readDeviceCookie(request, c.tenant));
+    if (!signedIn.ok) return renderSmsCode(c, reply, flow, { error: refusalFieldError(signedIn, reply) }, refusalStatus(signedIn));
+    setDeviceCookie(reply, c.tenant, signedIn.deviceToken, deps.secureCookies);
+    return deps.signedIn(c, request, reply, signedIn.result);
+  }
+
+  async function resendSms(c: Context, request: FastifyRequest, reply: FastifyReply) {
+    const form = formOf(request.body);
+    const flow = await submittedFlow(flowDeps, c.tenant.id, c.uid, { flow: form['flow'], csrfToken: form['csrf_token'] }, 'sms_sign_in');
+    if (!flow) return expired(c, reply);
+    return requestSms(c, request, reply, flow);
+  }
+
+  function renderSmsCode(c: Context, reply: FastifyReply, flow: Flow, view: { error?: FieldError; notice?: string }, status = 200) {
+    const intro = c.t('page.code.intro_sms', { phone: String(flow.payload['address'] ?? '') });
+    const body = codePage(c.t, { intro, ...view, action: `${c.base}/sms-code/verify`, resendAction: `${c.base}/sms-code/resend`, hidden: { flow: flow.id, csrf_token: flow.csrfToken }, startOverUrl: `${c.base}?screen=sms-code` });
+    return sendPage(reply, { status, t: c.t, branding: brandingOf(c.tenant), title: c.t('page.code.title_sms'), body, here: c.base });
+  }
+
+  return { show, request, enterCode, resend, continueFromLink, showSms, requestSms: (c: Context, request: FastifyRequest, reply: FastifyReply) => requestSms(c, request, reply), enterSmsCode, resendSms };
 }

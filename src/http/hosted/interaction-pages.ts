@@ -10,7 +10,7 @@ import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { signUpAllowed } from '../../domain/tenants/tenant.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
 import { signInFlowOf } from '../../domain/self-service/browser-flow.ts';
-import { emailSignInAllowed } from '../../domain/self-service/passwordless.ts';
+import { emailSignInAllowed, smsSignInAllowed } from '../../domain/self-service/passwordless.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import { signUpTraitFields } from '../../domain/identity/trait-fields.ts';
 import { traitChoicesOf, traitLabelOf } from '../trait-form.ts';
@@ -44,16 +44,17 @@ type PasskeyPages = {
 
 type CodePageView = { intro: string; error?: FieldError | undefined; notice?: string | undefined; startOverUrl?: string | undefined; bind?: boolean };
 
-export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCookies: boolean; purposes: PurposeStore; passkeys: PasskeyPages }) {
+export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCookies: boolean; purposes: PurposeStore; passkeys: PasskeyPages; smsAvailable: boolean }) {
   function renderSignIn(c: InteractionContext, reply: FastifyReply, email?: string, error?: FieldError, status = 200, notice?: string) {
     const branding = brandingOf(c.tenant);
     const emailCode = emailSignInAllowed(c.tenant);
+    const smsCode = smsSignInAllowed(c.tenant, deps.smsAvailable);
     const page = ([uid, csrfToken, challenge]: readonly string[]) => {
       const base = `${mountPathOf(c.tenant)}/interaction/${uid}`;
       const hidden = { flow: `${uid}.login`, csrf_token: csrfToken! };
       const federation = federationButtons(c.t, { action: `${base}/federation`, hidden, buttons: c.buttons });
       const passkey = deps.passkeys.signIn(c, { action: `${base}/passkey`, hidden, challenge: challenge! });
-      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: signUpAllowed(c.tenant) ? `${base}?screen=signup` : undefined, recoveryUrl: `${base}?screen=recovery`, emailCodeUrl: emailCode ? `${base}?screen=email-code` : undefined, hidden, email, error, notice, federation, passkey });
+      const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: signUpAllowed(c.tenant) ? `${base}?screen=signup` : undefined, recoveryUrl: `${base}?screen=recovery`, emailCodeUrl: emailCode ? `${base}?screen=email-code` : undefined, smsCodeUrl: smsCode ? `${base}?screen=sms-code` : undefined, hidden, email, error, notice, federation, passkey });
       return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base, scripts: true };
     };
     const flow = signInFlowOf(deps.flowCsrfKey, c.tenant.id, c.uid);
@@ -61,7 +62,7 @@ export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCoo
     // The page every customer sees first is the same for all of them but for the interaction and
     // the form's token: it is rendered once per tenant, application and language.
     if (email === undefined && !error && !notice && status === 200) {
-      return sendTemplatedPage(reply, JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale, emailCode, c.buttons]), values, page);
+      return sendTemplatedPage(reply, JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale, emailCode, smsCode, c.buttons]), values, page);
     }
     return sendPage(reply, page(values));
   }

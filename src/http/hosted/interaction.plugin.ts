@@ -67,7 +67,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   const secureCookies = deps.selfService.publicUrl.startsWith('https:');
   // Passkeys (ADR 0030): the sign-in page's button, the second factor, and the offer after a password sign-in.
   const passkey = createPasskeyStep({ stores: deps.stores, strategies: deps.strategies, publicUrl: deps.selfService.publicUrl, challengeKey: deps.passkeyChallengeKey, flowCsrfKey: deps.flowCsrfKey, secureCookies, finish, contextOf });
-  const { renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies, purposes: deps.stores.purposes, passkeys: passkey });
+  const { renderSignIn, renderSignUp, renderCode, renderRecovery, renderNewPassword } = createInteractionPages({ flowCsrfKey: deps.flowCsrfKey, secureCookies, purposes: deps.stores.purposes, passkeys: passkey, smsAvailable: deps.strategies.enrolments.sms.available });
   const flowDeps = { flows: deps.stores.flows, csrfKey: deps.flowCsrfKey };
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   // Every sign-in below ends in secondFactor.signedIn: the one place a second factor is asked for (ADR 0024).
@@ -101,6 +101,9 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   app.post('/interaction/:uid/email-code/resend', (request, reply) => withInteraction(request, reply, (c) => emailSignIn.resend(c, request, reply)));
   app.post('/interaction/:uid/purposes', (request, reply) => withInteraction(request, reply, (c) => (asksForPurposes(c, RENEW_PURPOSES_REASON, STEP_UP_REASON) ? purposes.accept(c, request, reply) : show(c, request, reply))));
   app.post('/interaction/:uid/purposes/decline', (request, reply) => withInteraction(request, reply, (c) => (asksForPurposes(c, RENEW_PURPOSES_REASON, STEP_UP_REASON) ? purposes.decline(c, request, reply) : show(c, request, reply))));
+  app.post('/interaction/:uid/sms-code', (request, reply) => withInteraction(request, reply, (c) => emailSignIn.requestSms(c, request, reply)));
+  app.post('/interaction/:uid/sms-code/verify', (request, reply) => withInteraction(request, reply, (c) => emailSignIn.enterSmsCode(c, request, reply)));
+  app.post('/interaction/:uid/sms-code/resend', (request, reply) => withInteraction(request, reply, (c) => emailSignIn.resendSms(c, request, reply)));
   app.post('/interaction/:uid/abort', (request, reply) => withInteraction(request, reply, (c) => decline(c, request, reply)));
 
   async function withInteraction(request: FastifyRequest, reply: FastifyReply, handle: (context: Context) => Promise<unknown>) {
@@ -138,6 +141,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     if (query.continue !== undefined && (await continueInThisBrowser(c, request, reply))) return reply;
     if (query.continue === 'email' && (await emailSignIn.continueFromLink(c, request, reply))) return reply;
     if (query.screen === 'email-code') return emailSignIn.show(c, reply);
+    if (query.screen === 'sms-code') return emailSignIn.showSms(c, reply);
     if (query.screen === 'recovery') return renderRecovery(c, reply, await screenFlow(c, 'recovery', { fresh: true }));
     if (query.screen === 'signup' && signUpAllowed(c.tenant)) return renderSignUp(c, reply, await screenFlow(c, 'registration'), {}, {});
     const hint = c.details.params['login_hint'];

@@ -43,4 +43,9 @@ export const passwordless = {
   'account.mfa.sms_confirm_intro': 'We texted a 6-digit code to your number ending in {ending}. Enter it to turn on codes by text message.',
   'account.mfa.sms_confirm': 'Turn on',
   'account.mfa.sms_remove': 'Remove this number',
+  'page.signin.sms_code': 'Text me a sign-in code instead',
+  'page.sms_signin.intro': 'Enter your mobile number with its country code. If it belongs to an account, we text you a code that signs you in.',
+  'page.sms_signin.submit': 'Text me a code',
+  'page.code.title_sms': 'Check your phone',
+  'page.code.intro_sms': 'If {phone} belongs to an account, we just texted a 6-digit code to it. Enter it below.',
 } as const;

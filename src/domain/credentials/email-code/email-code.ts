@@ -1,8 +1,8 @@
-// Signing in without a password by an emailed one-time code or link (ADR 0031): the first factor is
-// the inbox. The code (or the link's token) is checked by the same throttled code step as every
+// Signing in without a password by a one-time code sent by email (or its link), or by text message
+// (ADR 0031): the first factor is the inbox, or the phone. The code (or the link's token) is checked by the same throttled code step as every
 // emailed code (domain/self-service/code-steps.ts), and works once: its flow moves on atomically.
-// A right code for an address that was not yet verified verifies it, since the inbox just proved
-// itself, as after sign-up.
+// A right code for an address that was not yet verified verifies it, since the inbox (or the phone)
+// just proved itself, as after sign-up.
 import type { AuthenticationMethod, FirstFactor } from '../authentication.ts';
 import { authenticatedBy } from '../authentication.ts';
 import type { Flow } from '../../flows/flow.ts';
@@ -20,9 +20,14 @@ import { recordEvent } from '../../events/record-event.ts';
 const EMAIL_ACR = 'urn:foyer:acr:email';
 export const EMAIL_CODE: AuthenticationMethod = { id: 'email_code', amr: ['otp'], acr: EMAIL_ACR, aal: 1 };
 export const EMAIL_LINK: AuthenticationMethod = { id: 'email_link', amr: ['otp'], acr: EMAIL_ACR, aal: 1 };
+/** A sign-in by a code texted to the customer's phone number (RFC 8176 `sms`): one factor. */
+export const SMS_CODE: AuthenticationMethod = { id: 'sms_code', amr: ['sms'], acr: 'urn:foyer:acr:sms', aal: 1 };
+
+/** Where the code went: the flow type that holds it, the kind of address it proves, and the methods it completes. */
+type Channel = { readonly flowType: 'email_sign_in' | 'sms_sign_in'; readonly addressKind: 'email' | 'phone'; readonly code: AuthenticationMethod; readonly link?: AuthenticationMethod };
 
 type EmailCodeInput = {
-  /** The `email_sign_in` flow the code was sent for. */
+  /** The `email_sign_in` (or `sms_sign_in`) flow the code was sent for. */
   readonly flow: Flow;
   readonly code?: string | undefined;
   /** The link's token, instead of a code. */
@@ -39,14 +44,23 @@ type EmailCodeInput = {
 export type EmailCodeFirstFactor = FirstFactor<EmailCodeInput, Refusal>;
 
 export function createEmailCodeFirstFactor(deps: SelfServiceDeps): EmailCodeFirstFactor {
+  return createCodeFirstFactor(deps, { flowType: 'email_sign_in', addressKind: 'email', code: EMAIL_CODE, link: EMAIL_LINK });
+}
+
+/** Sign-in by a texted code: the same steps, with no link, proving a phone number. */
+export function createSmsCodeFirstFactor(deps: SelfServiceDeps): EmailCodeFirstFactor {
+  return createCodeFirstFactor(deps, { flowType: 'sms_sign_in', addressKind: 'phone', code: SMS_CODE });
+}
+
+function createCodeFirstFactor(deps: SelfServiceDeps, channel: Channel): EmailCodeFirstFactor {
   return {
-    method: EMAIL_CODE,
+    method: channel.code,
     async authenticate(tenant, input, context) {
       const { flow } = input;
       const byLink = input.token !== undefined;
       const refused = { ok: false, code: byLink ? 'link.invalid' : 'code.invalid' } as const;
-      if (flow.type !== 'email_sign_in' || flow.state !== 'active') return refused;
-      const method = byLink ? EMAIL_LINK : EMAIL_CODE;
+      if (flow.type !== channel.flowType || flow.state !== 'active' || (byLink && !channel.link)) return refused;
+      const method = byLink && channel.link ? channel.link : channel.code;
       const subjectId = flow.payload['subjectId'];
       const checked = await checkCode(deps, flow, byLink ? { token: input.token } : { code: input.code ?? '' }, context);
       if (!checked.ok) {
@@ -65,16 +79,21 @@ export function createEmailCodeFirstFactor(deps: SelfServiceDeps): EmailCodeFirs
           await stores.audit.append(auditOf(tenant.id, 'signin.failed', checked.subjectId, context, { method: method.id, reason: 'blocked' }, 'failure'));
           return undefined;
         }
-        if (!found.addresses.some((candidate) => candidate.kind === 'email' && candidate.value === address && candidate.verifiedAt !== null)) {
-          await stores.identities.markAddressVerified(tenant.id, found.id, 'email', address, now);
-          await stores.audit.append(auditOf(tenant.id, 'address.verified', found.id, context, { kind: 'email', via: byLink ? 'link' : 'code' }));
-          await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: found.id, occurredAt: now }, { type: 'identity.address_verified', payload: { kind: 'email' } });
+        const kind = channel.addressKind;
+        if (!found.addresses.some((candidate) => candidate.kind === kind && candidate.value === address && candidate.verifiedAt !== null)) {
+          await stores.identities.markAddressVerified(tenant.id, found.id, kind, address, now);
+          await stores.audit.append(auditOf(tenant.id, 'address.verified', found.id, context, { kind, via: byLink ? 'link' : 'code' }));
+          if (kind === 'email') await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: found.id, occurredAt: now }, { type: 'identity.address_verified', payload: { kind: 'email' } });
+          await stores.audit.append(auditOf(tenant.id, 'signin.succeeded', found.id, context, { method: method.id }));
+          return (await stores.identities.findById(tenant.id, found.id)) ?? found;
         }
         await stores.audit.append(auditOf(tenant.id, 'signin.succeeded', found.id, context, { method: method.id }));
         return found;
       });
       if (!identity) return refused;
-      const deviceToken = deps.deviceKey ? rememberDevice(deps.deviceKey, tenant.id, address, input.heldDeviceTokens, now) : undefined;
+      // Device tokens are keyed by the account's sign-in email (the password throttle's identifier).
+      const email = channel.addressKind === 'email' ? address : typeof identity.traits['email'] === 'string' ? identity.traits['email'].trim().toLowerCase() : undefined;
+      const deviceToken = deps.deviceKey && email ? rememberDevice(deps.deviceKey, tenant.id, email, input.heldDeviceTokens, now) : undefined;
       return { ok: true, identity, result: authenticatedBy(method, identity.id), ...(deviceToken ? { deviceToken } : {}) };
     },
   };

@@ -35,3 +35,17 @@ export function signInLinkPage(t: Translate, view: { readonly action: string; re
 <p>${t('page.signin_link.intro', { email: view.email })}</p>
 <form method="post" action="${view.action}">${hiddenInputs(view.hidden)}<button type="submit" autofocus>${t('page.signin_link.submit')}</button></form>`;
 }
+
+/** The page asking for a phone number to text a sign-in code to (ADR 0031). */
+export function smsSignInPage(t: Translate, view: Omit<EmailSignInView, 'email'> & { readonly phone?: string | undefined }): SafeHtml {
+  const phoneError = view.error?.code.startsWith('phone.') ? view.error : undefined;
+  return html`${appLogo(view.app, view.appLogo)}<h1>${t('page.email_signin.heading', { app: view.app })}</h1>
+${phoneError ? '' : alertBox(t, view.error)}
+<p>${t('page.sms_signin.intro')}</p>
+<form method="post" action="${view.action}" novalidate>
+${hiddenInputs(view.hidden)}
+${field(t, { name: 'phone', label: t('field.phone'), type: 'tel', autocomplete: 'tel', value: view.phone, required: true, autofocus: true, error: phoneError })}
+<button type="submit">${t('page.sms_signin.submit')}</button>
+</form>
+<p class="switch"><a href="${view.passwordUrl}">${t('page.email_signin.use_password')}</a></p>`;
+}

@@ -13,6 +13,8 @@ type SignInView = {
   readonly recoveryUrl: string;
   /** Sign-in by an emailed code instead (ADR 0031), where the tenant offers it. */
   readonly emailCodeUrl?: string | undefined;
+  /** Sign-in by a texted code instead, where the tenant offers it. */
+  readonly smsCodeUrl?: string | undefined;
   /** Something that went well just before (a verified email, a changed password). */
   readonly notice?: string | undefined;
   readonly hidden: Record<string, string>;
@@ -41,5 +43,6 @@ ${field(t, { name: 'password', label: t('field.password'), type: 'password', aut
 ${view.passkey ?? ''}
 <p class="switch"><a href="${view.recoveryUrl}">${t('page.signin.forgot')}</a></p>
 ${view.emailCodeUrl === undefined ? '' : html`<p class="switch"><a href="${view.emailCodeUrl}">${t('page.signin.email_code')}</a></p>`}
+${view.smsCodeUrl === undefined ? '' : html`<p class="switch"><a href="${view.smsCodeUrl}">${t('page.signin.sms_code')}</a></p>`}
 ${view.signUpUrl === undefined ? '' : html`<p class="switch">${t('page.signin.no_account')} <a href="${view.signUpUrl}">${t('page.signin.create_account')}</a></p>`}`;
 }
