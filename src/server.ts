@@ -219,7 +219,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       // The admin API names its tenant in its own paths: it is outside the tenancy plugin.
       async (app: FastifyInstance) => {
         const subscriptions = { production: config.env === 'production', natsConfigured: config.subscribers.natsUrl !== undefined, changed: directory.reload };
-        const adminDeps = { subscriptions, publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, providers: registry, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck, checkResponses: options.checkAdminResponses, selfService, production, onConnectionsChanged: connectionDirectory.forget };
+        const adminDeps = { subscriptions, publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, providers: registry, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck, checkResponses: options.checkAdminResponses, selfService, production, unsubscribeKey: unsubscribeKeyOf(config.masterSecret), onConnectionsChanged: connectionDirectory.forget };
         await app.register((scope) => adminApiPlugin(scope, adminDeps), { prefix: ADMIN_API_PATH });
         // The first-run page that creates the first owner (a page, so outside the JSON API's handlers).
         const secureCookies = config.http.publicUrl.startsWith('https:');

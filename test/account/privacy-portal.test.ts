@@ -14,6 +14,7 @@ import { createBrowserSession, findForm, isAction, requireForm, textOf } from '.
 import { createTenant, PASSWORD, SYSTEM_ACTOR, uniqueEmail } from '../helpers/oidc-clients.ts';
 import { createCustomer } from '../helpers/client-library-app.ts';
 import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
+import { machineToken } from '../helpers/admin.ts';
 import { validateTenantSettings } from '../../src/domain/tenants/tenant-settings.ts';
 import { createPurpose } from '../../src/domain/privacy/purposes.service.ts';
 import { changeConsents } from '../../src/domain/privacy/ledger.ts';
@@ -133,5 +134,21 @@ describeEachEngine('account portal: consents and contact, and the unsubscribe li
     assert.equal((await fetch(`${node.url}/unsubscribe?token=nonsense`)).status, 400);
     assert.deepEqual(await subscribed(id), ['newsletter.email', 'offers.email']);
     assert.equal(findForm(await createBrowserSession().open(forged), isAction('/unsubscribe')), undefined);
+  });
+
+  test('the admin API hands a tenant’s mail system the link and its RFC 8058 headers for a customer and topic', async () => {
+    const { id } = await customer('admin-link');
+    const writer = await machineToken(node.server, ['consents:write']);
+    const ask = (topic: string, token = writer) => fetch(`${node.url}/admin/api/v1/tenants/default/customers/${id}/consents/unsubscribe-link?topic=${encodeURIComponent(topic)}`, { headers: { authorization: `Bearer ${token}` } });
+    const answer = await ask('newsletter');
+    assert.equal(answer.status, 200);
+    const body = (await answer.json()) as { url: string; headers: Record<string, string> };
+    assert.equal(body.url, unsubscribeLinkOf(key, node.url, tenant, id, 'newsletter'));
+    assert.deepEqual(body.headers, listUnsubscribeHeaders(body.url));
+    assert.equal((await fetch(body.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status, 200);
+    assert.deepEqual(await subscribed(id), ['offers.email']);
+    assert.equal((await ask('weather')).status, 400);
+    assert.equal((await ask('*')).status, 200);
+    assert.equal((await ask('newsletter', await machineToken(node.server, ['consents:read']))).status, 403);
   });
 });

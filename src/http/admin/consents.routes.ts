@@ -13,6 +13,7 @@ import { createPurpose, deletePurpose, getPurpose, listPurposes, updatePurpose }
 import type { ConsentRecord } from '../../domain/privacy/consent-record.ts';
 import { changeConsents, consentsOf, exportPurposeLedger, ledgerOf } from '../../domain/privacy/ledger.ts';
 import type { CustomerConsent } from '../../domain/privacy/ledger.ts';
+import { ALL_TOPICS, listUnsubscribeHeaders, unsubscribeLinkOf } from '../../domain/privacy/unsubscribe.ts';
 import { DEFAULT_LOCALE, LOCALES } from '../../i18n/locales.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import type { AdminRouteDeps } from './route-deps.ts';
@@ -318,6 +319,43 @@ export async function consentRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     const { masked } = principalOf(request);
     const [standing, records] = await Promise.all([consentsOf(deps.stores, tenantId, identity.id), ledgerOf(deps.stores, tenantId, identity.id)]);
     return { purposes: standing.map(standingView), records: records.map((record) => recordView(record, masked)) };
+  });
+
+  app.get(`${CUSTOMER_CONSENTS}/unsubscribe-link`, {
+    schema: {
+      operationId: 'getCustomerUnsubscribeLink',
+      tags: TAGS,
+      summary: 'A one-click unsubscribe link for a customer and topic, and the mail headers that carry it (RFC 8058)',
+      description: 'For mail the tenant sends its customers about a topic of its settings (`communication.topics`), or `*` for all of them: the link needs no sign-in, and turns the topic’s email off for this customer.',
+      params: CUSTOMER_PARAMS,
+      querystring: { type: 'object', required: ['topic'], additionalProperties: false, properties: { topic: { type: 'string', minLength: 1, maxLength: 63, description: 'A topic id of the tenant, or `*`.' } } },
+      response: {
+        200: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['url', 'headers'],
+          properties: {
+            url: { type: 'string', format: 'uri' },
+            headers: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['List-Unsubscribe', 'List-Unsubscribe-Post'],
+              properties: { 'List-Unsubscribe': { type: 'string' }, 'List-Unsubscribe-Post': { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+    config: { adminScope: 'consents:write' },
+  }, async (request) => {
+    const tenant = tenantOf(request);
+    const identity = await customerOf(request);
+    const { topic } = request.query as { topic: string };
+    if (topic !== ALL_TOPICS && !(tenant.settings.communication?.topics ?? []).some((known) => known.id === topic)) {
+      throw new ValidationError([{ field: 'topic', code: 'preferences.unknown', message: 'is not a topic of this tenant (its settings’ communication.topics), nor *' }]);
+    }
+    const url = unsubscribeLinkOf(deps.unsubscribeKey, deps.publicUrl, tenant, identity.id, topic);
+    return { url, headers: listUnsubscribeHeaders(url) };
   });
 
   app.post(CUSTOMER_CONSENTS, {

@@ -1,5 +1,6 @@
 // What the admin API plugin is built from (server.ts), and what each resource's route file gets
 // from it (`src/http/admin/<resource>.routes.ts`, registered in admin.plugin.ts).
+import type { KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
@@ -30,6 +31,8 @@ export type AdminApiDeps = {
   readonly subscriptions: { readonly production: boolean; readonly natsConfigured: boolean; readonly changed: () => Promise<void> };
   /** What the emails sent for a customer need (codes, links from the public URL, the send limits): the self-service flows' own. */
   readonly selfService: SelfServiceDeps;
+  /** unsubscribeKeyOf(master secret): the one-click unsubscribe links handed to the tenant's mail systems. */
+  readonly unsubscribeKey: KeyObject;
   /** NODE_ENV=production: connections must use https upstreams. */
   readonly production: boolean;
   /** A tenant's connections changed on this node: the hosted pages' cache of them forgets it. */
