@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 export type HttpResponse = { readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: string; readonly bytes: Buffer };
 
 export type HttpRequest = {
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'PATCH';
   readonly headers?: Record<string, string>;
   /** Sent as application/x-www-form-urlencoded. */
   readonly form?: Record<string, string>;

@@ -130,8 +130,25 @@ export type EngineResult =
       readonly baseline?: SignInBaseline;
       /** With --import: `foyer import customers` and `foyer export customers` (customer-transfer.ts). */
       readonly transfer?: TransferFigures;
+      /** With --webhooks: the subscriptions' dispatcher (webhooks.ts). */
+      readonly webhooks?: WebhookFigures;
     }
   | { readonly engine: Engine; readonly skipped: string };
+
+/** The webhooks scenario's figures (webhooks.ts). */
+export type WebhookFigures = {
+  readonly deliveriesPerSecond: number;
+  readonly throughputEvents: number;
+  /** Event (its timestamp) to arrival at the receiver, at `rate` events a second. */
+  readonly latency: { readonly p50: number; readonly p99: number; readonly events: number; readonly rate: number };
+  /** Sign-ins per second, the median round of each, with no subscription and with `subscribers` to identity.signed_in. */
+  readonly signIns: { readonly without: number; readonly with: number; readonly subscribers: number };
+};
+
+/** Issue 15's targets: deliveries to a local receiver, event-to-delivery p99, sign-ins kept with five subscriptions. */
+export const WEBHOOK_DELIVERIES_PER_SECOND = 2_000;
+export const WEBHOOK_P99_MS = 500;
+export const WEBHOOK_SIGN_IN_KEPT_SHARE = 0.95;
 
 /** Sign-ins on the database with only the seeded customers, before the bulk load, with their own ceiling. */
 export type SignInBaseline = { readonly customers: number; readonly signIn: ScenarioResult; readonly ceiling: Ceiling };
@@ -357,6 +374,20 @@ export function verdictsOf(result: EngineResult): Verdict[] {
       stealShare: 0,
     });
   }
+  if (result.webhooks) {
+    const { deliveriesPerSecond, latency, signIns } = result.webhooks;
+    verdicts.push(
+      { figure: 'Webhook deliveries to a local receiver', measured: `${rate(deliveriesPerSecond)}/s`, target: `≥ ${rate(WEBHOOK_DELIVERIES_PER_SECOND)}/s`, pass: deliveriesPerSecond >= WEBHOOK_DELIVERIES_PER_SECOND, stealShare: 0 },
+      { figure: `Event to webhook delivery p99 at ${latency.rate} events/s`, measured: ms(latency.p99), target: `< ${WEBHOOK_P99_MS} ms`, pass: latency.p99 < WEBHOOK_P99_MS && latency.events > 0, stealShare: 0 },
+      {
+        figure: `Sign-ins with ${signIns.subscribers} subscriptions to identity.signed_in, against none (same run)`,
+        measured: `${rate(signIns.with)}/s against ${rate(signIns.without)}/s (${percent(signIns.with / Math.max(signIns.without, 1e-9))})`,
+        target: `≥ ${percent(WEBHOOK_SIGN_IN_KEPT_SHARE)}`,
+        pass: signIns.with >= WEBHOOK_SIGN_IN_KEPT_SHARE * signIns.without,
+        stealShare: 0,
+      },
+    );
+  }
   if (result.admin) {
     const factor = result.engine === 'sqlite' ? 2 : 1;
     // Searches are judged with a million customers (what their targets are set for); statistics
@@ -431,6 +462,17 @@ function engineSection(result: EngineResult): string[] {
   const failures = result.scenarios.filter((scenario) => scenario.firstFailure);
   for (const scenario of failures) lines.push(`- ${LABELS[scenario.name]}: ${scenario.firstFailure}`);
   if (failures.length > 0) lines.push('');
+  if (result.webhooks) {
+    const { deliveriesPerSecond, throughputEvents, latency, signIns } = result.webhooks;
+    lines.push(
+      '### Webhooks (a server of its own in development mode, a receiver in the bench process on loopback)',
+      '',
+      `- Deliveries: ${rate(deliveriesPerSecond)}/s, ${throughputEvents.toLocaleString('en-US')} events recorded at once, first arrival to last (fan-out and signed POSTs)`,
+      `- Event to delivery at ${latency.rate}/s (admin API merge patches, open loop): p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)} over ${latency.events} events`,
+      `- Sign-ins: ${rate(signIns.with)}/s with ${signIns.subscribers} subscriptions to identity.signed_in, ${rate(signIns.without)}/s with none (median rounds, alternating)`,
+      '',
+    );
+  }
   if (result.admin) {
     lines.push(`### Admin searches and statistics with ${(result.customers ?? 0).toLocaleString('en-US')} bulk-loaded customers`, '', '| Query | p50 | p95 | Rows per answer (mean: customers of a page, days of a series) | Samples |', '|---|---|---|---|---|');
     for (const figure of result.admin) lines.push(`| ${figure.label} | ${ms(figure.p50)} | ${ms(figure.p95)} | ${figure.meanResults.toFixed(1)} | ${figure.samples} |`);

@@ -4,7 +4,8 @@
 // --engine sqlite|postgres, --only <scenario>, --duration <seconds>, --cpu-prof, --out <dir>,
 // --customers <n> (bulk-load n more customers; the sign-ins then run before the load too, to compare),
 // --admin (the admin scenario: customer searches and 90-day statistics), --import <n> (foyer import
-// customers of an n-line file, then foyer export customers, as processes of their own).
+// customers of an n-line file, then foyer export customers, as processes of their own), --webhooks
+// (deliveries per second, event-to-delivery latency, sign-ins with and without subscriptions).
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,7 +25,9 @@ import type { Tokens } from './hosted-sign-in.ts';
 import { bareClientCredentials, barePageFloor, CONCURRENCY, clientCredentials, flowsSignIns, introspection, passkeySignIns, refreshGrants, signedInCustomers, signIns, signInPage, totpSignIns, userinfo } from './scenarios.ts';
 import type { ScenarioContext, Timing } from './scenarios.ts';
 import { judgementOf, mergeRuns, PAGE_OPEN_LOOP_RATE, renderMarkdown, SCENARIO_NAMES, verdictsOf } from './report.ts';
-import type { AdminFigure, BenchReport, Ceiling, EngineResult, Machine, ScenarioName, ScenarioResult, SignInBaseline, SignInRound } from './report.ts';
+import type { AdminFigure, BenchReport, Ceiling, EngineResult, Machine, ScenarioName, ScenarioResult, SignInBaseline, SignInRound, WebhookFigures } from './report.ts';
+import { webhookFigures } from './webhooks.ts';
+import type { Seed } from './seed.ts';
 import { loadBulkCustomers } from './bulk-customers.ts';
 import { adminSearches } from './admin-search.ts';
 import { adminStatistics } from './admin-stats.ts';
@@ -42,7 +45,7 @@ const CEILING_TIMING = { warmupMs: 1_000, durationMs: 4_000 } as const;
 /** Sign-in rounds, each between two ceiling measurements; the verdict takes the median round. */
 const SIGN_IN_ROUNDS = 3;
 
-type Options = { engines: Engine[]; only: ScenarioName[]; timing: Timing; cpuProfile: boolean; outDir: string; customers: number; admin: boolean; importLines: number };
+type Options = { engines: Engine[]; only: ScenarioName[]; timing: Timing; cpuProfile: boolean; outDir: string; customers: number; admin: boolean; importLines: number; webhooks: boolean };
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -55,6 +58,7 @@ function parseOptions(argv: string[]): Options {
       customers: { type: 'string', default: '0' },
       admin: { type: 'boolean', default: false },
       import: { type: 'string', default: '0' },
+      webhooks: { type: 'boolean', default: false },
       out: { type: 'string', default: fileURLToPath(new URL('.', import.meta.url)) },
     },
   });
@@ -70,9 +74,9 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(customers) || customers < 0) throw new Error('--customers: a whole number of customers, 0 or more');
   const importLines = Number(values.import);
   if (!Number.isInteger(importLines) || importLines < 0) throw new Error('--import: a whole number of lines, 0 or more');
-  // The admin and import scenarios run when asked for, alone unless --only names others.
-  const only = values.only === undefined && (values.admin || importLines > 0) ? [] : onlyScenarios;
-  return { engines, only, timing: { warmupSeconds: Math.min(2, duration), durationSeconds: duration }, cpuProfile: values['cpu-prof'], outDir: path.resolve(values.out), customers, admin: values.admin, importLines };
+  // The admin, import and webhooks scenarios run when asked for, alone unless --only names others.
+  const only = values.only === undefined && (values.admin || importLines > 0 || values.webhooks) ? [] : onlyScenarios;
+  return { engines, only, timing: { warmupSeconds: Math.min(2, duration), durationSeconds: duration }, cpuProfile: values['cpu-prof'], outDir: path.resolve(values.out), customers, admin: values.admin, importLines, webhooks: values.webhooks };
 }
 
 function describeMachine(): Machine {
@@ -112,11 +116,14 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
   let flowsCeiling: Ceiling | undefined;
   let sizes: TableSizes | undefined;
   let transfer: TransferFigures | undefined;
+  let webhooks: WebhookFigures | undefined;
   // One secret for every server process of this database: its signing keys are sealed with it.
   const masterSecret = randomBytes(32).toString('base64url');
+  let seedOf: Seed | undefined;
   try {
     log(`${engine}: seeding ${CONCURRENCY.signIn} customers and two applications`);
     const seed = await seedDatabase(database.config, CONCURRENCY.signIn, { masterSecret, totpAccounts: options.only.includes('totp-sign-in') ? TOTP_ACCOUNTS : 0 });
+    seedOf = seed;
     if (options.customers > 0 && options.only.includes('sign-in')) {
       // The same sign-ins before the bulk load, in the same run: what the million customers cost.
       const before = await startServer({ dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret, cpuProfileDir: undefined });
@@ -205,10 +212,20 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
     log(`${engine}: stopped early: ${error}`);
   } finally {
     await server?.stop();
+  }
+  try {
+    // On a server of its own (development mode, for a receiver on loopback), after the others.
+    if (options.webhooks && !error && seedOf) {
+      webhooks = await webhookFigures({ config: database.config, dataDir: database.dataDir, databaseUrl: database.env.DATABASE_URL, masterSecret, seed: seedOf, timing: options.timing, log });
+    }
+  } catch (caught) {
+    error = caught instanceof Error ? caught.message : String(caught);
+    log(`${engine}: webhooks stopped early: ${error}`);
+  } finally {
     await database.dispose();
   }
   const profile = profileDir ? readProfile(profileDir, path.join(options.outDir, `${engine}.cpuprofile`)) : undefined;
-  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, steadyRssBytes: median(rssSamples), ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}), ...(baseline ? { baseline } : {}), ...(flowsCeiling ? { flowsCeiling } : {}), ...(sizes ? { tableBytes: sizes } : {}), ...(transfer ? { transfer } : {}) };
+  return { engine, ...(ceiling ? { ceiling } : {}), scenarios, peakRssBytes, steadyRssBytes: median(rssSamples), ...(error ? { error } : {}), ...(profile ? { profile } : {}), ...(options.customers > 0 ? { customers: options.customers } : {}), ...(admin ? { admin } : {}), ...(baseline ? { baseline } : {}), ...(flowsCeiling ? { flowsCeiling } : {}), ...(sizes ? { tableBytes: sizes } : {}), ...(transfer ? { transfer } : {}), ...(webhooks ? { webhooks } : {}) };
 }
 
 /** Rounds of sign-ins, each between two measurements of the argon2id ceiling with the server idle. */

@@ -22,6 +22,8 @@ export type ServerOptions = {
   readonly masterSecret: string;
   /** Writes a V8 CPU profile of the whole run into this directory when the server exits. */
   readonly cpuProfileDir?: string | undefined;
+  /** Settings that differ from the production ones below (the webhooks scenario's development mode). */
+  readonly env?: Readonly<Record<string, string>> | undefined;
 };
 
 export type ServerProcess = {
@@ -79,6 +81,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     MASTER_SECRET: options.masterSecret,
     // The argon2id ceiling is measured with this process's thread pool: the server gets the same.
     ...(process.env['UV_THREADPOOL_SIZE'] ? { UV_THREADPOOL_SIZE: process.env['UV_THREADPOOL_SIZE'] } : {}),
+    ...options.env,
   };
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [...profile, MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -119,6 +119,27 @@ describeEachEngine('webhook subscriptions', (current) => {
     await callAdmin(server, writer, 'DELETE', `/tenants/acme/subscriptions/${subscription.id}`);
   });
 
+  test('a sign-in is delivered as identity.signed_in, with the method and no personal data', async () => {
+    const { subscription, secret } = (await subscribe('acme', { url: receiver.url, event_types: ['identity.signed_in'] })).json<Created>();
+    receiver.secrets = [secret];
+    const email = uniqueEmail('signs-in');
+    const password = 'a long passphrase for webhooks';
+    const created = await callAdmin(server, writer, 'POST', '/tenants/acme/customers', { body: { traits: { email }, password, verified: true } });
+    assert.equal(created.statusCode, 201, created.body);
+    const customer = created.json<{ id: string }>().id;
+    const before = receiver.received.length;
+    const flow = await server.app.inject({ method: 'POST', url: '/t/acme/flows/login' });
+    assert.equal(flow.statusCode, 201, flow.body);
+    const signedIn = await server.app.inject({ method: 'POST', url: `/t/acme/flows/login/${flow.json<{ id: string }>().id}`, payload: { identifier: email, password } });
+    assert.equal(signedIn.statusCode, 200, signedIn.body);
+    const [delivered] = (await receiver.waitFor(before + 1)).slice(before);
+    assert.equal(delivered!.body.type, 'identity.signed_in');
+    assert.equal(delivered!.body.customer, customer);
+    assert.deepEqual(delivered!.body.data, { method: 'password', amr: ['pwd'], acr: delivered!.body.data['acr'] });
+    assert.doesNotMatch(delivered!.raw, new RegExp(email));
+    await callAdmin(server, writer, 'DELETE', `/tenants/acme/subscriptions/${subscription.id}`);
+  });
+
   test('a rotated secret keeps signing beside the new one through the overlap', async () => {
     const { subscription, secret: first } = (await subscribe('acme', { url: receiver.url, event_types: ['identity.created'] })).json<Created>();
     const rotated = await callAdmin(server, writer, 'POST', `/tenants/acme/subscriptions/${subscription.id}/secrets`, { body: { overlap_seconds: 3600 } });

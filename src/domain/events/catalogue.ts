@@ -56,6 +56,14 @@ export const EVENT_CATALOGUE = {
   'identity.updated': event<Changed & { readonly traits?: Traits; readonly externalId?: string | null }>({ summary: 'A customer’s profile changed: the names of the changed fields, and the new traits when the customer or an operator changed them.', schema: object({ ...CHANGED, traits: TRAITS, externalId: EXTERNAL_ID }, ['changed']), aggregate: 'identity', personalData: true, internal: false }),
   'identity.address_verified': event<{ readonly kind: 'email' }>({ summary: 'A customer verified an address.', schema: object({ kind: { type: 'string', enum: ['email'] } }), aggregate: 'identity', personalData: false, internal: false }),
   'identity.password_changed': event<{ readonly via?: 'recovery' }>({ summary: 'A customer’s password changed (`via: recovery` after a reset).', schema: object({ via: { type: 'string', enum: ['recovery'] } }, []), aggregate: 'identity', personalData: false, internal: false }),
+  /** A completed sign-in: how (the method, `amr`, `acr`) and through which application. */
+  'identity.signed_in': event<{ readonly method: string; readonly amr: readonly string[]; readonly acr: string; readonly applicationId?: string }>({
+    summary: 'A customer signed in: the method, its `amr` and `acr`, and the application.',
+    schema: object({ method: { type: 'string' }, amr: strings, acr: { type: 'string' }, applicationId: { type: 'string' } }, ['method', 'amr', 'acr']),
+    aggregate: 'identity',
+    personalData: false,
+    internal: false,
+  }),
   'identity.blocked': event<{ readonly status: 'blocked' }>({ summary: 'An operator blocked a customer: their sessions ended.', schema: object({ status: { const: 'blocked' } }), aggregate: 'identity', personalData: false, internal: false }),
   'identity.unblocked': event<{ readonly status: 'active' }>({ summary: 'An operator unblocked a customer.', schema: object({ status: { const: 'active' } }), aggregate: 'identity', personalData: false, internal: false }),
   /** An upstream account (a connection's subject) was linked to the customer: they can sign in through that connection now. */

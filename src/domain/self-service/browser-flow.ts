@@ -20,7 +20,7 @@ import { PASSWORD } from '../credentials/password/password-sign-in.ts';
 import type { RequestContext } from '../audit/audit.ts';
 import type { StatsRecorder } from '../stats/stats-recorder.port.ts';
 import type { SelfServiceDeps } from './code-steps.ts';
-import { countSignIn, deviceTokenAfterCode } from './sign-in.ts';
+import { recordSignIn, deviceTokenAfterCode } from './sign-in.ts';
 
 type BrowserFlowDeps = {
   readonly flows: FlowStore;
@@ -112,7 +112,7 @@ export async function continueVerified(deps: SelfServiceDeps, tenant: Tenant, ui
     if (flow?.state !== 'verified' || flow.payload['sameBrowser'] !== true || !flow.identityId) continue;
     if (!(await deps.stores.flows.advance(tenant.id, flow.id, 'verified', { state: 'complete', payload: flow.payload }, now))) continue;
     const result = authenticatedBy(PASSWORD, flow.identityId);
-    countSignIn(deps, tenant.id, result, context, { completesSignUp: type === 'registration' });
+    await recordSignIn(deps, tenant.id, result, context, { completesSignUp: type === 'registration' });
     return { result, deviceToken: deviceTokenAfterCode(deps, tenant.id, flow.payload['address'], heldDeviceTokens) };
   }
   return undefined;

@@ -20,7 +20,8 @@ import { CODE_LIFETIME_MS, codeMatches, issueCode, secretOf, tokenMatches, unmat
 import type { CodeSecret } from './one-time-code.ts';
 
 /** What the self-service steps read outside a transaction. */
-type SelfServiceReads = Pick<Stores, 'identities' | 'flows' | 'latestCodes' | 'purposes'>;
+/** What the steps read; `outbox` records what needs no transaction of its own (a completed sign-in). */
+type SelfServiceReads = Pick<Stores, 'identities' | 'flows' | 'latestCodes' | 'purposes' | 'outbox'>;
 /** What they write, each step's writes in one unit of work. */
 type SelfServiceStores = Pick<Stores, 'identities' | 'flows' | 'latestCodes' | 'mail' | 'audit' | 'outbox' | 'oidcArtifacts' | 'sessions' | 'sms' | 'consentLedger'>;
 

@@ -32,7 +32,7 @@ import { CODE_LIFETIME_MS, issueCode, unmatchable } from './one-time-code.ts';
 import { identifierTraits, traitSchemaOf, verifiableTraits } from '../identity/traits.ts';
 import { phoneNumberOf, queueSms, reserveSms, smsText } from '../sms/sms.ts';
 import type { SmsRefusal } from '../sms/sms.ts';
-import { countSignIn, deviceTokenAfterCode } from './sign-in.ts';
+import { recordSignIn, deviceTokenAfterCode } from './sign-in.ts';
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
@@ -97,7 +97,7 @@ export async function signInByEmailCode(deps: SelfServiceDeps, strategy: EmailCo
     deps.stats?.count(tenant.id, outcome.code === 'code.throttled' ? 'signin.throttled' : 'signin.failed', { application: context.applicationId, method: strategy.method.id });
     return outcome;
   }
-  countSignIn(deps, tenant.id, outcome.result, context, { signedUpAt: outcome.identity.createdAt, completesSignUp: false });
+  await recordSignIn(deps, tenant.id, outcome.result, context, { signedUpAt: outcome.identity.createdAt, completesSignUp: false });
   return { ok: true, identity: outcome.identity, result: outcome.result, deviceToken: outcome.deviceToken };
 }
 
@@ -118,7 +118,7 @@ export async function continueEmailSignIn(deps: SelfServiceDeps, tenant: Tenant,
   if (flow?.state !== 'verified' || flow.payload['sameBrowser'] !== true || !flow.identityId) return undefined;
   if (!(await deps.stores.flows.advance(tenant.id, flow.id, 'verified', { state: 'complete', payload: flow.payload }, now))) return undefined;
   const result = authenticatedBy(EMAIL_LINK, flow.identityId);
-  countSignIn(deps, tenant.id, result, context, { completesSignUp: false });
+  await recordSignIn(deps, tenant.id, result, context, { completesSignUp: false });
   return { result, deviceToken: deviceTokenAfterCode(deps, tenant.id, flow.payload['address'], heldDeviceTokens) };
 }
 

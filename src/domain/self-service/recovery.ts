@@ -29,7 +29,7 @@ import { uuidv7 } from '../../lib/ids.ts';
 import type { Refusal, SelfServiceDeps } from './code-steps.ts';
 import { auditOf, checkCode, clock, composeCode, isLatestCode, reserveSend, spent } from './code-steps.ts';
 import { tokenMatches, secretOf } from './one-time-code.ts';
-import { countSignIn } from './sign-in.ts';
+import { recordSignIn } from './sign-in.ts';
 
 type RecoveryRequested = { readonly ok: true; readonly address: string } | Refusal | { readonly ok: false; readonly code: 'email.invalid' };
 
@@ -123,6 +123,6 @@ export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow:
   await deps.throttle.reset(signInThrottleKeys(tenant.id, address, '').account);
   const deviceToken = deps.deviceKey ? rememberDevice(deps.deviceKey, tenant.id, address, deviceTokens, now) : undefined;
   const result = authenticatedBy(PASSWORD, subjectId);
-  countSignIn(deps, tenant.id, result, context, { signedUpAt: done.signedUpAt, completesSignUp: false });
+  await recordSignIn(deps, tenant.id, result, context, { signedUpAt: done.signedUpAt, completesSignUp: false });
   return { ok: true, address, identityId: subjectId, result, deviceToken };
 }

@@ -25,6 +25,8 @@ import { confirmAddress } from './registration.ts';
 import { rememberDevice } from '../flows/device-token.ts';
 import type { StatsRecorder } from '../stats/stats-recorder.port.ts';
 import { RETURN_WINDOW_MS } from '../stats/stats.ts';
+import type { OutboxStore } from '../events/outbox.port.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 type SignInStep<FactorRefusal> =
   | { readonly ok: true; readonly step: 'signed_in'; readonly identity: Identity; readonly result: AuthenticationResult; readonly deviceToken?: string | undefined }
@@ -52,7 +54,7 @@ export async function signInVerifyingFirst<Input, FactorRefusal extends { readon
   }
   const { identity } = outcome;
   if (!mustVerifyFirst(tenant, identity)) {
-    countSignIn(deps, tenant.id, outcome.result, context, { signedUpAt: identity.createdAt, completesSignUp: false });
+    await recordSignIn(deps, tenant.id, outcome.result, context, { signedUpAt: identity.createdAt, completesSignUp: false });
     return { ok: true, step: 'signed_in', identity, result: outcome.result, ...(outcome.deviceToken ? { deviceToken: outcome.deviceToken } : {}) };
   }
   const kind: FlowKind = verification.kind;
@@ -89,20 +91,32 @@ export async function signInByCode(deps: SelfServiceDeps, tenant: Tenant, flow: 
   if (!verified.ok) return verified;
   const deviceToken = deviceTokenAfterCode(deps, tenant.id, flow.payload['address'], heldDeviceTokens);
   const result = authenticatedBy(PASSWORD, verified.identity.id);
-  countSignIn(deps, tenant.id, result, context, { signedUpAt: verified.identity.createdAt, completesSignUp: flow.type === 'registration' });
+  await recordSignIn(deps, tenant.id, result, context, { signedUpAt: verified.identity.createdAt, completesSignUp: flow.type === 'registration' });
   return { ok: true, identity: verified.identity, result, deviceToken };
 }
 
 /**
- * A completed sign-in, for the dashboards (ADR 0022): counted by method and application, the
- * customer among today's active ones, and a possible return to count for their sign-up, unless
- * this sign-in is the one that completed it. `signedUpAt` (when known) spares the flush a lookup
- * for customers whose window has closed.
+ * A completed sign-in: the `identity.signed_in` event for subscribers (one INSERT into the outbox;
+ * delivery happens after, off the request), and the dashboards' counts (ADR 0022): by method and
+ * application, the customer among today's active ones, and a possible return to count for their
+ * sign-up, unless this sign-in is the one that completed it. `signedUpAt` (when known) spares the
+ * flush a lookup for customers whose window has closed.
  */
-export function countSignIn(deps: { readonly stats?: StatsRecorder | undefined; readonly now?: () => number }, tenantId: string, result: AuthenticationResult, context: RequestContext, customer: { readonly signedUpAt?: number | undefined; readonly completesSignUp: boolean }): void {
+export async function recordSignIn(
+  deps: { readonly stores?: { readonly outbox: Pick<OutboxStore, 'enqueue'> } | undefined; readonly stats?: StatsRecorder | undefined; readonly now?: () => number },
+  tenantId: string,
+  result: AuthenticationResult,
+  context: RequestContext,
+  customer: { readonly signedUpAt?: number | undefined; readonly completesSignUp: boolean },
+): Promise<void> {
+  const now = (deps.now ?? Date.now)();
+  if (deps.stores) {
+    const payload = { method: result.method, amr: [...result.amr], acr: result.acr, ...(context.applicationId ? { applicationId: context.applicationId } : {}) };
+    await recordEvent(deps.stores.outbox, { tenantId, aggregateId: result.identityId, occurredAt: now }, { type: 'identity.signed_in', payload });
+  }
   if (!deps.stats) return;
   deps.stats.count(tenantId, 'signin.succeeded', { application: context.applicationId, method: result.method });
-  const inWindow = customer.signedUpAt === undefined || (deps.now ?? Date.now)() - customer.signedUpAt < RETURN_WINDOW_MS;
+  const inWindow = customer.signedUpAt === undefined || now - customer.signedUpAt < RETURN_WINDOW_MS;
   deps.stats.signedIn(tenantId, result.identityId, !customer.completesSignUp && inWindow);
 }
 

@@ -51,6 +51,20 @@ function isInternal(type: string): boolean {
 export function startOutboxDispatcher(deps: OutboxDispatcherDeps): Dispatcher {
   const { store, handlers } = deps;
   const retry = deps.retry ?? OUTBOX_RETRY;
+  // The events of a batch end within a few ticks of each other (most have nothing to wait for): one
+  // UPDATE marks those that ended together, rather than one each.
+  let ended: string[] = [];
+  let marking: Promise<void> | undefined;
+  const markPublished = (id: string, now: number): Promise<void> => {
+    ended.push(id);
+    marking ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const ids = ended;
+      ended = [];
+      marking = undefined;
+      return store.markPublished(ids, now);
+    });
+    return marking;
+  };
   return startDispatcher<OutboxEvent>({
     ...deps,
     name: 'outbox',
@@ -61,7 +75,7 @@ export function startOutboxDispatcher(deps: OutboxDispatcherDeps): Dispatcher {
         if (deps.fanOut && !isInternal(event.type)) await deps.fanOut(event);
         await handlerOf(handlers, event.type)?.({ id: event.id, tenantId: event.tenantId, aggregateId: event.aggregate.id, payload: event.payload });
       },
-      markDone: (event, now) => store.markPublished([event.id], now),
+      markDone: (event, now) => markPublished(event.id, now),
       markFailed: (event, error, at, now) => store.markFailed(event.id, error instanceof Error ? error.message : String(error), at, now),
       retryAt: (event, _error, now) => retryAt(event.attempts, event.occurredAt, now, retry),
       // Events nobody handles are published without a line each; deliveries are logged.
