@@ -152,14 +152,15 @@ export function createDeliveryStore(db: Db): DeliveryStore {
       return Number(result.numInsertedOrUpdatedRows ?? 0);
     },
 
-    async claimDue(now, limit, leaseMs, except) {
+    async claimDue(now, limit, leaseMs, only) {
+      if (only.length === 0) return [];
       const claim = async (tx: Db) => {
         let due = tx
           .selectFrom('event_deliveries as d')
           .select('d.id')
           .where('d.status', '=', 'pending')
           .where('d.available_at', '<=', now)
-          .where('d.subscription_id', 'in', (eb) => eb.selectFrom('event_subscriptions').select('id').where('enabled', '=', 1))
+          .where('d.subscription_id', 'in', only)
           .where(({ not, exists, selectFrom }) =>
             not(
               exists(
@@ -175,7 +176,6 @@ export function createDeliveryStore(db: Db): DeliveryStore {
           .orderBy('d.available_at')
           .orderBy('d.id')
           .limit(limit);
-        if (except.length > 0) due = due.where('d.subscription_id', 'not in', except);
         if (postgres) due = due.forUpdate().skipLocked();
         const ids = (await due.execute()).map((row) => row.id);
         if (ids.length === 0) return [];

@@ -31,6 +31,16 @@ function readsRows(text: string): boolean {
 }
 
 /**
+ * The node's background jobs run on timers and may fall into the window: the outbox's and the
+ * deliveries' claims (by due time, a range over their partial pending indexes, by design) and the
+ * subscription directory's read of every enabled subscription. The path itself only inserts into
+ * the outbox, which is not a read.
+ */
+function backgroundJob(text: string): boolean {
+  return /"(outbox_events|event_deliveries|event_subscriptions)"/.test(text);
+}
+
+/**
  * Whether an index condition names more than the tenant: `tenant_id = ?` alone (or with a range)
  * walks all of a tenant's rows, which for the tenant with the millions is a full scan by another name.
  */
@@ -113,7 +123,7 @@ describeEachEngine('query plans of the sign-in and token paths', (current) => {
     capturing = false;
 
     const distinct = new Map<string, Statement>();
-    for (const statement of captured) if (readsRows(statement.sql) && !distinct.has(statement.sql)) distinct.set(statement.sql, statement);
+    for (const statement of captured) if (readsRows(statement.sql) && !backgroundJob(statement.sql) && !distinct.has(statement.sql)) distinct.set(statement.sql, statement);
     assert.ok(distinct.size >= 5, `the path ran ${distinct.size} distinct statements that read rows: too few to be the real path`);
     const db = current().handle.db;
     const problems: string[] = [];

@@ -59,22 +59,24 @@ describeEachEngine('SubscriptionStore and DeliveryStore', (current) => {
     await stores().deliveries.add(rows);
     const now = T0 + 10;
     const mine = <T extends { subscriptionId: string }>(claimed: T[]) => claimed.filter((row) => [a.id, b.id, disabled.id].includes(row.subscriptionId));
-    const first = mine(await stores().deliveries.claimDue(now, 100, LEASE, []));
+    const enabled = [a.id, b.id];
+    assert.deepEqual(await stores().deliveries.claimDue(now, 100, LEASE, []), [], 'no subscription to claim for: nothing');
+    const first = mine(await stores().deliveries.claimDue(now, 100, LEASE, enabled));
     assert.deepEqual(first.map((row) => row.id).sort(), [rows[0]!.id, rows[2]!.id, rows[3]!.id].sort(), 'c1’s second event waits for its first; the disabled subscription gets nothing');
     // The first fails and is retried later: the second still waits.
     await stores().deliveries.markFailed(rows[0]!.id, { statusCode: 500, latencyMs: 4, error: 'the receiver answered 500' }, now + 5_000, now);
-    assert.deepEqual(mine(await stores().deliveries.claimDue(now + 1, 100, LEASE, [])), []);
-    const retried = mine(await stores().deliveries.claimDue(now + 5_000, 100, LEASE, []));
+    assert.deepEqual(mine(await stores().deliveries.claimDue(now + 1, 100, LEASE, enabled)), []);
+    const retried = mine(await stores().deliveries.claimDue(now + 5_000, 100, LEASE, enabled));
     assert.deepEqual(retried.map((row) => [row.id, row.attempts]), [[rows[0]!.id, 2]]);
     // Given up: a dead letter no longer holds the second back.
     await stores().deliveries.markFailed(rows[0]!.id, { statusCode: null, latencyMs: 9, error: 'timeout' }, undefined, now + 5_001);
-    const next = mine(await stores().deliveries.claimDue(now + 5_002, 100, LEASE, [b.id]));
+    const next = mine(await stores().deliveries.claimDue(now + 5_002, 100, LEASE, [a.id]));
     assert.deepEqual(next.map((row) => row.id), [rows[1]!.id]);
     await stores().deliveries.markDelivered(rows[1]!.id, OK, now + 5_003);
     const dead = await stores().deliveries.list(rows[0]!.tenantId, a.id, { status: 'dead', limit: 10 });
     assert.deepEqual(dead.map((row) => [row.id, row.lastError, row.lastStatusCode]), [[rows[0]!.id, 'timeout', null]]);
     assert.equal(await stores().deliveries.retryDead(rows[0]!.tenantId, a.id, undefined, now + 6_000), 1);
-    const again = mine(await stores().deliveries.claimDue(now + 6_000, 100, LEASE, []));
+    const again = mine(await stores().deliveries.claimDue(now + 6_000, 100, LEASE, enabled));
     assert.deepEqual(again.map((row) => [row.id, row.attempts, row.startedAt]), [[rows[0]!.id, 1, now + 6_000]]);
     const log = await stores().deliveries.list(rows[0]!.tenantId, a.id, { limit: 2 });
     assert.deepEqual(log.map((row) => row.id), [rows[2]!.id, rows[1]!.id], 'newest first');
@@ -86,7 +88,7 @@ describeEachEngine('SubscriptionStore and DeliveryStore', (current) => {
     const subscription = await subscriptionOf();
     const rows = Array.from({ length: 60 }, (_, index) => delivery(subscription, `c${index}`, T0 + index));
     await stores().deliveries.add(rows);
-    const claims = await Promise.all([0, 1, 2].map(() => stores().deliveries.claimDue(T0 + 1_000, 40, LEASE, [])));
+    const claims = await Promise.all([0, 1, 2].map(() => stores().deliveries.claimDue(T0 + 1_000, 40, LEASE, [subscription.id])));
     const ids = claims.flat().filter((row) => row.subscriptionId === subscription.id).map((row) => row.id);
     assert.equal(new Set(ids).size, ids.length);
   });

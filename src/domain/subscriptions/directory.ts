@@ -11,6 +11,8 @@ export type SubscriptionDirectory = {
   /** The tenant's enabled subscriptions. */
   of(tenantId: string): readonly DirectoryEntry[];
   byId(id: string): DirectoryEntry | undefined;
+  /** The ids of every enabled subscription. */
+  enabledIds(): string[];
   /** Whether some enabled subscription (of any tenant) takes events of this type: worth waking the outbox for. */
   wants(type: string): boolean;
   /** Reads the subscriptions again (a reload in progress is joined). */
@@ -54,6 +56,7 @@ export function createSubscriptionDirectory(deps: { readonly subscriptions: Pick
   return {
     of: (tenantId) => byTenant.get(tenantId) ?? [],
     byId: (id) => byId.get(id),
+    enabledIds: () => [...byId.keys()],
     wants: (type) => [...byId.values()].some((entry) => (entry.eventTypes as readonly string[]).includes(type)),
     reload,
     stop: () => clearInterval(timer),

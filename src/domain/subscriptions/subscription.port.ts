@@ -54,12 +54,12 @@ export interface DeliveryStore {
   /** Adds the deliveries; one already there (same subscription, event and origin) is skipped. Says how many were added. */
   add(deliveries: readonly NewDelivery[]): Promise<number>;
   /**
-   * Up to `limit` pending deliveries due at `now`, none of the subscriptions in `except`, each
-   * leased until `now + leaseMs` and its attempt counted. A delivery is due only when no earlier
+   * Up to `limit` pending deliveries due at `now` to the subscriptions in `only` (the enabled ones
+   * with room), each leased until `now + leaseMs` and its attempt counted. A delivery is due only when no earlier
    * event to the same subscription about the same customer (aggregate) is still pending: order is
    * kept per customer. Two claimers never get the same delivery.
    */
-  claimDue(now: number, limit: number, leaseMs: number, except: readonly string[]): Promise<Delivery[]>;
+  claimDue(now: number, limit: number, leaseMs: number, only: readonly string[]): Promise<Delivery[]>;
   markDelivered(id: string, outcome: AttemptOutcome, now: number): Promise<void>;
   /** The attempt failed: try again at `retryAt`, or, when undefined, move it to the dead letters. */
   markFailed(id: string, outcome: AttemptOutcome, retryAt: number | undefined, now: number): Promise<void>;

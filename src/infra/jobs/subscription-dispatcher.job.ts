@@ -85,8 +85,9 @@ export function startSubscriptionDispatcher(deps: SubscriptionDispatcherDeps): D
     name: 'subscription',
     queue: {
       async claimDue(now, limit, leaseMs) {
-        const full = [...held].filter(([, count]) => count >= perSubscriptionInFlight).map(([id]) => id);
-        const claimed = await store.claimDue(now, limit, leaseMs, full);
+        // Enabled subscriptions with room: none (no subscriptions at all) costs no query.
+        const open = directory.enabledIds().filter((id) => (held.get(id) ?? 0) < perSubscriptionInFlight);
+        const claimed = await store.claimDue(now, limit, leaseMs, open);
         for (const delivery of claimed) held.set(delivery.subscriptionId, (held.get(delivery.subscriptionId) ?? 0) + 1);
         return claimed;
       },
