@@ -67,6 +67,7 @@ import type { BreachedPasswordCheck } from './domain/credentials/password/breach
 import { adminApiPlugin } from './http/admin/admin.plugin.ts';
 import { setupPagePlugin } from './http/admin/setup.plugin.ts';
 import { consolePlugin } from './http/console/console.plugin.ts';
+import { ValidationError } from './domain/errors.ts';
 import { ensureConsoleApplication } from './domain/admin/console-app.ts';
 import { scimPlugin } from './http/scim/scim.plugin.ts';
 import { ADMIN_API_PATH } from './http/admin/admin-resource.ts';
@@ -150,7 +151,14 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const admin = await ensureAdminTenant({ transaction, tenants: stores.tenants });
     if (admin.created) logger.info({ tenantId: admin.tenant.id }, 'created the admin tenant');
     // The admin console signs staff in as this public client of the admin tenant (docs/console.md).
-    await ensureConsoleApplication({ transaction }, admin.tenant.id, config.http.publicUrl);
+    // Its callback is under PUBLIC_URL, which a single-page client may only use over https or on
+    // loopback; a development PUBLIC_URL such as http://foyer.lan serves everything but the console.
+    try {
+      await ensureConsoleApplication({ transaction }, admin.tenant.id, config.http.publicUrl);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      logger.warn({ publicUrl: config.http.publicUrl }, 'the admin console needs an https or loopback PUBLIC_URL; it cannot sign anyone in at this one');
+    }
     if (config.redisUrl) redis = await connectRedis(config.redisUrl);
 
     const lifecycle: Lifecycle = { shuttingDown: false };
