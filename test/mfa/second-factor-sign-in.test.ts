@@ -14,6 +14,7 @@ import { authorizationCodeFlow, createTenant, PASSWORD, registerApplication, rel
 import { createIdentityByOperator } from '../../src/domain/identity/identities.service.ts';
 import { asksSecondFactor, enrolOnSignIn, submitSecondFactor, totpCode } from '../helpers/second-factor.ts';
 import { requireForm, isAction } from '../helpers/browser-session.ts';
+import { linkIn } from '../helpers/mailbox.ts';
 
 const CALLBACK = 'https://shop.example.test/callback';
 const MFA = 'urn:foyer:acr:mfa';
@@ -92,6 +93,26 @@ describeEachEngine('second factor at hosted sign-in', (current) => {
     assert.ok(entries.some((entry) => entry.action === 'mfa.enrolled'));
     assert.ok(entries.some((entry) => entry.action === 'mfa.used' && entry.details?.['method'] === 'totp'));
     assert.ok(entries.filter((entry) => entry.action === 'mfa.failed').length >= 3);
+  });
+
+  test('the recovery link opened in the browser that asked sets the password, then asks for the second factor: an inbox alone does not pass it', async () => {
+    const { email, secret } = await enrolledCustomer('recoverlink');
+    const browser = createBrowserSession();
+    const { claims } = await authorizationCodeFlow(strict, { redirectUri: CALLBACK }, async (url) => {
+      const signIn = await browser.open(url);
+      const recovery = await browser.open(`${signIn.url.origin}${signIn.url.pathname}?screen=recovery`);
+      await browser.submit(requireForm(recovery, isAction('/recovery')), { email });
+      const form = await browser.open(linkIn(await node.server.mailbox.next(email, 'recover_password')));
+      const page = await browser.submit(requireForm(form, isAction('/recovery')), { password: 'a brand new passphrase 2026' });
+      assert.equal(page.redirectedTo, undefined, `the application was reached without the second factor: ${String(page.redirectedTo)}`);
+      assert.ok(asksSecondFactor(page), textOf(page.html).slice(0, 300));
+      // Coming back to the same address again does not skip the step either.
+      const again = await browser.open(`${signIn.url.origin}${signIn.url.pathname}?continue=recovered`);
+      assert.equal(again.redirectedTo, undefined, `reached ${String(again.redirectedTo)}`);
+      return finish(browser, await submitSecondFactor(browser, page, totpCode(secret, Date.now() + 30_000)));
+    });
+    assert.equal(claims['acr'], MFA);
+    assert.ok((claims['amr'] as string[]).includes('otp'));
   });
 
   test('a recovery code works once', async () => {

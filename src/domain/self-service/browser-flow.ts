@@ -118,6 +118,20 @@ export async function continueVerified(deps: SelfServiceDeps, tenant: Tenant, ui
   return undefined;
 }
 
+/**
+ * Back from the recovery link opened in the browser whose sign-in asked for it (the reset marked its
+ * flow `sameBrowser`): the sign-in it finished, for the second-factor step to judge, never a session
+ * by itself. Once: the mark is spent here. The reset already recorded the sign-in.
+ */
+export async function continueRecovered(deps: SelfServiceDeps, tenant: Tenant, uid: string): Promise<AuthenticationResult | undefined> {
+  const now = Date.now();
+  const flow = await deps.stores.flows.find(tenant.id, `${uid}.recovery`, now);
+  if (flow?.state !== 'complete' || flow.payload['sameBrowser'] !== true || !flow.identityId) return undefined;
+  const { sameBrowser: _spent, ...payload } = flow.payload;
+  if (!(await deps.stores.flows.advance(tenant.id, flow.id, 'complete', { state: 'complete', payload, identityId: flow.identityId }, now))) return undefined;
+  return authenticatedBy(PASSWORD, flow.identityId);
+}
+
 /** Registration, verification and recovery flows of an interaction are `<uid>.<type>`. */
 export function codeFlowTypeOf(id: string | undefined): FlowType | undefined {
   const type = id?.slice(id.lastIndexOf('.') + 1);

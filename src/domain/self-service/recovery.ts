@@ -78,7 +78,7 @@ type PasswordReset = { readonly ok: true; readonly address: string; readonly ide
  * Sets the new password of a flow whose code was typed (state verified), or whose link's `token`
  * comes with the form (state active). `deviceTokens` are those the browser or app holds already.
  */
-export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow: Flow, password: string, context: RequestContext, token?: string, deviceTokens?: string): Promise<PasswordReset> {
+export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow: Flow, password: string, context: RequestContext, token?: string, deviceTokens?: string, options: { readonly sameBrowser?: boolean } = {}): Promise<PasswordReset> {
   let from: 'active' | 'verified' = 'verified';
   let subjectId = flow.payload['subjectId'];
   if (token !== undefined) {
@@ -98,7 +98,7 @@ export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow:
   const now = clock(deps);
   const locale = String(flow.payload['locale'] ?? 'en') as Locale;
   const done = await deps.transaction(async (stores) => {
-    if (!(await stores.flows.advance(tenant.id, flow.id, from, { state: 'complete', payload: spent(flow.payload), identityId: subjectId }, now))) return undefined;
+    if (!(await stores.flows.advance(tenant.id, flow.id, from, { state: 'complete', payload: { ...spent(flow.payload), ...(options.sameBrowser ? { sameBrowser: true } : {}) }, identityId: subjectId }, now))) return undefined;
     const identity = await stores.identities.findById(tenant.id, subjectId);
     if (!identity || identity.status !== 'active') return undefined;
     const credential = await stores.identities.findCredential(tenant.id, 'password', address);

@@ -17,7 +17,7 @@ import { startSignUp } from '../../domain/self-service/registration.ts';
 import { signUpAllowed } from '../../domain/tenants/tenant.ts';
 import { emailOf, signInByCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
-import { browserFlow, codeFlowTypeOf, completeOnce, continueVerified, signUpScreen, submittedFlow } from '../../domain/self-service/browser-flow.ts';
+import { browserFlow, codeFlowTypeOf, completeOnce, continueRecovered, continueVerified, signUpScreen, submittedFlow } from '../../domain/self-service/browser-flow.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import { signUpTraitFields, traitFieldOf, traitsFromText } from '../../domain/identity/trait-fields.ts';
@@ -140,6 +140,10 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const query = request.query as { screen?: string; continue?: string };
     if (query.continue !== undefined && (await continueInThisBrowser(c, request, reply))) return reply;
     if (query.continue === 'email' && (await emailSignIn.continueFromLink(c, request, reply))) return reply;
+    if (query.continue === 'recovered') {
+      const recovered = await continueRecovered(deps.selfService, c.tenant, c.uid);
+      if (recovered) return secondFactor.signedIn(c, request, reply, recovered);
+    }
     if (query.screen === 'email-code') return emailSignIn.show(c, reply);
     if (query.screen === 'sms-code') return emailSignIn.showSms(c, reply);
     if (query.screen === 'recovery') return renderRecovery(c, reply, await screenFlow(c, 'recovery', { fresh: true }));

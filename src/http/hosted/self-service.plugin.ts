@@ -18,7 +18,6 @@ import { allowFormTargets, brandingOf, errorBody, sendPage } from '../shared/res
 import { pageTranslator } from '../shared/locale.ts';
 import { formOf, parseForm } from '../shared/form.ts';
 import { isBoundBrowser } from './browser-binding.ts';
-import { loginResultOf } from './login-result.ts';
 import { refusalFieldError } from '../refusal.ts';
 import { requestContextOf } from '../request-context.ts';
 import { readDeviceCookie, setDeviceCookie } from '../device-cookie.ts';
@@ -96,21 +95,19 @@ export async function selfServicePlugin(app: FastifyInstance, deps: SelfServiceP
     if (!flow || flow.type !== 'recovery') return invalidLink(link, reply);
     const context = requestContextOf(request);
     const password = formOf(request.body)['password'] ?? '';
-    const reset = await resetPassword(deps.selfService, tenant, flow, password, context, link.token, readDeviceCookie(request, tenant));
+    // Opened in the browser whose sign-in asked for it: that sign-in goes on once the password is set.
+    const pending = await pendingSignIn(request, flow);
+    const reset = await resetPassword(deps.selfService, tenant, flow, password, context, link.token, readDeviceCookie(request, tenant), { sameBrowser: pending !== undefined });
     if (!reset.ok && reset.code === 'invalid') return renderNewPassword(link, request, reply, flow, { code: reset.problems[0]!.code, params: { min: PASSWORD_MIN_LENGTH, max: 1024 } }, 400);
     if (!reset.ok && reset.code === 'code.throttled') return renderNewPassword(link, request, reply, flow, refusalFieldError(reset, reply), 429);
     if (!reset.ok) return invalidLink(link, reply);
     // This browser proved the inbox: its next sign-in is throttled on its own key, whatever someone
     // else guesses meanwhile.
     setDeviceCookie(reply, tenant, reset.deviceToken, deps.selfService.publicUrl.startsWith('https:'));
-    // Opened in the browser whose sign-in asked for it: that sign-in finishes, as after the code
-    // (SECURITY.md 7). Anywhere else the link only sets the password.
-    const pending = await pendingSignIn(request, flow);
-    if (pending) {
-      pending.result = loginResultOf(reset.result);
-      await pending.save(pending.exp - Math.floor(Date.now() / 1000));
-      return reply.code(303).header('location', pending.returnTo).header('cache-control', 'no-store').send();
-    }
+    // That sign-in goes on as after the code (SECURITY.md 7): through the second-factor step, which
+    // asks for the customer's second factor when one is due, so an inbox alone never passes it.
+    // Anywhere else the link only sets the password.
+    if (pending) return reply.code(303).header('location', `${mountPathOf(tenant)}/interaction/${flow.interactionUid}?continue=recovered`).header('cache-control', 'no-store').send();
     return sendPage(reply, { t, branding: brandingOf(tenant), title: t('page.recovery.title'), body: messagePage(t('page.recovery.done.heading'), t('page.recovery.done.body')) });
   }
 
