@@ -65,13 +65,13 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
       await page.getByRole('heading', { name: 'Sign in to the Foyer console' }).waitFor();
       await assertNoSeriousAxeViolations(page, 'signed out');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
       // The admin tenant's hosted sign-in page.
       await page.waitForURL((url) => url.pathname.startsWith('/t/admin/'));
       await page.getByLabel('Email').fill(OWNER);
       await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
       await page.getByRole('heading', { name: 'Home' }).waitFor();
       assert.equal(new URL(page.url()).pathname, '/console/');
@@ -230,11 +230,11 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
         await page.getByRole('heading', { name: 'Sign in to the Foyer console' }).waitFor();
       };
       await signOut();
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL((url) => url.pathname.startsWith('/t/admin/'));
       await page.getByLabel('Email').fill('sam@example.com');
       await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('heading', { name: 'Home' }).waitFor();
       assert.match(await page.locator('main').innerText(), /sam@example\.com \(Support\)/);
       assert.deepEqual(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts(), ['Home', 'Customers']);
@@ -244,11 +244,11 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
 
       // An analyst sees the dashboard, and customers masked: no names, the email shortened, no search.
       const signInAs = async (email: string) => {
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
         await page.waitForURL((url) => url.pathname.startsWith('/t/admin/'));
         await page.getByLabel('Email').fill(email);
         await page.getByLabel('Password').fill(PASSWORD);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
         await page.getByRole('heading', { name: 'Home' }).waitFor();
       };
       await signInAs('ana@example.com');
