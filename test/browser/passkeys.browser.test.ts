@@ -59,6 +59,9 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await page.goto(portal);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      // The sign-out finishes before the portal is opened again: otherwise its answer can land after
+      // the passkey autofill has already signed in again, and end that new session mid-way.
+      await page.waitForLoadState('networkidle');
       await page.goto(portal);
     }
 
