@@ -62,6 +62,14 @@ describeEachEngine('admin API: streamed customer import and export', (current) =
     assert.deepEqual(answerOf(again.body).at(-1)?.summary?.skipped, 2);
     // Over the API an import never replaces a password the customer has.
     const takeover = JSON.stringify({ external_id: 'api-1', traits: { email: 'api.one@example.com' }, password_hash: bcrypt.hashSync('attacker password', 4) });
+    // A dry run checks an update with the code that would apply it: the same refusal, nothing written.
+    const dryRefused = answerOf((await importBody(takeover, 'application/x-ndjson', '?on_existing=update&dry_run=true')).body);
+    assert.deepEqual(dryRefused.filter((line) => line.status).map((line) => [line.status, line.errors?.[0]?.field]), [['rejected', 'password_hash']]);
+    const rename = JSON.stringify({ external_id: 'api-1', traits: { email: 'api.one@example.com', name: 'Renamed' } });
+    const dryRename = answerOf((await importBody(rename, 'application/x-ndjson', '?on_existing=update&dry_run=true')).body);
+    assert.deepEqual(dryRename.filter((line) => line.status).map((line) => line.status), ['would_be_updated']);
+    assert.equal((await node.server.stores.identities.findByExternalId(shop.id, 'api-1'))?.traits['name'], undefined);
+    assert.equal((await node.server.stores.audit.search(shop.id, { action: 'identity.updated' }, { limit: 5 })).length, 0);
     const refused = answerOf((await importBody(takeover, 'application/x-ndjson', '?on_existing=update')).body);
     assert.equal(refused.find((line) => line.status)?.errors?.[0]?.field, 'password_hash');
     const [kept] = await node.server.stores.identities.listCredentials(shop.id, customer.id);

@@ -12,7 +12,6 @@ import { DomainError } from '../../errors.ts';
 import type { AuditEvent } from '../../audit/audit.ts';
 import { SIGN_IN_AUDIT_ACTION } from '../../audit/audit.ts';
 import { recordEvents } from '../../events/record-event.ts';
-import type { IdentityStore } from '../../identity/identity.port.ts';
 import type { Identity } from '../../identity/identity.ts';
 import { identityCreatedPayload } from '../../identity/new-identity.ts';
 import { appendConsents } from '../../privacy/ledger.ts';
@@ -138,14 +137,29 @@ type BatchContext = {
   readonly settings: ImportSettings;
 };
 
-type Decision = { readonly kind: 'create' } | { readonly kind: 'existing'; readonly id: string } | { readonly kind: 'reject'; readonly problem: FieldProblem };
+type Decision = { readonly kind: 'create' } | { readonly kind: 'existing'; readonly id: string; readonly createdHere?: true } | { readonly kind: 'reject'; readonly problem: FieldProblem };
 
-/** The outcomes of the batch's lines, in order, after its one transaction committed (or, in a dry run, wrote nothing). */
+/** Ends a dry run's transaction, rolling back what it wrote, with the outcomes it would have had. */
+class DryRunDone extends Error {
+  readonly outcomes: LineOutcome[];
+  constructor(outcomes: LineOutcome[]) {
+    super('dry run: rolled back');
+    this.outcomes = outcomes;
+  }
+}
+
+/** The outcomes of the batch's lines, in order, after its one transaction committed (or, in a dry run, was rolled back). */
 async function runBatch(context: BatchContext, batch: readonly Pending[]): Promise<LineOutcome[]> {
-  if (context.options.dryRun) return decideAndWrite(context, context.deps.stores.identities, undefined, batch);
   try {
-    return await context.deps.transaction((stores) => decideAndWrite(context, stores.identities, stores, batch));
+    return await context.deps.transaction(async (stores) => {
+      const outcomes = await decideAndWrite(context, stores, batch);
+      // A dry run does the batch's real writes, so an update is checked by the very code that would
+      // apply it (its traits, its password rule, an address or phone number taken), then undoes them.
+      if (context.options.dryRun) throw new DryRunDone(outcomes);
+      return outcomes;
+    });
   } catch (error) {
+    if (error instanceof DryRunDone) return error.outcomes;
     // One line's address taken by a customer who signed up meanwhile, or a phone number in use:
     // the batch is done again one line at a time, so only that line is rejected.
     if (!(error instanceof DomainError) || error.kind !== 'conflict' || batch.length === 1) {
@@ -158,9 +172,9 @@ async function runBatch(context: BatchContext, batch: readonly Pending[]): Promi
   }
 }
 
-async function decideAndWrite(context: BatchContext, identities: IdentityStore, stores: ImportStores | undefined, batch: readonly Pending[]): Promise<LineOutcome[]> {
+async function decideAndWrite(context: BatchContext, stores: ImportStores, batch: readonly Pending[]): Promise<LineOutcome[]> {
   const candidates = batch.flatMap((pending) => (pending.candidate ? [pending.candidate] : []));
-  const matches = await identities.findMatches(context.tenant.id, {
+  const matches = await stores.identities.findMatches(context.tenant.id, {
     emails: candidates.flatMap((candidate) => (candidate.email ? [candidate.email] : [])),
     externalIds: candidates.flatMap((candidate) => (candidate.externalId ? [candidate.externalId] : [])),
   });
@@ -168,8 +182,9 @@ async function decideAndWrite(context: BatchContext, identities: IdentityStore, 
   const byExternalId = new Map(matches.flatMap((match) => (match.externalId ? [[match.externalId, match] as const] : [])));
 
   const decide = (candidate: ImportCandidate): Decision => {
+    // Only in a dry run (a real import commits a line before the same customer's next one).
     const earlier = keysOf(candidate).map((key) => createdHere.get(key)).find((id) => id !== undefined);
-    if (earlier) return { kind: 'existing', id: earlier };
+    if (earlier) return { kind: 'existing', id: earlier, createdHere: true };
     const byId = candidate.externalId ? byExternalId.get(candidate.externalId) : undefined;
     const byAddress = candidate.email ? byEmail.get(candidate.email) : undefined;
     if (byId && byAddress && byId.id !== byAddress.id) return { kind: 'reject', problem: { field: 'external_id', code: 'import.ambiguous', message: 'The external id and the email belong to two different customers.' } };
@@ -198,11 +213,12 @@ async function decideAndWrite(context: BatchContext, identities: IdentityStore, 
       outcomes.push({ line: pending.line.line, status: 'created', id: candidate.identity.id, weakHash });
     } else if (context.options.onExisting !== 'update') outcomes.push({ line: pending.line.line, status: 'skipped', id: decision.id });
     else {
-      const problems = stores ? await updateImportedCustomer({ stores, tenant: context.tenant, purposes: context.purposes, schema: context.settings.schema, actor: context.actor, now: context.now, replacePasswords: context.options.replacePasswords === true }, decision.id, candidate) : [];
+      // A customer this dry-run batch would create is not in the database to be updated.
+      const problems = !decision.createdHere ? await updateImportedCustomer({ stores, tenant: context.tenant, purposes: context.purposes, schema: context.settings.schema, actor: context.actor, now: context.now, replacePasswords: context.options.replacePasswords === true }, decision.id, candidate) : [];
       outcomes.push(problems.length > 0 ? rejected(pending.line, problems) : { line: pending.line.line, status: 'updated', id: decision.id, weakHash });
     }
   }
-  if (stores && creates.length > 0) await writeCreated(context, stores, creates.map(({ candidate }) => candidate));
+  if (creates.length > 0) await writeCreated(context, stores, creates.map(({ candidate }) => candidate));
   return outcomes;
 }
 
