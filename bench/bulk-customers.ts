@@ -66,7 +66,7 @@ export async function loadBulkCustomers(config: DatabaseConfig, tenantId: string
         const id = uuidv7(createdAt);
         const traits = bulkTraitsOf(index);
         identities.push({ id, tenant_id: tenantId, status: index % 97 === 0 ? 'blocked' : 'active', traits: JSON.stringify(traits), metadata_public: '{}', metadata_admin: '{}', created_at: createdAt, updated_at: createdAt });
-        addresses.push({ id: uuidv7(createdAt), tenant_id: tenantId, identity_id: id, kind: 'email', value: traits.email, verified_at: createdAt, created_at: createdAt, updated_at: createdAt });
+        addresses.push({ id: uuidv7(createdAt), tenant_id: tenantId, identity_id: id, kind: 'email', value: traits.email, verified_at: createdAt, identity_created_at: createdAt, created_at: createdAt, updated_at: createdAt });
         const credentialId = uuidv7(createdAt);
         credentials.push({ id: credentialId, tenant_id: tenantId, identity_id: id, type: 'password', config: credentialConfig, created_at: createdAt, updated_at: createdAt });
         identifiers.push({ id: uuidv7(createdAt), tenant_id: tenantId, credential_id: credentialId, identity_id: id, type: 'password', identifier: traits.email });

@@ -1,5 +1,6 @@
 // Customer search (IdentityStore.search) as SQL: every criterion narrows the identities of one
 // tenant, and the page is read newest first by (created_at, id) after the cursor, never by offset.
+// Without a text criterion, "verified" drives from its partial address index (migration 0028).
 // Text criteria read identity_trait_values (migration 0011, trait-index.ts), whose index holds the
 // value, the identity's creation time and its id: a search by text takes the page's ids from that
 // index alone (an exact value in order, stopping at the page's end; a prefix by sorting its matches'
@@ -24,6 +25,7 @@ export async function searchIdentities(db: Db, postgres: boolean, tenantId: stri
   // An exact value first: its index range is already in page order.
   const driver = traits.find((trait) => !trait.match.prefix) ?? traits[0];
   if (driver) return searchByTrait(db, postgres, tenantId, { ...search, traits: traits.filter((trait) => trait !== driver) }, page, driver);
+  if (search.emailVerified !== undefined) return searchByEmailState(db, postgres, tenantId, search, page, search.emailVerified);
   let query = db.selectFrom('identities').selectAll('identities').where('identities.tenant_id', '=', tenantId);
   const { after } = page;
   if (after) query = query.where((eb) => eb(eb.refTuple('identities.created_at', 'identities.id'), '<', eb.tuple(after.createdAt, after.id)));
@@ -69,9 +71,46 @@ async function searchByTrait(db: Db, postgres: boolean, tenantId: string, rest: 
     .execute();
 }
 
+/**
+ * The page's keys from the partial index of verified (or unverified) email addresses (migration
+ * 0028), newest first, then the page's identities: as searchByTrait, with the address as driver.
+ */
+async function searchByEmailState(db: Db, postgres: boolean, tenantId: string, search: IdentitySearch, page: Page, verified: boolean): Promise<Selectable<IdentitiesTable>[]> {
+  const rest = { ...search, emailVerified: undefined };
+  // The literals (not parameters) are what lets the planners match the partial indexes' predicates.
+  let keys = db
+    .selectFrom('identity_addresses')
+    .select(['identity_addresses.identity_id', 'identity_addresses.identity_created_at'])
+    .where('identity_addresses.tenant_id', '=', tenantId)
+    .where(sql<SqlBool>`identity_addresses.kind = 'email'`)
+    .where(verified ? sql<SqlBool>`identity_addresses.verified_at is not null` : sql<SqlBool>`identity_addresses.verified_at is null`);
+  const { after } = page;
+  if (after) keys = keys.where((eb) => eb(eb.refTuple('identity_addresses.identity_created_at', 'identity_addresses.identity_id'), '<', eb.tuple(after.createdAt, after.id)));
+  keys = keys.where((eb) => inRange(eb as unknown as Where, eb.ref('identity_addresses.identity_created_at') as Expression<number | null>, rest.createdAt));
+  if (needsIdentity(rest)) {
+    keys = keys.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('identities')
+          .select(sql.lit(1).as('one'))
+          .whereRef('identities.id', '=', 'identity_addresses.identity_id')
+          .where((inner) => identityFilters(inner, postgres, tenantId, rest)),
+      ),
+    );
+  }
+  const paged = keys.orderBy('identity_addresses.identity_created_at', 'desc').orderBy('identity_addresses.identity_id', 'desc').limit(page.limit);
+  return db
+    .selectFrom(paged.as('page'))
+    .innerJoin('identities', 'identities.id', 'page.identity_id')
+    .selectAll('identities')
+    .orderBy('identities.created_at', 'desc')
+    .orderBy('identities.id', 'desc')
+    .execute();
+}
+
 function needsIdentity(search: IdentitySearch): boolean {
   const signedIn = search.lastSignedInAt;
-  return search.status !== undefined || search.externalId !== undefined || (search.traits?.length ?? 0) > 0 || (signedIn !== undefined && (signedIn.from !== undefined || signedIn.to !== undefined));
+  return search.status !== undefined || search.externalId !== undefined || search.emailVerified !== undefined || (search.traits?.length ?? 0) > 0 || (signedIn !== undefined && (signedIn.from !== undefined || signedIn.to !== undefined));
 }
 
 /** The criteria that read the identity (or look up from it): status, external id, more traits, the last sign-in. */
@@ -79,6 +118,16 @@ function identityFilters(eb: Where, postgres: boolean, tenantId: string, search:
   const conditions = [];
   if (search.status !== undefined) conditions.push(eb('identities.status', '=', search.status));
   if (search.externalId !== undefined) conditions.push(eb('identities.external_id', '=', search.externalId));
+  if (search.emailVerified !== undefined) {
+    // A probe of this identity's addresses (their index by identity), when another criterion drives.
+    const email = eb
+      .selectFrom('identity_addresses')
+      .select(sql.lit(1).as('one'))
+      .whereRef('identity_addresses.identity_id', '=', 'identities.id')
+      .where('identity_addresses.kind', '=', 'email')
+      .where('identity_addresses.verified_at', search.emailVerified ? 'is not' : 'is', null);
+    conditions.push(eb.exists(email));
+  }
   for (const trait of search.traits ?? []) {
     conditions.push(
       eb(

@@ -104,6 +104,7 @@ export function createIdentityStore(db: Db): IdentityStore {
         kind: address.kind,
         value: normalizeAddress(address.kind, address.value),
         verified_at: address.verifiedAt ?? null,
+        identity_created_at: now,
         created_at: now,
         updated_at: now,
       }));
@@ -142,7 +143,7 @@ export function createIdentityStore(db: Db): IdentityStore {
         const status = identity.status ?? 'active';
         rows.push({ id, tenant_id: tenantId, status, traits: toJson(identity.traits), metadata_public: toJson(identity.metadataPublic ?? {}), metadata_admin: toJson(identity.metadataAdmin ?? {}), external_id: identity.externalId ?? null, created_at: now, updated_at: now });
         for (const address of identity.addresses) {
-          addresses.push({ id: uuidv7(now), tenant_id: tenantId, identity_id: id, kind: address.kind, value: normalizeAddress(address.kind, address.value), verified_at: address.verifiedAt ?? null, created_at: now, updated_at: now });
+          addresses.push({ id: uuidv7(now), tenant_id: tenantId, identity_id: id, kind: address.kind, value: normalizeAddress(address.kind, address.value), verified_at: address.verifiedAt ?? null, identity_created_at: now, created_at: now, updated_at: now });
         }
         for (const credential of identity.credentials) {
           credentials.push({ id: credential.id, tenant_id: tenantId, identity_id: id, type: credential.type, config: toJson(credential.config), created_at: now, updated_at: now });

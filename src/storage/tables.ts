@@ -39,6 +39,8 @@ export type IdentityAddressesTable = {
   /** Normalised for lookup (emails lower-cased), so uniqueness is case-insensitive. */
   value: string;
   verified_at: EpochMs | null;
+  /** The identity's creation time, so the "verified" filter pages newest first from an index (migration 0028). */
+  identity_created_at: EpochMs;
   created_at: EpochMs;
   updated_at: EpochMs;
 };

@@ -1,4 +1,4 @@
-// Customers: search as you type (email, name, identifiers) with filters (status, created, last
+// Customers: search as you type (email, name, identifiers) with filters (status, verified email, created, last
 // sign-in), a page of results with more on demand, a customer's page, and creating one with a form
 // generated from the tenant's trait schema. Analysts see masked customers and filter only.
 import { useEffect, useState } from 'react';
@@ -35,8 +35,8 @@ export function useTraitSchema(tenant: string) {
   return useLoad(async () => (await api.get<{ settings: { identitySchema?: TraitSchema } }>(`/tenants/${encodeURIComponent(tenant)}`)).settings.identitySchema, [tenant]);
 }
 
-type Filters = { status: string; created_after: string; created_before: string; last_sign_in_after: string; last_sign_in_before: string };
-const NO_FILTERS: Filters = { status: '', created_after: '', created_before: '', last_sign_in_after: '', last_sign_in_before: '' };
+type Filters = { status: string; verified: string; created_after: string; created_before: string; last_sign_in_after: string; last_sign_in_before: string };
+const NO_FILTERS: Filters = { status: '', verified: '', created_after: '', created_before: '', last_sign_in_after: '', last_sign_in_before: '' };
 const PAGE = 25;
 
 /** A day from a date input as the start of that day in UTC. */
@@ -59,7 +59,7 @@ function CustomerList({ tenant }: { tenant: string }) {
   const [limit, setLimit] = useState(PAGE);
   const term = useDebounced(text, 250);
   const list = useLoad(async () => {
-    const common = { limit, status: filters.status, created_after: dayStart(filters.created_after), created_before: dayStart(filters.created_before), last_sign_in_after: dayStart(filters.last_sign_in_after), last_sign_in_before: dayStart(filters.last_sign_in_before) };
+    const common = { limit, status: filters.status, verified: filters.verified, created_after: dayStart(filters.created_after), created_before: dayStart(filters.created_before), last_sign_in_after: dayStart(filters.last_sign_in_after), last_sign_in_before: dayStart(filters.last_sign_in_before) };
     const pages = await Promise.all(searchQueriesOf(term, caller.masked).map((search) => api.get<Page<AnyCustomer>>(`/tenants/${encodeURIComponent(tenant)}/customers${query({ ...common, ...search })}`)));
     return { items: mergeResults(pages.map((page) => page.items)), more: pages.some((page) => page.next_cursor !== null) };
   }, [tenant, term, filters, limit]);
@@ -82,6 +82,14 @@ function CustomerList({ tenant }: { tenant: string }) {
             <option value="">{t('customers.any')}</option>
             <option value="active">{t('customers.status.active')}</option>
             <option value="blocked">{t('customers.status.blocked')}</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="filter-verified">{t('customers.filter_verified')}</label>
+          <select id="filter-verified" {...filter('verified')}>
+            <option value="">{t('customers.any')}</option>
+            <option value="true">{t('customers.filter_verified.yes')}</option>
+            <option value="false">{t('customers.filter_verified.no')}</option>
           </select>
         </div>
         <div className="field"><label htmlFor="filter-created-after">{t('customers.created_after')}</label><input id="filter-created-after" type="date" {...filter('created_after')} /></div>

@@ -1,6 +1,6 @@
 // Finding customers, as operators do from the admin API and the CLI: a page of a tenant's
 // customers, newest first, narrowed by any of email or identifier (exact or by prefix), name (by
-// prefix), status, external id, creation time, last sign-in time and one trait's value; and one customer read
+// prefix), status, whether the email is verified, external id, creation time, last sign-in time and one trait's value; and one customer read
 // with their last sign-in. Pages follow opaque cursors (the last customer's creation time and id,
 // base64url), never offsets, so a page stays right while customers sign up meanwhile.
 import type { AuditStore } from '../audit/audit.port.ts';
@@ -25,6 +25,8 @@ type CustomerCriteria = {
   /** The first letters of the name, given name or family name. */
   readonly name?: string | undefined;
   readonly status?: IdentityStatus | undefined;
+  /** true: the email address is verified; false: there is one, not verified yet. */
+  readonly verified?: boolean | undefined;
   /** Exactly this external id (the customer's id in the system they came from). */
   readonly external_id?: string | undefined;
   readonly created_after?: number | undefined;
@@ -130,6 +132,7 @@ function searchOf(schema: TraitSchema, criteria: CustomerCriteria, problems: Fie
   };
   return {
     status: criteria.status,
+    emailVerified: criteria.verified,
     externalId: criteria.external_id,
     traits,
     createdAt: range('created_after', 'created_before'),

@@ -20,6 +20,8 @@ export type IdentitySearch = {
   /** Each: one of the named traits' searchable text (trait-index.ts, already folded) matches. */
   readonly traits?: readonly { readonly names: readonly string[]; readonly match: TextMatch }[] | undefined;
   readonly createdAt?: TimeRange | undefined;
+  /** true: the email address is verified; false: the customer has an email address not verified yet (customers without one match neither). */
+  readonly emailVerified?: boolean | undefined;
   /** When the customer last signed in: the latest SIGN_IN_AUDIT_ACTION entry of the audit log about them. */
   readonly lastSignedInAt?: TimeRange | undefined;
 };

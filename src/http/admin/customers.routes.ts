@@ -48,6 +48,7 @@ type ListQuery = {
   identifier_prefix?: string;
   name?: string;
   status?: 'active' | 'blocked';
+  verified?: boolean;
   external_id?: string;
   created_after?: string;
   created_before?: string;
@@ -122,7 +123,7 @@ export async function customerRoutes(app: FastifyInstance, deps: AdminRouteDeps)
       operationId: 'listCustomers',
       tags: TAGS,
       summary: 'List and search the customers, newest first',
-      description: 'Every criterion given must hold. Email and identifiers match exactly or by prefix, names by prefix, a trait’s value exactly; text is compared in any case. Analysts get masked customers and may filter by status and time only.',
+      description: 'Every criterion given must hold. Email and identifiers match exactly or by prefix, names by prefix, a trait’s value exactly; text is compared in any case. Analysts get masked customers and may filter by status, verified and times only.',
       params: COLLECTION_PARAMS,
       querystring: { type: 'object', additionalProperties: false, properties: { ...PAGE_QUERY, ...CUSTOMER_LIST_QUERY } },
       response: { 200: listOf({ anyOf: [CUSTOMER_REF, { $ref: 'MaskedCustomer#' }] }, 'A page of customers.') },

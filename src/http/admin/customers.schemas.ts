@@ -124,6 +124,7 @@ export const CUSTOMER_LIST_QUERY = {
   identifier_prefix: { ...TEXT, description: 'Identifier traits that start with this.' },
   name: { ...TEXT, description: 'A name, given name or family name that starts with this.' },
   status: { type: 'string', enum: ['active', 'blocked'] },
+  verified: { type: 'boolean', description: 'true: customers whose email address is verified; false: customers with an email address not verified yet (customers without an email address match neither).' },
   created_after: { ...TIME, description: 'Created at or after.' },
   created_before: { ...TIME, description: 'Created before.' },
   last_sign_in_after: { ...TIME, description: 'Last signed in at or after.' },
