@@ -11,6 +11,7 @@ import { getIdentity } from '../identity/identities.service.ts';
 import { recordOperatorChange } from '../audit/record-change.ts';
 import { queueMail } from '../mail/mail.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
+import { EMAIL_OTP_CREDENTIAL } from '../credentials/email-otp/email-otp.ts';
 
 type ResetStores = Pick<Stores, 'identities' | 'rememberedDevices' | 'audit' | 'outbox' | 'mail'>;
 
@@ -19,7 +20,7 @@ export async function resetCustomerSecondFactors(deps: { readonly transaction: U
   const now = (deps.now ?? Date.now)();
   return deps.transaction(async (stores) => {
     const identity = await getIdentity(stores, tenant.id, identityId);
-    const credentials = await stores.identities.removeCredentials(tenant.id, identityId, ['totp', 'recovery_codes']);
+    const credentials = await stores.identities.removeCredentials(tenant.id, identityId, ['totp', 'recovery_codes', 'sms', EMAIL_OTP_CREDENTIAL]);
     const devices = await stores.rememberedDevices.removeAll(tenant.id, identityId);
     if (credentials === 0 && devices === 0) throw new DomainError('mfa.not_enrolled', 'conflict', 'This customer has no second factor to reset.');
     await recordOperatorChange(stores, now, actor, { tenantId: tenant.id, identityId, action: 'mfa.reset', details: { credentials, devices } });

@@ -20,8 +20,8 @@ type MailTemplateInput = {
   readonly replies: boolean;
 };
 
-/** What each kind shows besides its heading, intro and "if this wasn't you": a one-time code with its link, or nothing. */
-const KINDS: Readonly<Record<MailKind, { readonly code: boolean; readonly params: readonly string[] }>> = {
+/** What each kind shows besides its heading, intro and "if this wasn't you": a one-time code (with its link unless `codeOnly`), or nothing. */
+const KINDS: Readonly<Record<MailKind, { readonly code: boolean; readonly codeOnly?: boolean; readonly params: readonly string[] }>> = {
   verify_email: { code: true, params: ['code', 'link', 'expiresInMinutes'] },
   recover_password: { code: true, params: ['code', 'link', 'expiresInMinutes'] },
   password_changed: { code: false, params: [] },
@@ -30,6 +30,7 @@ const KINDS: Readonly<Record<MailKind, { readonly code: boolean; readonly params
   account_exists: { code: false, params: ['link'] },
   mfa_reset: { code: false, params: [] },
   sign_in_code: { code: true, params: ['code', 'link', 'expiresInMinutes'] },
+  mfa_code: { code: true, codeOnly: true, params: ['code', 'expiresInMinutes'] },
 };
 
 const DEFAULT_BRAND = '#0b57d0';
@@ -54,18 +55,17 @@ export function renderMail({ kind, to, params, t, branding, replies }: MailTempl
   const action = spec.code
     ? {
         code: params['code']!,
-        link: params['link']!,
         codeLabel: t('mail.common.code_label'),
-        button: t(`mail.${kind}.button`, words),
-        linkIntro: t('mail.common.link_intro'),
-        expires: t('mail.common.expires', words),
+        expires: t(spec.codeOnly ? `mail.${kind}.expires` : 'mail.common.expires', words),
+        // A second factor's code has no link: it is typed where it was asked for, and nowhere else.
+        link: spec.codeOnly ? undefined : { href: params['link']!, button: t(`mail.${kind}.button`, words), intro: t('mail.common.link_intro') },
       }
     : undefined;
 
   const text = [
     texts.heading,
     texts.intro,
-    ...(action ? [`${action.codeLabel}: ${action.code}`, `${action.button}: ${action.link}`, action.expires] : params['link'] ? [`${t(`mail.${kind}.button`, words)}: ${params['link']}`] : []),
+    ...(action ? [`${action.codeLabel}: ${action.code}`, ...(action.link ? [`${action.link.button}: ${action.link.href}`] : []), action.expires] : params['link'] ? [`${t(`mail.${kind}.button`, words)}: ${params['link']}`] : []),
     texts.notYou,
     `-- \n${texts.footer}`,
   ].join('\n\n');
@@ -77,9 +77,13 @@ export function renderMail({ kind, to, params, t, branding, replies }: MailTempl
   const actionHtml: SafeHtml | string = action
     ? html`<p style="margin:0 0 8px;font-size:14px;color:#52525b">${action.codeLabel}</p>
 <p style="margin:0 0 24px;padding:16px;background:#f4f4f5;border-radius:6px;text-align:center;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:32px;line-height:40px;font-weight:700;letter-spacing:6px;color:#1d1d1f" dir="ltr">${action.code}</p>
-<p style="margin:0 0 24px"><a href="${action.link}" style="display:inline-block;padding:12px 24px;background:${brand};color:${onBrand};border-radius:6px;text-decoration:none;font-weight:600;font-size:16px">${action.button}</a></p>
-<p style="margin:0 0 4px;font-size:14px;color:#52525b">${action.linkIntro}</p>
-<p style="margin:0 0 16px;font-size:14px;word-break:break-all" dir="ltr"><a href="${action.link}" style="color:${brand}">${action.link}</a></p>
+${
+  action.link
+    ? html`<p style="margin:0 0 24px"><a href="${action.link.href}" style="display:inline-block;padding:12px 24px;background:${brand};color:${onBrand};border-radius:6px;text-decoration:none;font-weight:600;font-size:16px">${action.link.button}</a></p>
+<p style="margin:0 0 4px;font-size:14px;color:#52525b">${action.link.intro}</p>
+<p style="margin:0 0 16px;font-size:14px;word-break:break-all" dir="ltr"><a href="${action.link.href}" style="color:${brand}">${action.link.href}</a></p>`
+    : ''
+}
 <p style="${paragraph}">${action.expires}</p>`
     : params['link']
       ? html`<p style="margin:0 0 24px"><a href="${params['link']}" style="display:inline-block;padding:12px 24px;background:${brand};color:${onBrand};border-radius:6px;text-decoration:none;font-weight:600;font-size:16px">${t(`mail.${kind}.button`, words)}</a></p>`

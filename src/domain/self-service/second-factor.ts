@@ -14,6 +14,7 @@
 import type { AuthenticationResult } from '../credentials/authentication.ts';
 import { MFA_ACR } from '../credentials/authentication.ts';
 import type { SecondFactorStrategies } from '../credentials/strategies.ts';
+import { offeredSecondFactors } from '../credentials/email-otp/email-otp.ts';
 import type { Flow, FlowKind } from '../flows/flow.ts';
 import { newFlow } from '../flows/flow.ts';
 import type { FlowStore } from '../flows/flow.port.ts';
@@ -63,9 +64,11 @@ type DemandDeps = { readonly strategies: SecondFactorStrategies; readonly thrott
  */
 export async function secondFactorDemand(deps: DemandDeps, tenant: Tenant, first: AuthenticationResult, input: { readonly policy: MfaPolicy; readonly requested: AssuranceRequest; readonly signals: SignInSignals; readonly identifier: string }): Promise<Demand> {
   if (first.acr === MFA_ACR) return { kind: 'none' };
-  const enrolled: string[] = [];
-  for (const factor of Object.values(deps.strategies.secondFactors)) if (await factor.enrolled(tenant, first.identityId)) enrolled.push(factor.method.id);
-  const hasFactor = enrolled.includes('totp') || enrolled.length > 0;
+  const found: string[] = [];
+  for (const factor of Object.values(deps.strategies.secondFactors)) if (await factor.enrolled(tenant, first.identityId)) found.push(factor.method.id);
+  // An emailed code is offered only to a customer with nothing stronger, and never after the inbox signed them in (SECURITY.md 11).
+  const enrolled = offeredSecondFactors(found, first);
+  const hasFactor = enrolled.length > 0;
   if (input.requested !== 'none') {
     const mayDecline = input.requested === 'voluntary' && input.policy !== 'required';
     return hasFactor ? { kind: 'verify', methods: enrolled, mayDecline } : { kind: 'enrol', mayDecline };
