@@ -187,8 +187,10 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const upstream = createUpstreamClient({ fetch: outboundFetch(production), allowHttp: !production });
     const connectionDirectory = createConnectionDirectory(stores.connections);
     const federation = { flows: stores.flows, connections: stores.connections, secretBox, upstream, publicUrl: config.http.publicUrl, logger, directory: connectionDirectory };
+    // Events only outside subscribers read (a sign-in) are recorded when a subscription takes them.
+    const eventInterest = { wants: (tenantId: string, type: string) => directory.wantedBy(tenantId, type) };
     // `satisfies`, not a declared type: the email-change page reads more of these stores than the steps do.
-    const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, breachedCheck, stats } satisfies SelfServiceDeps;
+    const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, breachedCheck, stats, events: eventInterest } satisfies SelfServiceDeps;
     const strategies = createStrategies({
       password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey },
       secondFactor: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox },
@@ -206,7 +208,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => oidcPlugin(app, { tenants, publicUrl: config.http.publicUrl, writeLimits }),
       (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret), federation, passkeyChallengeKey }),
       passkeyAssetsPlugin,
-      (app: FastifyInstance) => federationPlugin(app, { ...federation, stores, strategies }),
+      (app: FastifyInstance) => federationPlugin(app, { ...federation, stores, strategies, selfService }),
       (app: FastifyInstance) => connectionsPortalPlugin(app, { stores, transaction, strategies, federation, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => selfServicePlugin(app, { selfService }),
       (app: FastifyInstance) => signInLinkPlugin(app, { selfService, strategies }),

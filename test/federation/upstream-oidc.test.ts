@@ -18,6 +18,7 @@ import { createConnection, updateConnection } from '../../src/domain/federation/
 import { createSecretBox } from '../../src/infra/crypto/secret-box.ts';
 import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
 import { callAdmin, machineToken } from '../helpers/admin.ts';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 const WEB_CALLBACK = 'https://web.example.test/callback';
 const NATIVE_CALLBACK = 'com.example.app:/federation';
@@ -195,6 +196,53 @@ describeEachEngine('sign-in through an OpenID Connect connection', (current) => 
     assert.equal(whoami.status, 200);
     const again = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken });
     assert.equal(again.status, 409, 'once');
+  });
+
+  /** A native app's federated sign-in through the JSON flows API, to the session. */
+  async function nativeSignIn(subject: string): Promise<{ session: { token: string; amr: string[] }; identity: { id: string } }> {
+    const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const flow = (await (await fetch(`${node.url}/flows/login`, { method: 'POST' })).json()) as { id: string };
+    const started = (await (await post(`/flows/login/${flow.id}/federation`, { connection: 'acme-id', client_id: nativeClientId, return_to: NATIVE_CALLBACK })).json()) as { redirect_to: string; exchange_token: string };
+    assert.equal((await fetch(await upstream.signIn(new URL(started.redirect_to), subject), { redirect: 'manual' })).status, 303);
+    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: started.exchange_token });
+    assert.equal(completed.status, 200, await completed.clone().text());
+    return (await completed.json()) as { session: { token: string; amr: string[] }; identity: { id: string } };
+  }
+
+  test('federated sign-ins are recorded as every sign-in is: counted by method `federated` (the sign-up not counted as a return by its own sign-in), and identity.signed_in delivered to a subscription', async () => {
+    const token = await machineToken(node.server, ['stats:read', 'subscriptions:read', 'subscriptions:write']);
+    const receiver = await startWebhookReceiver();
+    try {
+      const subscribed = await callAdmin(node.server, token, 'POST', '/tenants/default/subscriptions', { body: { url: receiver.url, event_types: ['identity.signed_in'] } });
+      assert.equal(subscribed.statusCode, 201, subscribed.body);
+      const signInsByMethod = async () => {
+        await node.server.stats.flush();
+        const series = (await callAdmin(node.server, token, 'GET', '/tenants/default/stats/sign-ins?by=method')).json<{ days: { by: Record<string, number> }[] }>();
+        return series.days.at(-1)!.by;
+      };
+      const returned = async () => (await callAdmin(node.server, token, 'GET', '/tenants/default/stats/funnel')).json<{ days: { returned: number }[] }>().days.at(-1)!.returned;
+      const before = await signInsByMethod();
+      const returnedBefore = await returned();
+      upstream.accounts.set('counted-web', { email: uniqueEmail('fed-counted'), email_verified: true, name: 'Counted' });
+      upstream.accounts.set('counted-app', { email: uniqueEmail('fed-app'), email_verified: true, name: 'App' });
+      const received = receiver.received.length;
+      const signedUp = await federatedSignIn('counted-web');
+      assert.equal(await returned(), returnedBefore, 'the sign-in that completed the sign-up is not its return');
+      await federatedSignIn('counted-web');
+      const native = await nativeSignIn('counted-app');
+      const after = await signInsByMethod();
+      assert.equal((after['federated'] ?? 0) - (before['federated'] ?? 0), 3, 'hosted sign-up, hosted sign-in and the native app’s sign-in');
+      assert.equal(await returned(), returnedBefore + 1, 'the second sign-in is the hosted sign-up’s return');
+      const delivered = (await receiver.waitFor(received + 3)).slice(received);
+      assert.deepEqual(delivered.map((event) => [event.body.type, event.body.customer, event.body.data['method'], event.body.data['amr']]), [
+        ['identity.signed_in', signedUp.claims.sub, 'federated', ['fed']],
+        ['identity.signed_in', signedUp.claims.sub, 'federated', ['fed']],
+        ['identity.signed_in', native.identity.id, 'federated', ['fed']],
+      ]);
+      await callAdmin(node.server, token, 'DELETE', `/tenants/default/subscriptions/${subscribed.json<{ subscription: { id: string } }>().subscription.id}`);
+    } finally {
+      await receiver.close();
+    }
   });
 
   test('home-realm discovery: an address of a domain the connection owns goes to its provider (login_hint), others get the password check; the flows API names the realm', async () => {

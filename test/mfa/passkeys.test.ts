@@ -15,6 +15,7 @@ import type { BrowserSession, Page } from '../helpers/browser-session.ts';
 import { authorizationCodeFlow, PASSWORD, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
 import { assertPasskey, createPasskey } from '../../bench/software-authenticator.ts';
 import type { SoftwarePasskey } from '../../bench/software-authenticator.ts';
+import { dayOf } from '../../src/domain/stats/stats.ts';
 
 const CALLBACK = 'https://web.example.test/callback';
 const MFA = 'urn:foyer:acr:mfa';
@@ -124,6 +125,13 @@ describeEachEngine('passkeys', (current) => {
     const { token } = await signUp('passkey-signin');
     const { passkey } = await addPasskey(token);
     const browser = createBrowserSession();
+    const passkeySignIns = async () => {
+      await node.server.stats.flush();
+      const today = dayOf(Date.now());
+      const counts = await node.server.stores.stats.countsBetween(node.server.defaultTenant.id, ['signin.succeeded'], today, today);
+      return counts.filter((count) => count.method === 'passkey').reduce((sum, count) => sum + count.count, 0);
+    };
+    const countedBefore = await passkeySignIns();
     let used: Record<string, unknown> | undefined;
     const { claims, tokens } = await authorizationCodeFlow(web, { redirectUri: CALLBACK, scope: 'openid email account' }, async (url) => {
       const page = await browser.open(url);
@@ -138,6 +146,7 @@ describeEachEngine('passkeys', (current) => {
     });
     assert.deepEqual(claims.amr, ['hwk']);
     assert.equal(claims.acr, MFA);
+    assert.equal(await passkeySignIns(), countedBefore + 1, 'counted on the dashboards as a passkey sign-in');
     const listed = (await api('GET', '/passkeys', tokens.access_token)).body['passkeys'] as { last_used_at: string | null }[];
     assert.ok(listed[0]?.last_used_at, 'the passkey says when it was last used');
 

@@ -110,7 +110,12 @@ describeEachEngine('webhook subscriptions', (current) => {
     assert.doesNotMatch(delivered!.raw, /Secret-Family-Name/);
     assert.deepEqual((body.data['addresses'] as { kind: string }[]).map((address) => address.kind), ['email']);
 
-    const log = await logOf('acme', subscription.id);
+    // The receiver has the body before the node records its answer: wait for the log to say so.
+    let log = await logOf('acme', subscription.id);
+    for (let tries = 0; tries < 100 && log[0]?.status === 'pending'; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      log = await logOf('acme', subscription.id);
+    }
     assert.equal(log.length, 1);
     assert.equal(log[0]!.id, delivered!.id, 'webhook-id is the delivery’s id');
     assert.equal(log[0]!.status, 'delivered');
@@ -119,19 +124,32 @@ describeEachEngine('webhook subscriptions', (current) => {
     await callAdmin(server, writer, 'DELETE', `/tenants/acme/subscriptions/${subscription.id}`);
   });
 
-  test('a sign-in is delivered as identity.signed_in, with the method and no personal data', async () => {
-    const { subscription, secret } = (await subscribe('acme', { url: receiver.url, event_types: ['identity.signed_in'] })).json<Created>();
-    receiver.secrets = [secret];
+  test('a sign-in is recorded only while a subscription of its tenant takes identity.signed_in, and then delivered with the method and no personal data', async () => {
     const email = uniqueEmail('signs-in');
     const password = 'a long passphrase for webhooks';
     const created = await callAdmin(server, writer, 'POST', '/tenants/acme/customers', { body: { traits: { email }, password, verified: true } });
     assert.equal(created.statusCode, 201, created.body);
     const customer = created.json<{ id: string }>().id;
+    const signIn = async () => {
+      const flow = await server.app.inject({ method: 'POST', url: '/t/acme/flows/login' });
+      assert.equal(flow.statusCode, 201, flow.body);
+      const signedIn = await server.app.inject({ method: 'POST', url: `/t/acme/flows/login/${flow.json<{ id: string }>().id}`, payload: { identifier: email, password } });
+      assert.equal(signedIn.statusCode, 200, signedIn.body);
+    };
+    const signInRows = async () => (await server.database.db.selectFrom('outbox_events').select('id').where('aggregate_id', '=', customer).where('type', '=', 'identity.signed_in').execute()).length;
+    // Nobody takes sign-ins (another tenant's subscription does not count): the sign-in writes no outbox row.
+    const elsewhere = (await subscribe('globex', { url: receiver.url, event_types: ['identity.signed_in'] })).json<Created>().subscription;
+    const other = (await subscribe('acme', { url: receiver.url, event_types: ['identity.created'] })).json<Created>().subscription;
+    await signIn();
+    assert.equal(await signInRows(), 0, 'no subscription of the tenant takes identity.signed_in: no outbox row');
+    await callAdmin(server, writer, 'DELETE', `/tenants/globex/subscriptions/${elsewhere.id}`);
+    await callAdmin(server, writer, 'DELETE', `/tenants/acme/subscriptions/${other.id}`);
+
+    const { subscription, secret } = (await subscribe('acme', { url: receiver.url, event_types: ['identity.signed_in'] })).json<Created>();
+    receiver.secrets = [secret];
     const before = receiver.received.length;
-    const flow = await server.app.inject({ method: 'POST', url: '/t/acme/flows/login' });
-    assert.equal(flow.statusCode, 201, flow.body);
-    const signedIn = await server.app.inject({ method: 'POST', url: `/t/acme/flows/login/${flow.json<{ id: string }>().id}`, payload: { identifier: email, password } });
-    assert.equal(signedIn.statusCode, 200, signedIn.body);
+    await signIn();
+    assert.equal(await signInRows(), 1);
     const [delivered] = (await receiver.waitFor(before + 1)).slice(before);
     assert.equal(delivered!.body.type, 'identity.signed_in');
     assert.equal(delivered!.body.customer, customer);

@@ -13,6 +13,7 @@ import type { AuditEntry } from '../audit/audit.ts';
 import type { BreachedPasswordCheck } from '../credentials/password/breached.ts';
 import type { MailKind } from '../mail/mail.port.ts';
 import type { StatsRecorder } from '../stats/stats-recorder.port.ts';
+import type { EventInterest } from '../events/event-interest.port.ts';
 import type { Locale } from '../../i18n/locales.ts';
 import { queueMail, rehearseMail } from '../mail/mail.ts';
 import { uuidv7 } from '../../lib/ids.ts';
@@ -38,6 +39,8 @@ export type SelfServiceDeps = {
   readonly deviceKey?: KeyObject | undefined;
   /** Sign-ups, sign-ins and their failures, counted in memory for the dashboards (ADR 0022). */
   readonly stats?: StatsRecorder | undefined;
+  /** Which events outside subscribers take: a sign-in is recorded only when one does (without it, always). */
+  readonly events?: EventInterest | undefined;
   readonly now?: () => number;
 };
 

@@ -26,6 +26,7 @@ import { rememberDevice } from '../flows/device-token.ts';
 import type { StatsRecorder } from '../stats/stats-recorder.port.ts';
 import { RETURN_WINDOW_MS } from '../stats/stats.ts';
 import type { OutboxStore } from '../events/outbox.port.ts';
+import type { EventInterest } from '../events/event-interest.port.ts';
 import { recordEvent } from '../events/record-event.ts';
 
 type SignInStep<FactorRefusal> =
@@ -96,21 +97,22 @@ export async function signInByCode(deps: SelfServiceDeps, tenant: Tenant, flow: 
 }
 
 /**
- * A completed sign-in: the `identity.signed_in` event for subscribers (one INSERT into the outbox;
- * delivery happens after, off the request), and the dashboards' counts (ADR 0022): by method and
- * application, the customer among today's active ones, and a possible return to count for their
- * sign-up, unless this sign-in is the one that completed it. `signedUpAt` (when known) spares the
- * flush a lookup for customers whose window has closed.
+ * A completed sign-in: the `identity.signed_in` event, when a subscription of the tenant takes it
+ * (one INSERT into the outbox; delivery happens after, off the request; no subscription, no row:
+ * only outside subscribers read this event, ADR 0026), and the dashboards' counts (ADR 0022): by
+ * method and application, the customer among today's active ones, and a possible return to count
+ * for their sign-up, unless this sign-in is the one that completed it. `signedUpAt` (when known)
+ * spares the flush a lookup for customers whose window has closed.
  */
 export async function recordSignIn(
-  deps: { readonly stores?: { readonly outbox: Pick<OutboxStore, 'enqueue'> } | undefined; readonly stats?: StatsRecorder | undefined; readonly now?: () => number },
+  deps: { readonly stores?: { readonly outbox: Pick<OutboxStore, 'enqueue'> } | undefined; readonly stats?: StatsRecorder | undefined; readonly events?: EventInterest | undefined; readonly now?: () => number },
   tenantId: string,
   result: AuthenticationResult,
   context: RequestContext,
   customer: { readonly signedUpAt?: number | undefined; readonly completesSignUp: boolean },
 ): Promise<void> {
   const now = (deps.now ?? Date.now)();
-  if (deps.stores) {
+  if (deps.stores && (deps.events?.wants(tenantId, 'identity.signed_in') ?? true)) {
     const payload = { method: result.method, amr: [...result.amr], acr: result.acr, ...(context.applicationId ? { applicationId: context.applicationId } : {}) };
     await recordEvent(deps.stores.outbox, { tenantId, aggregateId: result.identityId, occurredAt: now }, { type: 'identity.signed_in', payload });
   }

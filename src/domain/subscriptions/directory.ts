@@ -15,6 +15,8 @@ export type SubscriptionDirectory = {
   enabledIds(): string[];
   /** Whether some enabled subscription (of any tenant) takes events of this type: worth waking the outbox for. */
   wants(type: string): boolean;
+  /** Whether some enabled subscription of this tenant takes events of this type: worth recording one nobody else reads (EventInterest). */
+  wantedBy(tenantId: string, type: string): boolean;
   /** Reads the subscriptions again (a reload in progress is joined). */
   reload(): Promise<void>;
   stop(): void;
@@ -58,6 +60,7 @@ export function createSubscriptionDirectory(deps: { readonly subscriptions: Pick
     byId: (id) => byId.get(id),
     enabledIds: () => [...byId.keys()],
     wants: (type) => [...byId.values()].some((entry) => (entry.eventTypes as readonly string[]).includes(type)),
+    wantedBy: (tenantId, type) => (byTenant.get(tenantId) ?? []).some((entry) => (entry.eventTypes as readonly string[]).includes(type)),
     reload,
     stop: () => clearInterval(timer),
   };

@@ -16,6 +16,8 @@ import type { Stores } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
 import { showsFor } from '../../domain/federation/connection.ts';
 import { activeApiFlow, completeApiFlow } from '../../domain/self-service/api-flow.ts';
+import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
+import { recordSignIn } from '../../domain/self-service/sign-in.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { randomToken } from '../../lib/ids.ts';
 import { mountPathOf } from '../tenancy/mount.ts';
@@ -27,7 +29,7 @@ import { identityView, sessionView } from '../flows/flows.plugin.ts';
 import type { ConnectionDirectory, FederationDeps } from './upstream-sign-in.ts';
 import { answeredProfile, beginUpstreamSignIn, federationFlowId, receiveUpstreamAnswer, redirectUriOf } from './upstream-sign-in.ts';
 
-type FederationPluginDeps = FederationDeps & { readonly directory: ConnectionDirectory; readonly stores: Stores; readonly strategies: Strategies };
+type FederationPluginDeps = FederationDeps & { readonly directory: ConnectionDirectory; readonly stores: Stores; readonly strategies: Strategies; readonly selfService: SelfServiceDeps };
 
 const flowParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
 const startBody = {
@@ -116,7 +118,8 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     }
     const answered = await answeredProfile(deps.stores, tenant, upstream);
     if (!answered) throw new DomainError('federation.upstream_failed', 'unprocessable', 'The upstream sign-in did not succeed; start it again.');
-    const outcome = await deps.strategies.federated.authenticate(tenant, answered, requestContextOf(request));
+    const context = requestContextOf(request);
+    const outcome = await deps.strategies.federated.authenticate(tenant, answered, context);
     if (!outcome.ok) {
       if (outcome.code === 'federation.link_required') throw new DomainError('federation.link_required', 'conflict', 'Sign in with the existing account (POST /flows/login/{id}), then connect this provider from the Account API.');
       if (outcome.code === 'signup.disabled') throw new DomainError('signup.disabled', 'forbidden', 'This connection may not create accounts.');
@@ -126,6 +129,7 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     if (!(await deps.stores.flows.advance(tenant.id, upstream.id, 'verified', { state: 'complete', payload: { connection: answered.connection.id }, identityId: outcome.identity.id }, Date.now()))) {
       throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
     }
+    await recordSignIn(deps.selfService, tenant.id, outcome.result, context, { signedUpAt: outcome.identity.createdAt, completesSignUp: outcome.signedUp });
     const device = { userAgent: request.headers['user-agent'], ip: request.ip };
     const { flow: completed, session, token: sessionToken } = await completeApiFlow(deps.stores, flow, outcome.result, device, { alreadyComplete: false });
     return reply.header('cache-control', 'no-store').send({ flow: flowView(completed, issuerOf(deps.publicUrl, tenant)), session: { ...sessionView(session), token: sessionToken }, identity: identityView(outcome.identity) });

@@ -12,7 +12,7 @@ import type { AuthenticationResult } from '../../domain/credentials/authenticati
 import type { RequestContext } from '../../domain/audit/audit.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
-import { signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
+import { recordSignIn, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import { completeOnce, signInFlowOf, submittedFlow } from '../../domain/self-service/browser-flow.ts';
 import { showsFor } from '../../domain/federation/connection.ts';
 import { mountPathOf } from '../tenancy/mount.ts';
@@ -97,6 +97,8 @@ export function createFederationStep(deps: StepDeps) {
     const outcome = await deps.strategies.federated.authenticate(c.tenant, answered, deps.contextOf(c, request));
     if (outcome.ok) {
       if (!(await finishFlow(c, flow, outcome.identity.id, reply))) return reply;
+      // Recorded as every sign-in is (the event, the dashboards), once the flow completed once.
+      await recordSignIn(deps.selfService, c.tenant.id, outcome.result, deps.contextOf(c, request), { signedUpAt: outcome.identity.createdAt, completesSignUp: outcome.signedUp });
       return deps.signedIn(c, request, reply, outcome.result);
     }
     if (outcome.code === 'federation.link_required') return renderLink(c, reply, flow, answered.connection.displayName);

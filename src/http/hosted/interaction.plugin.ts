@@ -15,7 +15,7 @@ import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { startSignUp } from '../../domain/self-service/registration.ts';
 import { signUpAllowed } from '../../domain/tenants/tenant.ts';
-import { emailOf, signInByCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
+import { emailOf, recordSignIn, signInByCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
 import { browserFlow, codeFlowTypeOf, completeOnce, continueRecovered, continueVerified, signUpScreen, submittedFlow } from '../../domain/self-service/browser-flow.ts';
 import { refusalFieldError, refusalStatus } from '../refusal.ts';
@@ -187,6 +187,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const outcome = await deps.strategies.passkey.authenticate(c.tenant, { response: form['response'] ?? '', binding: flow.id }, contextOf(c, request));
     if (!outcome.ok) return renderSignIn(c, reply, undefined, refusalFieldError(outcome, reply), outcome.code === 'mfa.throttled' ? 429 : 401);
     if (!(await completed(c, flow, outcome.identity.id, reply))) return reply;
+    await recordSignIn(deps.selfService, c.tenant.id, outcome.result, contextOf(c, request), { signedUpAt: outcome.identity.createdAt, completesSignUp: false });
     return secondFactor.signedIn(c, request, reply, outcome.result);
   }
 

@@ -65,7 +65,11 @@ export type FederatedDeps = {
   readonly now?: () => number;
 };
 
-export type FederatedFirstFactor = FirstFactor<FederatedInput, FederatedRefusal> & {
+/** A federated sign-in that succeeded: `signedUp` when it created the account just now (its sign-up is counted already). */
+type FederatedOutcome = { readonly ok: true; readonly identity: Identity; readonly result: AuthenticationResult; readonly signedUp: boolean } | FederatedRefusal;
+
+export type FederatedFirstFactor = Omit<FirstFactor<FederatedInput, FederatedRefusal>, 'authenticate'> & {
+  authenticate(tenant: Tenant, input: FederatedInput, context: RequestContext): Promise<FederatedOutcome>;
   /** Links the upstream account to `identityId` (already proven by the customer) and answers the result. */
   link(tenant: Tenant, proven: AuthenticationResult, input: FederatedInput, context: RequestContext): Promise<{ readonly ok: true; readonly identity: Identity; readonly result: AuthenticationResult } | { readonly ok: false; readonly code: 'federation.already_linked' | 'signin.account_blocked' }>;
 };
@@ -176,7 +180,7 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
         const refreshed = await refreshTraits(tenant, linked.identity, input);
         const identity = staffRole ? await withStaffRole(tenant, refreshed, staffRole, context) : refreshed;
         await audit(tenant.id, identity.id, context, connection, 'linked');
-        return { ok: true, identity, result: authenticatedBy(FEDERATED, identity.id) };
+        return { ok: true, identity, result: authenticatedBy(FEDERATED, identity.id), signedUp: false };
       }
       const email = profile.email ? normalizeAddress('email', profile.email) : '';
       if (!connection.trustEmailVerified || !profile.emailVerified || email === '') return { ok: false, code: 'federation.link_required' };
@@ -190,12 +194,12 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
         await addLink(tenant, existing.id, input, context, 'verified_email');
         const identity = staffRole ? await withStaffRole(tenant, existing, staffRole, context) : existing;
         await audit(tenant.id, existing.id, context, connection, 'verified_email');
-        return { ok: true, identity, result: authenticatedBy(FEDERATED, existing.id) };
+        return { ok: true, identity, result: authenticatedBy(FEDERATED, existing.id), signedUp: false };
       }
       const created = await create(tenant, input, context, staffRole);
       if (!created.ok) return created;
       await audit(tenant.id, created.identity.id, context, connection, 'signed_up');
-      return { ok: true, identity: created.identity, result: authenticatedBy(FEDERATED, created.identity.id) };
+      return { ok: true, identity: created.identity, result: authenticatedBy(FEDERATED, created.identity.id), signedUp: true };
     },
 
     async link(tenant, proven, input, context) {
