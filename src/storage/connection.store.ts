@@ -22,6 +22,10 @@ function toConnection(row: Selectable<ConnectionsTable>): Connection {
     ...config,
     // Rows written before role mappings existed have none.
     roleMapping: config.roleMapping ?? null,
+    // Rows written before presets and kept tokens existed have neither.
+    preset: config.preset ?? null,
+    presetOptions: config.presetOptions ?? {},
+    storeTokens: config.storeTokens ?? false,
     tenantId: row.tenant_id,
     id: row.id,
     kind: row.kind as Connection['kind'],

@@ -115,4 +115,30 @@ describeEachEngine('admin API and CLI: connections', (current) => {
     const deleted = await runFoyer(['connections', 'delete', '--tenant', 'acme', '--id', 'cli-idp'], env);
     assert.equal(deleted.code, 0, deleted.stderr);
   });
+
+  test('presets: a client id and secret are enough; the preset gives kind, name, scopes; Apple needs its team, key id and an EC P-256 key; an unknown preset is refused', async () => {
+    const github = await callAdmin(server, writer, 'POST', '/tenants/acme/connections', { body: { id: 'github', preset: 'github', client_id: 'Iv1.abc', client_secret: SECRET } });
+    assert.equal(github.statusCode, 201, github.body);
+    const body = github.json<Record<string, unknown>>();
+    assert.deepEqual([body['kind'], body['display_name'], body['preset'], body['endpoints'], body['store_tokens']], ['oauth2', 'GitHub', 'github', null, false]);
+    assert.deepEqual(body['scopes'], ['read:user', 'user:email']);
+    const microsoft = await callAdmin(server, writer, 'POST', '/tenants/acme/connections', { body: { id: 'microsoft', preset: 'microsoft', client_id: 'app-guid', client_secret: SECRET, preset_options: { tenant: 'organizations' } } });
+    assert.equal(microsoft.statusCode, 201, microsoft.body);
+    assert.deepEqual(microsoft.json<Record<string, unknown>>()['preset_options'], { tenant: 'organizations' });
+
+    const { generateKeyPairSync } = await import('node:crypto');
+    const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const noTeam = await callAdmin(server, writer, 'POST', '/tenants/acme/connections', { body: { id: 'apple', preset: 'apple', client_id: 'com.example.web', client_secret: ecKey } });
+    assert.equal(noTeam.statusCode, 400);
+    assert.deepEqual(noTeam.json<{ errors: { field: string }[] }>().errors.map((error) => error.field).sort(), ['preset_options.key_id', 'preset_options.team_id']);
+    const wrongKey = await callAdmin(server, writer, 'POST', '/tenants/acme/connections', { body: { id: 'apple', preset: 'apple', client_id: 'com.example.web', client_secret: rsaKey, preset_options: { team_id: 'TEAM123456', key_id: 'KEY1234567' } } });
+    assert.equal(wrongKey.statusCode, 400);
+    assert.equal(wrongKey.body.includes('PRIVATE KEY'), false, 'the key is never echoed');
+    const apple = await callAdmin(server, writer, 'POST', '/tenants/acme/connections', { body: { id: 'apple', preset: 'apple', client_id: 'com.example.web', client_secret: ecKey, preset_options: { team_id: 'TEAM123456', key_id: 'KEY1234567' } } });
+    assert.equal(apple.statusCode, 201, apple.body);
+    assert.equal(apple.body.includes('PRIVATE KEY'), false);
+    const unknown = await callAdmin(server, writer, 'POST', '/tenants/acme/connections', { body: { id: 'myspace', preset: 'myspace', client_id: 'x', client_secret: SECRET } });
+    assert.equal(unknown.statusCode, 400);
+  });
 });

@@ -12,7 +12,7 @@ let counter = 0;
 
 function connection(tenantId: string, id: string, fields: Partial<Connection> = {}): Connection {
   return {
-    tenantId, id, kind: 'oidc', displayName: id.toUpperCase(), iconUrl: null, clientId: 'client', hasClientSecret: true, issuer: 'https://id.example', endpoints: null,
+    tenantId, id, kind: 'oidc', preset: null, presetOptions: {}, storeTokens: false, displayName: id.toUpperCase(), iconUrl: null, clientId: 'client', hasClientSecret: true, issuer: 'https://id.example', endpoints: null,
     scopes: ['openid', 'email'], mapping: { given_name: 'first' }, allowSignUp: true, trustEmailVerified: false, refreshTraits: false, applications: null, domains: ['example.com'],
     position: 0, enabled: true, roleMapping: null, createdAt: 1_000, updatedAt: 1_000, ...fields,
   };
@@ -28,7 +28,7 @@ describeEachEngine('connection store', (current) => {
   test('create, find, list in the tenant’s order, sealed secret apart, taken id, update, delete', async () => {
     const tenantId = await tenant();
     const other = await tenant();
-    const acme = connection(tenantId, 'acme', { position: 2, applications: ['shop'], endpoints: null });
+    const acme = connection(tenantId, 'acme', { position: 2, applications: ['shop'], endpoints: null, preset: 'microsoft', presetOptions: { tenant: 'organizations' }, storeTokens: true });
     await stores().connections.create(acme, 'sealed-1');
     await stores().connections.create(connection(tenantId, 'beta', { position: 1, hasClientSecret: false }), null);
     await stores().connections.create(connection(tenantId, 'alpha', { position: 2 }), 'sealed-2');

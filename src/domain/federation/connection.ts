@@ -7,6 +7,8 @@ import { ValidationError } from '../errors.ts';
 import { STAFF_ROLES } from '../admin/scopes.ts';
 import type { StaffRole } from '../admin/scopes.ts';
 import type { FieldProblem } from '../errors.ts';
+import type { PresetId, PresetOptions } from './presets.ts';
+import { PRESET_IDS, presetOf, resolvedConnection } from './presets.ts';
 
 export const CONNECTION_KINDS = ['oidc', 'oauth2'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
@@ -19,6 +21,10 @@ export type Connection = {
   /** Lower-case letters, digits and "-": part of URLs and of each linked account's identifier. */
   readonly id: string;
   readonly kind: ConnectionKind;
+  /** A social preset (presets.ts) whose endpoints, mapping and quirks apply; null for a generic provider. */
+  readonly preset: PresetId | null;
+  /** The preset's own settings: Apple's team and key ids, Microsoft's tenant. */
+  readonly presetOptions: PresetOptions;
   /** What its button says ("Continue with {name}"). */
   readonly displayName: string;
   /** An https URL of the button's mark, or null for the name alone. */
@@ -39,6 +45,8 @@ export type Connection = {
   readonly trustEmailVerified: boolean;
   /** The mapping refreshes the traits on every sign-in, not only on creation. */
   readonly refreshTraits: boolean;
+  /** The upstream's tokens are kept (sealed) with each linked account, for the tenant's own calls to the provider. */
+  readonly storeTokens: boolean;
   /** Client ids of the applications that show it; null: every application. */
   readonly applications: readonly string[] | null;
   /** Email domains whose customers are sent to it (home-realm discovery). */
@@ -66,10 +74,29 @@ export function clientSecretContext(tenantId: string, connectionId: string): str
   return `connection-secret:${tenantId}:${connectionId}`;
 }
 
+/**
+ * The secret box's context of the upstream tokens kept for one linked account: sealed when the
+ * upstream answers, they open only for this tenant, connection and upstream subject.
+ */
+export function upstreamTokensContext(tenantId: string, connectionId: string, subject: string): string {
+  return `upstream-tokens:${tenantId}:${connectionId}:${subject}`;
+}
+
 /** The connection's fields checked together; every problem at once, with the API's field names left to the caller. */
-export function validateConnection(fields: Omit<Connection, 'createdAt' | 'updatedAt'>, options: { readonly production: boolean }): void {
+export function validateConnection(stored: Omit<Connection, 'createdAt' | 'updatedAt'>, options: { readonly production: boolean }): void {
   const problems: FieldProblem[] = [];
   const problem = (field: string, message: string) => problems.push({ field, code: 'connection.invalid', message });
+  // A preset's issuer and endpoints count where the connection names none of its own.
+  const fields = resolvedConnection(stored);
+  const preset = presetOf(fields.preset);
+  if (fields.preset !== null && !preset) problem('preset', `must be one of ${PRESET_IDS.join(', ')}`);
+  if (preset && preset.kind !== fields.kind) problem('kind', `must be ${preset.kind} for the ${preset.id} preset`);
+  if (preset?.id === 'apple') {
+    if (!/^[A-Z0-9]{10}$/.test(fields.presetOptions.teamId ?? '')) problem('preset_options.team_id', 'is the 10-character Team ID of the Apple developer account');
+    if (!/^[A-Z0-9]{10}$/.test(fields.presetOptions.keyId ?? '')) problem('preset_options.key_id', 'is the 10-character ID of the Sign in with Apple key');
+  }
+  if (preset?.id === 'microsoft' && fields.presetOptions.tenant !== undefined && !/^(common|organizations|consumers|[0-9a-f-]{36}|[a-z0-9.-]{1,253})$/i.test(fields.presetOptions.tenant)) problem('preset_options.tenant', 'is common, organizations, consumers, or a directory id or domain');
+  if (preset && !fields.hasClientSecret) problem('client_secret', preset.id === 'apple' ? 'is the Sign in with Apple private key (PEM)' : 'is required for a preset');
   if (!ID.test(fields.id)) problem('id', 'use 1 to 63 lower-case letters, digits and "-", starting with a letter');
   if (!(CONNECTION_KINDS as readonly string[]).includes(fields.kind)) problem('kind', `must be one of ${CONNECTION_KINDS.join(', ')}`);
   if (fields.displayName.trim() === '' || fields.displayName.length > 100) problem('display_name', 'must be 1 to 100 characters');

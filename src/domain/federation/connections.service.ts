@@ -11,6 +11,9 @@ import { uuidv7 } from '../../lib/ids.ts';
 import type { ConnectionStore } from './connection.port.ts';
 import type { Connection, ConnectionInput } from './connection.ts';
 import { clientSecretContext, validateConnection } from './connection.ts';
+import { presetOf } from './presets.ts';
+import { ValidationError } from '../errors.ts';
+import { createPrivateKey } from 'node:crypto';
 
 type ConnectionWriteStores = { connections: ConnectionStore; audit: AuditStore };
 
@@ -45,6 +48,19 @@ export async function clientSecretOf(deps: { readonly connections: ConnectionSto
   return sealed === undefined ? undefined : deps.secretBox.open(sealed, clientSecretContext(connection.tenantId, connection.id));
 }
 
+/** Apple's "secret" is the private key that signs each client secret: it must be an EC P-256 key. */
+function checkSecretShape(connection: Connection, secret: string): void {
+  if (connection.preset !== 'apple') return;
+  let curve: string | undefined;
+  try {
+    const key = createPrivateKey(secret);
+    curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
+  } catch {
+    curve = undefined;
+  }
+  if (curve !== 'prime256v1') throw new ValidationError([{ field: 'client_secret', code: 'connection.invalid', message: 'must be the Sign in with Apple private key (the .p8 file, PEM)' }], 'The connection is not valid.');
+}
+
 async function audit(stores: ConnectionWriteStores, now: number, actor: Actor, tenantId: string, action: string, connectionId: string, details: Record<string, unknown>): Promise<void> {
   await stores.audit.append({ id: uuidv7(now), occurredAt: now, tenantId, action, outcome: 'success', actor: { type: actor.type, id: actor.id }, target: { type: 'connection', id: connectionId }, context: actor.context, details });
 }
@@ -53,21 +69,25 @@ export async function createConnection(deps: ConnectionDeps, tenant: Tenant, inp
   const now = (deps.now ?? Date.now)();
   const id = input.id ?? '';
   const secret = input.clientSecret ?? null;
+  const preset = presetOf(input.preset);
   const connection: Connection = {
     tenantId: tenant.id,
     id,
-    kind: input.kind ?? 'oidc',
-    displayName: input.displayName ?? '',
+    kind: input.kind ?? preset?.kind ?? 'oidc',
+    preset: input.preset ?? null,
+    presetOptions: input.presetOptions ?? {},
+    displayName: input.displayName ?? preset?.name ?? '',
     iconUrl: input.iconUrl ?? null,
     clientId: input.clientId ?? '',
     hasClientSecret: secret !== null && secret !== '',
     issuer: input.issuer ?? null,
     endpoints: input.endpoints ?? null,
-    scopes: input.scopes ?? ['openid', 'email', 'profile'],
+    scopes: input.scopes ?? preset?.scopes ?? ['openid', 'email', 'profile'],
     mapping: input.mapping ?? {},
     allowSignUp: input.allowSignUp ?? true,
     trustEmailVerified: input.trustEmailVerified ?? false,
     refreshTraits: input.refreshTraits ?? false,
+    storeTokens: input.storeTokens ?? false,
     applications: input.applications ?? null,
     domains: input.domains ?? [],
     position: input.position ?? 0,
@@ -77,6 +97,7 @@ export async function createConnection(deps: ConnectionDeps, tenant: Tenant, inp
     updatedAt: now,
   };
   validateConnection(connection, deps);
+  if (connection.hasClientSecret) checkSecretShape(connection, secret!);
   const sealed = connection.hasClientSecret ? deps.secretBox.seal(secret!, clientSecretContext(tenant.id, id)) : null;
   return deps.transaction(async (stores) => {
     await stores.connections.create(connection, sealed);
@@ -97,6 +118,7 @@ export async function updateConnection(deps: ConnectionDeps, tenant: Tenant, id:
     const hasClientSecret = secretChange === undefined ? current.hasClientSecret : secretChange !== null && secretChange !== '';
     const connection: Connection = { ...current, ...defined, hasClientSecret, id, tenantId: tenant.id, createdAt: current.createdAt, updatedAt: now };
     validateConnection(connection, deps);
+    if (typeof secretChange === 'string' && secretChange !== '') checkSecretShape(connection, secretChange);
     const sealed = secretChange === undefined ? undefined : hasClientSecret ? deps.secretBox.seal(secretChange!, clientSecretContext(tenant.id, id)) : null;
     if (!(await stores.connections.update(connection, sealed))) throw connectionNotFound(id);
     const changed = Object.keys(defined).filter((key) => JSON.stringify(connection[key as keyof Connection]) !== JSON.stringify(current[key as keyof Connection]));

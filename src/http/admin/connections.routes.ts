@@ -8,6 +8,7 @@ import { redirectUriOf } from '../federation/upstream-sign-in.ts';
 import type { Connection, ConnectionInput } from '../../domain/federation/connection.ts';
 import { CONNECTION_KINDS } from '../../domain/federation/connection.ts';
 import { STAFF_ROLES } from '../../domain/admin/scopes.ts';
+import { PRESET_IDS } from '../../domain/federation/presets.ts';
 import { createConnection, deleteConnection, getConnection, listConnections, updateConnection } from '../../domain/federation/connections.service.ts';
 import type { AdminRouteDeps } from './route-deps.ts';
 import { actorOf, tenantOf } from './principal.ts';
@@ -31,6 +32,13 @@ const ENDPOINTS = {
 
 const SETTABLE = {
   kind: { type: 'string', enum: CONNECTION_KINDS, description: '`oidc`: OpenID Connect from its discovery document; `oauth2`: OAuth 2 with the endpoints named.' },
+  preset: { type: ['string', 'null'], enum: [...PRESET_IDS, null], description: 'A social preset: its endpoints, scopes, claim mapping and quirks apply, and `kind`, `display_name` and `scopes` default to its own (docs/federation.md). `issuer` and `endpoints` override its URLs.' },
+  preset_options: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'Apple: `team_id` and `key_id` (with the key’s PEM as `client_secret`). Microsoft: `tenant` (`common` by default, `organizations`, `consumers`, or a directory).',
+    properties: { team_id: { type: 'string', minLength: 1, maxLength: 20 }, key_id: { type: 'string', minLength: 1, maxLength: 20 }, tenant: { type: 'string', minLength: 1, maxLength: 253 } },
+  },
   display_name: { type: 'string', minLength: 1, maxLength: 100, description: 'What its button says: “Continue with {display_name}”.' },
   icon_url: { type: ['string', 'null'], maxLength: 2000, description: 'An https URL of the button’s mark.' },
   client_id: { type: 'string', minLength: 1, maxLength: 500 },
@@ -42,6 +50,7 @@ const SETTABLE = {
   allow_sign_up: { type: 'boolean', description: 'A first sign-in through it may create an account.' },
   trust_email_verified: { type: 'boolean', description: 'Believe its `email_verified`: link to the account with that verified address without asking for proof, and create accounts through it.' },
   refresh_traits: { type: 'boolean', description: 'Apply the mapping on every sign-in, not only when the account is created.' },
+  store_tokens: { type: 'boolean', description: 'Keep the upstream’s tokens (encrypted) with each linked account, replaced at every sign-in; read them through GET /tenants/{tenant}/customers/{id}/connections/{connection}/tokens.' },
   applications: { type: ['array', 'null'], maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Client ids of the applications that show its button; null: all of them.' },
   domains: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 253 }, description: 'Email domains sent to it (home-realm discovery).' },
   position: { type: 'integer', minimum: 0, maximum: 10000, description: 'Buttons appear by ascending position.' },
@@ -59,10 +68,12 @@ const CONNECTION = {
   $id: 'Connection',
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'kind', 'display_name', 'icon_url', 'client_id', 'client_secret_set', 'issuer', 'endpoints', 'scopes', 'mapping', 'allow_sign_up', 'trust_email_verified', 'refresh_traits', 'applications', 'domains', 'position', 'enabled', 'role_mapping', 'redirect_uri', 'created_at', 'updated_at'],
+  required: ['id', 'kind', 'preset', 'preset_options', 'display_name', 'icon_url', 'client_id', 'client_secret_set', 'issuer', 'endpoints', 'scopes', 'mapping', 'allow_sign_up', 'trust_email_verified', 'refresh_traits', 'store_tokens', 'applications', 'domains', 'position', 'enabled', 'role_mapping', 'redirect_uri', 'created_at', 'updated_at'],
   properties: {
     id: { type: 'string' },
     kind: SETTABLE.kind,
+    preset: { type: ['string', 'null'], description: 'The social preset, or null for a generic provider. `issuer` and `endpoints` are null where the preset’s apply.' },
+    preset_options: { type: 'object', additionalProperties: false, properties: SETTABLE.preset_options.properties },
     display_name: { type: 'string' },
     icon_url: { type: ['string', 'null'] },
     client_id: { type: 'string' },
@@ -74,6 +85,7 @@ const CONNECTION = {
     allow_sign_up: { type: 'boolean' },
     trust_email_verified: { type: 'boolean' },
     refresh_traits: { type: 'boolean' },
+    store_tokens: { type: 'boolean' },
     applications: { type: ['array', 'null'], items: { type: 'string' } },
     domains: { type: 'array', items: { type: 'string' } },
     position: { type: 'integer' },
@@ -87,14 +99,15 @@ const CONNECTION = {
 const CONNECTION_REF = { $ref: 'Connection#' } as const;
 
 type Body = {
-  id?: string; kind?: Connection['kind']; display_name?: string; icon_url?: string | null; client_id?: string; client_secret?: string | null; issuer?: string | null;
+  id?: string; kind?: Connection['kind']; preset?: Connection['preset']; preset_options?: { team_id?: string; key_id?: string; tenant?: string }; store_tokens?: boolean; display_name?: string; icon_url?: string | null; client_id?: string; client_secret?: string | null; issuer?: string | null;
   endpoints?: Connection['endpoints']; scopes?: string[]; mapping?: Record<string, string>; allow_sign_up?: boolean; trust_email_verified?: boolean; refresh_traits?: boolean;
   applications?: string[] | null; domains?: string[]; position?: number; enabled?: boolean; role_mapping?: Connection['roleMapping'];
 };
 
 function inputOf(body: Body): ConnectionInput {
   return {
-    id: body.id, kind: body.kind, displayName: body.display_name, iconUrl: body.icon_url, clientId: body.client_id, clientSecret: body.client_secret, issuer: body.issuer,
+    id: body.id, kind: body.kind, preset: body.preset, storeTokens: body.store_tokens, displayName: body.display_name,
+    presetOptions: body.preset_options && { ...(body.preset_options.team_id ? { teamId: body.preset_options.team_id } : {}), ...(body.preset_options.key_id ? { keyId: body.preset_options.key_id } : {}), ...(body.preset_options.tenant ? { tenant: body.preset_options.tenant } : {}) }, iconUrl: body.icon_url, clientId: body.client_id, clientSecret: body.client_secret, issuer: body.issuer,
     endpoints: body.endpoints, scopes: body.scopes, mapping: body.mapping, allowSignUp: body.allow_sign_up, trustEmailVerified: body.trust_email_verified, refreshTraits: body.refresh_traits,
     applications: body.applications, domains: body.domains?.map((domain) => domain.toLowerCase()), position: body.position, enabled: body.enabled, roleMapping: body.role_mapping,
   };
@@ -109,6 +122,8 @@ export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDep
     return {
       id: connection.id,
       kind: connection.kind,
+      preset: connection.preset,
+      preset_options: { ...(connection.presetOptions.teamId ? { team_id: connection.presetOptions.teamId } : {}), ...(connection.presetOptions.keyId ? { key_id: connection.presetOptions.keyId } : {}), ...(connection.presetOptions.tenant ? { tenant: connection.presetOptions.tenant } : {}) },
       display_name: connection.displayName,
       icon_url: connection.iconUrl,
       client_id: connection.clientId,
@@ -120,6 +135,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDep
       allow_sign_up: connection.allowSignUp,
       trust_email_verified: connection.trustEmailVerified,
       refresh_traits: connection.refreshTraits,
+      store_tokens: connection.storeTokens,
       applications: connection.applications === null ? null : [...connection.applications],
       domains: [...connection.domains],
       position: connection.position,
@@ -159,7 +175,8 @@ export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDep
       body: {
         type: 'object',
         additionalProperties: false,
-        required: ['id', 'kind', 'display_name', 'client_id'],
+        // A preset gives the kind and the name.
+        required: ['id', 'client_id'],
         properties: { id: { type: 'string', minLength: 1, maxLength: 63, description: 'Lower-case letters, digits and "-", starting with a letter.' }, ...SETTABLE },
       },
       response: { 201: CONNECTION_REF, ...CONFLICT, ...IDEMPOTENCY_PROBLEMS },

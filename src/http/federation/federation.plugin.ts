@@ -8,7 +8,8 @@
 // The exchange token is handed to the app only, and only its hash is kept: whoever intercepts the
 // redirect to return_to learns the flow id, which completes nothing without it.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formOf, parseForm } from '../shared/form.ts';
 import { requestContextOf } from '../request-context.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
@@ -43,14 +44,28 @@ const completeBody = { type: 'object', required: ['exchange_token'], additionalP
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
 export async function federationPlugin(app: FastifyInstance, deps: FederationPluginDeps): Promise<void> {
-  app.get('/federation/callback', async (request, reply) => {
+  // Apple (response_mode=form_post) POSTs its answer: a cross-site POST, which carries no cookie of
+  // ours; the state finds the flow, and the browser is then sent on by a top-level GET.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, parseForm);
+  app.post('/federation/callback', (request, reply) => {
+    const form = formOf(request.body);
+    const { user, id_token: _frontChannelToken, ...parameters } = form;
+    // The ID token comes again, checked, from the token endpoint; `user` (Apple's first sign-in) may only name.
+    return callback(request, reply, new URLSearchParams(parameters), user);
+  });
+  app.get('/federation/callback', (request, reply) => {
+    // The callback as the upstream called it: the registered redirect URI and the query it added.
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+    return callback(request, reply, new URLSearchParams(query), undefined);
+  });
+
+  async function callback(request: FastifyRequest, reply: FastifyReply, parameters: URLSearchParams, appleUser: string | undefined) {
     const tenant = request.tenant;
     const t = pageTranslator(request, { tenant: tenant ?? undefined });
     if (!tenant) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
-    // The callback as the upstream called it: the registered redirect URI and the query it added.
-    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-    const received = new URL(`${redirectUriOf(issuerOf(deps.publicUrl, tenant))}${query}`);
-    const flow = await receiveUpstreamAnswer(deps, tenant, received);
+    const received = new URL(redirectUriOf(issuerOf(deps.publicUrl, tenant)));
+    received.search = parameters.toString();
+    const flow = await receiveUpstreamAnswer(deps, tenant, { url: received, appleUser });
     if (!flow) return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'flow.expired') });
     if (flow.kind === 'browser' && typeof flow.payload['portalIdentity'] === 'string') {
       return reply.code(303).header('location', `${mountPathOf(tenant)}/account/connections/return?flow=${encodeURIComponent(flow.id)}`).header('cache-control', 'no-store').send();
@@ -62,7 +77,7 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     const returnTo = new URL(String(flow.payload['returnTo']));
     returnTo.searchParams.set('flow', String(flow.payload['apiFlow']));
     return reply.code(303).header('location', returnTo.href).header('cache-control', 'no-store').send();
-  });
+  }
 
   function tenantOf(request: FastifyRequest): Tenant {
     if (!request.tenant) throw unknownTenant(request);

@@ -21,7 +21,8 @@ import type { SecretBox } from '../../domain/keys/secret-box.port.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { UpstreamProfile } from '../../domain/credentials/federated/federated.ts';
-import type { UpstreamClient } from '../../infra/federation/upstream-client.ts';
+import type { UpstreamCallback, UpstreamClient } from '../../infra/federation/upstream-client.ts';
+import { upstreamTokensContext } from '../../domain/federation/connection.ts';
 
 /** Who the upstream sign-in is for: a hosted interaction, or a native app's api login flow. */
 type FederationOwner =
@@ -111,8 +112,8 @@ export async function beginUpstreamSignIn(deps: FederationDeps, tenant: Tenant, 
  * expired, used or forged answer); otherwise the flow, now verified with the profile, or with
  * `failed` when the answer or the exchange failed a check.
  */
-export async function receiveUpstreamAnswer(deps: FederationDeps, tenant: Tenant, callbackUrl: URL): Promise<Flow | undefined> {
-  const state = callbackUrl.searchParams.get('state');
+export async function receiveUpstreamAnswer(deps: FederationDeps, tenant: Tenant, callback: UpstreamCallback): Promise<Flow | undefined> {
+  const state = callback.url.searchParams.get('state');
   if (!state) return undefined;
   const flow = await deps.flows.find(tenant.id, federationFlowId(state), Date.now());
   if (!flow || flow.type !== 'federation' || flow.state !== 'active') return undefined;
@@ -122,7 +123,10 @@ export async function receiveUpstreamAnswer(deps: FederationDeps, tenant: Tenant
     if (!connection || !connection.enabled) throw new Error('the connection is gone or disabled');
     const secret = await clientSecretOf({ connections: deps.connections, secretBox: deps.secretBox }, connection);
     const checks = { state, nonce: String(flow.payload['nonce']), codeVerifier: String(flow.payload['codeVerifier']) };
-    const profile: UpstreamProfile = await deps.upstream.profile(connection, secret, callbackUrl, checks);
+    const answer = await deps.upstream.profile(connection, secret, callback, checks);
+    // Kept tokens travel sealed, bound to the upstream account: the flow row never holds them in clear.
+    const sealedTokens = connection.storeTokens ? deps.secretBox.seal(JSON.stringify(answer.tokens), upstreamTokensContext(tenant.id, connection.id, answer.profile.subject)) : undefined;
+    const profile: UpstreamProfile = { ...answer.profile, ...(sealedTokens ? { sealedTokens } : {}) };
     payload = { ...flow.payload, profile };
   } catch (error) {
     deps.logger?.warn({ connection: flow.payload['connection'], reason: (error as Error).message }, 'upstream sign-in refused');

@@ -3,14 +3,33 @@
 // (OpenID Connect) and PKCE S256; the response's `iss` parameter (RFC 9207) is checked against the
 // issuer when the upstream sends it or declares it supports it (mix-up defence); an ID token's
 // signature is verified even though it came straight from the token endpoint (non-repudiation
-// checks on: SECURITY.md 33). Discovery is cached per connection for ten minutes.
+// checks on: SECURITY.md 33). Discovery is cached per connection for ten minutes. The presets'
+// quirks (presets.ts) are applied here: Apple's signed client secret, Microsoft's multi-tenant
+// issuer (provider-quirks.ts), and the profile APIs of providers without OpenID Connect.
 import * as client from 'openid-client';
 import type { Connection } from '../../domain/federation/connection.ts';
+import type { Preset } from '../../domain/federation/presets.ts';
+import { presetClaims, presetOf, resolvedConnection } from '../../domain/federation/presets.ts';
 import type { UpstreamProfile } from '../../domain/credentials/federated/federated.ts';
 import type { OutboundFetch } from './guarded-fetch.ts';
+import { appleClientAuthentication, discoverMicrosoft, exchangeMultiTenant, facebookProof, isMultiTenant } from './provider-quirks.ts';
 
 /** What one upstream sign-in keeps between the redirect out and the callback. */
 type UpstreamChecks = { readonly state: string; readonly nonce: string; readonly codeVerifier: string };
+
+/** The upstream's tokens, as its token endpoint answered (kept only when the connection asks, sealed). */
+type UpstreamTokens = {
+  readonly access_token: string;
+  readonly token_type: string;
+  readonly refresh_token?: string | undefined;
+  readonly id_token?: string | undefined;
+  readonly scope?: string | undefined;
+  /** Epoch milliseconds. */
+  readonly expires_at?: number | undefined;
+};
+
+/** The callback as received: the redirect URI with the response's parameters, and Apple's `user` field. */
+export type UpstreamCallback = { readonly url: URL; readonly appleUser?: string | undefined };
 
 /** The upstream said no, or its answer failed a check; `reason` is for logs and the audit entry, never the page. */
 class UpstreamError extends Error {
@@ -33,18 +52,29 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
     return configuration;
   }
 
-  function authenticationOf(secret: string | undefined): client.ClientAuth {
-    return secret === undefined ? client.None() : client.ClientSecretPost(secret);
+  function authenticationOf(connection: Connection, preset: Preset | undefined, secret: string | undefined): client.ClientAuth {
+    if (secret === undefined) return client.None();
+    if (preset?.tokenAuth === 'apple_jwt') return appleClientAuthentication(connection, secret);
+    return preset?.tokenAuth === 'basic' ? client.ClientSecretBasic(secret) : client.ClientSecretPost(secret);
   }
 
   async function discover(connection: Connection, secret: string | undefined): Promise<client.Configuration> {
+    const preset = presetOf(connection.preset);
+    const authentication = authenticationOf(connection, preset, secret);
+    // Apple's "secret" is a private key: it is never sent, and never an HMAC key for ID tokens.
+    const metadata: Partial<client.ClientMetadata> = secret === undefined || preset?.tokenAuth === 'apple_jwt' ? {} : { client_secret: secret };
     if (connection.kind === 'oauth2') {
       const endpoints = connection.endpoints!;
       // No discovery and no ID token: the issuer names the authorization server for the checks that compare it.
       const server: client.ServerMetadata = { issuer: new URL(endpoints.authorization).origin, authorization_endpoint: endpoints.authorization, token_endpoint: endpoints.token, userinfo_endpoint: endpoints.userinfo };
-      return configure(new client.Configuration(server, connection.clientId, secret === undefined ? {} : { client_secret: secret }, authenticationOf(secret)));
+      return configure(new client.Configuration(server, connection.clientId, metadata, authentication));
     }
-    const configuration = await client.discovery(new URL(connection.issuer!), connection.clientId, secret === undefined ? {} : { client_secret: secret }, authenticationOf(secret), {
+    if (preset?.id === 'microsoft') {
+      const configuration = await discoverMicrosoft(new URL(connection.issuer!), connection.clientId, metadata, authentication, customFetch, deps.allowHttp);
+      client.enableNonRepudiationChecks(configuration);
+      return configure(configuration);
+    }
+    const configuration = await client.discovery(new URL(connection.issuer!), connection.clientId, metadata, authentication, {
       [client.customFetch]: customFetch,
       timeout: TIMEOUT_SECONDS,
       execute: deps.allowHttp ? [client.allowInsecureRequests] : [],
@@ -64,6 +94,22 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
     return configuration;
   }
 
+  /** A provider API's JSON answer (GitHub, Facebook, Discord, X, Amazon, generic OAuth 2). */
+  async function readApi(configuration: client.Configuration, accessToken: string, url: URL): Promise<unknown> {
+    const response = await client.fetchProtectedResource(configuration, accessToken, url, 'GET', undefined, new Headers({ accept: 'application/json' }));
+    if (response.status !== 200) throw new UpstreamError(`the upstream's ${url.pathname} answered ${response.status}`);
+    return response.json();
+  }
+
+  async function exchange(connection: Connection, configuration: client.Configuration, secret: string | undefined, callbackUrl: URL, checks: UpstreamChecks) {
+    const oidc = connection.kind === 'oidc';
+    if (isMultiTenant(configuration)) {
+      return exchangeMultiTenant(configuration, connection, secret!, callbackUrl, checks, { customFetch, allowHttp: deps.allowHttp });
+    }
+    const tokens = await client.authorizationCodeGrant(configuration, callbackUrl, { expectedState: checks.state, pkceCodeVerifier: checks.codeVerifier, ...(oidc ? { expectedNonce: checks.nonce, idTokenExpected: true } : {}) });
+    return { tokens, idClaims: oidc ? ({ ...tokens.claims()! } as Record<string, unknown>) : {} };
+  }
+
   return {
     /** New checks for one sign-in. */
     newChecks(): UpstreamChecks {
@@ -71,9 +117,11 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
     },
 
     /** Where to send the customer: the upstream's authorization endpoint with this sign-in's checks. */
-    async authorizationUrl(connection: Connection, secret: string | undefined, redirectUri: string, checks: UpstreamChecks, extra: Record<string, string> = {}): Promise<URL> {
+    async authorizationUrl(stored: Connection, secret: string | undefined, redirectUri: string, checks: UpstreamChecks, extra: Record<string, string> = {}): Promise<URL> {
+      const connection = resolvedConnection(stored);
       const configuration = await configurationOf(connection, secret);
       const parameters: Record<string, string> = {
+        ...presetOf(connection.preset)?.authorizationParameters,
         ...extra,
         redirect_uri: redirectUri,
         response_type: 'code',
@@ -89,20 +137,40 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
     /**
      * The callback: the authorization response checked (state, `iss`, error), the code exchanged
      * with the PKCE verifier, the ID token checked (signature, issuer, audience, nonce, times), and
-     * the userinfo read. Throws UpstreamError when any of it fails.
+     * the profile read (userinfo or the provider's API). Throws UpstreamError when any of it fails.
+     * The tokens are answered apart from the profile: they must never land in a flow or a log.
      */
-    async profile(connection: Connection, secret: string | undefined, callbackUrl: URL, checks: UpstreamChecks): Promise<UpstreamProfile> {
+    async profile(stored: Connection, secret: string | undefined, callback: UpstreamCallback, checks: UpstreamChecks): Promise<{ readonly profile: UpstreamProfile; readonly tokens: UpstreamTokens }> {
+      const connection = resolvedConnection(stored);
+      const preset = presetOf(connection.preset);
       const configuration = await configurationOf(connection, secret);
       try {
-        const oidc = connection.kind === 'oidc';
-        const tokens = await client.authorizationCodeGrant(configuration, callbackUrl, { expectedState: checks.state, pkceCodeVerifier: checks.codeVerifier, ...(oidc ? { expectedNonce: checks.nonce, idTokenExpected: true } : {}) });
-        const idClaims: Record<string, unknown> = oidc ? { ...tokens.claims()! } : {};
-        const subject = oidc ? String(idClaims['sub']) : undefined;
-        const userinfo: Record<string, unknown> = configuration.serverMetadata().userinfo_endpoint
-          ? await client.fetchUserInfo(configuration, tokens.access_token, subject ?? client.skipSubjectCheck)
-          : {};
-        const claims: Record<string, unknown> = { ...userinfo, ...idClaims };
-        return profileOf(connection, claims);
+        const { tokens, idClaims } = await exchange(connection, configuration, secret, callback.url, checks);
+        const subject = connection.kind === 'oidc' ? String(idClaims['sub']) : undefined;
+        const userinfoEndpoint = configuration.serverMetadata().userinfo_endpoint;
+        let claims: Record<string, unknown> = { ...idClaims };
+        let githubEmails: unknown;
+        const source = preset?.profile ?? (connection.kind === 'oidc' ? 'oidc' : 'api');
+        if (source === 'oidc' && userinfoEndpoint) {
+          claims = { ...(await client.fetchUserInfo(configuration, tokens.access_token, subject ?? client.skipSubjectCheck)), ...idClaims };
+        } else if (source !== 'oidc' && source !== 'id_token' && userinfoEndpoint) {
+          const url = new URL(userinfoEndpoint);
+          if (source === 'facebook') {
+            url.searchParams.set('fields', 'id,name,email,first_name,last_name');
+            // Apps that require it ("Require App Secret") refuse Graph calls without this proof.
+            if (secret !== undefined) url.searchParams.set('appsecret_proof', facebookProof(tokens.access_token, secret));
+          }
+          const answer = await readApi(configuration, tokens.access_token, url);
+          if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) throw new UpstreamError('the upstream profile is not an object');
+          claims = { ...(answer as Record<string, unknown>), ...idClaims };
+          if (source === 'github') githubEmails = await readApi(configuration, tokens.access_token, new URL(`${url.origin}${url.pathname.replace(/\/$/, '')}/emails`));
+        }
+        if (preset) claims = presetClaims(preset, claims, { appleUser: callback.appleUser, githubEmails });
+        const expiresIn = typeof tokens.expires_in === 'number' ? tokens.expires_in : undefined;
+        return {
+          profile: profileOf(connection, claims),
+          tokens: { access_token: tokens.access_token, token_type: tokens.token_type, refresh_token: tokens.refresh_token, id_token: tokens.id_token, scope: tokens.scope, expires_at: expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000 },
+        };
       } catch (error) {
         if (error instanceof UpstreamError) throw error;
         throw new UpstreamError((error as Error).message, { cause: error });
@@ -111,10 +179,18 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
   };
 }
 
+/** A claim by name, or by dotted path into nested objects (X's `data.id`). */
+function claimAt(claims: Readonly<Record<string, unknown>>, path: string): unknown {
+  if (path in claims) return claims[path];
+  let value: unknown = claims;
+  for (const part of path.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  return value;
+}
+
 /** The profile of the upstream's claims: an OAuth 2 provider's subject may be `id` (a number) rather than `sub`. */
 function profileOf(connection: Connection, claims: Record<string, unknown>): UpstreamProfile {
   const subjectClaim = connection.mapping['sub'] ?? (claims['sub'] !== undefined ? 'sub' : 'id');
-  const subject = claims[subjectClaim];
+  const subject = claimAt(claims, subjectClaim);
   if ((typeof subject !== 'string' && typeof subject !== 'number') || String(subject) === '') throw new UpstreamError(`the upstream gave no subject (${subjectClaim})`);
   const email = typeof claims['email'] === 'string' && claims['email'] !== '' ? claims['email'] : undefined;
   // Only a real `true` (some providers send the string "true") counts as verified.

@@ -17,7 +17,7 @@ import type { AuditStore } from '../../audit/audit.port.ts';
 import type { OutboxStore } from '../../events/outbox.port.ts';
 import { recordEvent } from '../../events/record-event.ts';
 import type { IdentityStore } from '../../identity/identity.port.ts';
-import type { Identity, Traits } from '../../identity/identity.ts';
+import type { Identity, StoredCredential, Traits } from '../../identity/identity.ts';
 import { normalizeAddress } from '../../identity/identity.ts';
 import { identityCreatedPayload, prepareNewIdentity, trimTraits } from '../../identity/new-identity.ts';
 import { traitSchemaOf, validateTraits } from '../../identity/traits.ts';
@@ -26,6 +26,7 @@ import { signUpAllowed } from '../../tenants/tenant.ts';
 import type { UnitOfWork } from '../../unit-of-work.ts';
 import type { Connection } from '../../federation/connection.ts';
 import { mappedStaffRole } from '../../federation/connection.ts';
+import { resolvedConnection } from '../../federation/presets.ts';
 import { ADMIN_TENANT_SLUG } from '../../tenants/tenant.ts';
 import type { StaffRole } from '../../admin/scopes.ts';
 import { uuidv7 } from '../../../lib/ids.ts';
@@ -45,6 +46,11 @@ export type UpstreamProfile = {
   readonly emailVerified: boolean;
   /** Every claim it gave (ID token and userinfo), for the trait mapping. */
   readonly claims: Readonly<Record<string, unknown>>;
+  /**
+   * The upstream's tokens, sealed by the secret box for this tenant, connection and subject
+   * (upstreamTokensContext), when the connection keeps them; kept with the link at each sign-in.
+   */
+  readonly sealedTokens?: string | undefined;
 };
 
 type FederatedInput = { readonly connection: Connection; readonly profile: UpstreamProfile };
@@ -95,12 +101,18 @@ function mappedTraits(tenant: Tenant, connection: Connection, profile: UpstreamP
   const schema = traitSchemaOf(tenant.settings);
   const properties = (schema['properties'] ?? {}) as Record<string, unknown>;
   const traits: Record<string, unknown> = {};
-  for (const [trait, claim] of Object.entries({ ...STANDARD_MAPPING, ...connection.mapping })) {
+  for (const [trait, claim] of Object.entries({ ...STANDARD_MAPPING, ...resolvedConnection(connection).mapping })) {
     const value = claimAt(profile.claims, claim);
     if (trait in properties && value !== undefined && value !== null && value !== '') traits[trait] = value;
   }
   if (profile.email) traits['email'] = profile.email;
   return trimTraits(traits);
+}
+
+/** A linked account's credential: who it is upstream, and the sealed upstream tokens when the connection keeps them. */
+function linkConfig(input: FederatedInput, now: number): Record<string, unknown> {
+  const tokens = input.connection.storeTokens && input.profile.sealedTokens ? { upstreamTokens: input.profile.sealedTokens, tokensAt: now } : {};
+  return { connection: input.connection.id, subject: input.profile.subject, email: input.profile.email ?? null, linkedAt: now, ...tokens };
 }
 
 export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstFactor {
@@ -113,7 +125,7 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
     const now = clock();
     const identifier = federatedIdentifier(input.connection.id, input.profile.subject);
     await deps.transaction(async (stores) => {
-      await stores.identities.addCredential(tenant.id, identityId, { id: uuidv7(now), type: FEDERATED_CREDENTIAL, config: { connection: input.connection.id, subject: input.profile.subject, email: input.profile.email ?? null, linkedAt: now }, identifiers: [identifier] }, now);
+      await stores.identities.addCredential(tenant.id, identityId, { id: uuidv7(now), type: FEDERATED_CREDENTIAL, config: linkConfig(input, now), identifiers: [identifier] }, now);
       await stores.audit.append({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, action: 'identity.connection_linked', outcome: 'success', actor: { type: 'customer', id: identityId }, target: { type: 'identity', id: identityId }, context, details: { connection: input.connection.id, reason } });
       await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: identityId, occurredAt: now }, { type: 'identity.connection_linked', payload: { connection: input.connection.id } });
     });
@@ -127,7 +139,7 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
     const now = clock();
     const record = await prepareNewIdentity({ tenantId: tenant.id, schema, traits, verifiedAt: now, verifiedTraits: ['email'], now });
     const identifier = federatedIdentifier(input.connection.id, input.profile.subject);
-    const credential = { id: uuidv7(now), type: FEDERATED_CREDENTIAL, config: { connection: input.connection.id, subject: input.profile.subject, email: input.profile.email ?? null, linkedAt: now }, identifiers: [identifier] };
+    const credential = { id: uuidv7(now), type: FEDERATED_CREDENTIAL, config: linkConfig(input, now), identifiers: [identifier] };
     const identity = await deps.transaction(async (stores) => {
       const created = await stores.identities.create({ ...record, credentials: [credential], ...(staffRole ? { metadataAdmin: { role: staffRole } } : {}) });
       await stores.audit.append({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, action: 'signup.succeeded', outcome: 'success', actor: { type: 'customer', id: created.id }, target: { type: 'identity', id: created.id }, context, details: { method: FEDERATED.id, connection: input.connection.id } });
@@ -138,6 +150,15 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
     deps.stats?.count(tenant.id, 'signup.created', { application });
     deps.stats?.signedUp(tenant.id, identity.id, application);
     return { ok: true, identity };
+  }
+
+  /** The tokens of this sign-in replace the ones kept with the link (or are dropped, when the connection stopped keeping them). */
+  async function keepTokens(tenant: Tenant, credential: StoredCredential, input: FederatedInput): Promise<void> {
+    const { upstreamTokens: _tokens, tokensAt: _at, ...config } = credential.config;
+    const now = clock();
+    const next = input.connection.storeTokens && input.profile.sealedTokens ? { ...config, upstreamTokens: input.profile.sealedTokens, tokensAt: now } : config;
+    if (next === config && !('upstreamTokens' in credential.config)) return;
+    await deps.identities.updateCredentialConfig(tenant.id, credential.id, next, now);
   }
 
   async function refreshTraits(tenant: Tenant, identity: Identity, input: FederatedInput): Promise<Identity> {
@@ -177,6 +198,7 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
       const linked = await deps.identities.findCredentialWithIdentity(tenant.id, FEDERATED_CREDENTIAL, federatedIdentifier(connection.id, profile.subject));
       if (linked) {
         if (linked.identity.status !== 'active') return { ok: false, code: 'signin.account_blocked' };
+        await keepTokens(tenant, linked.credential, input);
         const refreshed = await refreshTraits(tenant, linked.identity, input);
         const identity = staffRole ? await withStaffRole(tenant, refreshed, staffRole, context) : refreshed;
         await audit(tenant.id, identity.id, context, connection, 'linked');
@@ -210,6 +232,7 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
       const identity = await deps.identities.findById(tenant.id, identityId);
       if (!identity || identity.status !== 'active') return { ok: false, code: 'signin.account_blocked' };
       if (!holder) await addLink(tenant, identityId, input, context, 'proven');
+      else await keepTokens(tenant, holder, input);
       // Both were just done: the proof (a password, a passkey) and the upstream sign-in.
       const amr = [...new Set([...proven.amr, ...FEDERATED.amr])];
       return { ok: true, identity, result: { ...proven, method: FEDERATED.id, amr } };
