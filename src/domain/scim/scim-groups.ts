@@ -3,7 +3,7 @@
 // group store evaluates in SQL; PATCH is applied by `scim-patch` to the Group as it is and saved
 // like a PUT (the members that joined and left are worked out by the group use case, which audits
 // and records `group.*` events).
-import { parse } from 'scim2-parse-filter';
+import { parseScimFilter } from './filter-parser.ts';
 import type { Filter } from 'scim2-parse-filter';
 import { scimPatch, ScimError as PatchError } from 'scim-patch';
 import type { ScimPatchOperation } from 'scim-patch';
@@ -102,13 +102,7 @@ function invalidFilter(detail: string): ScimError {
 }
 
 function groupConditionOf(filter: string): GroupCondition {
-  let tree: Filter;
-  try {
-    tree = parse(filter);
-  } catch (error) {
-    throw invalidFilter(`The filter does not parse: ${(error as Error).message}`);
-  }
-  return conditionOf(tree);
+  return conditionOf(parseScimFilter(filter));
 }
 
 const PREFIX = `${GROUP_SCHEMA.toLowerCase()}:`;

@@ -4,8 +4,8 @@
 // the representation fixes rather than stores (an email entry's `type`, which entry is primary)
 // is decided here, per entry, so `emails[type eq "work" and value co "@x"]` means exactly what it
 // means on the representation. The same resolution serves `sortBy`.
-import { parse } from 'scim2-parse-filter';
 import type { Filter } from 'scim2-parse-filter';
+import { parseScimFilter } from './filter-parser.ts';
 import type { ConditionOperator, IdentityCondition, IdentityOrder } from '../identity/identity.port.ts';
 import { foldForSearch, TRAIT_INDEX_MAX_LENGTH } from '../identity/trait-index.ts';
 import { ScimError } from './scim-error.ts';
@@ -30,13 +30,7 @@ function invalidFilter(detail: string): ScimError {
 
 /** The condition of a filter string; ScimError `invalidFilter` when it does not parse or names an unknown attribute. */
 export function userConditionOf(filter: string, mapping: UserMapping): IdentityCondition {
-  let tree: Filter;
-  try {
-    tree = parse(filter);
-  } catch (error) {
-    throw invalidFilter(`The filter does not parse: ${(error as Error).message}`);
-  }
-  return conditionOf(tree, mapping, undefined);
+  return conditionOf(parseScimFilter(filter), mapping, undefined);
 }
 
 /** An attribute path as (schema, path below it), the schema URN prefix removed. */

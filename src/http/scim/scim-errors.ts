@@ -18,6 +18,8 @@ const SCIM_TYPES: Readonly<Record<string, ScimType>> = {
   'group.display_name_taken': 'uniqueness',
   'group.external_id_taken': 'uniqueness',
   'group.member_unknown': 'invalidValue',
+  // Text no part of Foyer can hold (a NUL, a lone surrogate: text-guard.ts), in a filter or a body.
+  'request.invalid': 'invalidValue',
 };
 
 /** Any failure as a SCIM error document: ours as they are, the domain's and Fastify's mapped. */
