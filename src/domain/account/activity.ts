@@ -12,6 +12,8 @@ export type ActivityEntry = {
   readonly userAgent: string | undefined;
   /** Set when someone other than the customer did it (an operator, an application). */
   readonly by: 'customer' | 'operator' | 'client' | 'system';
+  /** The way of signing in it concerns (`password`, `totp`, `sms`, `email_otp`, `passkey`…), when the entry names one. */
+  readonly method: string | undefined;
 };
 
 const ACTIVITY_LIMIT = 50;
@@ -28,5 +30,6 @@ export async function recentActivity(deps: Pick<AccountDeps, 'stores'>, customer
     userAgent: event.context?.userAgent,
     // Staff and admin clients act as the business's operators, which is all a customer needs to know.
     by: event.actor.type === 'staff' || event.actor.type === 'machine' ? 'operator' : event.actor.type,
+    method: typeof event.details?.['method'] === 'string' ? event.details['method'] : undefined,
   }));
 }

@@ -38,14 +38,14 @@ export async function secondFactorStatus(deps: SecondFactorAccountDeps, customer
   };
 }
 
-/** Whether the customer has a second factor: then changing their credentials needs a sign-in that used it. */
-export async function hasSecondFactor(deps: Pick<SecondFactorAccountDeps, 'strategies'>, customer: Customer): Promise<boolean> {
+/** Whether the customer has an authenticator app set up (recovery codes come with it). */
+export async function hasAuthenticatorApp(deps: Pick<SecondFactorAccountDeps, 'strategies'>, customer: Customer): Promise<boolean> {
   return deps.strategies.secondFactors.totp.enrolled(customer.tenant, customer.identityId);
 }
 
 /** What the customer needs to set up an app: a fresh secret, its otpauth:// URI and the sealed enrolment to send back. */
 export async function beginTotpEnrolment(deps: Pick<SecondFactorAccountDeps, 'strategies' | 'now'>, customer: Customer, identity: Identity, resume?: string) {
-  if (await hasSecondFactor(deps, customer)) throw new DomainError('mfa.already_enrolled', 'conflict', 'An authenticator app is set up already; turn it off first to set up another.');
+  if (await hasAuthenticatorApp(deps, customer)) throw new DomainError('mfa.already_enrolled', 'conflict', 'An authenticator app is set up already; turn it off first to set up another.');
   return deps.strategies.enrolments.totp.begin(customer.tenant, identity, (deps.now ?? Date.now)(), resume);
 }
 
@@ -62,7 +62,7 @@ export async function completeTotpEnrolment(deps: Pick<SecondFactorAccountDeps, 
 
 /** Ten new recovery codes, the old ones void; only for a customer with an app set up. */
 export async function regenerateRecoveryCodes(deps: Pick<SecondFactorAccountDeps, 'strategies'>, customer: Customer): Promise<string[]> {
-  if (!(await hasSecondFactor(deps, customer))) throw new DomainError('mfa.not_enrolled', 'conflict', 'Set up an authenticator app first; recovery codes come with it.');
+  if (!(await hasAuthenticatorApp(deps, customer))) throw new DomainError('mfa.not_enrolled', 'conflict', 'Set up an authenticator app first; recovery codes come with it.');
   return deps.strategies.generateRecoveryCodes(customer.tenantId, customer.identityId, customer.context);
 }
 

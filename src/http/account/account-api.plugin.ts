@@ -38,6 +38,7 @@ import type { Locale } from '../../i18n/locales.ts';
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
 import { registerPasskeyRoutes } from './account-api-passkeys.ts';
+import { registerSecondFactorRoutes } from './account-api-second-factors.ts';
 
 type AccountApiDeps = {
   /** Where the CORS check finds the tenant before the request is routed further. */
@@ -173,7 +174,7 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     const query = request.query as { limit?: number; before?: number };
     const entries = await recentActivity(account, customer, query);
     return {
-      activity: entries.map((entry) => ({ id: entry.id, at: iso(entry.at), action: entry.action, outcome: entry.outcome, by: entry.by, ip: entry.ip ?? null, user_agent: entry.userAgent ?? null })),
+      activity: entries.map((entry) => ({ id: entry.id, at: iso(entry.at), action: entry.action, outcome: entry.outcome, by: entry.by, method: entry.method ?? null, ip: entry.ip ?? null, user_agent: entry.userAgent ?? null })),
     };
   });
   app.get(`${base}/export`, async (request, reply) => {
@@ -221,6 +222,7 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     return profileView(tenant, verified.identity);
   });
   registerPasskeyRoutes(app, base, { stores: deps.stores, strategies: deps.strategies, authenticate });
+  registerSecondFactorRoutes(app, base, { stores: deps.stores, strategies: deps.strategies, authenticate });
   app.delete(base, { schema: { body: deleteBody } }, async (request, reply) => {
     const { provider, identity, customer, sessionUid } = await authenticate(request, reply);
     const { password, device_token: deviceTokens } = (request.body as { password?: string; device_token?: string } | null | undefined) ?? {};

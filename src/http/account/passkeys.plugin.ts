@@ -2,6 +2,7 @@
 // (name, when added and last used, synced or not), adding one (the browser's ceremony, which needs
 // JavaScript: the page says so without it), renaming and removing. Adding and removing need a recent
 // sign-in (SECURITY.md 16); what each does is domain/account/passkeys.ts.
+import type { Identity } from '../../domain/identity/identity.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Stores } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
@@ -60,17 +61,18 @@ export async function passkeyPortalPlugin(app: FastifyInstance, deps: PasskeyPor
     }),
   );
   app.post('/account/passkeys/remove', (request, reply) =>
-    change(request, reply, { recent: true }, async (portal, form) => {
+    change(request, reply, { recent: true, secondFactor: true }, async (portal, form) => {
       await removePasskey(account, portal.customer, form['id'] ?? '').catch(ignoreNotFound);
       return redirectAfterChange(reply, portal, 'passkeys', 'passkey_removed');
     }),
   );
 
-  /** A POST: signed in (recently when asked), the CSRF token right. */
-  async function change(request: FastifyRequest, reply: FastifyReply, options: { recent: boolean; returnTo?: string }, handle: (portal: Portal, form: Record<string, string>) => Promise<unknown>) {
+  /** A POST: signed in (recently when asked, and with a second factor when the customer has one and `secondFactor`), the CSRF token right. */
+  async function change(request: FastifyRequest, reply: FastifyReply, options: { recent: boolean; secondFactor?: boolean; returnTo?: string }, handle: (portal: Portal, form: Record<string, string>) => Promise<unknown>) {
     const tenant = request.tenant;
     const returnTo = tenant ? `${portalBase(tenant)}/${options.returnTo ?? 'passkeys'}` : undefined;
-    const portal = await portalOf(sessionDeps, request, reply, { recent: options.recent, returnTo });
+    const secondFactor = (identity: Identity) => (tenant ? deps.strategies.hasSecondFactor(tenant, identity.id) : Promise.resolve(false));
+    const portal = await portalOf(sessionDeps, request, reply, { recent: options.recent, returnTo, ...(options.secondFactor ? { secondFactor } : {}) });
     if (!portal) return reply;
     const form = formOf(request.body);
     if (!hasValidCsrf(portal, form)) {

@@ -6,9 +6,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Stores } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
-import { beginTotpEnrolment, completeTotpEnrolment, forgetRememberedDevice, hasSecondFactor, regenerateRecoveryCodes, removeSecondFactors, secondFactorStatus } from '../../domain/account/second-factors.ts';
+import { beginTotpEnrolment, completeTotpEnrolment, forgetRememberedDevice, hasAuthenticatorApp, regenerateRecoveryCodes, removeSecondFactors, secondFactorStatus } from '../../domain/account/second-factors.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { smsFactorStatus } from '../../domain/account/sms-factor.ts';
+import { emailOtpStatus, enableEmailOtp, removeEmailOtp } from '../../domain/account/email-otp-factor.ts';
 import { formOf, parseForm } from '../shared/form.ts';
 import type { FieldError } from '../shared/form-fields.ts';
 import { qrImageOf } from '../shared/qr-code.ts';
@@ -58,6 +59,18 @@ export async function secondFactorPortalPlugin(app: FastifyInstance, deps: Secon
       return redirectAfterChange(reply, portal, 'security', 'mfa_off');
     }),
   );
+  app.post('/account/security/email', (request, reply) =>
+    change(request, reply, { secondFactor: true }, async (portal) => {
+      await enableEmailOtp(account, portal.customer).catch(ignoreConflict);
+      return redirectAfterChange(reply, portal, 'security', 'mfa_on');
+    }),
+  );
+  app.post('/account/security/email/remove', (request, reply) =>
+    change(request, reply, { secondFactor: true }, async (portal) => {
+      await removeEmailOtp(account, portal.customer).catch(ignoreConflict);
+      return redirectAfterChange(reply, portal, 'security', 'mfa_off');
+    }),
+  );
   app.post('/account/security/devices/forget', (request, reply) =>
     change(request, reply, { recent: false }, async (portal, form) => {
       await forgetRememberedDevice(account, portal.customer, form['id'] ?? '').catch(ignoreNotFound);
@@ -70,7 +83,7 @@ export async function secondFactorPortalPlugin(app: FastifyInstance, deps: Secon
     const tenant = request.tenant;
     const returnTo = tenant ? `${portalBase(tenant)}/${options.returnTo ?? 'security'}` : undefined;
     // A customer with a second factor changes it only from a session that used it.
-    const secondFactor = (identity: Identity) => (tenant ? deps.strategies.secondFactors.totp.enrolled(tenant, identity.id) : Promise.resolve(false));
+    const secondFactor = (identity: Identity) => (tenant ? deps.strategies.hasSecondFactor(tenant, identity.id) : Promise.resolve(false));
     const portal = await portalOf(sessionDeps, request, reply, { recent: options.recent ?? true, returnTo, ...(options.secondFactor ? { secondFactor } : {}) });
     if (!portal) return reply;
     const form = formOf(request.body);
@@ -85,13 +98,14 @@ export async function secondFactorPortalPlugin(app: FastifyInstance, deps: Secon
     const base = `${portal.base}/security`;
     const sms = await smsFactorStatus(account, portal.customer);
     const smsView = sms.available ? { endsWith: sms.endsWith, enrolUrl: `${base}/sms`, removeAction: `${base}/sms/remove` } : undefined;
-    const body = securityPage(portal.t, { status, csrfToken: portal.csrfToken, enrolUrl: `${base}/totp`, removeAction: `${base}/remove`, regenerateAction: `${base}/recovery-codes`, forgetAction: `${base}/devices/forget`, sms: smsView });
+    const email = { ...(await emailOtpStatus(account, portal.customer)), enableAction: `${base}/email`, removeAction: `${base}/email/remove` };
+    const body = securityPage(portal.t, { status, csrfToken: portal.csrfToken, enrolUrl: `${base}/totp`, removeAction: `${base}/remove`, regenerateAction: `${base}/recovery-codes`, forgetAction: `${base}/devices/forget`, sms: smsView, email });
     return sendPortalPage(reply, portal, 'security', body);
   }
 
   /** The setup page; after a mistyped code, the same QR code and key again (`resume`: the posted enrolment). */
   async function showEnrolment(portal: Portal, reply: FastifyReply, error?: FieldError, status = 200, resume?: string) {
-    if (await hasSecondFactor(account, portal.customer)) return redirectAfterChange(reply, portal, 'security', 'mfa_on');
+    if (await hasAuthenticatorApp(account, portal.customer)) return redirectAfterChange(reply, portal, 'security', 'mfa_on');
     const offer = await beginTotpEnrolment(account, portal.customer, portal.identity, resume);
     const t = portal.t;
     const body = enrolTotpPage(t, {

@@ -54,7 +54,7 @@ export async function smsFactorPortalPlugin(app: FastifyInstance, deps: SmsPorta
   async function change(request: FastifyRequest, reply: FastifyReply, options: { secondFactor?: boolean; returnTo?: string }, handle: (portal: Portal, form: Record<string, string>) => Promise<unknown>) {
     const tenant = request.tenant;
     const returnTo = tenant ? `${portalBase(tenant)}/${options.returnTo ?? 'security'}` : undefined;
-    const secondFactor = async (identity: Identity) => (tenant ? (await deps.strategies.secondFactors.totp.enrolled(tenant, identity.id)) || (await deps.strategies.secondFactors.sms.enrolled(tenant, identity.id)) : false);
+    const secondFactor = async (identity: Identity) => (tenant ? deps.strategies.hasSecondFactor(tenant, identity.id) : false);
     const portal = await portalOf(sessionDeps, request, reply, { recent: true, returnTo, ...(options.secondFactor ? { secondFactor } : {}) });
     if (!portal) return reply;
     const form = formOf(request.body);

@@ -77,17 +77,19 @@ export function createSecondFactorStep(deps: StepDeps) {
     return signedIn(c, request, reply, first);
   }
 
-  async function render(c: Context, reply: FastifyReply, flow: Flow, error?: FieldError, failedMethod?: string, status = 200, resume?: string, smsSent = false): Promise<unknown> {
+  async function render(c: Context, reply: FastifyReply, flow: Flow, error?: FieldError, failedMethod?: string, status = 200, resume?: string, sent?: 'sms' | 'email_otp'): Promise<unknown> {
     const { demand } = payloadOf(flow);
     const hidden = { flow: flow.id, csrf_token: flow.csrfToken };
     const decline = declineOf(c, flow);
     const page = { status, t: c.t, branding: brandingOf(c.tenant), here: c.base };
     if (demand.kind === 'verify') {
       const endsWith = demand.methods.includes('sms') ? await deps.strategies.secondFactors.sms.phoneEnding(c.tenant, payloadOf(flow).first.identityId) : undefined;
-      const sms = endsWith === undefined ? undefined : { sendAction: `${c.base}/second-factor/send`, endsWith, sent: smsSent };
+      const sms = endsWith === undefined ? undefined : { sendAction: `${c.base}/second-factor/send`, endsWith, sent: sent === 'sms' };
+      const address = demand.methods.includes('email_otp') ? await deps.strategies.secondFactors.email_otp.maskedAddress(c.tenant, payloadOf(flow).first.identityId) : undefined;
+      const email = address === undefined ? undefined : { sendAction: `${c.base}/second-factor/send`, address, sent: sent === 'email_otp' };
       const withPasskey = demand.methods.includes('passkey');
       const passkey = withPasskey ? await deps.passkey.secondFactor(c, { action: `${c.base}/second-factor`, hidden, identityId: payloadOf(flow).first.identityId, binding: passkeyBindingOf(flow) }) : undefined;
-      const body = secondFactorPage(c.t, { action: `${c.base}/second-factor`, hidden, methods: demand.methods, decline, error, failedMethod, sms, passkey });
+      const body = secondFactorPage(c.t, { action: `${c.base}/second-factor`, hidden, methods: demand.methods, decline, error, failedMethod, sms, email, passkey });
       return sendPage(reply, { ...page, title: c.t('page.mfa.title'), body, scripts: withPasskey });
     }
     const identity = await deps.stores.identities.findById(c.tenant.id, payloadOf(flow).first.identityId);
@@ -116,15 +118,18 @@ export function createSecondFactorStep(deps: StepDeps) {
     return deps.finish(c, reply, loginResultOf(verified.result));
   }
 
-  /** "Text me a code" (ADR 0031): a fresh code to the enrolled number, within the SMS limits, then its form. */
+  /** "Text me a code" (ADR 0031) or "Email me a code": a fresh code to the enrolled number or the verified address, within their limits, then its form. */
   async function send(c: Context, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const flow = await stepFlow(c, formOf(request.body), ['active']);
+    const form = formOf(request.body);
+    const flow = await stepFlow(c, form, ['active']);
     if (!flow) return expired(c, reply);
     const { demand, first } = payloadOf(flow);
-    if (demand.kind !== 'verify' || !demand.methods.includes('sms')) return render(c, reply, flow);
-    const sent = await deps.strategies.secondFactors.sms.challenge(c.tenant, first.identityId, deps.contextOf(c, request), c.t.locale);
-    if (!sent.ok) return render(c, reply, flow, refusalFieldError(sent, reply), 'sms', refusalStatus(sent));
-    return render(c, reply, flow, undefined, undefined, 200, undefined, true);
+    const method = form['method'] === 'email_otp' ? 'email_otp' : 'sms';
+    if (demand.kind !== 'verify' || !demand.methods.includes(method)) return render(c, reply, flow);
+    const factor = deps.strategies.secondFactors[method];
+    const sent = await factor.challenge(c.tenant, first.identityId, deps.contextOf(c, request), c.t.locale);
+    if (!sent.ok) return render(c, reply, flow, refusalFieldError(sent, reply), method, refusalStatus(sent));
+    return render(c, reply, flow, undefined, undefined, 200, undefined, method);
   }
 
   async function enrol(c: Context, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {

@@ -66,7 +66,7 @@ export type EmailOtpEnrolment = {
 };
 
 /** The account's email, when it is verified: where codes go. */
-function verifiedEmailOf(identity: Identity): string | undefined {
+export function verifiedEmailOf(identity: Identity): string | undefined {
   const email = identity.traits['email'];
   if (typeof email !== 'string' || email === '') return undefined;
   const normalized = normalizeAddress('email', email);

@@ -1,6 +1,7 @@
 import { html } from '../../../lib/html.ts';
 import type { SafeHtml } from '../../../lib/html.ts';
 import type { Translate } from '../../../i18n/translate.ts';
+import type { MessageKey } from '../../../i18n/en.ts';
 import type { ActivityEntry } from '../../../domain/account/activity.ts';
 import { describeUserAgent } from '../user-agent.ts';
 import { formatTime } from './account-frame.ts';
@@ -20,11 +21,22 @@ ${
 }`;
 }
 
+/** The names the security section gives each second factor: a change or use of one says which. */
+const SECOND_FACTOR_NAMES: Readonly<Record<string, MessageKey>> = {
+  totp: 'account.mfa.totp',
+  recovery_code: 'account.mfa.recovery',
+  sms: 'account.mfa.sms',
+  email_otp: 'account.mfa.email',
+  passkey: 'account.nav.passkeys',
+};
+
 function describeAction(t: Translate, entry: ActivityEntry): string {
   const key = `account.activity.${entry.action}`;
   const text = t(key) === key ? t('account.activity.other') : t(key);
+  const factor = entry.action.startsWith('mfa.') && entry.method !== undefined ? SECOND_FACTOR_NAMES[entry.method] : undefined;
+  const which = factor ? ` (${t(factor)})` : '';
   const by = entry.by === 'operator' ? ` (${t('account.activity.by_operator')})` : '';
-  return `${text}${by}`;
+  return `${text}${which}${by}`;
 }
 
 function deviceOf(userAgent: string | undefined): string {

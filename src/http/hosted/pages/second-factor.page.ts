@@ -19,6 +19,8 @@ type VerifyView = {
   readonly failedMethod?: string | undefined;
   /** A texted code (ADR 0031): where to ask for one, the number's last digits, and whether one was just sent. */
   readonly sms?: { readonly sendAction: string; readonly endsWith: string; readonly sent: boolean } | undefined;
+  /** A code by email: where to ask for one, the address (masked), and whether one was just sent. */
+  readonly email?: { readonly sendAction: string; readonly address: string; readonly sent: boolean } | undefined;
   /** The passkey form (pages/passkey.page.ts), when the customer has a passkey. */
   readonly passkey?: SafeHtml | undefined;
 };
@@ -52,6 +54,7 @@ ${checkboxField(t, { name: 'remember', id: 'field-recovery-remember', label: t('
     : ''
 }
 ${view.sms && view.methods.includes('sms') ? smsForms(t, view, view.sms, !totp || view.failedMethod === 'sms' || view.sms.sent) : ''}
+${view.email && view.methods.includes('email_otp') ? emailForms(t, view, view.email) : ''}
 ${declineForm(view.decline, view.hidden)}`;
 }
 
@@ -67,6 +70,23 @@ ${checkboxField(t, { name: 'remember', id: 'field-sms-remember', label: t('page.
 <button type="submit">${t('page.mfa.submit')}</button>
 </form>`;
   return html`<details${open ? html` open` : ''}><summary>${t('page.mfa.use_sms')}</summary>${sms.sent || failed ? code : ''}${send}</details>`;
+}
+
+/**
+ * A code by email: a button that sends one, then the code's form. Offered only to customers with
+ * no stronger factor (domain/credentials/email-otp/), so it is open whenever it is shown.
+ */
+function emailForms(t: Translate, view: VerifyView, email: NonNullable<VerifyView['email']>): SafeHtml {
+  const failed = view.failedMethod === 'email_otp';
+  const send = html`<form method="post" action="${email.sendAction}">${hiddenInputs({ ...view.hidden, method: 'email_otp' })}<button class="${email.sent || failed ? 'secondary' : ''}" type="submit">${email.sent || failed ? t('page.mfa.email_resend') : t('page.mfa.email_send', { address: email.address })}</button></form>`;
+  const code = html`<p>${t('page.mfa.email_intro', { address: email.address })}</p>
+<form method="post" action="${view.action}" novalidate>
+${hiddenInputs({ ...view.hidden, method: 'email_otp' })}
+${field(t, { name: 'code', id: 'field-email-code', label: t('field.email_otp_code'), type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', required: true, autofocus: true, invalidBy: view.error && failed ? 'form-error' : undefined })}
+${checkboxField(t, { name: 'remember', id: 'field-email-remember', label: t('page.mfa.remember'), checked: false })}
+<button type="submit">${t('page.mfa.submit')}</button>
+</form>`;
+  return html`<details open><summary>${t('page.mfa.use_email')}</summary>${email.sent || failed ? code : ''}${send}</details>`;
 }
 
 type EnrolView = {
