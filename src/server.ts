@@ -145,6 +145,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // The tenants' event subscriptions, kept in memory for the fan-out and the deliveries (ADR 0026).
     const directory = createSubscriptionDirectory({ subscriptions: stores.subscriptions, reloadEveryMs: 5_000, onError: (error) => logger.error({ err: error }, 'reading the event subscriptions failed') });
     await directory.reload();
+    // Events only outside subscribers read (a sign-in, a sign-out) are recorded when a subscription takes them.
+    const eventInterest = { wants: (tenantId: string, type: string) => directory.wantedBy(tenantId, type) };
     const transaction = createTransaction(database.db, hooks);
     const { tenant, created } = await ensureDefaultTenant({ transaction, tenants: stores.tenants });
     if (created) logger.info({ tenantId: tenant.id }, 'created the default tenant');
@@ -168,7 +170,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const secretBox = createSecretBox(config.masterSecret);
     // Which tenant a request is for (cached by slug), and each tenant's oidc-provider.
     const tenants = createTenantDirectory({ tenants: stores.tenants });
-    const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, logger });
+    const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, logger, events: eventInterest });
     // Throttle counters live in Redis when there is one (shared by every node), else in the database.
     const sqlThrottle = redisClient ? undefined : createSqlThrottleStore(database.db);
     const throttleStore = sqlThrottle ?? createRedisThrottleStore(redisClient!);
@@ -187,8 +189,6 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const upstream = createUpstreamClient({ fetch: outboundFetch(production), allowHttp: !production });
     const connectionDirectory = createConnectionDirectory(stores.connections);
     const federation = { flows: stores.flows, connections: stores.connections, secretBox, upstream, publicUrl: config.http.publicUrl, logger, directory: connectionDirectory };
-    // Events only outside subscribers read (a sign-in) are recorded when a subscription takes them.
-    const eventInterest = { wants: (tenantId: string, type: string) => directory.wantedBy(tenantId, type) };
     // `satisfies`, not a declared type: the email-change page reads more of these stores than the steps do.
     const selfService = { stores, transaction, throttle: throttleStore, codeKey: codeKeyOf(config.masterSecret), deviceKey, publicUrl: config.http.publicUrl, breachedCheck, stats, events: eventInterest } satisfies SelfServiceDeps;
     const strategies = createStrategies({

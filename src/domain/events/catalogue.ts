@@ -72,6 +72,18 @@ export const EVENT_CATALOGUE = {
   'identity.deleted': event<Record<string, never>>({ summary: 'A customer was erased: the envelope’s `customer` is all that is left; forget them.', schema: object({}), aggregate: 'identity', personalData: false, internal: false }),
   /** `others`: every session but the customer's current one; `all`: an operator signed them out everywhere. */
   'session.revoked': event<{ readonly kind: 'browser' | 'app' | 'others' | 'all' }>({ summary: 'Sessions of a customer ended: the browser one, an app’s, every other one, or all.', schema: object({ kind: { type: 'string', enum: ['browser', 'app', 'others', 'all'] } }), aggregate: 'identity', personalData: false, internal: false }),
+  /**
+   * The customer signed out (issue 15's "session ended"): of a browser session, through an
+   * application's or the account portal's RP-initiated logout (`applicationId` the client that asked);
+   * of an app's session, through the JSON flows API. Ends by revocation are `session.revoked`.
+   */
+  'session.ended': event<{ readonly reason: 'signed_out'; readonly kind: 'browser' | 'app'; readonly applicationId?: string }>({
+    summary: 'A customer signed out: a browser session (RP-initiated logout, `applicationId` the application that asked) or an app’s session (the JSON flows API). Sessions ended by the customer’s session list or an operator are `session.revoked`.',
+    schema: object({ reason: { type: 'string', enum: ['signed_out'] }, kind: { type: 'string', enum: ['browser', 'app'] }, applicationId: { type: 'string' } }, ['reason', 'kind']),
+    aggregate: 'identity',
+    personalData: false,
+    internal: false,
+  }),
   'consent.granted': event<{ readonly applicationId: string; readonly scopes: readonly string[]; readonly resourceScopes: Readonly<Record<string, readonly string[]>> }>({
     summary: 'A customer consented to an application’s scopes.', schema: object({ applicationId: { type: 'string' }, scopes: strings, resourceScopes: { type: 'object', additionalProperties: strings } }), aggregate: 'identity',
     personalData: false,

@@ -22,6 +22,7 @@ import type { Identity } from '../../domain/identity/identity.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
 import { hashSessionToken, isLive, SESSION_TOUCH_INTERVAL_MS } from '../../domain/sessions/session.ts';
+import { signOutAppSession } from '../../domain/sessions/sign-out.ts';
 import { flowView, purposeFieldView, traitFieldView } from './flow-view.ts';
 import { signUpTraitFields } from '../../domain/identity/trait-fields.ts';
 import { localizedProblem } from '../trait-form.ts';
@@ -111,8 +112,8 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     return { session: sessionView(session), identity: identityView(identity) };
   });
   app.delete('/sessions/current', async (request, reply) => {
-    const { tenant, session } = await authenticate(request);
-    await deps.stores.sessions.revoke(tenant.id, session.id, Date.now());
+    const { session } = await authenticate(request);
+    await signOutAppSession({ transaction: deps.transaction, events: deps.selfService.events }, session);
     return reply.code(204).send();
   });
 

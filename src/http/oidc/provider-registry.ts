@@ -10,6 +10,7 @@ import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SecretBox } from '../../domain/keys/secret-box.port.ts';
 import { ensureSigningKeys, loadSigningJwks } from '../../domain/keys/keys.service.ts';
 import { createProvider } from './provider.ts';
+import type { EventInterest } from '../../domain/events/event-interest.port.ts';
 
 const KEY_CHECK_INTERVAL_MS = 30_000;
 
@@ -20,6 +21,8 @@ type ProviderRegistryDeps = {
   readonly publicUrl: string;
   readonly masterSecret: string;
   readonly logger: FastifyBaseLogger;
+  /** Which events outside subscribers take (a sign-out's `session.ended`). */
+  readonly events?: EventInterest | undefined;
   readonly now?: () => number;
 };
 
@@ -63,6 +66,8 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         audit: deps.stores.audit,
         consents: deps.stores.consents,
         consentLedger: deps.stores.consentLedger,
+        outbox: deps.stores.outbox,
+        events: deps.events,
         logger: deps.logger,
         jwks: jwks as unknown as { keys: Record<string, unknown>[] },
       },

@@ -36,6 +36,8 @@ import { guardProvider } from './provider-guards.ts';
 import { refuseUnmeetableEssentialAcr, stepUpCheck } from './acr.ts';
 import { purposesCheck } from './purposes-check.ts';
 import type { ConsentLedgerStore } from '../../domain/privacy/purpose.port.ts';
+import type { OutboxStore } from '../../domain/events/outbox.port.ts';
+import type { EventInterest } from '../../domain/events/event-interest.port.ts';
 import { REACHABLE_ACR_VALUES } from '../../domain/credentials/strategies.ts';
 import { LOCALES } from '../../i18n/locales.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
@@ -52,6 +54,9 @@ type ProviderDeps = {
   readonly audit: AuditStore;
   readonly logger: FastifyBaseLogger;
   readonly consentLedger: ConsentLedgerStore;
+  /** Sign-outs are recorded (`session.ended`) here, when a subscription of the tenant takes them. */
+  readonly outbox?: Pick<OutboxStore, 'enqueue'> | undefined;
+  readonly events?: EventInterest | undefined;
 };
 
 /**
@@ -207,7 +212,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
   provider.use(writeArtifactsTogether(renderProtocolError, deps.logger));
   provider.use(confirmLogoutOnInvalidHint(provider, ROUTES.end_session));
   provider.use(revocationWithoutContentType(ROUTES.revocation));
-  auditProviderEvents(provider, { tenantId: tenant.id, audit: deps.audit, logger: deps.logger });
+  auditProviderEvents(provider, { tenantId: tenant.id, audit: deps.audit, logger: deps.logger, outbox: deps.outbox, events: deps.events });
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, presented: string) {
     return verifyHashedClientSecret(this.clientSecret, presented);
   };
