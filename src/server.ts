@@ -66,6 +66,7 @@ import { createBreachedPasswordCheck } from './domain/credentials/password/breac
 import type { BreachedPasswordCheck } from './domain/credentials/password/breached.ts';
 import { adminApiPlugin } from './http/admin/admin.plugin.ts';
 import { setupPagePlugin } from './http/admin/setup.plugin.ts';
+import { staffInvitationPagePlugin } from './http/admin/staff-invitation.page.ts';
 import { consolePlugin } from './http/console/console.plugin.ts';
 import { ValidationError } from './domain/errors.ts';
 import { ensureConsoleApplication } from './domain/admin/console-app.ts';
@@ -235,6 +236,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
         // The first-run page that creates the first owner (a page, so outside the JSON API's handlers).
         const secureCookies = config.http.publicUrl.startsWith('https:');
         await app.register((scope) => setupPagePlugin(scope, { adminTenant: admin.tenant, stores, transaction, masterSecret: config.masterSecret, secureCookies, breachedCheck }));
+        // Where an invited staff member chooses a password (the link of the invitation email).
+        await app.register((scope) => staffInvitationPagePlugin(scope, { adminTenant: admin.tenant, stores, transaction, masterSecret: config.masterSecret, secureCookies, breachedCheck }));
         // The admin console: a single-page app, a client of the admin API like any other.
         await app.register((scope) => consolePlugin(scope, { publicUrl: config.http.publicUrl }));
       },
@@ -250,7 +253,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // the first owner (docs/admin-api.md). It expires within the hour and dies once an owner exists.
     const setupToken = await issueSetupLink({ setupLinks: stores.setupLinks, identities: stores.identities }, admin.tenant.id);
     if (setupToken) logger.warn({ setupLink: setupLinkOf(config.http.publicUrl, setupToken) }, 'no owner yet: open the setup link within the hour to create the first owner (`foyer admin setup` prints a new one)');
-    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), finishedDeliveriesOf(stores.deliveries, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, stores.rememberedDevices, stores.sms, ...(sqlThrottle ? [sqlThrottle] : [])]);
+    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), finishedDeliveriesOf(stores.deliveries, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, stores.staffInvitations, stores.rememberedDevices, stores.sms, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
     const mailTransport = smtpUrl ? createSmtpTransport(smtpUrl) : createDevOutboxTransport(devOutboxDir(config.dataDir));

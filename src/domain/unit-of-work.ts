@@ -17,6 +17,7 @@ import type { MailStore } from './mail/mail.port.ts';
 import type { LatestCodeStore } from './self-service/latest-code.port.ts';
 import type { IdempotencyStore } from './admin/idempotency.port.ts';
 import type { SetupLinkStore } from './admin/setup-link.port.ts';
+import type { StaffInvitationStore } from './admin/staff-invitation.port.ts';
 import type { StatsStore } from './stats/stats.port.ts';
 import type { ConsentLedgerStore, PurposeStore } from './privacy/purpose.port.ts';
 import type { PreferenceStore } from './privacy/preference.port.ts';
@@ -41,6 +42,7 @@ export type Stores = {
   readonly latestCodes: LatestCodeStore;
   readonly idempotencyKeys: IdempotencyStore;
   readonly setupLinks: SetupLinkStore;
+  readonly staffInvitations: StaffInvitationStore;
   readonly stats: StatsStore;
   readonly purposes: PurposeStore;
   readonly consentLedger: ConsentLedgerStore;

@@ -16,12 +16,13 @@ import { zhCN } from './locales/zh-CN.ts';
 import { ar } from './locales/ar.ts';
 import { passwordlessTranslations } from './locales/passwordless.ts';
 import { emailOtpTranslations } from './locales/email-otp.ts';
+import { staffInvitationTranslations } from './locales/staff-invitations.ts';
 
 const languages: Readonly<Record<Exclude<Locale, 'en'>, Translation>> = { de, fr, es, 'pt-BR': ptBR, it, nl, ja, 'zh-CN': zhCN, ar };
 
-/** Each language's file, with the texts of areas kept in files of their own (locales/passwordless.ts, locales/email-otp.ts). */
+/** Each language's file, with the texts of areas kept in files of their own (locales/passwordless.ts, email-otp.ts, staff-invitations.ts). */
 export const translations: Readonly<Record<Exclude<Locale, 'en'>, Translation>> = Object.fromEntries(
-  Object.entries(languages).map(([locale, translation]) => [locale, { ...translation, messages: { ...translation.messages, ...passwordlessTranslations[locale as Exclude<Locale, 'en'>], ...emailOtpTranslations[locale as Exclude<Locale, 'en'>] } }]),
+  Object.entries(languages).map(([locale, translation]) => [locale, { ...translation, messages: { ...translation.messages, ...passwordlessTranslations[locale as Exclude<Locale, 'en'>], ...emailOtpTranslations[locale as Exclude<Locale, 'en'>], ...staffInvitationTranslations[locale as Exclude<Locale, 'en'>] } }]),
 ) as Record<Exclude<Locale, 'en'>, Translation>;
 
 export const catalogues: Readonly<Record<Locale, Partial<Catalogue>>> = {

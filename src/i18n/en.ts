@@ -14,8 +14,9 @@ import { passwordless } from './en/passwordless.ts';
 import { federation } from './en/federation.ts';
 import { passkeys } from './en/passkeys.ts';
 import { emailOtp } from './en/email-otp.ts';
+import { staffInvitations } from './en/staff-invitations.ts';
 
-export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin, ...privacy, ...secondFactors, ...passwordless, ...federation, ...passkeys, ...emailOtp } as const;
+export const en = { ...pages, ...selfService, ...account, ...mail, ...errors, ...admin, ...privacy, ...secondFactors, ...passwordless, ...federation, ...passkeys, ...emailOtp, ...staffInvitations } as const;
 
 export type MessageKey = keyof typeof en;
 /** A complete translation: every key of the English catalogue, no more. */

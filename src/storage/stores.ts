@@ -16,6 +16,7 @@ import { createMailStore } from './mail.store.ts';
 import { createLatestCodeStore } from './latest-code.store.ts';
 import { createIdempotencyStore } from './idempotency.store.ts';
 import { createSetupLinkStore } from './setup-link.store.ts';
+import { createStaffInvitationStore } from './staff-invitation.store.ts';
 import { createStatsStore } from './stats.store.ts';
 import { createConsentLedgerStore, createPreferenceStore, createPurposeStore } from './privacy.store.ts';
 import { createRememberedDeviceStore } from './remembered-device.store.ts';
@@ -50,6 +51,7 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     latestCodes: createLatestCodeStore(db),
     idempotencyKeys: createIdempotencyStore(db),
     setupLinks: createSetupLinkStore(db),
+    staffInvitations: createStaffInvitationStore(db),
     stats: createStatsStore(db),
     purposes: createPurposeStore(db),
     consentLedger: createConsentLedgerStore(db),

@@ -277,6 +277,21 @@ type AdminSetupLinksTable = {
   used_at: EpochMs | null;
 };
 
+/** Staff invitations (migration 0028): the link's token only as its hash. */
+type StaffInvitationsTable = {
+  id: string;
+  tenant_id: string;
+  email: string;
+  role: string;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: EpochMs;
+  sent_at: EpochMs;
+  expires_at: EpochMs;
+  accepted_at: EpochMs | null;
+  revoked_at: EpochMs | null;
+};
+
 /** Daily counters (ADR 0022); '' for a dimension that does not apply. */
 type StatsDailyTable = {
   tenant_id: string;
@@ -464,6 +479,7 @@ export type Database = {
   sms_messages: SmsMessagesTable;
   idempotency_keys: IdempotencyKeysTable;
   admin_setup_links: AdminSetupLinksTable;
+  staff_invitations: StaffInvitationsTable;
   stats_daily: StatsDailyTable;
   stats_active: StatsActiveTable;
   stats_expected_returns: StatsExpectedReturnsTable;

@@ -53,11 +53,17 @@ const CONSOLE_CALLBACK = 'https://console.example.test/callback';
 export async function staffToken(node: ListeningServer, role: StaffRole, email = uniqueEmail(`staff-${role}`)): Promise<{ token: string; staffId: string; email: string }> {
   const { server } = node;
   const staff = await createStaff({ transaction: server.transaction }, server.adminTenant.id, { email, password: PASSWORD, role }, SYSTEM_ACTOR);
+  return { token: await staffSignIn(node, email, PASSWORD), staffId: staff.id, email };
+}
+
+/** An access token of the admin API from a staff member's sign-in with their password on the admin tenant's pages. */
+export async function staffSignIn(node: ListeningServer, email: string, password: string): Promise<string> {
+  const { server } = node;
   const consoleApp = await createApplication({ transaction: server.transaction }, server.adminTenant.id, { name: 'Console', kind: 'web', redirectUris: [CONSOLE_CALLBACK] }, SYSTEM_ACTOR);
   const rp = await relyingParty(`${node.url}/t/admin`, consoleApp);
   const browser = createBrowserSession();
-  const { tokens } = await authorizationCodeFlow(rp, { redirectUri: CONSOLE_CALLBACK, scope: 'openid admin', parameters: { resource: `${node.url}${ADMIN_API_PATH}` } }, (url) => browser.signInAndAuthorize(url, { email, password: PASSWORD }));
-  return { token: tokens.access_token, staffId: staff.id, email };
+  const { tokens } = await authorizationCodeFlow(rp, { redirectUri: CONSOLE_CALLBACK, scope: 'openid admin', parameters: { resource: `${node.url}${ADMIN_API_PATH}` } }, (url) => browser.signInAndAuthorize(url, { email, password }));
+  return tokens.access_token;
 }
 
 /** A call to the admin API (path below /admin/api/v1) with a bearer token. */

@@ -21,7 +21,9 @@ export type MailKind =
   /** params: code, link, expiresInMinutes (a sign-in without a password, ADR 0031) */
   | 'sign_in_code'
   /** params: code, expiresInMinutes (a second factor at sign-in: a code only, no link) */
-  | 'mfa_code';
+  | 'mfa_code'
+  /** params: link, role (an owner invited a staff member; the admin tenant's mail) */
+  | 'staff_invitation';
 
 /**
  * Kinds whose body holds a one-time code or link. Once such a message is given up its bodies are
@@ -29,7 +31,7 @@ export type MailKind =
  * by resending the verification or the recovery email) asks for a new one. Other kinds keep their
  * bodies while failed, so an operator can retry them (mail-queue.ts).
  */
-export const ONE_TIME_CODE_KINDS: readonly MailKind[] = ['verify_email', 'recover_password', 'sign_in_code', 'mfa_code'];
+export const ONE_TIME_CODE_KINDS: readonly MailKind[] = ['verify_email', 'recover_password', 'sign_in_code', 'mfa_code', 'staff_invitation'];
 
 export type MailRequest = {
   readonly tenantId: string;

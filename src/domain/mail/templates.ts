@@ -31,6 +31,7 @@ const KINDS: Readonly<Record<MailKind, { readonly code: boolean; readonly codeOn
   mfa_reset: { code: false, params: [] },
   sign_in_code: { code: true, params: ['code', 'link', 'expiresInMinutes'] },
   mfa_code: { code: true, codeOnly: true, params: ['code', 'expiresInMinutes'] },
+  staff_invitation: { code: false, params: ['link', 'role'] },
 };
 
 const DEFAULT_BRAND = '#0b57d0';

@@ -22,6 +22,7 @@ import { REFERENCE_CSP, renderReference } from './reference.page.ts';
 import { applicationRoutes } from './applications.routes.ts';
 import { checkResponsesAgainstSchemas } from './response-check.ts';
 import { staffRoutes } from './staff.routes.ts';
+import { staffInvitationRoutes } from './staff-invitations.routes.ts';
 import { tenantRoutes } from './tenants.routes.ts';
 import { keyRoutes } from './keys.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
@@ -110,6 +111,7 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
   // The admin tenant's own applications: the machines of the admin API, and the consoles staff sign in through.
   await applicationRoutes(app, applicationDeps, { path: '/admin-clients', tenantOf: () => deps.adminTenant, tag: 'admin clients', noun: 'AdminClient', read: 'staff:write', write: 'staff:write', adminAccess: true });
   await staffRoutes(app, routeDeps);
+  await staffInvitationRoutes(app, routeDeps);
   await tenantRoutes(app, routeDeps);
   await keyRoutes(app, routeDeps);
   await auditRoutes(app, routeDeps);

@@ -23,13 +23,15 @@ type FieldOptions = {
   /** The id of an alert elsewhere on the page that says why this input is wrong (no message of its own). */
   readonly invalidBy?: string | undefined;
   readonly autofocus?: boolean;
+  /** Shown and sent with the form but not editable (an address an invitation fixed). */
+  readonly readonly?: boolean;
 };
 
 export function field(t: Translate, options: FieldOptions): SafeHtml {
   const id = options.id ?? `field-${options.name}`;
   const { described, invalid } = describedBy(id, options);
   return html`<label for="${id}">${options.label}</label>
-<input id="${id}" name="${options.name}" type="${options.type}"${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${options.inputmode ? html` inputmode="${options.inputmode}"` : ''}${options.step ? html` step="${options.step}"` : ''}${options.value ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.autofocus ? html` autofocus` : ''}${invalid ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}>
+<input id="${id}" name="${options.name}" type="${options.type}"${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${options.inputmode ? html` inputmode="${options.inputmode}"` : ''}${options.step ? html` step="${options.step}"` : ''}${options.value ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.readonly ? html` readonly` : ''}${options.autofocus ? html` autofocus` : ''}${invalid ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}>
 ${below(t, id, options)}`;
 }
 

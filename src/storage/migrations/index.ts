@@ -23,6 +23,7 @@ import * as externalId from './0021-external-id.ts';
 import * as customerGroups from './0022-customer-groups.ts';
 import * as sms from './0024-sms.ts';
 import * as connections from './0025-connections.ts';
+import * as staffInvitations from './0028-staff-invitations.ts';
 import * as verifiedFilter from './0028-verified-filter.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
@@ -50,5 +51,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0022-customer-groups': customerGroups,
   '0024-sms': sms,
   '0025-connections': connections,
+  '0028-staff-invitations': staffInvitations,
   '0028-verified-filter': verifiedFilter,
 };
