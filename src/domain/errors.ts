@@ -53,6 +53,7 @@ export const ERROR_CODES = [
   'mfa.code_invalid',
   'mfa.email_unverified',
   'mfa.enrolment_expired',
+  'mfa.method_unavailable',
   'mfa.not_enrolled',
   'mfa.throttled',
   'passkey.already_enrolled',

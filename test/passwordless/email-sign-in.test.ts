@@ -196,7 +196,8 @@ describeEachEngine('sign-in by an emailed code or link', (current) => {
     const closed = await createTenant(node.server, `pwl-off-${process.pid}-${current().engine}`, { passwordless: { email: false } });
     const closedIssuer = `${node.url}/t/${closed.slug}`;
     const flow = (await (await fetch(`${closedIssuer}/flows/login`, { method: 'POST' })).json()) as { id: string; ui: Record<string, unknown> };
-    assert.equal(flow.ui['alternatives'], undefined);
+    // Only the passkey is offered instead of the password (ADR 0036).
+    assert.deepEqual(((flow.ui['alternatives'] ?? []) as { method: string }[]).map((alternative) => alternative.method), ['passkey']);
     const refused = await post(`${closedIssuer}/flows/login/${flow.id}/email`, { identifier: email });
     assert.equal(refused.status, 404);
     assert.equal(((await refused.json()) as { code: string }).code, 'signin.method_unavailable');

@@ -23,11 +23,12 @@ import type { StatsRecorder } from '../stats/stats-recorder.port.ts';
 
 /**
  * A new api flow. A registration flow is the sign-up form an app is about to show: the first step
- * of the sign-up funnel (ADR 0022), counted without an application (the app is not named here).
+ * of the sign-up funnel (ADR 0022), counted without an application. `payload`: what the app asked
+ * for at the start (the application it signs in to, the class it asks for), which later steps read.
  */
-export async function startApiFlow(deps: { readonly flows: FlowStore; readonly stats?: StatsRecorder | undefined }, tenantId: string, type: FlowType): Promise<Flow> {
+export async function startApiFlow(deps: { readonly flows: FlowStore; readonly stats?: StatsRecorder | undefined }, tenantId: string, type: FlowType, payload: Record<string, unknown> = {}): Promise<Flow> {
   const now = Date.now();
-  const flow = newFlow({ id: uuidv7(now), tenantId, type, kind: 'api', now });
+  const flow = newFlow({ id: uuidv7(now), tenantId, type, kind: 'api', payload, now });
   await deps.flows.create(flow);
   if (type === 'registration') deps.stats?.count(tenantId, 'signup.viewed', { application: '' });
   return flow;

@@ -25,7 +25,9 @@ type FieldView = {
   description?: string;
   version?: number;
 };
-type Step = { path: string; fields: FieldView[]; resend?: boolean; alternatives?: { method: string; path: string; fields: FieldView[] }[] };
+/** Another way in than the step's own fields; a passkey's carries its WebAuthn request options. */
+type Alternative = { method: string; path: string; fields: FieldView[]; options?: Readonly<Record<string, unknown>> };
+type Step = { path: string; fields: FieldView[]; resend?: boolean; alternatives?: Alternative[] };
 
 const field = (name: string, type: FieldView['type'], label: string): FieldView => ({ name, type, required: true, label });
 const CODE: FieldView[] = [field('code', 'text', 'field.code')];
@@ -53,7 +55,7 @@ export function purposeFieldView(offer: PurposeOffer): FieldView {
 }
 
 /** What a sign-up form or the consent step asks for: the tenant's traits, and its consent purposes. */
-type FormFields = { traits?: readonly FieldView[]; consents?: readonly FieldView[]; emailCode?: boolean; smsCode?: boolean };
+type FormFields = { traits?: readonly FieldView[]; consents?: readonly FieldView[]; emailCode?: boolean; smsCode?: boolean; passkey?: Readonly<Record<string, unknown>> | undefined };
 
 /** The next step of the flow, or null when there is none. `form`: what a registration or a consent step asks for. */
 function stepOf(flow: Flow, verification: Flow | undefined, form: FormFields): Step | null {
@@ -66,12 +68,14 @@ function stepOf(flow: Flow, verification: Flow | undefined, form: FormFields): S
       return {
         path: '',
         fields: [field('identifier', 'email', 'field.email'), field('password', 'password', 'field.password')],
-        // Instead of the password: an emailed code (ADR 0031), which then comes to /code.
-        ...(form.emailCode || form.smsCode
+        // Instead of the password: an emailed or texted code (ADR 0031), which then comes to /code,
+        // or a passkey (ADR 0030), whose answer to these options comes to /passkey.
+        ...(form.emailCode || form.smsCode || form.passkey
           ? {
               alternatives: [
                 ...(form.emailCode ? [{ method: 'email_code', path: '/email', fields: [field('identifier', 'email', 'field.email')] }] : []),
                 ...(form.smsCode ? [{ method: 'sms_code', path: '/sms', fields: [field('phone', 'text', 'field.phone')] }] : []),
+                ...(form.passkey ? [{ method: 'passkey', path: '/passkey', fields: [field('response', 'object', 'page.signin.passkey')], options: form.passkey }] : []),
               ],
             }
           : {}),
@@ -113,7 +117,7 @@ export function flowView(flow: Flow, issuer: string, verification?: Flow, form: 
           action: `${base}${step.path}`,
           fields: step.fields,
           ...(step.resend ? { resend: `${base}/resend` } : {}),
-          ...(step.alternatives ? { alternatives: step.alternatives.map((alternative) => ({ method: alternative.method, action: `${base}${alternative.path}`, fields: alternative.fields })) } : {}),
+          ...(step.alternatives ? { alternatives: step.alternatives.map((alternative) => ({ method: alternative.method, action: `${base}${alternative.path}`, fields: alternative.fields, ...(alternative.options ? { options: alternative.options } : {}) })) } : {}),
         }
       : null,
   };

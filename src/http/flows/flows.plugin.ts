@@ -32,6 +32,9 @@ import { createWriteLimiter, FLOW_CREATION_LIMIT } from '../write-limits.ts';
 import type { WriteLimitsDeps } from '../write-limits.ts';
 import { waitSeconds } from '../../lib/english.ts';
 import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
+import type { KeyObject } from 'node:crypto';
+import { derivedChallenge, relyingPartyOf } from '../../domain/credentials/passkey/passkey.ts';
+import { assuranceAsked, createApiSecondFactorStep, PASSKEY_CEREMONY_TIMEOUT_MS } from './second-factor.step.ts';
 
 type FlowsDeps = {
   readonly stores: Stores;
@@ -40,6 +43,10 @@ type FlowsDeps = {
   readonly publicUrl: string;
   readonly selfService: SelfServiceDeps;
   readonly writeLimits: WriteLimitsDeps;
+  /** rememberedDeviceKeyOf(master secret): devices remembered after a second factor (`mfa_device_token`). */
+  readonly rememberKey: KeyObject;
+  /** passkeyChallengeKeyOf(master secret): the challenges of passkey sign-ins and second-factor steps. */
+  readonly passkeyChallengeKey: KeyObject;
 };
 
 const flowParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
@@ -47,8 +54,12 @@ const signInBody = {
   type: 'object',
   required: ['identifier', 'password'],
   additionalProperties: false,
-  properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 } },
+  properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 }, mfa_device_token: { type: 'string', maxLength: 1024 } },
 } as const;
+/** What an app may say when it starts a flow: the application it signs in to (its MFA policy applies) and `acr_values` (the MFA class asks for a second factor). */
+const startQuery = { type: 'object', additionalProperties: false, properties: { client_id: { type: 'string', minLength: 1, maxLength: 200 }, acr_values: { type: 'string', maxLength: 1000 } } } as const;
+/** A passkey as the first and only factor: the WebAuthn answer (AuthenticationResponseJSON) to the login flow's options. */
+const passkeySignInBody = { type: 'object', required: ['response'], additionalProperties: false, properties: { response: { type: 'object', maxProperties: 20 }, mfa_device_token: { type: 'string', maxLength: 1024 } } } as const;
 const signUpBody = {
   type: 'object',
   required: ['traits', 'password'],
@@ -63,7 +74,7 @@ const signUpBody = {
 
 const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
 /** A code that signs the customer in: the app may send the device tokens it holds, as with a password. */
-const signInCodeBody = { ...codeBody, properties: { ...codeBody.properties, device_token: { type: 'string', maxLength: 1024 } } } as const;
+const signInCodeBody = { ...codeBody, properties: { ...codeBody.properties, device_token: { type: 'string', maxLength: 1024 }, mfa_device_token: { type: 'string', maxLength: 1024 } } } as const;
 /** Sign-in by an emailed code (ADR 0031): the address to send it to. */
 const emailSignInBody = { type: 'object', required: ['identifier'], additionalProperties: false, properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
 /** The consent step of a sign-in: the purposes due (`consents.<id>` fields), true to accept. */
@@ -71,7 +82,7 @@ const purposesBody = { type: 'object', required: ['consents'], additionalPropert
 /** Sign-in by a texted code (ADR 0031): the number to text it to. */
 const smsSignInBody = { type: 'object', required: ['phone'], additionalProperties: false, properties: { phone: { type: 'string', minLength: 1, maxLength: 40 } } } as const;
 const emailBody = { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
-const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 } } } as const;
+const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 }, mfa_device_token: { type: 'string', maxLength: 1024 } } } as const;
 
 export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promise<void> {
   // Starting a flow stores it: one budget per client address for every type and tenant, checked
@@ -84,11 +95,15 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     throw new DomainError('request.rate_limited', 'rate_limited', `Too many new flows from this address. ${waitSeconds(wait)}, then try again.`, { seconds: wait });
   };
   for (const type of ['login', 'registration', 'recovery'] as const) {
-    app.post(`/flows/${type}`, { onRequest: limitFlowCreation }, async (request, reply) => createFlow(request, reply, type));
+    app.post(`/flows/${type}`, { onRequest: limitFlowCreation, schema: { querystring: startQuery } }, async (request, reply) => createFlow(request, reply, type));
   }
+  // Every first factor below ends in secondFactor.signedIn: the one place the API asks for a second factor (ADR 0036).
+  const secondFactor = createApiSecondFactorStep({ stores: deps.stores, strategies: deps.strategies, throttle: deps.selfService.throttle, publicUrl: deps.publicUrl, deviceKey: deps.selfService.deviceKey, rememberKey: deps.rememberKey, challengeKey: deps.passkeyChallengeKey, complete });
+  secondFactor.register(app);
   app.post('/flows/login/:id', { schema: { params: flowParams, body: signInBody } }, (request, reply) => submitSignIn(request, reply));
   app.post('/flows/login/:id/email', { schema: { params: flowParams, body: emailSignInBody } }, (request, reply) => submitEmailSignIn(request, reply));
   app.post('/flows/login/:id/sms', { schema: { params: flowParams, body: smsSignInBody } }, (request, reply) => submitSmsSignIn(request, reply));
+  app.post('/flows/login/:id/passkey', { schema: { params: flowParams, body: passkeySignInBody } }, (request, reply) => submitPasskey(request, reply));
   app.post('/flows/login/:id/code', { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignIn(request, reply));
   app.post('/flows/login/:id/resend', { schema: { params: flowParams } }, (request, reply) => resendSignInCode(request, reply));
   app.post('/flows/registration/:id', { schema: { params: flowParams, body: signUpBody } }, (request, reply) => submitSignUp(request, reply));
@@ -102,8 +117,9 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   }
   app.get('/flows/:id', { schema: { params: flowParams } }, async (request) => {
     const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
+    if (flow.type === 'second_factor') return secondFactor.viewOf(tenant, flow);
     const verification = flow.type === 'login' && flow.state === 'active' ? await pendingCodeOf(tenant, flow) : undefined;
-    const form = flow.type === 'purposes' && flow.state === 'active' && flow.identityId ? await purposesFormOf(request, tenant, flow.identityId) : { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant), smsCode: smsSignInAllowed(tenant, deps.strategies.enrolments.sms.available) };
+    const form = flow.type === 'purposes' && flow.state === 'active' && flow.identityId ? await purposesFormOf(request, tenant, flow.identityId) : await startFormOf(request, tenant, flow);
     return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, form);
   });
   app.get('/sessions/whoami', async (request, reply) => {
@@ -125,8 +141,20 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   async function createFlow(request: FastifyRequest, reply: FastifyReply, type: FlowType) {
     const tenant = await tenantOf(request);
     if (type === 'registration' && !signUpAllowed(tenant)) throw signUpDisabled();
-    const flow = await startApiFlow({ flows: deps.stores.flows, stats: deps.selfService.stats }, tenant.id, type);
-    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant), smsCode: smsSignInAllowed(tenant, deps.strategies.enrolments.sms.available) }));
+    const query = request.query as { client_id?: string; acr_values?: string };
+    if (query.client_id !== undefined && !(await deps.stores.applications.findById(tenant.id, query.client_id))) {
+      throw new DomainError('application.not_found', 'invalid', 'There is no application with this client_id in this tenant.', { clientId: query.client_id });
+    }
+    const assurance = assuranceAsked(query.acr_values);
+    const payload = { ...(query.client_id !== undefined ? { application: query.client_id } : {}), ...(assurance !== 'none' ? { assurance } : {}) };
+    const flow = await startApiFlow({ flows: deps.stores.flows, stats: deps.selfService.stats }, tenant.id, type, payload);
+    return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, await startFormOf(request, tenant, flow)));
+  }
+
+  /** What a new flow offers: a registration's fields; a login's other ways in (emailed or texted code, a passkey with its WebAuthn options). */
+  async function startFormOf(request: FastifyRequest, tenant: Tenant, flow: Flow) {
+    const passkey = flow.type === 'login' ? { challenge: derivedChallenge(deps.passkeyChallengeKey, tenant.id, flow.id), rpId: relyingPartyOf(deps.publicUrl, tenant).id, timeout: PASSKEY_CEREMONY_TIMEOUT_MS, userVerification: 'required', allowCredentials: [] } : undefined;
+    return { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant), smsCode: smsSignInAllowed(tenant, deps.strategies.enrolments.sms.available), passkey };
   }
 
   /** What a registration asks for: the tenant's sign-up traits and consent purposes, in the app's language. */
@@ -155,12 +183,12 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
    */
   async function submitSignIn(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'login');
-    const body = request.body as { identifier: string; password: string; device_token?: string };
+    const body = request.body as { identifier: string; password: string; device_token?: string; mfa_device_token?: string };
     const verification = { kind: 'api', loginFlowId: flow.id, locale: localeOf(request, tenant) } as const;
     const input = { identifier: body.identifier, password: body.password, deviceToken: body.device_token };
     const outcome = await signInVerifyingFirst(deps.selfService, deps.strategies.password, tenant, input, requestContextOf(request), verification);
     if (outcome.ok && outcome.step === 'verify_address') return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), outcome.flow));
-    if (outcome.ok) return complete(reply, tenant, flow, outcome.identity, outcome.result, request, { alreadyComplete: false, deviceToken: outcome.deviceToken });
+    if (outcome.ok) return secondFactor.signedIn(request, reply, tenant, flow, outcome.identity, outcome.result, { alreadyComplete: false, deviceToken: outcome.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
     if (outcome.code === 'signin.throttled') {
       reply.header('retry-after', String(outcome.retryAfterSeconds));
       throw new DomainError(outcome.code, 'rate_limited', `Too many attempts. ${waitSeconds(outcome.retryAfterSeconds)}, then try again.`, { seconds: outcome.retryAfterSeconds });
@@ -215,13 +243,26 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const { tenant, flow } = await activeFlow(request, 'login');
     const verification = await pendingCodeOf(tenant, flow);
     if (!verification) throw new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
-    const body = request.body as { code: string; device_token?: string };
+    const body = request.body as { code: string; device_token?: string; mfa_device_token?: string };
     const signedIn =
       verification.type === 'email_sign_in' || verification.type === 'sms_sign_in'
         ? await signInByEmailCode(deps.selfService, verification.type === 'sms_sign_in' ? deps.strategies.smsCode : deps.strategies.emailCode, tenant, verification, { code: body.code }, requestContextOf(request), body.device_token)
         : await signInByCode(deps.selfService, tenant, verification, body.code, requestContextOf(request), body.device_token);
     if (!signedIn.ok) throw refusalProblem(signedIn, reply);
-    return complete(reply, tenant, flow, signedIn.identity, signedIn.result, request, { alreadyComplete: false, deviceToken: signedIn.deviceToken });
+    return secondFactor.signedIn(request, reply, tenant, flow, signedIn.identity, signedIn.result, { alreadyComplete: false, deviceToken: signedIn.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
+  }
+
+  /**
+   * A passkey as the first and only factor (ADR 0030): the answer to the login flow's options, whose
+   * challenge is derived from the flow's id; the flow completes once, so an answer signs in once.
+   */
+  async function submitPasskey(request: FastifyRequest, reply: FastifyReply) {
+    const { tenant, flow } = await activeFlow(request, 'login');
+    const body = request.body as { response: Record<string, unknown>; mfa_device_token?: string };
+    const outcome = await deps.strategies.passkey.authenticate(tenant, { response: JSON.stringify(body.response), binding: flow.id }, requestContextOf(request));
+    if (!outcome.ok && outcome.code === 'passkey.invalid') throw new DomainError('passkey.invalid', 'unauthenticated', 'That passkey could not be used here: unknown, for another relying party or origin, without user verification, or answered to another challenge.');
+    if (!outcome.ok) throw refusalProblem(outcome, reply);
+    return secondFactor.signedIn(request, reply, tenant, flow, outcome.identity, outcome.result, { alreadyComplete: false, mfaDeviceToken: body.mfa_device_token });
   }
 
   async function resendSignInCode(request: FastifyRequest, reply: FastifyReply) {
@@ -261,10 +302,10 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
 
   async function confirmSignUp(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'registration');
-    const body = request.body as { code: string; device_token?: string };
+    const body = request.body as { code: string; device_token?: string; mfa_device_token?: string };
     const signedIn = await signInByCode(deps.selfService, tenant, flow, body.code, requestContextOf(request), body.device_token);
     if (!signedIn.ok) throw refusalProblem(signedIn, reply);
-    return complete(reply, tenant, flow, signedIn.identity, signedIn.result, request, { alreadyComplete: true, deviceToken: signedIn.deviceToken });
+    return secondFactor.signedIn(request, reply, tenant, flow, signedIn.identity, signedIn.result, { alreadyComplete: true, deviceToken: signedIn.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
   }
 
   async function submitRecovery(request: FastifyRequest, reply: FastifyReply) {
@@ -286,14 +327,15 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
 
   async function submitNewPassword(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'recovery', { allowComplete: false, states: ['verified'] });
-    const body = request.body as { password: string; device_token?: string };
+    const body = request.body as { password: string; device_token?: string; mfa_device_token?: string };
     const reset = await resetPassword(deps.selfService, tenant, flow, body.password, requestContextOf(request), undefined, body.device_token);
     if (!reset.ok && reset.code === 'invalid') throw new ValidationError([...reset.problems]);
     if (!reset.ok) throw refusalProblem(reset, reply);
     // A completed recovery signs the owner in, as a sign-in does (SECURITY.md 7).
     const identity = await deps.stores.identities.findById(tenant.id, reset.identityId);
     if (!identity) throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
-    return complete(reply, tenant, flow, identity, reset.result, request, { alreadyComplete: true, deviceToken: reset.deviceToken });
+    // The inbox and a new password are one factor: a customer whose policy asks for more is asked for it here too.
+    return secondFactor.signedIn(request, reply, tenant, flow, identity, reset.result, { alreadyComplete: true, deviceToken: reset.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
   }
 
   async function resend(request: FastifyRequest, reply: FastifyReply, type: 'registration' | 'recovery') {
@@ -325,8 +367,8 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
    * A customer with required purposes to accept again (a new version) gets the consent step first:
    * a `purposes` flow holding the sign-in, whose answer issues the session (acceptPurposes).
    */
-  async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, result: AuthenticationResult, request: FastifyRequest, options: { alreadyComplete: boolean; deviceToken?: string | undefined }) {
-    const deviceToken = options.deviceToken ? { device_token: options.deviceToken } : {};
+  async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, result: AuthenticationResult, request: FastifyRequest, options: { alreadyComplete: boolean; deviceToken?: string | undefined; extra?: Record<string, unknown> }) {
+    const deviceToken = { ...(options.deviceToken ? { device_token: options.deviceToken } : {}), ...options.extra };
     if (flow.type !== 'purposes') {
       const due = await purposesToRenew(deps.stores, tenant.id, identity.id);
       if (due.length > 0) {
@@ -338,7 +380,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const device = { userAgent: request.headers['user-agent'], ip: request.ip };
     const { flow: completed, session, token } = await completeApiFlow(deps.stores, flow, result, device, { alreadyComplete: options.alreadyComplete });
     const view = flowView(completed, issuerOf(deps.publicUrl, tenant));
-    return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), token }, identity: identityView(identity), ...deviceToken });
+    return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), acr: result.acr, token }, identity: identityView(identity), ...deviceToken });
   }
 
   async function authenticate(request: FastifyRequest) {
