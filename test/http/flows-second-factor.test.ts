@@ -15,6 +15,9 @@ import { codeIn } from '../helpers/mailbox.ts';
 import { createIdentityByOperator } from '../../src/domain/identity/identities.service.ts';
 import type { Tenant } from '../../src/domain/tenants/tenant.ts';
 import type { MfaPolicy } from '../../src/domain/tenants/tenant-settings.ts';
+import { createEmailOtpEnrolment } from '../../src/domain/credentials/email-otp/email-otp.ts';
+import { createSecretBox } from '../../src/infra/crypto/secret-box.ts';
+import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
 
 const MFA = 'urn:foyer:acr:mfa';
 const PASSWORD_ACR = 'urn:foyer:acr:password';
@@ -286,5 +289,36 @@ describeEachEngine('flows API: second factor', (current) => {
     const signedIn = await post(pathOf(step.ui.action), { method: 'totp', code: totpCode(secret, Date.now() + 30_000) });
     assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
     assert.deepEqual([...signedIn.body['session'].amr].sort(), ['mfa', 'otp', 'pwd']);
+  });
+
+  test('an emailed code as the second factor: listed with the masked address, sent on request (a new one voids the last), once', async () => {
+    const { tenant, prefix } = await tenantWith('required');
+    const hal = await customer(tenant, 'emailotp');
+    const enrolment = createEmailOtpEnrolment({ identities: server.stores.identities, audit: server.stores.audit, throttle: undefined as never, secretBox: createSecretBox(TEST_MASTER_SECRET), transaction: server.transaction });
+    assert.deepEqual(await enrolment.enable(tenant, hal.id, { ip: '127.0.0.1' }), { ok: true });
+    const { answer } = await password(prefix, hal.email);
+    const step = answer.body['flow'];
+    const factor = (step.ui.factors as Json[]).find((candidate) => candidate['method'] === 'email_otp');
+    assert.ok(factor, JSON.stringify(step.ui));
+    assert.match(factor['sent_to'], /^e•+@example\.com$/);
+    const action = pathOf(step.ui.action);
+    const before = await server.mailbox.lastId(hal.email);
+    const sent = await post(pathOf(factor['send']));
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body['sent'].method, 'email_otp');
+    const voided = codeIn(await server.mailbox.next(hal.email, 'mfa_code', before));
+    const latest = await server.mailbox.lastId(hal.email);
+    assert.equal((await post(pathOf(factor['send']), { method: 'email_otp' })).status, 200);
+    const code = codeIn(await server.mailbox.next(hal.email, 'mfa_code', latest));
+    assert.equal((await post(pathOf(factor['send']), { method: 'sms' })).body['code'], 'mfa.method_unavailable');
+    if (voided !== code) assert.equal((await post(action, { method: 'email_otp', code: voided })).body['code'], 'mfa.code_invalid', 'a new code voids the last');
+    const signedIn = await post(action, { method: 'email_otp', code });
+    assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
+    assert.equal(signedIn.body['session'].acr, MFA);
+    assert.deepEqual([...signedIn.body['session'].amr].sort(), ['mfa', 'otp', 'pwd']);
+    const again = await password(prefix, hal.email);
+    const reused = await post(pathOf(again.answer.body['flow'].ui.action), { method: 'email_otp', code });
+    assert.equal(reused.status, 400);
+    assert.equal(reused.body['code'], 'mfa.code_invalid');
   });
 });

@@ -80,6 +80,9 @@ const verifyBody = {
 } as const;
 const enrolBody = { type: 'object', required: ['enrolment', 'code'], additionalProperties: false, properties: { enrolment: { type: 'string', minLength: 1, maxLength: 2048 }, code: CODE_BODY_FIELD } } as const;
 
+/** The factors whose code Foyer sends when the customer asks (`/send`). */
+const SENDABLE: readonly string[] = ['sms', 'email_otp'];
+
 const wrongStep = () => new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
 
 /** The application a flow was started for and what it asked (`POST /flows/{type}?client_id=…&acr_values=…`), kept in the flow. */
@@ -148,6 +151,9 @@ export function createApiSecondFactorStep(deps: StepDeps) {
       } else if (method === 'sms') {
         const phoneEnding = await deps.strategies.secondFactors.sms.phoneEnding(tenant, first.identityId);
         factors.push({ method, fields: [{ name: 'code', type: 'text', required: true, label: 'field.sms_code' }], send: `${action}/send`, ...(phoneEnding === undefined ? {} : { phone_ending: phoneEnding }) });
+      } else if (method === 'email_otp') {
+        const address = await deps.strategies.secondFactors.email_otp.maskedAddress(tenant, first.identityId);
+        factors.push({ method, fields: [{ name: 'code', type: 'text', required: true, label: 'field.code' }], send: `${action}/send`, ...(address === undefined ? {} : { sent_to: address }) });
       } else {
         factors.push({ method, fields: [{ name: 'code', type: 'text', required: true, label: method === 'recovery_code' ? 'field.recovery_code' : method === 'totp' ? 'field.totp_code' : 'field.code' }] });
       }
@@ -188,15 +194,26 @@ export function createApiSecondFactorStep(deps: StepDeps) {
     return deps.complete(reply, tenant, flow, identity, verified.result, request, { alreadyComplete: true, extra: remembered ? { mfa_device_token: remembered } : {} });
   }
 
-  /** "Text me a code": a fresh code to the customer's enrolled number, within the SMS limits. */
+  /**
+   * "Send me a code": a fresh code by text (within the SMS limits) or by email (ADR 0031) to what the
+   * customer enrolled; a new code voids the last. `{ method }` names which when the step offers both.
+   */
   async function send(request: FastifyRequest, reply: FastifyReply) {
-    const { tenant, flow } = await stepOf(request, ['active']);
+    const { tenant, flow, identity } = await stepOf(request, ['active']);
     const { demand, first } = payloadOf(flow);
-    if (demand.kind !== 'verify' || !demand.methods.includes('sms')) throw new DomainError('mfa.method_unavailable', 'invalid', 'This step has no texted code to send.');
-    const locale = negotiateLocale({ acceptLanguage: request.headers['accept-language'], tenantDefault: tenant.settings.defaultLocale });
+    const sendable = demand.kind === 'verify' ? demand.methods.filter((method) => SENDABLE.includes(method)) : [];
+    const asked = (request.body as { method?: unknown } | undefined)?.method;
+    const method = asked === undefined && sendable.length === 1 ? sendable[0] : asked;
+    if (typeof method !== 'string' || !sendable.includes(method)) throw new DomainError('mfa.method_unavailable', 'invalid', `This step sends no such code: send { "method" } naming one of ${sendable.length > 0 ? sendable.join(', ') : 'none'}.`);
+    const locale = negotiateLocale({ trait: identity.traits['locale'], acceptLanguage: request.headers['accept-language'], tenantDefault: tenant.settings.defaultLocale });
+    if (method === 'email_otp') {
+      const sent = await deps.strategies.secondFactors.email_otp.challenge(tenant, first.identityId, requestContextOf(request), locale);
+      if (!sent.ok) throw refusalProblem(sent, reply);
+      return reply.header('cache-control', 'no-store').send({ ...(await viewOf(tenant, flow)), sent: { method, to: sent.address } });
+    }
     const sent = await deps.strategies.secondFactors.sms.challenge(tenant, first.identityId, requestContextOf(request), locale);
     if (!sent.ok) throw refusalProblem(sent, reply);
-    return reply.header('cache-control', 'no-store').send({ ...(await viewOf(tenant, flow)), sent_to_ending: sent.endsWith });
+    return reply.header('cache-control', 'no-store').send({ ...(await viewOf(tenant, flow)), sent: { method, to_ending: sent.endsWith } });
   }
 
   /**
