@@ -78,6 +78,7 @@ import type { StatsCollector } from './domain/stats/stats-collector.ts';
 import { startStatsFlush } from './infra/jobs/stats-flush.job.ts';
 import { createUpstreamClient } from './infra/federation/upstream-client.ts';
 import { outboundFetch } from './infra/federation/guarded-fetch.ts';
+import { createSamlSetup } from './infra/federation/saml-service-provider.ts';
 import { createConnectionDirectory } from './http/federation/upstream-sign-in.ts';
 import { federationPlugin } from './http/federation/federation.plugin.ts';
 import { createSubscriptionDirectory } from './domain/subscriptions/directory.ts';
@@ -231,7 +232,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       // The admin API names its tenant in its own paths: it is outside the tenancy plugin.
       async (app: FastifyInstance) => {
         const subscriptions = { production: config.env === 'production', natsConfigured: config.subscribers.natsUrl !== undefined, changed: directory.reload };
-        const adminDeps = { subscriptions, publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, providers: registry, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck, checkResponses: options.checkAdminResponses, selfService, production, unsubscribeKey: unsubscribeKeyOf(config.masterSecret), onConnectionsChanged: connectionDirectory.forget };
+        const adminDeps = { subscriptions, publicUrl: config.http.publicUrl, adminTenant: admin.tenant, tenants, providers: registry, stores, transaction, secretBox, redis: redisClient, rateLimitPerMinute: config.adminApiRateLimit, breachedCheck, checkResponses: options.checkAdminResponses, selfService, production, unsubscribeKey: unsubscribeKeyOf(config.masterSecret), onConnectionsChanged: connectionDirectory.forget, samlSetup: createSamlSetup(outboundFetch(production)) };
         await app.register((scope) => adminApiPlugin(scope, adminDeps), { prefix: ADMIN_API_PATH });
         // The first-run page that creates the first owner (a page, so outside the JSON API's handlers).
         const secureCookies = config.http.publicUrl.startsWith('https:');

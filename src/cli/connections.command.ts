@@ -1,6 +1,8 @@
 // The `foyer connections` commands: a tenant's social and enterprise connections, through the
 // same use cases as the admin API. The client secret is read from standard input
-// (`--client-secret-stdin`), never from an argument a shell history or process list would keep.
+// (`--client-secret-stdin`), never from an argument a shell history or process list would keep. A
+// SAML connection reads its IdP's metadata from a URL or a file (`--saml-metadata-url`, `--saml-metadata-file`).
+import { readFile } from 'node:fs/promises';
 import type { Command, CliIo, OptionValues } from './io.ts';
 import { printJson, printRows, printTable, readStdin, requireString, UsageError } from './io.ts';
 import { withTenant } from './tenant-option.ts';
@@ -8,6 +10,9 @@ import { operatorActor } from './actor.ts';
 import type { Connection, ConnectionInput, ConnectionKind } from '../domain/federation/connection.ts';
 import { createConnection, deleteConnection, getConnection, listConnections, updateConnection } from '../domain/federation/connections.service.ts';
 import { createSecretBox } from '../infra/crypto/secret-box.ts';
+import { outboundFetch } from '../infra/federation/guarded-fetch.ts';
+import { createSamlSetup } from '../infra/federation/saml-service-provider.ts';
+import { samlServiceProviderOf } from '../domain/federation/connection.ts';
 import { issuerOf } from '../domain/tenants/tenant.ts';
 import type { Tenant } from '../domain/tenants/tenant.ts';
 import type { CliContext } from './context.ts';
@@ -37,9 +42,13 @@ const settingOptions: Command['options'] = {
   position: { type: 'string' },
   disable: { type: 'boolean' },
   enable: { type: 'boolean' },
+  'saml-metadata-url': { type: 'string' },
+  'saml-metadata-file': { type: 'string' },
+  'require-encrypted-assertions': { type: 'boolean' },
+  'allow-unencrypted-assertions': { type: 'boolean' },
 };
 const SETTINGS_USAGE =
-  '[--kind oidc|oauth2] [--name <button text>] [--client-id <id>] [--client-secret-stdin | --no-client-secret] [--issuer <url>] ' +
+  '[--kind oidc|oauth2|saml] [--saml-metadata-url <url> | --saml-metadata-file <path>] [--require-encrypted-assertions | --allow-unencrypted-assertions] [--name <button text>] [--client-id <id>] [--client-secret-stdin | --no-client-secret] [--issuer <url>] ' +
   '[--authorization-url <url> --token-url <url> --userinfo-url <url>] [--scope <scope>]… [--map <trait>=<claim>]… ' +
   '[--allow-sign-up | --no-sign-up] [--trust-email-verified | --no-trust-email-verified] [--refresh-traits] [--app <client id>]… [--domain <domain>]… [--position <n>] [--enable | --disable] [--icon-url <url>]';
 
@@ -57,7 +66,13 @@ async function inputOf(values: OptionValues, io: CliIo): Promise<ConnectionInput
   const flag = (yes: string, no: string) => (values[yes] ? true : values[no] ? false : undefined);
   const secret = values['client-secret-stdin'] ? (await readStdin(io)).trim() : values['no-client-secret'] ? null : undefined;
   const position = typeof values['position'] === 'string' ? Number(values['position']) : undefined;
+  const metadataFile = values['saml-metadata-file'];
+  const metadataXml = typeof metadataFile === 'string' ? await readFile(metadataFile, 'utf8').catch((error: Error) => { throw new UsageError(`--saml-metadata-file: ${error.message}`); }) : undefined;
+  const metadataUrl = typeof values['saml-metadata-url'] === 'string' ? values['saml-metadata-url'] : undefined;
+  const encrypted = flag('require-encrypted-assertions', 'allow-unencrypted-assertions');
+  const saml = metadataXml !== undefined || metadataUrl !== undefined || encrypted !== undefined ? { metadataUrl, metadataXml, requireEncryptedAssertions: encrypted } : undefined;
   return {
+    saml,
     kind: typeof values['kind'] === 'string' ? (values['kind'] as ConnectionKind) : undefined,
     displayName: typeof values['name'] === 'string' ? values['name'] : undefined,
     iconUrl: typeof values['icon-url'] === 'string' ? values['icon-url'] || null : undefined,
@@ -78,12 +93,14 @@ async function inputOf(values: OptionValues, io: CliIo): Promise<ConnectionInput
 }
 
 function depsOf(context: CliContext) {
-  return { transaction: context.transaction, secretBox: createSecretBox(context.config.masterSecret), production: context.config.env === 'production' };
+  const production = context.config.env === 'production';
+  return { transaction: context.transaction, secretBox: createSecretBox(context.config.masterSecret), production, saml: createSamlSetup(outboundFetch(production)) };
 }
 
 function connectionJson(connection: Connection, tenant: Tenant, publicUrl: string) {
   const { tenantId: _tenant, ...shown } = connection;
-  return { ...shown, redirectUri: `${issuerOf(publicUrl, tenant)}/federation/callback`, createdAt: new Date(connection.createdAt).toISOString(), updatedAt: new Date(connection.updatedAt).toISOString() };
+  const serviceProvider = connection.kind === 'saml' ? samlServiceProviderOf(issuerOf(publicUrl, tenant), connection.id) : undefined;
+  return { ...shown, redirectUri: `${issuerOf(publicUrl, tenant)}/federation/callback`, ...(serviceProvider ? { serviceProvider } : {}), createdAt: new Date(connection.createdAt).toISOString(), updatedAt: new Date(connection.updatedAt).toISOString() };
 }
 
 function print(io: CliIo, values: OptionValues, connection: Connection, tenant: Tenant, publicUrl: string): void {
@@ -102,14 +119,16 @@ function print(io: CliIo, values: OptionValues, connection: Connection, tenant: 
     ['applications', connection.applications === null ? '(all)' : connection.applications.join(' ')],
     ['domains', connection.domains.join(' ')],
     ['enabled', connection.enabled ? 'yes' : 'no'],
-    ['redirect URI', shown.redirectUri],
+    ...(shown.serviceProvider && connection.saml
+      ? [['IdP entity id', connection.saml.entityId], ['IdP sign-on URL', connection.saml.ssoUrl], ['SP entity id', shown.serviceProvider.entityId], ['ACS URL', shown.serviceProvider.acsUrl], ['SP metadata', shown.serviceProvider.metadataUrl]] as [string, string][]
+      : [['redirect URI', shown.redirectUri] as [string, string]]),
   ]);
 }
 
 const createCommand: Command = {
   name: 'connections create',
-  summary: 'Add a social or enterprise connection (an upstream OpenID Connect or OAuth 2 provider) to a tenant.',
-  usage: `[--tenant <slug>] --id <id> --kind oidc|oauth2 --name <button text> --client-id <id> ${SETTINGS_USAGE} [--json]`,
+  summary: 'Add a social or enterprise connection (an upstream OpenID Connect, OAuth 2 or SAML provider) to a tenant.',
+  usage: `[--tenant <slug>] --id <id> --kind oidc|oauth2|saml --name <button text> [--client-id <id>] ${SETTINGS_USAGE} [--json]`,
   options: { ...idOptions, ...settingOptions },
   async run(values, io) {
     const id = requireString(values, 'id');

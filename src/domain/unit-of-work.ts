@@ -24,6 +24,7 @@ import type { PreferenceStore } from './privacy/preference.port.ts';
 import type { RememberedDeviceStore } from './self-service/remembered-device.port.ts';
 import type { GroupStore } from './groups/group.port.ts';
 import type { ConnectionStore } from './federation/connection.port.ts';
+import type { SamlReplayStore } from './federation/saml-replay.port.ts';
 import type { DeliveryStore, SubscriptionStore } from './subscriptions/subscription.port.ts';
 import type { SmsStore } from './sms/sms.port.ts';
 
@@ -50,6 +51,7 @@ export type Stores = {
   readonly rememberedDevices: RememberedDeviceStore;
   readonly groups: GroupStore;
   readonly connections: ConnectionStore;
+  readonly samlAssertions: SamlReplayStore;
   readonly subscriptions: SubscriptionStore;
   readonly deliveries: DeliveryStore;
   readonly sms: SmsStore;

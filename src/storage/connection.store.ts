@@ -16,7 +16,7 @@ function configOf(connection: Connection): Config {
   return config;
 }
 
-function toConnection(row: Selectable<ConnectionsTable>): Connection {
+function toConnection(row: Omit<Selectable<ConnectionsTable>, 'sp_private_key'>): Connection {
   const config = fromJson<Config>(row.config);
   return {
     ...config,
@@ -26,6 +26,7 @@ function toConnection(row: Selectable<ConnectionsTable>): Connection {
     preset: config.preset ?? null,
     presetOptions: config.presetOptions ?? {},
     storeTokens: config.storeTokens ?? false,
+    saml: config.saml ?? null,
     tenantId: row.tenant_id,
     id: row.id,
     kind: row.kind as Connection['kind'],
@@ -41,11 +42,11 @@ const COLUMNS = ['tenant_id', 'id', 'kind', 'display_name', 'position', 'config'
 
 export function createConnectionStore(db: Db): ConnectionStore {
   return {
-    async create(connection, sealedSecret) {
+    async create(connection, sealedSecret, sealedSpKey = null) {
       try {
         await db
           .insertInto('connections')
-          .values({ tenant_id: connection.tenantId, id: connection.id, kind: connection.kind, display_name: connection.displayName, position: connection.position, config: toJson(configOf(connection)), client_secret: sealedSecret, created_at: connection.createdAt, updated_at: connection.updatedAt })
+          .values({ tenant_id: connection.tenantId, id: connection.id, kind: connection.kind, display_name: connection.displayName, position: connection.position, config: toJson(configOf(connection)), client_secret: sealedSecret, sp_private_key: sealedSpKey, created_at: connection.createdAt, updated_at: connection.updatedAt })
           .execute();
       } catch (error) {
         if (isUniqueViolation(error)) throw new DomainError('connection.id_taken', 'conflict', `This tenant already has a connection "${connection.id}".`, { id: connection.id });
@@ -66,6 +67,11 @@ export function createConnectionStore(db: Db): ConnectionStore {
     async sealedSecret(tenantId, id) {
       const row = await db.selectFrom('connections').select('client_secret').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       return row?.client_secret ?? undefined;
+    },
+
+    async sealedSpKey(tenantId, id) {
+      const row = await db.selectFrom('connections').select('sp_private_key').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return row?.sp_private_key ?? undefined;
     },
 
     async lock(tenantId, id) {

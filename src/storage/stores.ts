@@ -22,6 +22,7 @@ import { createConsentLedgerStore, createPreferenceStore, createPurposeStore } f
 import { createRememberedDeviceStore } from './remembered-device.store.ts';
 import { createGroupStore } from './group.store.ts';
 import { createConnectionStore } from './connection.store.ts';
+import { createSamlReplayStore } from './saml-replay.store.ts';
 import { createDeliveryStore, createSubscriptionStore } from './subscription.store.ts';
 import { createSmsStore } from './sms.store.ts';
 
@@ -59,6 +60,7 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     rememberedDevices: createRememberedDeviceStore(db),
     groups: createGroupStore(db),
     connections: createConnectionStore(db),
+    samlAssertions: createSamlReplayStore(db),
     subscriptions: createSubscriptionStore(db),
     deliveries: createDeliveryStore(db),
     sms: createSmsStore(db, hooks.smsQueued),

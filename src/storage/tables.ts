@@ -400,8 +400,18 @@ export type ConnectionsTable = {
   config: JsonText;
   /** SecretBox.seal of the client secret, bound to `connection-secret:<tenant>:<id>`; null for none. */
   client_secret: string | null;
+  /** SecretBox.seal of a SAML connection's service-provider private key (migration 0030); null for other kinds. */
+  sp_private_key: string | null;
   created_at: EpochMs;
   updated_at: EpochMs;
+};
+
+/** The IDs of SAML assertions already used (migration 0030), kept until the assertion expires. */
+type SamlAssertionsTable = {
+  tenant_id: string;
+  connection_id: string;
+  assertion_id: string;
+  expires_at: EpochMs;
 };
 
 type CustomerGroupMembersTable = {
@@ -489,6 +499,7 @@ export type Database = {
   consent_records: ConsentRecordsTable;
   communication_preferences: CommunicationPreferencesTable;
   connections: ConnectionsTable;
+  saml_assertions: SamlAssertionsTable;
   event_subscriptions: EventSubscriptionsTable;
   event_deliveries: EventDeliveriesTable;
 };

@@ -14,7 +14,7 @@ function connection(tenantId: string, id: string, fields: Partial<Connection> = 
   return {
     tenantId, id, kind: 'oidc', preset: null, presetOptions: {}, storeTokens: false, displayName: id.toUpperCase(), iconUrl: null, clientId: 'client', hasClientSecret: true, issuer: 'https://id.example', endpoints: null,
     scopes: ['openid', 'email'], mapping: { given_name: 'first' }, allowSignUp: true, trustEmailVerified: false, refreshTraits: false, applications: null, domains: ['example.com'],
-    position: 0, enabled: true, roleMapping: null, createdAt: 1_000, updatedAt: 1_000, ...fields,
+    position: 0, enabled: true, roleMapping: null, saml: null, createdAt: 1_000, updatedAt: 1_000, ...fields,
   };
 }
 

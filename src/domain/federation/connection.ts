@@ -1,6 +1,6 @@
 // A connection is one upstream identity provider a tenant's customers may sign in with (issue 16,
-// ADR 0032): a generic OpenID Connect provider found by its discovery URL, or a generic OAuth 2
-// provider named by its endpoints. What it is allowed to do is decided here: whether it may create
+// ADR 0032): a generic OpenID Connect provider found by its discovery URL, a generic OAuth 2
+// provider named by its endpoints, or a SAML 2.0 identity provider read from its metadata (ADR 0035). What it is allowed to do is decided here: whether it may create
 // accounts, whether its `email_verified` is believed, which applications show it, which email
 // domains it owns (home-realm discovery), and how its claims fill the customer's traits.
 import { ValidationError } from '../errors.ts';
@@ -10,8 +10,36 @@ import type { FieldProblem } from '../errors.ts';
 import type { PresetId, PresetOptions } from './presets.ts';
 import { PRESET_IDS, presetOf, resolvedConnection } from './presets.ts';
 
-export const CONNECTION_KINDS = ['oidc', 'oauth2'] as const;
+export const CONNECTION_KINDS = ['oidc', 'oauth2', 'saml'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
+
+/** What Foyer keeps of a SAML identity provider's metadata. */
+export type IdpMetadata = {
+  readonly entityId: string;
+  /** Its SingleSignOnService for the HTTP-Redirect binding (where AuthnRequests go). */
+  readonly ssoUrl: string;
+  /** The base64 bodies of the X.509 certificates it signs assertions with. */
+  readonly certificates: readonly string[];
+};
+
+/** A SAML connection: the identity provider, and Foyer's own certificate as its service provider (the private key is sealed apart). */
+export type SamlSettings = IdpMetadata & {
+  /** Where the metadata was read from (re-read on request), or null when it was given as a document. */
+  readonly metadataUrl: string | null;
+  /** The service provider's certificate (PEM): published in its metadata for signed AuthnRequests and encrypted assertions. */
+  readonly spCertificate: string;
+  /** Refuse assertions that are not encrypted to the service provider's key. */
+  readonly requireEncryptedAssertions: boolean;
+};
+
+/** How an operator names the IdP's metadata: a URL to read, or the document itself. */
+export type SamlInput = { readonly metadataUrl?: string | undefined; readonly metadataXml?: string | undefined; readonly requireEncryptedAssertions?: boolean | undefined };
+
+/** Reads IdP metadata and makes the service provider's key pair (infrastructure, handed to the use cases). */
+export type SamlSetup = {
+  readMetadata(source: { readonly url?: string | undefined; readonly xml?: string | undefined }): Promise<IdpMetadata>;
+  newKeyPair(commonName: string): Promise<{ readonly privateKey: string; readonly certificate: string }>;
+};
 
 /** Where a generic OAuth 2 provider's steps happen (there is no discovery to read them from). */
 type OAuth2Endpoints = { readonly authorization: string; readonly token: string; readonly userinfo: string };
@@ -58,12 +86,14 @@ export type Connection = {
    * member owner, admin, support or analyst. Staff without a mapped value are refused.
    */
   readonly roleMapping: { readonly claim: string; readonly roles: Readonly<Record<string, StaffRole>> } | null;
+  /** SAML connections: the identity provider and the service provider's certificate; null for the others. */
+  readonly saml: SamlSettings | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 };
 
 /** What an operator sends to create or change one (the secret apart, sealed by the service). */
-export type ConnectionInput = Partial<Omit<Connection, 'tenantId' | 'hasClientSecret' | 'createdAt' | 'updatedAt'>> & { readonly clientSecret?: string | null | undefined };
+export type ConnectionInput = Partial<Omit<Connection, 'tenantId' | 'hasClientSecret' | 'saml' | 'createdAt' | 'updatedAt'>> & { readonly clientSecret?: string | null | undefined; readonly saml?: SamlInput | undefined };
 
 const ID = /^[a-z][a-z0-9-]{0,62}$/;
 const TRAIT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -80,6 +110,17 @@ export function clientSecretContext(tenantId: string, connectionId: string): str
  */
 export function upstreamTokensContext(tenantId: string, connectionId: string, subject: string): string {
   return `upstream-tokens:${tenantId}:${connectionId}:${subject}`;
+}
+
+/** A SAML connection's service provider under the tenant's issuer: its entity id, assertion consumer service and metadata URLs. */
+export function samlServiceProviderOf(issuer: string, connectionId: string): { readonly entityId: string; readonly acsUrl: string; readonly metadataUrl: string } {
+  const entityId = `${issuer}/federation/saml/${connectionId}`;
+  return { entityId, acsUrl: `${entityId}/acs`, metadataUrl: `${entityId}/metadata` };
+}
+
+/** The secret box's context of a SAML connection's service-provider private key. */
+export function spKeyContext(tenantId: string, connectionId: string): string {
+  return `saml-sp-key:${tenantId}:${connectionId}`;
 }
 
 /** The connection's fields checked together; every problem at once, with the API's field names left to the caller. */
@@ -101,7 +142,7 @@ export function validateConnection(stored: Omit<Connection, 'createdAt' | 'updat
   if (!(CONNECTION_KINDS as readonly string[]).includes(fields.kind)) problem('kind', `must be one of ${CONNECTION_KINDS.join(', ')}`);
   if (fields.displayName.trim() === '' || fields.displayName.length > 100) problem('display_name', 'must be 1 to 100 characters');
   if (fields.iconUrl !== null && !isUrl(fields.iconUrl, ['https:'])) problem('icon_url', 'must be an https URL');
-  if (fields.clientId === '' || fields.clientId.length > 500) problem('client_id', 'must be 1 to 500 characters');
+  if (fields.kind !== 'saml' && (fields.clientId === '' || fields.clientId.length > 500)) problem('client_id', 'must be 1 to 500 characters');
   // Plain http is for an upstream on this machine while developing; production talks TLS only.
   const schemes = options.production ? ['https:'] : ['https:', 'http:'];
   const scheme = options.production ? 'an https URL' : 'an http(s) URL';
@@ -110,6 +151,11 @@ export function validateConnection(stored: Omit<Connection, 'createdAt' | 'updat
     if (fields.endpoints === null) problem('endpoints', 'are required for an OAuth 2 connection');
     else for (const name of ['authorization', 'token', 'userinfo'] as const) if (!isUrl(fields.endpoints[name], schemes)) problem(`endpoints.${name}`, `must be ${scheme}`);
     if (!fields.hasClientSecret) problem('client_secret', 'is required for an OAuth 2 connection');
+  }
+  if (fields.kind === 'saml') {
+    if (fields.saml === null) problem('saml', 'a SAML connection needs the identity provider’s metadata (metadata_url or metadata_xml)');
+    else if (!isUrl(fields.saml.ssoUrl, schemes)) problem('saml.metadata', `the identity provider’s single sign-on service must be ${scheme}`);
+    if (fields.saml?.metadataUrl && !isUrl(fields.saml.metadataUrl, schemes)) problem('saml.metadata_url', `must be ${scheme}`);
   }
   if (fields.scopes.length > 30 || fields.scopes.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/.test(scope))) problem('scopes', 'at most 30 scope tokens (RFC 6749 3.3)');
   for (const [trait, claim] of Object.entries(fields.mapping)) if (!TRAIT.test(trait) || claim === '' || claim.length > 200) problem(`mapping.${trait}`, 'maps a trait name to a claim name of 1 to 200 characters');

@@ -1,10 +1,13 @@
 // /tenants/{tenant}/connections: a tenant's social and enterprise connections over the admin API
 // (issue 16, docs/federation.md). They are part of a tenant's configuration: reading is
 // `tenants:read`, changing `tenants:write`. The client secret is write-only: sent on create or
-// change, sealed at rest, answered only as `client_secret_set`.
+// change, sealed at rest, answered only as `client_secret_set`. A SAML connection (ADR 0035) is
+// made from its IdP's metadata (a URL Foyer reads, or the document) and answers the service
+// provider's entity id, ACS and metadata URLs to register at the IdP.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
 import { redirectUriOf } from '../federation/upstream-sign-in.ts';
+import { serviceProviderOf } from '../federation/saml-sign-in.ts';
 import type { Connection, ConnectionInput } from '../../domain/federation/connection.ts';
 import { CONNECTION_KINDS } from '../../domain/federation/connection.ts';
 import { STAFF_ROLES } from '../../domain/admin/scopes.ts';
@@ -30,8 +33,36 @@ const ENDPOINTS = {
   properties: { authorization: URL_STRING, token: URL_STRING, userinfo: URL_STRING },
 } as const;
 
+const SAML_INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'SAML connections: the identity provider’s metadata, read from `metadata_url` or given as `metadata_xml` (one of them on creation; sending one again re-reads it).',
+  properties: {
+    metadata_url: { type: 'string', minLength: 1, maxLength: 2000, description: 'Where the IdP publishes its metadata (read now, through the outbound guard).' },
+    metadata_xml: { type: 'string', minLength: 1, maxLength: 1_000_000, description: 'The IdP’s metadata document itself.' },
+    require_encrypted_assertions: { type: 'boolean', description: 'Refuse assertions not encrypted to the service provider’s certificate.' },
+  },
+} as const;
+
+const SAML_VIEW = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  description: 'SAML connections: the identity provider as its metadata describes it, and Foyer’s service provider to register there; null for other kinds.',
+  properties: {
+    idp_entity_id: { type: 'string' },
+    sso_url: { type: 'string', description: 'The IdP’s HTTP-Redirect single sign-on service.' },
+    metadata_url: { type: ['string', 'null'] },
+    signing_certificates: { type: 'integer', description: 'How many signing certificates of the IdP are trusted.' },
+    require_encrypted_assertions: { type: 'boolean' },
+    sp_entity_id: { type: 'string', description: 'Foyer’s entity id for this connection (the IdP’s “Audience URI”, “Identifier” or “Entity ID”).' },
+    acs_url: { type: 'string', description: 'The assertion consumer service (HTTP-POST): the IdP’s “Single sign-on URL”, “Reply URL” or “ACS URL”.' },
+    sp_metadata_url: { type: 'string', description: 'Foyer’s service-provider metadata for this connection.' },
+    sp_certificate: { type: 'string', description: 'Foyer’s certificate (PEM) for signed AuthnRequests and encrypted assertions.' },
+  },
+} as const;
+
 const SETTABLE = {
-  kind: { type: 'string', enum: CONNECTION_KINDS, description: '`oidc`: OpenID Connect from its discovery document; `oauth2`: OAuth 2 with the endpoints named.' },
+  kind: { type: 'string', enum: CONNECTION_KINDS, description: '`oidc`: OpenID Connect from its discovery document; `oauth2`: OAuth 2 with the endpoints named; `saml`: a SAML 2.0 identity provider from its metadata.' },
   preset: { type: ['string', 'null'], enum: [...PRESET_IDS, null], description: 'A social preset: its endpoints, scopes, claim mapping and quirks apply, and `kind`, `display_name` and `scopes` default to its own (docs/federation.md). `issuer` and `endpoints` override its URLs.' },
   preset_options: {
     type: 'object',
@@ -41,7 +72,7 @@ const SETTABLE = {
   },
   display_name: { type: 'string', minLength: 1, maxLength: 100, description: 'What its button says: “Continue with {display_name}”.' },
   icon_url: { type: ['string', 'null'], maxLength: 2000, description: 'An https URL of the button’s mark.' },
-  client_id: { type: 'string', minLength: 1, maxLength: 500 },
+  client_id: { type: 'string', minLength: 1, maxLength: 500, description: 'Required for `oidc` and `oauth2`.' },
   client_secret: { type: ['string', 'null'], minLength: 1, maxLength: 4000, description: 'Write-only; encrypted at rest. null removes it (a public client).' },
   issuer: { type: ['string', 'null'], maxLength: 2000, description: 'OpenID Connect: the issuer, or its discovery document’s URL.' },
   endpoints: { ...ENDPOINTS, type: ['object', 'null'] },
@@ -62,13 +93,14 @@ const SETTABLE = {
     description: 'The admin tenant’s workforce IdP: the claim (`groups`, `roles`) whose values map to staff roles; staff without a mapped value are refused.',
     properties: { claim: { type: 'string', minLength: 1, maxLength: 200 }, roles: { type: 'object', maxProperties: 100, additionalProperties: { type: 'string', enum: STAFF_ROLES } } },
   },
+  saml: SAML_INPUT,
 } as const;
 
 const CONNECTION = {
   $id: 'Connection',
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'kind', 'preset', 'preset_options', 'display_name', 'icon_url', 'client_id', 'client_secret_set', 'issuer', 'endpoints', 'scopes', 'mapping', 'allow_sign_up', 'trust_email_verified', 'refresh_traits', 'store_tokens', 'applications', 'domains', 'position', 'enabled', 'role_mapping', 'redirect_uri', 'created_at', 'updated_at'],
+  required: ['id', 'kind', 'preset', 'preset_options', 'display_name', 'icon_url', 'client_id', 'client_secret_set', 'issuer', 'endpoints', 'scopes', 'mapping', 'allow_sign_up', 'trust_email_verified', 'refresh_traits', 'store_tokens', 'applications', 'domains', 'position', 'enabled', 'role_mapping', 'saml', 'redirect_uri', 'created_at', 'updated_at'],
   properties: {
     id: { type: 'string' },
     kind: SETTABLE.kind,
@@ -91,7 +123,8 @@ const CONNECTION = {
     position: { type: 'integer' },
     enabled: { type: 'boolean' },
     role_mapping: { type: ['object', 'null'], additionalProperties: false, properties: { claim: { type: 'string' }, roles: { type: 'object', additionalProperties: { type: 'string' } } } },
-    redirect_uri: { type: 'string', description: 'The callback URL to register at the upstream provider.' },
+    saml: SAML_VIEW,
+    redirect_uri: { type: 'string', description: 'The callback URL to register at an OpenID Connect or OAuth 2 provider.' },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
   },
@@ -102,6 +135,7 @@ type Body = {
   id?: string; kind?: Connection['kind']; preset?: Connection['preset']; preset_options?: { team_id?: string; key_id?: string; tenant?: string }; store_tokens?: boolean; display_name?: string; icon_url?: string | null; client_id?: string; client_secret?: string | null; issuer?: string | null;
   endpoints?: Connection['endpoints']; scopes?: string[]; mapping?: Record<string, string>; allow_sign_up?: boolean; trust_email_verified?: boolean; refresh_traits?: boolean;
   applications?: string[] | null; domains?: string[]; position?: number; enabled?: boolean; role_mapping?: Connection['roleMapping'];
+  saml?: { metadata_url?: string; metadata_xml?: string; require_encrypted_assertions?: boolean };
 };
 
 function inputOf(body: Body): ConnectionInput {
@@ -110,13 +144,22 @@ function inputOf(body: Body): ConnectionInput {
     presetOptions: body.preset_options && { ...(body.preset_options.team_id ? { teamId: body.preset_options.team_id } : {}), ...(body.preset_options.key_id ? { keyId: body.preset_options.key_id } : {}), ...(body.preset_options.tenant ? { tenant: body.preset_options.tenant } : {}) }, iconUrl: body.icon_url, clientId: body.client_id, clientSecret: body.client_secret, issuer: body.issuer,
     endpoints: body.endpoints, scopes: body.scopes, mapping: body.mapping, allowSignUp: body.allow_sign_up, trustEmailVerified: body.trust_email_verified, refreshTraits: body.refresh_traits,
     applications: body.applications, domains: body.domains?.map((domain) => domain.toLowerCase()), position: body.position, enabled: body.enabled, roleMapping: body.role_mapping,
+    saml: body.saml && { metadataUrl: body.saml.metadata_url, metadataXml: body.saml.metadata_xml, requireEncryptedAssertions: body.saml.require_encrypted_assertions },
   };
 }
 
 export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
   app.addSchema(CONNECTION);
   const idOf = (request: FastifyRequest) => (request.params as { connection: string }).connection;
-  const writeDeps = { transaction: deps.transaction, secretBox: deps.secretBox, production: deps.production };
+  const writeDeps = { transaction: deps.transaction, secretBox: deps.secretBox, production: deps.production, saml: deps.samlSetup };
+  const samlView = (tenant: ReturnType<typeof tenantOf>, connection: Connection) => {
+    if (!connection.saml) return null;
+    const sp = serviceProviderOf(deps.publicUrl, tenant, connection.id);
+    return {
+      idp_entity_id: connection.saml.entityId, sso_url: connection.saml.ssoUrl, metadata_url: connection.saml.metadataUrl, signing_certificates: connection.saml.certificates.length,
+      require_encrypted_assertions: connection.saml.requireEncryptedAssertions, sp_entity_id: sp.entityId, acs_url: sp.acsUrl, sp_metadata_url: sp.metadataUrl, sp_certificate: connection.saml.spCertificate,
+    };
+  };
   const view = (request: FastifyRequest, connection: Connection) => {
     const tenant = tenantOf(request);
     return {
@@ -141,6 +184,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDep
       position: connection.position,
       enabled: connection.enabled,
       role_mapping: connection.roleMapping === null ? null : { claim: connection.roleMapping.claim, roles: { ...connection.roleMapping.roles } },
+      saml: samlView(tenant, connection),
       redirect_uri: redirectUriOf(issuerOf(deps.publicUrl, tenant)),
       created_at: iso(connection.createdAt),
       updated_at: iso(connection.updatedAt),
@@ -175,8 +219,8 @@ export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDep
       body: {
         type: 'object',
         additionalProperties: false,
-        // A preset gives the kind and the name.
-        required: ['id', 'client_id'],
+        // A preset gives the kind and the name; a SAML connection has no client id.
+        required: ['id'],
         properties: { id: { type: 'string', minLength: 1, maxLength: 63, description: 'Lower-case letters, digits and "-", starting with a letter.' }, ...SETTABLE },
       },
       response: { 201: CONNECTION_REF, ...CONFLICT, ...IDEMPOTENCY_PROBLEMS },

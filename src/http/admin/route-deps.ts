@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { SecretBox } from '../../domain/keys/secret-box.port.ts';
+import type { SamlSetup } from '../../domain/federation/connection.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
@@ -35,6 +36,8 @@ export type AdminApiDeps = {
   readonly unsubscribeKey: KeyObject;
   /** NODE_ENV=production: connections must use https upstreams. */
   readonly production: boolean;
+  /** SAML connections: reads IdP metadata (through the outbound guard) and makes service-provider key pairs. */
+  readonly samlSetup?: SamlSetup | undefined;
   /** A tenant's connections changed on this node: the hosted pages' cache of them forgets it. */
   readonly onConnectionsChanged?: ((tenantId: string) => void) | undefined;
 };

@@ -1,6 +1,8 @@
 // The tenant's side of upstream sign-in that is not a hosted page (ADR 0032): the callback every
-// connection's upstream redirects to (/federation/callback, what operators register), and the JSON
-// flows API's federated sign-in for native apps:
+// connection's upstream redirects to (/federation/callback, what operators register), a SAML
+// connection's service provider (ADR 0035: GET /federation/saml/{connection}/metadata, and the
+// assertion consumer service POST /federation/saml/{connection}/acs), and the JSON flows API's
+// federated sign-in for native apps:
 //   GET  /flows/login/{id}/federation           the connections the app may offer
 //   POST /flows/login/{id}/federation           {connection, client_id, return_to} → {redirect_to, exchange_token}
 //   (the customer signs in upstream in a browser; the callback sends them to return_to?flow={id})
@@ -27,6 +29,10 @@ import { pageTranslator } from '../shared/locale.ts';
 import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
 import { flowView } from '../flows/flow-view.ts';
 import { identityView, sessionView } from '../flows/flows.plugin.ts';
+import type { Flow } from '../../domain/flows/flow.ts';
+import { receiveSamlAnswer, serviceProviderOf } from './saml-sign-in.ts';
+import { serviceProviderMetadata } from '../../infra/federation/saml-service-provider.ts';
+import { spPrivateKeyOf } from '../../domain/federation/connections.service.ts';
 import type { ConnectionDirectory, FederationDeps } from './upstream-sign-in.ts';
 import { answeredProfile, beginUpstreamSignIn, federationFlowId, receiveUpstreamAnswer, redirectUriOf } from './upstream-sign-in.ts';
 
@@ -43,10 +49,14 @@ const completeBody = { type: 'object', required: ['exchange_token'], additionalP
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
+const connectionParams = { type: 'object', required: ['connection'], properties: { connection: { type: 'string', maxLength: 63 }, slug: { type: 'string', maxLength: 63 } } } as const;
+
 export async function federationPlugin(app: FastifyInstance, deps: FederationPluginDeps): Promise<void> {
-  // Apple (response_mode=form_post) POSTs its answer: a cross-site POST, which carries no cookie of
-  // ours; the state finds the flow, and the browser is then sent on by a top-level GET.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, parseForm);
+  // Apple (response_mode=form_post) and SAML IdPs (HTTP-POST binding) POST their answer: a
+  // cross-site POST, which carries no cookie of ours; the state (RelayState) finds the flow, and the
+  // browser is then sent on by a top-level GET. A SAML Response with encryption and certificates
+  // takes tens of kilobytes.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 512 * 1024 }, parseForm);
   app.post('/federation/callback', (request, reply) => {
     const form = formOf(request.body);
     const { user, id_token: _frontChannelToken, ...parameters } = form;
@@ -67,6 +77,11 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     received.search = parameters.toString();
     const flow = await receiveUpstreamAnswer(deps, tenant, { url: received, appleUser });
     if (!flow) return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'flow.expired') });
+    return sendBack(reply, tenant, flow);
+  }
+
+  /** Back from the upstream, checked or failed: to whoever started the sign-in (hosted interaction, portal, native app). */
+  function sendBack(reply: FastifyReply, tenant: Tenant, flow: Flow) {
     if (flow.kind === 'browser' && typeof flow.payload['portalIdentity'] === 'string') {
       return reply.code(303).header('location', `${mountPathOf(tenant)}/account/connections/return?flow=${encodeURIComponent(flow.id)}`).header('cache-control', 'no-store').send();
     }
@@ -78,6 +93,31 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     returnTo.searchParams.set('flow', String(flow.payload['apiFlow']));
     return reply.code(303).header('location', returnTo.href).header('cache-control', 'no-store').send();
   }
+
+  app.get('/federation/saml/:connection/metadata', { schema: { params: connectionParams } }, async (request, reply) => {
+    const tenant = request.tenant;
+    const id = (request.params as { connection: string }).connection;
+    const connection = tenant ? await deps.stores.connections.find(tenant.id, id) : undefined;
+    const privateKey = connection?.kind === 'saml' ? await spPrivateKeyOf(deps, connection) : undefined;
+    if (!tenant || !connection || !connection.saml || !privateKey) {
+      const t = pageTranslator(request, { tenant: tenant ?? undefined });
+      return sendPage(reply, { status: 404, t, branding: tenant ? brandingOf(tenant) : { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
+    }
+    const xml = serviceProviderMetadata(connection, privateKey, serviceProviderOf(deps.publicUrl, tenant, id));
+    return reply.header('content-type', 'application/samlmetadata+xml; charset=utf-8').header('cache-control', 'public, max-age=300').send(xml);
+  });
+
+  // The assertion consumer service: the IdP's Response, posted by the customer's browser.
+  app.post('/federation/saml/:connection/acs', { schema: { params: connectionParams } }, async (request, reply) => {
+    const tenant = request.tenant;
+    const t = pageTranslator(request, { tenant: tenant ?? undefined });
+    if (!tenant) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
+    const form = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, string | undefined>;
+    const id = (request.params as { connection: string }).connection;
+    const flow = await receiveSamlAnswer({ ...deps, samlAssertions: deps.stores.samlAssertions, audit: deps.stores.audit }, tenant, id, { SAMLResponse: form['SAMLResponse'], RelayState: form['RelayState'] }, requestContextOf(request));
+    if (!flow) return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'federation.saml_unsolicited') });
+    return sendBack(reply, tenant, flow);
+  });
 
   function tenantOf(request: FastifyRequest): Tenant {
     if (!request.tenant) throw unknownTenant(request);

@@ -23,6 +23,7 @@ import { issuerOf } from '../../domain/tenants/tenant.ts';
 import type { UpstreamProfile } from '../../domain/credentials/federated/federated.ts';
 import type { UpstreamCallback, UpstreamClient } from '../../infra/federation/upstream-client.ts';
 import { upstreamTokensContext } from '../../domain/federation/connection.ts';
+import { beginSamlSignIn } from './saml-sign-in.ts';
 
 /** Who the upstream sign-in is for: a hosted interaction, or a native app's api login flow. */
 type FederationOwner =
@@ -83,26 +84,27 @@ export function federationFlowId(state: string): string {
   return `fed.${state}`;
 }
 
-/** Starts the upstream sign-in: the flow stored, and the upstream's authorization URL. */
+/** Starts the upstream sign-in: the flow stored, and the upstream's authorization URL (a SAML IdP's, with the AuthnRequest). */
 export async function beginUpstreamSignIn(deps: FederationDeps, tenant: Tenant, connection: Connection, owner: FederationOwner, extra: Record<string, string> = {}): Promise<{ readonly url: URL; readonly flow: Flow }> {
-  const secret = await clientSecretOf({ connections: deps.connections, secretBox: deps.secretBox }, connection);
-  const checks = deps.upstream.newChecks();
-  const redirectUri = redirectUriOf(issuerOf(deps.publicUrl, tenant));
-  const url = await deps.upstream.authorizationUrl(connection, secret, redirectUri, checks, extra);
-  const now = Date.now();
-  const flow = newFlow({
-    id: federationFlowId(checks.state),
+  const flowOf = (state: string, checks: Record<string, unknown>) => newFlow({
+    id: federationFlowId(state),
     tenantId: tenant.id,
     type: 'federation',
     kind: owner.kind === 'api' ? 'api' : 'browser',
     interactionUid: owner.kind === 'browser' ? owner.interactionUid : null,
     payload: {
-      connection: connection.id, state: checks.state, nonce: checks.nonce, codeVerifier: checks.codeVerifier,
+      connection: connection.id, state, ...checks,
       ...(owner.kind === 'api' ? { apiFlow: owner.apiFlowId, returnTo: owner.returnTo, exchangeHash: owner.exchangeHash } : {}),
       ...(owner.kind === 'portal' ? { portalIdentity: owner.identityId } : {}),
     },
-    now,
+    now: Date.now(),
   });
+  if (connection.kind === 'saml') return beginSamlSignIn(deps, tenant, connection, flowOf, extra);
+  const secret = await clientSecretOf({ connections: deps.connections, secretBox: deps.secretBox }, connection);
+  const checks = deps.upstream.newChecks();
+  const redirectUri = redirectUriOf(issuerOf(deps.publicUrl, tenant));
+  const url = await deps.upstream.authorizationUrl(connection, secret, redirectUri, checks, extra);
+  const flow = flowOf(checks.state, { nonce: checks.nonce, codeVerifier: checks.codeVerifier });
   await deps.flows.create(flow);
   return { url, flow };
 }
@@ -116,7 +118,7 @@ export async function receiveUpstreamAnswer(deps: FederationDeps, tenant: Tenant
   const state = callback.url.searchParams.get('state');
   if (!state) return undefined;
   const flow = await deps.flows.find(tenant.id, federationFlowId(state), Date.now());
-  if (!flow || flow.type !== 'federation' || flow.state !== 'active') return undefined;
+  if (!flow || flow.type !== 'federation' || flow.state !== 'active' || typeof flow.payload['codeVerifier'] !== 'string') return undefined;
   const connection = await deps.connections.find(tenant.id, String(flow.payload['connection']));
   let payload: Record<string, unknown>;
   try {

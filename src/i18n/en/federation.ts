@@ -13,6 +13,7 @@ export const federation = {
   'federation.profile_incomplete': 'That sign-in did not give us what an account here needs. Sign up with your email instead.',
   'federation.upstream_failed': 'Signing in that way did not work. Try again, or choose another way to sign in.',
   'federation.already_linked': 'That account is already connected to another account here.',
+  'federation.saml_unsolicited': 'This sign-in did not start here, or it took too long to come back. Go back to the application and sign in again.',
   'connection.not_found': 'There is no connection with the ID {id}.',
   'connection.id_taken': 'The connection ID {id} is already in use. Choose another one.',
   'federation.last_method': 'This is the only way to sign in to your account. Set a password or connect another account first.',

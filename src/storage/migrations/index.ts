@@ -25,6 +25,7 @@ import * as sms from './0024-sms.ts';
 import * as connections from './0025-connections.ts';
 import * as staffInvitations from './0028-staff-invitations.ts';
 import * as verifiedFilter from './0028-verified-filter.ts';
+import * as saml from './0030-saml.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -53,4 +54,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0025-connections': connections,
   '0028-staff-invitations': staffInvitations,
   '0028-verified-filter': verifiedFilter,
+  '0030-saml': saml,
 };
