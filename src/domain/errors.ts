@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'code.throttled',
   'connection.id_taken',
   'connection.not_found',
+  'consent.declined',
   'consent.required',
   'consent.required_purpose',
   'customer.address_verified',

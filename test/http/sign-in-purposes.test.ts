@@ -135,4 +135,34 @@ describeEachEngine('required purposes asked again at sign-in', (current) => {
     assert.deepEqual([last.version, last.method, last.action], [current, 'flows_api', 'granted']);
     assert.equal((await post(step.flow.ui.action, { consents: { terms: true } })).status, 409);
   });
+
+  test('the flows API: a customer who declines the new version ends the step with consent.declined (403 problem+json), gets no session, and is asked again next time', async () => {
+    const customer = await customerWithTerms('api-decline');
+    const current = await raiseVersion();
+    const post = (url: string, body?: unknown, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const signIn = async () => {
+      const created = (await (await post(`${node.url}/flows/login`)).json()) as { ui: { action: string } };
+      const signedIn = await post(created.ui.action, { identifier: customer.email, password: PASSWORD });
+      assert.equal(signedIn.status, 200);
+      return ((await signedIn.json()) as { flow: { id: string; type: string; ui: { action: string; decline: string } } }).flow;
+    };
+    const step = await signIn();
+    assert.equal(step.type, 'purposes');
+    assert.equal(step.ui.decline, `${node.url}/flows/purposes/${step.id}/decline`, 'the step says where to decline');
+
+    const declined = await post(step.ui.decline);
+    assert.equal(declined.status, 403);
+    assert.match(declined.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    const problem = (await declined.json()) as { code: string; status: number; detail: string };
+    assert.deepEqual([problem.code, problem.status], ['consent.declined', 403]);
+    assert.match(problem.detail, /no session is issued/);
+    // The step is over: no session can come of it, neither by accepting now nor by declining again.
+    const read = (await (await fetch(`${node.url}/flows/${step.id}`)).json()) as { state: string; ui: unknown };
+    assert.deepEqual([read.state, read.ui], ['complete', null]);
+    assert.equal((await post(step.ui.action, { consents: { terms: true } })).status, 409);
+    assert.equal((await post(step.ui.decline)).status, 409);
+    assert.equal((await node.server.stores.consentLedger.listForIdentity(tenantId(), customer.id)).at(-1)!.version, current - 1, 'nothing recorded: the earlier grant stands');
+    assert.equal((await signIn()).type, 'purposes', 'the next sign-in asks again');
+    assert.equal((await post(`${node.url}/flows/purposes/not-a-flow/decline`)).status, 404);
+  });
 });

@@ -27,7 +27,7 @@ type FieldView = {
 };
 /** Another way in than the step's own fields; a passkey's carries its WebAuthn request options. */
 type Alternative = { method: string; path: string; fields: FieldView[]; options?: Readonly<Record<string, unknown>> };
-type Step = { path: string; fields: FieldView[]; resend?: boolean; alternatives?: Alternative[] };
+type Step = { path: string; fields: FieldView[]; resend?: boolean; decline?: boolean; alternatives?: Alternative[] };
 
 const field = (name: string, type: FieldView['type'], label: string): FieldView => ({ name, type, required: true, label });
 const CODE: FieldView[] = [field('code', 'text', 'field.code')];
@@ -84,8 +84,8 @@ function stepOf(flow: Flow, verification: Flow | undefined, form: FormFields): S
       if (sent) return { path: '/code', fields: CODE, resend: true };
       return { path: '', fields: [...(form.traits ?? [field('traits', 'object', 'field.traits')]), field('password', 'password', 'field.password'), ...(form.consents ?? [])] };
     case 'purposes':
-      // A sign-in waiting for the customer to accept purposes whose version went up.
-      return { path: '', fields: [...(form.consents ?? [])] };
+      // A sign-in waiting for the customer to accept purposes whose version went up; or to decline them.
+      return { path: '', fields: [...(form.consents ?? [])], decline: true };
     case 'recovery':
       if (flow.state === 'verified') return { path: '/password', fields: [field('password', 'password', 'field.new_password')] };
       return sent ? { path: '/code', fields: CODE, resend: true } : { path: '', fields: [field('email', 'email', 'field.email')] };
@@ -117,6 +117,7 @@ export function flowView(flow: Flow, issuer: string, verification?: Flow, form: 
           action: `${base}${step.path}`,
           fields: step.fields,
           ...(step.resend ? { resend: `${base}/resend` } : {}),
+          ...(step.decline ? { decline: `${base}/decline` } : {}),
           ...(step.alternatives ? { alternatives: step.alternatives.map((alternative) => ({ method: alternative.method, action: `${base}${alternative.path}`, fields: alternative.fields, ...(alternative.options ? { options: alternative.options } : {}) })) } : {}),
         }
       : null,

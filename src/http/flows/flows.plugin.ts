@@ -109,6 +109,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   app.post('/flows/registration/:id', { schema: { params: flowParams, body: signUpBody } }, (request, reply) => submitSignUp(request, reply));
   app.post('/flows/registration/:id/code', { schema: { params: flowParams, body: signInCodeBody } }, (request, reply) => confirmSignUp(request, reply));
   app.post('/flows/purposes/:id', { schema: { params: flowParams, body: purposesBody } }, (request, reply) => acceptPurposes(request, reply));
+  app.post('/flows/purposes/:id/decline', { schema: { params: flowParams } }, (request) => declinePurposes(request));
   app.post('/flows/recovery/:id', { schema: { params: flowParams, body: emailBody } }, (request, reply) => submitRecovery(request, reply));
   app.post('/flows/recovery/:id/code', { schema: { params: flowParams, body: codeBody } }, (request, reply) => confirmRecovery(request, reply));
   app.post('/flows/recovery/:id/password', { schema: { params: flowParams, body: passwordBody } }, (request, reply) => submitNewPassword(request, reply));
@@ -360,6 +361,21 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const renewed = await renewConsents(deps, tenant, identity.id, body.consents, { locale, context: consentContextOf(request, 'flows_api') });
     if (!renewed.ok) throw new ValidationError(renewed.problems.map((problem) => localizedProblem(translator(locale), problem)));
     return complete(reply, tenant, flow, identity, result, request, { alreadyComplete: false });
+  }
+
+  /**
+   * The customer will not accept the purposes asked again (the app's "Cancel"): the consent step
+   * ends without a session, and the app gets a problem it can show (`consent.declined`, 403), as a
+   * hosted page's Cancel answers the application `access_denied`. Nothing is recorded in the
+   * ledger: the earlier grant stays what it was, and the next sign-in asks again.
+   */
+  async function declinePurposes(request: FastifyRequest): Promise<never> {
+    const { tenant, flow } = await activeFlow(request, 'purposes');
+    const { result: _dropped, ...payload } = flow.payload;
+    if (!(await deps.stores.flows.advance(tenant.id, flow.id, 'active', { state: 'complete', payload: { ...payload, declined: true } }, Date.now()))) {
+      throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
+    }
+    throw new DomainError('consent.declined', 'forbidden', 'The customer declined the required purposes asked again: no session is issued. The next sign-in asks again.');
   }
 
   /**

@@ -5,6 +5,7 @@ export const privacy = {
   'purpose.not_found': 'There is no consent purpose {id}.',
   'purpose.id_taken': 'There is already a consent purpose {id}. Choose another ID.',
   'subscription.not_found': 'There is no event subscription {id}.',
+  'consent.declined': 'You did not accept the updated terms, so you are not signed in. You will be asked again the next time you sign in.',
   'consent.required_purpose': 'This consent is needed to use the service and cannot be withdrawn on its own. To end it, delete your account.',
   'consent.required': 'Please accept {purposes} to continue.',
   'page.purposes.legend': 'What you agree to',

@@ -344,6 +344,7 @@ export const de: Translation = {
     'purpose.not_found': 'Es gibt keinen Einwilligungszweck {id}.',
     'purpose.id_taken': 'Es gibt bereits einen Einwilligungszweck {id}. Wählen Sie eine andere ID.',
     'subscription.not_found': 'Es gibt kein Ereignis-Abonnement {id}.',
+    'consent.declined': 'Sie haben den aktualisierten Bedingungen nicht zugestimmt und sind daher nicht angemeldet. Bei der nächsten Anmeldung werden Sie erneut gefragt.',
     'consent.required_purpose': 'Diese Einwilligung ist für die Nutzung des Dienstes nötig und kann nicht einzeln widerrufen werden. Um sie zu beenden, löschen Sie Ihr Konto.',
     'consent.required': 'Bitte akzeptieren Sie {purposes}, um fortzufahren.',
     'scope.consents': "Sehen, wozu Sie eingewilligt haben (die erteilten Zwecke und ihre Version)",

@@ -344,6 +344,7 @@ export const es: Translation = {
     'purpose.not_found': 'No existe ninguna finalidad de consentimiento {id}.',
     'purpose.id_taken': 'Ya existe una finalidad de consentimiento {id}. Elige otro identificador.',
     'subscription.not_found': 'No existe ninguna suscripción a eventos {id}.',
+    'consent.declined': 'No aceptaste las condiciones actualizadas, así que no has iniciado sesión. Se te volverá a preguntar la próxima vez que inicies sesión.',
     'consent.required_purpose': 'Este consentimiento es necesario para usar el servicio y no se puede retirar por separado. Para ponerle fin, elimina tu cuenta.',
     'consent.required': 'Acepta {purposes} para continuar.',
     'scope.consents': "Ver lo que has aceptado (los fines que autorizaste y su versión)",

@@ -344,6 +344,7 @@ export const fr: Translation = {
     'purpose.not_found': 'Il n’existe aucune finalité de consentement {id}.',
     'purpose.id_taken': 'Une finalité de consentement {id} existe déjà. Choisissez un autre identifiant.',
     'subscription.not_found': 'Il n’existe aucun abonnement aux événements {id}.',
+    'consent.declined': 'Vous n\'avez pas accepté les conditions mises à jour : vous n\'êtes donc pas connecté. Elles vous seront de nouveau proposées à votre prochaine connexion.',
     'consent.required_purpose': 'Ce consentement est nécessaire pour utiliser le service et ne peut pas être retiré seul. Pour y mettre fin, supprimez votre compte.',
     'consent.required': 'Veuillez accepter {purposes} pour continuer.',
     'scope.consents': "Voir ce que vous avez accepté (les finalités consenties et leur version)",

@@ -354,6 +354,7 @@ export const it: Translation = {
     'purpose.not_found': 'Non esiste alcuna finalità di consenso {id}.',
     'purpose.id_taken': 'Esiste già una finalità di consenso {id}. Scegli un altro identificativo.',
     'subscription.not_found': 'Non esiste alcuna sottoscrizione agli eventi {id}.',
+    'consent.declined': 'Non hai accettato le condizioni aggiornate, quindi non hai effettuato l\'accesso. Ti verrà chiesto di nuovo al prossimo accesso.',
     'consent.required_purpose': 'Questo consenso è necessario per usare il servizio e non può essere revocato da solo. Per terminarlo, elimina il tuo account.',
     'consent.required': 'Accetta {purposes} per continuare.',
     'scope.consents': "Vedere ciò che hai accettato (le finalità consentite e la loro versione)",

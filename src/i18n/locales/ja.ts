@@ -354,6 +354,7 @@ export const ja: Translation = {
     'purpose.not_found': '同意の目的 {id} は存在しません。',
     'purpose.id_taken': '同意の目的 {id} はすでに存在します。別の ID を選んでください。',
     'subscription.not_found': 'イベントのサブスクリプション {id} はありません。',
+    'consent.declined': '更新された規約に同意されなかったため、ログインしていません。次回ログイン時に再度確認されます。',
     'consent.required_purpose': 'この同意はサービスの利用に必要なため、単独では撤回できません。終了するにはアカウントを削除してください。',
     'consent.required': '続行するには {purposes} に同意してください。',
     'scope.consents': "同意した内容（同意した目的とそのバージョン）を確認",

@@ -354,6 +354,7 @@ export const nl: Translation = {
     'purpose.not_found': 'Er is geen toestemmingsdoel {id}.',
     'purpose.id_taken': 'Er bestaat al een toestemmingsdoel {id}. Kies een andere ID.',
     'subscription.not_found': 'Er is geen abonnement op gebeurtenissen {id}.',
+    'consent.declined': 'Je hebt de bijgewerkte voorwaarden niet geaccepteerd, dus je bent niet ingelogd. De volgende keer dat je inlogt, wordt het je opnieuw gevraagd.',
     'consent.required_purpose': 'Deze toestemming is nodig om de dienst te gebruiken en kan niet los worden ingetrokken. Verwijder je account om haar te beëindigen.',
     'consent.required': 'Accepteer {purposes} om verder te gaan.',
     'scope.consents': "Zien waarmee u hebt ingestemd (de doelen waarvoor u toestemming gaf, en welke versie)",

@@ -354,6 +354,7 @@ export const ptBR: Translation = {
     'purpose.not_found': 'Não existe nenhuma finalidade de consentimento {id}.',
     'purpose.id_taken': 'Já existe uma finalidade de consentimento {id}. Escolha outro identificador.',
     'subscription.not_found': 'Não existe nenhuma assinatura de eventos {id}.',
+    'consent.declined': 'Você não aceitou os termos atualizados, por isso não entrou. Eles serão pedidos novamente no seu próximo login.',
     'consent.required_purpose': 'Este consentimento é necessário para usar o serviço e não pode ser retirado isoladamente. Para encerrá-lo, exclua sua conta.',
     'consent.required': 'Aceite {purposes} para continuar.',
     'scope.consents': "Ver o que você aceitou (as finalidades que autorizou e a versão)",

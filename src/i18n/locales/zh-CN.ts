@@ -354,6 +354,7 @@ export const zhCN: Translation = {
     'purpose.not_found': '不存在同意目的 {id}。',
     'purpose.id_taken': '同意目的 {id} 已存在。请另选一个 ID。',
     'subscription.not_found': '不存在事件订阅 {id}。',
+    'consent.declined': '你没有接受更新后的条款，因此未登录。下次登录时会再次询问你。',
     'consent.required_purpose': '此同意是使用本服务所必需的，不能单独撤回。如需终止，请删除你的账号。',
     'consent.required': '请接受 {purposes} 以继续。',
     'scope.consents': "查看您同意的内容（您同意的用途及其版本）",
