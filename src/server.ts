@@ -172,7 +172,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     const secretBox = createSecretBox(config.masterSecret);
     // Which tenant a request is for (cached by slug), and each tenant's oidc-provider.
     const tenants = createTenantDirectory({ tenants: stores.tenants });
-    const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, logger, events: eventInterest });
+    const registry = createProviderRegistry({ stores, transaction, secretBox, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, logger, events: eventInterest, adminTokenTtlSeconds: config.adminApiTokenTtlSeconds });
     // Throttle counters live in Redis when there is one (shared by every node), else in the database.
     const sqlThrottle = redisClient ? undefined : createSqlThrottleStore(database.db);
     const throttleStore = sqlThrottle ?? createRedisThrottleStore(redisClient!);

@@ -39,10 +39,10 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
   );
 }
 
-export function Loaded<T>({ load, empty, children }: { load: Load<T>; empty?: (data: T) => boolean; children: (data: T) => ReactNode }) {
+export function Loaded<T>({ load, empty, emptyText, children }: { load: Load<T>; empty?: (data: T) => boolean; emptyText?: string; children: (data: T) => ReactNode }) {
   const { t } = useI18n();
   if (load.error !== undefined) return <ErrorState error={load.error} retry={load.reload} />;
   if (load.data === undefined) return <p className="loading" role="status">{t('app.loading')}</p>;
-  if (empty?.(load.data)) return <p className="empty">{t('app.empty')}</p>;
+  if (empty?.(load.data)) return <p className="empty">{emptyText ?? t('app.empty')}</p>;
   return <>{children(load.data)}</>;
 }

@@ -48,6 +48,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     eventRetentionMs: settings.EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
     subscribers: { natsUrl: parseNatsUrl(settings.NATS_URL), webhookTimeoutMs: settings.WEBHOOK_TIMEOUT_MS },
     adminApiRateLimit: settings.ADMIN_API_RATE_LIMIT,
+    adminApiTokenTtlSeconds: settings.ADMIN_API_TOKEN_TTL_SECONDS,
   };
   return { config: deepFreeze(config), warnings };
 }

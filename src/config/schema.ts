@@ -50,6 +50,7 @@ export const settingsSchema = z.object({
   NATS_URL: z.string().optional(),
   WEBHOOK_TIMEOUT_MS: positiveInt.max(60_000, 'must be at most 60000').default(10_000),
   ADMIN_API_RATE_LIMIT: positiveInt.max(1_000_000, 'must be at most 1000000').default(600),
+  ADMIN_API_TOKEN_TTL_SECONDS: positiveInt.max(3600, 'must be at most 3600').default(600),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -111,4 +112,6 @@ export type Config = {
   };
   /** Requests one admin API credential (a staff member, an admin client) may make per minute. */
   readonly adminApiRateLimit: number;
+  /** How long a token for the admin API lives (staff and machines); the console renews it before it expires. */
+  readonly adminApiTokenTtlSeconds: number;
 };

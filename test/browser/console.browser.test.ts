@@ -2,9 +2,10 @@
 // first-run link, signs in to /console with OpenID Connect and PKCE on the admin tenant's hosted
 // page, sees the dashboard count the traffic it made, finds a customer among 10,000, blocks,
 // unblocks and edits them, creates one, creates an application and copies its secret, changes the
-// branding and sees the hosted page change, reads and exports the audit log, and adds a support
-// member, who signs in and cannot open the settings; every page passes axe-core (no serious or critical violation) and
-// runs under the console's strict CSP without a single violation.
+// branding and sees the hosted page change, reads and exports the audit log, and invites a support
+// member by email, who opens the link from the development outbox, chooses a password, signs in and
+// cannot open the settings; every page (the invitation's page too) passes axe-core (no serious or
+// critical violation) and runs under the console's strict CSP without a single violation.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { assertNoSeriousAxeViolations } from '../helpers/axe.ts';
 import { buildConsole } from '../../console/build.ts';
-import { codeIn } from '../helpers/mailbox.ts';
+import { codeIn, linkIn } from '../helpers/mailbox.ts';
 import { bulkTraitsOf, loadBulkCustomers } from '../../bench/bulk-customers.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -46,7 +47,7 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
     });
   };
 
-  test('the owner set up from the first-run link runs every section; a support member they add cannot open the settings', async () => {
+  test('the owner set up from the first-run link runs every section; a support member they invite cannot open the settings', async () => {
     const logged = foyer.server.logs.find((line) => typeof line['setupLink'] === 'string');
     assert.ok(logged, 'the first start logs the setup link');
     const context = await browser.newContext();
@@ -142,6 +143,13 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       await page.getByRole('button', { name: 'Create customer' }).click();
       await page.getByRole('heading', { name: 'grace@example.com' }).waitFor();
       await assertNoSeriousAxeViolations(page, 'new customer');
+      // The verified filter: of 10,002 customers only Grace (created unverified) has an address not verified yet.
+      await page.getByRole('link', { name: 'All customers' }).click();
+      await page.getByLabel('Email verified').selectOption({ label: 'Not verified yet' });
+      await page.locator('table.customers tbody tr').first().waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('table.customers tbody tr').length === 1);
+      assert.match(await page.locator('table.customers tbody').innerText(), /grace@example\.com/);
+      await assertNoSeriousAxeViolations(page, 'customers, filtered by verified');
 
       // Applications: a web application created with its guide, its secret shown once and copied,
       // a snippet for the issuer, the secret rotated, then deleted after typing its name.
@@ -205,14 +213,17 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       const exported = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { action: string });
       assert.ok(exported.length >= 1 && exported.every((entry) => entry.action === 'identity.blocked'));
 
-      // Staff: the owner adds a support member, who signs in and cannot open the settings.
+      // Staff: the owner invites a support member by email (who then signs in and cannot open the
+      // settings), and adds an analyst with a first password.
       await nav.getByRole('link', { name: 'Staff' }).click();
-      await page.getByLabel('Email').fill('sam@example.com');
-      await page.getByLabel('First password').fill(PASSWORD);
-      await page.getByLabel('Role', { exact: true }).selectOption('support');
-      await page.getByRole('button', { name: 'Add staff member' }).click();
-      await page.getByText('sam@example.com can now sign in').waitFor();
-      await page.getByLabel('Email').fill('ana@example.com');
+      await page.getByText('No invitation is waiting.').waitFor();
+      await page.getByLabel('Email to invite').fill('sam@example.com');
+      await page.getByLabel('Role to give').selectOption('support');
+      await page.getByRole('button', { name: 'Send invitation' }).click();
+      await page.getByText('sam@example.com is invited').waitFor();
+      await page.locator('tr[data-invitation="sam@example.com"]').waitFor();
+      assert.match(await page.locator('tr[data-invitation="sam@example.com"]').innerText(), /Support[\s\S]*works until/);
+      await page.getByLabel('Email', { exact: true }).fill('ana@example.com');
       await page.getByLabel('First password').fill(PASSWORD);
       await page.getByLabel('Role', { exact: true }).selectOption('analyst');
       await page.getByRole('button', { name: 'Add staff member' }).click();
@@ -230,6 +241,18 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
         await page.getByRole('heading', { name: 'Sign in to the Foyer console' }).waitFor();
       };
       await signOut();
+      // Sam reads the invitation in the development outbox, opens its link and chooses a password.
+      const invitation = await foyer.server.mailbox.next('sam@example.com', 'staff_invitation');
+      await page.goto(linkIn(invitation).href);
+      await page.getByRole('heading', { name: 'Accept your invitation' }).waitFor();
+      assert.equal(await page.getByLabel('Email').inputValue(), 'sam@example.com');
+      await assertNoSeriousAxeViolations(page, 'staff invitation');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Accept and create my account' }).click();
+      await page.getByRole('heading', { name: 'Welcome to the team' }).waitFor();
+      await assertNoSeriousAxeViolations(page, 'staff invitation accepted');
+      await page.getByRole('link', { name: 'Open the console' }).click();
+      await page.getByRole('heading', { name: 'Sign in to the Foyer console' }).waitFor();
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL((url) => url.pathname.startsWith('/t/admin/'));
       await page.getByLabel('Email').fill('sam@example.com');
@@ -240,6 +263,7 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       assert.deepEqual(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts(), ['Home', 'Customers']);
       await page.goto(`${foyer.url}/console/settings`);
       await page.getByText('Your role does not open this page.').waitFor();
+      await assertNoSeriousAxeViolations(page, 'settings refused');
       await signOut();
 
       // An analyst sees the dashboard, and customers masked: no names, the email shortened, no search.

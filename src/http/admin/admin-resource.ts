@@ -9,7 +9,7 @@ import { STAFF_SIGN_IN_SCOPE } from '../../domain/admin/scopes.ts';
 
 export const ADMIN_API_PATH = '/admin/api/v1';
 
-/** Short: a machine whose client is deleted or narrowed is refused at once anyway; this bounds a leaked token. */
+/** Short: a machine whose client is deleted or narrowed is refused at once anyway; this bounds a leaked token (ADMIN_API_TOKEN_TTL_SECONDS). */
 const ADMIN_TOKEN_TTL_SECONDS = 600;
 
 /** The admin API's URL: its resource indicator, and the audience of its tokens. */
@@ -20,7 +20,7 @@ export function adminApiUrlOf(publicUrl: string): string {
 /** The client metadata property that carries an admin client's scopes (http/oidc/client-metadata.ts). */
 export const ADMIN_SCOPES_METADATA = 'foyer_admin_scopes';
 
-export function adminResourceServer(ctx: KoaContextWithOIDC, audience: string) {
+export function adminResourceServer(ctx: KoaContextWithOIDC, audience: string, ttlSeconds = ADMIN_TOKEN_TTL_SECONDS) {
   const params = ctx.oidc.params as Record<string, unknown> | undefined;
   const machine = ctx.oidc.route === 'token' && params?.['grant_type'] === 'client_credentials';
   const held = (ctx.oidc.client as unknown as Record<string, unknown> | undefined)?.[ADMIN_SCOPES_METADATA];
@@ -34,7 +34,7 @@ export function adminResourceServer(ctx: KoaContextWithOIDC, audience: string) {
   return {
     scope: allowed.join(' '),
     audience,
-    accessTokenTTL: ADMIN_TOKEN_TTL_SECONDS,
+    accessTokenTTL: ttlSeconds,
     accessTokenFormat: 'jwt' as const,
     jwt: { sign: { alg: 'ES256' as const } },
   };

@@ -23,6 +23,8 @@ type ProviderRegistryDeps = {
   readonly logger: FastifyBaseLogger;
   /** Which events outside subscribers take (a sign-out's `session.ended`). */
   readonly events?: EventInterest | undefined;
+  /** ADMIN_API_TOKEN_TTL_SECONDS: the admin API's tokens (600 by default). */
+  readonly adminTokenTtlSeconds?: number | undefined;
   readonly now?: () => number;
 };
 
@@ -68,6 +70,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         consentLedger: deps.stores.consentLedger,
         outbox: deps.stores.outbox,
         events: deps.events,
+        adminTokenTtlSeconds: deps.adminTokenTtlSeconds,
         logger: deps.logger,
         jwks: jwks as unknown as { keys: Record<string, unknown>[] },
       },

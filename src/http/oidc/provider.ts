@@ -43,6 +43,8 @@ import { LOCALES } from '../../i18n/locales.ts';
 import { renderProtocolError, renderLogoutConfirmation, renderLogoutDone, renderDeviceCodeInput, renderDeviceConfirm, renderDeviceDone } from './protocol-pages.ts';
 
 type ProviderDeps = {
+  /** How long the admin tenant's tokens for the admin API live (admin-resource.ts). */
+  readonly adminTokenTtlSeconds?: number | undefined;
   readonly consents: ConsentStore;
   readonly publicUrl: string;
   readonly masterSecret: string;
@@ -163,7 +165,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
         useGrantedResource: async () => true,
         // The admin tenant serves one API of its own, the admin API (http/admin/admin-resource.ts).
         getResourceServerInfo: async (ctx, resourceIndicator) =>
-          adminApi !== undefined && resourceIndicator === adminApi ? adminResourceServer(ctx, adminApi) : resourceServerOf(tenant, resourceIndicator, ctx),
+          adminApi !== undefined && resourceIndicator === adminApi ? adminResourceServer(ctx, adminApi, deps.adminTokenTtlSeconds) : resourceServerOf(tenant, resourceIndicator, ctx),
       },
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
