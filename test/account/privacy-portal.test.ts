@@ -64,6 +64,7 @@ describeEachEngine('account portal: consents and contact, and the unsubscribe li
     assert.match(textOf(page.html), /You accepted this version\./);
     assert.match(page.html, /name="consents\.marketing" type="checkbox" value="1" checked/);
     assert.match(page.html, /Global Privacy Control/);
+    assert.match(page.html, /<p class="notice" role="status">Your browser sends Global Privacy Control, and we honour it: nothing that sells or shares your data is turned on unless you tick it yourself\.<\/p>/, 'the portal says the signal is honoured');
     assert.match(page.html, /<fieldset class="purposes"><legend>Newsletter<\/legend>/);
     assert.match(page.html, /<input id="pref-newsletter-email" name="pref\.newsletter\.email" type="checkbox" value="true" checked> Email<\/label>/);
     assert.match(page.html, /<input id="pref-newsletter-sms" name="pref\.newsletter\.sms" type="checkbox" value="true"> SMS<\/label>/);
@@ -79,6 +80,11 @@ describeEachEngine('account portal: consents and contact, and the unsubscribe li
     // Ticked again: granted again.
     await browser.submit(requireForm(withdrawn, isAction('/account/privacy/consents')), { 'consents.marketing': '1' });
     assert.deepEqual((await node.server.stores.consentLedger.granted(tenant.id, id)).map((grant) => grant.purposeId).sort(), ['marketing', 'terms']);
+    // Without the signal the page does not claim it.
+    const plain = createBrowserSession();
+    const withoutGpc = await plain.drive(await plain.open(`${node.url}/account/privacy`), { credentials: { email, password: PASSWORD } });
+    assert.equal(withoutGpc.url.pathname, '/account/privacy');
+    assert.doesNotMatch(withoutGpc.html, /Global Privacy Control/);
 
     const saved = await browser.submit(requireForm(withdrawn, isAction('/account/privacy/preferences')), { 'pref.newsletter.sms': 'true', 'pref.offers.email': 'true' });
     assert.equal(saved.url.search, '?done=preferences');

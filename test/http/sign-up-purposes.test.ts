@@ -4,7 +4,8 @@
 // ledger record written with the account: purpose, version, the SHA-256 of the text shown in the
 // language shown, the application, IP address, user agent, how, and Sec-GPC. A taken email gets the
 // same answer and records nothing for its owner. Under Global Privacy Control a purpose that sells
-// or shares data says it stays off unless ticked.
+// or shares data says it stays off unless ticked, and the flows API grants it only by the version
+// shown, never by a bare `true` (what an "accept all" default sends).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -98,6 +99,7 @@ describeEachEngine('sign-up with consent purposes', (current) => {
   test('under Global Privacy Control the sharing purpose says it stays off; ticked, it is granted with gpc recorded', async () => {
     const { browser, page } = await signUpPage({ 'sec-gpc': '1' });
     assert.match(page.html, /Global Privacy Control/);
+    assert.doesNotMatch(page.html, /checked/, 'nothing is ticked for the customer');
     const email = uniqueEmail('gpc');
     await browser.submit(requireForm(page, isAction('/signup')), { email, password: PASSWORD, 'consents.terms': '1', 'consents.marketing': '1' });
     const identity = await identityOf(email);
@@ -130,7 +132,7 @@ describeEachEngine('sign-up with consent purposes', (current) => {
     const consents = flow.ui.fields.filter((field) => field.name.startsWith('consents.'));
     assert.deepEqual(consents, [
       { name: 'consents.terms', type: 'boolean', required: true, label: 'Nutzungsbedingungen', description: 'Die Regeln des Ladens.', version: 1 },
-      { name: 'consents.marketing', type: 'boolean', required: false, label: 'Offers by email', description: 'We send offers and share them with partners.', version: 1 },
+      { name: 'consents.marketing', type: 'boolean', required: false, label: 'Offers by email', description: 'We send offers and share them with partners.', version: 1, sale_or_sharing: true },
     ]);
 
     const email = uniqueEmail('api');
@@ -142,7 +144,7 @@ describeEachEngine('sign-up with consent purposes', (current) => {
     assert.deepEqual(problem.errors.map((error) => [error.field, error.code]), [['consents.terms', 'consent.required']]);
     assert.equal(await identityOf(email), undefined);
 
-    const accepted = await submit({ traits: { email }, password: PASSWORD, consents: { terms: true, marketing: true } }, { 'sec-gpc': '1', 'user-agent': 'shop-app/2' });
+    const accepted = await submit({ traits: { email }, password: PASSWORD, consents: { terms: true, marketing: true } }, { 'user-agent': 'shop-app/2' });
     assert.equal(accepted.status, 200, await accepted.clone().text());
     const identity = await identityOf(email);
     const records = await node.server.stores.consentLedger.listForIdentity(tenant.id, identity!.id);
@@ -152,6 +154,26 @@ describeEachEngine('sign-up with consent purposes', (current) => {
     assert.equal(byPurpose['terms']!.clientId, null);
     assert.equal(byPurpose['terms']!.userAgent, 'shop-app/2');
     assert.equal(byPurpose['marketing']!.locale, 'en');
-    assert.equal(byPurpose['marketing']!.gpc, true);
+    assert.equal(byPurpose['marketing']!.gpc, false);
+  });
+
+  test('under Global Privacy Control the flows API does not grant a sale-or-sharing purpose by a bare true (an "accept all" default), only by the version shown; gpc is recorded either way', async () => {
+    const signUp = async (consents: Record<string, boolean | number>) => {
+      const flow = (await (await fetch(`${node.url}/t/shop/flows/registration`, { method: 'POST' })).json()) as { ui: { action: string } };
+      const email = uniqueEmail('api-gpc');
+      const answer = await fetch(flow.ui.action, { method: 'POST', headers: { 'content-type': 'application/json', 'sec-gpc': '1' }, body: JSON.stringify({ traits: { email }, password: PASSWORD, consents }) });
+      assert.equal(answer.status, 200, await answer.clone().text());
+      const identity = await identityOf(email);
+      return (await node.server.stores.consentLedger.listForIdentity(tenant.id, identity!.id)).map((record) => [record.purposeId, record.action, record.gpc]).sort();
+    };
+    // "Accept all": every purpose true. The required one is accepted; the sharing one stays off, and nothing says it was granted.
+    assert.deepEqual(await signUp({ terms: true, marketing: true }), [['terms', 'granted', true]]);
+    // The customer ticked that very box (the app sends the version it showed): granted, with gpc recorded as proof of the choice.
+    assert.deepEqual(await signUp({ terms: 1, marketing: 1 }), [['marketing', 'granted', true], ['terms', 'granted', true]]);
+    // Another version than the one current is no acceptance, GPC or not.
+    assert.deepEqual(await signUp({ terms: true, marketing: 2 }), [['terms', 'granted', true]]);
+    const wrongType = await fetch(`${node.url}/t/shop/flows/registration`, { method: 'POST' }).then(async (created) => fetch(((await created.json()) as { ui: { action: string } }).ui.action, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ traits: { email: uniqueEmail('api-bad') }, password: PASSWORD, consents: { terms: 'yes' } }) }));
+    assert.equal(wrongType.status, 400);
+    assert.match(wrongType.headers.get('content-type') ?? '', /^application\/problem\+json/);
   });
 });

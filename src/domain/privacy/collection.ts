@@ -29,7 +29,8 @@ export type PurposeOffer = {
 /**
  * The customer's answers, per purpose id: `true` accepts the current version, a number accepts that
  * version only (a form posts the version it showed, so a purpose changed meanwhile is not accepted
- * unseen); anything else, or no answer, is a no.
+ * unseen); anything else, or no answer, is a no. Under Global Privacy Control an optional purpose
+ * that sells or shares data is accepted only by its version (gpcAccepts).
  */
 export type Acceptance = Readonly<Record<string, boolean | number | undefined>>;
 
@@ -55,11 +56,26 @@ function missingRequired(tenant: Tenant, purposes: readonly Purpose[], acceptanc
     .map((offer) => ({ field: `consents.${offer.id}`, code: 'consent.required', message: `Accept "${offer.name}" to continue.`, params: { purposes: offer.name } }));
 }
 
-/** A sign-up's answers checked against the tenant's purposes: the problems, or the decisions to record once the account exists. */
-export function signUpConsents(tenant: Tenant, purposes: readonly Purpose[], acceptance: Acceptance, locale: Locale): { problems: FieldProblem[]; decisions: ConsentDecision[] } {
+/**
+ * Under Global Privacy Control (`Sec-GPC: 1`) the browser has asked that the customer's data not be
+ * sold or shared, so an optional purpose marked `saleOrSharing` is granted only by the customer's
+ * own tick of that purpose: an answer naming the version shown (what a hosted box posts, or an app
+ * that shows the box), never a bare `true`, which is what an "accept all" button or an app's default
+ * sends. Required purposes are the service's own terms and are answered as always.
+ */
+function gpcAccepts(purpose: Purpose, answer: boolean | number | undefined, gpc: boolean): boolean {
+  if (gpc && purpose.saleOrSharing && purpose.kind !== 'required') return answer === purpose.version;
+  return accepts(purpose, answer);
+}
+
+/**
+ * A sign-up's answers checked against the tenant's purposes: the problems, or the decisions to
+ * record once the account exists. `gpc`: the request carried `Sec-GPC: 1` (gpcAccepts).
+ */
+export function signUpConsents(tenant: Tenant, purposes: readonly Purpose[], acceptance: Acceptance, locale: Locale, gpc = false): { problems: FieldProblem[]; decisions: ConsentDecision[] } {
   const problems = missingRequired(tenant, purposes, acceptance, locale);
   // Only what was accepted is recorded: an optional purpose left unticked was never granted.
-  const decisions = purposes.filter((purpose) => accepts(purpose, acceptance[purpose.id])).map((purpose) => ({ purpose, granted: true, locale }));
+  const decisions = purposes.filter((purpose) => gpcAccepts(purpose, acceptance[purpose.id], gpc)).map((purpose) => ({ purpose, granted: true, locale }));
   return { problems, decisions };
 }
 

@@ -68,7 +68,7 @@ export async function submitRegistration(
 ): Promise<RegistrationSubmitted> {
   const traits = trimTraits(input.traits);
   // Checked before anything else, and the same whether or not the email is taken (SECURITY.md 1).
-  const consents = signUpConsents(tenant, await deps.stores.purposes.list(tenant.id), input.consents?.acceptance ?? {}, locale);
+  const consents = signUpConsents(tenant, await deps.stores.purposes.list(tenant.id), input.consents?.acceptance ?? {}, locale, input.consents?.gpc ?? false);
   const problems = [...(await checkNewIdentity(schema, traits, input.password, deps.breachedCheck)), ...consents.problems];
   if (problems.length > 0) return { ok: false, code: 'invalid', problems };
   const address = passwordIdentifierOf(traits);

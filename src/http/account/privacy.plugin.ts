@@ -59,7 +59,8 @@ export async function privacyPortalPlugin(app: FastifyInstance, deps: PrivacyPor
     const grantedVersion = new Map(standing.map((entry) => [entry.purpose.id, entry.grantedVersion]));
     const optionalOffers = offers.filter((offer) => !offer.required);
     const checked = Object.fromEntries(optionalOffers.map((offer) => [offer.id, grantedVersion.get(offer.id) !== null]));
-    const optional = purposeFields(t, { offers: optionalOffers, checked, errors: {}, gpc: gpcOf(request), legend: t('account.privacy.optional') });
+    const gpc = gpcOf(request);
+    const optional = purposeFields(t, { offers: optionalOffers, checked, errors: {}, gpc, legend: t('account.privacy.optional') });
     const required = offers.filter((offer) => offer.required).map((offer) => ({ ...offer, acceptedVersion: grantedVersion.get(offer.id) ?? null }));
     const body = privacyPage(t, {
       csrfToken: portal.csrfToken,
@@ -68,6 +69,7 @@ export async function privacyPortalPlugin(app: FastifyInstance, deps: PrivacyPor
       optional,
       required,
       hasOptional: optionalOffers.length > 0,
+      gpcHonoured: gpc && optionalOffers.some((offer) => offer.saleOrSharing),
       topics: preferences.topics,
     });
     return sendPortalPage(reply, portal, 'privacy', body);

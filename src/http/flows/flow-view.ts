@@ -24,6 +24,8 @@ type FieldView = {
   /** A consent purpose (`consents.<id>`): what the customer agrees to, and the version shown. */
   description?: string;
   version?: number;
+  /** The purpose sells or shares data: under Sec-GPC: 1 only its version (the customer's own tick) accepts it. */
+  sale_or_sharing?: boolean;
 };
 /** Another way in than the step's own fields; a passkey's carries its WebAuthn request options. */
 type Alternative = { method: string; path: string; fields: FieldView[]; options?: Readonly<Record<string, unknown>> };
@@ -47,11 +49,11 @@ export function traitFieldView(t: Translate, field: TraitField): FieldView {
 }
 
 /**
- * A consent purpose as a box to tick (`consents.<id>`, true to accept): its name and description in
+ * A consent purpose as a box to tick (`consents.<id>`, true or its version to accept): its name and description in
  * the request's language, whether it is required, and the version shown.
  */
 export function purposeFieldView(offer: PurposeOffer): FieldView {
-  return { name: `consents.${offer.id}`, type: 'boolean', required: offer.required, label: offer.name, description: offer.description, version: offer.version };
+  return { name: `consents.${offer.id}`, type: 'boolean', required: offer.required, label: offer.name, description: offer.description, version: offer.version, ...(offer.saleOrSharing ? { sale_or_sharing: true } : {}) };
 }
 
 /** What a sign-up form or the consent step asks for: the tenant's traits, and its consent purposes. */

@@ -67,8 +67,9 @@ const signUpBody = {
   properties: {
     traits: { type: 'object' },
     password: { type: 'string', maxLength: 4096 },
-    // The tenant's consent purposes (the flow's `consents.<id>` fields): true accepts; every required one must be.
-    consents: { type: 'object', maxProperties: 100, additionalProperties: { type: 'boolean' } },
+    // The tenant's consent purposes (the flow's `consents.<id>` fields): true, or the version shown,
+    // accepts; every required one must be. Under Sec-GPC: 1 a sale-or-sharing purpose needs its version.
+    consents: { type: 'object', maxProperties: 100, additionalProperties: { type: ['boolean', 'integer'], minimum: 1 } },
   },
 } as const;
 
@@ -287,7 +288,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   async function submitSignUp(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'registration');
     if (typeof flow.payload['address'] === 'string') throw new DomainError('flow.code_sent', 'conflict', 'A code was sent for this flow already: send the code, or start a new flow.');
-    const body = request.body as { traits: Record<string, unknown>; password: string; consents?: Record<string, boolean> };
+    const body = request.body as { traits: Record<string, unknown>; password: string; consents?: Record<string, boolean | number> };
     const locale = localeOf(request, tenant, body.traits['locale']);
     const consents = { acceptance: body.consents ?? {}, method: 'flows_api', gpc: gpcOf(request) } as const;
     const outcome = await startSignUp(deps.selfService, tenant, flow, { traits: body.traits, password: body.password, consents }, requestContextOf(request), locale);
@@ -356,7 +357,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const result = flow.payload['result'] as AuthenticationResult | undefined;
     const identity = result && (await deps.stores.identities.findById(tenant.id, result.identityId));
     if (!result || !identity || identity.status !== 'active') throw new DomainError('flow.not_found', 'not_found', 'This flow does not exist or has expired; start a new one.');
-    const body = request.body as { consents: Record<string, boolean> };
+    const body = request.body as { consents: Record<string, boolean | number> };
     const locale = localeOf(request, tenant, identity.traits['locale']);
     const renewed = await renewConsents(deps, tenant, identity.id, body.consents, { locale, context: consentContextOf(request, 'flows_api') });
     if (!renewed.ok) throw new ValidationError(renewed.problems.map((problem) => localizedProblem(translator(locale), problem)));

@@ -18,6 +18,7 @@ export const privacy = {
   'account.nav.privacy': 'Consents and contact',
   'account.privacy.consents': 'What you agreed to',
   'account.privacy.optional': 'Optional: yours to give or withdraw at any time',
+  'account.privacy.gpc_honoured': 'Your browser sends Global Privacy Control, and we honour it: nothing that sells or shares your data is turned on unless you tick it yourself.',
   'account.privacy.required': 'required',
   'account.privacy.accepted': 'You accepted this version.',
   'account.privacy.to_accept': 'This version is new: you will be asked to accept it at your next sign-in.',

@@ -361,6 +361,7 @@ export const ar: Translation = {
     'account.nav.privacy': "الموافقات والتواصل",
     'account.privacy.consents': "ما وافقت عليه",
     'account.privacy.optional': "اختياري: لك أن تمنحه أو تسحبه في أي وقت",
+    'account.privacy.gpc_honoured': 'يرسل متصفحك إشارة التحكم العالمي في الخصوصية (Global Privacy Control) ونحن نحترمها: لا يُفعَّل أي شيء يبيع بياناتك أو يشاركها ما لم تحدده بنفسك.',
     'account.privacy.required': "مطلوب",
     'account.privacy.accepted': "لقد قبلت هذا الإصدار.",
     'account.privacy.to_accept': "هذا الإصدار جديد: سيُطلب منك قبوله عند تسجيل دخولك التالي.",

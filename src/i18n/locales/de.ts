@@ -351,6 +351,7 @@ export const de: Translation = {
     'account.nav.privacy': "Einwilligungen und Kontakt",
     'account.privacy.consents': "Dem Sie zugestimmt haben",
     'account.privacy.optional': "Freiwillig: jederzeit erteilen oder widerrufen",
+    'account.privacy.gpc_honoured': 'Ihr Browser sendet Global Privacy Control, und wir beachten es: Nichts, was Ihre Daten verkauft oder weitergibt, wird eingeschaltet, solange Sie es nicht selbst ankreuzen.',
     'account.privacy.required': "erforderlich",
     'account.privacy.accepted': "Sie haben diese Version akzeptiert.",
     'account.privacy.to_accept': "Diese Version ist neu: Sie werden bei Ihrer nächsten Anmeldung gebeten, sie zu akzeptieren.",

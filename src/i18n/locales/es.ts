@@ -351,6 +351,7 @@ export const es: Translation = {
     'account.nav.privacy': "Consentimientos y contacto",
     'account.privacy.consents': "Lo que has aceptado",
     'account.privacy.optional': "Opcional: puedes darlo o retirarlo en cualquier momento",
+    'account.privacy.gpc_honoured': 'Tu navegador envía Global Privacy Control y lo respetamos: nada que venda o comparta tus datos se activa a menos que lo marques tú.',
     'account.privacy.required': "obligatorio",
     'account.privacy.accepted': "Aceptaste esta versión.",
     'account.privacy.to_accept': "Esta versión es nueva: se te pedirá que la aceptes en tu próximo inicio de sesión.",

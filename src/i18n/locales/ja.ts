@@ -361,6 +361,7 @@ export const ja: Translation = {
     'account.nav.privacy': "同意と連絡方法",
     'account.privacy.consents': "同意した内容",
     'account.privacy.optional': "任意：いつでも同意・撤回できます",
+    'account.privacy.gpc_honoured': 'お使いのブラウザは Global Privacy Control を送信しており、当社はそれを尊重します。データの販売や共有にあたるものは、ご自身でチェックしない限りオンになりません。',
     'account.privacy.required': "必須",
     'account.privacy.accepted': "このバージョンに同意済みです。",
     'account.privacy.to_accept': "新しいバージョンです。次回のサインイン時に同意を求められます。",

@@ -361,6 +361,7 @@ export const nl: Translation = {
     'account.nav.privacy': "Toestemmingen en contact",
     'account.privacy.consents': "Waarmee u hebt ingestemd",
     'account.privacy.optional': "Optioneel: op elk moment te geven of in te trekken",
+    'account.privacy.gpc_honoured': 'Je browser stuurt Global Privacy Control en daar houden we ons aan: niets wat je gegevens verkoopt of deelt, wordt ingeschakeld tenzij je het zelf aanvinkt.',
     'account.privacy.required': "verplicht",
     'account.privacy.accepted': "U hebt deze versie geaccepteerd.",
     'account.privacy.to_accept': "Deze versie is nieuw: bij uw volgende aanmelding wordt u gevraagd haar te accepteren.",

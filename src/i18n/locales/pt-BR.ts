@@ -361,6 +361,7 @@ export const ptBR: Translation = {
     'account.nav.privacy': "Consentimentos e contato",
     'account.privacy.consents': "O que você aceitou",
     'account.privacy.optional': "Opcional: você pode dar ou retirar a qualquer momento",
+    'account.privacy.gpc_honoured': 'Seu navegador envia o Global Privacy Control e nós o respeitamos: nada que venda ou compartilhe seus dados é ativado a menos que você mesmo marque.',
     'account.privacy.required': "obrigatório",
     'account.privacy.accepted': "Você aceitou esta versão.",
     'account.privacy.to_accept': "Esta versão é nova: você precisará aceitá-la no seu próximo acesso.",

@@ -361,6 +361,7 @@ export const zhCN: Translation = {
     'account.nav.privacy': "同意与联系方式",
     'account.privacy.consents': "您已同意的内容",
     'account.privacy.optional': "可选：您可以随时同意或撤回",
+    'account.privacy.gpc_honoured': '你的浏览器发送了全球隐私控制（Global Privacy Control）信号，我们予以遵守：除非你亲自勾选，任何出售或共享你数据的用途都不会开启。',
     'account.privacy.required': "必需",
     'account.privacy.accepted': "您已接受此版本。",
     'account.privacy.to_accept': "这是新版本：下次登录时会请您接受。",

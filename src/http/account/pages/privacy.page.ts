@@ -19,6 +19,8 @@ type PrivacyView = {
   /** Required purposes, with the version the customer accepted (null: not yet, asked at the next sign-in). */
   readonly required: readonly (PurposeOffer & { readonly acceptedVersion: number | null })[];
   readonly hasOptional: boolean;
+  /** The request carried `Sec-GPC: 1` and an optional purpose sells or shares data: the page says the signal is honoured. */
+  readonly gpcHonoured: boolean;
   readonly topics: readonly { readonly id: string; readonly name: string; readonly channels: Channels }[];
 };
 
@@ -39,6 +41,7 @@ ${
       )}</ul><p class="hint">${t('account.privacy.required_hint')}</p>`
     : ''
 }
+${view.gpcHonoured ? html`<p class="notice" role="status">${t('account.privacy.gpc_honoured')}</p>` : ''}
 ${view.hasOptional ? html`<form method="post" action="${view.consentsAction}">${hiddenInputs(csrf)}${view.optional}<button type="submit">${t('account.privacy.save_consents')}</button></form>` : ''}
 <h2>${t('account.privacy.preferences')}</h2>
 ${
