@@ -155,6 +155,8 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       // a snippet for the issuer, the secret rotated, then deleted after typing its name.
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: foyer.url });
       await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Applications' }).click();
+      await page.getByRole('heading', { name: 'Applications', exact: true }).waitFor();
+      await assertNoSeriousAxeViolations(page, 'applications');
       await page.getByRole('link', { name: 'Create application' }).click();
       await page.getByLabel('Web application (server-side)').check();
       await page.getByLabel('Name').fill('Shop');
@@ -185,6 +187,7 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       // A reload keeps the session (this tab's storage); an unknown path of the app is its own page.
       await page.goto(`${foyer.url}/console/no-such-page`);
       await page.getByText('There is nothing here.').waitFor();
+      await assertNoSeriousAxeViolations(page, 'not found');
 
       // Settings: the branding changes the preview at once and, saved, the hosted pages.
       const nav = page.getByRole('navigation', { name: 'Sections' });
@@ -261,6 +264,7 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       await page.getByRole('heading', { name: 'Home' }).waitFor();
       assert.match(await page.locator('main').innerText(), /sam@example\.com \(Support\)/);
       assert.deepEqual(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts(), ['Home', 'Customers']);
+      await assertNoSeriousAxeViolations(page, 'home of a support member');
       await page.goto(`${foyer.url}/console/settings`);
       await page.getByText('Your role does not open this page.').waitFor();
       await assertNoSeriousAxeViolations(page, 'settings refused');
@@ -280,6 +284,7 @@ describe('admin console in Chromium [sqlite]', { skip }, () => {
       await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Customers' }).click();
       await page.locator('table.customers').waitFor();
       assert.equal(await page.getByLabel('Search').count(), 0, 'no search by text for a masked role');
+      await assertNoSeriousAxeViolations(page, 'masked customers');
       const firstRow = await page.locator('table.customers tbody tr').first().innerText();
       assert.match(firstRow, /•••@/);
       assert.match(firstRow, /hidden/);
