@@ -72,6 +72,9 @@ describeEachEngine('mail delivery over SMTP', (current) => {
     assert.equal(mail.headers['reply-to'], 'help@acme.example');
     assert.equal(mail.headers['subject'], 'Confirm your email address for Acme Shop');
     assert.equal(mail.headers['auto-submitted'], 'auto-generated');
+    // Account mail is transactional: no unsubscribe headers (docs/consent.md).
+    assert.equal(mail.headers['list-unsubscribe'], undefined);
+    assert.equal(mail.headers['list-unsubscribe-post'], undefined);
     // Read the code and the link as a customer would, from each body.
     assert.equal(/Your code: (\d{6})/.exec(mail.text)?.[1], '804213');
     assert.equal(/Confirm my email address: (\S+)/.exec(mail.text)?.[1], LINK);

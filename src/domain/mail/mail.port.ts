@@ -3,6 +3,11 @@
 // message is sent exactly when its cause commits, and delivery never blocks the request.
 import type { Locale } from '../../i18n/locales.ts';
 
+/**
+ * Every kind is account mail, sent because of something the customer (or an operator) just did:
+ * transactional, so none carries `List-Unsubscribe` (docs/consent.md says why). A kind about a
+ * communication topic would need the headers of privacy/unsubscribe.ts.
+ */
 export type MailKind =
   /** params: code, link, expiresInMinutes */
   | 'verify_email'
