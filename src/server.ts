@@ -216,7 +216,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => signInLinkPlugin(app, { selfService, strategies }),
       (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits, rememberKey: rememberedDeviceKeyOf(config.masterSecret), passkeyChallengeKey }),
       (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, breachedCheck, deviceKey: selfService.deviceKey, hasSecondFactor: strategies.hasSecondFactor }),
-      (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, breachedCheck, strategies }),
+      (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, breachedCheck, strategies, federation }),
       (app: FastifyInstance) => privacyPortalPlugin(app, { stores, transaction, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => unsubscribePlugin(app, { stores, transaction, key: unsubscribeKeyOf(config.masterSecret) }),
       (app: FastifyInstance) => secondFactorPortalPlugin(app, { stores, strategies, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),

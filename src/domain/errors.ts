@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'federation.last_method',
   'federation.link_required',
   'federation.profile_incomplete',
+  'federation.tokens_not_kept',
   'federation.upstream_failed',
   'flow.already_complete',
   'flow.code_sent',

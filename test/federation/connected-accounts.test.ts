@@ -45,8 +45,9 @@ describeEachEngine('connected accounts in the portal and the Account API', (curr
     await upstream?.stop();
   });
 
-  async function api(method: string, path: string, token: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${base}/api/account${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  async function api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+    const response = await fetch(`${base}/api/account${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   }
@@ -115,5 +116,52 @@ describeEachEngine('connected accounts in the portal and the Account API', (curr
     const landed = await victim.open(back);
     assert.equal(landed.status, 400);
     assert.equal(await node.server.stores.identities.findCredential(shop.id, 'federated', 'other-id:mallory'), undefined);
+  });
+
+  /** A customer signed up through Acme ID in the portal, with the first-party app's Account API token. */
+  async function customerWithToken(subject: string): Promise<{ browser: BrowserSession; token: string; sub: string }> {
+    upstream.accounts.set(subject, { email: uniqueEmail(subject), email_verified: true });
+    const browser = createBrowserSession();
+    await browser.drive(await throughUpstream(browser, await browser.open(`${base}/account/connections`), '/federation', 'acme-id', subject), {});
+    const { tokens } = await authorizationCodeFlow(rp, { redirectUri: WEB_CALLBACK, scope: 'openid account' }, (url) => browser.authorize(url, { consent: true }));
+    return { browser, token: tokens.access_token, sub: String(tokens.claims()!.sub) };
+  }
+
+  test('the Account API starts connecting an account: the app opens redirect_to, the customer signs in upstream, and the browser comes back to return_to with the account linked; bad input is refused', async () => {
+    const { browser, token, sub } = await customerWithToken('api-1');
+    upstream.accounts.set('api-2', { email: uniqueEmail('api-2'), email_verified: false });
+    assert.equal((await api('POST', '/connections', token, { connection: 'nope' })).status, 404);
+    const wrongReturn = await api('POST', '/connections', token, { connection: 'other-id', return_to: 'https://evil.example/callback' });
+    assert.equal(wrongReturn.status, 400);
+    const taken = await api('POST', '/connections', token, { connection: 'acme-id' });
+    assert.equal(taken.status, 409);
+    assert.equal(taken.body['code'], 'federation.already_linked');
+    assert.equal((await fetch(`${base}/api/account/connections`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ connection: 'other-id' }) })).status, 401);
+
+    const started = await api('POST', '/connections', token, { connection: 'other-id', return_to: WEB_CALLBACK });
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    const redirectTo = new URL(String(started.body['redirect_to']));
+    assert.equal(redirectTo.origin, new URL(upstream.issuer).origin);
+    for (const parameter of ['state', 'nonce', 'code_challenge']) assert.ok(redirectTo.searchParams.get(parameter), parameter);
+    // An unverified upstream address does not matter here: the customer is signed in, and links their own account.
+    const back = await browser.open(await upstream.signIn(redirectTo, 'api-2'));
+    assert.ok(back.redirectedTo?.href.startsWith(`${WEB_CALLBACK}?`), `back to the app: ${back.status} ${back.redirectedTo?.href ?? textOf(back.html).slice(0, 200)}`);
+    assert.equal(back.redirectedTo?.searchParams.get('connection'), 'other-id');
+    assert.equal(back.redirectedTo?.searchParams.get('result'), 'linked');
+    const listed = await api('GET', '/connections', token);
+    assert.deepEqual((listed.body['connections'] as { connection: string }[]).map((item) => item.connection).sort(), ['acme-id', 'other-id']);
+    assert.equal((await node.server.stores.identities.findCredential(shop.id, 'federated', 'other-id:api-2'))?.identityId, sub);
+  });
+
+  test('a connection started through the Account API by one customer links nothing when another customer’s browser comes back with it', async () => {
+    const mallory = await customerWithToken('api-mallory');
+    const victim = await customerWithToken('api-victim');
+    upstream.accounts.set('api-victim-other', { email: uniqueEmail('api-victim-other'), email_verified: true });
+    const started = await api('POST', '/connections', mallory.token, { connection: 'other-id' });
+    assert.equal(started.status, 201);
+    // Mallory sends the link to the victim, who signs in at the provider with their own account.
+    const landed = await victim.browser.open(await upstream.signIn(new URL(String(started.body['redirect_to'])), 'api-victim-other'));
+    assert.equal(landed.status, 400);
+    assert.equal(await node.server.stores.identities.findCredential(shop.id, 'federated', 'other-id:api-victim-other'), undefined);
   });
 });

@@ -16,6 +16,8 @@ export const ADMIN_SCOPES = [
   /** Resetting a customer's second factors (authenticator app, recovery codes, remembered browsers) when they lost them. */
   'customers:mfa_reset',
   'customers:erase',
+  /** Reading the upstream tokens kept for a customer's connected accounts: with them the caller acts as the customer at the provider (issue 16). */
+  'customers:tokens',
   /** Consent purposes and customers' consents and ledger (issue 15). */
   'consents:read',
   'consents:write',

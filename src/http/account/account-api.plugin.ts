@@ -13,6 +13,9 @@ import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Identity } from '../../domain/identity/identity.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
+import { FEDERATED_CREDENTIAL } from '../../domain/credentials/federated/federated.ts';
+import type { FederationDeps } from '../federation/upstream-sign-in.ts';
+import { beginUpstreamSignIn } from '../federation/upstream-sign-in.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
 import type { AccountDeps, Customer } from '../../domain/account/account.ts';
 import { connectedAccounts, removeConnectedAccount } from '../../domain/account/connected-accounts.ts';
@@ -49,6 +52,8 @@ type AccountApiDeps = {
   readonly breachedCheck?: BreachedPasswordCheck | undefined;
   readonly selfService: SelfServiceDeps;
   readonly strategies: Strategies;
+  /** Connecting an upstream account starts an upstream sign-in (POST /api/account/connections). */
+  readonly federation: FederationDeps;
 };
 
 const ACCOUNT_SCOPE = 'account';
@@ -72,6 +77,12 @@ const emailBody = {
   required: ['email', 'current_password'],
   additionalProperties: false,
   properties: { email: { type: 'string', minLength: 1, maxLength: 254 }, current_password: { type: 'string', maxLength: 4096 }, device_token: deviceToken },
+} as const;
+const connectBody = {
+  type: 'object',
+  required: ['connection'],
+  additionalProperties: false,
+  properties: { connection: { type: 'string', minLength: 1, maxLength: 63 }, return_to: { type: 'string', minLength: 1, maxLength: 2000 } },
 } as const;
 const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
 /** `{ "<purpose>": true | false }`: grant or withdraw each purpose named. */
@@ -163,6 +174,29 @@ export async function accountApiPlugin(app: FastifyInstance, deps: AccountApiDep
     const { customer } = await authenticate(request, reply);
     const connected = await connectedAccounts(deps, customer);
     return { connections: connected.map((item) => ({ connection: item.connection, name: item.name, email: item.email, linked_at: iso(item.linkedAt), removable: item.removable })) };
+  });
+  // Connecting another upstream account: the app opens `redirect_to` in the customer's browser; the
+  // customer signs in at the provider, and Foyer links it only for this customer signed in to the
+  // account portal in that browser (a link sent to someone else links nothing), then sends the
+  // browser to `return_to` (one of the app's registered redirect URIs) or to the portal.
+  app.post(`${base}/connections`, { schema: { body: connectBody } }, async (request, reply) => {
+    const { tenant, identity, clientId } = await authenticate(request, reply);
+    const body = request.body as { connection: string; return_to?: string };
+    const connection = await deps.stores.connections.find(tenant.id, body.connection);
+    if (!connection || !connection.enabled) throw new DomainError('connection.not_found', 'not_found', `This tenant offers no connection "${body.connection}".`, { id: body.connection });
+    if (body.return_to !== undefined) {
+      const application = clientId ? await deps.stores.applications.findById(tenant.id, clientId) : undefined;
+      if (!application || !application.redirectUris.includes(body.return_to)) throw new DomainError('request.invalid', 'invalid', 'return_to must be one of the redirect URIs registered for the application.');
+    }
+    const linked = await deps.stores.identities.listCredentials(tenant.id, identity.id);
+    if (linked.some((credential) => credential.type === FEDERATED_CREDENTIAL && credential.config['connection'] === connection.id)) {
+      throw new DomainError('federation.already_linked', 'conflict', `An account of "${connection.id}" is already connected; disconnect it first.`);
+    }
+    const { url } = await beginUpstreamSignIn(deps.federation, tenant, connection, { kind: 'portal', identityId: identity.id, returnTo: body.return_to }).catch((error: unknown) => {
+      request.log.warn({ connection: connection.id, reason: (error as Error).message }, 'upstream sign-in could not start');
+      throw new DomainError('federation.upstream_failed', 'unavailable', 'The upstream provider could not be reached.');
+    });
+    return reply.code(201).send({ redirect_to: url.href });
   });
   app.delete(`${base}/connections/:connection`, { schema: { params: { type: 'object', required: ['connection'], properties: { connection: { type: 'string', minLength: 1, maxLength: 63 }, slug: { type: 'string', maxLength: 63 } } } } }, async (request, reply) => {
     const { customer } = await authenticate(request, reply);

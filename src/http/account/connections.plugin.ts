@@ -8,7 +8,7 @@ import type { Strategies } from '../../domain/credentials/strategies.ts';
 import { connectedAccounts, removeConnectedAccount } from '../../domain/account/connected-accounts.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { formOf, parseForm } from '../shared/form.ts';
-import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
+import { allowFormTargets, brandingOf, errorBody, sendPage } from '../shared/respond.ts';
 import { registerPageErrors } from '../shared/page-errors.ts';
 import type { Portal } from './portal-session.ts';
 import { hasValidCsrf, portalBase, portalOf } from './portal-session.ts';
@@ -66,6 +66,14 @@ export async function connectionsPortalPlugin(app: FastifyInstance, deps: Connec
     const linked = await deps.strategies.federated.link(portal.tenant, proven, answered, portal.customer.context);
     if (!linked.ok) return failed(portal, reply, linked.code === 'federation.already_linked' ? linked.code : 'federation.upstream_failed');
     await deps.stores.flows.advance(portal.tenant.id, flow.id, 'verified', { state: 'complete', payload: { connection: answered.connection.id }, identityId: portal.identity.id }, Date.now());
+    // Started by an app through the Account API: back to the app, saying what happened.
+    const returnTo = flow.payload['portalReturnTo'];
+    if (typeof returnTo === 'string') {
+      const back = new URL(returnTo);
+      back.searchParams.set('connection', answered.connection.id);
+      back.searchParams.set('result', 'linked');
+      return reply.code(303).header('location', back.href).header('cache-control', 'no-store').send();
+    }
     return redirectAfterChange(reply, portal, 'connections', 'linked');
   });
 
@@ -82,7 +90,10 @@ export async function connectionsPortalPlugin(app: FastifyInstance, deps: Connec
   async function show(portal: Portal, reply: FastifyReply, status = 200) {
     const accounts = await connectedAccounts(deps, portal.customer);
     const linked = new Set(accounts.map((account) => account.connection));
-    const available = (await deps.stores.connections.list(portal.tenant.id)).filter((connection) => connection.enabled && !linked.has(connection.id)).map((connection) => ({ id: connection.id, name: connection.displayName }));
+    const connectable = (await deps.stores.connections.list(portal.tenant.id)).filter((connection) => connection.enabled && !linked.has(connection.id));
+    const available = connectable.map((connection) => ({ id: connection.id, name: connection.displayName }));
+    // A "Connect" form leads on to the provider (Chromium applies form-action to the redirect).
+    allowFormTargets(reply.request, connectable.flatMap((connection) => deps.federation.upstream.authorizationTargets(connection)));
     const base = `${portal.base}/connections`;
     const body = connectionsPage(portal.t, { accounts, available, csrfToken: portal.csrfToken, removeAction: `${base}/remove`, linkAction: `${base}/link` });
     return sendPortalPage(reply, portal, 'connections', body, { status });

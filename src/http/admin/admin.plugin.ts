@@ -33,6 +33,7 @@ import { customerTransferRoutes } from './customer-transfer.routes.ts';
 import { consentRoutes } from './consents.routes.ts';
 import { meRoutes } from './me.routes.ts';
 import { connectionRoutes } from './connections.routes.ts';
+import { upstreamTokenRoutes } from './upstream-tokens.routes.ts';
 import { subscriptionRoutes } from './subscriptions.routes.ts';
 import { tenantOf } from './principal.ts';
 import { asyncApiDocument } from './asyncapi.ts';
@@ -122,6 +123,7 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
   await consentRoutes(app, routeDeps);
   await meRoutes(app);
   await connectionRoutes(app, routeDeps);
+  await upstreamTokenRoutes(app, routeDeps);
   await subscriptionRoutes(app, routeDeps);
 
   app.get('/openapi.json', { schema: { hide: true }, config: { adminPublic: true } }, async () => app.swagger());

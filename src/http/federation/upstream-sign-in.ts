@@ -28,8 +28,12 @@ import { beginSamlSignIn } from './saml-sign-in.ts';
 /** Who the upstream sign-in is for: a hosted interaction, or a native app's api login flow. */
 type FederationOwner =
   | { readonly kind: 'browser'; readonly interactionUid: string }
-  /** A signed-in customer connecting an account from the portal: only they may complete it. */
-  | { readonly kind: 'portal'; readonly identityId: string }
+  /**
+   * A signed-in customer connecting an account (from the portal, or an app through the Account
+   * API): only they, signed in to the portal in that browser, may complete it; then the browser
+   * goes back to `returnTo` (an app's registered redirect URI) or to the portal.
+   */
+  | { readonly kind: 'portal'; readonly identityId: string; readonly returnTo?: string | undefined }
   | { readonly kind: 'api'; readonly apiFlowId: string; readonly returnTo: string; readonly exchangeHash: string };
 
 export type FederationDeps = {
@@ -95,7 +99,7 @@ export async function beginUpstreamSignIn(deps: FederationDeps, tenant: Tenant, 
     payload: {
       connection: connection.id, state, ...checks,
       ...(owner.kind === 'api' ? { apiFlow: owner.apiFlowId, returnTo: owner.returnTo, exchangeHash: owner.exchangeHash } : {}),
-      ...(owner.kind === 'portal' ? { portalIdentity: owner.identityId } : {}),
+      ...(owner.kind === 'portal' ? { portalIdentity: owner.identityId, ...(owner.returnTo ? { portalReturnTo: owner.returnTo } : {}) } : {}),
     },
     now: Date.now(),
   });

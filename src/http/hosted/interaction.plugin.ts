@@ -125,9 +125,12 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const client = await found.provider.Client.find(String(details.params['client_id']));
     // The forms of these pages end in a redirect to the application (or its error response).
     const redirectUri = details.params['redirect_uri'];
-    allowFormTargets(request, typeof redirectUri === 'string' ? [redirectUri] : (client?.redirectUris ?? []));
+    const connections = await deps.federation.directory.buttonsFor(found.tenant.id, String(details.params['client_id'] ?? ''));
+    // …and the buttons (and home-realm discovery) lead to the upstream providers.
+    const upstreams = connections.flatMap((connection) => deps.federation.upstream.authorizationTargets(connection));
+    allowFormTargets(request, [...(typeof redirectUri === 'string' ? [redirectUri] : (client?.redirectUris ?? [])), ...upstreams]);
     const base = `${mountPathOf(found.tenant)}/interaction/${uid}`;
-    const buttons = (await deps.federation.directory.buttonsFor(found.tenant.id, String(details.params['client_id'] ?? ''))).map((connection) => ({ id: connection.id, name: connection.displayName, iconUrl: connection.iconUrl }));
+    const buttons = connections.map((connection) => ({ id: connection.id, name: connection.displayName, iconUrl: connection.iconUrl }));
     return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name, appLogo: client?.logoUri, gpc: gpcOf(request), buttons });
   }
 

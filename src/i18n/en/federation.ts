@@ -12,6 +12,7 @@ export const federation = {
   'federation.link_required': 'Sign in to your account first to connect this way of signing in.',
   'federation.profile_incomplete': 'That sign-in did not give us what an account here needs. Sign up with your email instead.',
   'federation.upstream_failed': 'Signing in that way did not work. Try again, or choose another way to sign in.',
+  'federation.tokens_not_kept': 'No tokens of {id} are kept for this customer: the account is not connected, or the connection does not keep tokens.',
   'federation.already_linked': 'That account is already connected to another account here.',
   'federation.saml_unsolicited': 'This sign-in did not start here, or it took too long to come back. Go back to the application and sign in again.',
   'connection.not_found': 'There is no connection with the ID {id}.',

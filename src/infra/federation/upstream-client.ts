@@ -43,6 +43,8 @@ export type UpstreamClient = ReturnType<typeof createUpstreamClient>;
 
 export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; readonly allowHttp: boolean }) {
   const configurations = new Map<string, { readonly at: number; readonly configuration: Promise<client.Configuration> }>();
+  /** Each connection's authorization endpoint as its discovery said (pages allow their forms to lead there). */
+  const authorizationEndpoints = new Map<string, string>();
   const customFetch: client.CustomFetch = (url, options) => deps.fetch(url, options as RequestInit);
 
   function configure(configuration: client.Configuration): client.Configuration {
@@ -89,6 +91,7 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
     if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.configuration;
     const configuration = discover(connection, secret);
     configurations.set(key, { at: Date.now(), configuration });
+    configuration.then((done) => authorizationEndpoints.set(`${connection.tenantId}\0${connection.id}`, String(done.serverMetadata().authorization_endpoint ?? '')), () => {});
     // A failed discovery is not kept: the next sign-in tries again.
     configuration.catch(() => configurations.delete(key));
     return configuration;
@@ -111,6 +114,17 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
   }
 
   return {
+    /**
+     * Where a sign-in through the connection sends the browser first: a page whose form starts one
+     * must let the form lead there (Chromium applies form-action to the redirect). The issuer and
+     * named endpoints are known without a request; a discovered endpoint once discovery ran.
+     */
+    authorizationTargets(stored: Connection): string[] {
+      const connection = resolvedConnection(stored);
+      const discovered = authorizationEndpoints.get(`${connection.tenantId}\0${connection.id}`);
+      return [connection.endpoints?.authorization, connection.issuer ?? undefined, discovered].filter((url): url is string => typeof url === 'string' && url !== '');
+    },
+
     /** New checks for one sign-in. */
     newChecks(): UpstreamChecks {
       return { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
