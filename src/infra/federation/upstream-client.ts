@@ -117,12 +117,13 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
     /**
      * Where a sign-in through the connection sends the browser first: a page whose form starts one
      * must let the form lead there (Chromium applies form-action to the redirect). The issuer and
-     * named endpoints are known without a request; a discovered endpoint once discovery ran.
+     * named endpoints (and a SAML IdP's single sign-on URL) are known without a request; a
+     * discovered endpoint once discovery ran.
      */
     authorizationTargets(stored: Connection): string[] {
       const connection = resolvedConnection(stored);
       const discovered = authorizationEndpoints.get(`${connection.tenantId}\0${connection.id}`);
-      return [connection.endpoints?.authorization, connection.issuer ?? undefined, discovered].filter((url): url is string => typeof url === 'string' && url !== '');
+      return [connection.endpoints?.authorization, connection.issuer ?? undefined, discovered, connection.saml?.ssoUrl].filter((url): url is string => typeof url === 'string' && url !== '');
     },
 
     /** New checks for one sign-in. */
