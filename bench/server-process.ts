@@ -11,6 +11,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * Node's options of `npm start` (package.json), so the server runs as operators start it: the
+ * young generation's limit (--max-semi-space-size) is part of its memory figure.
+ */
+export const START_NODE_OPTIONS: readonly string[] = (() => {
+  const start = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+  if (start[0] !== 'node' || start.at(-1) !== 'src/main.ts') throw new Error(`package.json's start script is not "node … src/main.ts": ${start.join(' ')}`);
+  return start.slice(1, -1);
+})();
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 /** Linux reports CPU times in clock ticks; 100 per second on every mainstream kernel configuration. */
@@ -24,6 +33,8 @@ export type ServerOptions = {
   readonly cpuProfileDir?: string | undefined;
   /** Settings that differ from the production ones below (the webhooks scenario's development mode). */
   readonly env?: Readonly<Record<string, string>> | undefined;
+  /** A command the server runs under (instructions.ts: valgrind), with its arguments, and the time it may take to start. */
+  readonly wrapper?: { readonly command: readonly string[]; readonly startTimeoutMs: number } | undefined;
 };
 
 export type ServerProcess = {
@@ -84,7 +95,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     ...options.env,
   };
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [...profile, MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const node = [process.execPath, ...START_NODE_OPTIONS, ...profile, MAIN];
+  const [command, ...args] = [...(options.wrapper?.command ?? []), ...node] as [string, ...string[]];
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: string) => {
     output = (output + chunk).slice(-4_000);
@@ -99,12 +112,13 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
 
   const pid = child.pid;
   if (pid === undefined) throw new Error('the server process did not start');
-  const deadline = Date.now() + START_TIMEOUT_MS;
+  const startTimeoutMs = options.wrapper?.startTimeoutMs ?? START_TIMEOUT_MS;
+  const deadline = Date.now() + startTimeoutMs;
   while (!(await isReady(url))) {
     if (!running) throw new Error(`the server exited before it was ready:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the server was not ready within ${START_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(`the server was not ready within ${startTimeoutMs} ms:\n${output}`);
     }
     await delay(100);
   }

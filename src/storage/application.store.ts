@@ -8,15 +8,22 @@ import type { ApplicationStore } from '../domain/applications/application.port.t
 import { DomainError } from '../domain/errors.ts';
 import { isUniqueViolation } from './errors.ts';
 import { fromJson, toJson } from './json.ts';
+import { prepareQuery } from './prepared-query.ts';
 
 type ApplicationRow = Selectable<ApplicationsTable>;
 /** Everything but the name, which has its own column. */
 /** As stored: rows written before the ID token algorithm and claims were a choice lack them. */
 type StoredSettings = Omit<ApplicationFields, 'name' | 'idTokenAlgorithm' | 'idTokenClaims' | 'adminAccess' | 'mfaPolicy'> & { mfaPolicy?: ApplicationFields['mfaPolicy']; idTokenAlgorithm?: IdTokenAlgorithm; idTokenClaims?: IdTokenClaims; adminAccess?: AdminAccess | null };
 
+// Every sign-in reads its application's policy (hosted/second-factor.step.ts) and every client not
+// yet cached is read by id: compiled once (prepared-query.ts).
+const findApplication = prepareQuery((db, $: { tenantId: string; id: string }) =>
+  db.selectFrom('applications').select(['id', 'tenant_id', 'name', 'kind', 'settings', 'secret_hash', 'created_at', 'updated_at']).where('tenant_id', '=', $.tenantId).where('id', '=', $.id),
+);
+
 export function createApplicationStore(db: Db): ApplicationStore {
-  function findRow(tenantId: string, id: string): Promise<ApplicationRow | undefined> {
-    return db.selectFrom('applications').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  async function findRow(tenantId: string, id: string): Promise<ApplicationRow | undefined> {
+    return (await findApplication.execute(db, { tenantId, id })).rows[0];
   }
 
   return {

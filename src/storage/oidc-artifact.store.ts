@@ -158,8 +158,51 @@ function liveArtifacts(db: Db, $: { tenantId: string; model: string; now: number
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', $.now)]));
 }
 
+type GroupedWrites = { readonly tenantId: string; readonly writes: readonly ArtifactWrite[]; resolve(): void; reject(error: unknown): void };
+
+/**
+ * SQLite: the writeAll calls made in one turn of the event loop, by as many requests, committed in
+ * one transaction (a group commit, ADR 0034). Each commit appends every page it changed to the WAL
+ * (an artifact's row touches its table and two or more indexes) and every thousand pages a
+ * checkpoint copies them into the database file on the event loop; a group writes each page once
+ * for all its requests. Nothing is acknowledged earlier: a request's writeAll resolves, and its
+ * answer is sent, only once the commit holding its writes is done. When the group's commit fails,
+ * its requests are committed one by one, so one request's failure is its own.
+ */
+function groupCommits(db: Db, apply: (tx: Db, tenantId: string, writes: readonly ArtifactWrite[]) => Promise<void>) {
+  let queued: GroupedWrites[] = [];
+
+  async function commit(): Promise<void> {
+    const group = queued;
+    queued = [];
+    try {
+      await db.transaction().execute(async (tx) => {
+        for (const { tenantId, writes } of group) await apply(tx, tenantId, writes);
+      });
+      for (const entry of group) entry.resolve();
+    } catch (error) {
+      if (group.length === 1) return group[0]!.reject(error);
+      for (const entry of group) {
+        await db
+          .transaction()
+          .execute((tx) => apply(tx, entry.tenantId, entry.writes))
+          .then(entry.resolve, entry.reject);
+      }
+    }
+  }
+
+  return (tenantId: string, writes: readonly ArtifactWrite[]): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      // setImmediate: after the requests whose bytes arrived in this turn have reached their writes.
+      if (queued.length === 0) setImmediate(() => void commit());
+      queued.push({ tenantId, writes, resolve, reject });
+    });
+}
+
 export function createOidcArtifactStore(db: Db): OidcArtifactStore {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  // In a caller's transaction the caller commits; on PostgreSQL each batch is one statement already.
+  const commitGrouped = postgres || db.isTransaction ? undefined : groupCommits(db, applyOneByOne);
 
   async function applyOneByOne(tx: Db, tenantId: string, writes: readonly ArtifactWrite[]): Promise<void> {
     for (const write of writes) {
@@ -175,12 +218,13 @@ export function createOidcArtifactStore(db: Db): OidcArtifactStore {
 
     async writeAll(tenantId, writes) {
       if (writes.length === 0) return;
+      if (commitGrouped) return commitGrouped(tenantId, writes);
       if (writes.length === 1) return applyOneByOne(db, tenantId, writes);
       const upserts = writes.filter((write) => write.kind === 'upsert');
       const destroys = writes.filter((write) => write.kind === 'destroy');
       const statement = postgres ? batchStatementFor(upserts.length, destroys.length) : undefined;
       if (!statement) {
-        // SQLite (in process, no round trips to save), or a shape past the cache: one transaction, one commit.
+        // SQLite in a caller's transaction, or a shape past the cache: one transaction, one commit.
         await inTransaction(db, (tx) => applyOneByOne(tx, tenantId, writes));
         return;
       }

@@ -12,6 +12,32 @@ import type { Locale } from '../i18n/locales.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUniqueViolation } from './errors.ts';
 import { fromJson, toJson } from './json.ts';
+import { prepareQuery } from './prepared-query.ts';
+
+// The re-consent check of every authorization request with a session (http/oidc/purposes-check.ts):
+// compiled once (prepared-query.ts).
+const requiredNotGranted = prepareQuery((db, $: { tenantId: string; identityId: string; required: string; granted: string }) =>
+  db
+    .selectFrom('consent_purposes as p')
+    .select(['p.tenant_id', 'p.id', 'p.version', 'p.kind', 'p.legal_basis', 'p.sale_or_sharing', 'p.texts', 'p.created_at', 'p.updated_at'])
+    .where('p.tenant_id', '=', $.tenantId)
+    .where('p.kind', '=', $.required)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('consent_records as r')
+            .select('r.id')
+            .whereRef('r.tenant_id', '=', 'p.tenant_id')
+            .where('r.identity_id', '=', $.identityId)
+            .whereRef('r.purpose_id', '=', 'p.id')
+            .whereRef('r.version', '=', 'p.version')
+            .where('r.action', '=', $.granted),
+        ),
+      ),
+    )
+    .orderBy('p.id'),
+);
 
 function purposeRow(purpose: Purpose): Selectable<ConsentPurposesTable> {
   return {
@@ -157,27 +183,7 @@ export function createConsentLedgerStore(db: Db): ConsentLedgerStore {
     },
 
     async requiredNotGranted(tenantId, identityId) {
-      const rows = await db
-        .selectFrom('consent_purposes as p')
-        .selectAll('p')
-        .where('p.tenant_id', '=', tenantId)
-        .where('p.kind', '=', 'required')
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('consent_records as r')
-                .select('r.id')
-                .whereRef('r.tenant_id', '=', 'p.tenant_id')
-                .where('r.identity_id', '=', identityId)
-                .whereRef('r.purpose_id', '=', 'p.id')
-                .whereRef('r.version', '=', 'p.version')
-                .where('r.action', '=', 'granted'),
-            ),
-          ),
-        )
-        .orderBy('p.id')
-        .execute();
+      const { rows } = await requiredNotGranted.execute(db, { tenantId, identityId, required: 'required', granted: 'granted' });
       return rows.map(toPurpose);
     },
 

@@ -142,6 +142,30 @@ describeEachEngine('OidcArtifactStore', (current) => {
     assert.ok(await store().find(t, 'Session', 'kept', T0));
   });
 
+  test('writeAll of many requests at once (committed together on SQLite): each lands, all or nothing, and one refused is refused alone', async () => {
+    const [t, other] = [tenant(), tenant()];
+    const s = store();
+    await s.upsert(t, 'Session', 'kept', { uid: 'uid-kept' }, T0 + HOUR);
+    const refused = { kind: 'upsert', model: 'AccessToken', id: null as unknown as string, payload: {}, expiresAt: T0 + HOUR } as const;
+    // Started in the same turn of the event loop, as the answers of concurrent requests are.
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 20 }, (_, i) => s.writeAll(i % 2 ? t : other, [{ kind: 'upsert', model: 'ClientCredentials', id: `cc-${i}`, payload: { clientId: 'm' }, expiresAt: T0 + HOUR }])),
+      s.writeAll(t, [{ kind: 'upsert', model: 'AccessToken', id: 'at-refused', payload: {}, expiresAt: T0 + HOUR }, { kind: 'destroy', model: 'Session', id: 'kept' }, refused]),
+      s.writeAll(t, [{ kind: 'upsert', model: 'Grant', id: 'g-after', payload: { accountId: 'alice' }, expiresAt: null }, { kind: 'upsert', model: 'AccessToken', id: 'at-after', payload: { grantId: 'g-after' }, expiresAt: T0 + HOUR }]),
+    ]);
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.status),
+      [...Array.from({ length: 20 }, () => 'fulfilled'), 'rejected', 'fulfilled'],
+    );
+    for (let i = 0; i < 20; i++) assert.ok(await s.find(i % 2 ? t : other, 'ClientCredentials', `cc-${i}`, T0), `cc-${i} landed in its tenant`);
+    assert.equal(await s.find(t, 'ClientCredentials', 'cc-0', T0), undefined, 'in its own tenant only');
+    // The refused request's writes are all undone; the others' are not.
+    assert.equal(await s.find(t, 'AccessToken', 'at-refused', T0), undefined);
+    assert.ok(await s.find(t, 'Session', 'kept', T0));
+    assert.ok(await s.find(t, 'Grant', 'g-after', T0));
+    assert.equal((await s.find(t, 'AccessToken', 'at-after', T0))?.payload['grantId'], 'g-after');
+  });
+
   test('revokeByGrantId deletes every model of the grant in the tenant, nothing else', async () => {
     const [t, other] = [tenant(), tenant()];
     for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode']) {
