@@ -2,7 +2,8 @@
 // portal's sign-out (the same endpoint, the portal's client) and a native app's sign-out through the
 // JSON flows API each deliver it to a subscription, signed and in the documented envelope; with no
 // subscription of the tenant taking it, a sign-out records nothing; a second sign-out of an app
-// session that ended already is refused and records nothing either.
+// session that ended already is refused and records nothing either. A password reset, which ends
+// every session, is delivered as session.revoked (all).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
@@ -17,6 +18,7 @@ import { callAdmin, machineToken } from '../helpers/admin.ts';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 import type { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { ACCOUNT_CLIENT_ID } from '../../src/http/oidc/account-client.ts';
+import { codeIn } from '../helpers/mailbox.ts';
 
 const CALLBACK = 'https://web.example.test/callback';
 const SIGNED_OUT = 'https://web.example.test/signed-out';
@@ -110,6 +112,27 @@ describeEachEngine('session.ended', (current) => {
     assert.equal(again.status, 401);
     assert.equal(again.headers.get('content-type')?.startsWith('application/problem+json'), true);
     assert.equal(await endedRows(await identityOf(appEmail)), 1);
+    await callAdmin(node.server, token, 'DELETE', `/tenants/default/subscriptions/${subscribed.json<{ subscription: { id: string } }>().subscription.id}`);
+  });
+
+  test('a password reset, which ends every session, is delivered as session.revoked (all)', async () => {
+    const subscribed = await callAdmin(node.server, token, 'POST', '/tenants/default/subscriptions', { body: { url: receiver.url, event_types: ['session.revoked', 'session.ended'] } });
+    assert.equal(subscribed.statusCode, 201, subscribed.body);
+    const start = receiver.received.length;
+    const email = uniqueEmail('reset');
+    const sessionToken = await appSignIn(email);
+    const post = (path: string, body?: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const flow = (await (await post('/flows/recovery')).json()) as { id: string };
+    assert.equal((await post(`/flows/recovery/${flow.id}`, { email })).status, 200);
+    const code = codeIn(await node.server.mailbox.next(email, 'recover_password'));
+    assert.equal((await post(`/flows/recovery/${flow.id}/code`, { code })).status, 200);
+    const reset = await post(`/flows/recovery/${flow.id}/password`, { password: 'a brand new passphrase for events' });
+    assert.equal(reset.status, 200, await reset.clone().text());
+    assert.equal((await fetch(`${node.url}/sessions/whoami`, { headers: { authorization: `Bearer ${sessionToken}` } })).status, 401, 'the app session ended');
+    const [revoked] = (await receiver.waitFor(start + 1)).slice(start);
+    assert.equal(revoked!.body.type, 'session.revoked');
+    assert.equal(revoked!.body.customer, await identityOf(email));
+    assert.deepEqual(revoked!.body.data, { kind: 'all' });
     await callAdmin(node.server, token, 'DELETE', `/tenants/default/subscriptions/${subscribed.json<{ subscription: { id: string } }>().subscription.id}`);
   });
 });

@@ -70,8 +70,8 @@ export const EVENT_CATALOGUE = {
   'identity.connection_linked': event<{ readonly connection: string }>({ summary: 'An upstream account (a connection’s subject) was linked to the customer: they can sign in through that connection now.', schema: object({ connection: { type: 'string' } }), aggregate: 'identity', personalData: false, internal: false }),
   'identity.connection_unlinked': event<{ readonly connection: string }>({ summary: 'The customer removed a linked upstream account: it no longer signs them in.', schema: object({ connection: { type: 'string' } }), aggregate: 'identity', personalData: false, internal: false }),
   'identity.deleted': event<Record<string, never>>({ summary: 'A customer was erased: the envelope’s `customer` is all that is left; forget them.', schema: object({}), aggregate: 'identity', personalData: false, internal: false }),
-  /** `others`: every session but the customer's current one; `all`: an operator signed them out everywhere. */
-  'session.revoked': event<{ readonly kind: 'browser' | 'app' | 'others' | 'all' }>({ summary: 'Sessions of a customer ended: the browser one, an app’s, every other one, or all.', schema: object({ kind: { type: 'string', enum: ['browser', 'app', 'others', 'all'] } }), aggregate: 'identity', personalData: false, internal: false }),
+  /** `others`: every session but the customer's current one; `all`: an operator signed them out everywhere, or a password reset ended them all. */
+  'session.revoked': event<{ readonly kind: 'browser' | 'app' | 'others' | 'all' }>({ summary: 'Sessions of a customer were revoked: the browser one, an app’s, every other one, or all (an operator, or a password reset). A sign-out is `session.ended`.', schema: object({ kind: { type: 'string', enum: ['browser', 'app', 'others', 'all'] } }), aggregate: 'identity', personalData: false, internal: false }),
   /**
    * The customer signed out (issue 15's "session ended"): of a browser session, through an
    * application's or the account portal's RP-initiated logout (`applicationId` the client that asked);

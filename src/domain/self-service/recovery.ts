@@ -113,6 +113,8 @@ export async function resetPassword(deps: SelfServiceDeps, tenant: Tenant, flow:
     await stores.sessions.revokeAllOf(tenant.id, identity.id, now);
     await stores.audit.append(auditOf(tenant.id, 'recovery.succeeded', identity.id, context, { revokedArtifacts }));
     await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: identity.id, occurredAt: now }, { type: 'identity.password_changed', payload: { via: 'recovery' } });
+    // Every session of theirs ended (SECURITY.md 10): subscribers hear it as any revocation.
+    await recordEvent(stores.outbox, { tenantId: tenant.id, aggregateId: identity.id, occurredAt: now }, { type: 'session.revoked', payload: { kind: 'all' } });
     // Every session ended with the reset: the applications signed in through them hear of it.
     await recordEndedSessions(stores.outbox, tenant.id, identity.id, ended, now);
     await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: address, kind: 'password_changed', locale, params: {} }, now);
