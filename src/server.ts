@@ -197,7 +197,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       password: { identities: stores.identities, audit: stores.audit, throttle, deviceKey },
       secondFactor: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox },
       emailCode: selfService,
-      federated: { identities: stores.identities, audit: stores.audit, transaction, stats },
+      federated: { identities: stores.identities, audit: stores.audit, transaction, stats, staffInvitations: stores.staffInvitations },
       sms: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox, transaction, available: config.sms.gateway !== undefined || config.env !== 'production' },
       passkey: { publicUrl: config.http.publicUrl, challengeKey: passkeyChallengeKey },
       emailOtp: { transaction },

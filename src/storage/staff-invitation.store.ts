@@ -105,6 +105,19 @@ export function createStaffInvitationStore(db: Db): StaffInvitationStore {
       return result.numUpdatedRows > 0n;
     },
 
+    async acceptById(tenantId, id, now) {
+      const result = await db
+        .updateTable('staff_invitations')
+        .set({ accepted_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     async removeExpired(now, limit) {
       // Accepted and withdrawn ones go too, a month after the link would have expired anyway.
       const old = await db.selectFrom('staff_invitations').select('id').where('expires_at', '<=', now - RETAIN_MS).limit(limit).execute();

@@ -33,6 +33,8 @@ export interface StaffInvitationStore {
   revoke(tenantId: string, id: string, now: number): Promise<boolean>;
   /** Marks the invitation whose link this is accepted, if it is open at `now` (once: a conditional update). */
   accept(tokenHash: string, now: number): Promise<boolean>;
+  /** Marks an open invitation accepted by its id (the invitee signed in through the workforce IdP); false if it is not open. */
+  acceptById(tenantId: string, id: string, now: number): Promise<boolean>;
   /** Deletes up to `limit` invitations whose link expired long enough before `now` (the store keeps them a while). */
   removeExpired(now: number, limit: number): Promise<number>;
 }

@@ -145,6 +145,30 @@ export async function revokeInvitation(deps: Pick<InvitationDeps, 'transaction' 
   });
 }
 
+/** The open invitation for this address, if any (someone signing in through the workforce IdP). */
+export async function openInvitationFor(deps: { staffInvitations: StaffInvitationStore; now?: () => number }, adminTenantId: string, email: string): Promise<StaffInvitation | undefined> {
+  const invitation = await deps.staffInvitations.findUnfinishedByEmail(adminTenantId, normalizeAddress('email', email));
+  return invitation && invitation.expiresAt > (deps.now ?? Date.now)() ? invitation : undefined;
+}
+
+/**
+ * The invitee signed in through a connection of the admin tenant, which vouched for the invited
+ * address, and got the invitation's role (federated.ts): the invitation is spent and audited.
+ */
+export async function acceptInvitationThroughConnection(
+  deps: { transaction: UnitOfWork<{ staffInvitations: StaffInvitationStore; audit: AuditStore }>; now?: () => number },
+  invitation: StaffInvitation,
+  identityId: string,
+  connectionId: string,
+  context: RequestContext,
+): Promise<void> {
+  const now = (deps.now ?? Date.now)();
+  await deps.transaction(async (stores) => {
+    if (!(await stores.staffInvitations.acceptById(invitation.tenantId, invitation.id, now))) return;
+    await audit(stores, invitation.tenantId, now, { type: 'system', id: 'staff-invitation', context }, 'staff.invitation_accepted', invitation.id, { role: invitation.role, connection: connectionId, staffId: identityId });
+  });
+}
+
 /** The invitation a link opens, if it is open now (to show the page, or say it cannot be used). */
 export async function openInvitation(deps: { staffInvitations: StaffInvitationStore; now?: () => number }, token: string): Promise<StaffInvitation | undefined> {
   if (token === '') return undefined;

@@ -43,6 +43,8 @@ export async function staffInvitationPagePlugin(app: FastifyInstance, deps: Invi
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   const csrfKey = Buffer.from(hkdfSync('sha256', deps.masterSecret, 'foyer-staff-invitation', 'invitation-csrf', 32));
   const csrfOf = (cookie: string, token: string) => createHmac('sha256', csrfKey).update(`${cookie}\n${token}`).digest('base64url');
+  // A connection without a role mapping takes invitations (federated.ts): the invitee may sign in with it instead.
+  const workforceConnections = async () => (await deps.stores.connections.list(deps.adminTenant.id)).filter((connection) => connection.enabled && connection.roleMapping === null && connection.trustEmailVerified).map((connection) => connection.displayName);
   const cookieHeader = (value: string, extra = '') => `${COOKIE}=${value}; Path=${INVITATION_PATH}; HttpOnly; SameSite=Strict${extra}${deps.secureCookies ? '; Secure' : ''}`;
 
   app.get(INVITATION_PATH, { schema: { querystring: { type: 'object', properties: { token: TOKEN } } } }, async (request, reply) => {
@@ -52,7 +54,7 @@ export async function staffInvitationPagePlugin(app: FastifyInstance, deps: Invi
     if (!invitation) return invalidLink(reply, t);
     const cookie = randomString(32, 'base64url');
     reply.header('set-cookie', cookieHeader(cookie));
-    return sendForm(reply, t, { token, csrf: csrfOf(cookie, token), email: invitation.email, role: invitation.role });
+    return sendForm(reply, t, { token, csrf: csrfOf(cookie, token), email: invitation.email, role: invitation.role, connections: await workforceConnections() });
   });
 
   app.post(INVITATION_PATH, async (request, reply) => {
@@ -65,7 +67,7 @@ export async function staffInvitationPagePlugin(app: FastifyInstance, deps: Invi
     }
     const invitation = await openInvitation(deps.stores, token);
     if (!invitation) return invalidLink(reply, t);
-    const view = { token, csrf: csrfOf(cookie, token), email: invitation.email, role: invitation.role };
+    const view = { token, csrf: csrfOf(cookie, token), email: invitation.email, role: invitation.role, connections: await workforceConnections() };
     try {
       const member = await acceptInvitation({ transaction: deps.transaction, breachedCheck: deps.breachedCheck, staffInvitations: deps.stores.staffInvitations }, deps.adminTenant.id, token, form['password'] ?? '', requestContextOf(request));
       reply.header('set-cookie', cookieHeader('', '; Max-Age=0'));
@@ -85,7 +87,7 @@ export async function staffInvitationPagePlugin(app: FastifyInstance, deps: Invi
   });
 }
 
-type FormView = { token: string; csrf: string; email: string; role: StaffRole; errors?: Record<string, FieldError>; status?: number };
+type FormView = { token: string; csrf: string; email: string; role: StaffRole; connections: readonly string[]; errors?: Record<string, FieldError>; status?: number };
 
 function sendForm(reply: FastifyReply, t: Translate, view: FormView): FastifyReply {
   const errors = view.errors ?? {};
@@ -98,7 +100,8 @@ ${hiddenInputs({ token: view.token, csrf_token: view.csrf })}
 ${field(t, { name: 'email', label: t('field.email'), type: 'email', autocomplete: 'username', value: view.email, readonly: true })}
 ${field(t, { name: 'password', label: t('field.password'), type: 'password', autocomplete: 'new-password', required: true, autofocus: true, hint: t('page.signup.password_hint', { min: PASSWORD_MIN_LENGTH }), error: errors['password'] })}
 <button type="submit">${t('admin.invitation.submit')}</button>
-</form>`;
+</form>
+${view.connections.map((name) => html`<p>${t('admin.invitation.or_connection', { name, email: view.email })} <a href="${CONSOLE_PATH}">${t('admin.invitation.open_console')}</a></p>`)}`;
   return sendPage(reply, { status: view.status ?? 200, t, branding: BRANDING, title: t('admin.invitation.title'), body, here: `${INVITATION_PATH}?token=${encodeURIComponent(view.token)}` });
 }
 

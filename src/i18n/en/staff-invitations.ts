@@ -17,4 +17,5 @@ export const staffInvitations = {
   'admin.invitation.done_heading': 'Welcome to the team',
   'admin.invitation.done': 'Your account {email} is ready and this link no longer works. Sign in to the console with your new password.',
   'admin.invitation.open_console': 'Open the console',
+  'admin.invitation.or_connection': 'Or skip the password: sign in to the console with {name} as {email}, and the invitation is yours.',
 } as const;

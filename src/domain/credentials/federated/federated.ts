@@ -29,6 +29,9 @@ import { mappedStaffRole } from '../../federation/connection.ts';
 import { resolvedConnection } from '../../federation/presets.ts';
 import { ADMIN_TENANT_SLUG } from '../../tenants/tenant.ts';
 import type { StaffRole } from '../../admin/scopes.ts';
+import { isStaffRole } from '../../admin/scopes.ts';
+import type { StaffInvitation, StaffInvitationStore } from '../../admin/staff-invitation.port.ts';
+import { acceptInvitationThroughConnection, openInvitationFor } from '../../admin/staff-invitations.ts';
 import { uuidv7 } from '../../../lib/ids.ts';
 import type { StatsRecorder } from '../../stats/stats-recorder.port.ts';
 
@@ -65,9 +68,11 @@ type FederatedRefusal =
 
 export type FederatedDeps = {
   readonly identities: IdentityStore;
-  readonly transaction: UnitOfWork<{ identities: IdentityStore; audit: AuditStore; outbox: OutboxStore }>;
+  readonly transaction: UnitOfWork<{ identities: IdentityStore; audit: AuditStore; outbox: OutboxStore; staffInvitations: StaffInvitationStore }>;
   readonly audit: AuditStore;
   readonly stats?: StatsRecorder | undefined;
+  /** Staff invitations: someone invited signs in through a connection without a role mapping. */
+  readonly staffInvitations?: StaffInvitationStore | undefined;
   readonly now?: () => number;
 };
 
@@ -192,15 +197,30 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
     async authenticate(tenant, input, context) {
       const { connection, profile } = input;
       const staff = tenant.slug === ADMIN_TENANT_SLUG;
-      const staffRole = staff ? mappedStaffRole(connection, profile.claims) : undefined;
-      // Staff without a mapped role are refused, whoever they are upstream.
-      if (staff && staffRole === undefined) return { ok: false, code: 'signup.disabled' };
+      let staffRole = staff ? mappedStaffRole(connection, profile.claims) : undefined;
       const linked = await deps.identities.findCredentialWithIdentity(tenant.id, FEDERATED_CREDENTIAL, federatedIdentifier(connection.id, profile.subject));
+      // A connection without a role mapping leaves roles to Foyer: a linked staff member keeps
+      // theirs, and someone new needs an open invitation for the address the IdP vouches for.
+      let invitation: StaffInvitation | undefined;
+      if (staff && staffRole === undefined && connection.roleMapping === null) {
+        const kept = linked?.identity.metadataAdmin['role'];
+        if (isStaffRole(kept)) staffRole = kept;
+        else if (deps.staffInvitations && connection.trustEmailVerified && profile.emailVerified && profile.email) {
+          invitation = await openInvitationFor({ staffInvitations: deps.staffInvitations, now: clock }, tenant.id, profile.email);
+          staffRole = invitation?.role;
+        }
+      }
+      // Staff without a role (mapped, kept or invited) are refused, whoever they are upstream.
+      if (staff && staffRole === undefined) return { ok: false, code: 'signup.disabled' };
+      const accepted = async (identity: Identity) => {
+        if (invitation) await acceptInvitationThroughConnection({ transaction: deps.transaction, now: clock }, invitation, identity.id, connection.id, context);
+      };
       if (linked) {
         if (linked.identity.status !== 'active') return { ok: false, code: 'signin.account_blocked' };
         await keepTokens(tenant, linked.credential, input);
         const refreshed = await refreshTraits(tenant, linked.identity, input);
         const identity = staffRole ? await withStaffRole(tenant, refreshed, staffRole, context) : refreshed;
+        await accepted(identity);
         await audit(tenant.id, identity.id, context, connection, 'linked');
         return { ok: true, identity, result: authenticatedBy(FEDERATED, identity.id), signedUp: false };
       }
@@ -215,11 +235,13 @@ export function createFederatedFirstFactor(deps: FederatedDeps): FederatedFirstF
         if (existing.status !== 'active') return { ok: false, code: 'signin.account_blocked' };
         await addLink(tenant, existing.id, input, context, 'verified_email');
         const identity = staffRole ? await withStaffRole(tenant, existing, staffRole, context) : existing;
+        await accepted(identity);
         await audit(tenant.id, existing.id, context, connection, 'verified_email');
         return { ok: true, identity, result: authenticatedBy(FEDERATED, existing.id), signedUp: false };
       }
       const created = await create(tenant, input, context, staffRole);
       if (!created.ok) return created;
+      await accepted(created.identity);
       await audit(tenant.id, created.identity.id, context, connection, 'signed_up');
       return { ok: true, identity: created.identity, result: authenticatedBy(FEDERATED, created.identity.id), signedUp: true };
     },
