@@ -43,8 +43,9 @@ export type SamlIdp = {
   readonly entityId: string;
   readonly metadataUrl: string;
   readonly metadataXml: string;
-  /** Who the next browser that reaches /sso signs in as. */
+  /** Who the next browser that reaches /sso signs in as, and what its answer gets wrong. */
   signInAs: SamlAccount;
+  browserOptions: ResponseOptions;
   readonly requests: ReceivedRequest[];
   /** Reads the AuthnRequest of an IdP URL Foyer redirected to. */
   readRequest(ssoUrl: URL): ReceivedRequest;
@@ -130,6 +131,7 @@ export async function startSamlIdp(): Promise<SamlIdp> {
     metadataUrl: `${origin}/metadata`,
     metadataXml,
     signInAs: { nameId: 'nobody', attributes: {} },
+    browserOptions: {},
     requests,
     readRequest,
     answer,
@@ -144,7 +146,7 @@ export async function startSamlIdp(): Promise<SamlIdp> {
       return;
     }
     if (url.pathname === '/sso') {
-      answer(url, idp.signInAs).then((out) => {
+      answer(url, idp.signInAs, idp.browserOptions).then((out) => {
         const page = `<!doctype html><html lang="en"><head><title>Test IdP</title></head><body><h1>Test IdP</h1>`
           + `<form method="post" action="${escape(out.acsUrl)}"><input type="hidden" name="SAMLResponse" value="${out.SAMLResponse}"><input type="hidden" name="RelayState" value="${escape(out.RelayState)}">`
           + `<button type="submit">Continue to the application</button></form></body></html>`;
