@@ -57,7 +57,7 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
   function authenticationOf(connection: Connection, preset: Preset | undefined, secret: string | undefined): client.ClientAuth {
     if (secret === undefined) return client.None();
     if (preset?.tokenAuth === 'apple_jwt') return appleClientAuthentication(connection, secret);
-    return preset?.tokenAuth === 'basic' ? client.ClientSecretBasic(secret) : client.ClientSecretPost(secret);
+    return preset?.tokenAuth === 'basic' ? plainBasicAuthentication(secret) : client.ClientSecretPost(secret);
   }
 
   async function discover(connection: Connection, secret: string | undefined): Promise<client.Configuration> {
@@ -191,6 +191,17 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
         throw new UpstreamError((error as Error).message, { cause: error });
       }
     },
+  };
+}
+
+/**
+ * HTTP Basic with the id and secret as they are. openid-client form-encodes them first (RFC 6749
+ * 2.3.1), turning a secret's "-" or "_" into %2D or %5F, which providers that do not decode (X's
+ * secrets carry both) refuse; unencoded, a decoding server reads the same value.
+ */
+function plainBasicAuthentication(secret: string): client.ClientAuth {
+  return (_server, metadata, _body, headers) => {
+    headers.set('authorization', `Basic ${Buffer.from(`${metadata.client_id}:${secret}`).toString('base64')}`);
   };
 }
 
