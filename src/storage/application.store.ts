@@ -13,7 +13,7 @@ import { prepareQuery } from './prepared-query.ts';
 type ApplicationRow = Selectable<ApplicationsTable>;
 /** Everything but the name, which has its own column. */
 /** As stored: rows written before the ID token algorithm and claims were a choice lack them. */
-type StoredSettings = Omit<ApplicationFields, 'name' | 'idTokenAlgorithm' | 'idTokenClaims' | 'adminAccess' | 'mfaPolicy'> & { mfaPolicy?: ApplicationFields['mfaPolicy']; idTokenAlgorithm?: IdTokenAlgorithm; idTokenClaims?: IdTokenClaims; adminAccess?: AdminAccess | null };
+type StoredSettings = Omit<ApplicationFields, 'name' | 'idTokenAlgorithm' | 'idTokenClaims' | 'adminAccess' | 'mfaPolicy' | 'passkeysDisabled'> & { mfaPolicy?: ApplicationFields['mfaPolicy']; passkeysDisabled?: boolean; idTokenAlgorithm?: IdTokenAlgorithm; idTokenClaims?: IdTokenClaims; adminAccess?: AdminAccess | null };
 
 // Every sign-in reads its application's policy (hosted/second-factor.step.ts) and every client not
 // yet cached is read by id: compiled once (prepared-query.ts).
@@ -113,6 +113,7 @@ function settingsOf(fields: ApplicationFields): Omit<ApplicationFields, 'name'> 
     idTokenClaims: fields.idTokenClaims,
     adminAccess: fields.adminAccess,
     mfaPolicy: fields.mfaPolicy,
+    passkeysDisabled: fields.passkeysDisabled,
   };
 }
 
@@ -145,6 +146,7 @@ function toApplication(row: ApplicationRow): Application {
     idTokenClaims: settings.idTokenClaims ?? DEFAULT_ID_TOKEN_CLAIMS,
     adminAccess: settings.adminAccess ?? null,
     mfaPolicy: settings.mfaPolicy ?? null,
+    passkeysDisabled: settings.passkeysDisabled ?? false,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -85,13 +85,19 @@ for (const locale of LOCALES) {
         assert.equal(t(key, params), substituted(message, params), `${locale} ${key}`);
         continue;
       }
-      for (const count of [0, 1, 2, 5, 11, 100, 1_000_000]) {
-        const params = Object.fromEntries(names.map((name) => [name, name === 'date' ? Date.UTC(2026, 0, 31) : count]));
-        const text = t(key, params);
-        assert.doesNotMatch(text, /[{}#]|NaN/, `${locale} ${key} with ${count}: ${text}`);
-        // A message that only chooses words ({role, select, …}) shows no count to check.
-        const counts = /,\s*(plural|number)\b/.test(message);
-        if (counts && !names.includes('date')) assert.ok(count <= 2 || text.includes(new Intl.NumberFormat(locale).format(count)), `${locale} ${key} shows ${count}: ${text}`);
+      // A select (what a reset removed, a role) is rendered with each of its choices; counts and dates as before.
+      const elements = parse(message, PARSE_OPTIONS);
+      const selects = new Map(elements.filter((element) => element.type === 5).map((element) => [element.value, Object.keys((element as { options: Record<string, unknown> }).options)]));
+      // A message that only chooses words ({role, select, …}) shows no count to check.
+      const counts = /,\s*(plural|number)\b/.test(message);
+      const choices = selects.size === 0 ? [{}] : [...selects].flatMap(([name, options]) => options.map((option) => ({ [name]: option })));
+      for (const choice of choices) {
+        for (const count of [0, 1, 2, 5, 11, 100, 1_000_000]) {
+          const params = { ...Object.fromEntries(names.map((name) => [name, name === 'date' ? Date.UTC(2026, 0, 31) : count])), ...choice };
+          const text = t(key, params);
+          assert.doesNotMatch(text, /[{}#]|NaN/, `${locale} ${key} with ${count}: ${text}`);
+          if (counts && !names.includes('date')) assert.ok(count <= 2 || text.includes(new Intl.NumberFormat(locale).format(count)), `${locale} ${key} shows ${count}: ${text}`);
+        }
       }
     }
   });

@@ -78,7 +78,7 @@ describeEachEngine('admin API: resetting a customer’s second factors', (curren
     assert.ok(entry);
     assert.equal(entry.actor.type, 'staff');
     assert.equal(entry.actor.id, support.staffId);
-    assert.deepEqual(entry.details, { credentials: 2, devices: 1 });
+    assert.deepEqual(entry.details, { credentials: 2, passkeys: 0, devices: 1, methods: ['recovery_codes', 'totp'] });
 
     // The remembered browser is forgotten; the optional policy has nothing to ask for any more.
     const { claims } = await authorizationCodeFlow(bank, { redirectUri: CALLBACK, parameters: { prompt: 'login' } }, async (url) => {
@@ -87,5 +87,44 @@ describeEachEngine('admin API: resetting a customer’s second factors', (curren
       return page.redirectedTo;
     });
     assert.deepEqual(claims['amr'], ['pwd']);
+  });
+
+  test('every second factor goes (texted codes, codes by email too); passkeys stay unless asked for, and the email says which', async () => {
+    const email = uniqueEmail('reset-all');
+    const tenantId = node.server.defaultTenant.id;
+    const identity = await createIdentityByOperator({ transaction: node.server.transaction, tenants: node.server.stores.tenants }, tenantId, { traits: { email }, password: PASSWORD, verified: true }, { type: 'operator', id: 'test' });
+    const now = Date.now();
+    const add = (id: string, type: string, identifiers: string[] = []) => node.server.stores.identities.addCredential(tenantId, identity.id, { id, type, config: {}, identifiers }, now);
+    await add(`${identity.id}-totp`, 'totp');
+    await add(`${identity.id}-codes`, 'recovery_codes');
+    await add(`${identity.id}-sms`, 'sms');
+    await add(`${identity.id}-email`, 'email_otp');
+    await add(`${identity.id}-passkey`, 'passkey', [`credential-${identity.id}`]);
+    const kinds = async () => (await node.server.stores.identities.listCredentials(tenantId, identity.id)).map((credential) => credential.type).sort();
+
+    const support = await staffToken(node, 'support');
+    const path = `/tenants/default/customers/${identity.id}/second-factors`;
+    const reset = await callAdmin(node.server, support.token, 'DELETE', path);
+    assert.equal(reset.statusCode, 204, reset.body);
+    assert.deepEqual(await kinds(), ['passkey', 'password']);
+    const kept = await node.server.mailbox.next(email, 'mfa_reset');
+    assert.match(kept.text, /codes by text message or email/);
+    assert.match(kept.text, /your passkeys still work/);
+    const entries = async () => (await node.server.stores.audit.listForIdentity(tenantId, identity.id, { limit: 50 })).filter((entry) => entry.action === 'mfa.reset');
+    assert.deepEqual((await entries())[0]?.details, { credentials: 4, passkeys: 0, devices: 0, methods: ['email_otp', 'recovery_codes', 'sms', 'totp'] });
+
+    // Nothing left but the passkey: without the flag there is nothing to reset.
+    const again = await callAdmin(node.server, support.token, 'DELETE', path);
+    assert.equal(again.statusCode, 409);
+    assert.equal((await callAdmin(node.server, support.token, 'DELETE', `${path}?passkeys=maybe`)).statusCode, 400);
+    const withPasskeys = await callAdmin(node.server, support.token, 'DELETE', `${path}?passkeys=true`);
+    assert.equal(withPasskeys.statusCode, 204, withPasskeys.body);
+    assert.deepEqual(await kinds(), ['password']);
+    const removed = await node.server.mailbox.next(email, 'mfa_reset', kept.id);
+    assert.match(removed.text, /your passkeys were removed/);
+    const latest = (await entries()).find((entry) => entry.details?.['passkeys'] === 1);
+    assert.ok(latest, 'the second reset is audited with the passkey');
+    assert.equal(latest.actor.id, support.staffId);
+    assert.deepEqual(latest.details?.['methods'], ['passkey']);
   });
 });

@@ -10,7 +10,7 @@ import * as client from 'openid-client';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
-import { createBrowserSession, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
+import { createBrowserSession, findForm, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
 import type { BrowserSession, Page } from '../helpers/browser-session.ts';
 import { authorizationCodeFlow, PASSWORD, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
 import { assertPasskey, createPasskey } from '../../bench/software-authenticator.ts';
@@ -38,7 +38,7 @@ describeEachEngine('passkeys', (current) => {
     const email = uniqueEmail(label);
     const browser = createBrowserSession({ mailbox: node.server.mailbox });
     const { tokens } = await authorizationCodeFlow(web, { redirectUri: CALLBACK, scope: 'openid email account' }, (url) => browser.signUpAndAuthorize(url, { email, password: PASSWORD }));
-    return { email, token: tokens.access_token };
+    return { email, token: tokens.access_token, browser };
   }
 
   async function api(method: string, path: string, token: string, body?: unknown): Promise<Answer> {
@@ -236,5 +236,21 @@ describeEachEngine('passkeys', (current) => {
     const bob = await signUp('passkey-offer-no');
     assert.equal((await signInWith(declining, bob.email, (page) => declining.submit(requireForm(page, isAction('/passkey/skip'))))).offered, true);
     assert.equal((await signInWith(declining, bob.email, never)).offered, false, '"not now" is remembered');
+  });
+
+  test('a passkey is a second factor where it matters: a customer whose only one it is uses it before changing the password', async () => {
+    const { email, token, browser } = await signUp('passkey-only');
+    // Without a second factor the password page opens from the sign-up's session.
+    assert.equal((await browser.open(`${node.url}/account/password`)).url.pathname, '/account/password');
+    const { passkey } = await addPasskey(token);
+    const asked = await browser.open(`${node.url}/account/password`);
+    const signIn = findForm(asked, isAction('/signin'));
+    assert.ok(signIn, `signed in again first: ${asked.url.pathname} ${textOf(asked.html).slice(0, 200)}`);
+    const step = await browser.submit(signIn, { email, password: PASSWORD });
+    const form = requireForm(step, (candidate) => candidate.fields['method'] === 'passkey');
+    const challenge = /data-challenge="([^"]+)"/.exec(step.html)?.[1] ?? '';
+    const back = await browser.submit(form, { code: JSON.stringify(assertPasskey(passkey, { challenge }, node.url)) });
+    assert.equal(back.url.pathname, '/account/password', textOf(back.html).slice(0, 200));
+    assert.ok(findForm(back, isAction('/account/password')), 'the password form, after the passkey');
   });
 });

@@ -36,6 +36,7 @@ describeEachEngine('ApplicationStore', (current) => {
       idTokenClaims: 'minimal',
       adminAccess: null,
       mfaPolicy: 'required',
+      passkeysDisabled: true,
       secretHash: 'sha256:00',
       now: 1_790_000_000_123,
       ...overrides,
@@ -61,6 +62,7 @@ describeEachEngine('ApplicationStore', (current) => {
       idTokenClaims: 'minimal',
       adminAccess: null,
       mfaPolicy: 'required',
+      passkeysDisabled: true,
       createdAt: input.now,
       updatedAt: input.now,
     });

@@ -38,6 +38,7 @@ describe('validateApplication', () => {
       idTokenClaims: 'scopes',
       adminAccess: null,
       mfaPolicy: null,
+      passkeysDisabled: false,
     });
     assert.deepEqual(validateApplication({ name: 'SPA', redirectUris: ['https://spa.example.com/'] }, 'spa').grantTypes, ['authorization_code', 'refresh_token']);
     assert.deepEqual(validateApplication(NATIVE, 'native').grantTypes, ['authorization_code', 'refresh_token']);

@@ -68,6 +68,8 @@ export type ApplicationFields = {
   readonly adminAccess: AdminAccess | null;
   /** The second-factor policy of sign-ins to this application (ADR 0024); null: the tenant's. The stricter of the two applies. */
   readonly mfaPolicy: MfaPolicy | null;
+  /** No passkeys on this application's sign-ins (no button, autofill, offer or passkey step); it cannot turn them on where the tenant turned them off. */
+  readonly passkeysDisabled: boolean;
 };
 
 export type Application = ApplicationFields & {
@@ -93,6 +95,7 @@ export type ApplicationInput = {
   readonly idTokenClaims?: string | undefined;
   readonly adminAccess?: { readonly scopes: readonly string[]; readonly tenant: string } | null | undefined;
   readonly mfaPolicy?: string | null | undefined;
+  readonly passkeysDisabled?: boolean | undefined;
 };
 
 export type NewApplication = ApplicationInput & { readonly name: string; readonly kind: string };
@@ -299,6 +302,7 @@ export function validateApplication(input: ApplicationInput, kind: string): Appl
     idTokenClaims: idTokenClaims as IdTokenClaims,
     adminAccess,
     mfaPolicy: mfaPolicy as MfaPolicy | null,
+    passkeysDisabled: input.passkeysDisabled ?? false,
   };
 }
 

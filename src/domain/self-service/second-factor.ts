@@ -60,14 +60,16 @@ type DemandDeps = { readonly strategies: SecondFactorStrategies; readonly thrott
 /**
  * Whether this sign-in needs a second factor, and which. The application's request for the MFA
  * class always asks, even on a remembered device; the policy asks unless the device is remembered.
- * `identifier` is the account's sign-in identifier, to look for failed attempts (adaptive).
+ * `identifier` is the account's sign-in identifier, to look for failed attempts (adaptive);
+ * `unavailable` the methods this sign-in does not offer (passkeys, for an application that turned them off).
  */
-export async function secondFactorDemand(deps: DemandDeps, tenant: Tenant, first: AuthenticationResult, input: { readonly policy: MfaPolicy; readonly requested: AssuranceRequest; readonly signals: SignInSignals; readonly identifier: string }): Promise<Demand> {
+export async function secondFactorDemand(deps: DemandDeps, tenant: Tenant, first: AuthenticationResult, input: { readonly policy: MfaPolicy; readonly requested: AssuranceRequest; readonly signals: SignInSignals; readonly identifier: string; readonly unavailable?: readonly string[] | undefined }): Promise<Demand> {
   if (first.acr === MFA_ACR) return { kind: 'none' };
   const found: string[] = [];
   for (const factor of Object.values(deps.strategies.secondFactors)) if (await factor.enrolled(tenant, first.identityId)) found.push(factor.method.id);
-  // An emailed code is offered only to a customer with nothing stronger, and never after the inbox signed them in (SECURITY.md 11).
-  const enrolled = offeredSecondFactors(found, first);
+  // An emailed code is offered only to a customer with nothing stronger, and never after the inbox
+  // signed them in (SECURITY.md 11); a passkey this application turned off still counts as stronger.
+  const enrolled = offeredSecondFactors(found, first).filter((method) => !input.unavailable?.includes(method));
   const hasFactor = enrolled.length > 0;
   if (input.requested !== 'none') {
     const mayDecline = input.requested === 'voluntary' && input.policy !== 'required';

@@ -85,6 +85,13 @@ const settingsSchema = z
       })
       .strict()
       .optional(),
+    passkeys: z
+      .object({
+        /** Passkeys at all (ADR 0030; default: on). Off: no passkey button or autofill, no offer, no passkey at the second-factor step, and no new passkey in the portal or the Account API. */
+        enabled: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     sms: z
       .object({
         /** ISO 3166 country codes (e.g. "GB", "DE") Foyer texts; none: every country (ADR 0031, against SMS pumping). */

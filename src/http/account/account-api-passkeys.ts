@@ -11,6 +11,7 @@ import { isRecentSignIn } from '../../domain/account/account.ts';
 import type { PasskeySummary } from '../../domain/account/passkeys.ts';
 import { beginPasskeyEnrolment, completePasskeyEnrolment, listPasskeys, removePasskey, renamePasskey } from '../../domain/account/passkeys.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { passkeysAllowed } from '../../domain/credentials/passkey/passkey.ts';
 import { refusalProblem } from '../refusal.ts';
 
 type Authenticated = { readonly provider: Provider; readonly identity: Identity; readonly customer: Customer; readonly sessionUid: string | undefined };
@@ -39,12 +40,14 @@ export function registerPasskeyRoutes(app: FastifyInstance, base: string, deps: 
   });
   app.post(`${base}/passkeys/options`, async (request, reply) => {
     const signedIn = await deps.authenticate(request, reply);
+    refuseWhenDisabled(signedIn.customer);
     await requireRecentSignIn(signedIn, 'Adding a passkey');
     const offer = await beginPasskeyEnrolment(account, signedIn.customer, signedIn.identity);
     return { options: offer.options, enrolment: offer.enrolment };
   });
   app.post(`${base}/passkeys`, { schema: { body: addBody } }, async (request, reply) => {
     const signedIn = await deps.authenticate(request, reply);
+    refuseWhenDisabled(signedIn.customer);
     await requireRecentSignIn(signedIn, 'Adding a passkey');
     const body = request.body as { response: unknown; enrolment: string; name?: string };
     const before = new Set((await listPasskeys(account, signedIn.customer)).map((passkey) => passkey.id));
@@ -63,6 +66,11 @@ export function registerPasskeyRoutes(app: FastifyInstance, base: string, deps: 
     await removePasskey(account, signedIn.customer, (request.params as { id: string }).id);
     return reply.code(204).send();
   });
+}
+
+/** A tenant that turned passkeys off takes no new one (settings.passkeys.enabled); the customer's old ones may still be listed and removed. */
+function refuseWhenDisabled(customer: Customer): void {
+  if (!passkeysAllowed(customer.tenant)) throw new DomainError('passkey.disabled', 'forbidden', 'Passkeys are turned off for this tenant.');
 }
 
 async function requireRecentSignIn(signedIn: Authenticated, what: string): Promise<void> {

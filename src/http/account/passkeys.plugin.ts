@@ -3,6 +3,7 @@
 // JavaScript: the page says so without it), renaming and removing. Adding and removing need a recent
 // sign-in (SECURITY.md 16); what each does is domain/account/passkeys.ts.
 import type { Identity } from '../../domain/identity/identity.ts';
+import { passkeysAllowed } from '../../domain/credentials/passkey/passkey.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Stores } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
@@ -40,7 +41,8 @@ export async function passkeyPortalPlugin(app: FastifyInstance, deps: PasskeyPor
     const portal = await portalOf(sessionDeps, request, reply);
     if (!portal) return reply;
     const base = `${portal.base}/passkeys`;
-    const body = passkeysPage(portal.t, { passkeys: await listPasskeys(account, portal.customer), csrfToken: portal.csrfToken, addUrl: `${base}/new`, renameAction: `${base}/rename`, removeAction: `${base}/remove` });
+    const addUrl = passkeysAllowed(portal.tenant) ? `${base}/new` : undefined;
+    const body = passkeysPage(portal.t, { passkeys: await listPasskeys(account, portal.customer), csrfToken: portal.csrfToken, addUrl, renameAction: `${base}/rename`, removeAction: `${base}/remove` });
     return sendPortalPage(reply, portal, 'passkeys', body);
   });
   app.get('/account/passkeys/new', async (request, reply) => {
@@ -83,6 +85,7 @@ export async function passkeyPortalPlugin(app: FastifyInstance, deps: PasskeyPor
 
   async function showRegistration(portal: Portal, reply: FastifyReply, error?: FieldError, status = 200) {
     const t = portal.t;
+    if (!passkeysAllowed(portal.tenant)) return sendPortalPage(reply, portal, 'passkeys', errorBody(t, 'passkey.disabled'), { status: 403, title: t('account.passkeys.add') });
     const offer = await beginPasskeyEnrolment(account, portal.customer, portal.identity);
     const form = passkeyRegistration(t, {
       action: `${portal.base}/passkeys/new`,

@@ -85,6 +85,7 @@ const APPLICATION_PROPERTIES = {
   id_token_signed_response_alg: { type: 'string', enum: ['ES256', 'RS256'] },
   id_token_claims: { type: 'string', enum: ['scopes', 'minimal'] },
   mfa_policy: { type: ['string', 'null'], enum: ['off', 'optional', 'required', 'adaptive', null], description: "The second-factor policy of sign-ins to this application; null: the tenant's. The stricter of the two applies." },
+  passkeys_disabled: { type: 'boolean', description: "No passkeys on this application's sign-ins: no passkey button or autofill, no offer to create one, no passkey at the second-factor step. It cannot turn passkeys on where the tenant's settings.passkeys.enabled is false." },
   created_at: { type: 'string', format: 'date-time' },
   updated_at: { type: 'string', format: 'date-time' },
 } as const;
@@ -115,6 +116,7 @@ const settableProperties = {
   id_token_signed_response_alg: { type: 'string', maxLength: 20 },
   id_token_claims: { type: 'string', maxLength: 20 },
   mfa_policy: { type: ['string', 'null'], maxLength: 20 },
+  passkeys_disabled: { type: 'boolean' },
 } as const;
 
 const WITH_SECRET = {
@@ -137,6 +139,7 @@ type Settable = {
   id_token_signed_response_alg?: string;
   id_token_claims?: string;
   mfa_policy?: string | null;
+  passkeys_disabled?: boolean;
   admin_access?: { scopes: string[]; tenant: string } | null;
 };
 
@@ -154,6 +157,7 @@ const FIELD_OF: Record<string, string> = {
   idTokenAlgorithm: 'id_token_signed_response_alg',
   idTokenClaims: 'id_token_claims',
   mfaPolicy: 'mfa_policy',
+  passkeysDisabled: 'passkeys_disabled',
   adminAccess: 'admin_access',
   'adminAccess.scopes': 'admin_access.scopes',
   'adminAccess.tenant': 'admin_access.tenant',
@@ -175,6 +179,7 @@ function applicationView(application: Application) {
     id_token_signed_response_alg: application.idTokenAlgorithm,
     id_token_claims: application.idTokenClaims,
     mfa_policy: application.mfaPolicy,
+    passkeys_disabled: application.passkeysDisabled,
     created_at: iso(application.createdAt),
     updated_at: iso(application.updatedAt),
   };
@@ -195,6 +200,7 @@ function applicationInputOf(body: Settable): ApplicationInput {
     idTokenAlgorithm: body.id_token_signed_response_alg,
     idTokenClaims: body.id_token_claims,
     mfaPolicy: body.mfa_policy,
+    passkeysDisabled: body.passkeys_disabled,
     adminAccess: body.admin_access,
   };
 }

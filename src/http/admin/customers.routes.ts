@@ -234,13 +234,19 @@ export async function customerRoutes(app: FastifyInstance, deps: AdminRouteDeps)
     schema: {
       operationId: 'resetCustomerSecondFactors',
       tags: TAGS,
-      summary: 'Reset the customer’s second factors: the authenticator app, the recovery codes and the remembered browsers go, and the customer is told by email',
+      summary: 'Reset the customer’s second factors: the authenticator app, the recovery codes, the number for texted codes, codes by email and the remembered browsers go (passkeys too with passkeys=true), and the customer is told by email',
       params: ITEM_PARAMS,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { passkeys: { type: 'boolean', default: false, description: 'Remove the customer’s passkeys too. By default they stay: a passkey is also a way to sign in without a password.' } },
+      },
       response: { ...NO_CONTENT, ...CONFLICT },
     },
     config: { adminScope: 'customers:mfa_reset' },
   }, async (request, reply) => {
-    await resetCustomerSecondFactors({ transaction: deps.transaction }, tenantOf(request), idOf(request), actorOf(request));
+    const { passkeys } = request.query as { passkeys?: boolean };
+    await resetCustomerSecondFactors({ transaction: deps.transaction }, tenantOf(request), idOf(request), actorOf(request), { passkeys: passkeys === true });
     return reply.code(204).send();
   });
 

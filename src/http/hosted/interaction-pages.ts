@@ -34,7 +34,20 @@ import type { ConnectionButton } from './pages/federation.page.ts';
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /** One request's interaction: its tenant and provider, details, pages' base path, application and language, and the connections its application shows. */
-export type InteractionContext = { tenant: Tenant; provider: Provider; details: InteractionDetails; uid: string; base: string; app: string; appLogo: string | undefined; t: Translate; gpc: boolean; buttons: readonly ConnectionButton[] };
+export type InteractionContext = {
+  tenant: Tenant;
+  provider: Provider;
+  details: InteractionDetails;
+  uid: string;
+  base: string;
+  app: string;
+  appLogo: string | undefined;
+  t: Translate;
+  gpc: boolean;
+  buttons: readonly ConnectionButton[];
+  /** Whether passkeys are offered here: the tenant's setting and the application's (passkeysAllowed). */
+  passkeys: boolean;
+};
 
 /** The passkey button of the sign-in page, and its challenge (derived from the login flow's id: the flow completes once). */
 type PasskeyPages = {
@@ -53,16 +66,16 @@ export function createInteractionPages(deps: { flowCsrfKey: KeyObject; secureCoo
       const base = `${mountPathOf(c.tenant)}/interaction/${uid}`;
       const hidden = { flow: `${uid}.login`, csrf_token: csrfToken! };
       const federation = federationButtons(c.t, { action: `${base}/federation`, hidden, buttons: c.buttons });
-      const passkey = deps.passkeys.signIn(c, { action: `${base}/passkey`, hidden, challenge: challenge! });
+      const passkey = c.passkeys ? deps.passkeys.signIn(c, { action: `${base}/passkey`, hidden, challenge: challenge! }) : undefined;
       const body = signInPage(c.t, { app: c.app, appLogo: c.appLogo, action: `${base}/signin`, signUpUrl: signUpAllowed(c.tenant) ? `${base}?screen=signup` : undefined, recoveryUrl: `${base}?screen=recovery`, emailCodeUrl: emailCode ? `${base}?screen=email-code` : undefined, smsCodeUrl: smsCode ? `${base}?screen=sms-code` : undefined, hidden, email, error, notice, federation, passkey });
-      return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base, scripts: true };
+      return { status, t: c.t, branding, title: c.t('page.signin.title'), body, here: base, scripts: c.passkeys };
     };
     const flow = signInFlowOf(deps.flowCsrfKey, c.tenant.id, c.uid);
     const values = [c.uid, flow.csrfToken, deps.passkeys.challengeOf(c.tenant.id, flow.id)];
     // The page every customer sees first is the same for all of them but for the interaction and
     // the form's token: it is rendered once per tenant, application and language.
     if (email === undefined && !error && !notice && status === 200) {
-      return sendTemplatedPage(reply, JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale, emailCode, smsCode, c.buttons]), values, page);
+      return sendTemplatedPage(reply, JSON.stringify(['signin', c.tenant.id, mountPathOf(c.tenant), branding, c.app, c.appLogo ?? null, c.t.locale, emailCode, smsCode, c.buttons, c.passkeys]), values, page);
     }
     return sendPage(reply, page(values));
   }

@@ -39,6 +39,7 @@ import { registerPageErrors } from '../shared/page-errors.ts';
 import { createSecondFactorStep } from './second-factor.step.ts';
 import { createEmailSignInStep } from './email-sign-in.step.ts';
 import { createPasskeyStep } from './passkey.step.ts';
+import { passkeysAllowed } from '../../domain/credentials/passkey/passkey.ts';
 import { STEP_UP_REASON } from '../oidc/acr.ts';
 import { RENEW_PURPOSES_REASON } from '../oidc/purposes-check.ts';
 import { asksForPurposes, createPurposesStep } from './purposes.step.ts';
@@ -131,7 +132,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     allowFormTargets(request, [...(typeof redirectUri === 'string' ? [redirectUri] : (client?.redirectUris ?? [])), ...upstreams]);
     const base = `${mountPathOf(found.tenant)}/interaction/${uid}`;
     const buttons = connections.map((connection) => ({ id: connection.id, name: connection.displayName, iconUrl: connection.iconUrl }));
-    return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name, appLogo: client?.logoUri, gpc: gpcOf(request), buttons });
+    const passkeys = passkeysAllowed(found.tenant, { passkeysDisabled: (client as unknown as Record<string, unknown> | undefined)?.['foyer_passkeys_disabled'] === true });
+    return handle({ ...found, details, uid, base, t, app: client?.clientName ?? found.tenant.name, appLogo: client?.logoUri, gpc: gpcOf(request), buttons, passkeys });
   }
 
   async function show(c: Context, request: FastifyRequest, reply: FastifyReply) {
@@ -186,6 +188,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     const form = formOf(request.body);
     const flow = await submitted(c, form, 'login');
     if (!flow) return renderSignIn(c, reply, undefined, { code: 'flow.csrf' }, 400);
+    if (!c.passkeys) return renderSignIn(c, reply, undefined, { code: 'passkey.disabled' }, 403);
     // The challenge the page showed is derived from the login flow, which completes once: an answer signs in once.
     const outcome = await deps.strategies.passkey.authenticate(c.tenant, { response: form['response'] ?? '', binding: flow.id }, contextOf(c, request));
     if (!outcome.ok) return renderSignIn(c, reply, undefined, refusalFieldError(outcome, reply), outcome.code === 'mfa.throttled' ? 429 : 401);

@@ -63,7 +63,7 @@ export function createPasskeyStep(deps: PasskeyStepDeps) {
    */
   async function finishSignIn(c: Context, reply: FastifyReply, result: InteractionResults): Promise<unknown> {
     const login = result['login'] as { accountId?: string; amr?: string[] } | undefined;
-    if (!login?.accountId || !login.amr?.includes('pwd') || hintOf(reply.request) !== 'capable') return deps.finish(c, reply, result);
+    if (!c.passkeys || !login?.accountId || !login.amr?.includes('pwd') || hintOf(reply.request) !== 'capable') return deps.finish(c, reply, result);
     if ((await passkeysOf(deps.stores, c.tenant.id, login.accountId)).length > 0) return deps.finish(c, reply, result);
     const identity = await deps.stores.identities.findById(c.tenant.id, login.accountId);
     if (!identity) return deps.finish(c, reply, result);

@@ -63,7 +63,7 @@ export function createSecondFactorStep(deps: StepDeps) {
     const now = Date.now();
     const seenDevice = deps.deviceKey !== undefined && deviceOf(deps.deviceKey, c.tenant.id, identifier, readDeviceCookie(request, c.tenant), now) !== undefined;
     const rememberedDevice = await isRememberedDevice(rememberDeps, c.tenant.id, first.identityId, readRememberCookie(request), now);
-    const demand = await secondFactorDemand({ strategies: deps.strategies, throttle: deps.throttle }, c.tenant, first, { policy, requested, signals: { seenDevice, rememberedDevice }, identifier });
+    const demand = await secondFactorDemand({ strategies: deps.strategies, throttle: deps.throttle }, c.tenant, first, { policy, requested, signals: { seenDevice, rememberedDevice }, identifier, unavailable: c.passkeys ? [] : ['passkey'] });
     if (demand.kind === 'none') return deps.finish(c, reply, loginResultOf(first));
     const flow = await startSecondFactor(deps.stores.flows, c.tenant.id, { kind: 'browser', interactionUid: c.uid }, first, demand);
     return render(c, reply, flow);

@@ -24,6 +24,8 @@ export function clientMetadataOf(application: Application, secretHash: string | 
       : {}),
     id_token_signed_response_alg: application.idTokenAlgorithm,
     foyer_first_party: application.firstParty,
+    // Read by the hosted pages of its interactions (no application read per sign-in page).
+    ...(application.passkeysDisabled ? { foyer_passkeys_disabled: true } : {}),
     foyer_id_token_claims: application.idTokenClaims,
     foyer_ttl: { ...application.tokenLifetimes },
     ...(application.adminAccess ? { [ADMIN_SCOPES_METADATA]: [...application.adminAccess.scopes] } : {}),

@@ -179,7 +179,7 @@ export function createProvider(deps: ProviderDeps, tenant: Tenant): Provider {
       clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256'],
       dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'],
     },
-    extraClientMetadata: { properties: ['foyer_first_party', 'foyer_ttl', 'foyer_id_token_claims', ADMIN_SCOPES_METADATA] },
+    extraClientMetadata: { properties: ['foyer_first_party', 'foyer_passkeys_disabled', 'foyer_ttl', 'foyer_id_token_claims', ADMIN_SCOPES_METADATA] },
     // First-party applications never show a consent screen: their grant is created on the spot.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => loadOrCreateGrant(ctx, deps.consents, tenant.id),
     rotateRefreshToken: true,

@@ -60,6 +60,6 @@ export const secondFactors = {
   'account.activity.mfa.device_forgotten': 'Remembered device forgotten',
   'mail.mfa_reset.subject': 'Two-step verification was reset on your {tenant} account',
   'mail.mfa_reset.heading': 'Two-step verification was reset',
-  'mail.mfa_reset.intro': 'Support turned off two-step verification on your {tenant} account: your authenticator app, recovery codes and remembered devices no longer work. Sign in and set it up again from your account page.',
+  'mail.mfa_reset.intro': 'Support turned off two-step verification on your {tenant} account: your authenticator app, recovery codes, codes by text message or email and remembered devices no longer work{passkeys, select, removed {, and your passkeys were removed} other {; your passkeys still work}}. Sign in and set it up again from your account page.',
   'mail.mfa_reset.not_you': 'If you did not ask for this, contact {tenant} right away and change your password.',
 } as const;

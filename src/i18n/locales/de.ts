@@ -442,7 +442,7 @@ export const de: Translation = {
     'account.activity.mfa.device_forgotten': 'Gemerktes Gerät vergessen',
     'mail.mfa_reset.subject': 'Die Bestätigung in zwei Schritten Ihres {tenant}-Kontos wurde zurückgesetzt',
     'mail.mfa_reset.heading': 'Bestätigung in zwei Schritten zurückgesetzt',
-    'mail.mfa_reset.intro': 'Der Support hat die Bestätigung in zwei Schritten Ihres {tenant}-Kontos deaktiviert: Ihre Authentifizierungs-App, Wiederherstellungscodes und gemerkten Geräte funktionieren nicht mehr. Melden Sie sich an und richten Sie sie auf Ihrer Kontoseite neu ein.',
+    'mail.mfa_reset.intro': 'Der Support hat die Bestätigung in zwei Schritten Ihres {tenant}-Kontos deaktiviert: Ihre Authentifizierungs-App, Wiederherstellungscodes, Codes per SMS oder E-Mail und gemerkten Geräte funktionieren nicht mehr{passkeys, select, removed {, und Ihre Passkeys wurden entfernt} other {; Ihre Passkeys funktionieren weiterhin}}. Melden Sie sich an und richten Sie sie auf Ihrer Kontoseite neu ein.',
     'mail.mfa_reset.not_you': 'Wenn Sie dies nicht veranlasst haben, wenden Sie sich sofort an {tenant} und ändern Sie Ihr Passwort.',
     ...federationDe,
     // passkeys.ts

@@ -442,7 +442,7 @@ export const es: Translation = {
     'account.activity.mfa.device_forgotten': 'Dispositivo recordado olvidado',
     'mail.mfa_reset.subject': 'Se restableció la verificación en dos pasos de tu cuenta de {tenant}',
     'mail.mfa_reset.heading': 'Se restableció la verificación en dos pasos',
-    'mail.mfa_reset.intro': 'El equipo de soporte desactivó la verificación en dos pasos de tu cuenta de {tenant}: tu app de autenticación, tus códigos de recuperación y tus dispositivos recordados ya no funcionan. Inicia sesión y vuelve a configurarla desde la página de tu cuenta.',
+    'mail.mfa_reset.intro': 'El equipo de soporte desactivó la verificación en dos pasos de tu cuenta de {tenant}: tu app de autenticación, tus códigos de recuperación, los códigos por SMS o correo y tus dispositivos recordados ya no funcionan{passkeys, select, removed {, y se eliminaron tus llaves de acceso} other {; tus llaves de acceso siguen funcionando}}. Inicia sesión y vuelve a configurarla desde la página de tu cuenta.',
     'mail.mfa_reset.not_you': 'Si no lo pediste, contacta con {tenant} de inmediato y cambia tu contraseña.',
     ...federationEs,
     // passkeys.ts

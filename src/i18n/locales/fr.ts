@@ -442,7 +442,7 @@ export const fr: Translation = {
     'account.activity.mfa.device_forgotten': 'Appareil mémorisé oublié',
     'mail.mfa_reset.subject': 'La validation en deux étapes de votre compte {tenant} a été réinitialisée',
     'mail.mfa_reset.heading': 'Validation en deux étapes réinitialisée',
-    'mail.mfa_reset.intro': 'Le support a désactivé la validation en deux étapes de votre compte {tenant} : votre application d\'authentification, vos codes de secours et vos appareils mémorisés ne fonctionnent plus. Connectez-vous et configurez-la de nouveau depuis la page de votre compte.',
+    'mail.mfa_reset.intro': 'Le support a désactivé la validation en deux étapes de votre compte {tenant} : votre application d’authentification, vos codes de secours, les codes par SMS ou e-mail et vos appareils mémorisés ne fonctionnent plus{passkeys, select, removed {, et vos clés d’accès ont été supprimées} other { ; vos clés d’accès fonctionnent toujours}}. Connectez-vous et configurez-la de nouveau depuis la page de votre compte.',
     'mail.mfa_reset.not_you': 'Si vous ne l\'avez pas demandé, contactez {tenant} immédiatement et changez votre mot de passe.',
     ...federationFr,
     // passkeys.ts

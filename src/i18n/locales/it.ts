@@ -452,7 +452,7 @@ export const it: Translation = {
     'account.activity.mfa.device_forgotten': 'Dispositivo ricordato dimenticato',
     'mail.mfa_reset.subject': 'La verifica in due passaggi del tuo account {tenant} è stata reimpostata',
     'mail.mfa_reset.heading': 'La verifica in due passaggi è stata reimpostata',
-    'mail.mfa_reset.intro': 'L\'assistenza ha disattivato la verifica in due passaggi del tuo account {tenant}: la tua app di autenticazione, i codici di recupero e i dispositivi ricordati non funzionano più. Accedi e configurala di nuovo dalla pagina del tuo account.',
+    'mail.mfa_reset.intro': 'L’assistenza ha disattivato la verifica in due passaggi del tuo account {tenant}: la tua app di autenticazione, i codici di recupero, i codici via SMS o email e i dispositivi ricordati non funzionano più{passkeys, select, removed {, e le tue passkey sono state rimosse} other {; le tue passkey funzionano ancora}}. Accedi e configurala di nuovo dalla pagina del tuo account.',
     'mail.mfa_reset.not_you': 'Se non lo hai chiesto tu, contatta subito {tenant} e cambia la password.',
     ...federationIt,
     // passkeys.ts

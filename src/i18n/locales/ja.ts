@@ -452,7 +452,7 @@ export const ja: Translation = {
     'account.activity.mfa.device_forgotten': '記憶されたデバイスを削除',
     'mail.mfa_reset.subject': '{tenant}アカウントの2段階認証がリセットされました',
     'mail.mfa_reset.heading': '2段階認証がリセットされました',
-    'mail.mfa_reset.intro': 'サポートが{tenant}アカウントの2段階認証をオフにしました。認証アプリ、リカバリーコード、記憶されたデバイスは使えなくなりました。サインインして、アカウントページから再設定してください。',
+    'mail.mfa_reset.intro': 'サポートが{tenant}アカウントの2段階認証をオフにしました。認証アプリ、リカバリーコード、SMS またはメールによるコード、記憶されたデバイスは使えなくなりました。{passkeys, select, removed {パスキーも削除されました。} other {パスキーは引き続き使えます。}}サインインして、アカウントページから再設定してください。',
     'mail.mfa_reset.not_you': '心当たりがない場合は、すぐに{tenant}に連絡し、パスワードを変更してください。',
     ...federationJa,
     // passkeys.ts

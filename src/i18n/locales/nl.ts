@@ -452,7 +452,7 @@ export const nl: Translation = {
     'account.activity.mfa.device_forgotten': 'Onthouden apparaat vergeten',
     'mail.mfa_reset.subject': 'Verificatie in twee stappen van uw {tenant}-account is opnieuw ingesteld',
     'mail.mfa_reset.heading': 'Verificatie in twee stappen opnieuw ingesteld',
-    'mail.mfa_reset.intro': 'De ondersteuning heeft verificatie in twee stappen van uw {tenant}-account uitgeschakeld: uw authenticator-app, herstelcodes en onthouden apparaten werken niet meer. Log in en stel het opnieuw in via uw accountpagina.',
+    'mail.mfa_reset.intro': 'De ondersteuning heeft verificatie in twee stappen van uw {tenant}-account uitgeschakeld: uw authenticator-app, herstelcodes, codes per sms of e-mail en onthouden apparaten werken niet meer{passkeys, select, removed {, en uw passkeys zijn verwijderd} other {; uw passkeys werken nog}}. Log in en stel het opnieuw in via uw accountpagina.',
     'mail.mfa_reset.not_you': 'Hebt u hier niet om gevraagd? Neem dan meteen contact op met {tenant} en wijzig uw wachtwoord.',
     ...federationNl,
     // passkeys.ts

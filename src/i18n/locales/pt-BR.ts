@@ -452,7 +452,7 @@ export const ptBR: Translation = {
     'account.activity.mfa.device_forgotten': 'Dispositivo lembrado esquecido',
     'mail.mfa_reset.subject': 'A verificação em duas etapas da sua conta {tenant} foi redefinida',
     'mail.mfa_reset.heading': 'A verificação em duas etapas foi redefinida',
-    'mail.mfa_reset.intro': 'O suporte desativou a verificação em duas etapas da sua conta {tenant}: seu app autenticador, códigos de recuperação e dispositivos lembrados não funcionam mais. Entre e configure-a de novo na página da sua conta.',
+    'mail.mfa_reset.intro': 'O suporte desativou a verificação em duas etapas da sua conta {tenant}: seu app autenticador, códigos de recuperação, códigos por SMS ou e-mail e dispositivos lembrados não funcionam mais{passkeys, select, removed {, e suas chaves de acesso foram removidas} other {; suas chaves de acesso continuam funcionando}}. Entre e configure-a de novo na página da sua conta.',
     'mail.mfa_reset.not_you': 'Se você não pediu isso, entre em contato com {tenant} imediatamente e mude sua senha.',
     ...federationPtBR,
     // passkeys.ts

@@ -452,7 +452,7 @@ export const zhCN: Translation = {
     'account.activity.mfa.device_forgotten': '已忘记记住的设备',
     'mail.mfa_reset.subject': '您的 {tenant} 账户的两步验证已被重置',
     'mail.mfa_reset.heading': '两步验证已被重置',
-    'mail.mfa_reset.intro': '客服已关闭您 {tenant} 账户的两步验证：您的身份验证器应用、恢复码和已记住的设备都已失效。请登录并在账户页面重新设置。',
+    'mail.mfa_reset.intro': '客服已关闭您 {tenant} 账户的两步验证：您的身份验证器应用、恢复码、短信或电子邮件验证码和已记住的设备都已失效{passkeys, select, removed {，您的通行密钥也已删除} other {；您的通行密钥仍然可用}}。请登录并在账户页面重新设置。',
     'mail.mfa_reset.not_you': '如果这不是您要求的，请立即联系 {tenant} 并更改密码。',
     ...federationZhCN,
     // passkeys.ts

@@ -61,6 +61,15 @@ export type PasskeyConfig = {
 
 type RelyingParty = { readonly id: string; readonly origin: string; readonly name: string };
 
+/**
+ * Whether the tenant offers passkeys (settings.passkeys.enabled, default on). Off, no passkey signs
+ * in, completes a second factor or is added, whatever the surface; an application may turn them off
+ * for its own sign-ins too (`passkeysDisabled`), never on.
+ */
+export function passkeysAllowed(tenant: Tenant, application?: { readonly passkeysDisabled: boolean } | undefined): boolean {
+  return tenant.settings.passkeys?.enabled !== false && application?.passkeysDisabled !== true;
+}
+
 /** The relying party of a tenant: its issuer's host (never the request's Host header), and that origin. */
 export function relyingPartyOf(publicUrl: string, tenant: Tenant): RelyingParty {
   const issuer = new URL(issuerOf(publicUrl, tenant));
@@ -92,7 +101,7 @@ export type PasskeySecondFactor = SecondFactor<{ readonly code: string; readonly
 
 type PasskeyOffer = { readonly options: PublicKeyCredentialCreationOptionsJSON; readonly enrolment: string };
 type EnrolmentInput = { readonly response: string; readonly enrolment: string; readonly name?: string | undefined };
-type EnrolmentRefusal = { readonly ok: false; readonly code: 'passkey.invalid' | 'passkey.enrolment_expired' | 'passkey.already_enrolled' } | ThrottledRefusal;
+type EnrolmentRefusal = { readonly ok: false; readonly code: 'passkey.invalid' | 'passkey.enrolment_expired' | 'passkey.already_enrolled' | 'passkey.disabled' } | ThrottledRefusal;
 export type PasskeyEnrolment = Enrolment<PasskeyOffer, EnrolmentInput, EnrolmentRefusal>;
 
 function parseJson<T>(text: string): T | undefined {
@@ -157,6 +166,7 @@ export function createPasskeyFirstFactor(deps: PasskeyDeps): PasskeyFirstFactor 
   return {
     method: PASSKEY_METHOD,
     async authenticate(tenant, input, context) {
+      if (!passkeysAllowed(tenant)) return { ok: false, code: 'passkey.invalid' };
       const response = parseJson<AuthenticationResponseJSON>(input.response);
       const credentialId = typeof response?.id === 'string' && response.id.length <= 1024 ? response.id : undefined;
       const found = credentialId ? await deps.identities.findCredentialWithIdentity(tenant.id, PASSKEY_CREDENTIAL, credentialId) : undefined;
@@ -189,7 +199,8 @@ export function createPasskeySecondFactor(deps: PasskeyDeps): PasskeySecondFacto
   return {
     method: PASSKEY_METHOD,
     async enrolled(tenant, identityId) {
-      return (await passkeysOf(deps, tenant.id, identityId)).length > 0;
+      // A tenant that turned passkeys off neither offers nor counts the ones its customers made before.
+      return passkeysAllowed(tenant) && (await passkeysOf(deps, tenant.id, identityId)).length > 0;
     },
     async verify(tenant, first, input, context) {
       const identityId = first.identityId;
@@ -246,6 +257,7 @@ export function createPasskeyEnrolment(deps: PasskeyDeps): PasskeyEnrolment {
       return { options, enrolment };
     },
     async complete(tenant: Tenant, identityId: string, input: EnrolmentInput, context: RequestContext) {
+      if (!passkeysAllowed(tenant)) return { ok: false, code: 'passkey.disabled' };
       const challenge = openEnrolment(deps, tenant.id, identityId, input.enrolment, clock());
       if (challenge === undefined) return { ok: false, code: 'passkey.enrolment_expired' };
       const response = parseJson<RegistrationResponseJSON>(input.response);

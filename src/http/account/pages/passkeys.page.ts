@@ -10,7 +10,8 @@ import { formatTime } from './account-frame.ts';
 type PasskeysView = {
   readonly passkeys: readonly PasskeySummary[];
   readonly csrfToken: string;
-  readonly addUrl: string;
+  /** Where to add one; undefined when the tenant turned passkeys off (the list stays, to remove old ones). */
+  readonly addUrl: string | undefined;
   readonly renameAction: string;
   readonly removeAction: string;
 };
@@ -31,5 +32,5 @@ ${field(t, { name: 'name', id: `field-passkey-name-${index}`, label: t('field.pa
 <form method="post" action="${view.removeAction}">${hiddenInputs({ ...csrf, id: passkey.id })}<button class="secondary inline" type="submit">${t('account.passkeys.remove')}</button></form></li>`,
       )}</ul>`
 }
-<p><a href="${view.addUrl}">${t('account.passkeys.add')}</a></p>`;
+${view.addUrl ? html`<p><a href="${view.addUrl}">${t('account.passkeys.add')}</a></p>` : html`<p class="hint">${t('passkey.disabled')}</p>`}`;
 }
