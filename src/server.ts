@@ -47,7 +47,7 @@ import { deviceTokenKeyOf } from './domain/flows/device-token.ts';
 import { selfServicePlugin } from './http/hosted/self-service.plugin.ts';
 import { createSqlThrottleStore } from './storage/throttle.store.ts';
 import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
-import { finishedDeliveriesOf, publishedEventsOf, startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
+import { auditEntriesOf, finishedDeliveriesOf, publishedEventsOf, startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
 import type { Lifecycle, ReadinessCheck } from './http/health.routes.ts';
 import { startMailDispatcher } from './infra/mail/mail-dispatcher.job.ts';
 import { startSmsDispatcher } from './infra/sms/sms-dispatcher.job.ts';
@@ -254,7 +254,7 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     // the first owner (docs/admin-api.md). It expires within the hour and dies once an owner exists.
     const setupToken = await issueSetupLink({ setupLinks: stores.setupLinks, identities: stores.identities }, admin.tenant.id);
     if (setupToken) logger.warn({ setupLink: setupLinkOf(config.http.publicUrl, setupToken) }, 'no owner yet: open the setup link within the hour to create the first owner (`foyer admin setup` prints a new one)');
-    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), finishedDeliveriesOf(stores.deliveries, config.eventRetentionMs), stores.idempotencyKeys, stores.setupLinks, stores.staffInvitations, stores.rememberedDevices, stores.sms, ...(sqlThrottle ? [sqlThrottle] : [])]);
+    const expiring = sweepTogether([stores.oidcArtifacts, stores.flows, stores.sessions, stores.latestCodes, stores.stats, publishedEventsOf(stores.outbox, config.eventRetentionMs), finishedDeliveriesOf(stores.deliveries, config.eventRetentionMs), auditEntriesOf(stores.audit, config.auditRetentionMs), stores.idempotencyKeys, stores.setupLinks, stores.staffInvitations, stores.rememberedDevices, stores.sms, ...(sqlThrottle ? [sqlThrottle] : [])]);
     const cleanup = startExpiredRowsCleanup({ store: expiring, intervalMs: 60_000, batchSize: 500, logger: jobLogger(logger) });
     const { smtpUrl } = config.mail;
     const mailTransport = smtpUrl ? createSmtpTransport(smtpUrl) : createDevOutboxTransport(devOutboxDir(config.dataDir));

@@ -47,6 +47,14 @@ describe('loadConfig', () => {
     assert.match(refusal({ BREACHED_PASSWORDS_TIMEOUT_MS: '0' }).message, /^BREACHED_PASSWORDS_TIMEOUT_MS: must be positive/);
   });
 
+  test('audit entries are kept 365 days unless AUDIT_RETENTION_DAYS says otherwise, from 1 day to 10 years', () => {
+    const retention = (env: Record<string, string>) => loadConfig({ MASTER_SECRET: SECRET, ...env }, workDir()).config.auditRetentionMs;
+    assert.equal(retention({}), 365 * 24 * 60 * 60_000);
+    assert.equal(retention({ AUDIT_RETENTION_DAYS: '90' }), 90 * 24 * 60 * 60_000);
+    assert.match(refusal({ AUDIT_RETENTION_DAYS: '0' }).message, /^AUDIT_RETENTION_DAYS: must be positive/);
+    assert.match(refusal({ AUDIT_RETENTION_DAYS: '3651' }).message, /^AUDIT_RETENTION_DAYS: must be at most 3650/);
+  });
+
   test('delivered events are kept 7 days unless EVENT_RETENTION_DAYS says otherwise, from 1 day to 10 years', () => {
     const retention = (env: Record<string, string>) => loadConfig({ MASTER_SECRET: SECRET, ...env }, workDir()).config.eventRetentionMs;
     assert.equal(retention({}), 7 * 24 * 60 * 60_000);

@@ -46,6 +46,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     sms: { gateway: parseSmsGateway(settings, production), from: settings.SMS_FROM },
     passwords: { breachedRangeUrl: parseBreachedPasswordsUrl(settings.BREACHED_PASSWORDS_URL, settings.NODE_ENV), breachedTimeoutMs: settings.BREACHED_PASSWORDS_TIMEOUT_MS },
     eventRetentionMs: settings.EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
+    auditRetentionMs: settings.AUDIT_RETENTION_DAYS * 24 * 60 * 60_000,
     subscribers: { natsUrl: parseNatsUrl(settings.NATS_URL), webhookTimeoutMs: settings.WEBHOOK_TIMEOUT_MS },
     adminApiRateLimit: settings.ADMIN_API_RATE_LIMIT,
     adminApiTokenTtlSeconds: settings.ADMIN_API_TOKEN_TTL_SECONDS,

@@ -47,6 +47,7 @@ export const settingsSchema = z.object({
   BREACHED_PASSWORDS_URL: z.string().optional(),
   BREACHED_PASSWORDS_TIMEOUT_MS: positiveInt.max(30_000, 'must be at most 30000').default(1500),
   EVENT_RETENTION_DAYS: positiveInt.max(3650, 'must be at most 3650').default(7),
+  AUDIT_RETENTION_DAYS: positiveInt.max(3650, 'must be at most 3650').default(365),
   NATS_URL: z.string().optional(),
   WEBHOOK_TIMEOUT_MS: positiveInt.max(60_000, 'must be at most 60000').default(10_000),
   ADMIN_API_RATE_LIMIT: positiveInt.max(1_000_000, 'must be at most 1000000').default(600),
@@ -104,6 +105,8 @@ export type Config = {
   };
   /** How long delivered outbox events are kept before the expired-rows sweep deletes them. */
   readonly eventRetentionMs: number;
+  /** How long audit entries are kept before the expired-rows sweep deletes them. */
+  readonly auditRetentionMs: number;
   readonly subscribers: {
     /** nats:// URL of a NATS server with JetStream; undefined: NATS subscriptions cannot be made. */
     readonly natsUrl: string | undefined;

@@ -39,6 +39,15 @@ export function uuidv7(now: number = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * The smallest UUIDv7 of millisecond `ms`, as text: every id made at `ms` or later sorts at or after
+ * it, every id made before sorts before (a range of a primary key by creation time).
+ */
+export function uuidv7Floor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}
+
 /** A random counter start in the lower half, so a burst within one millisecond has room to count. */
 const startBytes = new Uint8Array(2);
 function randomStart(): number {

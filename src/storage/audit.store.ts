@@ -7,6 +7,7 @@ import type { AuditStore } from '../domain/audit/audit.port.ts';
 import { fromJson, toJson } from './json.ts';
 import { prepareQuery } from './prepared-query.ts';
 import { insertRows } from './bulk-insert.ts';
+import { uuidv7Floor } from '../lib/ids.ts';
 
 // Every sign-in attempt appends an event: the insert is compiled once (prepared-query.ts).
 const insertEvent = prepareQuery((db, $: Selectable<AuditEventsTable>) =>
@@ -95,6 +96,15 @@ export function createAuditStore(db: Db): AuditStore {
       }
       const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
       return rows.map(toAuditEvent);
+    },
+
+    async pruneBefore(before, limit) {
+      // Ids are UUIDv7, so the entries recorded before `before` are a range of the primary key: no
+      // index of their own, on either engine. A batch of ids at a time, as the expired-rows sweep
+      // deletes elsewhere (no long lock; PostgreSQL has no DELETE … LIMIT).
+      const old = db.selectFrom('audit_events').select('id').where('id', '<', uuidv7Floor(before)).where('occurred_at', '<', before).orderBy('id').limit(limit);
+      const result = await db.deleteFrom('audit_events').where('id', 'in', old).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
 
     async forgetPersonalData(tenantId, identityId) {

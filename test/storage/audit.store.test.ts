@@ -23,6 +23,22 @@ function event(tenantId: string, occurredAt: number, extra: Partial<AuditEvent> 
 describeEachEngine('AuditStore', (current) => {
   const store = () => createAuditStore(current().handle.db);
 
+  test('retention: pruneBefore deletes the entries of every tenant recorded before the time, oldest first, a batch at a time', async () => {
+    // Long before every other test's entries, which share the database.
+    const t0 = 1_000_000_000_000;
+    for (const at of [0, 10, 20, 30, 40]) await store().append(event('tenant-retention-x', t0 + at));
+    for (const at of [5, 100]) await store().append(event('tenant-retention-y', t0 + at));
+    // Taken in with an old time but recorded now (an import): kept, retention counts from the recording.
+    const imported = { ...event('tenant-retention-x', t0 + 1), id: uuidv7() };
+    await store().append(imported);
+    assert.equal(await store().pruneBefore(t0 + 25, 2), 2, 'a full batch: the two oldest');
+    assert.deepEqual((await store().list('tenant-retention-y', { limit: 10 })).map((e) => e.occurredAt), [t0 + 100]);
+    assert.equal(await store().pruneBefore(t0 + 25, 10), 2);
+    assert.equal(await store().pruneBefore(t0 + 25, 10), 0, 'nothing left before the time');
+    assert.deepEqual((await store().list('tenant-retention-x', { limit: 10 })).map((e) => e.occurredAt), [t0 + 40, t0 + 30, t0 + 1]);
+    assert.ok((await store().list('tenant-a', { limit: 10 })).every((e) => e.occurredAt > t0 + 25));
+  });
+
   test('appends and reads back every field', async () => {
     const written = event('tenant-a', 1_790_000_000_000);
     await store().append(written);

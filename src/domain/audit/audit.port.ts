@@ -24,4 +24,9 @@ export interface AuditStore {
    * entries about them keep the operator's. Says how many were scrubbed.
    */
   forgetPersonalData(tenantId: string, identityId: string): Promise<number>;
+  /**
+   * Retention: deletes up to `limit` entries, of every tenant, recorded before `before` (their id's
+   * time and their `occurredAt` both earlier), oldest first; says how many.
+   */
+  pruneBefore(before: number, limit: number): Promise<number>;
 }

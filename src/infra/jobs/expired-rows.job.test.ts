@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sweepTogether } from './expired-rows.job.ts';
+import { auditEntriesOf, sweepTogether } from './expired-rows.job.ts';
 import type { Sweepable } from './expired-rows.job.ts';
 
 function table(rows: number): Sweepable & { left: () => number } {
@@ -22,4 +22,11 @@ test('sweepTogether takes each batch from the first tables that still have expir
   assert.deepEqual([a.left(), b.left(), c.left()], [0, 0, 2]);
   assert.equal(await all.removeExpired(0, 5), 2, 'a short batch: the backlog is gone');
   assert.equal(await all.removeExpired(0, 5), 0);
+});
+
+test('audit entries are swept once they are older than the retention', async () => {
+  const calls: [number, number][] = [];
+  const swept = auditEntriesOf({ pruneBefore: async (before, limit) => (calls.push([before, limit]), 3) }, 1_000);
+  assert.equal(await swept.removeExpired(5_000, 50), 3);
+  assert.deepEqual(calls, [[4_000, 50]]);
 });

@@ -1,8 +1,9 @@
 // The background sweep that deletes expired rows: oidc-provider artifacts, flows, sessions, stale
-// throttle counters, outbox events delivered longer ago than the retention. Lookups already ignore expired rows, so the sweep only keeps tables from
+// throttle counters, outbox events delivered and audit entries recorded longer ago than their retention. Lookups already ignore expired rows, so the sweep only keeps tables from
 // growing without bound; it deletes in short batches so that no transaction holds many row locks,
 // and each node may run it (a batch another node took is simply short).
 import type { OutboxStore } from '../../domain/events/outbox.port.ts';
+import type { AuditStore } from '../../domain/audit/audit.port.ts';
 import type { DeliveryStore } from '../../domain/subscriptions/subscription.port.ts';
 
 /** A table the sweep can clean: deletes up to `limit` rows expired at `now`, and says how many. */
@@ -25,6 +26,11 @@ export function sweepTogether(tables: readonly Sweepable[]): Sweepable {
 /** Outbox events published (delivered, or given up) more than `retentionMs` ago. */
 export function publishedEventsOf(outbox: Pick<OutboxStore, 'prunePublished'>, retentionMs: number): Sweepable {
   return { removeExpired: (now, limit) => outbox.prunePublished(now - retentionMs, limit) };
+}
+
+/** Audit entries recorded more than `retentionMs` ago (AUDIT_RETENTION_DAYS). */
+export function auditEntriesOf(audit: Pick<AuditStore, 'pruneBefore'>, retentionMs: number): Sweepable {
+  return { removeExpired: (now, limit) => audit.pruneBefore(now - retentionMs, limit) };
 }
 
 /** Deliveries to subscribers that ended (delivered, or dead letters) more than `retentionMs` ago. */
