@@ -2,6 +2,8 @@
 // same use cases as the admin API. The client secret is read from standard input
 // (`--client-secret-stdin`), never from an argument a shell history or process list would keep. A
 // SAML connection reads its IdP's metadata from a URL or a file (`--saml-metadata-url`, `--saml-metadata-file`).
+// A social preset needs only `--preset`, the client id and the secret (for Apple, the .p8 key on
+// standard input with `--team-id` and `--key-id`).
 import { readFile } from 'node:fs/promises';
 import type { Command, CliIo, OptionValues } from './io.ts';
 import { printJson, printRows, printTable, readStdin, requireString, UsageError } from './io.ts';
@@ -21,6 +23,12 @@ const tenantOption: Command['options'] = { tenant: { type: 'string' } };
 const idOptions: Command['options'] = { ...tenantOption, id: { type: 'string' } };
 const settingOptions: Command['options'] = {
   kind: { type: 'string' },
+  preset: { type: 'string' },
+  'team-id': { type: 'string' },
+  'key-id': { type: 'string' },
+  'microsoft-tenant': { type: 'string' },
+  'store-tokens': { type: 'boolean' },
+  'no-store-tokens': { type: 'boolean' },
   name: { type: 'string' },
   'icon-url': { type: 'string' },
   'client-id': { type: 'string' },
@@ -48,7 +56,7 @@ const settingOptions: Command['options'] = {
   'allow-unencrypted-assertions': { type: 'boolean' },
 };
 const SETTINGS_USAGE =
-  '[--kind oidc|oauth2|saml] [--saml-metadata-url <url> | --saml-metadata-file <path>] [--require-encrypted-assertions | --allow-unencrypted-assertions] [--name <button text>] [--client-id <id>] [--client-secret-stdin | --no-client-secret] [--issuer <url>] ' +
+  '[--preset google|apple|microsoft|github|facebook|linkedin|gitlab|discord|x|amazon|slack|twitch] [--team-id <id> --key-id <id>] [--microsoft-tenant common|organizations|consumers|<directory>] [--store-tokens | --no-store-tokens] [--kind oidc|oauth2|saml] [--saml-metadata-url <url> | --saml-metadata-file <path>] [--require-encrypted-assertions | --allow-unencrypted-assertions] [--name <button text>] [--client-id <id>] [--client-secret-stdin | --no-client-secret] [--issuer <url>] ' +
   '[--authorization-url <url> --token-url <url> --userinfo-url <url>] [--scope <scope>]… [--map <trait>=<claim>]… ' +
   '[--allow-sign-up | --no-sign-up] [--trust-email-verified | --no-trust-email-verified] [--refresh-traits] [--app <client id>]… [--domain <domain>]… [--position <n>] [--enable | --disable] [--icon-url <url>]';
 
@@ -71,8 +79,13 @@ async function inputOf(values: OptionValues, io: CliIo): Promise<ConnectionInput
   const metadataUrl = typeof values['saml-metadata-url'] === 'string' ? values['saml-metadata-url'] : undefined;
   const encrypted = flag('require-encrypted-assertions', 'allow-unencrypted-assertions');
   const saml = metadataXml !== undefined || metadataUrl !== undefined || encrypted !== undefined ? { metadataUrl, metadataXml, requireEncryptedAssertions: encrypted } : undefined;
+  const text = (name: string) => (typeof values[name] === 'string' && values[name] !== '' ? (values[name] as string) : undefined);
+  const presetOptions = { ...(text('team-id') ? { teamId: text('team-id') } : {}), ...(text('key-id') ? { keyId: text('key-id') } : {}), ...(text('microsoft-tenant') ? { tenant: text('microsoft-tenant') } : {}) };
   return {
     saml,
+    preset: text('preset') as ConnectionInput['preset'],
+    presetOptions: Object.keys(presetOptions).length > 0 ? presetOptions : undefined,
+    storeTokens: flag('store-tokens', 'no-store-tokens'),
     kind: typeof values['kind'] === 'string' ? (values['kind'] as ConnectionKind) : undefined,
     displayName: typeof values['name'] === 'string' ? values['name'] : undefined,
     iconUrl: typeof values['icon-url'] === 'string' ? values['icon-url'] || null : undefined,
@@ -109,6 +122,7 @@ function print(io: CliIo, values: OptionValues, connection: Connection, tenant: 
   printRows(io, [
     ['id', connection.id],
     ['kind', connection.kind],
+    ...(connection.preset ? [['preset', connection.preset] as [string, string]] : []),
     ['name', connection.displayName],
     ['client id', connection.clientId],
     ['client secret', connection.hasClientSecret ? '(set, encrypted)' : '(none)'],
@@ -128,7 +142,7 @@ function print(io: CliIo, values: OptionValues, connection: Connection, tenant: 
 const createCommand: Command = {
   name: 'connections create',
   summary: 'Add a social or enterprise connection (an upstream OpenID Connect, OAuth 2 or SAML provider) to a tenant.',
-  usage: `[--tenant <slug>] --id <id> --kind oidc|oauth2|saml --name <button text> [--client-id <id>] ${SETTINGS_USAGE} [--json]`,
+  usage: `[--tenant <slug>] --id <id> (--preset <preset> | --kind oidc|oauth2|saml --name <button text>) [--client-id <id>] ${SETTINGS_USAGE} [--json]`,
   options: { ...idOptions, ...settingOptions },
   async run(values, io) {
     const id = requireString(values, 'id');

@@ -140,5 +140,17 @@ describeEachEngine('admin API and CLI: connections', (current) => {
     assert.equal(apple.body.includes('PRIVATE KEY'), false);
     const unknown = await callAdmin(server, writer, 'POST', '/tenants/acme/connections', { body: { id: 'myspace', preset: 'myspace', client_id: 'x', client_secret: SECRET } });
     assert.equal(unknown.statusCode, 400);
+
+    // The CLI: Apple's key from standard input, never an argument; never printed back.
+    const env = server.testDatabase.env;
+    const cli = await runFoyer(['connections', 'create', '--tenant', 'acme', '--id', 'apple-cli', '--preset', 'apple', '--client-id', 'com.example.cli', '--team-id', 'TEAM123456', '--key-id', 'KEY1234567', '--client-secret-stdin', '--store-tokens', '--json'], env, Readable.from([ecKey]));
+    assert.equal(cli.code, 0, cli.stderr);
+    const shown = JSON.parse(cli.stdout) as Record<string, unknown>;
+    assert.deepEqual([shown['preset'], shown['kind'], shown['displayName'], shown['storeTokens']], ['apple', 'oidc', 'Apple', true]);
+    assert.deepEqual(shown['presetOptions'], { teamId: 'TEAM123456', keyId: 'KEY1234567' });
+    assert.equal(cli.stdout.includes('PRIVATE KEY'), false);
+    const cliRefused = await runFoyer(['connections', 'create', '--tenant', 'acme', '--id', 'apple-bad', '--preset', 'apple', '--client-id', 'com.example.cli', '--client-secret-stdin'], env, Readable.from([rsaKey]));
+    assert.notEqual(cliRefused.code, 0);
+    assert.equal(cliRefused.stderr.includes('PRIVATE KEY') || cliRefused.stdout.includes('PRIVATE KEY'), false);
   });
 });
