@@ -15,6 +15,7 @@ import { createIdentityByOperator } from '../../src/domain/identity/identities.s
 import { createPasskeyEnrolment, passkeyChallengeKeyOf } from '../../src/domain/credentials/passkey/passkey.ts';
 import { createSecretBox } from '../../src/infra/crypto/secret-box.ts';
 import type { Tenant } from '../../src/domain/tenants/tenant.ts';
+import { dayOf } from '../../src/domain/stats/stats.ts';
 
 const MFA = 'urn:foyer:acr:mfa';
 /** The test server's public URL: the relying party is its host, `localhost`. */
@@ -84,6 +85,12 @@ describeEachEngine('flows API: passkeys', (current) => {
     assert.equal(empty.body['code'], 'request.invalid');
     assert.deepEqual(await server.stores.sessions.listOf(tenant.id, id, Date.now()), []);
 
+    const passkeySignIns = async () => {
+      await server.stats.flush();
+      const today = dayOf(Date.now());
+      return (await server.stores.stats.countsBetween(tenant.id, ['signin.succeeded'], today, today)).filter((count) => count.method === 'passkey').reduce((sum, count) => sum + count.count, 0);
+    };
+    const countedBefore = await passkeySignIns();
     const answer = assertPasskey(passkey, first.options, ORIGIN);
     const signedIn = await post(first.action, { response: answer });
     assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
@@ -95,6 +102,7 @@ describeEachEngine('flows API: passkeys', (current) => {
     const replay = await post(first.action, { response: answer });
     assert.equal(replay.status, 409);
     assert.equal(replay.body['code'], 'flow.already_complete');
+    assert.equal(await passkeySignIns(), countedBefore + 1, 'counted once on the dashboards as a passkey sign-in');
     const audit = await server.stores.audit.listForIdentity(tenant.id, id, { limit: 20 });
     assert.ok(audit.some((entry) => entry.action === 'signin.succeeded' && entry.details?.['method'] === 'passkey'));
   });

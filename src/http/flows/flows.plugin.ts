@@ -9,7 +9,7 @@ import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
 import type { AuthenticationResult } from '../../domain/credentials/authentication.ts';
 import type { Flow, FlowState, FlowType } from '../../domain/flows/flow.ts';
-import { signInByCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
+import { recordSignIn, signInByCode, signInVerifyingFirst } from '../../domain/self-service/sign-in.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { signUpDisabled, startSignUp } from '../../domain/self-service/registration.ts';
@@ -261,9 +261,12 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   async function submitPasskey(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'login');
     const body = request.body as { response: Record<string, unknown>; mfa_device_token?: string };
-    const outcome = await deps.strategies.passkey.authenticate(tenant, { response: JSON.stringify(body.response), binding: flow.id }, requestContextOf(request));
+    const context = requestContextOf(request);
+    const outcome = await deps.strategies.passkey.authenticate(tenant, { response: JSON.stringify(body.response), binding: flow.id }, context);
     if (!outcome.ok && outcome.code === 'passkey.invalid') throw new DomainError('passkey.invalid', 'unauthenticated', 'That passkey could not be used here: unknown, for another relying party or origin, without user verification, or answered to another challenge.');
     if (!outcome.ok) throw refusalProblem(outcome, reply);
+    // Recorded as every sign-in is (the event for subscribers, the dashboards' counts).
+    await recordSignIn(deps.selfService, tenant.id, outcome.result, context, { signedUpAt: outcome.identity.createdAt, completesSignUp: false });
     return secondFactor.signedIn(request, reply, tenant, flow, outcome.identity, outcome.result, { alreadyComplete: false, mfaDeviceToken: body.mfa_device_token });
   }
 
