@@ -53,8 +53,9 @@ describeEachEngine('two-step verification in the account portal', (current) => {
     assert.match(text, /10 unused codes left/);
     assert.match(security.html, /aria-current="page">Two-step verification</);
     const activity = textOf((await browser.open(`${node.url}/account/activity`)).html);
-    assert.match(activity, /Two-step verification turned on/);
-    assert.match(activity, /New recovery codes made/);
+    // Each entry names the factor it concerns.
+    assert.match(activity, /Two-step verification turned on \(Authenticator app\)/);
+    assert.match(activity, /New recovery codes made \(Recovery codes\)/);
   });
 
   test('new recovery codes and the password need a sign-in with the second factor; then they work', async () => {
@@ -99,9 +100,9 @@ describeEachEngine('two-step verification in the account portal', (current) => {
     const kinds = (await node.server.stores.identities.listCredentials(node.server.defaultTenant.id, identity!.id)).map((credential) => credential.type);
     assert.deepEqual(kinds, ['password']);
     const activity = textOf((await browser.open(`${node.url}/account/activity`)).html);
-    assert.match(activity, /Two-step verification turned off/);
+    assert.match(activity, /Two-step verification turned off \(Authenticator app\)/);
     assert.match(activity, /Remembered device forgotten/);
-    assert.match(activity, /Second step confirmed/);
+    assert.match(activity, /Second step confirmed \(Recovery codes\)/);
   });
 
   test('forms without the CSRF token are refused', async () => {

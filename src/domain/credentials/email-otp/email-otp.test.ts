@@ -21,6 +21,11 @@ test('an emailed code never completes a sign-in the inbox itself started', () =>
   assert.deepEqual(offeredSecondFactors(['email_otp'], { method: 'sms_code', acr: 'urn:foyer:acr:sms' }), ['email_otp']);
 });
 
+test('a texted code never completes a sign-in a texted code started: the same phone twice is one factor', () => {
+  assert.deepEqual(offeredSecondFactors(['sms', 'totp'], { method: 'sms_code', acr: 'urn:foyer:acr:sms' }), ['totp']);
+  assert.deepEqual(offeredSecondFactors(['sms'], afterPassword), ['sms']);
+});
+
 test('the address shown is masked', () => {
   assert.equal(maskEmail('jane.doe@example.com'), 'j•••@example.com');
   assert.equal(maskEmail('nobody'), '•••');

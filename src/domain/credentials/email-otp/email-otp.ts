@@ -37,8 +37,9 @@ export const EMAIL_OTP_CREDENTIAL = 'email_otp';
 /** Second factors stronger than an emailed code: while one is enrolled, the emailed code is not offered. */
 const STRONGER_THAN_EMAIL: readonly string[] = ['totp', 'sms', 'passkey'];
 
-/** The classes of first factors that were the inbox itself (ADR 0031): an emailed code after them proves nothing new. */
+/** The classes of first factors that were the inbox or the phone itself (ADR 0031): a code to the same channel after them proves nothing new. */
 const INBOX_ACR = 'urn:foyer:acr:email';
+const PHONE_ACR = 'urn:foyer:acr:sms';
 
 const CODE_LIFETIME_MS = 10 * 60_000;
 /** Codes emailed to one customer: a few, then ever longer waits (no mail bombing through the step). */
@@ -83,11 +84,12 @@ export function maskEmail(address: string): string {
 /**
  * The enrolled second factors the step may offer after `first` (SECURITY.md 11): an emailed code
  * never stands in for a stronger factor the customer set up, and never follows a sign-in by the
- * inbox, so email is never the only second factor of a customer who has a stronger one.
+ * inbox, so email is never the only second factor of a customer who has a stronger one. Likewise a
+ * texted code never follows a sign-in by a texted code: the same phone twice is one factor.
  */
 export function offeredSecondFactors(enrolled: readonly string[], first: Pick<AuthenticationResult, 'acr' | 'method'>): string[] {
   const emailAllowed = !enrolled.some((method) => STRONGER_THAN_EMAIL.includes(method)) && first.acr !== INBOX_ACR;
-  return enrolled.filter((method) => method !== EMAIL_OTP_METHOD.id || emailAllowed);
+  return enrolled.filter((method) => (method !== EMAIL_OTP_METHOD.id || emailAllowed) && (method !== 'sms' || first.acr !== PHONE_ACR));
 }
 
 function newCode(): string {
