@@ -42,6 +42,7 @@ export async function adminSearches(config: DatabaseConfig, tenantId: string, cu
       }),
     );
     figures.push(await measureLatency('trait-value', 'Trait value search: plan = business (9 % of customers), first page of 50', async () => (await search({ trait_name: 'plan', trait_value: 'business' })).items.length));
+    figures.push(await measureLatency('verified-rare', 'Verified filter: email not verified yet (2 % of customers), first page of 50', async () => (await search({ verified: false })).items.length));
     figures.push(await measureLatency('trait-value-unique', 'Trait value search: one crm_id (a single customer)', async () => (await search({ trait_name: 'crm_id', trait_value: bulkTraitsOf(pick()).crm_id })).items.length));
     return figures;
   } finally {
