@@ -8,6 +8,8 @@
 // confirmation's Recipient is this ACS, the Response's Destination (when present) too, and the
 // assertion has an ID and an end of validity for the replay cache.
 import { randomBytes } from 'node:crypto';
+// @peculiar/x509 resolves its ASN.1 types through tsyringe, which needs the Reflect metadata API first.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { DOMParser } from '@xmldom/xmldom';
 import { SAML, ValidateInResponseTo, generateServiceProviderMetadata } from '@node-saml/node-saml';
