@@ -53,6 +53,8 @@ describeEachEngine('admin API: staff invitations', (current) => {
     const link = linkIn(mail);
     assert.equal(link.pathname, '/t/admin/staff-invitation');
 
+    const german = await createBrowserSession({ acceptLanguage: 'de' }).open(link);
+    assert.match(textOf(german.html), /Ihre Einladung annehmen[\s\S]*als Support-Mitglied/, 'the page speaks the invitee’s language');
     const browser = createBrowserSession();
     const page = await browser.open(link);
     assert.equal(page.status, 200, textOf(page.html));
