@@ -3,7 +3,8 @@
 // each, a customer signs up with the button ("Continue with …"), signs in again in a fresh browser
 // to the same account, and one refusal: GitHub's unverified primary address links nothing, an Apple
 // ID token signed with a key Apple does not publish, a Microsoft token whose issuer names another
-// directory than its `tid`, and a customer who cancels at Facebook. Also: Apple's name from the
+// directory than its `tid` (and, through `organizations`, a personal account; a work address Entra
+// did not verify links nothing), and a customer who cancels at Facebook. Also: Apple's name from the
 // first form_post only, GitHub's traits refreshed at each sign-in (refresh_traits), and GitHub's
 // tokens kept sealed (store_tokens), read through the admin API (audited), in no flow, event or
 // audit row in clear. Tokens from Foyer are redeemed by openid-client.
@@ -236,6 +237,29 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         microsoft.issuerTenantOverride = undefined;
       }
       assert.equal(await foyer.server.stores.identities.findByAddress(tenantId(), 'email', `bob.${engine}@contoso.example`), undefined);
+
+      // A work account whose domain Entra did not verify (no xms_edov): its address links nothing.
+      microsoft.signInAs({ oid: `oid-unverified-${engine}`, tid: '72f988bf-86f1-41af-91ab-2d7cd011db47', email, name: 'Not Ann' });
+      assert.match(await refusedAt('Microsoft', 'Authorize'), /Connect Microsoft to your account/);
+    });
+
+    test('Microsoft (organizations): work accounts only; a personal account is refused', async () => {
+      const writer = await machineToken(foyer.server, ['tenants:write']);
+      const created = await callAdmin(foyer.server, writer, 'POST', '/tenants/default/connections', {
+        body: { id: 'microsoft-work', preset: 'microsoft', display_name: 'Microsoft Work', client_id: CLIENT_ID, client_secret: MICROSOFT_SECRET, issuer: `${microsoft.origin}/organizations/v2.0`, preset_options: { tenant: 'organizations' }, trust_email_verified: true, position: 9 },
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      try {
+        const email = `carol.${engine}@fabrikam.example`;
+        microsoft.signInAs({ oid: `oid-carol-${engine}`, tid: 'b8f0b7a1-6c3e-4a1e-9f3e-0c1f2d3e4f50', email, name: 'Carol Work', xms_edov: true });
+        const signedIn = await signInWith('Microsoft Work');
+        assert.equal((await identityOf(signedIn.sub))?.traits['email'], email);
+        microsoft.signInAs({ oid: `oid-personal-${engine}`, tid: MICROSOFT_CONSUMER_TENANT, email: `dave.${engine}@outlook.com`, name: 'Dave' });
+        assert.match(await refusedAt('Microsoft Work', 'Authorize'), /Signing in that way did not work/);
+        assert.equal(await foyer.server.stores.identities.findByAddress(tenantId(), 'email', `dave.${engine}@outlook.com`), undefined);
+      } finally {
+        await callAdmin(foyer.server, writer, 'DELETE', '/tenants/default/connections/microsoft-work');
+      }
     });
 
     test('Facebook: the Graph API with appsecret_proof signs up and in again; a customer who cancels at Facebook is back at the sign-in page, signed in nowhere', async () => {
