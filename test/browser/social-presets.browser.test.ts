@@ -272,5 +272,17 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const text = await refusedAt('Facebook', 'Cancel');
       assert.match(text, /Signing in that way did not work/);
     });
+
+    test('no upstream token or client secret is in any log line or event of the journeys above', async () => {
+      const logs = JSON.stringify(foyer.server.logs);
+      const events = JSON.stringify(await foyer.server.testDatabase.handle.db.selectFrom('outbox_events').selectAll().execute());
+      const secrets = [GITHUB_SECRET, MICROSOFT_SECRET, FACEBOOK_SECRET, ...github.issuedTokens, ...apple.issuedTokens, ...microsoft.issuedTokens, ...facebook.issuedTokens];
+      assert.ok(github.issuedTokens.length > 0 && apple.issuedTokens.length > 0 && microsoft.issuedTokens.length > 0 && facebook.issuedTokens.length > 0, 'every provider issued tokens');
+      assert.ok(foyer.server.logs.some((line) => line['msg'] === 'upstream sign-in refused'), 'the refusals were logged');
+      for (const secret of secrets) {
+        assert.equal(logs.includes(secret), false, 'not in the logs');
+        assert.equal(events.includes(secret), false, 'not in the events');
+      }
+    });
   });
 }
