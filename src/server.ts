@@ -26,6 +26,7 @@ import { oidcPlugin } from './http/oidc/oidc.plugin.ts';
 import { interactionPlugin } from './http/hosted/interaction.plugin.ts';
 import { flowCsrfKeyOf } from './domain/flows/flow.ts';
 import { flowsPlugin } from './http/flows/flows.plugin.ts';
+import { createApiSignIn } from './http/flows/api-sign-in.ts';
 import { portalPlugin } from './http/account/portal.plugin.ts';
 import { accountApiPlugin } from './http/account/account-api.plugin.ts';
 import { secondFactorPortalPlugin } from './http/account/second-factors.plugin.ts';
@@ -202,6 +203,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       passkey: { publicUrl: config.http.publicUrl, challengeKey: passkeyChallengeKey },
       emailOtp: { transaction },
     });
+    // How every sign-in of an api flow ends (flows API and federation): second factor, consent step, session (ADR 0036).
+    const apiSignIn = createApiSignIn({ stores, strategies, throttle: throttleStore, publicUrl: config.http.publicUrl, deviceKey, rememberKey: rememberedDeviceKeyOf(config.masterSecret), challengeKey: passkeyChallengeKey });
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
     // Every surface of a tenant is declared once, at the default tenant's paths; the tenancy plugin
@@ -210,11 +213,11 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       (app: FastifyInstance) => oidcPlugin(app, { tenants, publicUrl: config.http.publicUrl, writeLimits }),
       (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret), federation, passkeyChallengeKey }),
       passkeyAssetsPlugin,
-      (app: FastifyInstance) => federationPlugin(app, { ...federation, stores, strategies, selfService }),
+      (app: FastifyInstance) => federationPlugin(app, { ...federation, stores, strategies, selfService, apiSignIn }),
       (app: FastifyInstance) => connectionsPortalPlugin(app, { stores, transaction, strategies, federation, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),
       (app: FastifyInstance) => selfServicePlugin(app, { selfService }),
       (app: FastifyInstance) => signInLinkPlugin(app, { selfService, strategies }),
-      (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits, rememberKey: rememberedDeviceKeyOf(config.masterSecret), passkeyChallengeKey }),
+      (app: FastifyInstance) => flowsPlugin(app, { stores, transaction, strategies, publicUrl: config.http.publicUrl, selfService, writeLimits, passkeyChallengeKey, signIn: apiSignIn }),
       (app: FastifyInstance) => portalPlugin(app, { stores, transaction, throttle, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret, breachedCheck, deviceKey: selfService.deviceKey, hasSecondFactor: strategies.hasSecondFactor }),
       (app: FastifyInstance) => accountApiPlugin(app, { tenants, stores, transaction, throttle, selfService, breachedCheck, strategies, federation }),
       (app: FastifyInstance) => privacyPortalPlugin(app, { stores, transaction, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),

@@ -198,6 +198,25 @@ describeEachEngine('sign-in through an OpenID Connect connection', (current) => 
     assert.equal(again.status, 409, 'once');
   });
 
+  test('the JSON flows API: a federated sign-in the app asks MFA for answers the second-factor step, not a session (ADR 36)', async () => {
+    const email = uniqueEmail('native-mfa');
+    upstream.accounts.set('native-mfa', { email, email_verified: true, name: 'Mia' });
+    const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const flow = (await (await fetch(`${node.url}/flows/login?acr_values=${encodeURIComponent('urn:foyer:acr:mfa')}`, { method: 'POST' })).json()) as { id: string };
+    const started = (await (await post(`/flows/login/${flow.id}/federation`, { connection: 'acme-id', client_id: nativeClientId, return_to: NATIVE_CALLBACK })).json()) as { redirect_to: string; exchange_token: string };
+    assert.equal((await fetch(await upstream.signIn(new URL(started.redirect_to), 'native-mfa'), { redirect: 'manual' })).status, 303);
+    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: started.exchange_token });
+    assert.equal(completed.status, 200, await completed.clone().text());
+    const step = (await completed.json()) as { session?: unknown; flow: { type: string; ui: { decline?: string; enrolment?: unknown } } };
+    assert.equal(step.session, undefined, 'no session before the second factor');
+    assert.equal(step.flow.type, 'second_factor');
+    assert.ok(step.flow.ui.enrolment, 'a new account has no factor: the app may set one up');
+    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: started.exchange_token })).status, 409);
+    // A voluntary request may be declined: the session then says the upstream sign-in alone.
+    const declined = (await (await post(new URL(step.flow.ui.decline!).pathname, {})).json()) as { session: { amr: string[] } };
+    assert.deepEqual(declined.session.amr, ['fed']);
+  });
+
   /** A native app's federated sign-in through the JSON flows API, to the session. */
   async function nativeSignIn(subject: string): Promise<{ session: { token: string; amr: string[] }; identity: { id: string } }> {
     const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

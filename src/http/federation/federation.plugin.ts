@@ -18,7 +18,7 @@ import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Stores } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
 import { showsFor } from '../../domain/federation/connection.ts';
-import { activeApiFlow, completeApiFlow } from '../../domain/self-service/api-flow.ts';
+import { activeApiFlow } from '../../domain/self-service/api-flow.ts';
 import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { recordSignIn } from '../../domain/self-service/sign-in.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -27,8 +27,7 @@ import { mountPathOf } from '../tenancy/mount.ts';
 import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
 import { pageTranslator } from '../shared/locale.ts';
 import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
-import { flowView } from '../flows/flow-view.ts';
-import { identityView, sessionView } from '../flows/flows.plugin.ts';
+import type { ApiSignIn } from '../flows/api-sign-in.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
 import { receiveSamlAnswer, serviceProviderOf } from './saml-sign-in.ts';
 import { serviceProviderMetadata } from '../../infra/federation/saml-service-provider.ts';
@@ -36,7 +35,7 @@ import { spPrivateKeyOf } from '../../domain/federation/connections.service.ts';
 import type { ConnectionDirectory, FederationDeps } from './upstream-sign-in.ts';
 import { answeredProfile, beginUpstreamSignIn, federationFlowId, receiveUpstreamAnswer, redirectUriOf } from './upstream-sign-in.ts';
 
-type FederationPluginDeps = FederationDeps & { readonly directory: ConnectionDirectory; readonly stores: Stores; readonly strategies: Strategies; readonly selfService: SelfServiceDeps };
+type FederationPluginDeps = FederationDeps & { readonly directory: ConnectionDirectory; readonly stores: Stores; readonly strategies: Strategies; readonly selfService: SelfServiceDeps; readonly apiSignIn: Pick<ApiSignIn, 'signedIn'> };
 
 const flowParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
 const startBody = {
@@ -185,8 +184,7 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
       throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
     }
     await recordSignIn(deps.selfService, tenant.id, outcome.result, context, { signedUpAt: outcome.identity.createdAt, completesSignUp: outcome.signedUp });
-    const device = { userAgent: request.headers['user-agent'], ip: request.ip };
-    const { flow: completed, session, token: sessionToken } = await completeApiFlow(deps.stores, flow, outcome.result, device, { alreadyComplete: false });
-    return reply.header('cache-control', 'no-store').send({ flow: flowView(completed, issuerOf(deps.publicUrl, tenant)), session: { ...sessionView(session), token: sessionToken }, identity: identityView(outcome.identity) });
+    // As every first factor of the flows API: the second factor when the policy or the app asks, the consent step, then the session (ADR 0036).
+    return deps.apiSignIn.signedIn(request, reply, tenant, flow, outcome.identity, outcome.result, { alreadyComplete: false });
   });
 }

@@ -14,11 +14,9 @@ import type { SelfServiceDeps } from '../../domain/self-service/code-steps.ts';
 import { resendCode } from '../../domain/self-service/code-steps.ts';
 import { signUpDisabled, startSignUp } from '../../domain/self-service/registration.ts';
 import { confirmRecoveryCode, requestRecovery, resetPassword } from '../../domain/self-service/recovery.ts';
-import { activeApiFlow, completeApiFlow, signInVerificationOf, startApiFlow, startPurposesStep } from '../../domain/self-service/api-flow.ts';
+import { activeApiFlow, signInVerificationOf, startApiFlow } from '../../domain/self-service/api-flow.ts';
 import { emailSignInAllowed, emailSignInOf, signInByEmailCode, smsSignInAllowed, smsSignInOf, startEmailSignIn, startSmsSignIn } from '../../domain/self-service/passwordless.ts';
-import { negotiateLocale } from '../../i18n/locales.ts';
 import { traitSchemaOf } from '../../domain/identity/traits.ts';
-import type { Identity } from '../../domain/identity/identity.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
 import { hashSessionToken, isLive, SESSION_TOUCH_INTERVAL_MS } from '../../domain/sessions/session.ts';
@@ -34,7 +32,11 @@ import { waitSeconds } from '../../lib/english.ts';
 import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
 import type { KeyObject } from 'node:crypto';
 import { derivedChallenge, relyingPartyOf } from '../../domain/credentials/passkey/passkey.ts';
-import { assuranceAsked, createApiSecondFactorStep, PASSKEY_CEREMONY_TIMEOUT_MS } from './second-factor.step.ts';
+import { flowsOpenApi } from './openapi.ts';
+import { assuranceAsked, PASSKEY_CEREMONY_TIMEOUT_MS } from './second-factor.step.ts';
+import type { ApiSignIn } from './api-sign-in.ts';
+import { identityView, localeOf, sessionView } from './api-sign-in.ts';
+import { flowParams, signInBody, startQuery, passkeySignInBody, signUpBody, codeBody, signInCodeBody, emailSignInBody, purposesBody, smsSignInBody, emailBody, passwordBody } from './flows.schemas.ts';
 
 type FlowsDeps = {
   readonly stores: Stores;
@@ -43,47 +45,11 @@ type FlowsDeps = {
   readonly publicUrl: string;
   readonly selfService: SelfServiceDeps;
   readonly writeLimits: WriteLimitsDeps;
-  /** rememberedDeviceKeyOf(master secret): devices remembered after a second factor (`mfa_device_token`). */
-  readonly rememberKey: KeyObject;
-  /** passkeyChallengeKeyOf(master secret): the challenges of passkey sign-ins and second-factor steps. */
+  /** passkeyChallengeKeyOf(master secret): the challenges of passkey sign-ins. */
   readonly passkeyChallengeKey: KeyObject;
+  /** How every sign-in of the API ends (api-sign-in.ts): the second-factor step, the consent step, the session. */
+  readonly signIn: ApiSignIn;
 };
-
-const flowParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
-const signInBody = {
-  type: 'object',
-  required: ['identifier', 'password'],
-  additionalProperties: false,
-  properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 }, mfa_device_token: { type: 'string', maxLength: 1024 } },
-} as const;
-/** What an app may say when it starts a flow: the application it signs in to (its MFA policy applies) and `acr_values` (the MFA class asks for a second factor). */
-const startQuery = { type: 'object', additionalProperties: false, properties: { client_id: { type: 'string', minLength: 1, maxLength: 200 }, acr_values: { type: 'string', maxLength: 1000 } } } as const;
-/** A passkey as the first and only factor: the WebAuthn answer (AuthenticationResponseJSON) to the login flow's options. */
-const passkeySignInBody = { type: 'object', required: ['response'], additionalProperties: false, properties: { response: { type: 'object', maxProperties: 20 }, mfa_device_token: { type: 'string', maxLength: 1024 } } } as const;
-const signUpBody = {
-  type: 'object',
-  required: ['traits', 'password'],
-  additionalProperties: false,
-  properties: {
-    traits: { type: 'object' },
-    password: { type: 'string', maxLength: 4096 },
-    // The tenant's consent purposes (the flow's `consents.<id>` fields): true, or the version shown,
-    // accepts; every required one must be. Under Sec-GPC: 1 a sale-or-sharing purpose needs its version.
-    consents: { type: 'object', maxProperties: 100, additionalProperties: { type: ['boolean', 'integer'], minimum: 1 } },
-  },
-} as const;
-
-const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', minLength: 1, maxLength: 20 } } } as const;
-/** A code that signs the customer in: the app may send the device tokens it holds, as with a password. */
-const signInCodeBody = { ...codeBody, properties: { ...codeBody.properties, device_token: { type: 'string', maxLength: 1024 }, mfa_device_token: { type: 'string', maxLength: 1024 } } } as const;
-/** Sign-in by an emailed code (ADR 0031): the address to send it to. */
-const emailSignInBody = { type: 'object', required: ['identifier'], additionalProperties: false, properties: { identifier: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
-/** The consent step of a sign-in: the purposes due (`consents.<id>` fields), true to accept. */
-const purposesBody = { type: 'object', required: ['consents'], additionalProperties: false, properties: { consents: signUpBody.properties.consents } } as const;
-/** Sign-in by a texted code (ADR 0031): the number to text it to. */
-const smsSignInBody = { type: 'object', required: ['phone'], additionalProperties: false, properties: { phone: { type: 'string', minLength: 1, maxLength: 40 } } } as const;
-const emailBody = { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 } } } as const;
-const passwordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: { type: 'string', maxLength: 4096 }, device_token: { type: 'string', maxLength: 1024 }, mfa_device_token: { type: 'string', maxLength: 1024 } } } as const;
 
 export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promise<void> {
   // Starting a flow stores it: one budget per client address for every type and tenant, checked
@@ -98,9 +64,9 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   for (const type of ['login', 'registration', 'recovery'] as const) {
     app.post(`/flows/${type}`, { onRequest: limitFlowCreation, schema: { querystring: startQuery } }, async (request, reply) => createFlow(request, reply, type));
   }
-  // Every first factor below ends in secondFactor.signedIn: the one place the API asks for a second factor (ADR 0036).
-  const secondFactor = createApiSecondFactorStep({ stores: deps.stores, strategies: deps.strategies, throttle: deps.selfService.throttle, publicUrl: deps.publicUrl, deviceKey: deps.selfService.deviceKey, rememberKey: deps.rememberKey, challengeKey: deps.passkeyChallengeKey, complete });
-  secondFactor.register(app);
+  // Every first factor below ends in signIn.signedIn: the one place the API asks for a second factor (ADR 0036).
+  const signIn = deps.signIn;
+  signIn.registerSecondFactorRoutes(app);
   app.post('/flows/login/:id', { schema: { params: flowParams, body: signInBody } }, (request, reply) => submitSignIn(request, reply));
   app.post('/flows/login/:id/email', { schema: { params: flowParams, body: emailSignInBody } }, (request, reply) => submitEmailSignIn(request, reply));
   app.post('/flows/login/:id/sms', { schema: { params: flowParams, body: smsSignInBody } }, (request, reply) => submitSmsSignIn(request, reply));
@@ -119,11 +85,12 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   }
   app.get('/flows/:id', { schema: { params: flowParams } }, async (request) => {
     const { tenant, flow } = await activeFlow(request, undefined, { allowComplete: true });
-    if (flow.type === 'second_factor') return secondFactor.viewOf(tenant, flow);
+    if (flow.type === 'second_factor') return signIn.stepView(tenant, flow);
     const verification = flow.type === 'login' && flow.state === 'active' ? await pendingCodeOf(tenant, flow) : undefined;
     const form = flow.type === 'purposes' && flow.state === 'active' && flow.identityId ? await purposesFormOf(request, tenant, flow.identityId) : await startFormOf(request, tenant, flow);
     return flowView(flow, issuerOf(deps.publicUrl, tenant), verification, form);
   });
+  app.get('/flows/openapi.json', async (request, reply) => reply.header('cache-control', 'public, max-age=300').send(flowsOpenApi(issuerOf(deps.publicUrl, await tenantOf(request)))));
   app.get('/sessions/whoami', async (request, reply) => {
     const { session, identity } = await authenticate(request);
     reply.header('cache-control', 'no-store');
@@ -190,7 +157,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const input = { identifier: body.identifier, password: body.password, deviceToken: body.device_token };
     const outcome = await signInVerifyingFirst(deps.selfService, deps.strategies.password, tenant, input, requestContextOf(request), verification);
     if (outcome.ok && outcome.step === 'verify_address') return reply.header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), outcome.flow));
-    if (outcome.ok) return secondFactor.signedIn(request, reply, tenant, flow, outcome.identity, outcome.result, { alreadyComplete: false, deviceToken: outcome.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
+    if (outcome.ok) return signIn.signedIn(request, reply, tenant, flow, outcome.identity, outcome.result, { alreadyComplete: false, deviceToken: outcome.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
     if (outcome.code === 'signin.throttled') {
       reply.header('retry-after', String(outcome.retryAfterSeconds));
       throw new DomainError(outcome.code, 'rate_limited', `Too many attempts. ${waitSeconds(outcome.retryAfterSeconds)}, then try again.`, { seconds: outcome.retryAfterSeconds });
@@ -251,7 +218,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
         ? await signInByEmailCode(deps.selfService, verification.type === 'sms_sign_in' ? deps.strategies.smsCode : deps.strategies.emailCode, tenant, verification, { code: body.code }, requestContextOf(request), body.device_token)
         : await signInByCode(deps.selfService, tenant, verification, body.code, requestContextOf(request), body.device_token);
     if (!signedIn.ok) throw refusalProblem(signedIn, reply);
-    return secondFactor.signedIn(request, reply, tenant, flow, signedIn.identity, signedIn.result, { alreadyComplete: false, deviceToken: signedIn.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
+    return signIn.signedIn(request, reply, tenant, flow, signedIn.identity, signedIn.result, { alreadyComplete: false, deviceToken: signedIn.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
   }
 
   /**
@@ -267,7 +234,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     if (!outcome.ok) throw refusalProblem(outcome, reply);
     // Recorded as every sign-in is (the event for subscribers, the dashboards' counts).
     await recordSignIn(deps.selfService, tenant.id, outcome.result, context, { signedUpAt: outcome.identity.createdAt, completesSignUp: false });
-    return secondFactor.signedIn(request, reply, tenant, flow, outcome.identity, outcome.result, { alreadyComplete: false, mfaDeviceToken: body.mfa_device_token });
+    return signIn.signedIn(request, reply, tenant, flow, outcome.identity, outcome.result, { alreadyComplete: false, mfaDeviceToken: body.mfa_device_token });
   }
 
   async function resendSignInCode(request: FastifyRequest, reply: FastifyReply) {
@@ -310,7 +277,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const body = request.body as { code: string; device_token?: string; mfa_device_token?: string };
     const signedIn = await signInByCode(deps.selfService, tenant, flow, body.code, requestContextOf(request), body.device_token);
     if (!signedIn.ok) throw refusalProblem(signedIn, reply);
-    return secondFactor.signedIn(request, reply, tenant, flow, signedIn.identity, signedIn.result, { alreadyComplete: true, deviceToken: signedIn.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
+    return signIn.signedIn(request, reply, tenant, flow, signedIn.identity, signedIn.result, { alreadyComplete: true, deviceToken: signedIn.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
   }
 
   async function submitRecovery(request: FastifyRequest, reply: FastifyReply) {
@@ -340,7 +307,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const identity = await deps.stores.identities.findById(tenant.id, reset.identityId);
     if (!identity) throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
     // The inbox and a new password are one factor: a customer whose policy asks for more is asked for it here too.
-    return secondFactor.signedIn(request, reply, tenant, flow, identity, reset.result, { alreadyComplete: true, deviceToken: reset.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
+    return signIn.signedIn(request, reply, tenant, flow, identity, reset.result, { alreadyComplete: true, deviceToken: reset.deviceToken, heldDeviceToken: body.device_token, mfaDeviceToken: body.mfa_device_token });
   }
 
   async function resend(request: FastifyRequest, reply: FastifyReply, type: 'registration' | 'recovery') {
@@ -364,7 +331,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     const locale = localeOf(request, tenant, identity.traits['locale']);
     const renewed = await renewConsents(deps, tenant, identity.id, body.consents, { locale, context: consentContextOf(request, 'flows_api') });
     if (!renewed.ok) throw new ValidationError(renewed.problems.map((problem) => localizedProblem(translator(locale), problem)));
-    return complete(reply, tenant, flow, identity, result, request, { alreadyComplete: false });
+    return signIn.complete(reply, tenant, flow, identity, result, request, { alreadyComplete: false });
   }
 
   /**
@@ -382,27 +349,6 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     throw new DomainError('consent.declined', 'forbidden', 'The customer declined the required purposes asked again: no session is issued. The next sign-in asks again.');
   }
 
-  /**
-   * Signs the customer in: a session token, and a device token when there is one (docs/self-service.md).
-   * A customer with required purposes to accept again (a new version) gets the consent step first:
-   * a `purposes` flow holding the sign-in, whose answer issues the session (acceptPurposes).
-   */
-  async function complete(reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, result: AuthenticationResult, request: FastifyRequest, options: { alreadyComplete: boolean; deviceToken?: string | undefined; extra?: Record<string, unknown> }) {
-    const deviceToken = { ...(options.deviceToken ? { device_token: options.deviceToken } : {}), ...options.extra };
-    if (flow.type !== 'purposes') {
-      const due = await purposesToRenew(deps.stores, tenant.id, identity.id);
-      if (due.length > 0) {
-        const step = await startPurposesStep(deps.stores.flows, flow, result, { alreadyComplete: options.alreadyComplete });
-        const consents = offersOf(tenant, due, localeOf(request, tenant, identity.traits['locale'])).map(purposeFieldView);
-        return reply.header('cache-control', 'no-store').send({ flow: flowView(step, issuerOf(deps.publicUrl, tenant), undefined, { consents }), ...deviceToken });
-      }
-    }
-    const device = { userAgent: request.headers['user-agent'], ip: request.ip };
-    const { flow: completed, session, token } = await completeApiFlow(deps.stores, flow, result, device, { alreadyComplete: options.alreadyComplete });
-    const view = flowView(completed, issuerOf(deps.publicUrl, tenant));
-    return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), acr: result.acr, token }, identity: identityView(identity), ...deviceToken });
-  }
-
   async function authenticate(request: FastifyRequest) {
     const tenant = await tenantOf(request);
     const header = request.headers.authorization ?? '';
@@ -416,17 +362,4 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     if (now - session.lastSeenAt > SESSION_TOUCH_INTERVAL_MS) await deps.stores.sessions.touch(tenant.id, session.id, now);
     return { tenant, session, identity };
   }
-}
-
-export function sessionView(session: { id: string; authenticatedAt: number; expiresAt: number; methods: readonly string[] }) {
-  return { id: session.id, authenticated_at: new Date(session.authenticatedAt).toISOString(), expires_at: new Date(session.expiresAt).toISOString(), amr: session.methods };
-}
-
-export function identityView(identity: Identity) {
-  return { id: identity.id, traits: identity.traits, addresses: identity.addresses.map((a) => ({ kind: a.kind, value: a.value, verified: a.verifiedAt !== null })) };
-}
-
-/** The language of emails a native app's flow sends: the customer's locale trait, else the app's Accept-Language. */
-function localeOf(request: FastifyRequest, tenant: Tenant, trait?: unknown) {
-  return negotiateLocale({ trait, acceptLanguage: request.headers['accept-language'], tenantDefault: tenant.settings.defaultLocale });
 }

@@ -29,6 +29,7 @@ import { requestContextOf } from '../request-context.ts';
 import { refusalProblem } from '../refusal.ts';
 import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
 import { flowView } from './flow-view.ts';
+import { enrolBody, stepParams, verifyBody } from './flows.schemas.ts';
 
 /** How long an app's WebAuthn ceremony may take (the options' `timeout`), as on the hosted pages. */
 export const PASSKEY_CEREMONY_TIMEOUT_MS = 5 * 60_000;
@@ -60,25 +61,6 @@ type SignedInOptions = {
   /** The `mfa_device_token` the app sent (a device remembered after a second factor). */
   readonly mfaDeviceToken?: string | undefined;
 };
-
-const CODE_BODY_FIELD = { type: 'string', minLength: 1, maxLength: 20 } as const;
-const stepParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
-const verifyBody = {
-  type: 'object',
-  required: ['method'],
-  additionalProperties: false,
-  properties: {
-    method: { type: 'string', minLength: 1, maxLength: 40 },
-    /** A code (authenticator app, recovery code, texted code). */
-    code: CODE_BODY_FIELD,
-    /** A passkey's answer (the AuthenticationResponseJSON of WebAuthn). */
-    response: { type: 'object', maxProperties: 20 },
-    /** Skip the policy's question on this device for 30 days: the answer carries an `mfa_device_token`. */
-    remember_device: { type: 'boolean' },
-    mfa_device_token: { type: 'string', maxLength: 1024 },
-  },
-} as const;
-const enrolBody = { type: 'object', required: ['enrolment', 'code'], additionalProperties: false, properties: { enrolment: { type: 'string', minLength: 1, maxLength: 2048 }, code: CODE_BODY_FIELD } } as const;
 
 /** The factors whose code Foyer sends when the customer asks (`/send`). */
 const SENDABLE: readonly string[] = ['sms', 'email_otp'];
