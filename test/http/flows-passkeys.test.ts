@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { createTestServer, TEST_MASTER_SECRET } from '../helpers/test-server.ts';
 import type { TestServer } from '../helpers/test-server.ts';
-import { createTenant, PASSWORD, uniqueEmail } from '../helpers/oidc-clients.ts';
+import { createTenant, PASSWORD, registerApplication, uniqueEmail } from '../helpers/oidc-clients.ts';
 import { assertPasskey, createPasskey } from '../../bench/software-authenticator.ts';
 import type { SoftwarePasskey } from '../../bench/software-authenticator.ts';
 import { createIdentityByOperator } from '../../src/domain/identity/identities.service.ts';
@@ -132,5 +132,21 @@ describeEachEngine('flows API: passkeys', (current) => {
     assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
     assert.equal(signedIn.body['session'].acr, MFA);
     assert.deepEqual([...signedIn.body['session'].amr].sort(), ['hwk', 'mfa', 'pwd']);
+  });
+
+  test('passkeys turned off for an application: its flows offer none, an answer is 403 passkey.disabled, and its step asks for another factor', async () => {
+    const { email, passkey } = await customerWithPasskey('off');
+    const { application } = await registerApplication(server, tenant.id, { name: 'No passkeys', kind: 'native', redirectUris: ['com.example.nopk:/cb'], passkeysDisabled: true });
+    const created = await post(`${prefix}/flows/login?client_id=${application.id}`);
+    assert.equal(created.status, 201);
+    assert.equal(((created.body['ui'].alternatives ?? []) as Json[]).some((candidate) => candidate['method'] === 'passkey'), false);
+    const elsewhere = await passkeyAlternative();
+    const refused = await post(`${prefix}/flows/login/${created.body['id']}/passkey`, { response: assertPasskey(passkey, elsewhere.options, ORIGIN) });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body['code'], 'passkey.disabled');
+    const step = (await post(`${prefix}/flows/login/${created.body['id']}`, { identifier: email, password: PASSWORD })).body['flow'];
+    assert.equal(step.type, 'second_factor');
+    assert.equal(step.ui.factors, undefined, 'the passkey is not offered: the customer sets up an app instead');
+    assert.ok(step.ui.enrolment);
   });
 });

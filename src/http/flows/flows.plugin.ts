@@ -31,9 +31,9 @@ import type { WriteLimitsDeps } from '../write-limits.ts';
 import { waitSeconds } from '../../lib/english.ts';
 import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
 import type { KeyObject } from 'node:crypto';
-import { derivedChallenge, relyingPartyOf } from '../../domain/credentials/passkey/passkey.ts';
+import { derivedChallenge, passkeysAllowed, relyingPartyOf } from '../../domain/credentials/passkey/passkey.ts';
 import { flowsOpenApi } from './openapi.ts';
-import { assuranceAsked, PASSKEY_CEREMONY_TIMEOUT_MS } from './second-factor.step.ts';
+import { assuranceAsked, PASSKEY_CEREMONY_TIMEOUT_MS, signInRequestOf } from './second-factor.step.ts';
 import type { ApiSignIn } from './api-sign-in.ts';
 import { identityView, localeOf, sessionView } from './api-sign-in.ts';
 import { flowParams, signInBody, startQuery, passkeySignInBody, signUpBody, codeBody, signInCodeBody, emailSignInBody, purposesBody, smsSignInBody, emailBody, passwordBody } from './flows.schemas.ts';
@@ -120,9 +120,15 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, await startFormOf(request, tenant, flow)));
   }
 
+  /** Whether passkeys are offered to this flow: the tenant's switch and the application's it names (ADR 0030). */
+  async function passkeysOffered(tenant: Tenant, flow: Flow): Promise<boolean> {
+    const { application } = signInRequestOf(flow);
+    return passkeysAllowed(tenant, application ? await deps.stores.applications.findById(tenant.id, application) : undefined);
+  }
+
   /** What a new flow offers: a registration's fields; a login's other ways in (emailed or texted code, a passkey with its WebAuthn options). */
   async function startFormOf(request: FastifyRequest, tenant: Tenant, flow: Flow) {
-    const passkey = flow.type === 'login' ? { challenge: derivedChallenge(deps.passkeyChallengeKey, tenant.id, flow.id), rpId: relyingPartyOf(deps.publicUrl, tenant).id, timeout: PASSKEY_CEREMONY_TIMEOUT_MS, userVerification: 'required', allowCredentials: [] } : undefined;
+    const passkey = flow.type === 'login' && (await passkeysOffered(tenant, flow)) ? { challenge: derivedChallenge(deps.passkeyChallengeKey, tenant.id, flow.id), rpId: relyingPartyOf(deps.publicUrl, tenant).id, timeout: PASSKEY_CEREMONY_TIMEOUT_MS, userVerification: 'required', allowCredentials: [] } : undefined;
     return { ...(await signUpFormOf(request, tenant, flow)), emailCode: emailSignInAllowed(tenant), smsCode: smsSignInAllowed(tenant, deps.strategies.enrolments.sms.available), passkey };
   }
 
@@ -228,6 +234,7 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
   async function submitPasskey(request: FastifyRequest, reply: FastifyReply) {
     const { tenant, flow } = await activeFlow(request, 'login');
     const body = request.body as { response: Record<string, unknown>; mfa_device_token?: string };
+    if (!(await passkeysOffered(tenant, flow))) throw new DomainError('passkey.disabled', 'forbidden', 'Passkeys are turned off for this tenant or application.');
     const context = requestContextOf(request);
     const outcome = await deps.strategies.passkey.authenticate(tenant, { response: JSON.stringify(body.response), binding: flow.id }, context);
     if (!outcome.ok && outcome.code === 'passkey.invalid') throw new DomainError('passkey.invalid', 'unauthenticated', 'That passkey could not be used here: unknown, for another relying party or origin, without user verification, or answered to another challenge.');

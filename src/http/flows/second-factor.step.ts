@@ -22,7 +22,7 @@ import type { AssuranceRequest } from '../../domain/self-service/second-factor.t
 import { completeSecondFactor, effectivePolicy, enrolAtSignIn, mayDecline, passkeyBindingOf, payloadOf, secondFactorDemand, startSecondFactor, verifySecondFactor } from '../../domain/self-service/second-factor.ts';
 import { isRememberedDevice, rememberThisDevice } from '../../domain/self-service/remembered-devices.ts';
 import { activeApiFlow } from '../../domain/self-service/api-flow.ts';
-import { allowedPasskeysOf, derivedChallenge, relyingPartyOf } from '../../domain/credentials/passkey/passkey.ts';
+import { allowedPasskeysOf, derivedChallenge, passkeysAllowed, relyingPartyOf } from '../../domain/credentials/passkey/passkey.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
 import { requestContextOf } from '../request-context.ts';
@@ -68,7 +68,7 @@ const SENDABLE: readonly string[] = ['sms', 'email_otp'];
 const wrongStep = () => new DomainError('flow.wrong_step', 'conflict', 'This flow is at another step: read it with GET /flows/{id} to see what to send.');
 
 /** The application a flow was started for and what it asked (`POST /flows/{type}?client_id=…&acr_values=…`), kept in the flow. */
-function signInRequestOf(flow: Flow): { readonly application: string | undefined; readonly requested: AssuranceRequest } {
+export function signInRequestOf(flow: Flow): { readonly application: string | undefined; readonly requested: AssuranceRequest } {
   const application = flow.payload['application'];
   return { application: typeof application === 'string' && application !== '' ? application : undefined, requested: flow.payload['assurance'] === 'voluntary' ? 'voluntary' : 'none' };
 }
@@ -84,8 +84,8 @@ export function createApiSecondFactorStep(deps: StepDeps) {
   /** A first factor completed in `flow`: the session, or the second-factor step when one is due. */
   async function signedIn(request: FastifyRequest, reply: FastifyReply, tenant: Tenant, flow: Flow, identity: Identity, first: AuthenticationResult, options: SignedInOptions): Promise<unknown> {
     const { application, requested } = signInRequestOf(flow);
-    const applicationPolicy = application ? (await deps.stores.applications.findById(tenant.id, application))?.mfaPolicy : undefined;
-    const policy = effectivePolicy(tenant, applicationPolicy);
+    const found = application ? await deps.stores.applications.findById(tenant.id, application) : undefined;
+    const policy = effectivePolicy(tenant, found?.mfaPolicy);
     const complete = () => deps.complete(reply, tenant, flow, identity, first, request, { alreadyComplete: options.alreadyComplete, deviceToken: options.deviceToken });
     // Most sign-ins: nothing asked, nothing more to read.
     if (policy === 'off' && requested === 'none') return complete();
@@ -93,7 +93,7 @@ export function createApiSecondFactorStep(deps: StepDeps) {
     const now = Date.now();
     const seenDevice = deps.deviceKey !== undefined && deviceOf(deps.deviceKey, tenant.id, identifier, options.heldDeviceToken, now) !== undefined;
     const rememberedDevice = await isRememberedDevice(rememberDeps, tenant.id, first.identityId, options.mfaDeviceToken, now);
-    const demand = await secondFactorDemand({ strategies: deps.strategies, throttle: deps.throttle }, tenant, first, { policy, requested, signals: { seenDevice, rememberedDevice }, identifier });
+    const demand = await secondFactorDemand({ strategies: deps.strategies, throttle: deps.throttle }, tenant, first, { policy, requested, signals: { seenDevice, rememberedDevice }, identifier, unavailable: passkeysAllowed(tenant, found) ? [] : ['passkey'] });
     if (demand.kind === 'none') return complete();
     // The first factor's flow is spent here, once: its password, code or passkey answer cannot open a second step, nor a session.
     if (!options.alreadyComplete && !(await deps.stores.flows.complete(tenant.id, flow.id, first.identityId, now))) {
