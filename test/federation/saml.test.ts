@@ -98,6 +98,9 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     const broken = await callAdmin(node.server, token, 'POST', '/tenants/default/connections', { body: { id: 'acme-broken', kind: 'saml', display_name: 'Broken', saml: { metadata_xml: '<EntityDescriptor/>' } } });
     assert.equal(broken.statusCode, 400);
     assert.match(broken.body, /saml\.metadata_xml/);
+    const notWeb = await callAdmin(node.server, token, 'POST', '/tenants/default/connections', { body: { id: 'acme-file-url', kind: 'saml', display_name: 'File', saml: { metadata_url: 'file:///etc/passwd' } } });
+    assert.equal(notWeb.statusCode, 400);
+    assert.match(notWeb.body, /saml\.metadata_url/);
     const none = await callAdmin(node.server, token, 'POST', '/tenants/default/connections', { body: { id: 'acme-none', kind: 'saml', display_name: 'None' } });
     assert.equal(none.statusCode, 400);
     assert.equal((await fetch(`${node.url}/federation/saml/acme-none/metadata`)).status, 404);

@@ -50,6 +50,14 @@ export async function spPrivateKeyOf(deps: { readonly connections: ConnectionSto
   return sealed === undefined ? undefined : deps.secretBox.open(sealed, spKeyContext(connection.tenantId, connection.id));
 }
 
+function urlScheme(value: string): string {
+  try {
+    return new URL(value).protocol;
+  } catch {
+    return '';
+  }
+}
+
 function samlProblem(field: string, message: string): ValidationError {
   return new ValidationError([{ field, code: 'connection.invalid', message }], 'The connection is not valid.');
 }
@@ -59,6 +67,11 @@ async function importedMetadata(deps: ConnectionDeps, input: SamlInput | undefin
   if (!input || (input.metadataUrl === undefined && input.metadataXml === undefined)) return undefined;
   if (input.metadataUrl !== undefined && input.metadataXml !== undefined) throw samlProblem('saml', 'give metadata_url or metadata_xml, not both');
   if (!deps.saml) throw samlProblem('saml', 'SAML connections cannot be set up here');
+  // Nothing is fetched from what is not a web URL (plain http only outside production).
+  if (input.metadataUrl !== undefined) {
+    const scheme = urlScheme(input.metadataUrl);
+    if (deps.production ? scheme !== 'https:' : scheme !== 'https:' && scheme !== 'http:') throw samlProblem('saml.metadata_url', deps.production ? 'must be an https URL' : 'must be an http(s) URL');
+  }
   try {
     return { metadata: await deps.saml.readMetadata({ url: input.metadataUrl, xml: input.metadataXml }), metadataUrl: input.metadataUrl ?? null };
   } catch (error) {
