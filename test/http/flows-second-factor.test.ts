@@ -322,4 +322,23 @@ describeEachEngine('flows API: second factor', (current) => {
     assert.equal(reused.status, 400);
     assert.equal(reused.body['code'], 'mfa.code_invalid');
   });
+
+  test('adaptive: an app without a device token for the account is asked; the device token of an earlier sign-in is not', async () => {
+    const { tenant, prefix } = await tenantWith('adaptive');
+    const ivy = await customer(tenant, 'adaptive');
+    const { answer } = await password(prefix, ivy.email);
+    const step = answer.body['flow'];
+    assert.equal(step.type, 'second_factor', 'a device never seen for this account is asked (here: to set up an app)');
+    const deviceToken = answer.body['device_token'];
+    assert.equal(typeof deviceToken, 'string');
+    const enrolment = step.ui.enrolment;
+    const used = totpCode(enrolment.secret);
+    assert.equal((await post(pathOf(step.ui.action), { enrolment: enrolment.enrolment, code: used })).status, 200);
+    const seen = await password(prefix, ivy.email, '', { device_token: deviceToken });
+    assert.equal(seen.answer.status, 200, JSON.stringify(seen.answer.body));
+    assert.equal(seen.answer.body['session'].acr, PASSWORD_ACR, 'the device that signed in before is not asked');
+    const unseen = await password(prefix, ivy.email);
+    assert.equal(unseen.answer.body['flow'].type, 'second_factor');
+    assert.deepEqual(unseen.answer.body['flow'].ui.factors.map((factor: Json) => factor['method']).sort(), ['recovery_code', 'totp']);
+  });
 });
