@@ -143,7 +143,8 @@ export async function webhookFigures(options: { config: DatabaseConfig; dataDir:
     await signIns(context); // unmeasured, as the main sign-in rounds do
     for (let round = 0; round < 2; round += 1) {
       without.push(await signIns(context));
-      // The outbox publishes those sign-ins' events at its next poll: before any subscription exists.
+      // No subscription takes sign-ins yet, so those recorded no event (ADR 26); the pause lets the
+      // outbox finish anything else before the subscriptions are made.
       await settle();
       const ids: string[] = [];
       for (let index = 0; index < SUBSCRIBERS; index += 1) ids.push(await subscribe(['identity.signed_in']));

@@ -58,7 +58,7 @@ export const EVENT_CATALOGUE = {
   'identity.password_changed': event<{ readonly via?: 'recovery' }>({ summary: 'A customer’s password changed (`via: recovery` after a reset).', schema: object({ via: { type: 'string', enum: ['recovery'] } }, []), aggregate: 'identity', personalData: false, internal: false }),
   /** A completed sign-in: how (the method, `amr`, `acr`) and through which application. */
   'identity.signed_in': event<{ readonly method: string; readonly amr: readonly string[]; readonly acr: string; readonly applicationId?: string }>({
-    summary: 'A customer signed in: the method, its `amr` and `acr`, and the application.',
+    summary: 'A customer signed in: the method, its `amr` and `acr`, and the application. Recorded only while a subscription of the tenant takes it.',
     schema: object({ method: { type: 'string' }, amr: strings, acr: { type: 'string' }, applicationId: { type: 'string' } }, ['method', 'amr', 'acr']),
     aggregate: 'identity',
     personalData: false,
@@ -78,7 +78,7 @@ export const EVENT_CATALOGUE = {
    * of an app's session, through the JSON flows API. Ends by revocation are `session.revoked`.
    */
   'session.ended': event<{ readonly reason: 'signed_out'; readonly kind: 'browser' | 'app'; readonly applicationId?: string }>({
-    summary: 'A customer signed out: a browser session (RP-initiated logout, `applicationId` the application that asked) or an app’s session (the JSON flows API). Sessions ended by the customer’s session list or an operator are `session.revoked`.',
+    summary: 'A customer signed out: a browser session (RP-initiated logout, `applicationId` the application that asked) or an app’s session (the JSON flows API). Sessions ended by the customer’s session list or an operator are `session.revoked`. Recorded only while a subscription of the tenant takes it.',
     schema: object({ reason: { type: 'string', enum: ['signed_out'] }, kind: { type: 'string', enum: ['browser', 'app'] }, applicationId: { type: 'string' } }, ['reason', 'kind']),
     aggregate: 'identity',
     personalData: false,
