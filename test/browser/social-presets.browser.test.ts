@@ -227,6 +227,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const first = await signInWith('Microsoft');
       assert.equal((await identityOf(first.sub))?.traits['email'], email);
       assert.equal((await signInWith('Microsoft')).sub, first.sub);
+      assert.equal(microsoft.keyFetches, 1, 'the published keys are fetched once, not per sign-in');
 
       microsoft.signInAs({ oid: `oid-work-${engine}`, tid: '72f988bf-86f1-41af-91ab-2d7cd011db47', email: `bob.${engine}@contoso.example`, name: 'Bob', xms_edov: true });
       microsoft.issuerTenantOverride = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';

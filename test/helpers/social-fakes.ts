@@ -240,11 +240,11 @@ export async function startFakeApple(team: { readonly teamId: string; readonly k
 
 export type MicrosoftAccount = { readonly oid: string; readonly tid: string; readonly email: string; readonly name: string; readonly xms_edov?: boolean };
 
-export async function startFakeMicrosoft(secret: string): Promise<FakeProvider & { signInAs(account: MicrosoftAccount): void; issuerTenantOverride: string | undefined }> {
+export async function startFakeMicrosoft(secret: string): Promise<FakeProvider & { signInAs(account: MicrosoftAccount): void; issuerTenantOverride: string | undefined; keyFetches: number }> {
   const authorization = authorizationServer({ requirePkce: true });
   const key = await signer('ms-key-1');
   const issuedTokens: string[] = [];
-  const fake = { origin: '', issuedTokens, issuerTenantOverride: undefined as string | undefined, signInAs: (account: MicrosoftAccount) => authorization.signInAs(account), stop: async () => {} };
+  const fake = { origin: '', issuedTokens, issuerTenantOverride: undefined as string | undefined, keyFetches: 0, signInAs: (account: MicrosoftAccount) => authorization.signInAs(account), stop: async () => {} };
   const server = await listen((origin) => {
     const metadata = (tenant: string) => ({
       issuer: `${origin}/{tenantid}/v2.0`, authorization_endpoint: `${origin}/${tenant}/oauth2/v2.0/authorize`, token_endpoint: `${origin}/${tenant}/oauth2/v2.0/token`,
@@ -255,7 +255,10 @@ export async function startFakeMicrosoft(secret: string): Promise<FakeProvider &
     const routes: Record<string, Handler> = {};
     for (const tenant of ['common', 'organizations']) {
       routes[`GET /${tenant}/v2.0/.well-known/openid-configuration`] = (_url, _form, _request, response) => json(response, 200, metadata(tenant));
-      routes[`GET /${tenant}/discovery/v2.0/keys`] = (_url, _form, _request, response) => json(response, 200, { keys: [key.jwk] });
+      routes[`GET /${tenant}/discovery/v2.0/keys`] = (_url, _form, _request, response) => {
+        fake.keyFetches += 1;
+        json(response, 200, { keys: [key.jwk] });
+      };
       routes[`GET /${tenant}/oauth2/v2.0/authorize`] = (url, _form, _request, response) => authorization.page(url, response, `/${tenant}/oauth2/v2.0/authorize`);
       routes[`POST /${tenant}/oauth2/v2.0/authorize`] = (_url, form, _request, response) => {
         if (form.get('decision') !== 'allow') return redirectTo(response, form.get('redirect_uri')!, { error: 'access_denied', error_description: 'AADSTS65004: User declined to consent.', state: form.get('state') ?? '' });

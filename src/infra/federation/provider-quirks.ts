@@ -42,7 +42,7 @@ export function facebookProof(accessToken: string, appSecret: string): string {
 
 const TENANT_TEMPLATE = '{tenantid}';
 /** Configurations of Microsoft's multi-tenant endpoints, with the tenant option they were made for. */
-const multiTenant = new WeakMap<client.Configuration, { readonly template: string; readonly audience: string }>();
+const multiTenant = new WeakMap<client.Configuration, { readonly template: string; readonly audience: string; readonly keys: oauth.JWKSCacheInput }>();
 
 export function isMultiTenant(configuration: client.Configuration): boolean {
   return multiTenant.has(configuration);
@@ -63,7 +63,8 @@ export async function discoverMicrosoft(issuer: URL, clientId: string, metadata:
   const template = `${issuer.origin}/${TENANT_TEMPLATE}/v2.0`;
   if (server.issuer !== template || !['common', 'organizations', 'consumers'].includes(audience)) throw new Error('Microsoft’s discovery names another issuer');
   const configuration = new client.Configuration(server, clientId, metadata, authentication);
-  multiTenant.set(configuration, { template, audience });
+  // The published keys are shared by every directory's tokens: fetched once per configuration, not per sign-in.
+  multiTenant.set(configuration, { template, audience, keys: {} as oauth.JWKSCacheInput });
   return configuration;
 }
 
@@ -83,7 +84,7 @@ type Checks = { readonly state: string; readonly nonce: string; readonly codeVer
  * signature against the published keys.
  */
 export async function exchangeMultiTenant(configuration: client.Configuration, connection: Connection, secret: string, callbackUrl: URL, checks: Checks, options: { readonly customFetch: client.CustomFetch; readonly allowHttp: boolean }) {
-  const { template, audience } = multiTenant.get(configuration)!;
+  const { template, audience, keys } = multiTenant.get(configuration)!;
   const server = configuration.serverMetadata();
   const as: oauth.AuthorizationServer = { ...server };
   const clientMetadata: oauth.Client = { client_id: connection.clientId };
@@ -105,7 +106,7 @@ export async function exchangeMultiTenant(configuration: client.Configuration, c
   if (!welcome(audience, tid)) throw new Error(`accounts of directory ${tid} may not sign in through "${audience}"`);
   const tenantServer: oauth.AuthorizationServer = { ...as, issuer: template.replace(TENANT_TEMPLATE, tid) };
   const result = await oauth.processAuthorizationCodeResponse(tenantServer, clientMetadata, response, { expectedNonce: checks.nonce, requireIdToken: true });
-  await oauth.validateApplicationLevelSignature(tenantServer, response, requestOptions);
+  await oauth.validateApplicationLevelSignature(tenantServer, response, { ...requestOptions, [oauth.jwksCache]: keys });
   const idClaims = { ...oauth.getValidatedIdTokenClaims(result) } as Record<string, unknown>;
   return { tokens: result, idClaims };
 }
