@@ -85,6 +85,8 @@ export type BrowserSessionsTable = {
   token_hash: string;
   authenticated_at: EpochMs;
   methods: JsonText;
+  /** The class the sign-in reached (migration 0032); null for sessions issued before it. */
+  acr: string | null;
   device: JsonText;
   last_seen_at: EpochMs;
   expires_at: EpochMs;

@@ -137,6 +137,7 @@ describeEachEngine('flows API: second factor', (current) => {
     const whoami = await server.app.inject({ url: `${prefix}/sessions/whoami`, headers: { authorization: `Bearer ${done.body['session'].token}` } });
     assert.equal(whoami.statusCode, 200);
     assert.deepEqual([...whoami.json().session.amr].sort(), ['mfa', 'otp', 'pwd']);
+    assert.equal(whoami.json().session.acr, MFA, 'the session keeps the class its sign-in reached');
     // Once: the step is complete.
     const replay = await post(pathOf(step.ui.action), { enrolment: enrolment.enrolment, code: totpCode(enrolment.secret) });
     assert.equal(replay.status, 409);

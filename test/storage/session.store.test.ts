@@ -30,6 +30,15 @@ describeEachEngine('SessionStore', (current) => {
     assert.equal(await stores.sessions.findByTokenHash(tenantId, hashSessionToken(token)), undefined);
   });
 
+  test('keeps the class the sign-in reached beside its methods (migration 0032)', async () => {
+    const { stores, tenantId, identityId } = await customer(current());
+    const { session, token } = newSession({ tenantId, identityId, methods: ['pwd', 'otp', 'mfa'], acr: 'urn:foyer:acr:mfa', device: {}, now: Date.now() });
+    await stores.sessions.create(session, hashSessionToken(token));
+    const found = await stores.sessions.findByTokenHash(tenantId, hashSessionToken(token));
+    assert.equal(found?.acr, 'urn:foyer:acr:mfa');
+    assert.deepEqual(found, session);
+  });
+
   test('revokes every session of one customer, and no one else\'s', async () => {
     const { stores, tenantId, identityId } = await customer(current());
     const other = await customer(current());

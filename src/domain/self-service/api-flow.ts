@@ -86,7 +86,7 @@ export async function completeApiFlow(
   if (!options.alreadyComplete && !(await deps.flows.complete(flow.tenantId, flow.id, result.identityId, now))) {
     throw new DomainError('flow.already_complete', 'conflict', 'This flow is complete; start a new one.');
   }
-  const { session, token } = newSession({ tenantId: flow.tenantId, identityId: result.identityId, methods: result.amr, device, now });
+  const { session, token } = newSession({ tenantId: flow.tenantId, identityId: result.identityId, methods: result.amr, acr: result.acr, device, now });
   await deps.sessions.create(session, hashSessionToken(token));
   return { flow: { ...flow, state: 'complete', identityId: result.identityId }, session, token };
 }

@@ -11,6 +11,8 @@ export type Session = {
   readonly authenticatedAt: number;
   /** RFC 8176 method references, e.g. ['pwd']. */
   readonly methods: readonly string[];
+  /** The authentication context class the sign-in reached (absent on sessions issued before it was kept). */
+  readonly acr?: string | undefined;
   readonly device: { readonly userAgent?: string | undefined; readonly ip?: string | undefined };
   readonly lastSeenAt: number;
   readonly expiresAt: number;
@@ -26,7 +28,7 @@ export function hashSessionToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-export function newSession(input: { tenantId: string; identityId: string; methods: readonly string[]; device: Session['device']; now: number }): { session: Session; token: string } {
+export function newSession(input: { tenantId: string; identityId: string; methods: readonly string[]; acr?: string | undefined; device: Session['device']; now: number }): { session: Session; token: string } {
   const token = randomToken(32);
   return {
     token,
@@ -36,6 +38,7 @@ export function newSession(input: { tenantId: string; identityId: string; method
       identityId: input.identityId,
       authenticatedAt: input.now,
       methods: input.methods,
+      ...(input.acr === undefined ? {} : { acr: input.acr }),
       device: input.device,
       lastSeenAt: input.now,
       expiresAt: input.now + SESSION_LIFETIME_MS,

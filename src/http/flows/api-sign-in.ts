@@ -53,15 +53,15 @@ export function createApiSignIn(deps: ApiSignInDeps) {
     const device = { userAgent: request.headers['user-agent'], ip: request.ip };
     const { flow: completed, session, token } = await completeApiFlow(deps.stores, flow, result, device, { alreadyComplete: options.alreadyComplete });
     const view = flowView(completed, issuerOf(deps.publicUrl, tenant));
-    return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), acr: result.acr, token }, identity: identityView(identity), ...deviceToken });
+    return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), token }, identity: identityView(identity), ...deviceToken });
   }
 
   const secondFactor = createApiSecondFactorStep({ ...deps, complete });
   return { complete, signedIn: secondFactor.signedIn, stepView: secondFactor.viewOf, registerSecondFactorRoutes: secondFactor.register };
 }
 
-export function sessionView(session: { id: string; authenticatedAt: number; expiresAt: number; methods: readonly string[] }) {
-  return { id: session.id, authenticated_at: new Date(session.authenticatedAt).toISOString(), expires_at: new Date(session.expiresAt).toISOString(), amr: session.methods };
+export function sessionView(session: { id: string; authenticatedAt: number; expiresAt: number; methods: readonly string[]; acr?: string | undefined }) {
+  return { id: session.id, authenticated_at: new Date(session.authenticatedAt).toISOString(), expires_at: new Date(session.expiresAt).toISOString(), amr: session.methods, ...(session.acr === undefined ? {} : { acr: session.acr }) };
 }
 
 export function identityView(identity: Identity) {

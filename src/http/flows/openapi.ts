@@ -216,7 +216,7 @@ export function flowsOpenApi(issuer: string) {
         Session: {
           type: 'object',
           required: ['id', 'authenticated_at', 'expires_at', 'amr'],
-          properties: { id: { type: 'string' }, authenticated_at: { type: 'string', format: 'date-time' }, expires_at: { type: 'string', format: 'date-time' }, amr: { type: 'array', items: { type: 'string' }, description: 'RFC 8176 method references.' }, acr: { type: 'string', description: 'The class the sign-in reached (in the answer that issues the session).' }, token: { type: 'string', description: 'Shown once: send it as `Authorization: Bearer`.' } },
+          properties: { id: { type: 'string' }, authenticated_at: { type: 'string', format: 'date-time' }, expires_at: { type: 'string', format: 'date-time' }, amr: { type: 'array', items: { type: 'string' }, description: 'RFC 8176 method references.' }, acr: { type: 'string', description: 'The class the sign-in reached (absent on sessions issued before Foyer kept it).' }, token: { type: 'string', description: 'Shown once: send it as `Authorization: Bearer`.' } },
         },
         Identity: { type: 'object', required: ['id', 'traits', 'addresses'], properties: { id: { type: 'string' }, traits: { type: 'object' }, addresses: { type: 'array', items: { type: 'object', required: ['kind', 'value', 'verified'], properties: { kind: { type: 'string' }, value: { type: 'string' }, verified: { type: 'boolean' } } } } } },
         SignedIn: {

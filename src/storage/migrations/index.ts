@@ -26,6 +26,7 @@ import * as connections from './0025-connections.ts';
 import * as staffInvitations from './0028-staff-invitations.ts';
 import * as verifiedFilter from './0028-verified-filter.ts';
 import * as saml from './0030-saml.ts';
+import * as sessionAcr from './0032-session-acr.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -55,4 +56,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0028-staff-invitations': staffInvitations,
   '0028-verified-filter': verifiedFilter,
   '0030-saml': saml,
+  '0032-session-acr': sessionAcr,
 };
