@@ -28,6 +28,8 @@ export const AUTHORIZATION_LIMIT: WriteLimit = { max: 300, windowMs: 60_000 };
 export const FLOW_CREATION_LIMIT: WriteLimit = { max: 300, windowMs: 60_000 };
 /** GET and POST of {issuer}/device and {issuer}/session/end together: two or three per customer. */
 export const SESSION_PAGE_LIMIT: WriteLimit = { max: 300, windowMs: 60_000 };
+/** Responses posted to a SAML assertion consumer service: each answers a sign-in or writes an audit entry. */
+export const ASSERTION_CONSUMER_LIMIT: WriteLimit = { max: 300, windowMs: 60_000 };
 /** Pushed (RFC 9126) and device (RFC 8628) authorization requests without client credentials, together. */
 export const PUBLIC_CLIENT_LIMIT: WriteLimit = { max: 300, windowMs: 60_000 };
 

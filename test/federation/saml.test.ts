@@ -215,4 +215,18 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
       await callAdmin(node.server, token, 'PATCH', '/tenants/default/connections/acme-saml', { body: { saml: { require_encrypted_assertions: false } }, headers: { 'content-type': 'application/merge-patch+json' } });
     }
   });
+
+  test('a flood of posts to the ACS from one address gets fast 429s with Retry-After (each post would otherwise write an audit entry)', async () => {
+    let refused: Awaited<ReturnType<typeof node.server.app.inject>> | undefined;
+    let sent = 0;
+    for (; sent < 400 && !refused; sent += 1) {
+      const response = await node.server.app.inject({ method: 'POST', url: '/federation/saml/acme-saml/acs', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'SAMLResponse=x&RelayState=' });
+      if (response.statusCode === 429) refused = response;
+      else assert.equal(response.statusCode, 400);
+    }
+    assert.ok(refused, 'refused before 400 posts');
+    assert.ok(sent <= 301, `at most 300 a minute, refused after ${sent}`);
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    assert.match(textOf(refused.body), /Too many attempts|try again/i);
+  });
 });

@@ -30,12 +30,15 @@ import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
 import type { ApiSignIn } from '../flows/api-sign-in.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
 import { receiveSamlAnswer, serviceProviderOf } from './saml-sign-in.ts';
+import { ASSERTION_CONSUMER_LIMIT, createWriteLimiter } from '../write-limits.ts';
+import type { WriteLimitsDeps } from '../write-limits.ts';
+import { html } from '../../lib/html.ts';
 import { serviceProviderMetadata } from '../../infra/federation/saml-service-provider.ts';
 import { spPrivateKeyOf } from '../../domain/federation/connections.service.ts';
 import type { ConnectionDirectory, FederationDeps } from './upstream-sign-in.ts';
 import { answeredProfile, beginUpstreamSignIn, federationFlowId, receiveUpstreamAnswer, redirectUriOf } from './upstream-sign-in.ts';
 
-type FederationPluginDeps = FederationDeps & { readonly directory: ConnectionDirectory; readonly stores: Stores; readonly strategies: Strategies; readonly selfService: SelfServiceDeps; readonly apiSignIn: Pick<ApiSignIn, 'signedIn'> };
+type FederationPluginDeps = FederationDeps & { readonly directory: ConnectionDirectory; readonly stores: Stores; readonly strategies: Strategies; readonly selfService: SelfServiceDeps; readonly apiSignIn: Pick<ApiSignIn, 'signedIn'>; readonly writeLimits: WriteLimitsDeps };
 
 const flowParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 }, slug: { type: 'string', maxLength: 63 } } } as const;
 const startBody = {
@@ -106,10 +109,18 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     return reply.header('content-type', 'application/samlmetadata+xml; charset=utf-8').header('cache-control', 'public, max-age=300').send(xml);
   });
 
-  // The assertion consumer service: the IdP's Response, posted by the customer's browser.
+  // The assertion consumer service: the IdP's Response, posted by the customer's browser. Each post
+  // answers a sign-in or writes an audit entry, so it is limited per address (SECURITY.md 36).
+  const acsLimit = await createWriteLimiter(app, 'saml-acs', ASSERTION_CONSUMER_LIMIT, deps.writeLimits);
   app.post('/federation/saml/:connection/acs', { schema: { params: connectionParams } }, async (request, reply) => {
     const tenant = request.tenant;
     const t = pageTranslator(request, { tenant: tenant ?? undefined });
+    const wait = await acsLimit(request);
+    if (wait !== undefined) {
+      reply.header('retry-after', String(wait));
+      const body = html`<h1>${t('page.error.heading')}</h1><div class="alert" role="alert"><p>${t('signin.throttled', { seconds: wait })}</p></div>`;
+      return sendPage(reply, { status: 429, t, branding: tenant ? brandingOf(tenant) : { name: 'Foyer' }, title: t('page.error.title'), body });
+    }
     if (!tenant) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
     const form = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, string | undefined>;
     const id = (request.params as { connection: string }).connection;
