@@ -21,6 +21,7 @@ import { startSamlIdp } from '../helpers/saml-idp.ts';
 import type { ResponseOptions, SamlAccount, SamlAnswer, SamlIdp } from '../helpers/saml-idp.ts';
 
 const WEB_CALLBACK = 'https://web.example.test/callback';
+const NATIVE_CALLBACK = 'com.example.app:/saml';
 
 describeEachEngine('sign-in through a SAML connection', (current) => {
   let node: ListeningServer;
@@ -214,6 +215,40 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     } finally {
       await callAdmin(node.server, token, 'PATCH', '/tenants/default/connections/acme-saml', { body: { saml: { require_encrypted_assertions: false } }, headers: { 'content-type': 'application/merge-patch+json' } });
     }
+  });
+
+  test('the JSON flows API: a native app sends the customer to the SAML IdP, the ACS sends them back to the app, and the exchange token completes once', async () => {
+    const email = uniqueEmail('saml-native');
+    const nativeClientId = (await registerApplication(node.server, node.server.defaultTenant.id, { name: 'App', kind: 'native', redirectUris: [NATIVE_CALLBACK] })).application.id;
+    const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const flow = (await (await fetch(`${node.url}/flows/login`, { method: 'POST' })).json()) as { id: string };
+    const started = await post(`/flows/login/${flow.id}/federation`, { connection: 'acme-saml', client_id: nativeClientId, return_to: NATIVE_CALLBACK });
+    assert.equal(started.status, 200, await started.clone().text());
+    const { redirect_to: redirectTo, exchange_token: exchangeToken } = (await started.json()) as { redirect_to: string; exchange_token: string };
+    const answer = await idp.answer(new URL(redirectTo), { nameId: 'native-saml-1', attributes: { email } });
+    const acs = await fetch(answer.acsUrl, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ SAMLResponse: answer.SAMLResponse, RelayState: answer.RelayState }) });
+    assert.equal(acs.status, 303);
+    assert.equal(acs.headers.get('location'), `${NATIVE_CALLBACK}?flow=${flow.id}`);
+    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: 'x'.repeat(43) })).status, 409, 'the redirect alone completes nothing');
+    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken });
+    assert.equal(completed.status, 200, await completed.clone().text());
+    const session = (await completed.json()) as { session: { amr: string[] }; identity: { traits: Record<string, unknown> } };
+    assert.deepEqual(session.session.amr, ['fed']);
+    assert.equal(session.identity.traits['email'], email);
+    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken })).status, 409, 'once');
+  });
+
+  test('home-realm discovery: an address of the connection’s domain goes to the SAML IdP with the address as login_hint', async () => {
+    const changed = await callAdmin(node.server, token, 'PATCH', '/tenants/default/connections/acme-saml', { body: { domains: ['saml-realm.example'] }, headers: { 'content-type': 'application/merge-patch+json' } });
+    assert.equal(changed.statusCode, 200, changed.body);
+    // (The admin API's change empties the node's ten-second cache of connections.)
+    const browser = createBrowserSession();
+    const start = await browser.open(client.buildAuthorizationUrl(rp, { redirect_uri: WEB_CALLBACK, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256' }));
+    const out = await browser.submit(requireForm(start, isAction('/signin')), { email: 'ann@saml-realm.example', password: 'whatever it is' });
+    assert.ok(out.redirectedTo, `expected the IdP, got ${out.status}`);
+    assert.equal(out.redirectedTo.origin + out.redirectedTo.pathname, new URL('/sso', idp.metadataUrl).href);
+    assert.equal(out.redirectedTo.searchParams.get('login_hint'), 'ann@saml-realm.example');
+    assert.equal(idp.readRequest(out.redirectedTo).acsUrl, `${node.url}/federation/saml/acme-saml/acs`);
   });
 
   test('a flood of posts to the ACS from one address gets fast 429s with Retry-After (each post would otherwise write an audit entry)', async () => {
