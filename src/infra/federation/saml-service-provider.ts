@@ -154,10 +154,12 @@ export async function checkSamlResponse(connection: Connection, privateKey: stri
     throw new SamlResponseError((error as Error).message, { cause: error });
   }
   if (!profile) throw new SamlResponseError('the Response carries no assertion');
-  if (saml.requireEncryptedAssertions && !/EncryptedAssertion[\s>]/.test(xml)) throw new SamlResponseError('the assertion is not encrypted');
-
   // The Response element (possibly unsigned) names where it was sent; when it does, it must be here.
   const response = new DOMParser().parseFromString(xml, 'text/xml').documentElement;
+  if (saml.requireEncryptedAssertions) {
+    const encrypted = response ? Array.from(response.childNodes).some((node) => node.nodeType === 1 && (node as Element).localName === 'EncryptedAssertion' && (node as Element).namespaceURI === 'urn:oasis:names:tc:SAML:2.0:assertion') : false;
+    if (!encrypted) throw new SamlResponseError('the assertion is not encrypted');
+  }
   const destination = response?.getAttribute('Destination');
   if (destination && destination !== sp.acsUrl) throw new SamlResponseError(`the Response's Destination is ${destination}, not this ACS`);
   if (profile['inResponseTo'] !== request.id) throw new SamlResponseError('InResponseTo does not name this sign-in’s request');
