@@ -183,18 +183,27 @@ describeEachEngine('sign-in through an OpenID Connect connection', (current) => 
     const back = await upstream.signIn(new URL(redirectTo), 'native-1');
     const callback = await fetch(back, { redirect: 'manual' });
     assert.equal(callback.status, 303);
-    assert.equal(callback.headers.get('location'), `${NATIVE_CALLBACK}?flow=${flow.id}`);
+    const location = new URL(String(callback.headers.get('location')));
+    assert.equal(location.href.split('?')[0], NATIVE_CALLBACK);
+    assert.equal(location.searchParams.get('flow'), flow.id);
+    const code = String(location.searchParams.get('federation_code'));
+    assert.match(code, /^[\w-]{43}$/);
 
-    const wrong = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: 'x'.repeat(43) });
+    const wrong = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: 'x'.repeat(43), federation_code: code });
     assert.equal(wrong.status, 409, 'the redirect alone completes nothing');
-    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken });
+    // The one who started the sign-in but never saw the browser come back (a victim sent its
+    // provider link) holds the exchange token only: it completes nothing.
+    const tokenOnly = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken, federation_code: 'y'.repeat(43) });
+    assert.equal(tokenOnly.status, 409, 'the token without the code completes nothing');
+    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken })).status, 400, 'the code is required');
+    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken, federation_code: code });
     assert.equal(completed.status, 200, await completed.clone().text());
     const session = (await completed.json()) as { session: { token: string; amr: string[] }; identity: { traits: Record<string, unknown> } };
     assert.deepEqual(session.session.amr, ['fed']);
     assert.equal(session.identity.traits['email'], email);
     const whoami = await fetch(`${node.url}/sessions/whoami`, { headers: { authorization: `Bearer ${session.session.token}` } });
     assert.equal(whoami.status, 200);
-    const again = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken });
+    const again = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken, federation_code: code });
     assert.equal(again.status, 409, 'once');
   });
 
@@ -204,14 +213,16 @@ describeEachEngine('sign-in through an OpenID Connect connection', (current) => 
     const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const flow = (await (await fetch(`${node.url}/flows/login?acr_values=${encodeURIComponent('urn:foyer:acr:mfa')}`, { method: 'POST' })).json()) as { id: string };
     const started = (await (await post(`/flows/login/${flow.id}/federation`, { connection: 'acme-id', client_id: nativeClientId, return_to: NATIVE_CALLBACK })).json()) as { redirect_to: string; exchange_token: string };
-    assert.equal((await fetch(await upstream.signIn(new URL(started.redirect_to), 'native-mfa'), { redirect: 'manual' })).status, 303);
-    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: started.exchange_token });
+    const back = await fetch(await upstream.signIn(new URL(started.redirect_to), 'native-mfa'), { redirect: 'manual' });
+    assert.equal(back.status, 303);
+    const code = new URL(String(back.headers.get('location'))).searchParams.get('federation_code');
+    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: started.exchange_token, federation_code: code });
     assert.equal(completed.status, 200, await completed.clone().text());
     const step = (await completed.json()) as { session?: unknown; flow: { type: string; ui: { decline?: string; enrolment?: unknown } } };
     assert.equal(step.session, undefined, 'no session before the second factor');
     assert.equal(step.flow.type, 'second_factor');
     assert.ok(step.flow.ui.enrolment, 'a new account has no factor: the app may set one up');
-    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: started.exchange_token })).status, 409);
+    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: started.exchange_token, federation_code: code })).status, 409);
     // A voluntary request may be declined: the session then says the upstream sign-in alone.
     const declined = (await (await post(new URL(step.flow.ui.decline!).pathname, {})).json()) as { session: { amr: string[] } };
     assert.deepEqual(declined.session.amr, ['fed']);
@@ -222,8 +233,10 @@ describeEachEngine('sign-in through an OpenID Connect connection', (current) => 
     const post = (path: string, body: unknown) => fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const flow = (await (await fetch(`${node.url}/flows/login`, { method: 'POST' })).json()) as { id: string };
     const started = (await (await post(`/flows/login/${flow.id}/federation`, { connection: 'acme-id', client_id: nativeClientId, return_to: NATIVE_CALLBACK })).json()) as { redirect_to: string; exchange_token: string };
-    assert.equal((await fetch(await upstream.signIn(new URL(started.redirect_to), subject), { redirect: 'manual' })).status, 303);
-    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: started.exchange_token });
+    const back = await fetch(await upstream.signIn(new URL(started.redirect_to), subject), { redirect: 'manual' });
+    assert.equal(back.status, 303);
+    const code = new URL(String(back.headers.get('location'))).searchParams.get('federation_code');
+    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: started.exchange_token, federation_code: code });
     assert.equal(completed.status, 200, await completed.clone().text());
     return (await completed.json()) as { session: { token: string; amr: string[] }; identity: { id: string } };
   }

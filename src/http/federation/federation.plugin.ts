@@ -47,7 +47,12 @@ const startBody = {
   additionalProperties: false,
   properties: { connection: { type: 'string', minLength: 1, maxLength: 63 }, client_id: { type: 'string', minLength: 1, maxLength: 200 }, return_to: { type: 'string', minLength: 1, maxLength: 2000 } },
 } as const;
-const completeBody = { type: 'object', required: ['exchange_token'], additionalProperties: false, properties: { exchange_token: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+const completeBody = {
+  type: 'object',
+  required: ['exchange_token', 'federation_code'],
+  additionalProperties: false,
+  properties: { exchange_token: { type: 'string', minLength: 1, maxLength: 200 }, federation_code: { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
@@ -83,7 +88,7 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
   }
 
   /** Back from the upstream, checked or failed: to whoever started the sign-in (hosted interaction, portal, native app). */
-  function sendBack(reply: FastifyReply, tenant: Tenant, flow: Flow) {
+  async function sendBack(reply: FastifyReply, tenant: Tenant, flow: Flow) {
     if (flow.kind === 'browser' && typeof flow.payload['portalIdentity'] === 'string') {
       return reply.code(303).header('location', `${mountPathOf(tenant)}/account/connections/return?flow=${encodeURIComponent(flow.id)}`).header('cache-control', 'no-store').send();
     }
@@ -91,8 +96,19 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
       const back = `${mountPathOf(tenant)}/interaction/${flow.interactionUid}/federation/return?flow=${encodeURIComponent(flow.id)}`;
       return reply.code(303).header('location', back).header('cache-control', 'no-store').send();
     }
+    // A native app's sign-in completes only with its exchange token AND the code this redirect carries
+    // to the browser that went upstream: someone who starts a sign-in and gets a victim to open its
+    // provider link (which a provider remembering the victim approves without a prompt) holds the
+    // token but never sees the code, so cannot take the victim's session.
+    const returnCode = randomToken(32);
+    const bound = await deps.stores.flows.advance(tenant.id, flow.id, flow.state, { state: flow.state, payload: { ...flow.payload, returnCodeHash: sha256(returnCode).toString('base64url') } }, Date.now());
+    if (!bound) {
+      const t = pageTranslator(reply.request, { tenant });
+      return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'flow.expired') });
+    }
     const returnTo = new URL(String(flow.payload['returnTo']));
     returnTo.searchParams.set('flow', String(flow.payload['apiFlow']));
+    returnTo.searchParams.set('federation_code', returnCode);
     return reply.code(303).header('location', returnTo.href).header('cache-control', 'no-store').send();
   }
 
@@ -173,13 +189,19 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
   app.post('/flows/login/:id/federation/complete', { schema: { params: flowParams, body: completeBody } }, async (request, reply) => {
     const tenant = tenantOf(request);
     const flow = await activeApiFlow(deps.stores.flows, tenant.id, (request.params as { id: string }).id, 'login');
-    const token = (request.body as { exchange_token: string }).exchange_token;
+    const { exchange_token: token, federation_code: code } = request.body as { exchange_token: string; federation_code: string };
     const upstreamId = String(flow.payload['federation'] ?? '');
     const upstream = upstreamId.startsWith(federationFlowId('')) ? await deps.stores.flows.find(tenant.id, upstreamId, Date.now()) : undefined;
-    const expected = Buffer.from(String(upstream?.payload['exchangeHash'] ?? ''), 'base64url');
-    const given = sha256(token);
-    if (!upstream || upstream.kind !== 'api' || upstream.payload['apiFlow'] !== flow.id || expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      throw new DomainError('flow.wrong_step', 'conflict', 'No upstream sign-in of this flow has answered with this exchange token.');
+    const matches = (stored: unknown, given: string) => {
+      const expected = Buffer.from(String(stored ?? ''), 'base64url');
+      const hashed = sha256(given);
+      return expected.length === hashed.length && timingSafeEqual(expected, hashed);
+    };
+    // Both checked, whatever the first says: the answer takes the same time either way.
+    const tokenMatches = matches(upstream?.payload['exchangeHash'], token);
+    const codeMatches = matches(upstream?.payload['returnCodeHash'], code);
+    if (!upstream || upstream.kind !== 'api' || upstream.payload['apiFlow'] !== flow.id || !tokenMatches || !codeMatches) {
+      throw new DomainError('flow.wrong_step', 'conflict', 'No upstream sign-in of this flow has come back with this exchange token and code.');
     }
     const answered = await answeredProfile(deps.stores, tenant, upstream);
     if (!answered) throw new DomainError('federation.upstream_failed', 'unprocessable', 'The upstream sign-in did not succeed; start it again.');

@@ -107,7 +107,15 @@ export function flowsOpenApi(issuer: string) {
       },
       '/flows/login/{id}/federation/complete': {
         post: operation('completeFederatedSignIn', 'Exchanges the token for the sign-in (the second-factor step first when it is due)', {
-          body: { type: 'object', required: ['exchange_token'], additionalProperties: false, properties: { exchange_token: { type: 'string', minLength: 1, maxLength: 200 } } },
+          body: {
+            type: 'object',
+            required: ['exchange_token', 'federation_code'],
+            additionalProperties: false,
+            properties: {
+              exchange_token: { type: 'string', minLength: 1, maxLength: 200, description: 'What POST /flows/login/{id}/federation answered; kept in the app.' },
+              federation_code: { type: 'string', minLength: 1, maxLength: 200, description: 'The `federation_code` Foyer added to `return_to` when the browser came back from the provider.' },
+            },
+          },
           responses: { '200': SIGN_IN_ANSWER, '400': INVALID, '401': problem('`signin.invalid_credentials`.'), '403': problem('`signup.disabled`.'), '404': NOT_FOUND, '409': problem('`federation.link_required`, `flow.wrong_step`, `flow.already_complete`.'), '422': problem('`federation.upstream_failed`, `federation.profile_incomplete`.') },
         }),
       },
