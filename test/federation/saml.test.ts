@@ -228,14 +228,18 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     const answer = await idp.answer(new URL(redirectTo), { nameId: 'native-saml-1', attributes: { email } });
     const acs = await fetch(answer.acsUrl, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ SAMLResponse: answer.SAMLResponse, RelayState: answer.RelayState }) });
     assert.equal(acs.status, 303);
-    assert.equal(acs.headers.get('location'), `${NATIVE_CALLBACK}?flow=${flow.id}`);
-    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: 'x'.repeat(43) })).status, 409, 'the redirect alone completes nothing');
-    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken });
+    const location = new URL(String(acs.headers.get('location')));
+    assert.equal(location.href.split('?')[0], NATIVE_CALLBACK);
+    assert.equal(location.searchParams.get('flow'), flow.id);
+    const code = location.searchParams.get('federation_code');
+    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: 'x'.repeat(43), federation_code: code })).status, 409, 'the redirect alone completes nothing');
+    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken, federation_code: 'y'.repeat(43) })).status, 409, 'nor the token alone');
+    const completed = await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken, federation_code: code });
     assert.equal(completed.status, 200, await completed.clone().text());
     const session = (await completed.json()) as { session: { amr: string[] }; identity: { traits: Record<string, unknown> } };
     assert.deepEqual(session.session.amr, ['fed']);
     assert.equal(session.identity.traits['email'], email);
-    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken })).status, 409, 'once');
+    assert.equal((await post(`/flows/login/${flow.id}/federation/complete`, { exchange_token: exchangeToken, federation_code: code })).status, 409, 'once');
   });
 
   test('home-realm discovery: an address of the connection’s domain goes to the SAML IdP with the address as login_hint', async () => {
