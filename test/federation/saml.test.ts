@@ -255,6 +255,32 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     assert.equal(idp.readRequest(out.redirectedTo).acsUrl, `${node.url}/federation/saml/acme-saml/acs`);
   });
 
+  test('the account portal: signed in through the SAML IdP, the customer connects a second SAML connection, and only they complete it', async () => {
+    const second = await callAdmin(node.server, token, 'POST', '/tenants/default/connections', { body: { id: 'acme-second', kind: 'saml', display_name: 'Acme Second', saml: { metadata_xml: idp.metadataXml }, trust_email_verified: true, position: 5 } });
+    assert.equal(second.statusCode, 201, second.body);
+    const email = uniqueEmail('saml-portal');
+    const browser = createBrowserSession();
+    const signIn = await browser.open(`${node.url}/account/connections`);
+    const out = await browser.submit(requireForm(signIn, isAction('/federation')), { connection: 'acme-saml' });
+    const portal = await browser.drive(await post(browser, await idp.answer(out.redirectedTo!, { nameId: 'portal-1', attributes: { email } })), {});
+    assert.equal(portal.url.pathname, '/account/connections', textOf(portal.html).slice(0, 300));
+    assert.match(textOf(portal.html), /Acme SSO/);
+
+    const toIdp = await browser.submit(requireForm(portal, isAction('/connections/link')), { connection: 'acme-second' });
+    assert.ok(toIdp.redirectedTo, textOf(toIdp.html).slice(0, 300));
+    const answer = await idp.answer(toIdp.redirectedTo, { nameId: 'portal-2', attributes: { email } });
+    // Another browser posting this answer completes nothing for its own customer.
+    const stranger = await post(createBrowserSession(), { ...answer });
+    assert.notEqual(stranger.url.pathname, '/account/connections');
+    assert.equal(await node.server.stores.identities.findCredential(node.server.defaultTenant.id, 'federated', 'acme-second:portal-2'), undefined);
+    // The IdP's answer was spent by that post: the customer starts again and connects.
+    const again = await browser.submit(requireForm(await browser.open(`${node.url}/account/connections`), isAction('/connections/link')), { connection: 'acme-second' });
+    const linked = await post(browser, await idp.answer(again.redirectedTo!, { nameId: 'portal-2', attributes: { email } }));
+    assert.equal(linked.url.pathname, '/account/connections');
+    assert.match(textOf(linked.html), /The account is connected/);
+    assert.ok(await node.server.stores.identities.findCredential(node.server.defaultTenant.id, 'federated', 'acme-second:portal-2'));
+  });
+
   test('a flood of posts to the ACS from one address gets fast 429s with Retry-After (each post would otherwise write an audit entry)', async () => {
     let refused: Awaited<ReturnType<typeof node.server.app.inject>> | undefined;
     let sent = 0;
