@@ -18,6 +18,8 @@ import type { BrowserSession, Page } from '../helpers/browser-session.ts';
 import { authorizationCodeFlow, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
 import { callAdmin, machineToken } from '../helpers/admin.ts';
 import { startSamlIdp } from '../helpers/saml-idp.ts';
+import { createSecretBox } from '../../src/infra/crypto/secret-box.ts';
+import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
 import type { ResponseOptions, SamlAccount, SamlAnswer, SamlIdp } from '../helpers/saml-idp.ts';
 
 const WEB_CALLBACK = 'https://web.example.test/callback';
@@ -90,8 +92,12 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     assert.match(xml, /<KeyDescriptor use="encryption">/);
     assert.match(xml, /<KeyDescriptor use="signing">/);
     assert.ok(xml.includes(spCertificate.replace(/-----[^-]+-----|\s/g, '').slice(0, 60)), 'the published certificate is the connection’s');
-    // The private key is sealed apart, never answered.
+    // The private key is sealed apart, never answered: at rest it opens only with the master secret, for this connection.
     assert.doesNotMatch(JSON.stringify(connection), /PRIVATE KEY/);
+    const sealed = await node.server.stores.connections.sealedSpKey(node.server.defaultTenant.id, 'acme-saml');
+    assert.ok(sealed && !sealed.includes('PRIVATE KEY'));
+    assert.match(createSecretBox(TEST_MASTER_SECRET).open(sealed, `saml-sp-key:${node.server.defaultTenant.id}:acme-saml`), /^-----BEGIN PRIVATE KEY-----/);
+    assert.throws(() => createSecretBox(TEST_MASTER_SECRET).open(sealed, `saml-sp-key:${node.server.defaultTenant.id}:acme-file`));
 
     const fromDocument = await callAdmin(node.server, token, 'POST', '/tenants/default/connections', { body: { id: 'acme-file', kind: 'saml', display_name: 'Acme file', saml: { metadata_xml: idp.metadataXml }, enabled: false } });
     assert.equal(fromDocument.statusCode, 201, fromDocument.body);
