@@ -342,4 +342,30 @@ describeEachEngine('flows API: second factor', (current) => {
     assert.equal(unseen.answer.body['flow'].type, 'second_factor');
     assert.deepEqual(unseen.answer.body['flow'].ui.factors.map((factor: Json) => factor['method']).sort(), ['recovery_code', 'totp']);
   });
+
+  test('step-up: a signed-in app asking for the MFA class with its session token is asked for the second factor only, and gets a session saying both', async () => {
+    const { tenant, prefix } = await tenantWith('off');
+    const joy = await customer(tenant, 'stepup');
+    const mfa = `?acr_values=${encodeURIComponent(MFA)}`;
+    const { secret } = await enrolled(prefix, joy.email, mfa);
+    const plain = (await password(prefix, joy.email)).answer.body['session'];
+    assert.equal(plain.acr, PASSWORD_ACR);
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const asked = await post(`${prefix}/flows/login${mfa}`, undefined, bearer(plain.token));
+    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    const step = asked.body['flow'];
+    assert.equal(step.type, 'second_factor', 'no password again: the missing factor only');
+    assert.ok(step.ui.decline, 'acr_values is voluntary');
+    const upgraded = await post(pathOf(step.ui.action), { method: 'totp', code: totpCode(secret, Date.now() + 30_000) });
+    assert.equal(upgraded.status, 200, JSON.stringify(upgraded.body));
+    assert.equal(upgraded.body['session'].acr, MFA);
+    assert.deepEqual([...upgraded.body['session'].amr].sort(), ['mfa', 'otp', 'pwd']);
+    assert.equal(upgraded.body['identity'].id, joy.id);
+    // A session at the class already gets a plain login flow; a wrong token is refused; without acr_values the token is not read.
+    assert.equal((await post(`${prefix}/flows/login${mfa}`, undefined, bearer(upgraded.body['session'].token))).body['type'], 'login');
+    const forged = await post(`${prefix}/flows/login${mfa}`, undefined, bearer('not-a-session'));
+    assert.equal(forged.status, 401);
+    assert.equal(forged.body['code'], 'session.invalid');
+    assert.equal((await post(`${prefix}/flows/login`, undefined, bearer('not-a-session'))).status, 201);
+  });
 });

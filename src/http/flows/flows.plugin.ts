@@ -33,6 +33,10 @@ import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
 import type { KeyObject } from 'node:crypto';
 import { derivedChallenge, passkeysAllowed, relyingPartyOf } from '../../domain/credentials/passkey/passkey.ts';
 import { flowsOpenApi } from './openapi.ts';
+import { MFA_ACR } from '../../domain/credentials/authentication.ts';
+import { PASSWORD } from '../../domain/credentials/password/password-sign-in.ts';
+import type { Session } from '../../domain/sessions/session.ts';
+import type { Identity } from '../../domain/identity/identity.ts';
 import { assuranceAsked, PASSKEY_CEREMONY_TIMEOUT_MS, signInRequestOf } from './second-factor.step.ts';
 import type { ApiSignIn } from './api-sign-in.ts';
 import { identityView, localeOf, sessionView } from './api-sign-in.ts';
@@ -116,8 +120,21 @@ export async function flowsPlugin(app: FastifyInstance, deps: FlowsDeps): Promis
     }
     const assurance = assuranceAsked(query.acr_values);
     const payload = { ...(query.client_id !== undefined ? { application: query.client_id } : {}), ...(assurance !== 'none' ? { assurance } : {}) };
+    // Step-up: a signed-in app (its session token) asking for the MFA class goes straight to the second factor.
+    const signedIn = type === 'login' && assurance !== 'none' && request.headers.authorization !== undefined ? await authenticate(request) : undefined;
     const flow = await startApiFlow({ flows: deps.stores.flows, stats: deps.selfService.stats }, tenant.id, type, payload);
+    if (signedIn && signedIn.session.acr !== MFA_ACR) return stepUp(request, reply.code(201), tenant, flow, signedIn.session, signedIn.identity);
     return reply.code(201).header('cache-control', 'no-store').send(flowView(flow, issuerOf(deps.publicUrl, tenant), undefined, await startFormOf(request, tenant, flow)));
+  }
+
+  /**
+   * An app signed in below the MFA class asks for it (ADR 0036): the session's sign-in is the first
+   * factor, and the answer is the second-factor step, whose completion issues a new session saying
+   * both (as the hosted pages ask a signed-in customer for the missing factor only).
+   */
+  async function stepUp(request: FastifyRequest, reply: FastifyReply, tenant: Tenant, flow: Flow, session: Session, identity: Identity) {
+    const first: AuthenticationResult = { identityId: identity.id, method: PASSWORD.id, amr: session.methods as AuthenticationResult['amr'], acr: session.acr ?? PASSWORD.acr, aal: 1 };
+    return signIn.signedIn(request, reply, tenant, flow, identity, first, { alreadyComplete: false });
   }
 
   /** Whether passkeys are offered to this flow: the tenant's switch and the application's it names (ADR 0030). */

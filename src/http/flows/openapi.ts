@@ -68,9 +68,9 @@ export function flowsOpenApi(issuer: string) {
     operationId: `start${type[0]!.toUpperCase()}${type.slice(1)}Flow`,
     summary: `Starts a ${type} flow`,
     tags: ['flows'],
-    description: 'Stores a new flow (300 a minute per client address, then 429). `client_id` names the application whose `mfa_policy` applies; `acr_values` containing `urn:foyer:acr:mfa` asks for a second factor (voluntary, as in OpenID Connect).',
+    description: 'Stores a new flow (300 a minute per client address, then 429). `client_id` names the application whose `mfa_policy` applies; `acr_values` containing `urn:foyer:acr:mfa` asks for a second factor (voluntary, as in OpenID Connect). Step-up: a login flow asking for it with `Authorization: Bearer <session token>` of a session below that class answers the second-factor step at once (`NextStep`).',
     parameters: Object.entries(startQuery.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
-    responses: { '201': { description: 'The new flow and what to send next.', content: json(ref('Flow')) }, '400': problem('`application.not_found`: no application with this client_id in the tenant; `request.invalid`.'), '429': THROTTLED },
+    responses: { '201': { description: 'The new flow and what to send next, or (step-up) the second-factor step.', content: json({ anyOf: [ref('Flow'), ref('NextStep')] }) }, '400': problem('`application.not_found`: no application with this client_id in the tenant; `request.invalid`.'), '401': problem('`session.invalid`: a step-up with a session token that is not live.'), '429': THROTTLED },
   });
   return {
     openapi: '3.1.0',
