@@ -175,6 +175,11 @@ function groupCommits(db: Db, apply: (tx: Db, tenantId: string, writes: readonly
   async function commit(): Promise<void> {
     const group = queued;
     queued = [];
+    // A group of one request with one write (a request alone in its turn): a statement commits itself.
+    if (group.length === 1 && group[0]!.writes.length === 1) {
+      const [only] = group as [GroupedWrites];
+      return apply(db, only.tenantId, only.writes).then(only.resolve, only.reject);
+    }
     try {
       await db.transaction().execute(async (tx) => {
         for (const { tenantId, writes } of group) await apply(tx, tenantId, writes);
