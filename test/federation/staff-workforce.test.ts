@@ -10,14 +10,11 @@ import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { createBrowserSession, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
 import { authorizationCodeFlow, relyingParty, SYSTEM_ACTOR, uniqueEmail } from '../helpers/oidc-clients.ts';
-import { callAdmin } from '../helpers/admin.ts';
+import { callAdmin, machineToken } from '../helpers/admin.ts';
 import { startUpstreamIdp } from '../helpers/upstream-idp.ts';
 import type { UpstreamIdp } from '../helpers/upstream-idp.ts';
-import { createConnection } from '../../src/domain/federation/connections.service.ts';
 import { createApplication } from '../../src/domain/applications/applications.service.ts';
-import { createSecretBox } from '../../src/infra/crypto/secret-box.ts';
 import { ADMIN_API_PATH } from '../../src/http/admin/admin-resource.ts';
-import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
 
 const CONSOLE_CALLBACK = 'https://console.example.test/callback';
 const SECRET = 'workforce-client-secret-0123456789';
@@ -30,11 +27,22 @@ describeEachEngine('staff sign-in through the workforce IdP', (current) => {
   before(async () => {
     node = await startListeningServer(current().engine);
     upstream = await startUpstreamIdp({ clientId: 'foyer-admin', clientSecret: SECRET, redirectUris: [`${node.url}/t/admin/federation/callback`] });
-    const deps = { transaction: node.server.transaction, secretBox: createSecretBox(TEST_MASTER_SECRET), production: false };
-    await createConnection(deps, node.server.adminTenant, {
-      id: 'workforce', kind: 'oidc', displayName: 'Company SSO', clientId: 'foyer-admin', clientSecret: SECRET, issuer: upstream.issuer, trustEmailVerified: true,
-      roleMapping: { claim: 'groups', roles: { 'foyer-support': 'support', 'foyer-admins': 'admin' } },
-    }, SYSTEM_ACTOR);
+    // Made through the admin API, as an owner would: the admin tenant's connections are under
+    // /admin-connections (staff:write); /tenants/admin/… reaches no tenant.
+    const body = {
+      id: 'workforce', kind: 'oidc', display_name: 'Company SSO', client_id: 'foyer-admin', client_secret: SECRET, issuer: upstream.issuer, trust_email_verified: true,
+      role_mapping: { claim: 'groups', roles: { 'foyer-support': 'support', 'foyer-admins': 'admin' } },
+    };
+    const tenantsOnly = await machineToken(node.server, ['tenants:read', 'tenants:write']);
+    assert.equal((await callAdmin(node.server, tenantsOnly, 'POST', '/admin-connections', { body })).statusCode, 403, 'tenants:write does not reach the workforce IdPs');
+    assert.equal((await callAdmin(node.server, tenantsOnly, 'POST', '/tenants/admin/connections', { body })).statusCode, 404);
+    const owner = await machineToken(node.server, ['staff:write']);
+    const created = await callAdmin(node.server, owner, 'POST', '/admin-connections', { body });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.match(String(created.headers['location']), /\/admin-connections\/workforce$/);
+    const listed = (await callAdmin(node.server, owner, 'GET', '/admin-connections')).json<{ items: { id: string; redirect_uri: string }[] }>().items;
+    assert.deepEqual(listed.map((connection) => connection.id), ['workforce']);
+    assert.match(listed[0]!.redirect_uri, /\/t\/admin\/federation\/callback$/);
     const consoleApp = await createApplication({ transaction: node.server.transaction }, node.server.adminTenant.id, { name: 'Console', kind: 'web', redirectUris: [CONSOLE_CALLBACK] }, SYSTEM_ACTOR);
     rp = await relyingParty(`${node.url}/t/admin`, consoleApp);
   });

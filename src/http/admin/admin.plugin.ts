@@ -123,6 +123,8 @@ export async function adminApiPlugin(app: FastifyInstance, deps: AdminApiDeps): 
   await consentRoutes(app, routeDeps);
   await meRoutes(app);
   await connectionRoutes(app, routeDeps);
+  // The admin tenant's connections: the workforce IdPs staff sign in through (owners only).
+  await connectionRoutes(app, routeDeps, { path: '/admin-connections', tenantOf: () => deps.adminTenant, read: 'staff:write', write: 'staff:write', noun: 'Admin', tag: 'admin connections' });
   await upstreamTokenRoutes(app, routeDeps);
   await subscriptionRoutes(app, routeDeps);
 

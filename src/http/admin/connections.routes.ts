@@ -15,14 +15,30 @@ import { PRESET_IDS } from '../../domain/federation/presets.ts';
 import { createConnection, deleteConnection, getConnection, listConnections, updateConnection } from '../../domain/federation/connections.service.ts';
 import type { AdminRouteDeps } from './route-deps.ts';
 import { actorOf, tenantOf } from './principal.ts';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+import type { AdminScope } from '../../domain/admin/scopes.ts';
 import { CONFLICT, IDEMPOTENCY_HEADERS, IDEMPOTENCY_PROBLEMS, IF_MATCH_HEADERS, NO_CONTENT, PAGE_QUERY, PRECONDITION_FAILED, TENANT_PARAM, checkIfMatch, compareKeys, decodeCursor, etagOf, iso, listOf, pageOf, withEtag } from './conventions.ts';
 
-const TAGS = ['connections'];
-const PATH = '/tenants/:tenant/connections';
-const ITEM = `${PATH}/:connection`;
+const CONNECTION_PARAM = { connection: { type: 'string', minLength: 1, maxLength: 63, description: 'The connection’s id.' } } as const;
 
 const COLLECTION_PARAMS = { type: 'object', required: ['tenant'], properties: TENANT_PARAM } as const;
-const ITEM_PARAMS = { type: 'object', required: ['tenant', 'connection'], properties: { ...TENANT_PARAM, connection: { type: 'string', minLength: 1, maxLength: 63, description: 'The connection’s id.' } } } as const;
+const ITEM_PARAMS = { type: 'object', required: ['tenant', 'connection'], properties: { ...TENANT_PARAM, ...CONNECTION_PARAM } } as const;
+
+/**
+ * Where a set of connection routes is mounted: a tenant's (its customers' providers), or the admin
+ * tenant's (the workforce IdPs staff sign in through, which only owners manage: `staff:write`).
+ */
+export type ConnectionRoutesOptions = {
+  readonly path: string;
+  readonly tenantOf: (request: FastifyRequest) => Tenant;
+  readonly read: AdminScope;
+  readonly write: AdminScope;
+  /** Prefix of the operation ids ('' or 'Admin'), and the tag. */
+  readonly noun: string;
+  readonly tag: string;
+};
+
+export const TENANT_CONNECTIONS: ConnectionRoutesOptions = { path: '/tenants/:tenant/connections', tenantOf, read: 'tenants:read', write: 'tenants:write', noun: '', tag: 'connections' };
 
 const URL_STRING = { type: 'string', minLength: 1, maxLength: 2000 } as const;
 const ENDPOINTS = {
@@ -148,11 +164,18 @@ function inputOf(body: Body): ConnectionInput {
   };
 }
 
-export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
-  app.addSchema(CONNECTION);
+export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDeps, options: ConnectionRoutesOptions = TENANT_CONNECTIONS): Promise<void> {
+  const { path: PATH, tenantOf, noun } = options;
+  const ITEM = `${PATH}/:connection`;
+  const TAGS = [options.tag];
+  const perTenant = PATH.includes(':tenant');
+  const collectionParams = perTenant ? { params: COLLECTION_PARAMS } : {};
+  const itemParams = perTenant ? ITEM_PARAMS : { type: 'object', required: ['connection'], properties: CONNECTION_PARAM };
+  const locationOf = (tenant: Tenant, id: string) => `${deps.baseUrl}${PATH.replace(':tenant', tenant.slug)}/${id}`;
+  if (!app.getSchemas()[CONNECTION.$id]) app.addSchema(CONNECTION);
   const idOf = (request: FastifyRequest) => (request.params as { connection: string }).connection;
   const writeDeps = { transaction: deps.transaction, secretBox: deps.secretBox, production: deps.production, saml: deps.samlSetup };
-  const samlView = (tenant: ReturnType<typeof tenantOf>, connection: Connection) => {
+  const samlView = (tenant: Tenant, connection: Connection) => {
     if (!connection.saml) return null;
     const sp = serviceProviderOf(deps.publicUrl, tenant, connection.id);
     return {
@@ -193,14 +216,14 @@ export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDep
 
   app.get(PATH, {
     schema: {
-      operationId: 'listConnections',
+      operationId: `list${noun}Connections`,
       tags: TAGS,
       summary: 'List the connections, in the order of their buttons',
-      params: COLLECTION_PARAMS,
+      ...collectionParams,
       querystring: { type: 'object', additionalProperties: false, properties: PAGE_QUERY },
       response: { 200: listOf(CONNECTION_REF, 'A page of connections.') },
     },
-    config: { adminScope: 'tenants:read' },
+    config: { adminScope: options.read },
   }, async (request) => {
     const { limit, cursor } = request.query as { limit: number; cursor?: string };
     const after = decodeCursor(cursor, ['number', 'string']);
@@ -211,10 +234,10 @@ export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDep
 
   app.post(PATH, {
     schema: {
-      operationId: 'createConnection',
+      operationId: `create${noun}Connection`,
       tags: TAGS,
       summary: 'Create a connection',
-      params: COLLECTION_PARAMS,
+      ...collectionParams,
       headers: IDEMPOTENCY_HEADERS,
       body: {
         type: 'object',
@@ -225,32 +248,32 @@ export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDep
       },
       response: { 201: CONNECTION_REF, ...CONFLICT, ...IDEMPOTENCY_PROBLEMS },
     },
-    config: { adminScope: 'tenants:write', idempotent: true },
+    config: { adminScope: options.write, idempotent: true },
   }, async (request, reply) => {
     const tenant = tenantOf(request);
     const connection = await createConnection(writeDeps, tenant, inputOf(request.body as Body), actorOf(request));
     deps.onConnectionsChanged?.(tenant.id);
     const representation = view(request, connection);
-    reply.code(201).header('location', `${deps.baseUrl}/tenants/${tenant.slug}/connections/${connection.id}`).header('etag', etagOf(representation));
+    reply.code(201).header('location', locationOf(tenant, connection.id)).header('etag', etagOf(representation));
     return representation;
   });
 
   app.get(ITEM, {
-    schema: { operationId: 'getConnection', tags: TAGS, summary: 'Read a connection', params: ITEM_PARAMS, response: { 200: CONNECTION_REF } },
-    config: { adminScope: 'tenants:read' },
+    schema: { operationId: `get${noun}Connection`, tags: TAGS, summary: 'Read a connection', params: itemParams, response: { 200: CONNECTION_REF } },
+    config: { adminScope: options.read },
   }, async (request, reply) => withEtag(reply, view(request, await getConnection(deps.stores, tenantOf(request).id, idOf(request)))));
 
   app.patch(ITEM, {
     schema: {
-      operationId: 'updateConnection',
+      operationId: `update${noun}Connection`,
       tags: TAGS,
       summary: 'Change a connection (JSON Merge Patch of its fields; `client_secret` null removes the secret)',
-      params: ITEM_PARAMS,
+      params: itemParams,
       headers: IF_MATCH_HEADERS,
       body: { type: 'object', additionalProperties: false, minProperties: 1, properties: SETTABLE },
       response: { 200: CONNECTION_REF, ...PRECONDITION_FAILED },
     },
-    config: { adminScope: 'tenants:write' },
+    config: { adminScope: options.write },
   }, async (request, reply) => {
     const tenant = tenantOf(request);
     const body = request.body as Body;
@@ -260,8 +283,8 @@ export async function connectionRoutes(app: FastifyInstance, deps: AdminRouteDep
   });
 
   app.delete(ITEM, {
-    schema: { operationId: 'deleteConnection', tags: TAGS, summary: 'Delete a connection', params: ITEM_PARAMS, headers: IF_MATCH_HEADERS, response: { ...NO_CONTENT, ...PRECONDITION_FAILED } },
-    config: { adminScope: 'tenants:write' },
+    schema: { operationId: `delete${noun}Connection`, tags: TAGS, summary: 'Delete a connection', params: itemParams, headers: IF_MATCH_HEADERS, response: { ...NO_CONTENT, ...PRECONDITION_FAILED } },
+    config: { adminScope: options.write },
   }, async (request, reply) => {
     const tenant = tenantOf(request);
     await deleteConnection(writeDeps, tenant, idOf(request), actorOf(request), (current) => checkIfMatch(request, view(request, current)));
