@@ -28,6 +28,9 @@ function toInvitation(row: Row): StaffInvitation {
 
 export function createStaffInvitationStore(db: Db): StaffInvitationStore {
   const unfinished = () => db.selectFrom('staff_invitations').selectAll().where('accepted_at', 'is', null).where('revoked_at', 'is', null);
+  /** An update of invitations neither accepted nor withdrawn: a conditional write, so each change happens once. */
+  const open = () => db.updateTable('staff_invitations').where('accepted_at', 'is', null).where('revoked_at', 'is', null);
+  const changed = async (update: { executeTakeFirst(): Promise<{ numUpdatedRows: bigint }> }) => (await update.executeTakeFirst()).numUpdatedRows > 0n;
   return {
     async insert(invitation) {
       await db
@@ -70,52 +73,19 @@ export function createStaffInvitationStore(db: Db): StaffInvitationStore {
     },
 
     async renew(tenantId, id, { tokenHash, sentAt, expiresAt }) {
-      const result = await db
-        .updateTable('staff_invitations')
-        .set({ token_hash: tokenHash, sent_at: sentAt, expires_at: expiresAt })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', id)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return changed(open().set({ token_hash: tokenHash, sent_at: sentAt, expires_at: expiresAt }).where('tenant_id', '=', tenantId).where('id', '=', id));
     },
 
     async revoke(tenantId, id, now) {
-      const result = await db
-        .updateTable('staff_invitations')
-        .set({ revoked_at: now })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', id)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return changed(open().set({ revoked_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id));
     },
 
     async accept(tokenHash, now) {
-      const result = await db
-        .updateTable('staff_invitations')
-        .set({ accepted_at: now })
-        .where('token_hash', '=', tokenHash)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return changed(open().set({ accepted_at: now }).where('token_hash', '=', tokenHash).where('expires_at', '>', now));
     },
 
     async acceptById(tenantId, id, now) {
-      const result = await db
-        .updateTable('staff_invitations')
-        .set({ accepted_at: now })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', id)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return changed(open().set({ accepted_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).where('expires_at', '>', now));
     },
 
     async removeExpired(now, limit) {
