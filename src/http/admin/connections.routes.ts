@@ -28,7 +28,7 @@ const ITEM_PARAMS = { type: 'object', required: ['tenant', 'connection'], proper
  * Where a set of connection routes is mounted: a tenant's (its customers' providers), or the admin
  * tenant's (the workforce IdPs staff sign in through, which only owners manage: `staff:write`).
  */
-export type ConnectionRoutesOptions = {
+type ConnectionRoutesOptions = {
   readonly path: string;
   readonly tenantOf: (request: FastifyRequest) => Tenant;
   readonly read: AdminScope;
@@ -38,7 +38,7 @@ export type ConnectionRoutesOptions = {
   readonly tag: string;
 };
 
-export const TENANT_CONNECTIONS: ConnectionRoutesOptions = { path: '/tenants/:tenant/connections', tenantOf, read: 'tenants:read', write: 'tenants:write', noun: '', tag: 'connections' };
+const TENANT_CONNECTIONS: ConnectionRoutesOptions = { path: '/tenants/:tenant/connections', tenantOf, read: 'tenants:read', write: 'tenants:write', noun: '', tag: 'connections' };
 
 const URL_STRING = { type: 'string', minLength: 1, maxLength: 2000 } as const;
 const ENDPOINTS = {

@@ -3,10 +3,9 @@
 // owner with an email and a password (the usual password policy). Server-rendered, localized, no
 // script; the form is protected against CSRF by a double submit: a random cookie set with the form
 // (SameSite=Strict, HttpOnly) and, in the form, an HMAC of it and the link, both checked on POST.
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { html } from '../../lib/html.ts';
-import { randomString } from '../../lib/random.ts';
+import { createLinkFormGuard } from './link-form-guard.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
@@ -38,39 +37,36 @@ const TOKEN = { type: 'string', minLength: 1, maxLength: 100 } as const;
 export async function setupPagePlugin(app: FastifyInstance, deps: SetupDeps): Promise<void> {
   registerPageErrors(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
-  const csrfKey = Buffer.from(hkdfSync('sha256', deps.masterSecret, 'foyer-admin-setup', 'setup-csrf', 32));
-  const csrfOf = (cookie: string, token: string) => createHmac('sha256', csrfKey).update(`${cookie}\n${token}`).digest('base64url');
+  const guard = createLinkFormGuard({ masterSecret: deps.masterSecret, cookie: COOKIE, path: SETUP_PATH, salt: 'foyer-admin-setup', info: 'setup-csrf', secure: deps.secureCookies });
   const adminTenantId = deps.adminTenant.id;
 
   app.get(SETUP_PATH, { schema: { querystring: { type: 'object', properties: { token: TOKEN } } } }, async (request, reply) => {
     const t = pageTranslator(request);
     const token = (request.query as { token?: string }).token ?? '';
     if (!token || !(await setupLinkUsable(deps.stores, adminTenantId, token))) return invalidLink(reply, t);
-    const cookie = randomString(32, 'base64url');
-    reply.header('set-cookie', `${COOKIE}=${cookie}; Path=${SETUP_PATH}; HttpOnly; SameSite=Strict${deps.secureCookies ? '; Secure' : ''}`);
-    return sendForm(reply, t, { token, csrf: csrfOf(cookie, token) });
+    return sendForm(reply, t, { token, csrf: guard.issue(reply, token) });
   });
 
   app.post(SETUP_PATH, async (request, reply) => {
     const t = pageTranslator(request);
     const form = formOf(request.body);
     const token = form['token'] ?? '';
-    const cookie = cookieOf(request);
-    if (!token || !cookie || !same(form['csrf_token'] ?? '', csrfOf(cookie, token))) {
+    const csrf = guard.check(request, token, form['csrf_token']);
+    if (!csrf) {
       return sendPage(reply, { status: 403, t, branding: BRANDING, title: t('page.error.title'), body: errorBody(t, 'flow.csrf') });
     }
     const email = form['email'] ?? '';
     try {
       const owner = await createFirstOwner({ transaction: deps.transaction, breachedCheck: deps.breachedCheck }, adminTenantId, token, { email, password: form['password'] ?? '' }, requestContextOf(request));
-      reply.header('set-cookie', `${COOKIE}=; Path=${SETUP_PATH}; Max-Age=0; HttpOnly; SameSite=Strict${deps.secureCookies ? '; Secure' : ''}`);
+      guard.clear(reply);
       return sendPage(reply, { t, branding: BRANDING, title: t('admin.setup.title'), here: SETUP_PATH, body: html`<h1>${t('admin.setup.done_heading')}</h1><p>${t('admin.setup.done', { email: owner.email })}</p>` });
     } catch (error) {
       if (error instanceof ValidationError) {
         const errors = Object.fromEntries(error.problems.map((problem) => [problem.field === 'traits.email' ? 'email' : problem.field, { code: problem.code, params: problem.params }]));
-        return sendForm(reply, t, { token, csrf: csrfOf(cookie, token), email, errors, status: 400 });
+        return sendForm(reply, t, { token, csrf, email, errors, status: 400 });
       }
       if (error instanceof DomainError && error.code === 'identity.address_taken') {
-        return sendForm(reply, t, { token, csrf: csrfOf(cookie, token), email, errors: { email: { code: error.code } }, status: 409 });
+        return sendForm(reply, t, { token, csrf, email, errors: { email: { code: error.code } }, status: 409 });
       }
       if (error instanceof DomainError && error.code === 'setup.link_invalid') return invalidLink(reply, t);
       throw error;
@@ -97,17 +93,4 @@ ${field(t, { name: 'password', label: t('field.password'), type: 'password', aut
 
 function invalidLink(reply: FastifyReply, t: Translate): FastifyReply {
   return sendPage(reply, { status: 404, t, branding: BRANDING, title: t('admin.setup.title'), here: SETUP_PATH, body: errorBody(t, 'setup.link_invalid') });
-}
-
-function cookieOf(request: FastifyRequest): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === COOKIE && value.length > 0) return value.join('=') || undefined;
-  }
-  return undefined;
-}
-
-function same(a: string, b: string): boolean {
-  const [x, y] = [Buffer.from(a), Buffer.from(b)];
-  return x.length === y.length && timingSafeEqual(x, y);
 }

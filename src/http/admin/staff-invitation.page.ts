@@ -4,10 +4,9 @@
 // no script; protected against CSRF like the setup page (a SameSite=Strict cookie and, in the form,
 // an HMAC of it and the link). Every link that cannot be used (unknown, expired, withdrawn, used)
 // gets the same answer, so the page tells nothing about invitations to whoever guesses.
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { html } from '../../lib/html.ts';
-import { randomString } from '../../lib/random.ts';
+import { createLinkFormGuard } from './link-form-guard.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import type { Stores, Transaction } from '../../domain/unit-of-work.ts';
 import type { BreachedPasswordCheck } from '../../domain/credentials/password/breached.ts';
@@ -41,36 +40,32 @@ const CONSOLE_PATH = '/console';
 export async function staffInvitationPagePlugin(app: FastifyInstance, deps: InvitationPageDeps): Promise<void> {
   registerPageErrors(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
-  const csrfKey = Buffer.from(hkdfSync('sha256', deps.masterSecret, 'foyer-staff-invitation', 'invitation-csrf', 32));
-  const csrfOf = (cookie: string, token: string) => createHmac('sha256', csrfKey).update(`${cookie}\n${token}`).digest('base64url');
+  const guard = createLinkFormGuard({ masterSecret: deps.masterSecret, cookie: COOKIE, path: INVITATION_PATH, salt: 'foyer-staff-invitation', info: 'invitation-csrf', secure: deps.secureCookies });
   // A connection without a role mapping takes invitations (federated.ts): the invitee may sign in with it instead.
   const workforceConnections = async () => (await deps.stores.connections.list(deps.adminTenant.id)).filter((connection) => connection.enabled && connection.roleMapping === null && connection.trustEmailVerified).map((connection) => connection.displayName);
-  const cookieHeader = (value: string, extra = '') => `${COOKIE}=${value}; Path=${INVITATION_PATH}; HttpOnly; SameSite=Strict${extra}${deps.secureCookies ? '; Secure' : ''}`;
 
   app.get(INVITATION_PATH, { schema: { querystring: { type: 'object', properties: { token: TOKEN } } } }, async (request, reply) => {
     const t = pageTranslator(request);
     const token = (request.query as { token?: string }).token ?? '';
     const invitation = await openInvitation(deps.stores, token);
     if (!invitation) return invalidLink(reply, t);
-    const cookie = randomString(32, 'base64url');
-    reply.header('set-cookie', cookieHeader(cookie));
-    return sendForm(reply, t, { token, csrf: csrfOf(cookie, token), email: invitation.email, role: invitation.role, connections: await workforceConnections() });
+    return sendForm(reply, t, { token, csrf: guard.issue(reply, token), email: invitation.email, role: invitation.role, connections: await workforceConnections() });
   });
 
   app.post(INVITATION_PATH, async (request, reply) => {
     const t = pageTranslator(request);
     const form = formOf(request.body);
     const token = form['token'] ?? '';
-    const cookie = cookieOf(request);
-    if (!token || !cookie || !same(form['csrf_token'] ?? '', csrfOf(cookie, token))) {
+    const csrf = guard.check(request, token, form['csrf_token']);
+    if (!csrf) {
       return sendPage(reply, { status: 403, t, branding: BRANDING, title: t('page.error.title'), body: errorBody(t, 'flow.csrf') });
     }
     const invitation = await openInvitation(deps.stores, token);
     if (!invitation) return invalidLink(reply, t);
-    const view = { token, csrf: csrfOf(cookie, token), email: invitation.email, role: invitation.role, connections: await workforceConnections() };
+    const view = { token, csrf, email: invitation.email, role: invitation.role, connections: await workforceConnections() };
     try {
       const member = await acceptInvitation({ transaction: deps.transaction, breachedCheck: deps.breachedCheck, staffInvitations: deps.stores.staffInvitations }, deps.adminTenant.id, token, form['password'] ?? '', requestContextOf(request));
-      reply.header('set-cookie', cookieHeader('', '; Max-Age=0'));
+      guard.clear(reply);
       const body = html`<h1>${t('admin.invitation.done_heading')}</h1><p>${t('admin.invitation.done', { email: member.email })}</p><p><a class="button" href="${CONSOLE_PATH}">${t('admin.invitation.open_console')}</a></p>`;
       return sendPage(reply, { t, branding: BRANDING, title: t('admin.invitation.title'), here: INVITATION_PATH, body });
     } catch (error) {
@@ -107,17 +102,4 @@ ${view.connections.map((name) => html`<p>${t('admin.invitation.or_connection', {
 
 function invalidLink(reply: FastifyReply, t: Translate): FastifyReply {
   return sendPage(reply, { status: 404, t, branding: BRANDING, title: t('admin.invitation.title'), here: INVITATION_PATH, body: errorBody(t, 'staff.invitation_invalid') });
-}
-
-function cookieOf(request: FastifyRequest): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === COOKIE && value.length > 0) return value.join('=') || undefined;
-  }
-  return undefined;
-}
-
-function same(a: string, b: string): boolean {
-  const [x, y] = [Buffer.from(a), Buffer.from(b)];
-  return x.length === y.length && timingSafeEqual(x, y);
 }
