@@ -1,8 +1,11 @@
-// The OAuth 2 presets without a browser fake of their own, against small local fakes of X and
-// Discord through the hosted pages: X authenticates the client with HTTP Basic, requires PKCE and
-// gives no address, so a first sign-in creates nothing and is linked to the account the customer
-// proves with its password, after which X alone signs in (its subject read from `data.id`);
-// Discord's address counts as verified only with its `verified` flag. On both engines.
+// The OAuth 2 presets without a browser fake of their own, against small local fakes of X,
+// Discord and Amazon through the hosted pages: X authenticates the client with HTTP Basic, requires
+// PKCE and gives no address, so a first sign-in creates nothing and is linked to the account the
+// customer proves with its password, after which X alone signs in (its subject read from `data.id`);
+// Discord's address counts as verified only with its `verified` flag; Amazon's profile API
+// (/user/profile) names the account by `user_id` and never says whether its address is verified,
+// so its first sign-in creates nothing, even for an address an account has, until linked. On both
+// engines.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -65,7 +68,7 @@ async function startFake(options: { readonly basicOnly: boolean; readonly profil
       tokens.set(token, grant.account);
       return json(200, { token_type: 'bearer', access_token: token, expires_in: 7200, scope: 'users.read tweet.read' });
     }
-    if (url.pathname === '/me') {
+    if (url.pathname === '/me' || url.pathname === '/user/profile') {
       const account = tokens.get((request.headers.authorization ?? '').replace(/^Bearer /, ''));
       return account ? json(200, options.profile(account)) : json(401, { title: 'Unauthorized' });
     }
@@ -77,26 +80,30 @@ async function startFake(options: { readonly basicOnly: boolean; readonly profil
   return fake;
 }
 
-describeEachEngine('OAuth 2 presets: X and Discord', (current) => {
+describeEachEngine('OAuth 2 presets: X, Discord and Amazon', (current) => {
   let node: ListeningServer;
   let x: Fake;
   let discord: Fake;
+  let amazon: Fake;
   let rp: client.Configuration;
 
   before(async () => {
     node = await startListeningServer(current().engine);
     x = await startFake({ basicOnly: true, profile: (account) => ({ data: account }) });
     discord = await startFake({ basicOnly: false, profile: (account) => account });
+    amazon = await startFake({ basicOnly: false, profile: (account) => account });
     rp = await relyingParty(node.url, await registerApplication(node.server, node.server.defaultTenant.id, { name: 'Web', kind: 'web', redirectUris: [WEB_CALLBACK] }));
     const deps = { transaction: node.server.transaction, secretBox: createSecretBox(TEST_MASTER_SECRET), production: false };
     const endpoints = (fake: Fake) => ({ authorization: `${fake.origin}/authorize`, token: `${fake.origin}/token`, userinfo: `${fake.origin}/me` });
     await createConnection(deps, node.server.defaultTenant, { id: 'x', preset: 'x', clientId: CLIENT_ID, clientSecret: SECRET, trustEmailVerified: true, endpoints: endpoints(x) }, SYSTEM_ACTOR);
     await createConnection(deps, node.server.defaultTenant, { id: 'discord', preset: 'discord', clientId: CLIENT_ID, clientSecret: SECRET, trustEmailVerified: true, endpoints: endpoints(discord) }, SYSTEM_ACTOR);
+    await createConnection(deps, node.server.defaultTenant, { id: 'amazon', preset: 'amazon', clientId: CLIENT_ID, clientSecret: SECRET, trustEmailVerified: true, endpoints: { ...endpoints(amazon), userinfo: `${amazon.origin}/user/profile` } }, SYSTEM_ACTOR);
   });
   after(async () => {
     await node?.stop();
     await x?.close();
     await discord?.close();
+    await amazon?.close();
   });
 
   /** From the application to the provider's button and back to Foyer: the page Foyer shows. */
@@ -157,5 +164,35 @@ describeEachEngine('OAuth 2 presets: X and Discord', (current) => {
     });
     const identity = await node.server.stores.identities.findById(node.server.defaultTenant.id, created.claims.sub);
     assert.deepEqual([identity?.traits['email'], identity?.traits['name']], [verified, 'Vera']);
+  });
+
+  test('Amazon: user_id is the subject; its address, never verified, creates nothing and links nothing until the password proves the account', async () => {
+    const email = uniqueEmail('amazon-owner');
+    const owner = createBrowserSession({ mailbox: node.server.mailbox });
+    const signedUp = await authorizationCodeFlow(rp, { redirectUri: WEB_CALLBACK }, (url) => owner.signUpAndAuthorize(url, { email, password: PASSWORD }));
+    // Amazon's /user/profile with the `profile` scope: the same address as the Foyer account.
+    amazon.account = { user_id: 'amzn1.account.AF2ZX5KLQ3S4', name: 'Amy Amazon', email, postal_code: '98052' };
+
+    const linked = await authorizationCodeFlow(rp, { redirectUri: WEB_CALLBACK, scope: 'openid' }, async (url) => {
+      const browser = createBrowserSession();
+      const linkPage = await throughButton(browser, url, 'amazon');
+      assert.match(textOf(linkPage.html), /Connect Amazon to your account/);
+      assert.equal(await node.server.stores.identities.findCredential(node.server.defaultTenant.id, 'federated', 'amazon:amzn1.account.AF2ZX5KLQ3S4'), undefined, 'nothing linked before the proof');
+      const done = await browser.drive(await browser.submit(requireForm(linkPage, isAction('/federation/link')), { email, password: PASSWORD }), { consent: true });
+      assert.ok(done.redirectedTo, textOf(done.html).slice(0, 300));
+      return done.redirectedTo;
+    });
+    assert.equal(linked.claims.sub, signedUp.claims.sub);
+    assert.ok(await node.server.stores.identities.findCredential(node.server.defaultTenant.id, 'federated', 'amazon:amzn1.account.AF2ZX5KLQ3S4'), 'linked under its user_id');
+    assert.deepEqual(amazon.tokenRequests.at(-1), { basic: false, verifier: true });
+
+    const again = await authorizationCodeFlow(rp, { redirectUri: WEB_CALLBACK, scope: 'openid' }, async (url) => {
+      const browser = createBrowserSession();
+      const page = await browser.drive(await throughButton(browser, url, 'amazon'), { consent: true });
+      assert.ok(page.redirectedTo, textOf(page.html).slice(0, 300));
+      return page.redirectedTo;
+    });
+    assert.equal(again.claims.sub, signedUp.claims.sub);
+    assert.deepEqual(again.claims['amr'], ['fed']);
   });
 });

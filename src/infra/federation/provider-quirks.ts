@@ -4,7 +4,8 @@
 //   - Microsoft's multi-tenant endpoints (`common`, `organizations`, `consumers`) publish the
 //     issuer `…/{tenantid}/v2.0`: each ID token's issuer must be that template filled with the
 //     token's own `tid`, and the tenant option decides which directories are welcome;
-//   - Facebook's Graph API takes an `appsecret_proof` (HMAC-SHA256 of the token under the app secret).
+//   - Facebook's Graph API takes an `appsecret_proof` (HMAC-SHA256 of the token under the app secret);
+//   - Twitch's token endpoint answers `scope` as a JSON array, not RFC 6749's space-separated string.
 // The multi-tenant exchange uses oauth4webapi (openid-client's own core) directly, because the
 // expected issuer is known only once the token names its tenant.
 import { createHmac, createPrivateKey } from 'node:crypto';
@@ -38,6 +39,24 @@ export function appleClientAuthentication(connection: Connection, privateKeyPem:
 
 export function facebookProof(accessToken: string, appSecret: string): string {
   return createHmac('sha256', appSecret).update(accessToken).digest('hex');
+}
+
+/**
+ * Twitch's token responses: `scope` as a JSON array (["openid","user:read:email"]), which
+ * openid-client refuses as it should; joined with spaces before the client reads the answer. Only
+ * POST answers are read (the token endpoint's; discovery, keys and userinfo are GETs).
+ */
+export function joiningArrayScope(customFetch: client.CustomFetch): client.CustomFetch {
+  return async (url, options) => {
+    const response = await customFetch(url, options);
+    if (options.method !== 'POST' || !(response.headers.get('content-type') ?? '').includes('json')) return response;
+    const body = (await response.clone().json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object' || !Array.isArray(body['scope'])) return response;
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    return new Response(JSON.stringify({ ...body, scope: body['scope'].join(' ') }), { status: response.status, statusText: response.statusText, headers });
+  };
 }
 
 const TENANT_TEMPLATE = '{tenantid}';

@@ -5,14 +5,15 @@
 // signature is verified even though it came straight from the token endpoint (non-repudiation
 // checks on: SECURITY.md 33). Discovery is cached per connection for ten minutes. The presets'
 // quirks (presets.ts) are applied here: Apple's signed client secret, Microsoft's multi-tenant
-// issuer (provider-quirks.ts), and the profile APIs of providers without OpenID Connect.
+// issuer and Twitch's array of scopes (provider-quirks.ts), and the profile APIs of providers
+// without OpenID Connect.
 import * as client from 'openid-client';
 import type { Connection } from '../../domain/federation/connection.ts';
 import type { Preset } from '../../domain/federation/presets.ts';
 import { presetClaims, presetOf, resolvedConnection } from '../../domain/federation/presets.ts';
 import type { UpstreamProfile } from '../../domain/credentials/federated/federated.ts';
 import type { OutboundFetch } from './guarded-fetch.ts';
-import { appleClientAuthentication, discoverMicrosoft, exchangeMultiTenant, facebookProof, isMultiTenant } from './provider-quirks.ts';
+import { appleClientAuthentication, discoverMicrosoft, exchangeMultiTenant, facebookProof, isMultiTenant, joiningArrayScope } from './provider-quirks.ts';
 
 /** What one upstream sign-in keeps between the redirect out and the callback. */
 type UpstreamChecks = { readonly state: string; readonly nonce: string; readonly codeVerifier: string };
@@ -82,7 +83,9 @@ export function createUpstreamClient(deps: { readonly fetch: OutboundFetch; read
       execute: deps.allowHttp ? [client.allowInsecureRequests] : [],
     });
     client.enableNonRepudiationChecks(configuration);
-    return configure(configuration);
+    configure(configuration);
+    if (preset?.id === 'twitch') configuration[client.customFetch] = joiningArrayScope(customFetch);
+    return configuration;
   }
 
   function configurationOf(connection: Connection, secret: string | undefined): Promise<client.Configuration> {
