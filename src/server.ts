@@ -61,6 +61,7 @@ import type { EventHandlers } from './domain/events/event-handler.port.ts';
 import { createSmtpTransport } from './infra/mail/smtp.transport.ts';
 import { createDevOutboxTransport, devOutboxDir } from './infra/mail/dev-outbox.ts';
 import { redactUrl } from './config/redact.ts';
+import { openCountryDatabase } from './infra/geoip/country-database.ts';
 import { devMailPlugin } from './http/dev/dev-mail.plugin.ts';
 import { homePlugin } from './http/hosted/home.plugin.ts';
 import { createBreachedPasswordCheck } from './domain/credentials/password/breached.ts';
@@ -126,6 +127,8 @@ type FoyerOptions = {
 };
 
 export async function createFoyer(config: Config, logger: FastifyBaseLogger, options: FoyerOptions = {}): Promise<Foyer> {
+  // Read before anything opens: an unreadable GEOIP_DATABASE stops the start naming the setting.
+  const countryOf = config.geoipDatabase === undefined ? undefined : openCountryDatabase(config.geoipDatabase);
   const database = options.database ?? (await openDatabase(config.database));
   let redis: Redis | undefined;
   try {
@@ -204,14 +207,14 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       emailOtp: { transaction },
     });
     // How every sign-in of an api flow ends (flows API and federation): second factor, consent step, session (ADR 0036).
-    const apiSignIn = createApiSignIn({ stores, strategies, throttle: throttleStore, publicUrl: config.http.publicUrl, deviceKey, rememberKey: rememberedDeviceKeyOf(config.masterSecret), challengeKey: passkeyChallengeKey });
+    const apiSignIn = createApiSignIn({ stores, strategies, throttle: throttleStore, publicUrl: config.http.publicUrl, deviceKey, rememberKey: rememberedDeviceKeyOf(config.masterSecret), challengeKey: passkeyChallengeKey, countryOf });
     // Unauthenticated writes are counted per address in memory, or in Redis across nodes.
     const writeLimits = { redis: redisClient };
     // Every surface of a tenant is declared once, at the default tenant's paths; the tenancy plugin
     // mounts it under /t/{slug} too and sets each request's tenant (http/tenancy/tenancy.plugin.ts).
     const tenantSurfaces = [
       (app: FastifyInstance) => oidcPlugin(app, { tenants, publicUrl: config.http.publicUrl, writeLimits }),
-      (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret), federation, passkeyChallengeKey }),
+      (app: FastifyInstance) => interactionPlugin(app, { stores, transaction, strategies, selfService, flowCsrfKey: flowCsrfKeyOf(config.masterSecret), rememberKey: rememberedDeviceKeyOf(config.masterSecret), federation, passkeyChallengeKey, countryOf }),
       passkeyAssetsPlugin,
       (app: FastifyInstance) => federationPlugin(app, { ...federation, stores, strategies, selfService, apiSignIn, writeLimits }),
       (app: FastifyInstance) => connectionsPortalPlugin(app, { stores, transaction, strategies, federation, publicUrl: config.http.publicUrl, masterSecret: config.masterSecret }),

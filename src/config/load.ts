@@ -50,6 +50,7 @@ export function loadConfig(env: Environment = process.env, cwd: string = process
     subscribers: { natsUrl: parseNatsUrl(settings.NATS_URL), webhookTimeoutMs: settings.WEBHOOK_TIMEOUT_MS },
     adminApiRateLimit: settings.ADMIN_API_RATE_LIMIT,
     adminApiTokenTtlSeconds: settings.ADMIN_API_TOKEN_TTL_SECONDS,
+    geoipDatabase: settings.GEOIP_DATABASE === undefined ? undefined : path.resolve(cwd, settings.GEOIP_DATABASE),
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -40,6 +40,7 @@ export const settingsSchema = z.object({
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().trim().min(3, 'must be a sender such as Foyer <no-reply@example.com>').max(300, 'must be at most 300 characters').default('Foyer <no-reply@localhost>'),
   SMS_GATEWAY_URL: z.string().optional(),
+  GEOIP_DATABASE: z.string().trim().min(1, 'must be the path of a MaxMind .mmdb country or city database').optional(),
   SMS_GATEWAY_AUTHORIZATION: z.string().optional(),
   SMS_GATEWAY_FORMAT: z.enum(['json', 'form'], { error: 'must be json or form' }).default('json'),
   SMS_GATEWAY_BODY: z.string().optional(),
@@ -117,4 +118,6 @@ export type Config = {
   readonly adminApiRateLimit: number;
   /** How long a token for the admin API lives (staff and machines); the console renews it before it expires. */
   readonly adminApiTokenTtlSeconds: number;
+  /** A MaxMind-format country or city database (absolute path), for adaptive MFA's new-country signal; unset, no country is looked up. */
+  readonly geoipDatabase: string | undefined;
 };

@@ -22,6 +22,7 @@ import type { StatsStore } from './stats/stats.port.ts';
 import type { ConsentLedgerStore, PurposeStore } from './privacy/purpose.port.ts';
 import type { PreferenceStore } from './privacy/preference.port.ts';
 import type { RememberedDeviceStore } from './self-service/remembered-device.port.ts';
+import type { SignInCountryStore } from './self-service/sign-in-countries.ts';
 import type { GroupStore } from './groups/group.port.ts';
 import type { ConnectionStore } from './federation/connection.port.ts';
 import type { SamlReplayStore } from './federation/saml-replay.port.ts';
@@ -49,6 +50,7 @@ export type Stores = {
   readonly consentLedger: ConsentLedgerStore;
   readonly preferences: PreferenceStore;
   readonly rememberedDevices: RememberedDeviceStore;
+  readonly signInCountries: SignInCountryStore;
   readonly groups: GroupStore;
   readonly connections: ConnectionStore;
   readonly samlAssertions: SamlReplayStore;

@@ -10,6 +10,7 @@ import { createSigningKeyStore } from './signing-key.store.ts';
 import { createApplicationStore } from './application.store.ts';
 import { createOidcArtifactStore } from './oidc-artifact.store.ts';
 import { createFlowStore } from './flow.store.ts';
+import { createSignInCountryStore } from './sign-in-country.store.ts';
 import { createSessionStore } from './session.store.ts';
 import { createConsentStore } from './consent.store.ts';
 import { createMailStore } from './mail.store.ts';
@@ -58,6 +59,7 @@ export function createStores(db: Db, hooks: StoreHooks = {}): Stores {
     consentLedger: createConsentLedgerStore(db),
     preferences: createPreferenceStore(db),
     rememberedDevices: createRememberedDeviceStore(db),
+    signInCountries: createSignInCountryStore(db),
     groups: createGroupStore(db),
     connections: createConnectionStore(db),
     samlAssertions: createSamlReplayStore(db),

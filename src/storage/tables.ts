@@ -194,6 +194,13 @@ type ThrottleCountersTable = {
 };
 
 /** The flow whose code is the live one of an address (migration 0008). */
+type SignInCountriesTable = {
+  tenant_id: string;
+  identity_id: string;
+  country: string;
+  last_seen_at: EpochMs;
+};
+
 type RememberedDevicesTable = {
   id: string;
   tenant_id: string;
@@ -486,6 +493,7 @@ export type Database = {
   throttle_counters: ThrottleCountersTable;
   latest_codes: LatestCodesTable;
   remembered_devices: RememberedDevicesTable;
+  sign_in_countries: SignInCountriesTable;
   consents: ConsentsTable;
   mail_messages: MailMessagesTable;
   sms_messages: SmsMessagesTable;

@@ -46,6 +46,8 @@ type SignInSignals = {
   readonly seenDevice: boolean;
   /** The customer asked it to be remembered after a second factor, and it still is. */
   readonly rememberedDevice: boolean;
+  /** Its address is in a country the customer never signed in from (GEOIP_DATABASE; false without one). */
+  readonly newCountry?: boolean | undefined;
 };
 
 type Demand =
@@ -84,7 +86,7 @@ export async function secondFactorDemand(deps: DemandDeps, tenant: Tenant, first
     case 'required':
       return hasFactor ? { kind: 'verify', methods: enrolled, mayDecline: false } : { kind: 'enrol', mayDecline: false };
     case 'adaptive': {
-      const risky = !input.signals.seenDevice || (await failedAttemptsSinceLastSignIn(deps, tenant.id, input.identifier));
+      const risky = !input.signals.seenDevice || input.signals.newCountry === true || (await failedAttemptsSinceLastSignIn(deps, tenant.id, input.identifier));
       if (!risky) return { kind: 'none' };
       return hasFactor ? { kind: 'verify', methods: enrolled, mayDecline: false } : { kind: 'enrol', mayDecline: false };
     }

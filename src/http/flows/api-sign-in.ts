@@ -14,6 +14,8 @@ import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
 import { offersOf, purposesToRenew } from '../../domain/privacy/collection.ts';
 import { completeApiFlow, startPurposesStep } from '../../domain/self-service/api-flow.ts';
+import type { CountryOf } from '../../domain/self-service/sign-in-countries.ts';
+import { recordSignInCountry } from '../../domain/self-service/sign-in-countries.ts';
 import { negotiateLocale } from '../../i18n/locales.ts';
 import { flowView, purposeFieldView } from './flow-view.ts';
 import { createApiSecondFactorStep } from './second-factor.step.ts';
@@ -29,6 +31,8 @@ type ApiSignInDeps = {
   readonly rememberKey: KeyObject;
   /** passkeyChallengeKeyOf(master secret): the second-factor step's passkey challenge. */
   readonly challengeKey: KeyObject;
+  /** The GEOIP_DATABASE lookup: adaptive MFA's new-country signal, and each completed sign-in's country recorded. */
+  readonly countryOf?: CountryOf | undefined;
 };
 
 export type ApiSignIn = ReturnType<typeof createApiSignIn>;
@@ -52,6 +56,7 @@ export function createApiSignIn(deps: ApiSignInDeps) {
     }
     const device = { userAgent: request.headers['user-agent'], ip: request.ip };
     const { flow: completed, session, token } = await completeApiFlow(deps.stores, flow, result, device, { alreadyComplete: options.alreadyComplete });
+    if (deps.countryOf) await recordSignInCountry({ store: deps.stores.signInCountries, countryOf: deps.countryOf }, tenant.id, identity.id, request.ip, Date.now());
     const view = flowView(completed, issuerOf(deps.publicUrl, tenant));
     return reply.header('cache-control', 'no-store').send({ flow: view, session: { ...sessionView(session), token }, identity: identityView(identity), ...deviceToken });
   }

@@ -21,6 +21,8 @@ import { emailOf } from '../../domain/self-service/sign-in.ts';
 import type { AssuranceRequest } from '../../domain/self-service/second-factor.ts';
 import { completeSecondFactor, effectivePolicy, enrolAtSignIn, mayDecline, passkeyBindingOf, payloadOf, secondFactorDemand, startSecondFactor, verifySecondFactor } from '../../domain/self-service/second-factor.ts';
 import { isRememberedDevice, rememberThisDevice } from '../../domain/self-service/remembered-devices.ts';
+import type { CountryOf } from '../../domain/self-service/sign-in-countries.ts';
+import { isNewSignInCountry } from '../../domain/self-service/sign-in-countries.ts';
 import { activeApiFlow } from '../../domain/self-service/api-flow.ts';
 import { allowedPasskeysOf, derivedChallenge, passkeysAllowed, relyingPartyOf } from '../../domain/credentials/passkey/passkey.ts';
 import { DomainError, ValidationError } from '../../domain/errors.ts';
@@ -49,6 +51,8 @@ type StepDeps = {
   /** passkeyChallengeKeyOf(master secret): the step's passkey challenge. */
   readonly challengeKey: KeyObject;
   readonly complete: Complete;
+  /** The GEOIP_DATABASE lookup (adaptive MFA's new-country signal); unset, no country is read. */
+  readonly countryOf?: CountryOf | undefined;
 };
 
 /** What a first factor's route hands over: the tokens the app sent with it, and the device token its answer carries. */
@@ -93,7 +97,8 @@ export function createApiSecondFactorStep(deps: StepDeps) {
     const now = Date.now();
     const seenDevice = deps.deviceKey !== undefined && deviceOf(deps.deviceKey, tenant.id, identifier, options.heldDeviceToken, now) !== undefined;
     const rememberedDevice = await isRememberedDevice(rememberDeps, tenant.id, first.identityId, options.mfaDeviceToken, now);
-    const demand = await secondFactorDemand({ strategies: deps.strategies, throttle: deps.throttle }, tenant, first, { policy, requested, signals: { seenDevice, rememberedDevice }, identifier, unavailable: passkeysAllowed(tenant, found) ? [] : ['passkey'] });
+    const newCountry = policy === 'adaptive' && deps.countryOf !== undefined && (await isNewSignInCountry({ store: deps.stores.signInCountries, countryOf: deps.countryOf }, tenant.id, first.identityId, request.ip));
+    const demand = await secondFactorDemand({ strategies: deps.strategies, throttle: deps.throttle }, tenant, first, { policy, requested, signals: { seenDevice, rememberedDevice, newCountry }, identifier, unavailable: passkeysAllowed(tenant, found) ? [] : ['passkey'] });
     if (demand.kind === 'none') return complete();
     // The first factor's flow is spent here, once: its password, code or passkey answer cannot open a second step, nor a session.
     if (!options.alreadyComplete && !(await deps.stores.flows.complete(tenant.id, flow.id, first.identityId, now))) {

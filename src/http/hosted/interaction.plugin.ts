@@ -45,6 +45,8 @@ import { RENEW_PURPOSES_REASON } from '../oidc/purposes-check.ts';
 import { asksForPurposes, createPurposesStep } from './purposes.step.ts';
 import { createFederationStep } from './federation.step.ts';
 import type { ConnectionDirectory, FederationDeps } from '../federation/upstream-sign-in.ts';
+import type { CountryOf } from '../../domain/self-service/sign-in-countries.ts';
+import { recordSignInCountry } from '../../domain/self-service/sign-in-countries.ts';
 
 type InteractionDeps = {
   readonly stores: Stores;
@@ -59,6 +61,8 @@ type InteractionDeps = {
   readonly federation: FederationDeps & { readonly directory: ConnectionDirectory };
   /** passkeyChallengeKeyOf(master secret): the challenges of passkey sign-ins and second-factor steps. */
   readonly passkeyChallengeKey: KeyObject;
+  /** The GEOIP_DATABASE lookup: adaptive MFA's new-country signal, and each completed sign-in's country recorded. */
+  readonly countryOf?: CountryOf | undefined;
 };
 
 type Form = Record<string, string>;
@@ -73,7 +77,7 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, parseForm);
   // Every sign-in below ends in secondFactor.signedIn: the one place a second factor is asked for (ADR 0024).
   const purposes = createPurposesStep({ stores: deps.stores, transaction: deps.transaction, flowCsrfKey: deps.flowCsrfKey, finish });
-  const secondFactor = createSecondFactorStep({ stores: deps.stores, strategies: deps.strategies, throttle: deps.selfService.throttle, flowCsrfKey: deps.flowCsrfKey, deviceKey: deps.selfService.deviceKey, rememberKey: deps.rememberKey, secureCookies, finish: passkey.finishSignIn, passkey, contextOf });
+  const secondFactor = createSecondFactorStep({ stores: deps.stores, strategies: deps.strategies, throttle: deps.selfService.throttle, flowCsrfKey: deps.flowCsrfKey, deviceKey: deps.selfService.deviceKey, rememberKey: deps.rememberKey, countryOf: deps.countryOf, secureCookies, finish: passkey.finishSignIn, passkey, contextOf });
   const emailSignIn = createEmailSignInStep({ stores: deps.stores, strategies: deps.strategies, selfService: deps.selfService, flowCsrfKey: deps.flowCsrfKey, secureCookies, signedIn: secondFactor.signedIn, contextOf });
 
   const federation = createFederationStep({ stores: deps.stores, strategies: deps.strategies, selfService: deps.selfService, federation: deps.federation, flowCsrfKey: deps.flowCsrfKey, secureCookies, signedIn: (c, request, reply, result) => secondFactor.signedIn(c, request, reply, result), renderSignIn, renderCode, contextOf });
@@ -354,6 +358,8 @@ export async function interactionPlugin(app: FastifyInstance, deps: InteractionD
     // What interactionResult does, on the interaction this request already read: it would read the
     // interaction (and its session) from storage a second time.
     const { details } = c;
+    const signedIn = (result['login'] as { accountId?: string } | undefined)?.accountId;
+    if (deps.countryOf && signedIn) await recordSignInCountry({ store: deps.stores.signInCountries, countryOf: deps.countryOf }, c.tenant.id, signedIn, reply.request.ip, Date.now());
     details.result = result;
     await details.save(details.exp - Math.floor(Date.now() / 1000));
     return reply.code(303).header('location', details.returnTo).header('cache-control', 'no-store').send();

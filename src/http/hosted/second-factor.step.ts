@@ -19,6 +19,8 @@ import { emailOf } from '../../domain/self-service/sign-in.ts';
 import { completeSecondFactor, effectivePolicy, enrolAtSignIn, mayDecline, passkeyBindingOf, payloadOf, secondFactorDemand, startSecondFactor, verifySecondFactor } from '../../domain/self-service/second-factor.ts';
 import type { SafeHtml } from '../../lib/html.ts';
 import { isRememberedDevice, REMEMBERED_DEVICE_LIFETIME_MS, rememberThisDevice } from '../../domain/self-service/remembered-devices.ts';
+import type { CountryOf } from '../../domain/self-service/sign-in-countries.ts';
+import { isNewSignInCountry } from '../../domain/self-service/sign-in-countries.ts';
 import { submittedFlow } from '../../domain/self-service/browser-flow.ts';
 import { mountPathOf } from '../tenancy/mount.ts';
 import { readDeviceCookie } from '../device-cookie.ts';
@@ -39,6 +41,8 @@ type StepDeps = {
   readonly flowCsrfKey: KeyObject;
   readonly deviceKey?: KeyObject | undefined;
   readonly rememberKey: KeyObject;
+  /** The GEOIP_DATABASE lookup (adaptive MFA's new-country signal); unset, no country is read. */
+  readonly countryOf?: CountryOf | undefined;
   readonly secureCookies: boolean;
   readonly finish: (c: Context, reply: FastifyReply, result: InteractionResults) => Promise<unknown>;
   readonly contextOf: (c: Context, request: FastifyRequest) => RequestContext;
@@ -63,7 +67,8 @@ export function createSecondFactorStep(deps: StepDeps) {
     const now = Date.now();
     const seenDevice = deps.deviceKey !== undefined && deviceOf(deps.deviceKey, c.tenant.id, identifier, readDeviceCookie(request, c.tenant), now) !== undefined;
     const rememberedDevice = await isRememberedDevice(rememberDeps, c.tenant.id, first.identityId, readRememberCookie(request), now);
-    const demand = await secondFactorDemand({ strategies: deps.strategies, throttle: deps.throttle }, c.tenant, first, { policy, requested, signals: { seenDevice, rememberedDevice }, identifier, unavailable: c.passkeys ? [] : ['passkey'] });
+    const newCountry = policy === 'adaptive' && deps.countryOf !== undefined && (await isNewSignInCountry({ store: deps.stores.signInCountries, countryOf: deps.countryOf }, c.tenant.id, first.identityId, request.ip));
+    const demand = await secondFactorDemand({ strategies: deps.strategies, throttle: deps.throttle }, c.tenant, first, { policy, requested, signals: { seenDevice, rememberedDevice, newCountry }, identifier, unavailable: c.passkeys ? [] : ['passkey'] });
     if (demand.kind === 'none') return deps.finish(c, reply, loginResultOf(first));
     const flow = await startSecondFactor(deps.stores.flows, c.tenant.id, { kind: 'browser', interactionUid: c.uid }, first, demand);
     return render(c, reply, flow);

@@ -27,6 +27,7 @@ import * as staffInvitations from './0028-staff-invitations.ts';
 import * as verifiedFilter from './0028-verified-filter.ts';
 import * as saml from './0030-saml.ts';
 import * as sessionAcr from './0032-session-acr.ts';
+import * as signInCountries from './0034-sign-in-countries.ts';
 
 type Migration = { up(db: Kysely<unknown>): Promise<void> };
 
@@ -57,4 +58,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0028-verified-filter': verifiedFilter,
   '0030-saml': saml,
   '0032-session-acr': sessionAcr,
+  '0034-sign-in-countries': signInCountries,
 };
