@@ -10,15 +10,19 @@ export type Series = { readonly key: string; readonly label: string };
 function DataTable({ caption, rows, series }: { caption: string; rows: readonly Record<string, string | number>[]; series: readonly Series[] }) {
   const { number } = useI18n();
   return (
-    <table className="visually-hidden">
-      <caption>{caption}</caption>
-      <thead><tr><th scope="col">{'\u00a0'}</th>{series.map((entry) => <th key={entry.key} scope="col">{entry.label}</th>)}</tr></thead>
-      <tbody>
-        {rows.map((row, index) => (
-          <tr key={index}><th scope="row">{String(row['day'] ?? row['label'] ?? index)}</th>{series.map((entry) => <td key={entry.key}>{number(Number(row[entry.key] ?? 0))}</td>)}</tr>
-        ))}
-      </tbody>
-    </table>
+    // A table ignores `width: 1px` and spreads its absolute box past the window (a sideways
+    // scroll at a tablet's width), so the hiding box is a block around it.
+    <div className="visually-hidden">
+      <table>
+        <caption>{caption}</caption>
+        <thead><tr><th scope="col">{'\u00a0'}</th>{series.map((entry) => <th key={entry.key} scope="col">{entry.label}</th>)}</tr></thead>
+        <tbody>
+          {rows.map((row, index) => (
+            <tr key={index}><th scope="row">{String(row['day'] ?? row['label'] ?? index)}</th>{series.map((entry) => <td key={entry.key}>{number(Number(row[entry.key] ?? 0))}</td>)}</tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -145,7 +145,7 @@ function Funnel({ current, previous }: { current: Day[]; previous: Day[] }) {
         rows={FUNNEL_STEPS.map((step, index) => ({ label: stepLabel(step), current: now[index]?.count ?? 0, previous: before[index]?.count ?? 0 }))}
         series={[{ key: 'current', label: t('dash.this_period') }, { key: 'previous', label: t('dash.previous_period') }]}
       />
-      <div className="card">
+      <div className="card wide">
         <table aria-labelledby="funnel-heading" className="funnel">
           <thead>
             <tr><th scope="col">{t('dash.step')}</th><th scope="col">{t('dash.customers')}</th><th scope="col">{t('dash.of_viewed')}</th><th scope="col">{t('dash.of_previous_step')}</th><th scope="col">{t('dash.previous_period')}</th></tr>
