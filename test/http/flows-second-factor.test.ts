@@ -327,9 +327,15 @@ describeEachEngine('flows API: second factor', (current) => {
   test('adaptive: an app without a device token for the account is asked; the device token of an earlier sign-in is not', async () => {
     const { tenant, prefix } = await tenantWith('adaptive');
     const ivy = await customer(tenant, 'adaptive');
-    const { answer } = await password(prefix, ivy.email);
+    // Without a factor, a new device is not asked to set one up: a stolen password must not be able
+    // to bind its holder's authenticator to the account (ADR 25).
+    const bare = await password(prefix, ivy.email);
+    assert.equal(bare.answer.status, 200, JSON.stringify(bare.answer.body));
+    assert.equal(bare.answer.body['session'].acr, PASSWORD_ACR, 'no factor, no step');
+    // The customer sets one up when an application asks (acr_values); from then on adaptive applies.
+    const { answer } = await password(prefix, ivy.email, `?acr_values=${encodeURIComponent(MFA)}`);
     const step = answer.body['flow'];
-    assert.equal(step.type, 'second_factor', 'a device never seen for this account is asked (here: to set up an app)');
+    assert.equal(step.type, 'second_factor', 'the application asks: set up an app');
     const deviceToken = answer.body['device_token'];
     assert.equal(typeof deviceToken, 'string');
     const enrolment = step.ui.enrolment;

@@ -44,7 +44,8 @@ describeEachEngine('adaptive MFA on the hosted pages: a sign-in from a new count
     const browser = createBrowserSession({ headers: proxied });
 
     let secret = '';
-    await authorizationCodeFlow(shop, { redirectUri: CALLBACK }, async (url) => {
+    // The first sign-in's application asks for the MFA class (adaptive asks only customers who have a factor): the app is set up.
+    await authorizationCodeFlow(shop, { redirectUri: CALLBACK, parameters: { acr_values: 'urn:foyer:acr:mfa' } }, async (url) => {
       const enrolment = await enrolOnSignIn(browser, await signIn(browser, url, email));
       secret = enrolment.secret;
       return back(await browser.submit(requireForm(enrolment.codesPage, isAction('/second-factor/continue'))));

@@ -44,8 +44,8 @@ describeEachEngine('adaptive MFA: a sign-in from a new country', (current) => {
   };
 
   /** The app's password sign-in from `remoteAddress`, with the device token of an earlier one when given. */
-  async function signIn(prefix: string, email: string, remoteAddress: string, deviceToken?: string) {
-    const created = await post(`${prefix}/flows/login`, undefined, remoteAddress);
+  async function signIn(prefix: string, email: string, remoteAddress: string, deviceToken?: string, query = '') {
+    const created = await post(`${prefix}/flows/login${query}`, undefined, remoteAddress);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const answer = await post(`${prefix}/flows/login/${created.body['id']}`, { identifier: email, password: PASSWORD, ...(deviceToken ? { device_token: deviceToken } : {}) }, remoteAddress);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -58,8 +58,9 @@ describeEachEngine('adaptive MFA: a sign-in from a new country', (current) => {
     const email = uniqueEmail('geoip');
     const ida = await createIdentityByOperator({ transaction: server.transaction, tenants: server.stores.tenants }, tenant.id, { traits: { email }, password: PASSWORD, verified: true }, { type: 'operator', id: 'test' });
 
-    // First sign-in, from DE on a new device: the authenticator app is set up; the sign-in completes from DE.
-    const first = await signIn(prefix, email, GERMANY);
+    // First sign-in, from DE on a new device, where the app asks for the MFA class (adaptive asks
+    // only customers who have a factor): the authenticator app is set up; the sign-in completes from DE.
+    const first = await signIn(prefix, email, GERMANY, undefined, `?acr_values=${encodeURIComponent(MFA_ACR)}`);
     const deviceToken = first['device_token'] as string;
     assert.equal(typeof deviceToken, 'string');
     const enrolment = first['flow'].ui.enrolment;

@@ -86,9 +86,12 @@ export async function secondFactorDemand(deps: DemandDeps, tenant: Tenant, first
     case 'required':
       return hasFactor ? { kind: 'verify', methods: enrolled, mayDecline: false } : { kind: 'enrol', mayDecline: false };
     case 'adaptive': {
+      // Only a customer who set up a factor is asked. Asking one without to set it up on a risky
+      // sign-in would let whoever holds a stolen password bind their own authenticator to the account
+      // (ADR 25); the customer chose no second factor, and a tenant wanting one for all says required.
+      if (!hasFactor) return { kind: 'none' };
       const risky = !input.signals.seenDevice || input.signals.newCountry === true || (await failedAttemptsSinceLastSignIn(deps, tenant.id, input.identifier));
-      if (!risky) return { kind: 'none' };
-      return hasFactor ? { kind: 'verify', methods: enrolled, mayDecline: false } : { kind: 'enrol', mayDecline: false };
+      return risky ? { kind: 'verify', methods: enrolled, mayDecline: false } : { kind: 'none' };
     }
   }
 }
