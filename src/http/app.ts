@@ -13,8 +13,8 @@ import type { Lifecycle, ReadinessCheck } from './health.routes.ts';
 import { recordRequestDurations } from '../infra/metrics/metrics.ts';
 import type { Registry } from 'prom-client';
 
-/** Unknown fields are refused rather than silently dropped, and every field problem is reported at once. */
-export const AJV_OPTIONS = { customOptions: { removeAdditional: false, allErrors: true } } as const;
+/** Unknown fields are refused rather than silently dropped, every field problem is reported at once, and a field may be of two types (`["boolean", "integer"]`: matched as sent, never coerced into the other). */
+export const AJV_OPTIONS = { customOptions: { removeAdditional: false, allErrors: true, allowUnionTypes: true } } as const;
 
 type AppDeps = {
   readonly config: Config;
