@@ -5,11 +5,11 @@
 // federated sign-in for native apps:
 //   GET  /flows/login/{id}/federation           the connections the app may offer
 //   POST /flows/login/{id}/federation           {connection, client_id, return_to} → {redirect_to, exchange_token}
-//   (the customer signs in upstream in a browser; the callback sends them to return_to?flow={id})
-//   POST /flows/login/{id}/federation/complete  {exchange_token} → the session, as a password sign-in answers
+//   (the customer signs in upstream in a browser; the callback sends them to return_to?flow={id}&federation_code=…)
+//   POST /flows/login/{id}/federation/complete  {exchange_token, federation_code} → the session, as a password sign-in answers
 // The exchange token is handed to the app only, and only its hash is kept: whoever intercepts the
 // redirect to return_to learns the flow id, which completes nothing without it.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formOf, parseForm } from '../shared/form.ts';
 import { requestContextOf } from '../request-context.ts';
@@ -28,7 +28,8 @@ import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
 import { pageTranslator } from '../shared/locale.ts';
 import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
 import type { ApiSignIn } from '../flows/api-sign-in.ts';
-import type { Flow } from '../../domain/flows/flow.ts';
+import { sha256 } from './upstream-answer.ts';
+import type { UpstreamAnswer } from './upstream-answer.ts';
 import { receiveSamlAnswer, serviceProviderOf } from './saml-sign-in.ts';
 import { ASSERTION_CONSUMER_LIMIT, createWriteLimiter } from '../write-limits.ts';
 import type { WriteLimitsDeps } from '../write-limits.ts';
@@ -53,8 +54,6 @@ const completeBody = {
   additionalProperties: false,
   properties: { exchange_token: { type: 'string', minLength: 1, maxLength: 200 }, federation_code: { type: 'string', minLength: 1, maxLength: 200 } },
 } as const;
-
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
 const connectionParams = { type: 'object', required: ['connection'], properties: { connection: { type: 'string', maxLength: 63 }, slug: { type: 'string', maxLength: 63 } } } as const;
 
@@ -82,13 +81,13 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     if (!tenant) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
     const received = new URL(redirectUriOf(issuerOf(deps.publicUrl, tenant)));
     received.search = parameters.toString();
-    const flow = await receiveUpstreamAnswer(deps, tenant, { url: received, appleUser });
-    if (!flow) return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'flow.expired') });
-    return sendBack(reply, tenant, flow);
+    const answer = await receiveUpstreamAnswer(deps, tenant, { url: received, appleUser });
+    if (!answer) return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'flow.expired') });
+    return sendBack(reply, tenant, answer);
   }
 
   /** Back from the upstream, checked or failed: to whoever started the sign-in (hosted interaction, portal, native app). */
-  async function sendBack(reply: FastifyReply, tenant: Tenant, flow: Flow) {
+  function sendBack(reply: FastifyReply, tenant: Tenant, { flow, returnCode }: UpstreamAnswer) {
     if (flow.kind === 'browser' && typeof flow.payload['portalIdentity'] === 'string') {
       return reply.code(303).header('location', `${mountPathOf(tenant)}/account/connections/return?flow=${encodeURIComponent(flow.id)}`).header('cache-control', 'no-store').send();
     }
@@ -96,19 +95,10 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
       const back = `${mountPathOf(tenant)}/interaction/${flow.interactionUid}/federation/return?flow=${encodeURIComponent(flow.id)}`;
       return reply.code(303).header('location', back).header('cache-control', 'no-store').send();
     }
-    // A native app's sign-in completes only with its exchange token AND the code this redirect carries
-    // to the browser that went upstream: someone who starts a sign-in and gets a victim to open its
-    // provider link (which a provider remembering the victim approves without a prompt) holds the
-    // token but never sees the code, so cannot take the victim's session.
-    const returnCode = randomToken(32);
-    const bound = await deps.stores.flows.advance(tenant.id, flow.id, flow.state, { state: flow.state, payload: { ...flow.payload, returnCodeHash: sha256(returnCode).toString('base64url') } }, Date.now());
-    if (!bound) {
-      const t = pageTranslator(reply.request, { tenant });
-      return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'flow.expired') });
-    }
+    // A native app's: the code it needs beside its exchange token, bound to the flow with the answer (upstream-answer.ts).
     const returnTo = new URL(String(flow.payload['returnTo']));
     returnTo.searchParams.set('flow', String(flow.payload['apiFlow']));
-    returnTo.searchParams.set('federation_code', returnCode);
+    returnTo.searchParams.set('federation_code', returnCode ?? '');
     return reply.code(303).header('location', returnTo.href).header('cache-control', 'no-store').send();
   }
 
@@ -140,9 +130,9 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     if (!tenant) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
     const form = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, string | undefined>;
     const id = (request.params as { connection: string }).connection;
-    const flow = await receiveSamlAnswer({ ...deps, samlAssertions: deps.stores.samlAssertions, audit: deps.stores.audit }, tenant, id, { SAMLResponse: form['SAMLResponse'], RelayState: form['RelayState'] }, requestContextOf(request));
-    if (!flow) return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'federation.saml_unsolicited') });
-    return sendBack(reply, tenant, flow);
+    const answer = await receiveSamlAnswer({ ...deps, samlAssertions: deps.stores.samlAssertions, audit: deps.stores.audit }, tenant, id, { SAMLResponse: form['SAMLResponse'], RelayState: form['RelayState'] }, requestContextOf(request));
+    if (!answer) return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'federation.saml_unsolicited') });
+    return sendBack(reply, tenant, answer);
   });
 
   function tenantOf(request: FastifyRequest): Tenant {

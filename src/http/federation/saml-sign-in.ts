@@ -21,6 +21,8 @@ import type { FlowStore } from '../../domain/flows/flow.port.ts';
 import type { ConnectionStore } from '../../domain/federation/connection.port.ts';
 import type { SecretBox } from '../../domain/keys/secret-box.port.ts';
 import type { FastifyBaseLogger } from 'fastify';
+import { recordUpstreamAnswer } from './upstream-answer.ts';
+import type { UpstreamAnswer } from './upstream-answer.ts';
 
 type SamlBeginDeps = { readonly flows: FlowStore; readonly connections: ConnectionStore; readonly secretBox: SecretBox; readonly publicUrl: string };
 type SamlDeps = SamlBeginDeps & { readonly samlAssertions: SamlReplayStore; readonly audit: AuditStore; readonly logger?: FastifyBaseLogger | undefined };
@@ -72,9 +74,9 @@ type SamlPost = { readonly SAMLResponse?: string | undefined; readonly RelayStat
 /**
  * The IdP's Response at the connection's ACS. Undefined when no active sign-in of this connection
  * has the RelayState (unsolicited, expired, used or forged: nothing to resume); otherwise the flow,
- * verified with the profile, or with `failed` when a check failed.
+ * verified with the profile, or with `failed` when a check failed (and a native app's return code).
  */
-export async function receiveSamlAnswer(deps: SamlDeps, tenant: Tenant, connectionId: string, post: SamlPost, context: RequestContext): Promise<Flow | undefined> {
+export async function receiveSamlAnswer(deps: SamlDeps, tenant: Tenant, connectionId: string, post: SamlPost, context: RequestContext): Promise<UpstreamAnswer | undefined> {
   const audit = (reason: string) => {
     const now = Date.now();
     return deps.audit.append({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, action: 'signin.failed', outcome: 'failure', actor: { type: 'customer' }, target: { type: 'connection', id: connectionId }, context, details: { method: 'federated', protocol: 'saml', reason } });
@@ -104,6 +106,5 @@ export async function receiveSamlAnswer(deps: SamlDeps, tenant: Tenant, connecti
   }
   // The request is answered either way: its ID is spent with the flow.
   const { samlRequest: _request, samlIssuedAt: _issued, ...kept } = payload;
-  if (!(await deps.flows.advance(tenant.id, flow.id, 'active', { state: 'verified', payload: kept }, Date.now()))) return undefined;
-  return { ...flow, state: 'verified', payload: kept };
+  return recordUpstreamAnswer(deps.flows, flow, kept);
 }

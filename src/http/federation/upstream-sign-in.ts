@@ -24,6 +24,8 @@ import type { UpstreamProfile } from '../../domain/credentials/federated/federat
 import type { UpstreamCallback, UpstreamClient } from '../../infra/federation/upstream-client.ts';
 import { upstreamTokensContext } from '../../domain/federation/connection.ts';
 import { beginSamlSignIn } from './saml-sign-in.ts';
+import { recordUpstreamAnswer } from './upstream-answer.ts';
+import type { UpstreamAnswer } from './upstream-answer.ts';
 
 /** Who the upstream sign-in is for: a hosted interaction, or a native app's api login flow. */
 type FederationOwner =
@@ -116,9 +118,9 @@ export async function beginUpstreamSignIn(deps: FederationDeps, tenant: Tenant, 
 /**
  * The upstream's answer (the callback URL as received). Undefined when no flow has this state (an
  * expired, used or forged answer); otherwise the flow, now verified with the profile, or with
- * `failed` when the answer or the exchange failed a check.
+ * `failed` when the answer or the exchange failed a check (and a native app's return code).
  */
-export async function receiveUpstreamAnswer(deps: FederationDeps, tenant: Tenant, callback: UpstreamCallback): Promise<Flow | undefined> {
+export async function receiveUpstreamAnswer(deps: FederationDeps, tenant: Tenant, callback: UpstreamCallback): Promise<UpstreamAnswer | undefined> {
   const state = callback.url.searchParams.get('state');
   if (!state) return undefined;
   const flow = await deps.flows.find(tenant.id, federationFlowId(state), Date.now());
@@ -140,8 +142,7 @@ export async function receiveUpstreamAnswer(deps: FederationDeps, tenant: Tenant
   }
   // The verifier and nonce are spent either way.
   const { codeVerifier: _verifier, nonce: _nonce, ...kept } = payload;
-  if (!(await deps.flows.advance(tenant.id, flow.id, 'active', { state: 'verified', payload: kept }, Date.now()))) return undefined;
-  return { ...flow, state: 'verified', payload: kept };
+  return recordUpstreamAnswer(deps.flows, flow, kept);
 }
 
 /** The upstream profile a verified federation flow holds, with its connection; undefined when it failed or is not this one's. */
