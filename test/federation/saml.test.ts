@@ -287,6 +287,24 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     assert.ok(await node.server.stores.identities.findCredential(node.server.defaultTenant.id, 'federated', 'acme-second:portal-2'));
   });
 
+  test('the ACS answers a refused post with the friendly page in the customer’s language: a body over the limit (413), an unknown or malformed connection (404, 400), never JSON or a 500', async () => {
+    const germanPost = (path: string, body: string) => fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de' }, body });
+    const before = (await failures()).length;
+    const assertPage = async (response: Response, status: number, text: RegExp) => {
+      assert.equal(response.status, status);
+      assert.match(String(response.headers.get('content-type')), /^text\/html/);
+      const body = await response.text();
+      assert.match(body, /<html lang="de"/);
+      assert.match(textOf(body), text);
+    };
+    // A SAML Response with encryption and certificates takes tens of kilobytes; 512 KB is the limit.
+    const huge = await germanPost('/federation/saml/acme-saml/acs', new URLSearchParams({ SAMLResponse: 'A'.repeat(600 * 1024), RelayState: 'x'.repeat(43) }).toString());
+    await assertPage(huge, 413, /zu groß/);
+    await assertPage(await germanPost('/federation/saml/no-such-connection/acs', 'SAMLResponse=x&RelayState='), 404, /Die Anfrage ist ungültig/);
+    await assertPage(await germanPost(`/federation/saml/${'n'.repeat(70)}/acs`, 'SAMLResponse=x&RelayState='), 400, /Die Anfrage ist ungültig/);
+    assert.equal((await failures()).length, before, 'no sign-in of a connection was answered, so nothing is audited');
+  });
+
   test('a flood of posts to the ACS from one address gets fast 429s with Retry-After (each post would otherwise write an audit entry)', async () => {
     let refused: Awaited<ReturnType<typeof node.server.app.inject>> | undefined;
     let sent = 0;

@@ -10,7 +10,7 @@
 // The exchange token is handed to the app only, and only its hash is kept: whoever intercepts the
 // redirect to return_to learns the flow id, which completes nothing without it.
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formOf, parseForm } from '../shared/form.ts';
 import { requestContextOf } from '../request-context.ts';
 import { issuerOf } from '../../domain/tenants/tenant.ts';
@@ -27,6 +27,7 @@ import { mountPathOf } from '../tenancy/mount.ts';
 import { unknownTenant } from '../tenancy/tenancy.plugin.ts';
 import { pageTranslator } from '../shared/locale.ts';
 import { brandingOf, errorBody, sendPage } from '../shared/respond.ts';
+import { sendErrorPage } from '../shared/page-errors.ts';
 import type { ApiSignIn } from '../flows/api-sign-in.ts';
 import { sha256 } from './upstream-answer.ts';
 import type { UpstreamAnswer } from './upstream-answer.ts';
@@ -116,9 +117,12 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
   });
 
   // The assertion consumer service: the IdP's Response, posted by the customer's browser. Each post
-  // answers a sign-in or writes an audit entry, so it is limited per address (SECURITY.md 36).
+  // answers a sign-in or writes an audit entry, so it is limited per address (SECURITY.md 36). The
+  // browser shows whatever this answers, so a refused request (a body over the limit, a malformed
+  // connection id) gets the error page too, not the flows API's JSON.
   const acsLimit = await createWriteLimiter(app, 'saml-acs', ASSERTION_CONSUMER_LIMIT, deps.writeLimits);
-  app.post('/federation/saml/:connection/acs', { schema: { params: connectionParams } }, async (request, reply) => {
+  const acsErrorPage = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendErrorPage(error, request, reply, { tenant: request.tenant ?? undefined, messages: { 413: 'federation.saml_too_large' } });
+  app.post('/federation/saml/:connection/acs', { schema: { params: connectionParams }, errorHandler: acsErrorPage }, async (request, reply) => {
     const tenant = request.tenant;
     const t = pageTranslator(request, { tenant: tenant ?? undefined });
     const wait = await acsLimit(request);
@@ -129,8 +133,10 @@ export async function federationPlugin(app: FastifyInstance, deps: FederationPlu
     }
     if (!tenant) return sendPage(reply, { status: 404, t, branding: { name: 'Foyer' }, title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
     const form = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, string | undefined>;
-    const id = (request.params as { connection: string }).connection;
-    const answer = await receiveSamlAnswer({ ...deps, samlAssertions: deps.stores.samlAssertions, audit: deps.stores.audit }, tenant, id, { SAMLResponse: form['SAMLResponse'], RelayState: form['RelayState'] }, requestContextOf(request));
+    // No sign-in can be waiting at a connection the tenant does not have (or not a SAML one): nothing to audit.
+    const connection = await deps.stores.connections.find(tenant.id, (request.params as { connection: string }).connection);
+    if (!connection || connection.kind !== 'saml') return sendPage(reply, { status: 404, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'request.invalid') });
+    const answer = await receiveSamlAnswer({ ...deps, samlAssertions: deps.stores.samlAssertions, audit: deps.stores.audit }, tenant, connection, { SAMLResponse: form['SAMLResponse'], RelayState: form['RelayState'] }, requestContextOf(request));
     if (!answer) return sendPage(reply, { status: 400, t, branding: brandingOf(tenant), title: t('page.error.title'), body: errorBody(t, 'federation.saml_unsolicited') });
     return sendBack(reply, tenant, answer);
   });

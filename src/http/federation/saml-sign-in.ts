@@ -72,11 +72,12 @@ export async function beginSamlSignIn(deps: SamlBeginDeps, tenant: Tenant, conne
 type SamlPost = { readonly SAMLResponse?: string | undefined; readonly RelayState?: string | undefined };
 
 /**
- * The IdP's Response at the connection's ACS. Undefined when no active sign-in of this connection
+ * The IdP's Response at the connection's ACS (the connection as read for this post). Undefined when no active sign-in of this connection
  * has the RelayState (unsolicited, expired, used or forged: nothing to resume); otherwise the flow,
  * verified with the profile, or with `failed` when a check failed (and a native app's return code).
  */
-export async function receiveSamlAnswer(deps: SamlDeps, tenant: Tenant, connectionId: string, post: SamlPost, context: RequestContext): Promise<UpstreamAnswer | undefined> {
+export async function receiveSamlAnswer(deps: SamlDeps, tenant: Tenant, connection: Connection, post: SamlPost, context: RequestContext): Promise<UpstreamAnswer | undefined> {
+  const connectionId = connection.id;
   const audit = (reason: string) => {
     const now = Date.now();
     return deps.audit.append({ id: uuidv7(now), occurredAt: now, tenantId: tenant.id, action: 'signin.failed', outcome: 'failure', actor: { type: 'customer' }, target: { type: 'connection', id: connectionId }, context, details: { method: 'federated', protocol: 'saml', reason } });
@@ -89,8 +90,7 @@ export async function receiveSamlAnswer(deps: SamlDeps, tenant: Tenant, connecti
   }
   let payload: Record<string, unknown>;
   try {
-    const connection = await deps.connections.find(tenant.id, connectionId);
-    if (!connection || !connection.enabled || connection.kind !== 'saml') throw new Error('the connection is gone, disabled or not SAML');
+    if (!connection.enabled || connection.kind !== 'saml') throw new Error('the connection is disabled or not SAML');
     const privateKey = await spPrivateKeyOf({ connections: deps.connections, secretBox: deps.secretBox }, connection);
     if (!privateKey || !post.SAMLResponse) throw new Error(post.SAMLResponse ? 'the connection has no service-provider key' : 'no SAMLResponse was posted');
     const request = { id: String(flow.payload['samlRequest']), issuedAt: Number(flow.payload['samlIssuedAt']) };

@@ -15,6 +15,7 @@ export const federation = {
   'federation.tokens_not_kept': 'No tokens of {id} are kept for this customer: the account is not connected, or the connection does not keep tokens.',
   'federation.already_linked': 'That account is already connected to another account here.',
   'federation.saml_unsolicited': 'This sign-in did not start here, or it took too long to come back. Go back to the application and sign in again.',
+  'federation.saml_too_large': 'The answer from your sign-in provider was too large to read. Go back to the application and sign in again; if it happens again, contact the site’s support.',
   'connection.not_found': 'There is no connection with the ID {id}.',
   'connection.id_taken': 'The connection ID {id} is already in use. Choose another one.',
   'federation.last_method': 'This is the only way to sign in to your account. Set a password or connect another account first.',
