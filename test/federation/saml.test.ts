@@ -14,13 +14,13 @@ import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
 import { createBrowserSession, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
-import type { BrowserSession, Page } from '../helpers/browser-session.ts';
+import type { BrowserSession } from '../helpers/browser-session.ts';
 import { authorizationCodeFlow, registerApplication, relyingParty, uniqueEmail } from '../helpers/oidc-clients.ts';
 import { callAdmin, machineToken } from '../helpers/admin.ts';
-import { startSamlIdp } from '../helpers/saml-idp.ts';
+import { postAnswer, startSamlIdp } from '../helpers/saml-idp.ts';
 import { createSecretBox } from '../../src/infra/crypto/secret-box.ts';
 import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
-import type { ResponseOptions, SamlAccount, SamlAnswer, SamlIdp } from '../helpers/saml-idp.ts';
+import type { ResponseOptions, SamlAccount, SamlIdp } from '../helpers/saml-idp.ts';
 
 const WEB_CALLBACK = 'https://web.example.test/callback';
 const NATIVE_CALLBACK = 'com.example.app:/saml';
@@ -57,15 +57,10 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     return out.redirectedTo;
   }
 
-  /** The browser posts the IdP's answer to the ACS (HTTP-POST binding). */
-  function post(browser: BrowserSession, answer: SamlAnswer): Promise<Page> {
-    return browser.submit({ id: undefined, action: new URL(answer.acsUrl), method: 'POST', fields: { SAMLResponse: answer.SAMLResponse, RelayState: answer.RelayState } });
-  }
-
   /** The whole journey, answered by the IdP as `account` with `options`; the page it ends on (a redirect to the application when it succeeded). */
   async function journey(account: SamlAccount, options: ResponseOptions = {}, browser = createBrowserSession()) {
     const answer = await idp.answer(await toIdp(browser), account, options);
-    const page = await browser.drive(await post(browser, answer), { consent: true });
+    const page = await browser.drive(await postAnswer(browser, answer), { consent: true });
     return { page, answer, browser };
   }
 
@@ -130,7 +125,7 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
       const session = createBrowserSession();
       const start = await session.open(url);
       const out = await session.submit(requireForm(start, isAction('/federation')), { connection: 'acme-saml' });
-      const page = await session.drive(await post(session, await idp.answer(out.redirectedTo!, { ...ann, nameId: 'ann-persistent-2' })), { consent: true });
+      const page = await session.drive(await postAnswer(session, await idp.answer(out.redirectedTo!, { ...ann, nameId: 'ann-persistent-2' })), { consent: true });
       return page.redirectedTo ?? assert.fail(`no redirect: ${page.status} ${textOf(page.html).slice(0, 300)}`);
     });
     assert.deepEqual(signedUp.claims['amr'], ['fed']);
@@ -144,7 +139,7 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     const again = await authorizationCodeFlow(rp, { redirectUri: WEB_CALLBACK, scope: 'openid' }, async (url) => {
       const session = createBrowserSession();
       const out = await session.submit(requireForm(await session.open(url), isAction('/federation')), { connection: 'acme-saml' });
-      const page = await session.drive(await post(session, await idp.answer(out.redirectedTo!, { ...ann, nameId: 'ann-persistent-2' }, { encryptTo: spCertificate })), { consent: true });
+      const page = await session.drive(await postAnswer(session, await idp.answer(out.redirectedTo!, { ...ann, nameId: 'ann-persistent-2' }, { encryptTo: spCertificate })), { consent: true });
       return page.redirectedTo ?? assert.fail(`no redirect: ${page.status} ${textOf(page.html).slice(0, 300)}`);
     });
     assert.equal(again.claims.sub, signedUp.claims.sub, 'the same account, found by the NameID (the assertion encrypted this time)');
@@ -176,7 +171,7 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     const browser = createBrowserSession();
     const idpUrl = await toIdp(browser);
     const unsolicited = await idp.answer(idpUrl, account('unsolicited'), { inResponseTo: null, relayState: '' });
-    const page = await post(browser, unsolicited);
+    const page = await postAnswer(browser, unsolicited);
     assert.equal(page.status, 400);
     assert.match(textOf(page.html), /did not start here/);
     const german = await createBrowserSession({ acceptLanguage: 'de' }).submit({ id: undefined, action: new URL(unsolicited.acsUrl), method: 'POST', fields: { SAMLResponse: unsolicited.SAMLResponse, RelayState: 'x'.repeat(43) } });
@@ -187,7 +182,7 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     assert.ok((await failures()).some((reason) => /unsolicited/.test(reason)));
     // Its RelayState with an answer missing InResponseTo: the sign-in it names fails.
     const answered = await idp.answer(await toIdp(browser), account('no-irt'), { inResponseTo: null });
-    const refused = await post(browser, answered);
+    const refused = await postAnswer(browser, answered);
     assert.equal(refused.status, 400);
     assert.ok((await failures()).some((reason) => /InResponseTo is missing/.test(reason)));
   });
@@ -195,7 +190,7 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
   test('replay: the same Response posted again signs nobody in; an assertion ID used once is refused in another sign-in', async () => {
     const { page, answer, browser } = await journey(account('replay'));
     assert.ok(page.redirectedTo, textOf(page.html).slice(0, 300));
-    const again = await post(browser, answer);
+    const again = await postAnswer(browser, answer);
     assert.equal(again.status, 400, 'the sign-in it answered is spent');
     assert.equal(again.redirectedTo, undefined);
 
@@ -268,7 +263,7 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     const browser = createBrowserSession();
     const signIn = await browser.open(`${node.url}/account/connections`);
     const out = await browser.submit(requireForm(signIn, isAction('/federation')), { connection: 'acme-saml' });
-    const portal = await browser.drive(await post(browser, await idp.answer(out.redirectedTo!, { nameId: 'portal-1', attributes: { email } })), {});
+    const portal = await browser.drive(await postAnswer(browser, await idp.answer(out.redirectedTo!, { nameId: 'portal-1', attributes: { email } })), {});
     assert.equal(portal.url.pathname, '/account/connections', textOf(portal.html).slice(0, 300));
     assert.match(textOf(portal.html), /Acme SSO/);
 
@@ -276,12 +271,12 @@ describeEachEngine('sign-in through a SAML connection', (current) => {
     assert.ok(toIdp.redirectedTo, textOf(toIdp.html).slice(0, 300));
     const answer = await idp.answer(toIdp.redirectedTo, { nameId: 'portal-2', attributes: { email } });
     // Another browser posting this answer completes nothing for its own customer.
-    const stranger = await post(createBrowserSession(), { ...answer });
+    const stranger = await postAnswer(createBrowserSession(), { ...answer });
     assert.notEqual(stranger.url.pathname, '/account/connections');
     assert.equal(await node.server.stores.identities.findCredential(node.server.defaultTenant.id, 'federated', 'acme-second:portal-2'), undefined);
     // The IdP's answer was spent by that post: the customer starts again and connects.
     const again = await browser.submit(requireForm(await browser.open(`${node.url}/account/connections`), isAction('/connections/link')), { connection: 'acme-second' });
-    const linked = await post(browser, await idp.answer(again.redirectedTo!, { nameId: 'portal-2', attributes: { email } }));
+    const linked = await postAnswer(browser, await idp.answer(again.redirectedTo!, { nameId: 'portal-2', attributes: { email } }));
     assert.equal(linked.url.pathname, '/account/connections');
     assert.match(textOf(linked.html), /The account is connected/);
     assert.ok(await node.server.stores.identities.findCredential(node.server.defaultTenant.id, 'federated', 'acme-second:portal-2'));

@@ -5,38 +5,32 @@
 // connection; someone uninvited, or whose address the IdP does not vouch for, is refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as client from 'openid-client';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
-import { createBrowserSession, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
-import { authorizationCodeFlow, relyingParty, SYSTEM_ACTOR, uniqueEmail } from '../helpers/oidc-clients.ts';
+import { createBrowserSession, textOf } from '../helpers/browser-session.ts';
+import { SYSTEM_ACTOR, uniqueEmail } from '../helpers/oidc-clients.ts';
 import { callAdmin, staffToken } from '../helpers/admin.ts';
 import { linkIn } from '../helpers/mailbox.ts';
-import { startUpstreamIdp } from '../helpers/upstream-idp.ts';
 import type { UpstreamIdp } from '../helpers/upstream-idp.ts';
+import { signedInUpstreamAs, startStaffConsole, startWorkforceIdp, WORKFORCE_CLIENT } from '../helpers/workforce-idp.ts';
+import type { StaffConsole } from '../helpers/workforce-idp.ts';
 import { createConnection } from '../../src/domain/federation/connections.service.ts';
-import { createApplication } from '../../src/domain/applications/applications.service.ts';
 import { createSecretBox } from '../../src/infra/crypto/secret-box.ts';
-import { ADMIN_API_PATH } from '../../src/http/admin/admin-resource.ts';
 import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
-
-const CONSOLE_CALLBACK = 'https://console.example.test/callback';
-const SECRET = 'workforce-client-secret-0123456789';
 
 describeEachEngine('staff invitations accepted through the workforce IdP', (current) => {
   let node: ListeningServer;
   let upstream: UpstreamIdp;
-  let rp: client.Configuration;
+  let staffConsole: StaffConsole;
   let owner: string;
 
   before(async () => {
     node = await startListeningServer(current().engine);
-    upstream = await startUpstreamIdp({ clientId: 'foyer-admin', clientSecret: SECRET, redirectUris: [`${node.url}/t/admin/federation/callback`] });
+    upstream = await startWorkforceIdp(node);
     const deps = { transaction: node.server.transaction, secretBox: createSecretBox(TEST_MASTER_SECRET), production: false };
-    await createConnection(deps, node.server.adminTenant, { id: 'workforce', kind: 'oidc', displayName: 'Company SSO', clientId: 'foyer-admin', clientSecret: SECRET, issuer: upstream.issuer, trustEmailVerified: true }, SYSTEM_ACTOR);
-    const consoleApp = await createApplication({ transaction: node.server.transaction }, node.server.adminTenant.id, { name: 'Console', kind: 'web', redirectUris: [CONSOLE_CALLBACK] }, SYSTEM_ACTOR);
-    rp = await relyingParty(`${node.url}/t/admin`, consoleApp);
+    await createConnection(deps, node.server.adminTenant, { id: 'workforce', kind: 'oidc', displayName: 'Company SSO', ...WORKFORCE_CLIENT, issuer: upstream.issuer, trustEmailVerified: true }, SYSTEM_ACTOR);
+    staffConsole = await startStaffConsole(node);
     ({ token: owner } = await staffToken(node, 'owner'));
   });
   after(async () => {
@@ -44,18 +38,7 @@ describeEachEngine('staff invitations accepted through the workforce IdP', (curr
     await upstream?.stop();
   });
 
-  async function signIn(subject: string) {
-    const browser = createBrowserSession();
-    let ended: Awaited<ReturnType<typeof browser.open>> | undefined;
-    const flow = authorizationCodeFlow(rp, { redirectUri: CONSOLE_CALLBACK, scope: 'openid admin', parameters: { resource: `${node.url}${ADMIN_API_PATH}` } }, async (url) => {
-      const page = await browser.open(url);
-      const out = await browser.submit(requireForm(page, isAction('/federation')), { connection: 'workforce' });
-      ended = await browser.drive(await browser.open(await upstream.signIn(out.redirectedTo!, subject)), { consent: true });
-      if (!ended.redirectedTo) throw new Error(`refused: ${ended.status}`);
-      return ended.redirectedTo;
-    });
-    return { flow, ended: () => ended };
-  }
+  const signIn = (subject: string) => staffConsole.signIn('workforce', signedInUpstreamAs(upstream, subject));
 
   const invite = async (email: string, role: string) => {
     const response = await callAdmin(node.server, owner, 'POST', '/staff-invitations', { body: { email, role } });

@@ -5,30 +5,27 @@
 // mapped group is refused and no staff member is made.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as client from 'openid-client';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
-import { createBrowserSession, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
-import type { Page } from '../helpers/browser-session.ts';
-import { authorizationCodeFlow, relyingParty, SYSTEM_ACTOR, uniqueEmail } from '../helpers/oidc-clients.ts';
+import { textOf } from '../helpers/browser-session.ts';
+import { SYSTEM_ACTOR, uniqueEmail } from '../helpers/oidc-clients.ts';
 import { callAdmin } from '../helpers/admin.ts';
 import { TEST_MASTER_SECRET } from '../helpers/test-server.ts';
+import { startStaffConsole } from '../helpers/workforce-idp.ts';
+import type { StaffConsole } from '../helpers/workforce-idp.ts';
 import { createConnection } from '../../src/domain/federation/connections.service.ts';
 import { createSecretBox } from '../../src/infra/crypto/secret-box.ts';
 import { createSamlSetup } from '../../src/infra/federation/saml-service-provider.ts';
-import { startSamlIdp } from '../helpers/saml-idp.ts';
+import { postAnswer, startSamlIdp } from '../helpers/saml-idp.ts';
 import type { SamlAccount, SamlIdp } from '../helpers/saml-idp.ts';
-import { createApplication } from '../../src/domain/applications/applications.service.ts';
-import { ADMIN_API_PATH } from '../../src/http/admin/admin-resource.ts';
 
-const CONSOLE_CALLBACK = 'https://console.example.test/callback';
 const GROUPS = 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups';
 
 describeEachEngine('staff sign-in through a SAML workforce IdP', (current) => {
   let node: ListeningServer;
   let idp: SamlIdp;
-  let rp: client.Configuration;
+  let staffConsole: StaffConsole;
 
   before(async () => {
     node = await startListeningServer(current().engine);
@@ -40,8 +37,7 @@ describeEachEngine('staff sign-in through a SAML workforce IdP', (current) => {
       roleMapping: { claim: GROUPS, roles: { 'foyer-support': 'support', 'foyer-admins': 'admin' } },
     }, SYSTEM_ACTOR);
     assert.equal(connection.saml?.entityId, idp.entityId);
-    const consoleApp = await createApplication({ transaction: node.server.transaction }, node.server.adminTenant.id, { name: 'Console', kind: 'web', redirectUris: [CONSOLE_CALLBACK] }, SYSTEM_ACTOR);
-    rp = await relyingParty(`${node.url}/t/admin`, consoleApp);
+    staffConsole = await startStaffConsole(node);
   });
   after(async () => {
     await node?.stop();
@@ -49,18 +45,7 @@ describeEachEngine('staff sign-in through a SAML workforce IdP', (current) => {
   });
 
   /** Signs in on the admin tenant's page with the SAML button, answered by the IdP for `account`. */
-  async function signIn(account: SamlAccount) {
-    const browser = createBrowserSession();
-    let ended: Page | undefined;
-    const flow = authorizationCodeFlow(rp, { redirectUri: CONSOLE_CALLBACK, scope: 'openid admin', parameters: { resource: `${node.url}${ADMIN_API_PATH}` } }, async (url) => {
-      const out = await browser.submit(requireForm(await browser.open(url), isAction('/federation')), { connection: 'workforce-saml' });
-      const answer = await idp.answer(out.redirectedTo!, account);
-      ended = await browser.drive(await browser.submit({ id: undefined, action: new URL(answer.acsUrl), method: 'POST', fields: { SAMLResponse: answer.SAMLResponse, RelayState: answer.RelayState } }), { consent: true });
-      if (!ended.redirectedTo) throw new Error(`refused: ${ended.status}`);
-      return ended.redirectedTo;
-    });
-    return { flow, ended: () => ended };
-  }
+  const signIn = (account: SamlAccount) => staffConsole.signIn('workforce-saml', async (idpUrl, browser) => postAnswer(browser, await idp.answer(idpUrl, account)));
 
   test('a member of the support group gets support’s rights and no more', async () => {
     const email = uniqueEmail('saml-sam');

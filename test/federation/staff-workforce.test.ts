@@ -4,33 +4,28 @@
 // the role follows the IdP at each sign-in; someone without a mapped group is refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as client from 'openid-client';
 import { describeEachEngine } from '../helpers/engines.ts';
 import { startListeningServer } from '../helpers/listening-server.ts';
 import type { ListeningServer } from '../helpers/listening-server.ts';
-import { createBrowserSession, isAction, requireForm, textOf } from '../helpers/browser-session.ts';
-import { authorizationCodeFlow, relyingParty, SYSTEM_ACTOR, uniqueEmail } from '../helpers/oidc-clients.ts';
+import { textOf } from '../helpers/browser-session.ts';
+import { uniqueEmail } from '../helpers/oidc-clients.ts';
 import { callAdmin, machineToken } from '../helpers/admin.ts';
-import { startUpstreamIdp } from '../helpers/upstream-idp.ts';
 import type { UpstreamIdp } from '../helpers/upstream-idp.ts';
-import { createApplication } from '../../src/domain/applications/applications.service.ts';
-import { ADMIN_API_PATH } from '../../src/http/admin/admin-resource.ts';
-
-const CONSOLE_CALLBACK = 'https://console.example.test/callback';
-const SECRET = 'workforce-client-secret-0123456789';
+import { signedInUpstreamAs, startStaffConsole, startWorkforceIdp, WORKFORCE_CLIENT } from '../helpers/workforce-idp.ts';
+import type { StaffConsole } from '../helpers/workforce-idp.ts';
 
 describeEachEngine('staff sign-in through the workforce IdP', (current) => {
   let node: ListeningServer;
   let upstream: UpstreamIdp;
-  let rp: client.Configuration;
+  let staffConsole: StaffConsole;
 
   before(async () => {
     node = await startListeningServer(current().engine);
-    upstream = await startUpstreamIdp({ clientId: 'foyer-admin', clientSecret: SECRET, redirectUris: [`${node.url}/t/admin/federation/callback`] });
+    upstream = await startWorkforceIdp(node);
     // Made through the admin API, as an owner would: the admin tenant's connections are under
     // /admin-connections (staff:write); /tenants/admin/… reaches no tenant.
     const body = {
-      id: 'workforce', kind: 'oidc', display_name: 'Company SSO', client_id: 'foyer-admin', client_secret: SECRET, issuer: upstream.issuer, trust_email_verified: true,
+      id: 'workforce', kind: 'oidc', display_name: 'Company SSO', client_id: WORKFORCE_CLIENT.clientId, client_secret: WORKFORCE_CLIENT.clientSecret, issuer: upstream.issuer, trust_email_verified: true,
       role_mapping: { claim: 'groups', roles: { 'foyer-support': 'support', 'foyer-admins': 'admin' } },
     };
     const tenantsOnly = await machineToken(node.server, ['tenants:read', 'tenants:write']);
@@ -43,27 +38,15 @@ describeEachEngine('staff sign-in through the workforce IdP', (current) => {
     const listed = (await callAdmin(node.server, owner, 'GET', '/admin-connections')).json<{ items: { id: string; redirect_uri: string }[] }>().items;
     assert.deepEqual(listed.map((connection) => connection.id), ['workforce']);
     assert.match(listed[0]!.redirect_uri, /\/t\/admin\/federation\/callback$/);
-    const consoleApp = await createApplication({ transaction: node.server.transaction }, node.server.adminTenant.id, { name: 'Console', kind: 'web', redirectUris: [CONSOLE_CALLBACK] }, SYSTEM_ACTOR);
-    rp = await relyingParty(`${node.url}/t/admin`, consoleApp);
+    staffConsole = await startStaffConsole(node);
   });
   after(async () => {
     await node?.stop();
     await upstream?.stop();
   });
 
-  /** Signs in on the admin tenant's page with the workforce button as `subject`: the page where it ends. */
-  async function signIn(subject: string) {
-    const browser = createBrowserSession();
-    let ended: Awaited<ReturnType<typeof browser.open>> | undefined;
-    const flow = authorizationCodeFlow(rp, { redirectUri: CONSOLE_CALLBACK, scope: 'openid admin', parameters: { resource: `${node.url}${ADMIN_API_PATH}` } }, async (url) => {
-      const page = await browser.open(url);
-      const out = await browser.submit(requireForm(page, isAction('/federation')), { connection: 'workforce' });
-      ended = await browser.drive(await browser.open(await upstream.signIn(out.redirectedTo!, subject)), { consent: true });
-      if (!ended.redirectedTo) throw new Error(`refused: ${ended.status}`);
-      return ended.redirectedTo;
-    });
-    return { flow, ended: () => ended };
-  }
+  /** Signs in on the admin tenant's page with the workforce button as `subject`. */
+  const signIn = (subject: string) => staffConsole.signIn('workforce', signedInUpstreamAs(upstream, subject));
 
   test('a member of the support group gets support’s rights and no more; the role follows the IdP', async () => {
     const email = uniqueEmail('sam');

@@ -2,6 +2,7 @@
 // binding, its client-credentials token, a staff member's token from a real sign-in on the admin
 // tenant's hosted pages, and a call to the API with one of them.
 import type { LightMyRequestResponse } from 'fastify';
+import type * as client from 'openid-client';
 import type { TestServer } from './test-server.ts';
 import type { ListeningServer } from './listening-server.ts';
 import { createApplication } from '../../src/domain/applications/applications.service.ts';
@@ -58,12 +59,24 @@ export async function staffToken(node: ListeningServer, role: StaffRole, email =
 
 /** An access token of the admin API from a staff member's sign-in with their password on the admin tenant's pages. */
 export async function staffSignIn(node: ListeningServer, email: string, password: string): Promise<string> {
-  const { server } = node;
-  const consoleApp = await createApplication({ transaction: server.transaction }, server.adminTenant.id, { name: 'Console', kind: 'web', redirectUris: [CONSOLE_CALLBACK] }, SYSTEM_ACTOR);
-  const rp = await relyingParty(`${node.url}/t/admin`, consoleApp);
+  const rp = await consoleRelyingParty(node);
   const browser = createBrowserSession();
-  const { tokens } = await authorizationCodeFlow(rp, { redirectUri: CONSOLE_CALLBACK, scope: 'openid admin', parameters: { resource: `${node.url}${ADMIN_API_PATH}` } }, (url) => browser.signInAndAuthorize(url, { email, password }));
+  const { tokens } = await consoleAuthorization(node, rp, (url) => browser.signInAndAuthorize(url, { email, password }));
   return tokens.access_token;
+}
+
+/** The console: a new web application of the admin tenant, as a relying party of the admin tenant's issuer. */
+export async function consoleRelyingParty(node: ListeningServer): Promise<client.Configuration> {
+  const consoleApp = await createApplication({ transaction: node.server.transaction }, node.server.adminTenant.id, { name: 'Console', kind: 'web', redirectUris: [CONSOLE_CALLBACK] }, SYSTEM_ACTOR);
+  return relyingParty(`${node.url}/t/admin`, consoleApp);
+}
+
+/**
+ * The console's authorization for the admin API (code with PKCE, resource = the admin API, scope
+ * `admin`); `navigate` plays the browser from the authorization URL to the redirect back.
+ */
+export function consoleAuthorization(node: ListeningServer, rp: client.Configuration, navigate: (url: URL) => Promise<URL>) {
+  return authorizationCodeFlow(rp, { redirectUri: CONSOLE_CALLBACK, scope: 'openid admin', parameters: { resource: `${node.url}${ADMIN_API_PATH}` } }, navigate);
 }
 
 /** A call to the admin API (path below /admin/api/v1) with a bearer token. */

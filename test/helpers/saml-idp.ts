@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import xmlenc from 'xml-encryption';
 import { createSamlSetup } from '../../src/infra/federation/saml-service-provider.ts';
+import type { BrowserSession, Page } from './browser-session.ts';
 
 export type SamlAccount = { readonly nameId: string; readonly nameIdFormat?: string; readonly attributes: Readonly<Record<string, string | readonly string[]>> };
 
@@ -57,6 +58,11 @@ export type SamlIdp = {
 const escape = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const iso = (ms: number) => new Date(ms).toISOString();
 const newId = () => `_${randomBytes(16).toString('hex')}`;
+
+/** The browser posts the IdP's answer to the ACS (HTTP-POST binding): the page Foyer answers. */
+export function postAnswer(browser: BrowserSession, answer: SamlAnswer): Promise<Page> {
+  return browser.submit({ id: undefined, action: new URL(answer.acsUrl), method: 'POST', fields: { SAMLResponse: answer.SAMLResponse, RelayState: answer.RelayState } });
+}
 
 export async function startSamlIdp(): Promise<SamlIdp> {
   const keys = await createSamlSetup(globalThis.fetch).newKeyPair('test idp');
