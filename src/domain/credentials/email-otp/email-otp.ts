@@ -7,11 +7,10 @@
 //
 // Turning it on needs a verified email (the address proved itself already, so no code is asked);
 // the credential holds no address, the code goes to the account's current verified email, so an
-// address change moves it. At the step the customer asks for a code ("challenge"): it is kept
-// sealed in the credential with its expiry, so only the latest works, and cleared by
-// compare-and-set when used, so it works once. Every email counts against the mail throttle of
-// its address, every typed code against the code-entry throttle of all second factors.
-import { randomInt, timingSafeEqual } from 'node:crypto';
+// address change moves it. At the step the customer asks for a code ("challenge"): it is kept in
+// the credential as every sent code is (../sent-code.ts: the latest only, once). Every email
+// counts against the mail throttle of its address, every typed code against the code-entry
+// throttle of all second factors.
 import type { AuthenticationMethod, AuthenticationResult, SecondFactor } from '../authentication.ts';
 import { MFA_ACR, withSecondFactor } from '../authentication.ts';
 import type { SecondFactorDeps, ThrottledRefusal } from '../second-factor-deps.ts';
@@ -27,6 +26,7 @@ import type { ThrottlePolicy } from '../../flows/throttle.port.ts';
 import type { UnitOfWork } from '../../unit-of-work.ts';
 import { queueMail } from '../../mail/mail.ts';
 import { uuidv7 } from '../../../lib/ids.ts';
+import { SENT_CODE_LIFETIME_MS, sentCodes } from '../sent-code.ts';
 
 /** Two factors (the password and the inbox), but email is not an AAL2 authenticator (NIST SP 800-63B 5.1.3.1). */
 export const EMAIL_OTP_METHOD: AuthenticationMethod = { id: 'email_otp', amr: ['otp'], acr: MFA_ACR, aal: 1 };
@@ -41,15 +41,12 @@ const STRONGER_THAN_EMAIL: readonly string[] = ['totp', 'sms', 'passkey'];
 const INBOX_ACR = 'urn:foyer:acr:email';
 const PHONE_ACR = 'urn:foyer:acr:sms';
 
-const CODE_LIFETIME_MS = 10 * 60_000;
 /** Codes emailed to one customer: a few, then ever longer waits (no mail bombing through the step). */
 const SEND_POLICY: ThrottlePolicy = { freeAttempts: 3, windowMs: 60 * 60_000, maxDelayMs: 15 * 60_000 };
 
 export type EmailOtpDeps = SecondFactorDeps & {
   readonly transaction: UnitOfWork<{ readonly identities: IdentityStore; readonly mail: MailStore }>;
 };
-
-type EmailOtpConfig = { readonly pending?: { readonly code: string; readonly expiresAt: number } | undefined };
 
 type CodeRefusal = { readonly ok: false; readonly code: 'mfa.code_invalid' } | ThrottledRefusal;
 type ChallengeRefusal = { readonly ok: false; readonly code: 'mfa.method_unavailable' } | { readonly ok: false; readonly code: 'code.throttled'; readonly retryAfterSeconds: number };
@@ -92,16 +89,6 @@ export function offeredSecondFactors(enrolled: readonly string[], first: Pick<Au
   return enrolled.filter((method) => (method !== EMAIL_OTP_METHOD.id || emailAllowed) && (method !== 'sms' || first.acr !== PHONE_ACR));
 }
 
-function newCode(): string {
-  return String(randomInt(0, 1_000_000)).padStart(6, '0');
-}
-
-function sameCode(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given.replace(/[\s-]/g, ''));
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 async function credentialOf(deps: Pick<SecondFactorDeps, 'identities'>, tenantId: string, identityId: string) {
   return (await deps.identities.listCredentials(tenantId, identityId)).find((credential) => credential.type === EMAIL_OTP_CREDENTIAL);
 }
@@ -113,7 +100,7 @@ async function usableAddressOf(deps: Pick<SecondFactorDeps, 'identities'>, tenan
 
 export function createEmailOtpSecondFactor(deps: EmailOtpDeps): EmailOtpSecondFactor {
   const clock = deps.now ?? Date.now;
-  const seal = (tenantId: string, credentialId: string) => `email-otp:${tenantId}:${credentialId}`;
+  const codes = sentCodes(deps, 'email-otp');
   return {
     method: EMAIL_OTP_METHOD,
     async enrolled(tenant, identityId) {
@@ -137,24 +124,17 @@ export function createEmailOtpSecondFactor(deps: EmailOtpDeps): EmailOtpSecondFa
         now,
       );
       if (!reservation.allowed) return { ok: false, code: 'code.throttled', retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000) };
-      const code = newCode();
-      const config: EmailOtpConfig = { pending: { code: deps.secretBox.seal(code, seal(tenant.id, credential.id)), expiresAt: now + CODE_LIFETIME_MS } };
+      const { code, save } = codes.issue(tenant.id, credential, {}, now);
       await deps.transaction(async (stores) => {
-        await stores.identities.updateCredentialConfig(tenant.id, credential.id, config, Math.max(now, credential.updatedAt + 1));
-        await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: address, kind: 'mfa_code', locale, params: { code, expiresInMinutes: String(CODE_LIFETIME_MS / 60_000) } }, now);
+        await save(stores.identities);
+        await queueMail(stores.mail, tenant, { tenantId: tenant.id, to: address, kind: 'mfa_code', locale, params: { code, expiresInMinutes: String(SENT_CODE_LIFETIME_MS / 60_000) } }, now);
       });
       return { ok: true, address: maskEmail(address) };
     },
     async verify(tenant, first, input, context) {
       const identityId = first.identityId;
       const outcome = await countedAttempt(deps, tenant.id, identityId, context, async () => {
-        const credential = await credentialOf(deps, tenant.id, identityId);
-        const config = credential?.config as EmailOtpConfig | undefined;
-        const now = clock();
-        if (!credential || !config?.pending || config.pending.expiresAt <= now) return { ok: false, code: 'mfa.code_invalid' } as const;
-        if (!sameCode(deps.secretBox.open(config.pending.code, seal(tenant.id, credential.id)), input.code)) return { ok: false, code: 'mfa.code_invalid' } as const;
-        // Once: the code is cleared, unless another request used it first.
-        const used = await deps.identities.updateCredentialConfigIf(tenant.id, credential.id, credential.updatedAt, {}, Math.max(now, credential.updatedAt + 1));
+        const used = await codes.use(deps.identities, tenant.id, await credentialOf(deps, tenant.id, identityId), input.code, clock());
         return used ? ({ ok: true } as const) : ({ ok: false, code: 'mfa.code_invalid' } as const);
       });
       await auditSecondFactor(deps, tenant.id, identityId, context, EMAIL_OTP_METHOD.id, outcome.ok ? 'success' : 'failure', outcome.ok ? {} : { reason: outcome.code });
@@ -170,8 +150,7 @@ export function createEmailOtpEnrolment(deps: EmailOtpDeps): EmailOtpEnrolment {
       if (!(await usableAddressOf(deps, tenant.id, identityId))) return { ok: false, code: 'mfa.email_unverified' };
       if (await credentialOf(deps, tenant.id, identityId)) return { ok: false, code: 'mfa.already_enrolled' };
       const now = clock();
-      const config: EmailOtpConfig = {};
-      await deps.identities.addCredential(tenant.id, identityId, { id: uuidv7(now), type: EMAIL_OTP_CREDENTIAL, config, identifiers: [] }, now);
+      await deps.identities.addCredential(tenant.id, identityId, { id: uuidv7(now), type: EMAIL_OTP_CREDENTIAL, config: {}, identifiers: [] }, now);
       await auditEnrolment(deps, tenant.id, identityId, context, 'mfa.enrolled', EMAIL_OTP_METHOD.id);
       return { ok: true };
     },

@@ -1,11 +1,9 @@
 // A code texted to the customer's phone as a second factor (ADR 0031; RFC 8176 `sms`). The number
 // is enrolled once, proved by a code texted to it (the enrolment travels sealed in the form, as
 // TOTP's does, so an abandoned setup stores nothing). At sign-in the step texts a fresh code on
-// request ("challenge"): it is kept sealed in the credential's config with its expiry, so only the
-// latest one works, and using it clears it by compare-and-set, so it works once. Every text counts
-// against the SMS pumping limits (domain/sms/sms.ts) and every typed code against the code-entry
-// throttle of all second factors.
-import { randomInt, timingSafeEqual } from 'node:crypto';
+// request ("challenge"): it is kept in the credential as every sent code is (../sent-code.ts: the
+// latest only, once). Every text counts against the SMS pumping limits (domain/sms/sms.ts) and
+// every typed code against the code-entry throttle of all second factors.
 import type { AuthenticationMethod, SecondFactor } from '../authentication.ts';
 import { MFA_ACR, withSecondFactor } from '../authentication.ts';
 import type { SecondFactorDeps, ThrottledRefusal } from '../second-factor-deps.ts';
@@ -19,11 +17,11 @@ import type { UnitOfWork } from '../../unit-of-work.ts';
 import type { SmsRefusal } from '../../sms/sms.ts';
 import { phoneNumberOf, queueSms, reserveSms } from '../../sms/sms.ts';
 import { uuidv7 } from '../../../lib/ids.ts';
+import { newCode, sameCode, SENT_CODE_LIFETIME_MS, sentCodes } from '../sent-code.ts';
 
 /** Something the customer has, proved by a texted code: AAL2 beside a password (NIST's "restricted" authenticator). */
 export const SMS_METHOD: AuthenticationMethod = { id: 'sms', amr: ['sms'], acr: MFA_ACR, aal: 2 };
 
-const CODE_LIFETIME_MS = 10 * 60_000;
 const ENROLMENT_LIFETIME_MS = 15 * 60_000;
 
 export type SmsDeps = SecondFactorDeps & {
@@ -32,7 +30,8 @@ export type SmsDeps = SecondFactorDeps & {
   readonly available: boolean;
 };
 
-type SmsConfig = { readonly phone: string; readonly pending?: { readonly code: string; readonly expiresAt: number } | undefined };
+/** The enrolled number (and, while a code is out, the code: ../sent-code.ts). */
+type SmsConfig = { readonly phone: string };
 
 type CodeRefusal = { readonly ok: false; readonly code: 'mfa.code_invalid' } | ThrottledRefusal;
 type ChallengeRefusal = SmsRefusal | { readonly ok: false; readonly code: 'mfa.method_unavailable' };
@@ -51,16 +50,6 @@ export type SmsEnrolment = {
   complete(tenant: Tenant, identityId: string, input: { readonly enrolment: string; readonly code: string }, context: RequestContext): Promise<{ readonly ok: true } | CodeRefusal | { readonly ok: false; readonly code: 'mfa.enrolment_expired' | 'mfa.already_enrolled' }>;
 };
 
-function newCode(): string {
-  return String(randomInt(0, 1_000_000)).padStart(6, '0');
-}
-
-function sameCode(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given.replace(/[\s-]/g, ''));
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function ending(phone: string): string {
   return phone.slice(-2);
 }
@@ -71,7 +60,7 @@ async function smsCredentialOf(deps: Pick<SecondFactorDeps, 'identities'>, tenan
 
 export function createSmsSecondFactor(deps: SmsDeps): SmsSecondFactor {
   const clock = deps.now ?? Date.now;
-  const seal = (tenantId: string, credentialId: string) => `sms:${tenantId}:${credentialId}`;
+  const codes = sentCodes(deps, 'sms');
   return {
     method: SMS_METHOD,
     async enrolled(tenant, identityId) {
@@ -88,24 +77,18 @@ export function createSmsSecondFactor(deps: SmsDeps): SmsSecondFactor {
       const now = clock();
       const refused = await reserveSms(deps.throttle, tenant, phone, context, now);
       if (refused) return refused;
-      const code = newCode();
-      const config: SmsConfig = { phone: phone.e164, pending: { code: deps.secretBox.seal(code, seal(tenant.id, credential.id)), expiresAt: now + CODE_LIFETIME_MS } };
+      const kept: SmsConfig = { phone: phone.e164 };
+      const { code, save } = codes.issue(tenant.id, credential, kept, now);
       await deps.transaction(async (stores) => {
-        await stores.identities.updateCredentialConfig(tenant.id, credential.id, config, now);
-        await queueSms(stores.sms, tenant, { to: phone.e164, kind: 'second_factor', locale, code, minutes: CODE_LIFETIME_MS / 60_000 }, now);
+        await save(stores.identities);
+        await queueSms(stores.sms, tenant, { to: phone.e164, kind: 'second_factor', locale, code, minutes: SENT_CODE_LIFETIME_MS / 60_000 }, now);
       });
       return { ok: true, endsWith: ending(phone.e164) };
     },
     async verify(tenant, first, input, context) {
       const identityId = first.identityId;
       const outcome = await countedAttempt(deps, tenant.id, identityId, context, async () => {
-        const credential = await smsCredentialOf(deps, tenant.id, identityId);
-        const config = credential?.config as SmsConfig | undefined;
-        const now = clock();
-        if (!credential || !config?.pending || config.pending.expiresAt <= now) return { ok: false, code: 'mfa.code_invalid' } as const;
-        if (!sameCode(deps.secretBox.open(config.pending.code, seal(tenant.id, credential.id)), input.code)) return { ok: false, code: 'mfa.code_invalid' } as const;
-        // Once: the code is cleared, unless another request used it first.
-        const used = await deps.identities.updateCredentialConfigIf(tenant.id, credential.id, credential.updatedAt, { phone: config.phone }, Math.max(now, credential.updatedAt + 1));
+        const used = await codes.use(deps.identities, tenant.id, await smsCredentialOf(deps, tenant.id, identityId), input.code, clock());
         return used ? ({ ok: true } as const) : ({ ok: false, code: 'mfa.code_invalid' } as const);
       });
       await auditSecondFactor(deps, tenant.id, identityId, context, SMS_METHOD.id, outcome.ok ? 'success' : 'failure', outcome.ok ? {} : { reason: outcome.code });
