@@ -160,6 +160,26 @@ describeEachEngine('IdentityStore', (current) => {
     assert.equal(first[0]?.addresses[0]?.value, 'p4@example.com');
   });
 
+
+  test('lists by creation time, not id (imported customers keep theirs), with ties broken by id, and pages past a deleted one', async () => {
+    const tenantId = await newTenant(current());
+    // Ids made now, creation times from the past in another order, two of them equal.
+    const times = [1_700_000_000_500, 1_700_000_000_100, 1_700_000_000_300, 1_700_000_000_300, 1_700_000_000_200];
+    const created = [];
+    for (const [i, at] of times.entries()) {
+      created.push(await store().create({ ...customer(tenantId, `c${i}@example.com`), id: uuidv7(1_800_000_000_000 + i), now: at }));
+    }
+    const expected = created.toSorted((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).map((i) => i.id);
+    const first = await store().list(tenantId, { limit: 2 });
+    const second = await store().list(tenantId, { limit: 2, after: first.at(-1)!.id });
+    const third = await store().list(tenantId, { limit: 2, after: second.at(-1)!.id });
+    assert.deepEqual([...first, ...second, ...third].map((i) => i.id), expected);
+    // The cursor's identity is deleted between pages: its id and creation time still place the next page.
+    const cursor = second.at(-1)!;
+    assert.equal(await store().delete(tenantId, cursor.id), true);
+    const after = await store().list(tenantId, { limit: 5, after: cursor.id, afterCreatedAt: cursor.createdAt });
+    assert.deepEqual(after.map((i) => i.id), expected.slice(4));
+  });
   test('blocks and unblocks', async () => {
     const tenantId = await newTenant(current());
     const created = await store().create(customer(tenantId, 'frank@example.com'));

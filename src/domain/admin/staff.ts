@@ -66,12 +66,13 @@ export async function getStaff(stores: { identities: IdentityStore }, adminTenan
 
 /** Whether an active owner other than `except` exists. */
 export async function hasOwner(stores: { identities: IdentityStore }, adminTenantId: string, except?: string): Promise<boolean> {
-  let after: string | undefined;
+  let after: { id: string; createdAt: number } | undefined;
   for (;;) {
-    const page = await stores.identities.list(adminTenantId, { limit: STAFF_PAGE, after });
+    const page = await stores.identities.list(adminTenantId, { limit: STAFF_PAGE, after: after?.id, afterCreatedAt: after?.createdAt });
     if (page.some((identity) => identity.id !== except && identity.status === 'active' && staffOf(identity)?.role === 'owner')) return true;
     if (page.length < STAFF_PAGE) return false;
-    after = page.at(-1)!.id;
+    const last = page.at(-1)!;
+    after = { id: last.id, createdAt: last.createdAt };
   }
 }
 

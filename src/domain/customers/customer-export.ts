@@ -47,9 +47,9 @@ export async function* exportCustomers(deps: ExportDeps, tenant: Tenant, options
     recordOperatorChange(stores, now, actor, { tenantId: tenant.id, target: { type: 'tenant', id: tenant.id }, action: 'customers.exported', details: { passwordHashes: options.passwordHashes } }),
   );
   const schema = traitSchemaOf(tenant.settings);
-  let after: string | undefined;
+  let after: { id: string; createdAt: number } | undefined;
   for (;;) {
-    const page = await deps.stores.identities.list(tenant.id, { limit: PAGE, after });
+    const page = await deps.stores.identities.list(tenant.id, { limit: PAGE, after: after?.id, afterCreatedAt: after?.createdAt });
     if (page.length === 0) return;
     const ids = page.map((identity) => identity.id);
     const [signedIn, hashes] = await Promise.all([
@@ -72,7 +72,8 @@ export async function* exportCustomers(deps: ExportDeps, tenant: Tenant, options
       };
     }
     if (page.length < PAGE) return;
-    after = page.at(-1)!.id;
+    const last = page.at(-1)!;
+    after = { id: last.id, createdAt: last.createdAt };
   }
 }
 

@@ -1,7 +1,16 @@
 // What the identity module needs from storage. Every call is scoped to a tenant.
 import type { AddressKind, Credential, Identity, IdentityStatus, NewIdentity, StoredCredential, Traits } from './identity.ts';
 
-type IdentityPage = { readonly limit: number; /** id of the last identity of the previous page */ readonly after?: string | undefined };
+type IdentityPage = {
+  readonly limit: number;
+  /** id of the last identity of the previous page */
+  readonly after?: string | undefined;
+  /**
+   * Its creation time, when the caller has it: the page then starts right even if that identity
+   * was deleted meanwhile (without it, the position is read from the identity itself).
+   */
+  readonly afterCreatedAt?: number | undefined;
+};
 
 /** A text to match: the whole value, or the values that start with it. */
 export type TextMatch = { readonly value: string; readonly prefix: boolean };
@@ -95,7 +104,7 @@ export interface IdentityStore {
    * DomainError `identity.address_taken` (conflict) when another account holds the new address.
    */
   replaceEmail(tenantId: string, identityId: string, change: { readonly from: string; readonly to: string; readonly traits: Traits; readonly verifiedAt: number | null }, now: number): Promise<boolean>;
-  /** Newest first. */
+  /** Newest first: created_at, then id, descending (an imported identity keeps its creation time). */
   list(tenantId: string, page: IdentityPage): Promise<Identity[]>;
   /**
    * The identities matching every criterion, newest first (created_at, then id, descending), at
