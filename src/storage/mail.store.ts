@@ -1,22 +1,16 @@
-// Queued email. A claim leases the due rows it picks (moves their available_at to the end of the
-// lease and counts the attempt) in one short transaction: PostgreSQL skips rows another dispatcher
-// is claiming at that moment (FOR UPDATE SKIP LOCKED), SQLite has one writer anyway.
-import { PostgresAdapter, sql } from 'kysely';
+// Queued email, claimed, leased and retried as every message queue is (message-queue.ts); failed
+// messages without a one-time code can be sent again by an operator.
+import { sql } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
-import { inTransaction } from './database.ts';
+import { claimQueued, failQueued } from './message-queue.ts';
 import type { MailMessagesTable } from './tables.ts';
 import type { MailKind, MailMessage, MailStatus, MailStore } from '../domain/mail/mail.port.ts';
 import { ONE_TIME_CODE_KINDS } from '../domain/mail/mail.port.ts';
 import type { Locale } from '../i18n/locales.ts';
 
-/** Longer errors (an SMTP server's whole transcript) are cut: the start says what went wrong. */
-const MAX_ERROR_LENGTH = 2000;
-
 /** `queued` is told of each message written (a transaction passes its own, and tells the node after commit). */
 export function createMailStore(db: Db, queued: () => void = () => {}): MailStore {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-
   return {
     async enqueue(message) {
       await db
@@ -43,30 +37,7 @@ export function createMailStore(db: Db, queued: () => void = () => {}): MailStor
     },
 
     async claimDue(now, limit, leaseMs) {
-      const claim = async (tx: Db) => {
-        let due = tx
-          .selectFrom('mail_messages')
-          .select('id')
-          .where('status', '=', 'queued')
-          .where('available_at', '<=', now)
-          .orderBy('available_at')
-          .limit(limit);
-        if (postgres) due = due.forUpdate().skipLocked();
-        const ids = (await due.execute()).map((row) => row.id);
-        if (ids.length === 0) return [];
-        // The conditions again: a row another dispatcher leased meanwhile is no longer due, so
-        // each message is claimed by one dispatcher even where the select above cannot lock.
-        return tx
-          .updateTable('mail_messages')
-          .set((eb) => ({ available_at: now + leaseMs, attempts: eb('attempts', '+', 1) }))
-          .where('id', 'in', ids)
-          .where('status', '=', 'queued')
-          .where('available_at', '<=', now)
-          .returningAll()
-          .execute();
-      };
-      const rows = await inTransaction(db, claim);
-      return rows.map(toMailMessage).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+      return (await claimQueued(db, 'mail_messages', now, limit, leaseMs)).map(toMailMessage);
     },
 
     async markSent(id, now) {
@@ -78,19 +49,12 @@ export function createMailStore(db: Db, queued: () => void = () => {}): MailStor
     },
 
     async markFailed(id, error, retryAt) {
-      const lastError = error.slice(0, MAX_ERROR_LENGTH);
       // Given up: a body with a one-time code goes (the code is dead); others stay for a retry.
       const codeKind = sql<boolean>`${sql.ref('kind')} in (${sql.join([...ONE_TIME_CODE_KINDS])})`;
-      const update =
-        retryAt === undefined
-          ? {
-              status: 'failed' satisfies MailStatus,
-              last_error: lastError,
-              text_body: sql<string | null>`case when ${codeKind} then null else ${sql.ref('text_body')} end`,
-              html_body: sql<string | null>`case when ${codeKind} then null else ${sql.ref('html_body')} end`,
-            }
-          : { last_error: lastError, available_at: retryAt };
-      await db.updateTable('mail_messages').set(update).where('id', '=', id).where('status', '=', 'queued').execute();
+      await failQueued(db, 'mail_messages', id, error, retryAt, {
+        text_body: sql<string | null>`case when ${codeKind} then null else ${sql.ref('text_body')} end`,
+        html_body: sql<string | null>`case when ${codeKind} then null else ${sql.ref('html_body')} end`,
+      });
     },
 
     async list({ tenantId, limit }) {

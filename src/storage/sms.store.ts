@@ -1,19 +1,15 @@
-// Queued text messages (ADR 0031), claimed and leased as the mail queue's are (mail.store.ts): one
-// short transaction, FOR UPDATE SKIP LOCKED on PostgreSQL.
-import { PostgresAdapter } from 'kysely';
+// Queued text messages (ADR 0031), claimed, leased and retried as the mail queue's are (message-queue.ts).
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
-import { inTransaction } from './database.ts';
+import { claimQueued, failQueued } from './message-queue.ts';
 import type { SmsMessagesTable } from './tables.ts';
 import type { SmsKind, SmsMessage, SmsStatus, SmsStore } from '../domain/sms/sms.port.ts';
 
-const MAX_ERROR_LENGTH = 2000;
 /** A sent or failed message is kept this long (for an operator looking into a complaint), then deleted. */
 const KEPT_MS = 24 * 60 * 60_000;
 
 /** `queued` is told of each message written (a transaction passes its own, and tells the node after commit). */
 export function createSmsStore(db: Db, queued: () => void = () => {}): SmsStore {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   return {
     async enqueue(message) {
       await db
@@ -24,21 +20,7 @@ export function createSmsStore(db: Db, queued: () => void = () => {}): SmsStore 
     },
 
     async claimDue(now, limit, leaseMs) {
-      const rows = await inTransaction(db, async (tx: Db) => {
-        let due = tx.selectFrom('sms_messages').select('id').where('status', '=', 'queued').where('available_at', '<=', now).orderBy('available_at').limit(limit);
-        if (postgres) due = due.forUpdate().skipLocked();
-        const ids = (await due.execute()).map((row) => row.id);
-        if (ids.length === 0) return [];
-        return tx
-          .updateTable('sms_messages')
-          .set((eb) => ({ available_at: now + leaseMs, attempts: eb('attempts', '+', 1) }))
-          .where('id', 'in', ids)
-          .where('status', '=', 'queued')
-          .where('available_at', '<=', now)
-          .returningAll()
-          .execute();
-      });
-      return rows.map(toSmsMessage).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+      return (await claimQueued(db, 'sms_messages', now, limit, leaseMs)).map(toSmsMessage);
     },
 
     async markSent(id, now) {
@@ -46,9 +28,8 @@ export function createSmsStore(db: Db, queued: () => void = () => {}): SmsStore 
     },
 
     async markFailed(id, error, retryAt) {
-      const lastError = error.slice(0, MAX_ERROR_LENGTH);
-      const update = retryAt === undefined ? { status: 'failed' satisfies SmsStatus, last_error: lastError, body: null } : { last_error: lastError, available_at: retryAt };
-      await db.updateTable('sms_messages').set(update).where('id', '=', id).where('status', '=', 'queued').execute();
+      // Given up, the code is dead: the body goes.
+      await failQueued(db, 'sms_messages', id, error, retryAt, { body: null });
     },
 
     async removeExpired(now, limit) {

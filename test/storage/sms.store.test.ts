@@ -32,8 +32,10 @@ describeEachEngine('SmsStore', (current) => {
     await store().markFailed(later.id, 'the SMS gateway answered 503', T0 + 10);
     const retried = await store().claimDue(T0 + 2 + LEASE, 10, LEASE);
     assert.deepEqual(retried.map((m) => [m.id, m.attempts, m.lastError]), [[later.id, 2, 'the SMS gateway answered 503']]);
-    await store().markFailed(later.id, 'the SMS gateway answered 400', undefined);
+    await store().markFailed(later.id, `the SMS gateway answered 400 ${'x'.repeat(3_000)}`, undefined);
     assert.deepEqual(await store().claimDue(T0 + 10 * LEASE, 10, LEASE), [], 'given up');
+    const row = await current().handle.db.selectFrom('sms_messages').select(['status', 'body', 'last_error']).where('id', '=', later.id).executeTakeFirst();
+    assert.deepEqual({ ...row, last_error: row?.last_error?.length }, { status: 'failed', body: null, last_error: 2_000 }, 'the code goes with it, and a long error is cut');
   });
 
   test('two claims at once never take the same message', async () => {
