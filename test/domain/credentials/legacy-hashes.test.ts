@@ -4,6 +4,7 @@
 // digests are marked so. Malformed and out-of-bounds hashes are refused at import and never valid.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { importPasswordHash } from '../../../src/domain/credentials/password/imported-hashes.ts';
 import type { ImportedHash } from '../../../src/domain/credentials/password/imported-hashes.ts';
 import { verifyPasswordHash } from '../../../src/domain/credentials/password/password-hash.ts';
@@ -26,6 +27,18 @@ describe('imported password hashes', () => {
       assert.deepEqual(importPasswordHash(hash), imported);
     });
   }
+
+  test('a bcrypt comparison runs off the main thread: the event loop stays idle while a cost-12 hash is checked', async () => {
+    const bcrypt = (await import('bcryptjs')).default;
+    const hash = bcrypt.hashSync('correct horse', 12);
+    // Event-loop utilisation is the main thread's busy share of the time: near 1 when bcryptjs
+    // computes on it (a quarter of a second at cost 12), near 0 while it only waits for a worker.
+    const before = performance.eventLoopUtilization();
+    const checks = await Promise.all([verifyPasswordHash(hash, 'correct horse'), verifyPasswordHash(hash, 'wrong horse')]);
+    const busy = performance.eventLoopUtilization(before);
+    assert.deepEqual(checks.map((check) => check.valid), [true, false]);
+    assert.ok(busy.utilization < 0.5, `the main thread was busy ${(busy.utilization * 100).toFixed(0)} % of ${busy.idle + busy.active} ms`);
+  });
 
   test('a current argon2id hash verifies without a rehash', async () => {
     const hash = await hashPassword('current password 1');

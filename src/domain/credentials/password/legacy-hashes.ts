@@ -11,7 +11,7 @@
 // (salts and hashes in base64 without padding; the hash's length is the key length). Parameters
 // are bounded: a hostile or corrupt import must not make one sign-in take gigabytes or minutes.
 import crypto from 'node:crypto';
-import bcrypt from 'bcryptjs';
+import { bcryptMatches } from './bcrypt-off-thread.ts';
 
 export type LegacyAlgorithm = 'bcrypt' | 'scrypt' | 'firebase-scrypt' | 'pbkdf2-sha1' | 'pbkdf2-sha256' | 'pbkdf2-sha512' | 'weak-md5' | 'weak-sha1' | 'weak-sha256';
 
@@ -70,7 +70,7 @@ export function isWeakAlgorithm(algorithm: LegacyAlgorithm): boolean {
 async function matches(stored: LegacyHash, password: string): Promise<boolean> {
   switch (stored.algorithm) {
     case 'bcrypt':
-      return bcrypt.compare(password, stored.text);
+      return bcryptMatches(password, stored.text);
     case 'scrypt':
       return equal(await scrypt(Buffer.from(password, 'utf8'), stored.salt, stored.hash.length, 2 ** stored.logN, stored.r, stored.p), stored.hash);
     case 'firebase-scrypt': {
