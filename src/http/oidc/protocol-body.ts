@@ -23,13 +23,18 @@ export function protocolBodyIsMalformed(contentType: string | undefined, body: u
   if (!Buffer.isBuffer(body)) return false;
   // Decoded as the provider decodes it: in the charset the request names.
   const charset = /;\s*charset="?([^";]+)/i.exec(contentType ?? '')?.[1];
+  const isJson = (contentType ?? '').startsWith('application/json');
+  // A form in UTF-8 (nearly every token request), checked on its bytes without decoding it: its
+  // decoding, whether of the raw bytes or of a %XX escape, turns invalid UTF-8 into U+FFFD and so
+  // never yields a lone surrogate, and a NUL comes only from a 0 byte or the escape %00.
+  if (!isJson && (charset === undefined || /^utf-?8$/i.test(charset))) return body.includes(0) || body.includes('%00');
   let text: string;
   try {
     text = new TextDecoder(charset ?? 'utf-8').decode(body);
   } catch {
     return false; // a charset nobody knows: the provider refuses the body itself
   }
-  if ((contentType ?? '').startsWith('application/json')) {
+  if (isJson) {
     try {
       return hasMalformedText(JSON.parse(text));
     } catch {
@@ -40,13 +45,26 @@ export function protocolBodyIsMalformed(contentType: string | undefined, body: u
   return hasMalformedText([...new URLSearchParams(text)].flat());
 }
 
+/**
+ * What the replay answers for: every property a Readable has (its own prototype chain's, as `in`
+ * would find them), gathered once instead of walking the chain at each of the many property reads
+ * the provider makes of a request.
+ */
+const REPLAYED = (() => {
+  const keys = new Set<string | symbol>(['readable', 'readableEncoding', 'readableEnded']);
+  for (let prototype: object | null = Readable.prototype; prototype !== null; prototype = Object.getPrototypeOf(prototype)) {
+    for (const key of Reflect.ownKeys(prototype)) keys.add(key);
+  }
+  return keys;
+})();
+
 /** The request as the provider reads it: the same message, with the body already read replayed. */
 export function withReplayedBody(request: IncomingMessage, body: unknown): IncomingMessage {
   if (!Buffer.isBuffer(body)) return request;
   const replay = Readable.from(body.length > 0 ? [body] : [], { objectMode: false });
   return new Proxy(request, {
     get(target, property) {
-      if (property in Readable.prototype || property === 'readable' || property === 'readableEncoding' || property === 'readableEnded') {
+      if (REPLAYED.has(property)) {
         const value = Reflect.get(replay, property, replay);
         return typeof value === 'function' ? value.bind(replay) : value;
       }
