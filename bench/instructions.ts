@@ -3,7 +3,7 @@
 // a third within the hour; the instructions the server executes for the same requests do not (JIT
 // timing aside: repeat a run to see the spread, a few per cent).
 //
-//   node bench/instructions.ts [--engine sqlite|postgres] [--only sign-in|client-credentials|refresh]… [--count n]
+//   node bench/instructions.ts [--engine sqlite|postgres] [--only sign-in|passkey-sign-in|client-credentials|refresh]… [--count n]
 //
 // The server runs as the bench starts it (production, `npm start`'s Node options) under
 // `valgrind --tool=callgrind`, with counting off while it starts and warms up (a fifth of the
@@ -26,11 +26,11 @@ import { seedDatabase } from './seed.ts';
 import { FORWARDED_HEADERS, startServer } from './server-process.ts';
 import { createHttpClient } from './http-client.ts';
 import type { HttpClient } from './http-client.ts';
-import { basicAuthorization, exchangeCode, refresh, signInThroughHostedPages } from './hosted-sign-in.ts';
+import { basicAuthorization, exchangeCode, refresh, signInThroughHostedPages, signInWithPasskey } from './hosted-sign-in.ts';
 import type { Seed } from './seed.ts';
 import { customerAddress } from './scenarios.ts';
 
-const SCENARIOS = ['sign-in', 'client-credentials', 'refresh'] as const;
+const SCENARIOS = ['sign-in', 'passkey-sign-in', 'client-credentials', 'refresh'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -46,13 +46,17 @@ const only = (values.only ?? [...SCENARIOS]) as Scenario[];
 const unknown = only.find((name) => !SCENARIOS.includes(name));
 if (unknown) throw new Error(`--only ${unknown}: use one of ${SCENARIOS.join(', ')}`);
 /** Answers counted per scenario: a sign-in costs an argon2id hash, seconds under valgrind. */
-const DEFAULT_COUNT: Record<Scenario, number> = { 'sign-in': 10, 'client-credentials': 200, refresh: 100 };
+const DEFAULT_COUNT: Record<Scenario, number> = { 'sign-in': 10, 'passkey-sign-in': 20, 'client-credentials': 200, refresh: 100 };
 
 type Step = (http: HttpClient, seed: Seed, index: number) => Promise<void>;
 
-function stepsOf(scenario: Scenario, refreshTokens: string[]): Step {
+function stepsOf(scenario: Scenario, refreshTokens: string[], origin: string): Step {
   if (scenario === 'sign-in') {
     return async (http, seed, index) => void (await signInThroughHostedPages(http, seed.web, seed.accounts[index % seed.accounts.length]!, { scope: 'openid email', address: customerAddress(index % 64) }));
+  }
+  if (scenario === 'passkey-sign-in') {
+    // One passkey at a time: its counter only goes up, as the authenticator's does.
+    return async (http, seed, index) => void (await signInWithPasskey(http, seed.web, seed.passkeys[index % seed.passkeys.length]!, origin, { scope: 'openid email', address: customerAddress(index % 64) }));
   }
   if (scenario === 'client-credentials') {
     return async (http, seed) => {
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
             refreshTokens.push((await exchangeCode(http, seed.web, code)).refreshToken!);
           }
         }
-        const step = stepsOf(scenario, refreshTokens);
+        const step = stepsOf(scenario, refreshTokens, new URL(server.publicUrl).origin);
         for (let i = 0; i < Math.max(10, Math.round(count / 5)); i++) await step(http, seed, i);
         for (const name of readdirSync(outDir)) rmSync(path.join(outDir, name));
         control('--zero', pid);
