@@ -47,6 +47,7 @@ import { codeKeyOf } from './domain/self-service/one-time-code.ts';
 import { deviceTokenKeyOf } from './domain/flows/device-token.ts';
 import { selfServicePlugin } from './http/hosted/self-service.plugin.ts';
 import { createSqlThrottleStore } from './storage/throttle.store.ts';
+import { createPasskeyUseStore } from './storage/passkey-use.store.ts';
 import { createRedisThrottleStore } from './infra/redis/throttle.redis.ts';
 import { auditEntriesOf, finishedDeliveriesOf, publishedEventsOf, startExpiredRowsCleanup, sweepTogether } from './infra/jobs/expired-rows.job.ts';
 import type { Lifecycle, ReadinessCheck } from './http/health.routes.ts';
@@ -203,7 +204,8 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
       emailCode: selfService,
       federated: { identities: stores.identities, audit: stores.audit, transaction, stats, staffInvitations: stores.staffInvitations },
       sms: { identities: stores.identities, audit: stores.audit, throttle: throttleStore, secretBox, transaction, available: config.sms.gateway !== undefined || config.env !== 'production' },
-      passkey: { publicUrl: config.http.publicUrl, challengeKey: passkeyChallengeKey },
+      // A passkey sign-in's success in one write, the throttle's part with it when its counters are in the database (ADR 0037).
+      passkey: { publicUrl: config.http.publicUrl, challengeKey: passkeyChallengeKey, passkeyUses: createPasskeyUseStore(database.db, { holdsThrottle: sqlThrottle !== undefined }) },
       emailOtp: { transaction },
     });
     // How every sign-in of an api flow ends (flows API and federation): second factor, consent step, session (ADR 0036).

@@ -29,7 +29,8 @@ const insertEvent = prepareQuery((db, $: Selectable<AuditEventsTable>) =>
   }),
 );
 
-function rowOf(event: AuditEvent): Selectable<AuditEventsTable> {
+/** An entry as its row (shared with the stores that write an entry together with their own change). */
+export function auditRowOf(event: AuditEvent): Selectable<AuditEventsTable> {
   return {
     id: event.id,
     tenant_id: event.tenantId,
@@ -51,11 +52,11 @@ function rowOf(event: AuditEvent): Selectable<AuditEventsTable> {
 export function createAuditStore(db: Db): AuditStore {
   return {
     async append(event) {
-      await insertEvent.execute(db, rowOf(event));
+      await insertEvent.execute(db, auditRowOf(event));
     },
 
     async appendMany(events) {
-      await insertRows(db, 'audit_events', events.map(rowOf));
+      await insertRows(db, 'audit_events', events.map(auditRowOf));
     },
 
     async list(tenantId, { targetId, before, limit }) {

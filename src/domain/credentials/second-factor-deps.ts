@@ -30,11 +30,22 @@ function entryKeys(tenantId: string, identityId: string, context: RequestContext
   return { identity: `mfa:identity:${tenantId}:${identityId}`, address: `mfa:ip:${tenantId}:${context.ip ?? 'unknown'}` };
 }
 
+/** The throttle's part of a success: the customer's counter reset, the address's attempt given back (ThrottleStore.resetAndRelease). */
+export type AttemptRelease = { readonly reset: string; readonly release: string };
+
 /**
  * Runs `check` as one counted attempt: refused without checking while throttled; a right code
- * gives the customer's counter a fresh start and the address its attempt back.
+ * gives the customer's counter a fresh start and the address its attempt back. `succeeded`, when
+ * given, does that itself (with writes of its own, ADR 0037) instead of the throttle store.
  */
-export async function countedAttempt<T extends { readonly ok: boolean }>(deps: SecondFactorDeps, tenantId: string, identityId: string, context: RequestContext, check: () => Promise<T>): Promise<T | ThrottledRefusal> {
+export async function countedAttempt<T extends { readonly ok: boolean }>(
+  deps: SecondFactorDeps,
+  tenantId: string,
+  identityId: string,
+  context: RequestContext,
+  check: () => Promise<T>,
+  succeeded?: (outcome: T, release: AttemptRelease) => Promise<void>,
+): Promise<T | ThrottledRefusal> {
   const keys = entryKeys(tenantId, identityId, context);
   const now = (deps.now ?? Date.now)();
   const reservation = await deps.throttle.reserveAll(
@@ -46,7 +57,10 @@ export async function countedAttempt<T extends { readonly ok: boolean }>(deps: S
   );
   if (!reservation.allowed) return { ok: false, code: 'mfa.throttled', retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000) };
   const outcome = await check();
-  if (outcome.ok) await deps.throttle.resetAndRelease(keys.identity, keys.address);
+  if (outcome.ok) {
+    if (succeeded) await succeeded(outcome, { reset: keys.identity, release: keys.address });
+    else await deps.throttle.resetAndRelease(keys.identity, keys.address);
+  }
   return outcome;
 }
 

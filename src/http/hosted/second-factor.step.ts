@@ -9,6 +9,7 @@ import type { InteractionResults } from 'oidc-provider';
 import type { Stores } from '../../domain/unit-of-work.ts';
 import type { Strategies } from '../../domain/credentials/strategies.ts';
 import type { AuthenticationResult } from '../../domain/credentials/authentication.ts';
+import { MFA_ACR } from '../../domain/credentials/authentication.ts';
 import { PASSWORD } from '../../domain/credentials/password/password-sign-in.ts';
 import type { Flow } from '../../domain/flows/flow.ts';
 import type { ThrottleStore } from '../../domain/flows/throttle.port.ts';
@@ -57,6 +58,9 @@ export function createSecondFactorStep(deps: StepDeps) {
 
   /** A first factor completed: finish the interaction, or show the second-factor step when one is due. */
   async function signedIn(c: Context, request: FastifyRequest, reply: FastifyReply, first: AuthenticationResult): Promise<unknown> {
+    // A first factor of the MFA class (a passkey) is never asked for another (secondFactorDemand):
+    // no application policy, identity or device to read for it.
+    if (first.acr === MFA_ACR) return deps.finish(c, reply, loginResultOf(first));
     const requested = assuranceRequestOf(c.details.params);
     const application = await applicationPolicyOf(c);
     const policy = effectivePolicy(c.tenant, application);

@@ -16,10 +16,11 @@ import { generateRegistrationOptions, verifyAuthenticationResponse, verifyRegist
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { AuthenticationMethod, AuthenticationResult, Enrolment, FirstFactor, SecondFactor } from '../authentication.ts';
 import { authenticatedBy, MFA_ACR, withSecondFactor } from '../authentication.ts';
-import type { SecondFactorDeps, ThrottledRefusal } from '../second-factor-deps.ts';
+import type { AttemptRelease, SecondFactorDeps, ThrottledRefusal } from '../second-factor-deps.ts';
 import { auditSecondFactor, countedAttempt } from '../second-factor-deps.ts';
 import { SIGN_IN_AUDIT_ACTION } from '../../audit/audit.ts';
-import type { RequestContext } from '../../audit/audit.ts';
+import type { AuditEvent, RequestContext } from '../../audit/audit.ts';
+import type { PasskeyUse, PasskeyUseStore } from './passkey-use.port.ts';
 import type { Identity, StoredCredential } from '../../identity/identity.ts';
 import type { Tenant } from '../../tenants/tenant.ts';
 import { issuerOf } from '../../tenants/tenant.ts';
@@ -44,6 +45,11 @@ export type PasskeyDeps = SecondFactorDeps & {
   readonly publicUrl: string;
   /** passkeyChallengeKeyOf(master secret): derives the challenges of sign-ins and second-factor steps. */
   readonly challengeKey: KeyObject;
+  /**
+   * Writes a passkey sign-in's success together (ADR 0037). Without it, the identity, audit and
+   * throttle stores are called one after another.
+   */
+  readonly passkeyUses?: PasskeyUseStore | undefined;
 };
 
 /** What is kept of a passkey (the credential row's config). */
@@ -120,9 +126,10 @@ export async function passkeysOf(deps: Pick<SecondFactorDeps, 'identities'>, ten
 
 /**
  * Checks an assertion against the stored passkey: signature, challenge, origin, relying party, user
- * verification and counter. Right, it stores the new counter and backup state and when it was used.
+ * verification and counter. Right, it returns the passkey as it is after this use (new counter,
+ * backup state, when it was used), for the caller to store.
  */
-async function verifyAssertion(deps: PasskeyDeps, tenant: Tenant, credential: StoredCredential, response: AuthenticationResponseJSON, challenge: string): Promise<PasskeyConfig | undefined> {
+async function checkAssertion(deps: PasskeyDeps, tenant: Tenant, credential: StoredCredential, response: AuthenticationResponseJSON, challenge: string): Promise<PasskeyConfig | undefined> {
   const config = credential.config as PasskeyConfig;
   const party = relyingPartyOf(deps.publicUrl, tenant);
   let verified;
@@ -139,30 +146,48 @@ async function verifyAssertion(deps: PasskeyDeps, tenant: Tenant, credential: St
     return undefined;
   }
   if (!verified.verified) return undefined;
-  const now = (deps.now ?? Date.now)();
   const info = verified.authenticationInfo;
-  const updated: PasskeyConfig = { ...config, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now };
-  await deps.identities.updateCredentialConfig(tenant.id, credential.id, updated, now);
+  return { ...config, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: (deps.now ?? Date.now)() };
+}
+
+/** Checks an assertion (checkAssertion) and, right, stores the passkey's new counter and last use. */
+async function verifyAssertion(deps: PasskeyDeps, tenant: Tenant, credential: StoredCredential, response: AuthenticationResponseJSON, challenge: string): Promise<PasskeyConfig | undefined> {
+  const updated = await checkAssertion(deps, tenant, credential, response, challenge);
+  if (updated) await deps.identities.updateCredentialConfig(tenant.id, credential.id, updated, updated.lastUsedAt ?? (deps.now ?? Date.now)());
   return updated;
+}
+
+/**
+ * A passkey sign-in's writes once its assertion checked out: the passkey's new counter, the audit
+ * entry and the throttle's reset and release. Through the passkey use store when there is one, in
+ * one statement (or one commit) with the throttle's part when its counters are in the database too.
+ */
+async function recordPasskeySignIn(deps: PasskeyDeps, use: PasskeyUse, release: AttemptRelease): Promise<void> {
+  const store = deps.passkeyUses;
+  if (store?.holdsThrottle) return store.record(use, release);
+  if (store) await store.record(use);
+  else {
+    await deps.identities.updateCredentialConfig(use.tenantId, use.credentialId, use.config, use.now);
+    await deps.audit.append(use.audit);
+  }
+  await deps.throttle.resetAndRelease(release.reset, release.release);
 }
 
 /** The passkey as the first and only factor: a discoverable credential names the account itself. */
 export function createPasskeyFirstFactor(deps: PasskeyDeps): PasskeyFirstFactor {
   const clock = deps.now ?? Date.now;
-  const audit = (tenantId: string, context: RequestContext, outcome: 'success' | 'failure', identityId: string | undefined, details: Record<string, unknown>) => {
-    const now = clock();
-    return deps.audit.append({
-      id: uuidv7(now),
-      occurredAt: now,
-      tenantId,
-      action: outcome === 'success' ? SIGN_IN_AUDIT_ACTION : 'signin.failed',
-      outcome,
-      actor: identityId ? { type: 'customer', id: identityId } : { type: 'customer' },
-      target: identityId ? { type: 'identity', id: identityId } : undefined,
-      context,
-      details: { method: PASSKEY_METHOD.id, ...details },
-    });
-  };
+  const entryOf = (tenantId: string, context: RequestContext, outcome: 'success' | 'failure', identityId: string | undefined, details: Record<string, unknown>, now = clock()): AuditEvent => ({
+    id: uuidv7(now),
+    occurredAt: now,
+    tenantId,
+    action: outcome === 'success' ? SIGN_IN_AUDIT_ACTION : 'signin.failed',
+    outcome,
+    actor: identityId ? { type: 'customer', id: identityId } : { type: 'customer' },
+    target: identityId ? { type: 'identity', id: identityId } : undefined,
+    context,
+    details: { method: PASSKEY_METHOD.id, ...details },
+  });
+  const audit = (tenantId: string, context: RequestContext, outcome: 'success' | 'failure', identityId: string | undefined, details: Record<string, unknown>) => deps.audit.append(entryOf(tenantId, context, outcome, identityId, details));
   return {
     method: PASSKEY_METHOD,
     async authenticate(tenant, input, context) {
@@ -178,16 +203,28 @@ export function createPasskeyFirstFactor(deps: PasskeyDeps): PasskeyFirstFactor 
       }
       const identityId = found.identity.id;
       // The customer's own throttle, as for a code: a stolen key cannot be hammered, the owner's success resets it.
-      const outcome = await countedAttempt(deps, tenant.id, identityId, context, async () => {
-        if (found.identity.status !== 'active') return { ok: false, code: 'passkey.invalid' } as const;
-        const config = await verifyAssertion(deps, tenant, found.credential, response, derivedChallenge(deps.challengeKey, tenant.id, input.binding));
-        return config ? ({ ok: true, config } as const) : ({ ok: false, code: 'passkey.invalid' } as const);
-      });
+      const outcome = await countedAttempt(
+        deps,
+        tenant.id,
+        identityId,
+        context,
+        async () => {
+          if (found.identity.status !== 'active') return { ok: false, code: 'passkey.invalid' } as const;
+          const config = await checkAssertion(deps, tenant, found.credential, response, derivedChallenge(deps.challengeKey, tenant.id, input.binding));
+          return config ? ({ ok: true, config } as const) : ({ ok: false, code: 'passkey.invalid' } as const);
+        },
+        // Right: the new counter, the audit entry and the throttle's release, written together (ADR 0037).
+        async (checked, release) => {
+          if (!checked.ok) return;
+          const now = checked.config.lastUsedAt ?? clock();
+          const entry = entryOf(tenant.id, context, 'success', identityId, { credential: found.credential.id }, now);
+          await recordPasskeySignIn(deps, { tenantId: tenant.id, credentialId: found.credential.id, config: checked.config, now, audit: entry }, release);
+        },
+      );
       if (!outcome.ok) {
         if (outcome.code === 'passkey.invalid') await audit(tenant.id, context, 'failure', identityId, { reason: found.identity.status === 'active' ? 'bad_assertion' : 'blocked' });
         return outcome;
       }
-      await audit(tenant.id, context, 'success', identityId, { credential: found.credential.id });
       const result: AuthenticationResult = { ...authenticatedBy(PASSKEY_METHOD, identityId), amr: [keyKindOf(outcome.config)] };
       return { ok: true, identity: found.identity, result };
     },
