@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/engines.ts';
 import type { TestDatabase } from '../helpers/engines.ts';
@@ -180,6 +181,17 @@ describeEachEngine('IdentityStore', (current) => {
     const after = await store().list(tenantId, { limit: 5, after: cursor.id, afterCreatedAt: cursor.createdAt });
     assert.deepEqual(after.map((i) => i.id), expected.slice(4));
   });
+  test('refreshes the statistics of the identity tables (after an import)', async () => {
+    const tenantId = await newTenant(current());
+    await store().create(customer(tenantId, 'stats@example.com'));
+    await store().refreshStatistics();
+    if (current().engine === 'postgres') {
+      // reltuples is -1 until a table is first analysed, and ANALYZE sets it in the catalog at once.
+      const { rows } = await sql<{ relname: string }>`select relname from pg_class where relnamespace = current_schema()::regnamespace and reltuples >= 0 and relname in ('identities', 'identity_addresses', 'audit_events')`.execute(current().handle.db);
+      assert.deepEqual(rows.map((row) => row.relname).toSorted(), ['audit_events', 'identities', 'identity_addresses']);
+    }
+  });
+
   test('blocks and unblocks', async () => {
     const tenantId = await newTenant(current());
     const created = await store().create(customer(tenantId, 'frank@example.com'));

@@ -132,4 +132,9 @@ export interface IdentityStore {
   listCredentials(tenantId: string, identityId: string): Promise<(Credential & { readonly createdAt: number; readonly updatedAt: number })[]>;
   /** Removes the identity and, with it, its addresses, credentials and sessions. */
   delete(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * After many identities were written at once (an import): the database's statistics of their
+   * tables are brought up to date, so that its next plans know their size.
+   */
+  refreshStatistics(): Promise<void>;
 }

@@ -76,6 +76,8 @@ type ImportListener = {
 };
 
 const DEFAULT_BATCH = 500;
+/** An import that wrote at least this many customers refreshes the database's statistics at its end. */
+const STATISTICS_AFTER = 1_000;
 
 type Pending = { readonly line: SourceLine; readonly candidate?: ImportCandidate | undefined; readonly problems?: readonly FieldProblem[] | undefined };
 
@@ -115,6 +117,8 @@ export async function importCustomers(deps: ImportDeps, tenant: Tenant, source: 
     if (batch.length >= batchSize) await flush();
   }
   await flush();
+  // A few rows more change no plan; thousands can, and the database would learn of them later.
+  if (!options.dryRun && summary.created + summary.updated >= STATISTICS_AFTER) await deps.stores.identities.refreshStatistics();
   return summary;
 }
 
