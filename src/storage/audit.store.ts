@@ -9,9 +9,12 @@ import { prepareQuery } from './prepared-query.ts';
 import { insertRows } from './bulk-insert.ts';
 import { uuidv7Floor } from '../lib/ids.ts';
 
-// Every sign-in attempt appends an event: the insert is compiled once (prepared-query.ts).
-const insertEvent = prepareQuery((db, $: Selectable<AuditEventsTable>) =>
-  db.insertInto('audit_events').values({
+/**
+ * The audit row's columns, each bound to its parameter: what a prepared insert of an entry writes
+ * (prepared-query.ts), here and where an entry is written with other rows (passkey-use.store.ts).
+ */
+export function auditColumns($: Selectable<AuditEventsTable>): Selectable<AuditEventsTable> {
+  return {
     id: $.id,
     tenant_id: $.tenant_id,
     occurred_at: $.occurred_at,
@@ -26,8 +29,11 @@ const insertEvent = prepareQuery((db, $: Selectable<AuditEventsTable>) =>
     request_id: $.request_id,
     application_id: $.application_id,
     details: $.details,
-  }),
-);
+  };
+}
+
+// Every sign-in attempt appends an event: the insert is compiled once (prepared-query.ts).
+const insertEvent = prepareQuery((db, $: Selectable<AuditEventsTable>) => db.insertInto('audit_events').values(auditColumns($)));
 
 /** An entry as its row (shared with the stores that write an entry together with their own change). */
 export function auditRowOf(event: AuditEvent): Selectable<AuditEventsTable> {

@@ -10,30 +10,11 @@ import type { Db } from './database.ts';
 import { inTransaction } from './database.ts';
 import type { AuditEventsTable, Database } from './tables.ts';
 import type { PasskeyUse, PasskeyUseStore, ThrottleRelease } from '../domain/credentials/passkey/passkey-use.port.ts';
-import { auditRowOf } from './audit.store.ts';
+import { auditColumns, auditRowOf } from './audit.store.ts';
 import { toJson } from './json.ts';
 import { prepareQuery } from './prepared-query.ts';
 
 type UseValues = Selectable<AuditEventsTable> & { readonly passkey_tenant_id: string; readonly credential_id: string; readonly config: string; readonly now: number };
-
-function auditValues($: UseValues) {
-  return {
-    id: $.id,
-    tenant_id: $.tenant_id,
-    occurred_at: $.occurred_at,
-    action: $.action,
-    outcome: $.outcome,
-    actor_type: $.actor_type,
-    actor_id: $.actor_id,
-    target_type: $.target_type,
-    target_id: $.target_id,
-    ip: $.ip,
-    user_agent: $.user_agent,
-    request_id: $.request_id,
-    application_id: $.application_id,
-    details: $.details,
-  };
-}
 
 const updateUsedPasskey = (db: QueryCreator<Database>, $: UseValues) => db.updateTable('credentials').set({ config: $.config, updated_at: $.now }).where('tenant_id', '=', $.passkey_tenant_id).where('id', '=', $.credential_id);
 
@@ -44,7 +25,7 @@ const recordWithThrottle = prepareQuery((db, $: UseValues & ThrottleRelease) =>
     .with('forgotten', (db) => db.deleteFrom('throttle_counters').where('key', '=', $.reset))
     .with('released', (db) => db.updateTable('throttle_counters').set((eb) => ({ count: eb('count', '-', 1) })).where('key', '=', $.release).where('count', '>', 0))
     .insertInto('audit_events')
-    .values(auditValues($)),
+    .values(auditColumns($)),
 );
 
 /** PostgreSQL without the throttle (its counters are in Redis): the passkey and the audit entry. */
@@ -52,12 +33,12 @@ const recordAlone = prepareQuery((db, $: UseValues) =>
   db
     .with('used', (db) => updateUsedPasskey(db, $))
     .insertInto('audit_events')
-    .values(auditValues($)),
+    .values(auditColumns($)),
 );
 
 // SQLite: the same writes as statements of one transaction.
 const updatePasskey = prepareQuery((db, $: UseValues) => updateUsedPasskey(db, $));
-const insertAudit = prepareQuery((db, $: UseValues) => db.insertInto('audit_events').values(auditValues($)));
+const insertAudit = prepareQuery((db, $: UseValues) => db.insertInto('audit_events').values(auditColumns($)));
 const deleteCounter = prepareQuery((db, $: { reset: string }) => db.deleteFrom('throttle_counters').where('key', '=', $.reset));
 const releaseCounter = prepareQuery((db, $: { release: string }) =>
   db
