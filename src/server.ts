@@ -85,7 +85,7 @@ import { createSamlSetup } from './infra/federation/saml-service-provider.ts';
 import { createConnectionDirectory } from './http/federation/upstream-sign-in.ts';
 import { federationPlugin } from './http/federation/federation.plugin.ts';
 import { createSubscriptionDirectory } from './domain/subscriptions/directory.ts';
-import { fanOut } from './domain/subscriptions/fan-out.ts';
+import { coalescedDeliveries, fanOut } from './domain/subscriptions/fan-out.ts';
 import { startSubscriptionDispatcher } from './infra/jobs/subscription-dispatcher.job.ts';
 import { createWebhookSender } from './infra/subscriptions/webhook-sender.ts';
 import { createNatsPublisher } from './infra/subscriptions/nats-publisher.ts';
@@ -300,11 +300,12 @@ export async function createFoyer(config: Config, logger: FastifyBaseLogger, opt
     logger.info(gateway ? { smsGateway: redactUrl(gateway.url) } : { smsOutbox: devSmsOutboxDir(config.dataDir) }, gateway ? 'text messages go to the SMS gateway' : 'text messages go to the development outbox');
     const texts = startSmsDispatcher({ store: stores.sms, transport: smsTransport, logger: jobLogger(logger), pollIntervalMs: 5_000, batchSize: 10, leaseMs: 60_000 });
     smsDispatcher = texts;
+    const fanOutStores = { deliveries: coalescedDeliveries(stores.deliveries), consentLedger: stores.consentLedger };
     const events = startOutboxDispatcher({
       store: stores.outbox,
       handlers,
       fanOut: async (event) => {
-        const added = await fanOut(stores, event, directory.of(event.tenantId), { origin: 'live', now: Date.now() });
+        const added = await fanOut(fanOutStores, event, directory.of(event.tenantId), { origin: 'live', now: Date.now() });
         if (added > 0) subscriptionDispatcher?.notify();
       },
       logger: jobLogger(logger),

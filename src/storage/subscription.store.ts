@@ -7,7 +7,6 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
-import { inTransaction } from './database.ts';
 import type { EventDeliveriesTable, EventSubscriptionsTable } from './tables.ts';
 import { fromJson, toJson } from './json.ts';
 import type { Delivery, DeliveryStatus, DeliveryStore, SubscriptionStore } from '../domain/subscriptions/subscription.port.ts';
@@ -15,6 +14,10 @@ import type { SigningSecret, Subscription, SubscriptionKind } from '../domain/su
 import type { EventName } from '../domain/events/catalogue.ts';
 
 const MAX_ERROR_LENGTH = 1000;
+/** Outcomes marked per statement (three bound values each on SQLite, well under its limit). */
+const MARK_CHUNK = 1000;
+/** Deliveries added per INSERT: 20 bound values each, under SQLite's 32,766 and PostgreSQL's 65,535. */
+const ADD_CHUNK = 1000;
 
 function toRow(subscription: Subscription): EventSubscriptionsTable {
   return {
@@ -120,85 +123,102 @@ export function createDeliveryStore(db: Db): DeliveryStore {
 
   return {
     async add(deliveries) {
-      if (deliveries.length === 0) return 0;
-      const result = await db
-        .insertInto('event_deliveries')
-        .values(
-          deliveries.map((delivery) => ({
-            id: delivery.id,
-            tenant_id: delivery.tenantId,
-            subscription_id: delivery.subscriptionId,
-            event_id: delivery.eventId,
-            event_type: delivery.eventType,
-            aggregate_type: delivery.aggregate.type,
-            aggregate_id: delivery.aggregate.id,
-            occurred_at: delivery.occurredAt,
-            origin: delivery.origin,
-            data: toJson(delivery.data),
-            status: 'pending',
-            attempts: 0,
-            available_at: delivery.now,
-            started_at: delivery.now,
-            created_at: delivery.now,
-            last_attempt_at: null,
-            last_status_code: null,
-            last_latency_ms: null,
-            last_error: null,
-            finished_at: null,
-          })),
-        )
-        .onConflict((conflict) => conflict.columns(['subscription_id', 'event_id', 'origin']).doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0);
+      const added: string[] = [];
+      // A node's fan-out writes a whole batch of events at once: chunks keep each INSERT under
+      // either engine's limit on bound values (20 a row).
+      for (let start = 0; start < deliveries.length; start += ADD_CHUNK) {
+        const result = await db
+          .insertInto('event_deliveries')
+          .values(
+            deliveries.slice(start, start + ADD_CHUNK).map((delivery) => ({
+              id: delivery.id,
+              tenant_id: delivery.tenantId,
+              subscription_id: delivery.subscriptionId,
+              event_id: delivery.eventId,
+              event_type: delivery.eventType,
+              aggregate_type: delivery.aggregate.type,
+              aggregate_id: delivery.aggregate.id,
+              occurred_at: delivery.occurredAt,
+              origin: delivery.origin,
+              data: toJson(delivery.data),
+              status: 'pending',
+              attempts: 0,
+              available_at: delivery.now,
+              started_at: delivery.now,
+              created_at: delivery.now,
+              last_attempt_at: null,
+              last_status_code: null,
+              last_latency_ms: null,
+              last_error: null,
+              finished_at: null,
+            })),
+          )
+          .onConflict((conflict) => conflict.columns(['subscription_id', 'event_id', 'origin']).doNothing())
+          .returning('id')
+          .execute();
+        for (const row of result) added.push(row.id);
+      }
+      return added;
     },
 
     async claimDue(now, limit, leaseMs, only) {
       if (only.length === 0) return [];
-      const claim = async (tx: Db) => {
-        let due = tx
-          .selectFrom('event_deliveries as d')
-          .select('d.id')
-          .where('d.status', '=', 'pending')
-          .where('d.available_at', '<=', now)
-          .where('d.subscription_id', 'in', only)
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('event_deliveries as e')
-                  .select(sql.lit(1).as('one'))
-                  .whereRef('e.subscription_id', '=', 'd.subscription_id')
-                  .whereRef('e.aggregate_id', '=', 'd.aggregate_id')
-                  .where('e.status', '=', 'pending')
-                  .where((eb) => eb.or([eb('e.occurred_at', '<', eb.ref('d.occurred_at')), eb.and([eb('e.occurred_at', '=', eb.ref('d.occurred_at')), eb('e.event_id', '<', eb.ref('d.event_id'))])])),
-              ),
-            ),
-          )
-          .orderBy('d.available_at')
-          .orderBy('d.id')
-          .limit(limit);
-        if (postgres) due = due.forUpdate().skipLocked();
-        const ids = (await due.execute()).map((row) => row.id);
-        if (ids.length === 0) return [];
-        return tx
-          .updateTable('event_deliveries')
-          .set((eb) => ({ available_at: now + leaseMs, attempts: eb('attempts', '+', 1) }))
-          .where('id', 'in', ids)
-          .where('status', '=', 'pending')
-          .where('available_at', '<=', now)
-          .returningAll()
-          .execute();
-      };
-      const rows = await inTransaction(db, claim);
+      // One statement (no transaction, one round trip): the due rows picked in a CTE, which
+      // PostgreSQL evaluates once, locking what it picks and skipping rows another claim holds.
+      let due = db
+        .selectFrom('event_deliveries as d')
+        .select('d.id')
+        .where('d.status', '=', 'pending')
+        .where('d.available_at', '<=', now)
+        .where('d.subscription_id', 'in', only)
+        .where(({ not, exists, selectFrom }) => {
+          // An earlier one: (occurred_at, event_id) below this one's, a range of event_deliveries_order.
+          const earlier = selectFrom('event_deliveries as e')
+            .select(sql.lit(1).as('one'))
+            .whereRef('e.subscription_id', '=', 'd.subscription_id')
+            .whereRef('e.aggregate_id', '=', 'd.aggregate_id')
+            .where('e.status', '=', 'pending')
+            .where((eb) => eb(eb.refTuple('e.occurred_at', 'e.event_id'), '<', eb.refTuple('d.occurred_at', 'd.event_id')));
+          // PostgreSQL: OFFSET 0 keeps the check a subplan, one probe of that index per candidate.
+          // Turned into an anti-join, it was planned without the customer in the index condition
+          // while the table had no statistics yet (a burst into a new table, before autoanalyze):
+          // every candidate then scanned every pending row, minutes per claim at 20,000 rows.
+          return not(exists(postgres ? earlier.modifyEnd(sql`offset 0`) : earlier));
+        })
+        .orderBy('d.available_at')
+        .orderBy('d.id')
+        .limit(limit);
+      if (postgres) due = due.forUpdate().skipLocked();
+      // The conditions again: under READ COMMITTED a row another claim leased meanwhile is no
+      // longer due, so each delivery is claimed once even where the pick above cannot lock.
+      const rows = await db
+        .with('due', () => due)
+        .updateTable('event_deliveries')
+        .set((eb) => ({ available_at: now + leaseMs, attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
+        .where('status', '=', 'pending')
+        .where('available_at', '<=', now)
+        .returningAll()
+        .execute();
       return rows.map(toDelivery).sort((a, b) => a.occurredAt - b.occurredAt || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
     },
 
-    async markDelivered(id, outcome, now) {
-      await db
-        .updateTable('event_deliveries')
-        .set({ status: 'delivered', finished_at: now, last_attempt_at: now, last_status_code: outcome.statusCode, last_latency_ms: outcome.latencyMs, last_error: null })
-        .where('id', '=', id)
-        .where('status', '=', 'pending')
-        .execute();
+    async markDelivered(delivered, now) {
+      // One statement for the lot, each row with its own status code and latency: PostgreSQL reads
+      // them as arrays (one statement text whatever the count), SQLite as a VALUES list.
+      for (let start = 0; start < delivered.length; start += MARK_CHUNK) {
+        const chunk = delivered.slice(start, start + MARK_CHUNK);
+        const ids = chunk.map((entry) => entry.id);
+        const codes = chunk.map((entry) => entry.outcome.statusCode);
+        const latencies = chunk.map((entry) => entry.outcome.latencyMs);
+        const set = sql`status = 'delivered', finished_at = ${now}, last_attempt_at = ${now}, last_status_code = o.status_code, last_latency_ms = o.latency_ms, last_error = null`;
+        if (postgres) {
+          await sql`update event_deliveries as d set ${set} from unnest(${ids}::text[], ${codes}::integer[], ${latencies}::integer[]) as o(id, status_code, latency_ms) where d.id = o.id and d.status = 'pending'`.execute(db);
+        } else {
+          const rows = sql.join(chunk.map((_entry, index) => sql`(${ids[index]}, ${codes[index]}, ${latencies[index]})`));
+          await sql`with o(id, status_code, latency_ms) as (values ${rows}) update event_deliveries set ${set} from o where event_deliveries.id = o.id and event_deliveries.status = 'pending'`.execute(db);
+        }
+      }
     },
 
     async markFailed(id, outcome, retryAt, now) {

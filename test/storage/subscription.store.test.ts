@@ -44,9 +44,10 @@ describeEachEngine('SubscriptionStore and DeliveryStore', (current) => {
     const { tenant, subscriptionOf, delivery } = await fixture('repeat');
     const subscription = await subscriptionOf();
     const row = delivery(subscription, 'c1', T0);
-    assert.equal(await stores().deliveries.add([row]), 1);
-    assert.equal(await stores().deliveries.add([row]), 0);
-    assert.equal(await stores().deliveries.add([{ ...row, id: uuidv7(), origin: 'replay:1' }]), 1, 'a replay is a delivery of its own');
+    assert.deepEqual(await stores().deliveries.add([row]), [row.id]);
+    assert.deepEqual(await stores().deliveries.add([row]), []);
+    const replay = { ...row, id: uuidv7(), origin: 'replay:1' };
+    assert.deepEqual(await stores().deliveries.add([replay]), [replay.id], 'a replay is a delivery of its own');
     const enabled = (await stores().subscriptions.listEnabled()).find((entry) => entry.id === subscription.id);
     assert.equal(enabled?.tenantSlug, tenant.slug);
   });
@@ -72,7 +73,7 @@ describeEachEngine('SubscriptionStore and DeliveryStore', (current) => {
     await stores().deliveries.markFailed(rows[0]!.id, { statusCode: null, latencyMs: 9, error: 'timeout' }, undefined, now + 5_001);
     const next = mine(await stores().deliveries.claimDue(now + 5_002, 100, LEASE, [a.id]));
     assert.deepEqual(next.map((row) => row.id), [rows[1]!.id]);
-    await stores().deliveries.markDelivered(rows[1]!.id, OK, now + 5_003);
+    await stores().deliveries.markDelivered([{ id: rows[1]!.id, outcome: OK }], now + 5_003);
     const dead = await stores().deliveries.list(rows[0]!.tenantId, a.id, { status: 'dead', limit: 10 });
     assert.deepEqual(dead.map((row) => [row.id, row.lastError, row.lastStatusCode]), [[rows[0]!.id, 'timeout', null]]);
     assert.equal(await stores().deliveries.retryDead(rows[0]!.tenantId, a.id, undefined, now + 6_000), 1);
@@ -93,12 +94,33 @@ describeEachEngine('SubscriptionStore and DeliveryStore', (current) => {
     assert.equal(new Set(ids).size, ids.length);
   });
 
+  test('deliveries marked together keep each its own outcome; one no longer pending is left as it is', async () => {
+    const { subscriptionOf, delivery } = await fixture('batch');
+    const subscription = await subscriptionOf();
+    const rows = Array.from({ length: 5 }, (_, index) => delivery(subscription, `b${index}`, T0 + index));
+    await stores().deliveries.add(rows);
+    await stores().deliveries.markFailed(rows[4]!.id, { statusCode: 500, latencyMs: 3, error: 'the receiver answered 500' }, undefined, T0 + 10);
+    await stores().deliveries.markDelivered([], T0 + 11);
+    await stores().deliveries.markDelivered(
+      rows.map((row, index) => ({ id: row.id, outcome: { statusCode: index === 0 ? null : 200 + index, latencyMs: 10 * index, error: null } })),
+      T0 + 20,
+    );
+    const log = await stores().deliveries.list(rows[0]!.tenantId, subscription.id, { limit: 10 });
+    const byId = new Map(log.map((row) => [row.id, row]));
+    for (const [index, row] of rows.slice(0, 4).entries()) {
+      const marked = byId.get(row.id)!;
+      assert.deepEqual([marked.status, marked.lastStatusCode, marked.lastLatencyMs, marked.finishedAt, marked.lastAttemptAt, marked.lastError], ['delivered', index === 0 ? null : 200 + index, 10 * index, T0 + 20, T0 + 20, null]);
+    }
+    const dead = byId.get(rows[4]!.id)!;
+    assert.deepEqual([dead.status, dead.lastStatusCode, dead.finishedAt], ['dead', 500, T0 + 10], 'a dead letter stays dead');
+  });
+
   test('finished deliveries are pruned after the retention; pending ones stay', async () => {
     const { subscriptionOf, delivery } = await fixture('prune');
     const subscription = await subscriptionOf();
     const [done, pending] = [delivery(subscription, 'p1', T0), delivery(subscription, 'p2', T0)];
     await stores().deliveries.add([done, pending]);
-    await stores().deliveries.markDelivered(done.id, OK, T0 + 1);
+    await stores().deliveries.markDelivered([{ id: done.id, outcome: OK }], T0 + 1);
     assert.ok((await stores().deliveries.pruneFinished(T0 + 2, 1_000)) >= 1);
     const left = await stores().deliveries.list(done.tenantId, subscription.id, { limit: 10 });
     assert.deepEqual(left.map((row) => row.id), [pending.id]);

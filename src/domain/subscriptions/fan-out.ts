@@ -10,6 +10,7 @@ import type { EventName } from '../events/catalogue.ts';
 import type { ConsentLedgerStore } from '../privacy/purpose.port.ts';
 import { grantedPurposes } from '../privacy/ledger.ts';
 import { uuidv7 } from '../../lib/ids.ts';
+import { coalesced } from '../../lib/coalesce.ts';
 import type { DeliveryStore, NewDelivery } from './subscription.port.ts';
 import type { Subscription } from './subscription.ts';
 import { scrubbedData } from './scrub.ts';
@@ -49,5 +50,30 @@ export async function fanOut(deps: FanOutDeps, event: EventToFan, subscriptions:
       now: options.now,
     });
   }
-  return rows.length === 0 ? 0 : deps.deliveries.add(rows);
+  return rows.length === 0 ? 0 : (await deps.deliveries.add(rows)).length;
+}
+
+/**
+ * The node's fan-out writes through this: the deliveries of the events fanned out in one turn of
+ * the event loop (a claimed batch, side by side) go in one INSERT rather than one per event (ADR
+ * 38). Should that INSERT fail (a subscription deleted meanwhile, say), each event's rows are
+ * written alone, so only the event that cannot be fanned out fails and is retried.
+ */
+export function coalescedDeliveries(deliveries: Pick<DeliveryStore, 'add'>): Pick<DeliveryStore, 'add'> {
+  const add = coalesced<readonly NewDelivery[], readonly string[] | Error>(async (batches) => {
+    if (batches.length === 1) return [await deliveries.add(batches[0]!)];
+    try {
+      const added = new Set(await deliveries.add(batches.flat()));
+      return batches.map((rows) => rows.filter((row) => added.has(row.id)).map((row) => row.id));
+    } catch {
+      return Promise.all(batches.map((rows) => deliveries.add(rows).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+    }
+  });
+  return {
+    async add(rows) {
+      const added = await add(rows);
+      if (added instanceof Error) throw added;
+      return added;
+    },
+  };
 }

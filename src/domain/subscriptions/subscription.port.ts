@@ -51,8 +51,8 @@ export interface SubscriptionStore {
 }
 
 export interface DeliveryStore {
-  /** Adds the deliveries; one already there (same subscription, event and origin) is skipped. Says how many were added. */
-  add(deliveries: readonly NewDelivery[]): Promise<number>;
+  /** Adds the deliveries; one already there (same subscription, event and origin) is skipped. Answers the ids of those added. */
+  add(deliveries: readonly NewDelivery[]): Promise<readonly string[]>;
   /**
    * Up to `limit` pending deliveries due at `now` to the subscriptions in `only` (the enabled ones
    * with room), each leased until `now + leaseMs` and its attempt counted. A delivery is due only when no earlier
@@ -60,7 +60,8 @@ export interface DeliveryStore {
    * kept per customer. Two claimers never get the same delivery.
    */
   claimDue(now: number, limit: number, leaseMs: number, only: readonly string[]): Promise<Delivery[]>;
-  markDelivered(id: string, outcome: AttemptOutcome, now: number): Promise<void>;
+  /** These deliveries arrived (each with its attempt's outcome), in one statement however many. */
+  markDelivered(delivered: readonly { readonly id: string; readonly outcome: AttemptOutcome }[], now: number): Promise<void>;
   /** The attempt failed: try again at `retryAt`, or, when undefined, move it to the dead letters. */
   markFailed(id: string, outcome: AttemptOutcome, retryAt: number | undefined, now: number): Promise<void>;
   /** A subscription's deliveries, newest first, optionally of one status, after the cursor's id. */

@@ -11,6 +11,7 @@ import type { EventHandlers } from '../../domain/events/event-handler.port.ts';
 import type { EventName } from '../../domain/events/catalogue.ts';
 import { INTERNAL_EVENTS } from '../../domain/events/catalogue.ts';
 import { retryAt } from '../../lib/backoff.ts';
+import { coalesced } from '../../lib/coalesce.ts';
 import type { RetryPolicy } from '../../lib/backoff.ts';
 import { startDispatcher } from './dispatcher.ts';
 import type { Dispatcher, DispatcherDeps } from './dispatcher.ts';
@@ -52,19 +53,11 @@ export function startOutboxDispatcher(deps: OutboxDispatcherDeps): Dispatcher {
   const { store, handlers } = deps;
   const retry = deps.retry ?? OUTBOX_RETRY;
   // The events of a batch end within a few ticks of each other (most have nothing to wait for): one
-  // UPDATE marks those that ended together, rather than one each.
-  let ended: string[] = [];
-  let marking: Promise<void> | undefined;
-  const markPublished = (id: string, now: number): Promise<void> => {
-    ended.push(id);
-    marking ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      const ids = ended;
-      ended = [];
-      marking = undefined;
-      return store.markPublished(ids, now);
-    });
-    return marking;
-  };
+  // UPDATE marks those that ended together, rather than one each (ADR 38).
+  const markPublished = coalesced<{ id: string; now: number }, void>(async (ended) => {
+    await store.markPublished(ended.map((entry) => entry.id), Math.max(...ended.map((entry) => entry.now)));
+    return ended.map(() => undefined);
+  });
   return startDispatcher<OutboxEvent>({
     ...deps,
     name: 'outbox',
@@ -75,7 +68,7 @@ export function startOutboxDispatcher(deps: OutboxDispatcherDeps): Dispatcher {
         if (deps.fanOut && !isInternal(event.type)) await deps.fanOut(event);
         await handlerOf(handlers, event.type)?.({ id: event.id, tenantId: event.tenantId, aggregateId: event.aggregate.id, payload: event.payload });
       },
-      markDone: (event, now) => markPublished(event.id, now),
+      markDone: (event, now) => markPublished({ id: event.id, now }),
       markFailed: (event, error, at, now) => store.markFailed(event.id, error instanceof Error ? error.message : String(error), at, now),
       retryAt: (event, _error, now) => retryAt(event.attempts, event.occurredAt, now, retry),
       // Events nobody handles are published without a line each; deliveries are logged.

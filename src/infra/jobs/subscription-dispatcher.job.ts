@@ -9,10 +9,12 @@
 import type { Delivery, AttemptOutcome, DeliveryStore } from '../../domain/subscriptions/subscription.port.ts';
 import type { SubscriptionDirectory } from '../../domain/subscriptions/directory.ts';
 import { signingSecrets } from '../../domain/subscriptions/subscription.ts';
+import type { SigningSecret } from '../../domain/subscriptions/subscription.ts';
 import { openSecret } from '../../domain/subscriptions/subscriptions.service.ts';
 import { envelopeOf } from '../../domain/subscriptions/scrub.ts';
 import type { SecretBox } from '../../domain/keys/secret-box.port.ts';
 import { retryAt } from '../../lib/backoff.ts';
+import { coalesced } from '../../lib/coalesce.ts';
 import type { RetryPolicy } from '../../lib/backoff.ts';
 import { startDispatcher } from './dispatcher.ts';
 import type { Dispatcher, DispatcherDeps } from './dispatcher.ts';
@@ -49,6 +51,24 @@ export function startSubscriptionDispatcher(deps: SubscriptionDispatcherDeps): D
   const { store, directory, secretBox, webhooks, nats, perSubscriptionInFlight } = deps;
   const policy = deps.retry ?? SUBSCRIPTION_RETRY;
   const random = deps.random ?? Math.random;
+  // Deliveries that arrive together are logged together: one UPDATE, not one each (ADR 38). Each
+  // still waits for its row, so its slot and its customer's next delivery free up only once marked.
+  const markDelivered = coalesced<{ id: string; outcome: AttemptOutcome; now: number }, void>(async (delivered) => {
+    await store.markDelivered(delivered, Math.max(...delivered.map((entry) => entry.now)));
+    return delivered.map(() => undefined);
+  });
+  // Secrets opened once, not at every delivery (an AES-GCM decryption each): kept by their sealed
+  // form, which a rotation replaces. The sender keeps the same secrets as HMAC keys anyway.
+  const opened = new Map<string, string>();
+  const openedSecret = (subscriptionId: string, secret: SigningSecret): string => {
+    let clear = opened.get(secret.sealed);
+    if (clear === undefined) {
+      clear = openSecret(secretBox, subscriptionId, secret);
+      if (opened.size > 1000) opened.clear();
+      opened.set(secret.sealed, clear);
+    }
+    return clear;
+  };
   const held = new Map<string, number>();
   const outcomes = new Map<string, AttemptOutcome>();
   const release = (delivery: Delivery) => {
@@ -76,7 +96,7 @@ export function startSubscriptionDispatcher(deps: SubscriptionDispatcherDeps): D
       outcomes.set(delivery.id, { statusCode: null, latencyMs: Math.round(performance.now() - started), error: null });
       return;
     }
-    const secrets = signingSecrets(subscription, Date.now()).map((secret) => openSecret(secretBox, subscription.id, secret));
+    const secrets = signingSecrets(subscription, Date.now()).map((secret) => openedSecret(subscription.id, secret));
     outcomes.set(delivery.id, await webhooks.send(subscription.url!, { id: delivery.id, body, secrets }));
   }
 
@@ -96,7 +116,7 @@ export function startSubscriptionDispatcher(deps: SubscriptionDispatcherDeps): D
         release(delivery);
         const outcome = outcomes.get(delivery.id) ?? { statusCode: null, latencyMs: 0, error: null };
         outcomes.delete(delivery.id);
-        await store.markDelivered(delivery.id, outcome, now);
+        await markDelivered({ id: delivery.id, outcome, now });
       },
       async markFailed(delivery, error, at, now) {
         release(delivery);
