@@ -1,12 +1,10 @@
 // The transactional outbox. A claim leases the due events it picks (moves their available_at to
-// the end of the lease and counts the attempt) in one short transaction, as the mail queue does
-// (mail.store.ts): PostgreSQL skips rows another dispatcher is claiming at that moment (FOR UPDATE
-// SKIP LOCKED), SQLite has one writer anyway. Delivered events stay (published_at set) until the
-// retention prunes them.
+// the end of the lease and counts the attempt) in one statement: PostgreSQL skips rows another
+// dispatcher is claiming at that moment (FOR UPDATE SKIP LOCKED), SQLite has one writer anyway.
+// Delivered events stay (published_at set) until the retention prunes them.
 import { PostgresAdapter } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.ts';
-import { inTransaction } from './database.ts';
 import type { OutboxEventsTable } from './tables.ts';
 import type { DomainEvent, OutboxEvent } from '../domain/events/event.ts';
 import type { OutboxStore } from '../domain/events/outbox.port.ts';
@@ -47,31 +45,28 @@ export function createOutboxStore(db: Db, recorded: (type: string) => void = () 
     },
 
     async claimDue(now, limit, leaseMs) {
-      // The select reads the partial index of undelivered events (outbox_events_pending) only.
-      const claim = async (tx: Db) => {
-        let due = tx
-          .selectFrom('outbox_events')
-          .select('id')
-          .where('published_at', 'is', null)
-          .where('available_at', '<=', now)
-          .orderBy('available_at')
-          .orderBy('id')
-          .limit(limit);
-        if (postgres) due = due.forUpdate().skipLocked();
-        const ids = (await due.execute()).map((row) => row.id);
-        if (ids.length === 0) return [];
-        // The conditions again: an event another dispatcher leased meanwhile is no longer due, so
-        // each event is claimed by one dispatcher even where the select above cannot lock.
-        return tx
-          .updateTable('outbox_events')
-          .set((eb) => ({ available_at: now + leaseMs, attempts: eb('attempts', '+', 1) }))
-          .where('id', 'in', ids)
-          .where('published_at', 'is', null)
-          .where('available_at', '<=', now)
-          .returningAll()
-          .execute();
-      };
-      const rows = await inTransaction(db, claim);
+      // One statement, no transaction (ADR 38): the select, in a CTE, reads the partial index of
+      // undelivered events (outbox_events_pending) only; PostgreSQL locks what it picks.
+      let due = db
+        .selectFrom('outbox_events')
+        .select('id')
+        .where('published_at', 'is', null)
+        .where('available_at', '<=', now)
+        .orderBy('available_at')
+        .orderBy('id')
+        .limit(limit);
+      if (postgres) due = due.forUpdate().skipLocked();
+      // The conditions again: an event another dispatcher leased meanwhile is no longer due, so
+      // each event is claimed by one dispatcher even where the select above cannot lock.
+      const rows = await db
+        .with('due', () => due)
+        .updateTable('outbox_events')
+        .set((eb) => ({ available_at: now + leaseMs, attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
+        .where('published_at', 'is', null)
+        .where('available_at', '<=', now)
+        .returningAll()
+        .execute();
       return rows.map(toOutboxEvent).sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
     },
 

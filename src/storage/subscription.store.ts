@@ -1,5 +1,5 @@
-// Event subscriptions and their deliveries (ADR 0026). The claim leases due deliveries in one short
-// transaction as the outbox and the mail queue do (PostgreSQL: FOR UPDATE SKIP LOCKED; the UPDATE
+// Event subscriptions and their deliveries (ADRs 26 and 38). The claim leases due deliveries in one
+// statement as the outbox does (PostgreSQL: FOR UPDATE SKIP LOCKED; the UPDATE
 // re-checks that each is still due, so two claimers never get the same one), and takes a delivery
 // only when no earlier event to the same subscription about the same customer is still pending
 // (the partial index event_deliveries_order answers that), so order is kept per customer while
