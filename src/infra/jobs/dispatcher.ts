@@ -29,6 +29,11 @@ type DeliveryQueue<Item> = {
   logFields(item: Item): Record<string, unknown> | undefined;
   /** What logs say about a failure beyond `err` (an SMTP reply code, say). */
   failureFields?(error: unknown, item: Item): Record<string, unknown>;
+  /**
+   * Whether the last claim left items out for lack of room of their own (a subscription holding
+   * its share of the deliveries in flight): then an ended delivery may let them go at once.
+   */
+  heldBack?(): boolean;
 };
 
 export type DispatcherDeps<Item> = {
@@ -140,12 +145,21 @@ export function startDispatcher<Item>(deps: DispatcherDeps<Item>): Dispatcher {
           resolve();
         };
       }).finally(() => (wakeRolling = undefined));
-    const freed = () => wakeRolling?.();
+    // Whether an ended delivery ends the pause: yes while the loop waits for room, or the queue
+    // held items back for room of their own; after a plain short claim only once nothing is in
+    // flight, for a claim that has just come back short would mostly come back empty again (a
+    // query per ended delivery, for nothing, when the five deliveries of a sign-in end together).
+    // The recheck covers a next delivery that the end made due (order per customer).
+    let wakeOnFree = true;
+    const freed = () => {
+      if (wakeOnFree || inFlight.size === 0) wakeRolling?.();
+    };
     const chunk = Math.min(batchSize, maxInFlight);
     try {
       while (!stopped) {
         const room = maxInFlight - inFlight.size;
         if (room < Math.ceil(chunk / 2)) {
+          wakeOnFree = true;
           await pause(undefined);
           continue;
         }
@@ -164,6 +178,7 @@ export function startDispatcher<Item>(deps: DispatcherDeps<Item>): Dispatcher {
         }
         if (batch.length < want) {
           if (inFlight.size === 0 && !wokenWhileRunning) break;
+          wakeOnFree = queue.heldBack?.() ?? false;
           if (!wokenWhileRunning) await pause(ROLLING_RECHECK_MS);
         }
       }

@@ -70,6 +70,8 @@ export function startSubscriptionDispatcher(deps: SubscriptionDispatcherDeps): D
     return clear;
   };
   const held = new Map<string, number>();
+  // Whether the last claim left out a subscription at its share (its deliveries wait for room).
+  let heldBack = false;
   const outcomes = new Map<string, AttemptOutcome>();
   const release = (delivery: Delivery) => {
     const count = (held.get(delivery.subscriptionId) ?? 1) - 1;
@@ -106,12 +108,15 @@ export function startSubscriptionDispatcher(deps: SubscriptionDispatcherDeps): D
     queue: {
       async claimDue(now, limit, leaseMs) {
         // Enabled subscriptions with room: none (no subscriptions at all) costs no query.
-        const open = directory.enabledIds().filter((id) => (held.get(id) ?? 0) < perSubscriptionInFlight);
+        const enabled = directory.enabledIds();
+        const open = enabled.filter((id) => (held.get(id) ?? 0) < perSubscriptionInFlight);
+        heldBack = open.length < enabled.length;
         const claimed = await store.claimDue(now, limit, leaseMs, open);
         for (const delivery of claimed) held.set(delivery.subscriptionId, (held.get(delivery.subscriptionId) ?? 0) + 1);
         return claimed;
       },
       deliver,
+      heldBack: () => heldBack,
       async markDone(delivery, now) {
         release(delivery);
         const outcome = outcomes.get(delivery.id) ?? { statusCode: null, latencyMs: 0, error: null };
