@@ -213,10 +213,10 @@ export function createDeliveryStore(db: Db): DeliveryStore {
         const latencies = chunk.map((entry) => entry.outcome.latencyMs);
         const set = sql`status = 'delivered', finished_at = ${now}, last_attempt_at = ${now}, last_status_code = o.status_code, last_latency_ms = o.latency_ms, last_error = null`;
         if (postgres) {
-          await sql`update event_deliveries as d set ${set} from unnest(${ids}::text[], ${codes}::integer[], ${latencies}::integer[]) as o(id, status_code, latency_ms) where d.id = o.id and d.status = 'pending'`.execute(db);
+          await sql`update "event_deliveries" as d set ${set} from unnest(${ids}::text[], ${codes}::integer[], ${latencies}::integer[]) as o(id, status_code, latency_ms) where d.id = o.id and d.status = 'pending'`.execute(db);
         } else {
           const rows = sql.join(chunk.map((_entry, index) => sql`(${ids[index]}, ${codes[index]}, ${latencies[index]})`));
-          await sql`with o(id, status_code, latency_ms) as (values ${rows}) update event_deliveries set ${set} from o where event_deliveries.id = o.id and event_deliveries.status = 'pending'`.execute(db);
+          await sql`with o(id, status_code, latency_ms) as (values ${rows}) update "event_deliveries" set ${set} from o where "event_deliveries".id = o.id and "event_deliveries".status = 'pending'`.execute(db);
         }
       }
     },
