@@ -46,6 +46,20 @@ export async function openDatabase(config: DatabaseConfig, options: DatabaseOpti
   return handle;
 }
 
+/**
+ * For a process that writes in bulk, the import: SQLite keeps up to 128 MiB of the database in its
+ * page cache (2 MiB by default, so every batch read back from the file the index pages it had just
+ * written) and lets its write-ahead log grow to 64 MiB before copying it into the database (4 MiB
+ * by default), so a page written by many batches is copied once. Measured: 50,000 customers into a
+ * database already holding 550,000, 31 s by default, 25 s so, a third less system time. Bounded
+ * memory still; PostgreSQL needs nothing of the kind.
+ */
+export async function tuneForBulkWrites(handle: DatabaseHandle): Promise<void> {
+  if (handle.engine !== 'sqlite') return;
+  await sql`pragma cache_size = -131072`.execute(handle.db);
+  await sql`pragma wal_autocheckpoint = 16384`.execute(handle.db);
+}
+
 /** Kysely's log hook for `onQuery`; none at all without it, so the default path pays nothing. */
 function logOf({ onQuery }: DatabaseOptions): KyselyConfig['log'] {
   if (!onQuery) return undefined;
