@@ -1,7 +1,7 @@
 // Opens what a command needs from the same configuration as the server, and closes it afterwards.
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { openDatabase } from '../storage/database.ts';
+import { openDatabase, tuneForBulkWrites } from '../storage/database.ts';
 import type { DatabaseHandle } from '../storage/database.ts';
 import { migrateToLatest } from '../storage/migrate.ts';
 import type { MigrationReport } from '../storage/migrate.ts';
@@ -15,6 +15,8 @@ export type CliContext = {
   readonly stores: Stores;
   readonly transaction: Transaction;
   readonly migration: MigrationReport;
+  /** For a command that writes in bulk (the import): see tuneForBulkWrites. */
+  readonly tuneForBulkWrites: () => Promise<void>;
 };
 
 /** Commands bring the schema up to date first, as the server does at start. */
@@ -24,7 +26,7 @@ export async function withContext<T>(io: CliIo, work: (context: CliContext) => P
   const database = await openDatabase(config.database);
   try {
     const migration = await migrateToLatest(database.db);
-    return await work({ config, database, stores: createStores(database.db), transaction: createTransaction(database.db), migration });
+    return await work({ config, database, stores: createStores(database.db), transaction: createTransaction(database.db), migration, tuneForBulkWrites: () => tuneForBulkWrites(database) });
   } finally {
     await database.close();
   }

@@ -12,7 +12,6 @@ import path from 'node:path';
 import type { Command, OptionValues } from './io.ts';
 import { UsageError } from './io.ts';
 import { withTenant } from './tenant-option.ts';
-import { tuneForBulkWrites } from '../storage/database.ts';
 import { operatorActor } from './actor.ts';
 import { importCustomers, outcomeRecord } from '../domain/customers/import/import-customers.ts';
 import type { ImportSummary, LineOutcome } from '../domain/customers/import/import-customers.ts';
@@ -59,8 +58,8 @@ const importCustomersCommand: Command = {
     const checkpointFile = typeof values['checkpoint'] === 'string' ? path.resolve(values['checkpoint']) : `${file}.checkpoint.json`;
     const rejectFile = typeof values['reject-file'] === 'string' ? path.resolve(values['reject-file']) : `${file}.rejects.${format === 'csv' ? 'csv' : 'jsonl'}`;
 
-    await withTenant(io, values, async ({ database, stores, transaction }, tenant) => {
-      await tuneForBulkWrites(database);
+    await withTenant(io, values, async ({ stores, transaction, tuneForBulkWrites }, tenant) => {
+      await tuneForBulkWrites();
       const previous = dryRun ? undefined : await readCheckpoint(checkpointFile);
       if (previous && values['resume'] !== true) throw new UsageError(`${path.basename(file)} was partly imported (to line ${previous.line}): give --resume to go on from there, or delete ${checkpointFile} to start over`);
       if (previous && (previous.file !== file || previous.tenant !== tenant.slug || previous.format !== format)) throw new UsageError(`${checkpointFile} is the checkpoint of another import (${previous.file} into ${previous.tenant})`);
