@@ -48,6 +48,12 @@ export function uuidv7Floor(ms: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
 }
 
+/** The millisecond a UUIDv7 was made at (its first 48 bits), or undefined for a string that is none. */
+export function uuidv7Time(id: string): number | undefined {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(id)) return undefined;
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
 /** A random counter start in the lower half, so a burst within one millisecond has room to count. */
 const startBytes = new Uint8Array(2);
 function randomStart(): number {

@@ -12,7 +12,7 @@ import { searchIdentities } from './identity-search.ts';
 import { filterIdentities } from './identity-filter.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ErrorCode } from '../domain/errors.ts';
-import { uuidv7 } from '../lib/ids.ts';
+import { uuidv7, uuidv7Time } from '../lib/ids.ts';
 import { isUniqueViolation } from './errors.ts';
 import { fromJson, toJson } from './json.ts';
 import { prepareQuery } from './prepared-query.ts';
@@ -337,11 +337,14 @@ export function createIdentityStore(db: Db): IdentityStore {
       // the creation time they came with, so creation order is not id order anyway.
       let query = db.selectFrom('identities').selectAll().where('tenant_id', '=', tenantId);
       if (after !== undefined) {
-        const position =
+        // Without its creation time, the cursor's is read from its row or, when that identity was
+        // deleted meanwhile, from its id: identities get a UUIDv7 made at their creation time, also
+        // when imported with an earlier one. A cursor that is neither gives an empty page.
+        const createdAt =
           afterCreatedAt !== undefined
-            ? sql`(${afterCreatedAt}, ${after})`
-            : sql`(select p.created_at, p.id from identities p where p.tenant_id = ${tenantId} and p.id = ${after})`;
-        query = query.where(sql<boolean>`(created_at, id) < ${position}`);
+            ? sql`${afterCreatedAt}`
+            : sql`coalesce((select p.created_at from identities p where p.tenant_id = ${tenantId} and p.id = ${after}), ${uuidv7Time(after) ?? null})`;
+        query = query.where(sql<boolean>`(created_at, id) < (${createdAt}, ${after})`);
       }
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
       return withAddresses(rows);

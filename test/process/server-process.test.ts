@@ -21,7 +21,9 @@ import { createTenantStore } from '../../src/storage/tenant.store.ts';
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 /** What every server gets; a test adds what it needs. Nothing is inherited from this process. */
 const BASE_ENV = { PORT: '0', HOST: '127.0.0.1', METRICS_PORT: '0', LOG_LEVEL: 'info' } as const;
-const START_TIMEOUT_MS = 15_000;
+// A boot is about 5 s of CPU on the 2-core CI machine (a third of it compiling the routes' response
+// serialisers), and CI runs four test files at once: 15 s was seen to run out there.
+const START_TIMEOUT_MS = 30_000;
 const EXIT_TIMEOUT_MS = 15_000;
 /** Short, so that a shutdown that hangs shows up as exit code 1 well within the test's deadline. */
 const SHUTDOWN_TIMEOUT_MS = '5000';

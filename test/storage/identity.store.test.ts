@@ -159,6 +159,10 @@ describeEachEngine('IdentityStore', (current) => {
     const third = await store().list(tenantId, { limit: 2, after: second.at(-1)!.id });
     assert.deepEqual([...first, ...second, ...third].map((i) => i.id), ids.toReversed());
     assert.equal(first[0]?.addresses[0]?.value, 'p4@example.com');
+    // The cursor's identity deleted before the next page: its id (a UUIDv7 of its creation time) still places it.
+    assert.equal(await store().delete(tenantId, first.at(-1)!.id), true);
+    assert.deepEqual((await store().list(tenantId, { limit: 5, after: first.at(-1)!.id })).map((i) => i.id), ids.toReversed().slice(2));
+    assert.deepEqual(await store().list(tenantId, { limit: 5, after: 'not-an-id' }), []);
   });
 
 

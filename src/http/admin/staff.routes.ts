@@ -55,7 +55,8 @@ export async function staffRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   }, async (request) => {
     const { limit, cursor } = request.query as { limit: number; cursor?: string };
     const after = decodeCursor(cursor, ['string'])?.[0] as string | undefined;
-    // Ids are UUIDv7: newest first is descending id, and the last id seen is the cursor.
+    // Newest first (created_at, then id); the last id seen is the cursor, which places the next page
+    // even if that staff member was removed meanwhile (identities.list).
     const rows = await listStaff(deps.stores, adminTenantId, { limit: limit + 1, after });
     return pageOf(rows, limit, (row) => [row.id], staffView);
   });
